@@ -1,0 +1,266 @@
+"""Households: their state as numpy arrays (one row each), and the Mesa agent that is a handle on a row.
+
+A household has a zone and a cell, a monthly income (log-normal by zone), an
+income quintile (over the whole territory), trust in sharing (Beta by zone),
+environmental concern (Beta), digital access, and for each good: whether it
+needs it and how many uses a month, its current mode (own, rent, share,
+forgo), whether it lends (owners only), whether it knows sharing is possible,
+the availability of sharing it expects, the price per shared use it expects,
+and the age of the good it owns.
+
+At month 0 a household that needs a good owns it with the zone's
+`initial_own_share`; otherwise it rents or forgoes, whichever costs less
+relative to its budget. A share `initial_aware_share` knows of sharing, and a
+share `initial_lend_share` of aware owners lends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+from mesa.discrete_space import CellAgent
+
+from .scenario import Scenario
+from .territory import Layout
+
+
+class Mode(IntEnum):
+    OWN = 0
+    RENT = 1
+    SHARE = 2
+    FORGO = 3
+
+
+MODE_NAMES = [m.name.lower() for m in Mode]
+
+
+@dataclass
+class GoodTable:
+    """The goods' parameters as arrays, one entry per good (and per zone where it varies)."""
+
+    names: list[str]
+    purchase_eur: np.ndarray
+    lifetime_months: np.ndarray
+    fixed_eur_per_month: np.ndarray
+    rent_eur_per_use: np.ndarray
+    share_eur_per_use: np.ndarray
+    forgo_eur_per_use: np.ndarray
+    spare_uses_per_month: np.ndarray
+    capacity_uses_per_month: np.ndarray
+    bad_experience_prob: np.ndarray
+    perceived_risk: np.ndarray
+    embodied_kg_co2e: np.ndarray
+    need_share: np.ndarray         # (zone, good)
+    uses_per_month: np.ndarray     # (zone, good)
+    initial_own_share: np.ndarray  # (zone, good)
+    initial_aware_share: np.ndarray
+    initial_lend_share: np.ndarray
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> GoodTable:
+        goods = list(scenario.goods.values())
+        kinds = [z.kind for z in scenario.territory.zones.values()]
+
+        def column(attr):
+            return np.array([float(getattr(g, attr)) for g in goods])
+
+        def by_zone(attr):
+            return np.array([[getattr(g, attr).of(kind) for g in goods] for kind in kinds])
+
+        return cls(
+            names=list(scenario.goods),
+            purchase_eur=column("purchase_eur"),
+            lifetime_months=column("lifetime_months"),
+            fixed_eur_per_month=column("fixed_eur_per_month"),
+            rent_eur_per_use=column("rent_eur_per_use"),
+            share_eur_per_use=column("share_eur_per_use"),
+            forgo_eur_per_use=column("forgo_eur_per_use"),
+            spare_uses_per_month=column("spare_uses_per_month"),
+            capacity_uses_per_month=column("capacity_uses_per_month"),
+            bad_experience_prob=column("bad_experience_prob"),
+            perceived_risk=column("perceived_risk"),
+            embodied_kg_co2e=column("embodied_kg_co2e"),
+            need_share=by_zone("need_share"),
+            uses_per_month=by_zone("uses_per_month"),
+            initial_own_share=by_zone("initial_own_share"),
+            initial_aware_share=column("initial_aware_share"),
+            initial_lend_share=column("initial_lend_share"),
+        )
+
+    @property
+    def own_emissions_kg_per_month(self) -> np.ndarray:
+        return self.embodied_kg_co2e / self.lifetime_months
+
+
+@dataclass
+class HouseholdState:
+    """All households' state; row i is household i."""
+
+    zone: np.ndarray          # (N,) int8
+    cell: np.ndarray          # (N,) int32
+    income_eur: np.ndarray    # (N,) monthly disposable income
+    quintile: np.ndarray      # (N,) int8, 0 = poorest fifth
+    trust: np.ndarray         # (N,) 0..1
+    concern: np.ndarray       # (N,) 0..1
+    digital: np.ndarray       # (N,) bool
+    need: np.ndarray          # (N, G) bool
+    uses: np.ndarray          # (N, G) uses per month (0 where no need)
+    mode: np.ndarray          # (N, G) int8 Mode
+    lending: np.ndarray       # (N, G) bool
+    aware: np.ndarray         # (N, G) bool
+    availability: np.ndarray  # (N, G) expected share of shared uses served
+    expected_price: np.ndarray  # (N, G) expected price per shared use before subsidy
+    tried: np.ndarray         # (N, G) bool: has shared this good at least once
+    utilization: np.ndarray   # (N, G) expected share of spare capacity a lender sees used
+    age_months: np.ndarray    # (N, G) age of the owned good
+    lend_income_eur: np.ndarray  # (N, G) last month's lending income
+
+    @property
+    def size(self) -> int:
+        return self.zone.size
+
+    @property
+    def zq(self) -> np.ndarray:
+        """Flat (zone, quintile) index, for looking up policy effects."""
+        return self.zone.astype(np.int64) * 5 + self.quintile
+
+
+def _beta(rng, mean, concentration, size):
+    return rng.beta(mean * concentration, (1 - mean) * concentration, size)
+
+
+def populate(scenario: Scenario, layout: Layout, goods: GoodTable, rng: np.random.Generator) -> HouseholdState:
+    zones = list(scenario.territory.zones.values())
+    zone = layout.household_zone
+    n, g_n = zone.size, len(goods.names)
+
+    def per_zone(attr):
+        return np.array([getattr(z, attr) for z in zones], dtype=float)[zone]
+
+    income = np.exp(np.log(per_zone("income_median_eur")) + per_zone("income_sigma") * rng.standard_normal(n))
+    ranks = np.argsort(np.argsort(income, kind="stable"), kind="stable")
+    quintile = (ranks * 5 // max(n, 1)).astype(np.int8)
+    trust = _beta(rng, per_zone("trust_mean"), per_zone("trust_concentration"), n)
+    concern = _beta(rng, per_zone("concern_mean"), 4.0, n)
+    digital = rng.random(n) < per_zone("digital_access_share")
+
+    need = rng.random((n, g_n)) < goods.need_share[zone]
+    # Heterogeneous use: gamma with shape 4 around the zone's mean.
+    uses = goods.uses_per_month[zone] * rng.gamma(4.0, 0.25, (n, g_n)) * need
+
+    own = need & (rng.random((n, g_n)) < goods.initial_own_share[zone])
+    rental_access = np.array([z.rental_access_eur for z in zones])[zone][:, None]
+    rent_cost = uses * (goods.rent_eur_per_use + rental_access)
+    forgo_cost = uses * goods.forgo_eur_per_use
+    mode = np.where(own, Mode.OWN, np.where(rent_cost <= forgo_cost, Mode.RENT, Mode.FORGO)).astype(np.int8)
+    aware = need & (rng.random((n, g_n)) < goods.initial_aware_share)
+    lending = own & aware & (rng.random((n, g_n)) < goods.initial_lend_share)
+    age = (rng.random((n, g_n)) * goods.lifetime_months).astype(np.int16) * own
+
+    return HouseholdState(
+        zone=zone,
+        cell=layout.household_cell,
+        income_eur=income,
+        quintile=quintile,
+        trust=trust,
+        concern=concern,
+        digital=digital,
+        need=need,
+        uses=uses,
+        mode=mode,
+        lending=lending,
+        aware=aware,
+        availability=np.full((n, g_n), scenario.behaviour.initial_availability),
+        expected_price=np.broadcast_to(goods.share_eur_per_use, (n, g_n)).copy(),
+        tried=np.zeros((n, g_n), dtype=bool),
+        utilization=np.full((n, g_n), 0.5),
+        age_months=age.astype(np.int16),
+        lend_income_eur=np.zeros((n, g_n)),
+    )
+
+
+class Household(CellAgent):
+    """A household; a thin handle whose attributes read and write its row of the model's arrays."""
+
+    def __init__(self, model, row: int, cell):
+        super().__init__(model)
+        self.row = row
+        self.cell = cell
+
+    @property
+    def _state(self) -> HouseholdState:
+        return self.model.households
+
+    @property
+    def zone(self) -> str:
+        return self.model.scenario.zone_names[self._state.zone[self.row]]
+
+    @property
+    def income_eur(self) -> float:
+        return float(self._state.income_eur[self.row])
+
+    @property
+    def quintile(self) -> int:
+        """Income quintile, 1 (poorest) to 5."""
+        return int(self._state.quintile[self.row]) + 1
+
+    @property
+    def trust(self) -> float:
+        return float(self._state.trust[self.row])
+
+    @trust.setter
+    def trust(self, value: float) -> None:
+        self._state.trust[self.row] = value
+
+    @property
+    def concern(self) -> float:
+        return float(self._state.concern[self.row])
+
+    @property
+    def digital(self) -> bool:
+        return bool(self._state.digital[self.row])
+
+    @digital.setter
+    def digital(self, value: bool) -> None:
+        self._state.digital[self.row] = value
+
+    def mode_of(self, good: str) -> str:
+        """'own', 'rent', 'share', 'forgo', or 'none' when the household does not need the good."""
+        g = self.model.goods.names.index(good)
+        if not self._state.need[self.row, g]:
+            return "none"
+        return MODE_NAMES[self._state.mode[self.row, g]]
+
+    @property
+    def modes(self) -> dict[str, str]:
+        return {good: self.mode_of(good) for good in self.model.goods.names}
+
+    @property
+    def lending(self) -> dict[str, bool]:
+        return {good: bool(v) for good, v in zip(self.model.goods.names, self._state.lending[self.row])}
+
+    @property
+    def aware(self) -> dict[str, bool]:
+        return {good: bool(v) for good, v in zip(self.model.goods.names, self._state.aware[self.row])}
+
+    @property
+    def availability(self) -> dict[str, float]:
+        return {good: float(v) for good, v in zip(self.model.goods.names, self._state.availability[self.row])}
+
+    def describe(self) -> dict:
+        """Everything about this household, for display."""
+        return {
+            "id": self.unique_id,
+            "zone": self.zone,
+            "income_eur": round(self.income_eur, 2),
+            "quintile": self.quintile,
+            "trust": round(self.trust, 3),
+            "concern": round(self.concern, 3),
+            "digital": self.digital,
+            "modes": self.modes,
+            "lending": self.lending,
+            "aware": self.aware,
+            "ties": int(self.model.degree[self.row]),
+        }

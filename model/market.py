@@ -1,0 +1,139 @@
+"""The sharing market: who gets a shared good, through which channel, and who is paid.
+
+Rules, each month and for every good at once:
+- Demand: each household in the share mode wants its monthly uses.
+- Supply: each lender offers the good's `spare_uses_per_month`; community pools
+  offer `units * capacity_uses_per_month` in their zone.
+- Channels, cheapest first:
+  1. informal, through ties: a borrower splits its demand equally among its
+     lending ties; a lender asked for more than it offers serves everyone
+     pro rata. No fee, no digital access needed. In a well-mixed territory the
+     informal channel is the zone's lenders as a whole.
+  2. the zone's community pool, for eligible borrowers, pro rata if short.
+  3. the zone's platform: what lenders with digital access have left, for
+     borrowers with digital access, pro rata if short; the platform keeps its fee.
+  What is left is unmet.
+- Money is conserved: a borrower pays the peer price less the subsidy, the
+  public pays the subsidy, the lender receives the price (less the platform fee
+  on the platform), the platform the fee, the commune the pool price.
+  Access costs (travel, time) are costs to the borrower, paid to nobody.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class MarketResult:
+    """What happened in the market this month; (N, G) arrays unless noted."""
+
+    demand: np.ndarray
+    served_informal: np.ndarray
+    served_pool: np.ndarray
+    served_platform: np.ndarray
+    used_informal: np.ndarray      # lenders' capacity used informally
+    used_platform: np.ndarray      # lenders' capacity used through the platform
+    capacity: np.ndarray           # lenders' spare capacity
+    borrower_paid_eur: np.ndarray  # payments of borrowers (net of subsidy), excluding access
+    subsidy_eur: np.ndarray        # public subsidy per borrower
+    lender_income_eur: np.ndarray
+    platform_fees_eur: float
+    pool_revenue_eur: float
+    price_paid_per_use: np.ndarray  # gross price per served use (before subsidy), where served
+
+    @property
+    def served(self) -> np.ndarray:
+        return self.served_informal + self.served_pool + self.served_platform
+
+    @property
+    def unmet(self) -> np.ndarray:
+        return self.demand - self.served
+
+
+def _ratio(supply: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """Share of demand served, min(1, supply / demand), 1 where there is no demand."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(demand > 0, np.minimum(1.0, supply / np.where(demand > 0, demand, 1.0)), 1.0)
+
+
+def clear_market(
+    *,
+    borrower: np.ndarray,
+    uses: np.ndarray,
+    lender: np.ndarray,
+    spare: np.ndarray,
+    price: np.ndarray,
+    subsidy: np.ndarray,
+    digital: np.ndarray,
+    lending_ties: np.ndarray,
+    neighbour_sum,
+    zone_sum,
+    zone: np.ndarray,
+    well_mixed: bool,
+    pool_ok: np.ndarray,
+    pool_supply: np.ndarray,
+    pool_price: np.ndarray,
+    platform_fee: np.ndarray,
+) -> MarketResult:
+    """Allocate shared uses. `neighbour_sum(x)` sums x over each household's ties; `zone_sum(x)`
+    sums x over each zone, giving (Z, G)."""
+    demand = uses * borrower
+    capacity = spare * lender
+
+    if well_mixed:
+        ratio = _ratio(zone_sum(capacity), zone_sum(demand))
+        served_informal = demand * ratio[zone]
+        used_share = _ratio(zone_sum(served_informal), zone_sum(capacity))
+        used_informal = capacity * np.where(zone_sum(capacity) > 0, used_share, 0.0)[zone]
+    else:
+        ties = np.maximum(lending_ties, 1.0)
+        asked = np.where(borrower & (lending_ties > 0), demand / ties, 0.0)
+        asked_of_lender = neighbour_sum(asked)
+        lender_ratio = np.where(lender, _ratio(capacity, asked_of_lender), 0.0)
+        served_informal = asked * neighbour_sum(lender_ratio)
+        used_informal = asked_of_lender * lender_ratio
+
+    left = demand - served_informal
+    pool_demand = left * pool_ok
+    served_pool = pool_demand * _ratio(pool_supply, zone_sum(pool_demand))[zone]
+    left = left - served_pool
+
+    listed_capacity = (capacity - used_informal) * (lender & digital[:, None])
+    platform_demand = left * (borrower & digital[:, None])
+    platform_supply = zone_sum(listed_capacity)
+    served_platform = platform_demand * _ratio(platform_supply, zone_sum(platform_demand))[zone]
+    served_platform_zone = zone_sum(served_platform)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        used_share = np.where(platform_supply > 0, served_platform_zone / np.where(platform_supply > 0, platform_supply, 1.0), 0.0)
+    used_platform = listed_capacity * used_share[zone]
+
+    fee = platform_fee[zone][:, None]
+    peer_served = served_informal + served_platform
+    pool_price_hh = pool_price[zone]
+    subsidy_paid = peer_served * subsidy
+    borrower_paid = peer_served * (price - subsidy) + served_pool * pool_price_hh
+    lender_income = used_informal * price + used_platform * price * (1 - fee)
+    platform_fees = float((served_platform * price * fee).sum())
+    pool_revenue = float((served_pool * pool_price_hh).sum())
+    served = peer_served + served_pool
+    with np.errstate(divide="ignore", invalid="ignore"):
+        price_paid = np.where(served > 0, (peer_served * price + served_pool * pool_price_hh) / np.where(served > 0, served, 1.0), 0.0)
+
+    return MarketResult(
+        demand=demand,
+        served_informal=served_informal,
+        served_pool=served_pool,
+        served_platform=served_platform,
+        used_informal=used_informal,
+        used_platform=used_platform,
+        capacity=capacity,
+        borrower_paid_eur=borrower_paid,
+        subsidy_eur=subsidy_paid,
+        lender_income_eur=lender_income,
+        platform_fees_eur=platform_fees,
+        pool_revenue_eur=pool_revenue,
+        price_paid_per_use=price_paid,
+    )

@@ -1,0 +1,436 @@
+"""TerritoryModel: households on a territory choose, month by month, to own, rent, share or forgo.
+
+Each month, in this order:
+1. Policies: the active policies are folded into this month's effects.
+2. Influence: each household counts, per good, the share of its ties who share
+   or lend it (the territory's share in a well-mixed territory), and its ties
+   who lend it.
+3. Awareness: an unaware household needing a good learns that it can be
+   shared with probability p + q x (share of its ties sharing or lending it),
+   p being the media rate plus campaigns (Bass 1969, discrete form).
+4. Digital inclusion: trained offline households gain digital access.
+5. Decisions: owners reconsider a good when it wears out (hazard
+   1 / lifetime: they buy a new one if they keep owning) or on a life event;
+   others every `reconsider_months` on average, or when they have just learnt
+   about sharing. They choose by multinomial logit (see `choice`). Aware owners
+   reconsider lending on the same rhythm.
+6. Market: shared uses are allocated through ties, pools and the platform
+   (see `market`); unserved uses are unmet.
+7. Learning and trust: borrowers learn the availability and price they met;
+   lenders learn how much of their spare capacity is used. Each month of
+   sharing (borrowing or lending) goes badly with the good's probability
+   (lowered by trust labels): trust rises by `trust_gain` x (1 - trust) after
+   a good month and falls by `trust_loss` x trust (less the insured share)
+   after a bad one; then trust drifts toward the mean trust of one's ties.
+8. Ties: platform and pool exchanges create ties with
+   `tie_from_sharing_prob`; third places create ties within their zones.
+9. Reporters: adoption, ecological, economic, social and public outcomes.
+
+State lives in numpy arrays (`model.households`, one row per household); each
+`Household` agent is a handle on its row. All randomness comes from
+`model.rng`, seeded by the scenario's seed unless one is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import scipy.sparse as sp
+from mesa.discrete_space import OrthogonalMooreGrid
+
+from . import reporters
+from .choice import choose, lend_decision, mode_utilities
+from .households import GoodTable, Household, HouseholdState, Mode, populate
+from .market import MarketResult, clear_market
+from .policies import QUINTILES, Effects, PolicyBook
+from .scenario import Scenario, load_scenario
+from .territory import adjacency, build_network, layout_territory
+
+DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+
+
+def resolve_scenario(scenario: Scenario | str | Path | None, overrides: Mapping[str, Any] | None) -> Scenario:
+    """A validated scenario from an object, a file path or the default baseline."""
+    if scenario is None:
+        scenario = DEFAULT_SCENARIO
+    if isinstance(scenario, Scenario):
+        return scenario.with_overrides(overrides) if overrides else scenario
+    return load_scenario(scenario, overrides)
+
+
+class TerritoryModel(mesa.Model):
+    """Collaborative consumption in a territory, configured by a scenario.
+
+    Keyword arguments override the scenario: `households`, `months`, `seed`,
+    `overrides` (a mapping of dotted paths to values), and any dotted path
+    passed directly as a keyword (`**{"goods.car.purchase_eur": 20000}`), which
+    lets `mesa.batch_run` sweep any parameter.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        households: int | None = None,
+        months: int | None = None,
+        seed: int | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        agents: bool = True,
+        **dotted: Any,
+    ):
+        merged = dict(overrides or {})
+        merged.update({k: v for k, v in dotted.items() if "." in k})
+        unknown = [k for k in dotted if "." not in k]
+        if unknown:
+            raise TypeError(f"TerritoryModel got unexpected keyword arguments: {', '.join(unknown)}")
+        for key, value in (("households", households), ("months", months), ("seed", seed)):
+            if value is not None:
+                merged[key] = value
+        self.scenario = resolve_scenario(scenario, merged)
+        super().__init__(seed=self.scenario.seed)
+        self.months = self.scenario.months
+        self.goods = GoodTable.from_scenario(self.scenario)
+        self.behaviour = self.scenario.behaviour
+        zones = list(self.scenario.territory.zones.values())
+        self.share_access_eur = np.array([z.share_access_eur for z in zones])
+        self.rental_access_eur = np.array([z.rental_access_eur for z in zones])
+
+        n = self.scenario.households
+        self.layout = layout_territory(self.scenario, n, self.rng)
+        self.network = build_network(self.scenario, self.layout, self.rng)
+        self.well_mixed = self.scenario.network.kind == "well-mixed"
+        self.households: HouseholdState = populate(self.scenario, self.layout, self.goods, self.rng)
+        self.zone_count = len(zones)
+        self.households_by_zone = np.bincount(self.households.zone, minlength=self.zone_count)
+        self._zone_matrix = sp.csr_matrix(
+            (np.ones(n), (self.households.zone.astype(np.int64), np.arange(n))), shape=(self.zone_count, n)
+        )
+        self._zone_order = np.argsort(self.households.zone, kind="stable")
+        self._zone_starts = np.concatenate([[0], np.cumsum(self.households_by_zone)[:-1]])
+        self.new_ties: list[tuple[np.ndarray, np.ndarray]] = []
+        self.extra_network: sp.csr_matrix | None = None
+        self.degree = np.asarray(self.network.sum(axis=1)).ravel()
+        self.policy_book = PolicyBook(self.scenario, self.households_by_zone)
+        self.totals = reporters.Totals()
+
+        self.grid = OrthogonalMooreGrid((self.layout.side, self.layout.side), torus=False, random=self.random)
+        if agents:
+            cells = self.grid.all_cells.cells
+            for row, cell in enumerate(self.households.cell):
+                Household(self, row, cells[cell])
+
+        self.last_market: MarketResult | None = None
+        self.effects: Effects = self.policy_book.effects(0)
+        self.latest: dict[str, float] = reporters.measure(self, None, np.zeros(self.households.uses.shape))
+        self.series: list[dict[str, float]] = [self.latest]
+        self.datacollector = mesa.DataCollector(model_reporters=reporters.model_reporters(self.latest))
+        self.datacollector.collect(self)
+        self.running = self.months > 0
+
+    # ------------------------------------------------------------------ network helpers
+
+    def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum of `values` over each household's ties (rows of an (N,) or (N, G) array)."""
+        total = self.network @ values
+        if self.extra_network is not None:
+            total = total + self.extra_network @ values
+        return total
+
+    def zone_sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum of `values` over the households of each zone: (Z,) or (Z, G)."""
+        return self._zone_matrix @ values
+
+    def random_member(self, zones: np.ndarray) -> np.ndarray:
+        """A household drawn uniformly from each zone listed."""
+        counts = self.households_by_zone[zones]
+        return self._zone_order[self._zone_starts[zones] + (self.rng.random(zones.size) * counts).astype(np.int64)]
+
+    def add_ties(self, a: np.ndarray, b: np.ndarray) -> int:
+        """Create ties between a[i] and b[i]; returns how many were created."""
+        keep = a != b
+        a, b = a[keep], b[keep]
+        if a.size == 0:
+            return 0
+        self.new_ties.append((a, b))
+        every_a = np.concatenate([t[0] for t in self.new_ties])
+        every_b = np.concatenate([t[1] for t in self.new_ties])
+        self.extra_network = adjacency(self.households.size, every_a, every_b)
+        self.degree = np.asarray(self.network.sum(axis=1)).ravel() + np.asarray(self.extra_network.sum(axis=1)).ravel()
+        return int(a.size)
+
+    def per_household(self, table: np.ndarray) -> np.ndarray:
+        """Look up a (zone, quintile, good) or (zone, quintile) effect for every household."""
+        flat = table.reshape(self.zone_count * QUINTILES, *table.shape[2:])
+        return flat[self.households.zq]
+
+    # ------------------------------------------------------------------ the month
+
+    def step(self) -> None:
+        month = self.steps
+        hh, goods, b = self.households, self.goods, self.behaviour
+        fx = self.effects = self.policy_book.effects(month)
+        public_cost = fx.fixed_cost_eur
+
+        # 2. influence
+        sharing = (hh.mode == Mode.SHARE) & hh.need
+        active = (sharing | hh.lending).astype(np.float64)
+        if self.well_mixed:
+            needing = np.maximum(hh.need.sum(axis=0), 1)
+            social = np.broadcast_to(active.sum(axis=0) / needing, active.shape)
+            lending_ties = np.zeros(active.shape)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                social = np.nan_to_num(self.neighbour_sum(active) / self.degree[:, None])
+            lending_ties = self.neighbour_sum(hh.lending.astype(np.float64))
+
+        # 3. awareness
+        p = b.awareness_p + self.per_household(fx.extra_awareness_p)
+        chance = np.minimum(1.0, p + b.awareness_q * social)
+        newly_aware = hh.need & ~hh.aware & (self.rng.random(chance.shape) < chance)
+        hh.aware |= newly_aware
+
+        # 4. digital inclusion
+        if fx.digital_training_share.any():
+            trained = ~hh.digital & (self.rng.random(hh.size) < self.per_household(fx.digital_training_share))
+            hh.digital |= trained
+            public_cost += float((self.per_household(fx.eur_per_trainee) * trained).sum())
+
+        # 5. decisions
+        pool_ok = self.per_household(fx.pool_access) & (fx.pool_units[hh.zone] > 0)
+        purchases = self._decide(fx, social, lending_ties, pool_ok, newly_aware)
+
+        # 6. market (lending changed with the decisions: count lending ties again)
+        if not self.well_mixed:
+            lending_ties = self.neighbour_sum(hh.lending.astype(np.float64))
+        subsidy = np.minimum(self.per_household(fx.subsidy_eur), self.per_household(fx.subsidy_cap_share) * goods.share_eur_per_use)
+        market = clear_market(
+            borrower=(hh.mode == Mode.SHARE) & hh.need,
+            uses=hh.uses,
+            lender=hh.lending,
+            spare=goods.spare_uses_per_month,
+            price=goods.share_eur_per_use,
+            subsidy=subsidy,
+            digital=hh.digital,
+            lending_ties=lending_ties,
+            neighbour_sum=self.neighbour_sum,
+            zone_sum=self.zone_sum,
+            zone=hh.zone,
+            well_mixed=self.well_mixed,
+            pool_ok=pool_ok,
+            pool_supply=fx.pool_units * goods.capacity_uses_per_month,
+            pool_price=fx.pool_price_eur,
+            platform_fee=fx.platform_fee_share,
+        )
+        self.last_market = market
+        public_cost += float(market.subsidy_eur.sum())
+
+        # 7. learning and trust
+        public_cost += self._learn_and_update_trust(fx, market)
+
+        # 8. ties
+        created = self._create_ties(fx, market)
+
+        hh.age_months += (hh.mode == Mode.OWN).astype(np.int16)
+        self.latest = reporters.measure(
+            self, market, purchases, public_cost=public_cost, ties_created=created
+        )
+        self.series.append(self.latest)
+        self.datacollector.collect(self)
+        if self.steps >= self.months:
+            self.running = False
+
+    def _decide(self, fx: Effects, social, lending_ties, pool_ok, newly_aware) -> np.ndarray:
+        """Steps 5: mode choices and lending; returns purchases per household and good."""
+        hh, goods, b, rng = self.households, self.goods, self.behaviour, self.rng
+        owner = hh.mode == Mode.OWN
+        draw = rng.random(hh.mode.shape)
+        wear_out = owner & (draw < 1.0 / goods.lifetime_months)
+        life_event = owner & ~wear_out & (draw < 1.0 / goods.lifetime_months + b.life_event_rate)
+        others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
+        rows, cols = np.nonzero(hh.need & (wear_out | life_event | others))
+        old_mode = hh.mode[rows, cols]
+        zq = hh.zq[rows]
+        zone = hh.zone[rows]
+        income = hh.income_eur[rows]
+        uses = hh.uses[rows, cols]
+        fee = fx.platform_fee_share[zone]
+        flat = self.zone_count * QUINTILES
+
+        def effect(table):
+            return table.reshape(flat, -1)[zq, cols]
+
+        risk = goods.perceived_risk[cols] * effect(fx.perceived_risk_factor)
+        expected_lend = (
+            hh.lending[rows, cols] * goods.spare_uses_per_month[cols] * goods.share_eur_per_use[cols]
+            * (1 - fee) * hh.utilization[rows, cols]
+        )
+        own_cost = (
+            goods.purchase_eur[cols] / goods.lifetime_months[cols] + goods.fixed_eur_per_month[cols]
+            + effect(fx.ownership_fee_eur) - expected_lend
+        )
+        rent_per_use = (
+            goods.rent_eur_per_use[cols] - effect(fx.rent_discount_eur)
+            + np.maximum(0.0, self.rental_access_eur[zone] - effect(fx.rent_access_discount_eur))
+        )
+        expected_price = np.where(
+            hh.tried[rows, cols] | ~pool_ok[rows, cols],
+            hh.expected_price[rows, cols],
+            np.minimum(hh.expected_price[rows, cols], fx.pool_price_eur[zone, cols]),
+        )
+        subsidy = np.minimum(effect(fx.subsidy_eur), effect(fx.subsidy_cap_share) * goods.share_eur_per_use[cols])
+        share_per_use = np.maximum(0.0, expected_price - subsidy) + np.maximum(
+            0.0, self.share_access_eur[zone] - effect(fx.share_access_discount_eur)
+        )
+        own_emissions = goods.own_emissions_kg_per_month[cols]
+        use_emissions = own_emissions * np.minimum(1.0, uses / goods.capacity_uses_per_month[cols])
+        utility = mode_utilities(
+            behaviour=b,
+            income=income,
+            concern=hh.concern[rows],
+            trust=hh.trust[rows],
+            uses=uses,
+            current=old_mode,
+            own_cost=own_cost,
+            rent_cost_per_use=rent_per_use,
+            share_cost_per_use=share_per_use,
+            forgo_per_use=goods.forgo_eur_per_use[cols],
+            availability=hh.availability[rows, cols],
+            share_bonus=effect(fx.share_convenience_bonus),
+            risk=risk,
+            social=social[rows, cols],
+            own_emissions=own_emissions,
+            use_emissions=use_emissions,
+        )
+        can_share = hh.aware[rows, cols] & (
+            self.well_mixed | hh.digital[rows] | (lending_ties[rows, cols] > 0) | pool_ok[rows, cols]
+        )
+        available = np.ones(utility.shape, dtype=bool)
+        available[:, Mode.SHARE] = can_share
+        new_mode = choose(utility, available, b.logit_scale, rng)
+        if b.always_share_when_aware:
+            new_mode = np.where(hh.aware[rows, cols], np.int8(Mode.SHARE), new_mode)
+        hh.mode[rows, cols] = new_mode
+
+        purchases = np.zeros(hh.mode.shape)
+        bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | wear_out[rows, cols])
+        purchases[rows[bought], cols[bought]] = 1.0
+        hh.age_months[rows[bought], cols[bought]] = 0
+        hh.lending[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
+        if b.always_share_when_aware:
+            switch = hh.aware & hh.need
+            hh.mode[switch] = Mode.SHARE
+            hh.lending[switch] = False
+
+        # Lending: aware owners reconsider on the same rhythm as non-owners.
+        owner = hh.mode == Mode.OWN
+        lend_draw = rng.random(hh.mode.shape)
+        rows, cols = np.nonzero(owner & hh.aware & ((lend_draw < 1.0 / b.reconsider_months) | newly_aware))
+        if rows.size:
+            zq = hh.zq[rows]
+            fee = fx.platform_fee_share[hh.zone[rows]]
+            expected_income = (
+                goods.spare_uses_per_month[cols] * goods.share_eur_per_use[cols] * (1 - fee)
+                * hh.utilization[rows, cols]
+            )
+            hh.lending[rows, cols] = lend_decision(
+                behaviour=b,
+                income=hh.income_eur[rows],
+                trust=hh.trust[rows],
+                expected_income=expected_income,
+                risk=goods.perceived_risk[cols] * fx.perceived_risk_factor.reshape(flat, -1)[zq, cols],
+                social=social[rows, cols],
+                lending_now=hh.lending[rows, cols],
+                rng=rng,
+            )
+        return purchases
+
+    def _learn_and_update_trust(self, fx: Effects, market: MarketResult) -> float:
+        """Step 7; returns the insurance claims paid by the public."""
+        hh, goods, b, rng = self.households, self.goods, self.behaviour, self.rng
+        rate = b.availability_learning_rate
+        served = market.served
+        asked = market.demand > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            met = np.where(asked, served / np.where(asked, market.demand, 1.0), 0.0)
+        hh.availability = np.where(asked, hh.availability + rate * (met - hh.availability), hh.availability)
+        got = served > 0
+        hh.expected_price = np.where(got, hh.expected_price + rate * (market.price_paid_per_use - hh.expected_price), hh.expected_price)
+        hh.tried |= got
+        used = market.used_informal + market.used_platform
+        offered = market.capacity > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            utilization = np.where(offered, used / np.where(offered, market.capacity, 1.0), 0.0)
+        hh.utilization = np.where(offered, hh.utilization + rate * (utilization - hh.utilization), hh.utilization)
+        hh.lend_income_eur = market.lender_income_eur
+
+        bad_prob = goods.bad_experience_prob * self.per_household(fx.bad_experience_factor)
+        lent = used > 0
+        bad_borrow = got & (rng.random(got.shape) < bad_prob)
+        bad_lend = lent & (rng.random(lent.shape) < bad_prob)
+        good_months = (got & ~bad_borrow).sum(axis=1) + (lent & ~bad_lend).sum(axis=1)
+        cover = self.per_household(fx.insurance_cover)
+        bad = bad_borrow.astype(np.int64) + bad_lend
+        keep_after_bad = np.prod(np.where(bad > 0, (1 - b.trust_loss * (1 - cover)) ** bad, 1.0), axis=1)
+        trust = 1 - (1 - hh.trust) * (1 - b.trust_gain) ** good_months
+        trust = trust * keep_after_bad
+        self.totals.bad_experiences = int(bad.sum())
+        self.totals.transactions = int(got.sum())
+        claims = float((bad * cover * self.per_household(fx.claim_eur)).sum())
+
+        # Word of mouth on trust, then third places.
+        if self.well_mixed:
+            ties_trust = np.full(hh.size, trust.mean())
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ties_trust = np.where(self.degree > 0, self.neighbour_sum(trust) / np.maximum(self.degree, 1), trust)
+        trust = trust + b.trust_drift * (ties_trust - trust)
+        if fx.trust_boost.any():
+            trust = trust + self.per_household(fx.trust_boost) * (1 - trust)
+        hh.trust = np.clip(trust, 0.0, 1.0)
+        return claims
+
+    def _create_ties(self, fx: Effects, market: MarketResult) -> int:
+        """Step 8: ties from platform and pool exchanges, and from third places."""
+        hh, rng = self.households, self.rng
+        if self.well_mixed:
+            return 0
+        met_someone = ((market.served_platform + market.served_pool) > 0).any(axis=1)
+        lenders_met = (market.used_platform > 0).any(axis=1)
+        participants = np.flatnonzero(met_someone | lenders_met)
+        creators = participants[rng.random(participants.size) < self.scenario.network.tie_from_sharing_prob]
+        a_parts, b_parts = [], []
+        if creators.size and participants.size > 1:
+            by_zone = participants[np.argsort(hh.zone[participants], kind="stable")]
+            counts = np.bincount(hh.zone[participants], minlength=self.zone_count)
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            zones = hh.zone[creators]
+            partners = by_zone[starts[zones] + (rng.random(creators.size) * counts[zones]).astype(np.int64)]
+            a_parts.append(creators)
+            b_parts.append(partners)
+        if fx.new_ties_by_zone.any():
+            n_new = rng.poisson(fx.new_ties_by_zone)
+            zones = np.repeat(np.arange(self.zone_count), n_new)
+            a_parts.append(self.random_member(zones))
+            b_parts.append(self.random_member(zones))
+        if not a_parts:
+            return 0
+        return self.add_ties(np.concatenate(a_parts), np.concatenate(b_parts))
+
+    # ------------------------------------------------------------------ conveniences
+
+    def run(self, progress=None) -> None:
+        """Run to the horizon; `progress(month)` is called after each month."""
+        while self.running:
+            self.step()
+            if progress is not None:
+                progress(self.steps)
+
+    def series_frame(self):
+        """The monthly series as a pandas DataFrame, one row per month (0 = initial state)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.series)

@@ -1,0 +1,212 @@
+"""Policy levers: how each kind of policy changes prices, supply, risk, awareness and ties.
+
+Each month the active policies (start_month <= month <= end_month) are folded
+into one `Effects` record of arrays indexed by zone, income quintile and good.
+The model reads these arrays; it never looks at policies directly. A policy
+outside its window contributes nothing, and costs nothing.
+
+Levers and the mechanism each acts on:
+- sharing_subsidy: price of a shared use (paid by the public to the lender).
+- ownership_cost: a monthly fee added to owning (public revenue).
+- community_pool: units of the good lent by the commune, in the target zones
+  (supply; no platform, so no digital access needed).
+- carsharing_parking: access cost and convenience of sharing.
+- insurance_fund: perceived risk and the trust lost after a bad experience;
+  pays claims.
+- trust_label: the rate of bad experiences and perceived risk.
+- awareness_campaign: the media awareness rate (Bass p).
+- third_places: new ties between residents, and a slow rise in trust.
+- digital_inclusion: offline households gain digital access (platform sharing).
+- public_platform: the platform fee.
+- rental_support: commercial rental price and access cost.
+
+Public cost: `investment_eur` once in the start month, `running_eur_per_month`
+while active, plus the per-unit costs each kind declares (units of a pool,
+parking spots, trainees, subsidies and claims paid per use or per event).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .scenario import Scenario
+
+QUINTILES = 5
+
+
+@dataclass
+class Effects:
+    """What the active policies do this month; arrays are (zone, quintile, good) unless noted."""
+
+    subsidy_eur: np.ndarray
+    subsidy_cap_share: np.ndarray
+    ownership_fee_eur: np.ndarray
+    share_access_discount_eur: np.ndarray
+    share_convenience_bonus: np.ndarray
+    pool_units: np.ndarray               # (zone, good) units available
+    pool_price_eur: np.ndarray           # (zone, good)
+    pool_access: np.ndarray              # (zone, quintile, good) bool: may borrow from the pool
+    insurance_cover: np.ndarray
+    claim_eur: np.ndarray
+    bad_experience_factor: np.ndarray
+    perceived_risk_factor: np.ndarray
+    extra_awareness_p: np.ndarray
+    platform_fee_share: np.ndarray       # (zone,)
+    rent_discount_eur: np.ndarray
+    rent_access_discount_eur: np.ndarray
+    trust_boost: np.ndarray              # (zone, quintile)
+    digital_training_share: np.ndarray   # (zone, quintile)
+    eur_per_trainee: np.ndarray          # (zone, quintile)
+    new_ties_by_zone: np.ndarray         # (zone,) expected new ties this month
+    fixed_cost_eur: float = 0.0          # investments and running costs due this month
+    active: list[str] = field(default_factory=list)
+
+
+def no_effects(n_zones: int, n_goods: int, platform_fee: float) -> Effects:
+    zqg = (n_zones, QUINTILES, n_goods)
+    zq = (n_zones, QUINTILES)
+    return Effects(
+        subsidy_eur=np.zeros(zqg),
+        subsidy_cap_share=np.ones(zqg),
+        ownership_fee_eur=np.zeros(zqg),
+        share_access_discount_eur=np.zeros(zqg),
+        share_convenience_bonus=np.zeros(zqg),
+        pool_units=np.zeros((n_zones, n_goods)),
+        pool_price_eur=np.zeros((n_zones, n_goods)),
+        pool_access=np.zeros(zqg, dtype=bool),
+        insurance_cover=np.zeros(zqg),
+        claim_eur=np.zeros(zqg),
+        bad_experience_factor=np.ones(zqg),
+        perceived_risk_factor=np.ones(zqg),
+        extra_awareness_p=np.zeros(zqg),
+        platform_fee_share=np.full(n_zones, platform_fee),
+        rent_discount_eur=np.zeros(zqg),
+        rent_access_discount_eur=np.zeros(zqg),
+        trust_boost=np.zeros(zq),
+        digital_training_share=np.zeros(zq),
+        eur_per_trainee=np.zeros(zq),
+        new_ties_by_zone=np.zeros(n_zones),
+    )
+
+
+def first_month(policy) -> int:
+    """The month its one-off investment is paid: the first simulated month it is active."""
+    return max(policy.start_month, 1)
+
+
+class PolicyBook:
+    """Turns a scenario's policies into monthly `Effects` for a territory."""
+
+    def __init__(self, scenario: Scenario, households_by_zone: np.ndarray):
+        self.scenario = scenario
+        self.zone_names = scenario.zone_names
+        self.good_names = scenario.good_names
+        self.households_by_zone = households_by_zone.astype(float)
+        self.share_price = np.array([g.share_eur_per_use for g in scenario.goods.values()])
+
+    def _targets(self, policy, default_goods: tuple[str, ...] = ()):
+        zones = np.array([not policy.zones or z in policy.zones for z in self.zone_names])
+        quintiles = np.array([not policy.quintiles or q + 1 in policy.quintiles for q in range(QUINTILES)])
+        wanted = policy.goods or [g for g in default_goods if g in self.good_names]
+        goods = np.array([not wanted or g in wanted for g in self.good_names])
+        return zones, quintiles, goods
+
+    def effects(self, month: int) -> Effects:
+        z_n, g_n = len(self.zone_names), len(self.good_names)
+        fx = no_effects(z_n, g_n, self.scenario.market.platform_fee_share)
+        for name, policy in self.scenario.policies.items():
+            if not policy.active(month):
+                continue
+            fx.active.append(name)
+            zones, quintiles, goods = self._targets(
+                policy, ("car",) if policy.kind == "carsharing_parking" else ()
+            )
+            zqg = zones[:, None, None] & quintiles[None, :, None] & goods[None, None, :]
+            zq = zones[:, None] & quintiles[None, :]
+            zg = zones[:, None] & goods[None, :]
+            fx.fixed_cost_eur += policy.running_eur_per_month
+            if month == first_month(policy):
+                fx.fixed_cost_eur += policy.investment_eur
+            _APPLY[policy.kind](self, policy, fx, month, zqg=zqg, zq=zq, zg=zg, zones=zones)
+        return fx
+
+    def units(self, per_1000: float, zones: np.ndarray) -> np.ndarray:
+        """Units of a per-1000-households provision in each zone."""
+        return np.round(per_1000 * self.households_by_zone / 1000.0) * zones
+
+
+def _sharing_subsidy(book, p, fx, month, zqg, **_):
+    fx.subsidy_eur = np.where(zqg, fx.subsidy_eur + p.eur_per_use, fx.subsidy_eur)
+    fx.subsidy_cap_share = np.where(zqg, np.minimum(fx.subsidy_cap_share, p.max_share_of_price), fx.subsidy_cap_share)
+
+
+def _ownership_cost(book, p, fx, month, zqg, **_):
+    fx.ownership_fee_eur = fx.ownership_fee_eur + zqg * p.eur_per_month
+
+
+def _community_pool(book, p, fx, month, zqg, zg, zones, **_):
+    units = book.units(p.units_per_1000_households, zones)[:, None] * zg
+    fx.pool_price_eur = np.where(units > 0, p.price_eur_per_use, fx.pool_price_eur)
+    fx.pool_units = fx.pool_units + units
+    fx.pool_access = fx.pool_access | zqg
+    total_units = float(units.sum())
+    fx.fixed_cost_eur += total_units * p.running_eur_per_unit_month
+    if month == first_month(p):
+        fx.fixed_cost_eur += total_units * p.investment_eur_per_unit
+
+
+def _carsharing_parking(book, p, fx, month, zqg, zones, **_):
+    fx.share_access_discount_eur = fx.share_access_discount_eur + zqg * p.access_discount_eur_per_use
+    fx.share_convenience_bonus = fx.share_convenience_bonus + zqg * p.convenience_bonus
+    fx.fixed_cost_eur += float(book.units(p.spots_per_1000_households, zones).sum()) * p.eur_per_spot_month
+
+
+def _insurance_fund(book, p, fx, month, zqg, **_):
+    fx.insurance_cover = np.where(zqg, np.maximum(fx.insurance_cover, p.cover_share), fx.insurance_cover)
+    fx.claim_eur = np.where(zqg, np.maximum(fx.claim_eur, p.claim_eur), fx.claim_eur)
+    fx.perceived_risk_factor = fx.perceived_risk_factor * np.where(zqg, 1 - p.cover_share, 1.0)
+
+
+def _trust_label(book, p, fx, month, zqg, **_):
+    fx.bad_experience_factor = fx.bad_experience_factor * np.where(zqg, 1 - p.bad_experience_reduction, 1.0)
+    fx.perceived_risk_factor = fx.perceived_risk_factor * np.where(zqg, 1 - p.perceived_risk_reduction, 1.0)
+
+
+def _awareness_campaign(book, p, fx, month, zqg, **_):
+    fx.extra_awareness_p = fx.extra_awareness_p + zqg * p.extra_awareness_p
+
+
+def _third_places(book, p, fx, month, zq, zones, **_):
+    fx.new_ties_by_zone = fx.new_ties_by_zone + p.ties_per_1000_households_month * book.households_by_zone / 1000 * zones
+    fx.trust_boost = fx.trust_boost + zq * p.trust_boost_per_month
+
+
+def _digital_inclusion(book, p, fx, month, zq, **_):
+    fx.digital_training_share = np.where(zq, np.maximum(fx.digital_training_share, p.trained_share_per_month), fx.digital_training_share)
+    fx.eur_per_trainee = np.where(zq, p.eur_per_trainee, fx.eur_per_trainee)
+
+
+def _public_platform(book, p, fx, month, zones, **_):
+    fx.platform_fee_share = np.where(zones, np.minimum(fx.platform_fee_share, p.fee_share), fx.platform_fee_share)
+
+
+def _rental_support(book, p, fx, month, zqg, **_):
+    fx.rent_discount_eur = fx.rent_discount_eur + zqg * p.rent_discount_eur_per_use
+    fx.rent_access_discount_eur = fx.rent_access_discount_eur + zqg * p.access_discount_eur_per_use
+
+
+_APPLY = {
+    "sharing_subsidy": _sharing_subsidy,
+    "ownership_cost": _ownership_cost,
+    "community_pool": _community_pool,
+    "carsharing_parking": _carsharing_parking,
+    "insurance_fund": _insurance_fund,
+    "trust_label": _trust_label,
+    "awareness_campaign": _awareness_campaign,
+    "third_places": _third_places,
+    "digital_inclusion": _digital_inclusion,
+    "public_platform": _public_platform,
+    "rental_support": _rental_support,
+}
