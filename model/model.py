@@ -263,7 +263,10 @@ class TerritoryModel(mesa.Model):
         def effect(table):
             return table.reshape(flat, -1)[zq, cols]
 
-        risk = goods.perceived_risk[cols] * effect(fx.perceived_risk_factor)
+        risk = (
+            goods.perceived_risk[cols] * effect(fx.perceived_risk_factor)
+            * np.where(pool_ok[rows, cols], 1 - b.pool_risk_relief, 1.0)
+        )
         expected_lend = (
             hh.lending[rows, cols] * goods.spare_uses_per_month[cols] * goods.share_eur_per_use[cols]
             * (1 - fee) * hh.utilization[rows, cols]

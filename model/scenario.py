@@ -199,6 +199,11 @@ class Behaviour(Strict):
     trust_drift: float = Field(default=0.02, ge=0, le=1, description="Monthly drift of trust toward ties' trust.")
     availability_learning_rate: float = Field(default=0.3, ge=0, le=1)
     initial_availability: float = Field(default=0.7, ge=0, le=1)
+    pool_risk_relief: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of perceived risk lifted when a community pool is open to the household "
+        "(borrowing from an institution rather than a stranger).",
+    )
     always_share_when_aware: bool = Field(
         default=False, description="Validation switch: aware households always share (the Bass limit)."
     )
