@@ -1,0 +1,296 @@
+"""`partage bench`: how fast complete runs of the model are, and how they scale.
+
+For each territory size (default 1 000, 10 000, 100 000 and 1 000 000
+households) one complete run of the scenario (default: the baseline over 120
+months) is timed in a fresh process, so that sizes do not share memory or
+caches. A complete run is everything `TerritoryModel.run` does each month:
+policies, influence and awareness, decisions, market, learning and trust, ties
+and reporters. Building the territory is timed apart (`setup_s`).
+
+Reported per size: household-good-months per second (households x goods x
+months / run time), seconds per phase, and the peak resident memory of the
+process (`ru_maxrss`). Across sizes: the exponent b of run time ~ households^b
+(least squares on log-log; 1 means linear). In the same run, the scalar
+reference (`model.reference`, one Mesa agent stepping itself in Python per
+household) is timed on a small territory; the speed ratio divides the
+vectorized model's throughput by the reference's.
+
+Phases are timed by wrapping, on the model instance, the functions the month
+calls (`TimedPhases`); what the wrappers do not cover (the influence,
+awareness and digital-inclusion lines of `step`) is reported as
+`influence_awareness`. The model itself is unchanged.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import multiprocessing
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from model import reporters as reporters_module
+from model import model as model_module
+
+from .cli import UserError
+
+DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000)
+QUICK_SIZES = (1_000, 10_000, 100_000)
+DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+REFERENCE_HOUSEHOLDS = 1_000
+REFERENCE_MONTHS = 24
+
+# Targets of the issue, on one core of the project's machines.
+TARGET_HGM_PER_S_AT_100K = 3e6
+TARGET_1M_SECONDS = 180.0
+TARGET_PEAK_GB = 4.0
+TARGET_SPEED_RATIO = 30.0
+
+PHASES = (
+    "policies", "influence_awareness", "decisions", "market", "learning_trust", "ties", "reporters",
+)
+
+
+class TimedPhases:
+    """Accumulate wall time per phase of the month by wrapping the model's phase functions.
+
+    `policies` wraps the policy book's `effects`, `decisions` `_decide`, `market`
+    the module-level `clear_market` the step calls, `learning_trust`
+    `_learn_and_update_trust`, `ties` `_create_ties`, and `reporters` both
+    `reporters.measure` and the DataCollector's `collect`.
+    """
+
+    def __init__(self, model):
+        self.seconds = dict.fromkeys(PHASES, 0.0)
+        self._restore: list[tuple[object, str, object]] = []
+        self._wrap(model.policy_book, "effects", "policies")
+        self._wrap(model, "_decide", "decisions")
+        self._wrap(model_module, "clear_market", "market")
+        self._wrap(model, "_learn_and_update_trust", "learning_trust")
+        self._wrap(model, "_create_ties", "ties")
+        self._wrap(reporters_module, "measure", "reporters")
+        self._wrap(model.datacollector, "collect", "reporters")
+
+    def _wrap(self, owner, name: str, phase: str) -> None:
+        original = getattr(owner, name)
+        seconds = self.seconds
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                seconds[phase] += time.perf_counter() - start
+
+        self._restore.append((owner, name, owner.__dict__.get(name) if hasattr(owner, "__dict__") else None))
+        setattr(owner, name, timed)
+
+    def close(self, total_step_seconds: float) -> dict[str, float]:
+        """Put the original functions back; return seconds per phase (the rest is influence)."""
+        for owner, name, previous in reversed(self._restore):
+            if previous is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, previous)
+        self._restore.clear()
+        covered = sum(v for k, v in self.seconds.items() if k != "influence_awareness")
+        self.seconds["influence_awareness"] = max(0.0, total_step_seconds - covered)
+        return dict(self.seconds)
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process in MB (Linux reports ru_maxrss in KB)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 1024 if sys.platform != "darwin" else rss / 2**20
+
+
+def time_vectorized(scenario: str, households: int, months: int, seed: int = 1) -> dict:
+    """One complete run of the vectorized model, timed per phase (run this in a fresh process)."""
+    start = time.perf_counter()
+    model = model_module.TerritoryModel(
+        scenario, households=households, months=months, seed=seed, agents=False
+    )
+    setup_s = time.perf_counter() - start
+    phases = TimedPhases(model)
+    start = time.perf_counter()
+    model.run()
+    run_s = time.perf_counter() - start
+    goods = len(model.goods.names)
+    return {
+        "households": households,
+        "goods": goods,
+        "months": months,
+        "setup_s": setup_s,
+        "run_s": run_s,
+        "hgm_per_s": households * goods * months / run_s,
+        "phase_s": phases.close(run_s),
+        "peak_memory_mb": peak_memory_mb(),
+    }
+
+
+def time_reference(scenario: str, households: int, months: int, seed: int = 1) -> dict:
+    """One complete run of the scalar reference (run this in a fresh process)."""
+    from model.reference import ReferenceModel
+
+    start = time.perf_counter()
+    model = ReferenceModel(scenario, households=households, months=months, seed=seed)
+    setup_s = time.perf_counter() - start
+    start = time.perf_counter()
+    model.run()
+    run_s = time.perf_counter() - start
+    goods = len(model.goods.names)
+    return {
+        "households": households,
+        "goods": goods,
+        "months": months,
+        "setup_s": setup_s,
+        "run_s": run_s,
+        "hgm_per_s": households * goods * months / run_s,
+        "peak_memory_mb": peak_memory_mb(),
+    }
+
+
+def in_fresh_process(function, *args) -> dict:
+    """Call `function(*args)` in a new single-use process, so its peak memory is its own."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(function, *args).result()
+
+
+def scaling_exponent(households: list[int], seconds: list[float]) -> float:
+    """b in seconds ~ households^b, by least squares on logarithms."""
+    if len(households) < 2:
+        return float("nan")
+    slope, _ = np.polyfit(np.log(households), np.log(seconds), 1)
+    return float(slope)
+
+
+def benchmark(sizes, months: int, scenario: str, reference: bool = True, echo=print) -> dict:
+    """Time every size in its own process, then the scalar reference; return the report."""
+    runs = []
+    for households in sizes:
+        result = in_fresh_process(time_vectorized, scenario, households, months)
+        runs.append(result)
+        echo(format_row(result))
+    report: dict = {
+        "scenario": Path(scenario).stem,
+        "months": months,
+        "machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine()},
+        "runs": runs,
+        "exponent": scaling_exponent([r["households"] for r in runs], [r["run_s"] for r in runs]),
+    }
+    if reference:
+        scalar = in_fresh_process(time_reference, scenario, REFERENCE_HOUSEHOLDS, REFERENCE_MONTHS)
+        same_size = in_fresh_process(time_vectorized, scenario, REFERENCE_HOUSEHOLDS, REFERENCE_MONTHS)
+        report["reference"] = scalar
+        report["reference"]["vectorized_same_size_hgm_per_s"] = same_size["hgm_per_s"]
+        report["speed_ratio_same_size"] = same_size["hgm_per_s"] / scalar["hgm_per_s"]
+        best = max(r["hgm_per_s"] for r in runs)
+        report["speed_ratio_best"] = best / scalar["hgm_per_s"]
+    report["targets"] = check_targets(report)
+    return report
+
+
+def check_targets(report: dict) -> dict[str, bool | None]:
+    """Each target of the issue: True (met), False (missed) or None (not measured)."""
+    by_size = {r["households"]: r for r in report["runs"]}
+    at_100k = by_size.get(100_000)
+    at_1m = by_size.get(1_000_000)
+    full_horizon = report["months"] >= 120
+    return {
+        "hgm_per_s_at_100k >= 3e6": None if at_100k is None else at_100k["hgm_per_s"] >= TARGET_HGM_PER_S_AT_100K,
+        "1M households x 120 months < 180 s": (
+            None if at_1m is None or not full_horizon
+            else at_1m["setup_s"] + at_1m["run_s"] < TARGET_1M_SECONDS
+        ),
+        "peak memory at 1M < 4 GB": None if at_1m is None else at_1m["peak_memory_mb"] < TARGET_PEAK_GB * 1024,
+        "time linear in households (exponent <= 1.1)": (
+            None if len(by_size) < 3 else report["exponent"] <= 1.1
+        ),
+        "speed ratio to scalar reference >= 30": (
+            None if "speed_ratio_same_size" not in report else report["speed_ratio_same_size"] >= TARGET_SPEED_RATIO
+        ),
+    }
+
+
+def format_row(run: dict) -> str:
+    phases = " ".join(f"{k}={v:.2f}" for k, v in run["phase_s"].items())
+    return (
+        f"{run['households']:>9,} households  {run['hgm_per_s'] / 1e6:6.2f} M hgm/s  "
+        f"run {run['run_s']:7.2f} s  setup {run['setup_s']:6.2f} s  peak {run['peak_memory_mb']:7.0f} MB  "
+        f"[{phases}]"
+    )
+
+
+def markdown_table(report: dict) -> str:
+    """The benchmark as a Markdown table, as shown in the README."""
+    header = (
+        "| households | M hgm/s | run (s) | setup (s) | peak memory (MB) | "
+        + " | ".join(PHASES) + " |\n"
+        + "|---:" * (5 + len(PHASES)) + "|\n"
+    )
+    rows = []
+    for r in report["runs"]:
+        shares = " | ".join(f"{100 * r['phase_s'][p] / r['run_s']:.0f} %" for p in PHASES)
+        rows.append(
+            f"| {r['households']:,} | {r['hgm_per_s'] / 1e6:.2f} | {r['run_s']:.1f} | {r['setup_s']:.1f} | "
+            f"{r['peak_memory_mb']:.0f} | {shares} |"
+        )
+    return header + "\n".join(rows) + "\n"
+
+
+def summary(report: dict) -> str:
+    lines = [f"time ~ households^{report['exponent']:.2f} over {report['months']} months"]
+    if "reference" in report:
+        ref = report["reference"]
+        lines.append(
+            f"scalar reference: {ref['hgm_per_s']:,.0f} hgm/s ({ref['households']:,} households, "
+            f"{ref['months']} months); vectorized is {report['speed_ratio_same_size']:.0f}x faster at "
+            f"the same size, {report['speed_ratio_best']:.0f}x at its best size"
+        )
+    for target, met in report["targets"].items():
+        lines.append(f"  [{'not measured' if met is None else 'met' if met else 'MISSED'}] {target}")
+    return "\n".join(lines)
+
+
+def register(subparsers) -> None:
+    bench = subparsers.add_parser(
+        "bench", help="time complete runs from 1 000 to 1 000 000 households, and the scalar reference"
+    )
+    bench.add_argument(
+        "--sizes", type=int, nargs="+", metavar="N",
+        help="numbers of households (default: 1000 10000 100000 1000000)",
+    )
+    bench.add_argument("--months", type=int, default=120, help="months per run (default: 120)")
+    bench.add_argument("--quick", action="store_true", help="sizes up to 100 000 over 24 months")
+    bench.add_argument("--scenario", default=str(DEFAULT_SCENARIO), help="scenario file (default: baseline)")
+    bench.add_argument("--no-reference", action="store_true", help="skip timing the scalar reference")
+    bench.add_argument(
+        "--json", type=Path, default=Path("results") / "bench" / "bench.json", help="where to write the JSON report"
+    )
+    bench.set_defaults(handler=bench_command)
+
+
+def bench_command(args) -> int:
+    sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    months = 24 if args.quick and args.months == 120 else args.months
+    if any(n < 10 for n in sizes):
+        raise UserError("--sizes: every size must be at least 10 households")
+    if months < 1:
+        raise UserError("--months: must be at least 1")
+    if not Path(args.scenario).is_file():
+        raise UserError(f"{args.scenario}: no such scenario file")
+    print(f"partage bench: {Path(args.scenario).stem}, {months} months, one process per size")
+    report = benchmark(sorted(sizes), months, args.scenario, reference=not args.no_reference)
+    print(summary(report))
+    print()
+    print(markdown_table(report))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.json}")
+    return 0
