@@ -129,8 +129,8 @@ def plot_command(args) -> int:
     goods = [c.removesuffix(".own") for c in runs[0][1].columns if c.endswith(".own")]
     fig, axes = plt.subplots(1, len(goods), figsize=(4.5 * len(goods), 3.8), sharey=True, squeeze=False)
     colours = {"own": "#8c6d31", "rent": "#6b6ecf", "share": "#2ca02c", "forgo": "#999999"}
-    for ax, good in zip(axes[0], goods):
-        for (name, series), style in zip(runs, ["-", "--", ":", "-."]):
+    for ax, good in zip(axes[0], goods, strict=True):
+        for (name, series), style in zip(runs, ["-", "--", ":", "-."], strict=False):
             for mode, colour in colours.items():
                 ax.plot(series["month"], series[f"{good}.{mode}"], style, color=colour,
                         label=f"{mode} ({name})")

@@ -239,15 +239,15 @@ class Household(CellAgent):
 
     @property
     def lending(self) -> dict[str, bool]:
-        return {good: bool(v) for good, v in zip(self.model.goods.names, self._state.lending[self.row])}
+        return {good: bool(v) for good, v in zip(self.model.goods.names, self._state.lending[self.row], strict=True)}
 
     @property
     def aware(self) -> dict[str, bool]:
-        return {good: bool(v) for good, v in zip(self.model.goods.names, self._state.aware[self.row])}
+        return {good: bool(v) for good, v in zip(self.model.goods.names, self._state.aware[self.row], strict=True)}
 
     @property
     def availability(self) -> dict[str, float]:
-        return {good: float(v) for good, v in zip(self.model.goods.names, self._state.availability[self.row])}
+        return {good: float(v) for good, v in zip(self.model.goods.names, self._state.availability[self.row], strict=True)}
 
     def describe(self) -> dict:
         """Everything about this household, for display."""

@@ -62,6 +62,14 @@ def resolve_scenario(scenario: Scenario | str | Path | None, overrides: Mapping[
     return load_scenario(scenario, overrides)
 
 
+def trust_after_experiences(trust, good_months, bad, gain, loss, cover):
+    """Trust after this month's experiences: each good month closes `gain` of the gap to 1; each bad
+    one (per good, counted in `bad` (N, G)) removes `loss` of trust, less the insured share `cover`."""
+    after_good = 1 - (1 - trust) * (1 - gain) ** good_months
+    kept = np.prod(np.where(bad > 0, (1 - loss * (1 - cover)) ** bad, 1.0), axis=1)
+    return after_good * kept
+
+
 class TerritoryModel(mesa.Model):
     """Collaborative consumption in a territory, configured by a scenario.
 
@@ -109,10 +117,12 @@ class TerritoryModel(mesa.Model):
         self._zone_matrix = sp.csr_matrix(
             (np.ones(n), (self.households.zone.astype(np.int64), np.arange(n))), shape=(self.zone_count, n)
         )
+        self.zq = self.households.zq
         self._zone_order = np.argsort(self.households.zone, kind="stable")
         self._zone_starts = np.concatenate([[0], np.cumsum(self.households_by_zone)[:-1]])
         self.new_ties: list[tuple[np.ndarray, np.ndarray]] = []
         self.extra_network: sp.csr_matrix | None = None
+        self._all_ties = self.network  # network + extra_network, added up once per change
         self.degree = np.asarray(self.network.sum(axis=1)).ravel()
         self.policy_book = PolicyBook(self.scenario, self.households_by_zone)
         self.totals = reporters.Totals()
@@ -135,10 +145,7 @@ class TerritoryModel(mesa.Model):
 
     def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum of `values` over each household's ties (rows of an (N,) or (N, G) array)."""
-        total = self.network @ values
-        if self.extra_network is not None:
-            total = total + self.extra_network @ values
-        return total
+        return self._all_ties @ values
 
     def zone_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum of `values` over the households of each zone: (Z,) or (Z, G)."""
@@ -159,13 +166,19 @@ class TerritoryModel(mesa.Model):
         every_a = np.concatenate([t[0] for t in self.new_ties])
         every_b = np.concatenate([t[1] for t in self.new_ties])
         self.extra_network = adjacency(self.households.size, every_a, every_b)
-        self.degree = np.asarray(self.network.sum(axis=1)).ravel() + np.asarray(self.extra_network.sum(axis=1)).ravel()
+        self._all_ties = (self.network + self.extra_network).tocsr()
+        self.degree = np.asarray(self._all_ties.sum(axis=1)).ravel()
         return int(a.size)
 
     def per_household(self, table: np.ndarray) -> np.ndarray:
-        """Look up a (zone, quintile, good) or (zone, quintile) effect for every household."""
+        """Look up a (zone, quintile, good) or (zone, quintile) effect for every household.
+
+        Where no policy targets zones or quintiles the table is the same for all of them,
+        and its first row, which broadcasts against (N, G), is returned without a lookup."""
         flat = table.reshape(self.zone_count * QUINTILES, *table.shape[2:])
-        return flat[self.households.zq]
+        if (flat == flat[0]).all():
+            return flat[0]
+        return flat[self.zq]
 
     # ------------------------------------------------------------------ the month
 
@@ -253,7 +266,7 @@ class TerritoryModel(mesa.Model):
         others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
         rows, cols = np.nonzero(hh.need & (wear_out | life_event | others))
         old_mode = hh.mode[rows, cols]
-        zq = hh.zq[rows]
+        zq = self.zq[rows]
         zone = hh.zone[rows]
         income = hh.income_eur[rows]
         uses = hh.uses[rows, cols]
@@ -333,7 +346,7 @@ class TerritoryModel(mesa.Model):
         lend_draw = rng.random(hh.mode.shape)
         rows, cols = np.nonzero(owner & hh.aware & ((lend_draw < 1.0 / b.reconsider_months) | newly_aware))
         if rows.size:
-            zq = hh.zq[rows]
+            zq = self.zq[rows]
             fee = fx.platform_fee_share[hh.zone[rows]]
             expected_income = (
                 goods.spare_uses_per_month[cols] * goods.share_eur_per_use[cols] * (1 - fee)
@@ -377,9 +390,7 @@ class TerritoryModel(mesa.Model):
         good_months = (got & ~bad_borrow).sum(axis=1) + (lent & ~bad_lend).sum(axis=1)
         cover = self.per_household(fx.insurance_cover)
         bad = bad_borrow.astype(np.int64) + bad_lend
-        keep_after_bad = np.prod(np.where(bad > 0, (1 - b.trust_loss * (1 - cover)) ** bad, 1.0), axis=1)
-        trust = 1 - (1 - hh.trust) * (1 - b.trust_gain) ** good_months
-        trust = trust * keep_after_bad
+        trust = trust_after_experiences(hh.trust, good_months, bad, b.trust_gain, b.trust_loss, cover)
         self.totals.bad_experiences = int(bad.sum())
         self.totals.transactions = int(got.sum())
         claims = float((bad * cover * self.per_household(fx.claim_eur)).sum())
