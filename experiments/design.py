@@ -1,0 +1,421 @@
+"""Sweep designs: the TOML file that declares an experiment, and the samplers that turn it into runs.
+
+A design names what to simulate (`scenario = "path.toml"`, relative to the
+design file, or a built-in `target`), the parameters to vary as dotted paths
+with a range (`min`, `max`) or a list of `values`, the sampler (`grid`, `lhs`,
+`sobol`, `morris`), the replications, the horizon (`months`) and the outcomes
+to analyse. Example:
+
+    name = "tool-library-sobol"
+    scenario = "../../scenarios/tool_library.toml"
+    seed = 2013
+    replications = 2
+    households = 400
+    months = 36
+    outcomes = ["sharing_households", "emissions.cumulative_t"]
+
+    [sampler]
+    method = "sobol"      # grid | lhs | sobol | morris
+    samples = 64          # lhs: points; sobol: base sample N (a power of two); morris: trajectories
+
+    [[parameters]]
+    path = "behaviour.trust_gain"
+    min = 0.0
+    max = 0.1
+
+Rules:
+- Every parameter is checked against the declaration of the target (the
+  scenario schema for scenarios): unknown paths and out-of-range bounds are
+  rejected with one line naming the file, the field and what is allowed.
+- Grid: the Cartesian product of each parameter's `values`, or of `levels`
+  evenly spaced values between `min` and `max` (3 by default).
+- LHS, Sobol and Morris draw from the unit hypercube (Sobol and Morris through
+  SALib, with the design's seed). A parameter with `values` is sampled as a
+  discrete uniform choice; an integer parameter is rounded.
+- Runs are identified by (point index, replication), e.g. `p000012r0003`, which
+  never change for a given design. Replication `r` gets the seed of
+  `SeedSequence(seed).spawn(replications)[r]`, the same for every point (common
+  random numbers) unless `common_random_numbers = false`, in which case the
+  point's own child sequence is spawned in turn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from experiments.cli import UserError
+from experiments.targets import BUILTIN_TARGETS, ScenarioTarget, Target
+
+SAMPLERS = ("grid", "lhs", "sobol", "morris")
+Scalar = bool | int | float | str
+
+
+class DesignError(UserError):
+    """A design file that cannot be used; the message is one line, ready to print."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParameterSpec(Strict):
+    path: str = Field(min_length=1, description="Dotted path of the parameter, e.g. behaviour.trust_gain.")
+    min: float | None = None
+    max: float | None = None
+    values: list[Scalar] | None = Field(default=None, min_length=1)
+    levels: int | None = Field(default=None, ge=2, le=1000, description="Grid: evenly spaced values.")
+
+    @model_validator(mode="after")
+    def _range_or_values(self):
+        has_range = self.min is not None or self.max is not None
+        if self.values is not None and has_range:
+            raise ValueError("give either min and max, or values, not both")
+        if self.values is None:
+            if self.min is None or self.max is None:
+                raise ValueError("needs min and max, or a list of values")
+            if not self.min < self.max:
+                raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+        elif self.levels is not None:
+            raise ValueError("levels applies to a min..max range, not to values")
+        return self
+
+
+class SamplerSpec(Strict):
+    method: Literal["grid", "lhs", "sobol", "morris"]
+    samples: int = Field(
+        default=64, ge=1, le=1_000_000,
+        description="lhs: points; sobol: base sample N (a power of two); morris: trajectories.",
+    )
+    levels: int = Field(default=4, ge=2, le=100, description="Morris: levels of the grid.")
+    second_order: bool = Field(default=False, description="Sobol: also sample for second-order indices.")
+
+    @model_validator(mode="after")
+    def _power_of_two(self):
+        if self.method == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(
+                f"samples = {self.samples}: Sobol needs a power of two (e.g. 64, 128, 256, 1024)"
+            )
+        return self
+
+
+class DesignSpec(Strict):
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+    description: str = Field(default="", max_length=4000)
+    scenario: str | None = Field(default=None, description="Base scenario file, relative to the design.")
+    target: Literal[tuple(BUILTIN_TARGETS)] | None = None  # type: ignore[valid-type]
+    seed: int = Field(default=1, ge=0, le=2**63 - 1)
+    replications: int = Field(default=1, ge=1, le=100_000)
+    households: int | None = Field(default=None, ge=1, le=5_000_000)
+    months: int | None = Field(default=None, ge=1, le=1200, description="Horizon of every run.")
+    outcomes: list[str] = Field(default_factory=list)
+    common_random_numbers: bool = True
+    sampler: SamplerSpec
+    parameters: list[ParameterSpec] = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _scenario_or_target(self):
+        if (self.scenario is None) == (self.target is None):
+            raise ValueError(
+                "give exactly one of scenario = \"file.toml\" or target = "
+                + " | ".join(f'"{name}"' for name in BUILTIN_TARGETS)
+            )
+        paths = [parameter.path for parameter in self.parameters]
+        repeated = sorted({path for path in paths if paths.count(path) > 1})
+        if repeated:
+            raise ValueError(f"parameter {repeated[0]} is listed more than once")
+        return self
+
+
+@dataclass(frozen=True)
+class Point:
+    """One combination of parameter values; `x` is its row in the sampler's unit of each parameter."""
+
+    point_id: int
+    scenario: str
+    params: dict[str, Any]
+    x: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """Everything a worker needs for one run, apart from the target it already holds."""
+
+    run_id: str
+    point_id: int
+    replication: int
+    scenario: str
+    params: dict[str, Any]
+    seed: int
+    households: int | None
+    months: int | None
+
+
+@dataclass
+class Design:
+    """A validated design with its target, ready to be sampled."""
+
+    spec: DesignSpec
+    source: str
+    target: Target
+    infos: list[dict] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name or Path(self.source).stem
+
+    @property
+    def outcomes(self) -> list[str]:
+        return list(self.spec.outcomes) or list(self.target.default_outcomes)
+
+    def problem(self) -> dict:
+        return salib_problem(self.spec)
+
+    def points(self) -> list[Point]:
+        scenario = self.target.scenario_names()[0]
+        rows = sample_unit(self)
+        return [
+            Point(index, scenario, self.values_of(row), tuple(float(v) for v in row))
+            for index, row in enumerate(rows)
+        ]
+
+    def values_of(self, row) -> dict[str, Any]:
+        """Parameter values, by dotted path, of one row of the sample."""
+        return {
+            parameter.path: _value(parameter, info, x)
+            for parameter, info, x in zip(self.spec.parameters, self.infos, row, strict=True)
+        }
+
+    def fingerprint(self) -> str:
+        return fingerprint(
+            {
+                "sampler": self.spec.sampler.model_dump(),
+                "parameters": [p.model_dump() for p in self.spec.parameters],
+                "seed": self.spec.seed,
+                "replications": self.spec.replications,
+                "households": self.spec.households,
+                "months": self.spec.months,
+                "common_random_numbers": self.spec.common_random_numbers,
+                "target": self.target.fingerprint_data(),
+            }
+        )
+
+    def tasks(self, points: list[Point]) -> list[RunTask]:
+        return plan_runs(
+            points, self.spec.replications, self.spec.seed, self.spec.households, self.spec.months,
+            common_random_numbers=self.spec.common_random_numbers,
+        )
+
+
+def fingerprint(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- seeds and runs
+
+
+def run_id(point_id: int, replication: int) -> str:
+    return f"p{point_id:06d}r{replication:04d}"
+
+
+def replication_seed(seed: int, replication: int, point_id: int | None = None) -> int:
+    """The seed of a run: `SeedSequence(seed).spawn(...)[replication]` (of the point's child without CRN)."""
+    key = (replication,) if point_id is None else (point_id, replication)
+    state = np.random.SeedSequence(seed, spawn_key=key).generate_state(1, dtype=np.uint64)[0]
+    return int(state >> np.uint64(1))
+
+
+def plan_runs(
+    points: list[Point], replications: int, seed: int, households: int | None, months: int | None,
+    *, common_random_numbers: bool = True,
+) -> list[RunTask]:
+    seeds = [replication_seed(seed, r) for r in range(replications)]
+    return [
+        RunTask(
+            run_id(point.point_id, r), point.point_id, r, point.scenario, point.params,
+            seeds[r] if common_random_numbers else replication_seed(seed, r, point.point_id),
+            households, months,
+        )
+        for point in points
+        for r in range(replications)
+    ]
+
+
+# --------------------------------------------------------------------------- samplers
+
+
+def salib_problem(spec: DesignSpec) -> dict:
+    """The SALib problem: one variable per parameter, on its sampling bounds."""
+    return {
+        "num_vars": len(spec.parameters),
+        "names": [parameter.path for parameter in spec.parameters],
+        "bounds": [_bounds(parameter) for parameter in spec.parameters],
+    }
+
+
+def _bounds(parameter: ParameterSpec) -> list[float]:
+    if parameter.values is not None:
+        return [0.0, float(len(parameter.values))]
+    return [float(parameter.min), float(parameter.max)]
+
+
+def _value(parameter: ParameterSpec, info: dict, x: float) -> Any:
+    if parameter.values is not None:
+        index = min(max(int(math.floor(x)), 0), len(parameter.values) - 1)
+        return parameter.values[index]
+    if info.get("type") == "int":
+        return round(x)
+    return float(x)
+
+
+def sample_unit(design: Design) -> np.ndarray:
+    """Rows of the sample, each value in its parameter's sampling bounds (see `_bounds`)."""
+    spec = design.spec
+    problem = design.problem()
+    method = spec.sampler.method
+    if method == "grid":
+        axes = []
+        for parameter in spec.parameters:
+            if parameter.values is not None:
+                axes.append([i + 0.5 for i in range(len(parameter.values))])
+            else:
+                axes.append(list(np.linspace(parameter.min, parameter.max, parameter.levels or 3)))
+        return np.array(list(itertools.product(*axes)), dtype=float)
+    if method == "lhs":
+        from SALib.sample import latin
+
+        return latin.sample(problem, spec.sampler.samples, seed=spec.seed)
+    if method == "sobol":
+        from SALib.sample import sobol
+
+        return sobol.sample(
+            problem, spec.sampler.samples, calc_second_order=spec.sampler.second_order, seed=spec.seed
+        )
+    from SALib.sample import morris
+
+    return morris.sample(problem, spec.sampler.samples, num_levels=spec.sampler.levels, seed=spec.seed)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_design(path: str | Path) -> Design:
+    """Read, validate and check a design file against its target; raises `DesignError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise DesignError(f"{path}: no such design file")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise DesignError(f"{path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise DesignError(f"{path}: not a UTF-8 text file") from None
+    try:
+        spec = DesignSpec.model_validate(raw)
+    except ValidationError as error:
+        raise DesignError(f"{path}: {_one_line(error, raw)}") from None
+    target = _build_target(spec, path)
+    design = Design(spec, str(path), target)
+    design.infos = [_check_parameter(design, index, p) for index, p in enumerate(spec.parameters)]
+    return design
+
+
+def _build_target(spec: DesignSpec, path: Path) -> Target:
+    if spec.target is not None:
+        return BUILTIN_TARGETS[spec.target]()
+    from model.scenario import load_scenario
+
+    scenario_path = (path.parent / spec.scenario).resolve()
+    if not scenario_path.is_file():
+        raise DesignError(f"{path}: scenario = {spec.scenario!r}: no such file (looked for {scenario_path})")
+    scenario = load_scenario(scenario_path)
+    return ScenarioTarget({scenario.name: scenario})
+
+
+def _check_parameter(design: Design, index: int, parameter: ParameterSpec) -> dict:
+    where = f"{design.source}: parameters[{index}] ({parameter.path})"
+    try:
+        info = design.target.parameter_info(parameter.path)
+    except KeyError as error:
+        raise DesignError(f"{where}: {error.args[0]}") from None
+    kind = info.get("type")
+    if parameter.values is not None:
+        allowed = info.get("choices") or ([True, False] if kind == "bool" else None)
+        for value in parameter.values:
+            if allowed is not None and value not in allowed:
+                raise DesignError(f"{where}: value {value!r} not allowed; allowed: {', '.join(map(str, allowed))}")
+            if kind in ("float", "int") and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise DesignError(f"{where}: value {value!r} is not a number")
+            if kind in ("float", "int"):
+                _check_bounds(where, "value", float(value), info)
+        return info
+    if kind not in ("float", "int"):
+        allowed = info.get("choices") or ([True, False] if kind == "bool" else [])
+        hint = f"; allowed values: {', '.join(map(str, allowed))}" if allowed else ""
+        raise DesignError(f"{where}: a {kind} parameter needs a list of values, not min and max{hint}")
+    _check_bounds(where, "min", parameter.min, info)
+    _check_bounds(where, "max", parameter.max, info)
+    return info
+
+
+def _check_bounds(where: str, name: str, value: float, info: dict) -> None:
+    low, high = info.get("min"), info.get("max")
+    if (low is not None and value < low) or (high is not None and value > high):
+        allowed = f"from {low if low is not None else '-inf'} to {high if high is not None else 'inf'}"
+        raise DesignError(f"{where}: {name} = {value:g} is out of range; allowed: {allowed}")
+
+
+def _one_line(error: ValidationError, raw: dict) -> str:
+    problems = error.errors(include_url=False)
+    first = problems[0]
+    loc = list(first["loc"])
+    dotted = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        return f"{dotted}: unknown key; allowed keys here: {', '.join(model.model_fields)}{more}"
+    if kind == "missing":
+        return f"{dotted}: required value is missing{more}"
+    message = first["msg"].removeprefix("Value error, ")
+    if not loc:
+        return f"{message}{more}"
+    given = _value_at(raw, loc)
+    if kind == "value_error" or isinstance(given, dict | list):
+        return f"{dotted}: {message}{more}"
+    allowed = ""
+    if kind == "literal_error":
+        allowed = f"; allowed: {first['ctx']['expected']}"
+    return f"{dotted} = {given!r}: {message}{allowed}{more}" if given is not None else f"{dotted}: {message}{more}"
+
+
+def _model_at(loc: list) -> type[BaseModel]:
+    model: type[BaseModel] = DesignSpec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation
+        for candidate in (annotation, *typing.get_args(annotation)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+    return model
+
+
+def _value_at(raw: Any, loc: list) -> Any:
+    node = raw
+    for part in loc:
+        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node

@@ -1,0 +1,97 @@
+"""`partage sweep-bench`: runs per minute of a small sweep, by executor (a benchmark, not a test).
+
+The same Latin-hypercube sweep of the baseline scenario runs three times into
+fresh stores: in one local worker (this process), on a pool of two local
+processes, and through Dask (the scheduler given with `--scheduler`, or a
+local cluster of two single-threaded worker processes started for the
+occasion). The time counted is the whole sweep as a user sees it: starting the
+workers, shipping the scenario, running, and storing every run.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from experiments.sweep import run_sweep
+
+SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+
+DESIGN = """
+name = "sweep-bench"
+scenario = "{scenario}"
+seed = 7
+replications = 2
+households = {households}
+months = {months}
+outcomes = ["sharing_households"]
+
+[sampler]
+method = "lhs"
+samples = {points}
+
+[[parameters]]
+path = "behaviour.awareness_q"
+min = 0.05
+max = 0.4
+
+[[parameters]]
+path = "behaviour.risk_weight"
+min = 0.5
+max = 4.0
+"""
+
+
+def benchmark(*, runs: int, households: int, months: int, scheduler: str | None,
+              scenario: Path = SCENARIO) -> list[dict]:
+    """Time the sweep with each executor; one row per executor with runs per minute."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="partage-bench-") as tmp:
+        design = Path(tmp) / "bench.toml"
+        design.write_text(DESIGN.format(scenario=scenario.as_posix(), households=households, months=months,
+                                        points=max(1, runs // 2)), encoding="utf-8")
+        setups = [("1 local worker", {"workers": 1}), ("2 local workers", {"workers": 2})]
+        cluster = None
+        if scheduler is None:
+            from distributed import LocalCluster
+
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+            setups.append(("Dask, local cluster of 2 workers", {"scheduler": cluster.scheduler_address}))
+        else:
+            setups.append((f"Dask, {scheduler}", {"scheduler": scheduler}))
+        try:
+            for label, options in setups:
+                clock = time.perf_counter()
+                outcome = run_sweep(design, out=Path(tmp) / label.replace(" ", "_"), progress=False, **options)
+                elapsed = time.perf_counter() - clock
+                finished = outcome.summary.done + outcome.summary.failed
+                rows.append({"executor": label, "runs": finished, "seconds": elapsed,
+                             "runs_per_minute": 60 * finished / elapsed})
+        finally:
+            if cluster is not None:
+                cluster.close()
+    return rows
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "sweep-bench", help="benchmark: runs per minute of a small sweep with 1 and 2 workers and Dask",
+    )
+    parser.add_argument("--runs", type=int, default=24, help="runs in the sweep (default 24)")
+    parser.add_argument("--households", type=int, default=1000, help="households per run (default 1000)")
+    parser.add_argument("--months", type=int, default=60, help="months per run (default 60)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler (default: start a local one)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args) -> int:
+    import pandas as pd
+
+    from experiments.report import markdown_table
+
+    rows = benchmark(runs=args.runs, households=args.households, months=args.months, scheduler=args.scheduler)
+    print(f"sweep of {args.runs} runs of the baseline, {args.households} households, {args.months} months")
+    print(markdown_table(pd.DataFrame(rows)))
+    return 0
