@@ -74,7 +74,8 @@ def mode_utilities(
         + b.social_weight * social
         - b.environment_weight * concern * use_emissions
     )
-    utility[np.arange(uses.size), current] += b.habit_bonus
+    if current is not None:
+        utility[np.arange(uses.size), current] += b.habit_bonus
     return utility
 
 

@@ -8,10 +8,9 @@ forgo), whether it lends (owners only), whether it knows sharing is possible,
 the availability of sharing it expects, the price per shared use it expects,
 and the age of the good it owns.
 
-At month 0 a household that needs a good owns it with the zone's
-`initial_own_share`; otherwise it rents or forgoes, whichever costs less
-relative to its budget. A share `initial_aware_share` knows of sharing, and a
-share `initial_lend_share` of aware owners lends.
+A share `initial_aware_share` of the households needing a good knows it can be
+shared. Who owns, rents or forgoes at month 0 is set by the model (see
+`TerritoryModel._assign_initial_modes`).
 """
 
 from __future__ import annotations
@@ -150,14 +149,8 @@ def populate(scenario: Scenario, layout: Layout, goods: GoodTable, rng: np.rando
     # Heterogeneous use: gamma with shape 4 around the zone's mean.
     uses = goods.uses_per_month[zone] * rng.gamma(4.0, 0.25, (n, g_n)) * need
 
-    own = need & (rng.random((n, g_n)) < goods.initial_own_share[zone])
-    rental_access = np.array([z.rental_access_eur for z in zones])[zone][:, None]
-    rent_cost = uses * (goods.rent_eur_per_use + rental_access)
-    forgo_cost = uses * goods.forgo_eur_per_use
-    mode = np.where(own, Mode.OWN, np.where(rent_cost <= forgo_cost, Mode.RENT, Mode.FORGO)).astype(np.int8)
     aware = need & (rng.random((n, g_n)) < goods.initial_aware_share)
-    lending = own & aware & (rng.random((n, g_n)) < goods.initial_lend_share)
-    age = (rng.random((n, g_n)) * goods.lifetime_months).astype(np.int16) * own
+    no_goods = np.zeros((n, g_n), dtype=bool)
 
     return HouseholdState(
         zone=zone,
@@ -169,14 +162,14 @@ def populate(scenario: Scenario, layout: Layout, goods: GoodTable, rng: np.rando
         digital=digital,
         need=need,
         uses=uses,
-        mode=mode,
-        lending=lending,
+        mode=np.full((n, g_n), Mode.FORGO, dtype=np.int8),  # set by the model at month 0
+        lending=no_goods.copy(),
         aware=aware,
         availability=np.full((n, g_n), scenario.behaviour.initial_availability),
         expected_price=np.broadcast_to(goods.share_eur_per_use, (n, g_n)).copy(),
         tried=np.zeros((n, g_n), dtype=bool),
         utilization=np.full((n, g_n), 0.5),
-        age_months=age.astype(np.int16),
+        age_months=np.zeros((n, g_n), dtype=np.int16),
         lend_income_eur=np.zeros((n, g_n)),
     )
 

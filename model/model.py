@@ -43,7 +43,7 @@ import scipy.sparse as sp
 from mesa.discrete_space import OrthogonalMooreGrid
 
 from . import reporters
-from .choice import choose, lend_decision, mode_utilities
+from .choice import choose, gumbel, lend_decision, mode_utilities
 from .households import GoodTable, Household, HouseholdState, Mode, populate
 from .market import MarketResult, clear_market
 from .policies import QUINTILES, Effects, PolicyBook
@@ -135,6 +135,7 @@ class TerritoryModel(mesa.Model):
 
         self.last_market: MarketResult | None = None
         self.effects: Effects = self.policy_book.effects(0)
+        self._assign_initial_modes()
         self.latest: dict[str, float] = reporters.measure(self, None, np.zeros(self.households.uses.shape))
         self.series: list[dict[str, float]] = [self.latest]
         self.datacollector = mesa.DataCollector(model_reporters=reporters.model_reporters(self.latest))
@@ -256,19 +257,11 @@ class TerritoryModel(mesa.Model):
         if self.steps >= self.months:
             self.running = False
 
-    def _decide(self, fx: Effects, social, lending_ties, pool_ok, newly_aware) -> np.ndarray:
-        """Steps 5: mode choices and lending; returns purchases per household and good."""
-        hh, goods, b, rng = self.households, self.goods, self.behaviour, self.rng
-        owner = hh.mode == Mode.OWN
-        draw = rng.random(hh.mode.shape)
-        wear_out = owner & (draw < 1.0 / goods.lifetime_months)
-        life_event = owner & ~wear_out & (draw < 1.0 / goods.lifetime_months + b.life_event_rate)
-        others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
-        rows, cols = np.nonzero(hh.need & (wear_out | life_event | others))
-        old_mode = hh.mode[rows, cols]
+    def _utilities(self, rows, cols, fx: Effects, social, lending_ties, pool_ok, habit: bool = True):
+        """Utilities of the four modes for household-good pairs, and whether sharing is open to them."""
+        hh, goods, b = self.households, self.goods, self.behaviour
         zq = self.zq[rows]
         zone = hh.zone[rows]
-        income = hh.income_eur[rows]
         uses = hh.uses[rows, cols]
         fee = fx.platform_fee_share[zone]
         flat = self.zone_count * QUINTILES
@@ -305,11 +298,11 @@ class TerritoryModel(mesa.Model):
         use_emissions = own_emissions * np.minimum(1.0, uses / goods.capacity_uses_per_month[cols])
         utility = mode_utilities(
             behaviour=b,
-            income=income,
+            income=hh.income_eur[rows],
             concern=hh.concern[rows],
             trust=hh.trust[rows],
             uses=uses,
-            current=old_mode,
+            current=hh.mode[rows, cols] if habit else None,
             own_cost=own_cost,
             rent_cost_per_use=rent_per_use,
             share_cost_per_use=share_per_use,
@@ -324,6 +317,44 @@ class TerritoryModel(mesa.Model):
         can_share = hh.aware[rows, cols] & (
             self.well_mixed | hh.digital[rows] | (lending_ties[rows, cols] > 0) | pool_ok[rows, cols]
         )
+        return utility, can_share
+
+    def _assign_initial_modes(self) -> None:
+        """Month 0: in each zone, the needing households with the strongest preference for owning own
+        a good, up to its `initial_own_share`; the others rent or forgo, by the same logit without
+        sharing. Aware owners lend with `initial_lend_share`; owned goods get a random age."""
+        hh, goods, rng = self.households, self.goods, self.rng
+        rows, cols = np.nonzero(hh.need)
+        nothing = np.zeros(hh.mode.shape)
+        utility, _ = self._utilities(rows, cols, self.effects, nothing, nothing, nothing.astype(bool), habit=False)
+        noisy = self.behaviour.logit_scale * utility + gumbel(rng, utility.shape)
+        alternative = np.where(noisy[:, Mode.RENT] >= noisy[:, Mode.FORGO], Mode.RENT, Mode.FORGO)
+        advantage = noisy[:, Mode.OWN] - np.maximum(noisy[:, Mode.RENT], noisy[:, Mode.FORGO])
+        group = hh.zone[rows].astype(np.int64) * len(goods.names) + cols
+        order = np.lexsort((-advantage, group))
+        sizes = np.bincount(group, minlength=self.zone_count * len(goods.names))
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        rank = np.empty(rows.size, dtype=np.int64)
+        rank[order] = np.arange(rows.size) - np.repeat(starts, sizes)
+        quota = np.round(goods.initial_own_share[hh.zone[rows], cols] * sizes[group])
+        own = rank < quota
+        hh.mode[rows, cols] = np.where(own, Mode.OWN, alternative).astype(np.int8)
+        owner = hh.mode == Mode.OWN
+        hh.lending = owner & hh.aware & (rng.random(owner.shape) < goods.initial_lend_share)
+        hh.age_months = ((rng.random(owner.shape) * goods.lifetime_months).astype(np.int16) * owner).astype(np.int16)
+
+    def _decide(self, fx: Effects, social, lending_ties, pool_ok, newly_aware) -> np.ndarray:
+        """Steps 5: mode choices and lending; returns purchases per household and good."""
+        hh, goods, b, rng = self.households, self.goods, self.behaviour, self.rng
+        owner = hh.mode == Mode.OWN
+        draw = rng.random(hh.mode.shape)
+        wear_out = owner & (draw < 1.0 / goods.lifetime_months)
+        life_event = owner & ~wear_out & (draw < 1.0 / goods.lifetime_months + b.life_event_rate)
+        others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
+        rows, cols = np.nonzero(hh.need & (wear_out | life_event | others))
+        old_mode = hh.mode[rows, cols]
+        flat = self.zone_count * QUINTILES
+        utility, can_share = self._utilities(rows, cols, fx, social, lending_ties, pool_ok)
         available = np.ones(utility.shape, dtype=bool)
         available[:, Mode.SHARE] = can_share
         new_mode = choose(utility, available, b.logit_scale, rng)
