@@ -20,9 +20,12 @@ Levers and the mechanism each acts on:
 - public_platform: the platform fee.
 - rental_support: commercial rental price and access cost.
 
-Public cost: `investment_eur` once in the start month, `running_eur_per_month`
-while active, plus the per-unit costs each kind declares (units of a pool,
-parking spots, trainees, subsidies and claims paid per use or per event).
+Public cost: `investment_eur` once in the first simulated month the policy is
+active, `running_eur_per_month` each month it is active, plus the per-unit costs
+each kind declares: units of a pool and parking spots (known in advance, part of
+the declared budget), and trainees, subsidies, claims and rental support (paid
+per event, known only by simulating). Ownership fees and pool user fees are
+public revenue.
 """
 
 from __future__ import annotations
@@ -32,8 +35,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .scenario import Scenario
+from .territory import _split
 
 QUINTILES = 5
+
+# Kinds whose public cost also depends on what households do (paid per use, claim or trainee),
+# and kinds that raise revenue; the declared budget of a scenario leaves both out.
+COST_PER_EVENT = {
+    "sharing_subsidy": "subsidy per shared use",
+    "insurance_fund": "claims",
+    "digital_inclusion": "training per trainee",
+    "rental_support": "support per rental",
+}
+REVENUE = {"ownership_cost": "fees", "community_pool": "user fees"}
 
 
 @dataclass
@@ -135,6 +149,19 @@ class PolicyBook:
     def units(self, per_1000: float, zones: np.ndarray) -> np.ndarray:
         """Units of a per-1000-households provision in each zone."""
         return np.round(per_1000 * self.households_by_zone / 1000.0) * zones
+
+
+def households_by_zone(scenario: Scenario, households: int | None = None) -> np.ndarray:
+    """Households in each zone, split exactly as the territory splits them."""
+    total = scenario.households if households is None else households
+    return _split(total, [z.household_share for z in scenario.territory.zones.values()], minimum=0)
+
+
+def declared_costs(scenario: Scenario, households: int | None = None) -> np.ndarray:
+    """Public cost known in advance for each month 0..horizon (EUR): investments, running costs,
+    pool units and parking spots. Costs per event (`COST_PER_EVENT`) and revenue are left out."""
+    book = PolicyBook(scenario, households_by_zone(scenario, households))
+    return np.array([0.0] + [book.effects(m).fixed_cost_eur for m in range(1, scenario.months + 1)])
 
 
 def _sharing_subsidy(book, p, fx, month, zqg, **_):
