@@ -71,11 +71,11 @@ def run_compare(
     if replications < 1:
         raise UserError(f"--replications {replications}: needs at least 1")
     paths = [Path(baseline), *map(Path, scenarios)]
-    loaded = [load_scenario(path) for path in paths]
-    names = _unique_names([s.name for s in loaded], paths)
-    base = loaded[0]
+    base = load_scenario(paths[0])
     households = households or base.households
     months = months or base.months
+    loaded = [load_scenario(path, {"households": households, "months": months}) for path in paths]
+    names = _unique_names([s.name for s in loaded], paths)
     seed = base.seed if seed is None else seed
     target = ScenarioTarget(dict(zip(names, loaded, strict=True)))
     points = [Point(i, name, {}) for i, name in enumerate(names)]

@@ -338,7 +338,8 @@ def _build_target(spec: DesignSpec, path: Path) -> Target:
     scenario_path = (path.parent / spec.scenario).resolve()
     if not scenario_path.is_file():
         raise DesignError(f"{path}: scenario = {spec.scenario!r}: no such file (looked for {scenario_path})")
-    scenario = load_scenario(scenario_path)
+    sizes = {key: value for key, value in (("households", spec.households), ("months", spec.months)) if value}
+    scenario = load_scenario(scenario_path, sizes)
     return ScenarioTarget({scenario.name: scenario})
 
 

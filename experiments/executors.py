@@ -43,8 +43,8 @@ def execute_run(target: Target, task: RunTask) -> RunResult:
     clock = time.perf_counter()
     series, error, trace, status = None, None, None, "done"
     try:
-        prepared = target.prepared(task.scenario, task.params)
-        series = target.simulate(prepared, seed=task.seed, households=task.households, months=task.months)
+        prepared = target.prepared(task.scenario, task.params, task.households, task.months)
+        series = target.simulate(prepared, seed=task.seed)
         if "month" not in series.columns:
             raise ValueError("the target returned a series without a 'month' column")
     except Exception as exc:  # a failing run is data, not a crash of the sweep
@@ -165,7 +165,7 @@ class DaskExecutor:
         from experiments.cli import UserError
 
         try:
-            self.client = Client(self.address, timeout=self.connect_timeout_s, set_as_default=False)
+            self.client = Client(self.address, timeout=self.connect_timeout_s)
         except OSError as error:
             raise UserError(f"--scheduler {self.address}: cannot reach a Dask scheduler ({error})") from None
         return self

@@ -57,23 +57,26 @@ class Target:
         """Everything that defines the target's behaviour, for detecting a changed experiment."""
         return {"kind": self.kind}
 
-    def prepare(self, scenario: str, params: Mapping[str, Any]) -> Any:
-        """What `simulate` needs for a point; cached per worker."""
-        return dict(params)
+    def prepare(self, scenario: str, params: Mapping[str, Any], households: int | None,
+                months: int | None) -> Any:
+        """Everything `simulate` needs for a point, validated; cached per worker."""
+        return {"params": dict(params), "households": households, "months": months}
 
-    def prepared(self, scenario: str, params: Mapping[str, Any]) -> Any:
+    def prepared(self, scenario: str, params: Mapping[str, Any], households: int | None = None,
+                 months: int | None = None) -> Any:
         cache = self.__dict__.setdefault("_prepared", OrderedDict())
-        key = (scenario, json.dumps(params, sort_keys=True, default=str))
+        key = (scenario, json.dumps(params, sort_keys=True, default=str), households, months)
         if key in cache:
             cache.move_to_end(key)
             return cache[key]
-        value = self.prepare(scenario, params)
+        value = self.prepare(scenario, params, households, months)
         cache[key] = value
         if len(cache) > self._cache_size:
             cache.popitem(last=False)
         return value
 
-    def simulate(self, prepared: Any, *, seed: int, households: int | None, months: int | None):
+    def simulate(self, prepared: Any, *, seed: int) -> pd.DataFrame:
+        """The monthly series of one run: a `month` column and one column per outcome."""
         raise NotImplementedError
 
 
@@ -87,8 +90,8 @@ class IshigamiTarget(Target):
             raise KeyError(f"no such parameter; allowed: {', '.join(self.parameters)}")
         return dict(self.parameters[path], path=path)
 
-    def simulate(self, prepared, *, seed, households, months):
-        x1, x2, x3 = (float(prepared.get(name, 0.0)) for name in ("x1", "x2", "x3"))
+    def simulate(self, prepared, *, seed):
+        x1, x2, x3 = (float(prepared["params"].get(name, 0.0)) for name in ("x1", "x2", "x3"))
         y = math.sin(x1) + ISHIGAMI_A * math.sin(x2) ** 2 + ISHIGAMI_B * x3**4 * math.sin(x1)
         return pd.DataFrame({"month": [0], "y": [y]})
 
@@ -118,13 +121,14 @@ class DiffusionTarget(Target):
             raise KeyError(f"no such parameter; allowed: {', '.join(self.parameters)}")
         return dict(self.parameters[path], path=path)
 
-    def simulate(self, prepared, *, seed, households, months):
-        p = float(prepared.get("awareness_p", self.parameters["awareness_p"]["default"]))
-        q = float(prepared.get("awareness_q", self.parameters["awareness_q"]["default"]))
+    def simulate(self, prepared, *, seed):
+        params = prepared["params"]
+        p = float(params.get("awareness_p", self.parameters["awareness_p"]["default"]))
+        q = float(params.get("awareness_q", self.parameters["awareness_q"]["default"]))
         if p + q > 1:
             raise ValueError(f"awareness_p + awareness_q = {p + q:g} > 1: adoption probability above one")
-        households = int(households or self.default_households)
-        months = int(months or self.default_months)
+        households = int(prepared["households"] or self.default_households)
+        months = int(prepared["months"] or self.default_months)
         rng = np.random.default_rng(seed)
         adopted = np.zeros(households, dtype=bool)
         rows = []
@@ -165,14 +169,18 @@ class ScenarioTarget(Target):
             "scenarios": {name: s.model_dump(mode="json") for name, s in self.scenarios.items()},
         }
 
-    def prepare(self, scenario, params):
+    def prepare(self, scenario, params, households, months):
+        sizes = {key: value for key, value in (("households", households), ("months", months)) if value}
+        overrides = {**params, **sizes}
         base = self.scenarios[scenario]
-        return base.with_overrides(params) if params else base
+        return base.with_overrides(overrides, source=scenario) if overrides else base
 
-    def simulate(self, prepared, *, seed, households, months):
+    def simulate(self, prepared, *, seed):
         from model.simulate import simulate
 
-        return simulate(prepared, seed=seed, households=households, months=months)
+        # The seed is a 63-bit integer from a SeedSequence, inside the schema's bounds: setting it
+        # on the validated scenario spares a validation per run.
+        return simulate(prepared.model_copy(update={"seed": seed}))
 
 
 BUILTIN_TARGETS: dict[str, type[Target]] = {"ishigami": IshigamiTarget, "diffusion": DiffusionTarget}
