@@ -15,7 +15,7 @@ def test_a_sweep_through_a_dask_scheduler_matches_a_local_sweep(
 ):
     design = diffusion_design(replications=3, households=20_000)
     on_dask = run_sweep(design, scheduler=dask_cluster.address, out=tmp_path / "dask", progress=False)
-    local = run_sweep(design, out=tmp_path / "local", progress=False)
+    run_sweep(design, out=tmp_path / "local", progress=False)
 
     assert on_dask.summary.done == on_dask.summary.planned == 18
     assert store_rows(tmp_path / "dask") == store_rows(tmp_path / "local")
