@@ -63,7 +63,7 @@ def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progr
     started = time.perf_counter()
     model = TerritoryModel(scenario)
     with tqdm(total=scenario.months, desc=scenario.name, unit="month", disable=not progress,
-              file=sys.stderr) as bar:
+              file=sys.stderr, mininterval=0.5) as bar:
         model.run(progress=lambda month: bar.update(1))
     elapsed = time.perf_counter() - started
     series = model.series_frame()
@@ -127,18 +127,28 @@ def plot_command(args) -> int:
             raise ScenarioError(f"{folder}: no series.parquet; run `partage run SCENARIO --out {folder}` first")
         runs.append((folder.name, pd.read_parquet(path)))
     goods = [c.removesuffix(".own") for c in runs[0][1].columns if c.endswith(".own")]
-    fig, axes = plt.subplots(1, len(goods), figsize=(4.5 * len(goods), 3.8), sharey=True, squeeze=False)
-    colours = {"own": "#8c6d31", "rent": "#6b6ecf", "share": "#2ca02c", "forgo": "#999999"}
-    for ax, good in zip(axes[0], goods, strict=True):
-        for (name, series), style in zip(runs, ["-", "--", ":", "-."], strict=False):
-            for mode, colour in colours.items():
-                ax.plot(series["month"], series[f"{good}.{mode}"], style, color=colour,
-                        label=f"{mode} ({name})")
-        ax.set_title(good)
-        ax.set_xlabel("month")
-        ax.grid(alpha=0.3)
+    fig, axes = plt.subplots(2, len(goods), figsize=(4.5 * len(goods), 7), sharex=True, squeeze=False,
+                             gridspec_kw={"height_ratios": [3, 2]})
+    colours = {"own": "#8c6d31", "rent": "#6b6ecf", "share": "#2ca02c", "forgo": "#999999",
+               "lenders": "#d62728"}
+    styles = ["-", "--", ":", "-."]
+    for column, good in enumerate(goods):
+        top, bottom = axes[0][column], axes[1][column]
+        for (name, series), style in zip(runs, styles, strict=False):
+            for mode in ("own", "rent", "share", "forgo"):
+                top.plot(series["month"], series[f"{good}.{mode}"], style, color=colours[mode],
+                         label=f"{mode} ({name})")
+            for mode in ("share", "lenders"):
+                bottom.plot(series["month"], series[f"{good}.{mode}"], style, color=colours[mode],
+                            label=f"{mode} ({name})")
+        top.set_title(good)
+        bottom.set_xlabel("month")
+        for ax in (top, bottom):
+            ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("share of households needing the good")
+    axes[1][0].set_ylabel("sharing and lending, zoomed")
     axes[0][-1].legend(fontsize=7, loc="center right")
+    axes[1][-1].legend(fontsize=7, loc="upper left")
     fig.suptitle("Adoption over time: " + " vs ".join(name for name, _ in runs))
     fig.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
