@@ -467,6 +467,13 @@ class TerritoryModel(mesa.Model):
 
     # ------------------------------------------------------------------ conveniences
 
+    def network_graph(self):
+        """The ties as a networkx Graph (nodes are household rows), for analysis."""
+        import networkx as nx
+
+        ties = self.network if self.extra_network is None else self.network + self.extra_network
+        return nx.from_scipy_sparse_array(ties)
+
     def run(self, progress=None) -> None:
         """Run to the horizon; `progress(month)` is called after each month."""
         while self.running:

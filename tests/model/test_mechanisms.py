@@ -186,8 +186,21 @@ def test_every_network_kind_runs_and_is_reproducible(tiny, kind):
     assert (a.network != b.network).nnz == 0
     if kind != "well-mixed":
         assert abs(a.degree.mean() - scenario.network.mean_degree) < 1.5
+    graph = a.network_graph()
+    assert graph.number_of_nodes() == 400
+    assert 2 * graph.number_of_edges() == int(a.degree.sum())
     a.run()
     assert len(a.series) == 7
+
+
+def test_small_world_is_clustered_and_rewiring_lowers_clustering(tiny):
+    import networkx as nx
+
+    lattice = TerritoryModel(tiny(households=2000, **{"network.long_tie_share": 0.0}), agents=False)
+    rewired = TerritoryModel(tiny(households=2000, **{"network.long_tie_share": 0.5}), agents=False)
+    random = TerritoryModel(tiny(households=2000, **{"network.kind": "random"}), agents=False)
+    clustering = [nx.average_clustering(m.network_graph()) for m in (lattice, rewired, random)]
+    assert clustering[0] > 0.4 > clustering[1] > clustering[2]
 
 
 def test_mesa_batch_run_drives_the_model():
