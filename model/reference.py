@@ -8,12 +8,12 @@ Nothing here is vectorized: the rules of `model.model`, `model.choice` and
 that a mistake in the array code shows up as a statistical difference between
 the two implementations.
 
-What is shared with the vectorized model, because it is data rather than
-rules: the scenario, the territory and network (`territory`), the initial
-population (`households.populate`) and the policy effects (`policies`). With
-the same seed both models therefore start from the same households and ties;
-from month 1 on the reference draws its own random numbers (`model.random`),
-so runs agree in distribution, not bit for bit.
+What is shared with the vectorized model: the scenario, the policy effects
+(`policies`, data indexed by zone, quintile and good) and the state at month 0,
+copied from a `TerritoryModel` built with the same scenario and seed (its
+territory, ties, households and their month-0 modes). The reference is an
+oracle for the monthly rules; from month 1 on it draws its own random numbers
+(`model.random`), so runs agree in distribution, not bit for bit.
 
 The month is synchronous, as in the vectorized model: every household first
 observes its ties (`observe_ties`), then all become aware, decide and lend
@@ -32,11 +32,10 @@ from typing import Any
 import mesa
 import numpy as np
 
-from .households import MODE_NAMES, GoodTable, Mode, populate
-from .model import resolve_scenario
+from .households import MODE_NAMES, Mode
+from .model import TerritoryModel, resolve_scenario
 from .policies import Effects, PolicyBook
 from .scenario import Scenario
-from .territory import build_network, layout_territory
 
 OWN, RENT, SHARE, FORGO = (int(m) for m in Mode)
 
@@ -388,7 +387,8 @@ class ReferenceModel(mesa.Model):
         super().__init__(seed=self.scenario.seed)
         self.months = self.scenario.months
         self.behaviour = self.scenario.behaviour
-        self.goods = GoodTable.from_scenario(self.scenario)
+        month_zero = TerritoryModel(self.scenario, agents=False)
+        self.goods = month_zero.goods
         self.n_goods = len(self.goods.names)
         zones = list(self.scenario.territory.zones.values())
         self.n_zones = len(zones)
@@ -396,11 +396,9 @@ class ReferenceModel(mesa.Model):
         self.rental_access_eur = [z.rental_access_eur for z in zones]
         self.well_mixed = self.scenario.network.kind == "well-mixed"
 
-        # The same territory, ties and initial households as the vectorized model.
+        # The same territory, ties and households at month 0 as the vectorized model.
         n = self.scenario.households
-        layout = layout_territory(self.scenario, n, self.rng)
-        network = build_network(self.scenario, layout, self.rng)
-        state = populate(self.scenario, layout, self.goods, self.rng)
+        network, state = month_zero.network, month_zero.households
         self.people = [ReferenceHousehold(self, row, state) for row in range(n)]
         for row, person in enumerate(self.people):
             start, end = network.indptr[row], network.indptr[row + 1]
