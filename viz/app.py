@@ -1,0 +1,15 @@
+"""The Partage web app: Explore, Compare, Results and Learn, one page each.
+
+Run it with `partage app` (or `solara run viz/app.py`).
+"""
+
+from __future__ import annotations
+
+import solara
+
+from viz import compare, explore
+
+routes = [
+    solara.Route(path="/", component=explore.Page, label="Explore"),
+    solara.Route(path="compare", component=compare.Page, label="Compare"),
+]
