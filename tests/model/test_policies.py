@@ -1,0 +1,334 @@
+"""The policy library: every lever moves its own mechanism in the expected direction.
+
+Effects are measured over replications with common random numbers: each scenario
+runs with the same seeds as the baseline, and an effect counts when the mean
+paired difference exceeds twice its standard error. Small territories and a
+four-year horizon keep the whole file near a minute.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import scenarios_cmd
+from model.households import Mode
+from model.model import TerritoryModel
+from model.policies import declared_costs
+from model.reporters import household_spending
+from model.scenario import POLICY_BY_KIND, load_scenario
+
+LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
+HOUSEHOLDS = 2500
+MONTHS = 48
+SEEDS = (1, 2, 3, 4, 5)
+LEVERS = (
+    "sharing_subsidy", "parking_fee", "tool_library", "carsharing_fleet", "carsharing_parking",
+    "insurance_fund", "trust_label", "awareness_campaign", "third_places", "digital_inclusion",
+    "public_platform", "rental_support",
+)
+PACKAGES = ("territoire_partage", "low_budget")
+
+
+@dataclass
+class Run:
+    """A finished run: its monthly series and zone-level facts averaged over its last twelve months."""
+
+    series: pd.DataFrame
+    zones: list[str]
+    car_owners_by_zone: np.ndarray      # share of car-needing households owning one
+    renters_by_zone: np.ndarray         # share of needs (all goods) met by commercial rental
+    digital_by_zone: np.ndarray         # share of households with digital access
+    spending_by_zone: np.ndarray        # mean household spending (EUR/month)
+
+    def recent(self, column: str) -> float:
+        """Mean over the last twelve months, to smooth month-to-month noise."""
+        return float(self.series[column].iloc[-12:].mean())
+
+    def final(self, column: str) -> float:
+        return float(self.series[column].iloc[-1])
+
+
+def zone_facts(model: TerritoryModel) -> np.ndarray:
+    """Car ownership, rental, digital access and spending by zone this month: shape (4, zones)."""
+    hh = model.households
+    car = model.goods.names.index("car")
+    zones = [hh.zone == z for z in range(model.zone_count)]
+    spending = household_spending(model, model.last_market)
+    return np.array([
+        [(hh.mode[hh.need[:, car] & z, car] == Mode.OWN).mean() for z in zones],
+        [(hh.mode[hh.need & z[:, None]] == Mode.RENT).mean() for z in zones],
+        [hh.digital[z].mean() for z in zones],
+        [spending[z].mean() for z in zones],
+    ])
+
+
+@functools.cache
+def run(name: str, seed: int, overrides: tuple = ()) -> Run:
+    model = TerritoryModel(
+        LIBRARY / f"{name}.toml", seed=seed, households=HOUSEHOLDS, months=MONTHS,
+        overrides={k: list(v) if isinstance(v, tuple) else v for k, v in overrides}, agents=False,
+    )
+    facts = []
+    while model.running:
+        model.step()
+        if model.steps > MONTHS - 12:
+            facts.append(zone_facts(model))
+    owners, renters, digital, spending = np.mean(facts, axis=0)
+    return Run(model.series_frame(), model.scenario.zone_names, owners, renters, digital, spending)
+
+
+def paired(name: str, measure, overrides: tuple = ()) -> np.ndarray:
+    """Scenario minus baseline of `measure(run)` for each seed (an array per seed if vector)."""
+    return np.array([measure(run(name, s, overrides)) - measure(run("baseline", s)) for s in SEEDS])
+
+
+def significant(differences: np.ndarray) -> np.ndarray:
+    """Mean paired difference in units of its standard error."""
+    mean = differences.mean(axis=0)
+    error = differences.std(axis=0, ddof=1) / np.sqrt(len(differences))
+    return mean / np.where(error > 0, error, np.inf)
+
+
+def assert_raises(name: str, measure, overrides: tuple = ()) -> None:
+    differences = paired(name, measure, overrides)
+    assert significant(differences) > 2, f"{name}: mean change {differences.mean():+.4g} is not > 2 SE"
+
+
+def assert_lowers(name: str, measure, overrides: tuple = ()) -> None:
+    differences = paired(name, measure, overrides)
+    assert significant(differences) < -2, f"{name}: mean change {differences.mean():+.4g} is not < -2 SE"
+
+
+def recent(column: str):
+    return lambda r: r.recent(column)
+
+
+def public_net(r: Run) -> float:
+    return r.final("public.cumulative_spend_eur") - r.final("public.cumulative_revenue_eur")
+
+
+def bad_experience_rate(r: Run) -> float:
+    return r.series["bad_experiences"].sum() / max(r.series["transactions"].sum(), 1)
+
+
+def lenders_all_goods(r: Run) -> float:
+    return sum(r.recent(f"{good}.lenders") for good in ("car", "drill", "lawnmower"))
+
+
+# --------------------------------------------------------------------------- the library
+
+
+def test_every_library_file_validates_and_explains_itself():
+    kinds = set()
+    for path in sorted(LIBRARY.glob("*.toml")):
+        scenario = load_scenario(path)
+        assert len(scenario.description) > 150, f"{path.name}: description too short"
+        if scenario.policies:
+            assert "Mechanism" in scenario.description, f"{path.name}: no mechanism stated"
+            assert "resembles" in scenario.description, f"{path.name}: no real programme named"
+        kinds |= {p.kind for p in scenario.policies.values()}
+    assert kinds == set(POLICY_BY_KIND)
+    for name in (*LEVERS, *PACKAGES):
+        assert (LIBRARY / f"{name}.toml").is_file()
+    assert len({p.kind for p in load_scenario(LIBRARY / "territoire_partage.toml").policies.values()}) >= 6
+
+
+def test_list_shows_name_levers_budget_and_description(capsys):
+    args = type("Args", (), {"files": [], "simulate": False, "households": 500})()
+    assert scenarios_cmd.list_command(args) == 0
+    out = capsys.readouterr().out
+    for name in (*LEVERS, *PACKAGES):
+        assert f"\n{name}  ({name}.toml)" in out or out.startswith(f"{name}  ")
+    assert out.count("levers:") == len(list(LIBRARY.glob("*.toml")))
+    assert "budget: 4.06 MEUR declared over 120 months" in out  # the flagship
+
+
+def test_validate_rejects_a_bad_file_with_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        f'extends = "{(LIBRARY / "baseline.toml").as_posix()}"\n'
+        '[policies.x]\nkind = "trust_label"\nbad_experience_reduction = 2\n'
+    )
+    args = type("Args", (), {"files": [str(bad), str(LIBRARY / "trust_label.toml")]})()
+    assert scenarios_cmd.validate_command(args) == 2
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    assert "policies.x.bad_experience_reduction" in lines[0] and lines[1].startswith("ok")
+
+
+# --------------------------------------------------------------------------- windows and costs
+
+
+def test_a_policy_after_the_horizon_has_no_effect_and_no_cost():
+    late = {"policies.sharing_forum_and_map.start_month": 200,
+            "policies.sharing_forum_and_map.end_month": 300}
+    shifted = TerritoryModel(
+        LIBRARY / "awareness_campaign.toml", seed=7, households=600, months=24, overrides=late,
+        agents=False,
+    )
+    shifted.run()
+    base = TerritoryModel(LIBRARY / "baseline.toml", seed=7, households=600, months=24, agents=False)
+    base.run()
+    pd.testing.assert_frame_equal(shifted.series_frame(), base.series_frame())
+    assert shifted.series_frame()["public.cumulative_spend_eur"].iloc[-1] == 0
+
+
+def test_costs_are_accounted_month_by_month():
+    window = {"policies.sharing_forum_and_map.start_month": 10, "policies.sharing_forum_and_map.end_month": 20}
+    model = TerritoryModel(
+        LIBRARY / "awareness_campaign.toml", seed=3, households=500, months=30, overrides=window,
+        agents=False,
+    )
+    model.run()
+    series = model.series_frame().set_index("month")["public.spend_eur"]
+    expected = pd.Series(0.0, index=series.index)
+    expected[10] = 30000 + 4000   # investment in the first active month, plus its running cost
+    expected.loc[11:20] = 4000    # running cost while active, nothing after the end month
+    pd.testing.assert_series_equal(series, expected, check_names=False)
+
+
+@pytest.mark.parametrize("name", ["tool_library", "carsharing_parking", "third_places", "territoire_partage"])
+def test_declared_budget_matches_simulated_fixed_costs(name):
+    """Pools, spots, investments and running costs are known in advance: simulation pays exactly those."""
+    scenario = load_scenario(LIBRARY / f"{name}.toml", {"households": 800, "months": 40})
+    if name == "territoire_partage":  # leave out the costs paid per event, and the fees
+        scenario = scenario.with_overrides({
+            "policies.guarantee_fund.claim_eur": 0, "policies.digital_advisers.eur_per_trainee": 0,
+        })
+    model = TerritoryModel(scenario, seed=5, agents=False)
+    model.run()
+    np.testing.assert_allclose(model.series_frame()["public.spend_eur"], declared_costs(scenario))
+
+
+# --------------------------------------------------------------------------- direction of effects
+
+
+@pytest.mark.slow
+def test_sharing_subsidy_lowers_what_borrowers_pay_most_for_the_poorest():
+    assert_lowers("sharing_subsidy", recent("spending.q1_eur"))
+    for seed in SEEDS:  # every subsidised use is paid by the public, on top of the fixed costs
+        r = run("sharing_subsidy", seed)
+        scenario = load_scenario(LIBRARY / "sharing_subsidy.toml", {"months": MONTHS})
+        paid = r.final("public.cumulative_spend_eur") - declared_costs(scenario).sum()
+        assert paid == pytest.approx(r.series["money.subsidies_eur"].sum())
+        assert paid > 0
+
+
+@pytest.mark.slow
+def test_targeting_the_poorest_quintile_changes_its_spending_most():
+    target = (("policies.sharing_voucher.quintiles", (1,)),)
+    quintiles = [f"spending.q{q}_eur" for q in range(1, 6)]
+    changes = paired("sharing_subsidy", lambda r: np.array([r.recent(c) for c in quintiles]), target)
+    mean = changes.mean(axis=0)
+    assert significant(changes)[0] < -2
+    assert abs(mean[0]) > np.abs(mean[1:]).max()
+
+
+@pytest.mark.slow
+def test_parking_fee_cuts_car_ownership_in_the_centre_only_and_raises_revenue():
+    changes = paired("parking_fee", lambda r: r.car_owners_by_zone)
+    centre = run("baseline", SEEDS[0]).zones.index("centre")
+    assert significant(changes)[centre] < -2
+    others = np.delete(changes.mean(axis=0), centre)
+    assert changes.mean(axis=0)[centre] < 2 * others.min()
+    assert all(run("parking_fee", s).final("public.cumulative_revenue_eur") > 0 for s in SEEDS)
+
+
+@pytest.mark.slow
+def test_tool_library_raises_tool_sharing():
+    assert_raises("tool_library", recent("drill.share"))
+    assert_raises("tool_library", recent("lawnmower.share"))
+    assert_raises("tool_library", recent("sharing_households"))
+
+
+@pytest.mark.slow
+def test_carsharing_fleet_raises_car_sharing_and_earns_user_fees():
+    assert_raises("carsharing_fleet", recent("car.share"))
+    centre = paired("carsharing_fleet", recent("car.share.centre"))
+    rural = paired("carsharing_fleet", recent("car.share.rural"))  # no fleet there
+    assert significant(centre) > 2 and rural.mean() < centre.mean() / 3
+    assert all(run("carsharing_fleet", s).final("public.cumulative_revenue_eur") > 0 for s in SEEDS)
+
+
+@pytest.mark.slow
+def test_carsharing_parking_raises_car_sharing_in_its_zone_and_not_elsewhere():
+    centre = paired("carsharing_parking", recent("car.share.centre"))
+    assert significant(centre) > 2
+    for zone in ("suburb", "rural"):
+        other = paired("carsharing_parking", recent(f"car.share.{zone}"))
+        assert abs(other.mean()) < centre.mean() / 3, zone
+
+
+@pytest.mark.slow
+def test_insurance_fund_softens_bad_experiences_raises_trust_and_car_sharing():
+    assert_raises("insurance_fund", recent("trust.mean"))
+    assert_raises("insurance_fund", recent("car.share"))
+    for seed in SEEDS:  # claims: 80 % of 150 EUR for every bad experience, on top of fixed costs
+        r = run("insurance_fund", seed)
+        scenario = load_scenario(LIBRARY / "insurance_fund.toml", {"months": MONTHS})
+        claims = r.final("public.cumulative_spend_eur") - declared_costs(scenario).sum()
+        assert claims == pytest.approx(0.8 * 150 * r.series["bad_experiences"].sum())
+        assert claims > 0
+
+
+@pytest.mark.slow
+def test_trust_label_cuts_the_bad_experience_rate_and_raises_lending():
+    assert_lowers("trust_label", bad_experience_rate)
+    assert_raises("trust_label", lenders_all_goods)
+
+
+@pytest.mark.slow
+def test_awareness_campaign_raises_awareness_and_sharing():
+    assert_raises("awareness_campaign", recent("car.aware"))
+    assert_raises("awareness_campaign", recent("sharing_households"))
+
+
+@pytest.mark.slow
+def test_third_places_create_ties_and_trust():
+    assert_raises("third_places", lambda r: r.final("ties.created"))
+    assert_raises("third_places", recent("trust.mean"))
+
+
+@pytest.mark.slow
+def test_digital_inclusion_brings_its_zones_online_and_no_other():
+    changes = paired("digital_inclusion", lambda r: r.digital_by_zone)
+    zones = run("baseline", SEEDS[0]).zones
+    for zone in ("suburb", "rural"):
+        assert significant(changes)[zones.index(zone)] > 2
+    assert np.all(changes[:, zones.index("centre")] == 0)
+
+
+@pytest.mark.slow
+def test_public_platform_without_fee_brings_more_lenders():
+    assert_raises("public_platform", lenders_all_goods)
+
+
+@pytest.mark.slow
+def test_rental_support_raises_renting_in_the_rural_fringe_and_pays_per_rental():
+    changes = paired("rental_support", lambda r: r.renters_by_zone)
+    rural = run("baseline", SEEDS[0]).zones.index("rural")
+    assert significant(changes)[rural] > 2
+    assert changes.mean(axis=0)[rural] > np.delete(changes.mean(axis=0), rural).max()
+    scenario = load_scenario(LIBRARY / "rental_support.toml", {"months": MONTHS})
+    for seed in SEEDS:
+        r = run("rental_support", seed)
+        assert r.final("public.cumulative_spend_eur") > declared_costs(scenario).sum()
+
+
+@pytest.mark.slow
+def test_packages_the_flagship_beats_every_lever_and_the_low_budget_plan_costs_less():
+    def sharing(name):
+        return np.mean([run(name, s).recent("sharing_households") for s in SEEDS])
+
+    flagship = sharing("territoire_partage")
+    assert flagship > max(sharing(name) for name in LEVERS)
+    assert_raises("low_budget", recent("sharing_households"))
+    low = np.mean([public_net(run("low_budget", s)) for s in SEEDS])
+    high = np.mean([public_net(run("territoire_partage", s)) for s in SEEDS])
+    assert low < high / 5
