@@ -104,7 +104,7 @@ class SamplerSpec(Strict):
     def _power_of_two(self):
         if self.method == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(
-                f"samples = {self.samples}: Sobol needs a power of two (e.g. 64, 128, 256, 1024)"
+                f"Sobol needs samples to be a power of two, got {self.samples} (e.g. 64, 128, 256, 1024)"
             )
         return self
 

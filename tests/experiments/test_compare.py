@@ -1,0 +1,96 @@
+"""`partage compare` on the real model: common random numbers, intervals, cost-effectiveness, files."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.compare import (
+    comparison_table,
+    cost_effectiveness,
+    ratio_interval,
+    run_compare,
+    write_report,
+)
+from experiments.store import StoreReader
+
+
+@pytest.fixture
+def baseline_twin(tmp_path, scenario_file):
+    """A scenario file identical to the baseline under another name."""
+    path = tmp_path / "twin.toml"
+    path.write_text(f'extends = "{scenario_file("baseline").as_posix()}"\nname = "twin"\n', encoding="utf-8")
+    return path
+
+
+def test_a_scenario_identical_to_the_baseline_differs_by_exactly_zero(baseline_twin, scenario_file, tmp_path):
+    directory, summary = run_compare(scenario_file("baseline"), [baseline_twin], replications=3,
+                                     households=150, months=6, out=tmp_path / "cmp", progress=False)
+    assert summary.done == 6
+    table, _, _ = write_report(directory)
+    twin = table[table["scenario"] == "twin"]
+    assert (twin["diff"] == 0).all() and (twin["diff_low"] == 0).all() and (twin["diff_high"] == 0).all()
+    base = table[table["scenario"] == "baseline"].set_index("outcome")
+    assert (base["ci_high"] - base["ci_low"] > 0).any()  # replications do differ from one another
+
+
+def test_compare_writes_tables_plots_and_series_and_resumes(partage_command, scenario_file, tmp_path):
+    import subprocess
+
+    partage, root = partage_command
+    out = tmp_path / "cmp"
+    command = [*partage, "compare", str(scenario_file("baseline")), str(scenario_file("tool_library")),
+               "--replications", "3", "--households", "150", "--months", "8", "--out", str(out),
+               "--workers", "2", "--no-progress"]
+    first = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "difference (95% CI)" in first.stdout
+    for name in ("comparison.csv", "comparison.md", "cost_effectiveness.csv", "curves.png", "differences.png",
+                 "series.parquet", "manifest.json", "experiment.duckdb"):
+        assert (out / name).is_file(), name
+
+    series = pd.read_parquet(out / "series.parquet")
+    assert len(series) == 2 * 3 * 9  # scenarios x replications x months 0..8
+    seeds = series.groupby(["replication"])["seed"].nunique()
+    assert (seeds == 1).all()  # common random numbers: one seed per replication across scenarios
+
+    again = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "6 already finished" in again.stdout
+    with StoreReader(out) as reader:
+        assert reader.con.execute("SELECT count(*), count(DISTINCT run_id) FROM runs").fetchone() == (6, 6)
+
+
+def test_differences_are_paired_by_replication():
+    values = pd.DataFrame({
+        "scenario": ["base"] * 4 + ["policy"] * 4,
+        "replication": [0, 1, 2, 3] * 2,
+        "y": [10.0, 20.0, 30.0, 40.0, 11.0, 21.0, 31.0, 41.0],
+    })
+    table = comparison_table(values, "base", ["policy"], ["y"]).set_index("scenario")
+    assert table.loc["policy", "diff"] == pytest.approx(1.0)
+    assert table.loc["policy", "diff_low"] == pytest.approx(1.0)  # no spread in the paired differences
+    assert table.loc["base", "ci_high"] - table.loc["base", "ci_low"] > 20
+
+
+def test_cost_effectiveness_divides_extra_spending_by_extra_sharers_and_tonnes_avoided():
+    values = pd.DataFrame({
+        "scenario": ["base"] * 3 + ["policy"] * 3,
+        "replication": [0, 1, 2] * 2,
+        "sharing_households": [10.0, 12.0, 11.0, 20.0, 22.0, 21.0],
+        "emissions.cumulative_t": [100.0, 100.0, 100.0, 98.0, 98.0, 98.0],
+        "public.cumulative_spend_eur": [0.0, 0.0, 0.0, 1000.0, 1000.0, 1000.0],
+    })
+    row = cost_effectiveness(values, "base", ["policy"]).iloc[0]
+    assert row["eur_per_extra_sharing_household"] == pytest.approx(100.0)
+    assert row["eur_per_t_co2e_avoided"] == pytest.approx(500.0)
+
+
+def test_a_ratio_whose_denominator_may_be_zero_has_no_upper_bound():
+    numerator = np.full(10, 100.0)
+    unsettled = np.array([3.0, -2.0, 1.0, -1.0, 2.0, -2.0, 0.5, -1.0, 1.0, 0.0])  # mean 0.15
+    ratio, _, high = ratio_interval(numerator, unsettled)
+    assert ratio == pytest.approx(100 / 0.15) and high == math.inf
+    assert math.isnan(ratio_interval(numerator, np.full(10, -1.0))[0])
