@@ -189,6 +189,17 @@ def crossing_month(curve: np.ndarray, level: float) -> float:
     return t - 1 + (level - curve[t - 1]) / (curve[t] - curve[t - 1])
 
 
+def _mean_of_reached(months: list[float]) -> float:
+    """Mean month over the runs that reached the level; nan if none did."""
+    reached = [m for m in months if not math.isnan(m)]
+    return float(np.mean(reached)) if reached else float("nan")
+
+
+def _sd_of_reached(months: list[float]) -> float:
+    reached = [m for m in months if not math.isnan(m)]
+    return float(np.std(reached, ddof=1)) if len(reached) > 1 else 0.0
+
+
 def word_of_mouth_curve(overrides: dict, households: int, months: int, seed: int) -> tuple[np.ndarray, float]:
     """Adoption of sharing (all goods pooled) month by month, and the network's clustering."""
     model = TerritoryModel(
@@ -229,8 +240,8 @@ def check_network_effects(
             "value": value,
             "clustering": float(np.mean(clusterings)),
             "curve": mean,
-            **{k: float(np.nanmean(v)) for k, v in timing.items()},
-            **{f"{k}_sd": float(np.nanstd(v, ddof=1)) if replications > 1 else 0.0 for k, v in timing.items()},
+            **{k: _mean_of_reached(v) for k, v in timing.items()},
+            **{f"{k}_sd": _sd_of_reached(v) for k, v in timing.items()},
             "final": float(mean[-1]),
             # An S-curve: growth peaks strictly inside the run and is slow at both ends.
             "s_shaped": bool(
