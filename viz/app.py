@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import solara
 
-from viz import compare, explore
+from viz import compare, explore, learn, results
 
 routes = [
     solara.Route(path="/", component=explore.Page, label="Explore"),
     solara.Route(path="compare", component=compare.Page, label="Compare"),
+    solara.Route(path="results", component=results.Page, label="Results"),
+    solara.Route(path="learn", component=learn.Page, label="Learn"),
 ]

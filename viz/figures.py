@@ -199,14 +199,15 @@ def story_figure(raster: MapRaster, mode: np.ndarray, need: np.ndarray, frame: p
     """Large map and large adoption curves, for showing a class."""
     fig = Figure(figsize=(13, 6), dpi=80)
     left, right = fig.subplots(1, 2, width_ratios=(1, 1.25))
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.14, top=0.92, wspace=0.12)
     left.imshow(raster.image(mode, need), interpolation="nearest")
     left.add_collection(LineCollection(raster.outlines, colors="#2c3e50", linewidths=1.5))
     left.set_xticks([])
     left.set_yticks([])
     left.set_title(title, fontsize=20)
     handles = [Patch(color=MODE_COLOURS[m], label=m) for m in MODE_LABELS]
-    left.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=4, fontsize=15,
-                frameon=False)
+    left.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=4, fontsize=14,
+                frameon=False, handlelength=1.2, columnspacing=1.0)
     months = frame["month"].to_numpy()
     for mode_name in MODE_LABELS:
         right.plot(months, 100 * frame[f"{good}.{mode_name}"].to_numpy(), color=MODE_COLOURS[mode_name],

@@ -1,0 +1,34 @@
+"""`partage app`: serve the Solara web app on localhost and print its address."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent / "viz" / "app.py"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("app", help="serve the web app (Explore, Compare, Results, Learn)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: localhost only)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    parser.add_argument("--dev", action="store_true", help="reload on code changes (development)")
+    parser.set_defaults(handler=handle)
+
+
+def command(host: str, port: int, dev: bool = False) -> list[str]:
+    """The `solara run` command line serving the app."""
+    line = [sys.executable, "-m", "solara", "run", str(APP), "--host", host, "--port", str(port), "--no-open"]
+    return line if dev else [*line, "--production"]
+
+
+def handle(args) -> int:
+    print(f"Partage web app: http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(APP.parent.parent),
+                                                                     os.environ.get("PYTHONPATH")]))}
+    try:
+        return subprocess.call(command(args.host, args.port, args.dev), env=env)
+    except KeyboardInterrupt:
+        return 0
