@@ -19,6 +19,8 @@ from model.scenario import ScenarioError
 COMMAND_MODULES = [
     "experiments.run",
     "experiments.scenarios_cmd",
+    "experiments.validate",
+    "experiments.bench",
     "experiments.app_cmd",
     "experiments.app_bench",
 ]
