@@ -4,8 +4,9 @@ Tolerances come from the population size: in the Bass limit the share of
 adopters of one run scatters around the Bass curve with a standard deviation
 sigma(t) of the order of the binomial error sqrt(F (1 - F) / N) (propagated by
 the linear noise approximation, `bass_sigma`); the mean of R runs must stay
-within 4 sigma(t) / sqrt(R) at every month, and each month's new adopters
-within 4.5 binomial standard errors of their expectation given F(t).
+within 4 sigma(t) / sqrt(R) at every month (sigma(t) never below one
+household, 1/N, where counts are too small to be Gaussian), and each month's
+new adopters within 4.5 binomial standard errors of their expectation given F(t).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from experiments.validate import (
     BASS_Z_LIMIT,
     bass_curve,
     bass_sigma,
+    bass_tolerance,
     check_bass,
     check_critical_mass,
     check_network_effects,
@@ -48,6 +50,13 @@ def test_bass_sigma_starts_as_a_binomial_error():
     t = int(np.argmin(np.abs(curve - 0.5)))
     assert sigma[t] > math.sqrt(0.25 / n)
     assert sigma[t] < 5 * math.sqrt(0.25 / n)
+
+
+def test_bass_tolerance_never_falls_below_one_household():
+    n = 5_000
+    tolerance = bass_tolerance(0.01, 0.5, 60, n)
+    assert tolerance.min() >= 1 / n
+    assert tolerance[-1] == pytest.approx(1 / n, rel=1e-3)  # saturated: only discreteness is left
 
 
 @pytest.mark.parametrize("p, q", [(0.03, 0.38), (0.01, 0.5), (0.05, 0.2)])
