@@ -9,15 +9,17 @@ Rules:
 - The target (with its validated scenarios) is sent to each worker once: as
   the pool's initializer argument, or scattered to every Dask worker.
 - A run that raises is a result with status `failed` and its error; the sweep
-  goes on. A run lost with its worker is resubmitted by Dask; if the cluster
-  gives up on it (or the pool breaks), the run is reported as lost, not
-  recorded, and the next invocation runs it again.
+  goes on. A run lost with its worker is run again: Dask resubmits it to
+  another worker, and a local pool broken by a dying worker is replaced. A run
+  whose worker dies twice (or that the cluster gives up on) is reported as
+  lost, not recorded, and the next invocation runs it again.
 - Importing mesa makes "spawn" the start method of the process, so the pool
   uses spawn explicitly; workers ignore Ctrl-C, which the parent handles.
 """
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import multiprocessing
 import os
@@ -27,6 +29,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +38,7 @@ from experiments.store import ResultsStore, RunResult
 from experiments.targets import Target
 
 IN_FLIGHT_PER_WORKER = 4
+MAX_ATTEMPTS = 2  # a run whose worker dies twice is reported as lost, not retried forever
 
 
 def execute_run(target: Target, task: RunTask) -> RunResult:
@@ -120,33 +124,54 @@ class LocalPoolExecutor:
                 process.terminate()
         return None
 
-    def results(self, target: Target, tasks: list[RunTask]) -> Iterator[RunResult | LostRun]:
+    def _start_pool(self, target: Target) -> None:
         self.pool = cf.ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_pool_worker,
             initargs=(target,),
         )
-        queue = iter(tasks)
+
+    def results(self, target: Target, tasks: list[RunTask]) -> Iterator[RunResult | LostRun]:
+        """Results as they come; a pool broken by a dying worker is replaced and its runs retried once."""
+        self._start_pool(target)
+        queue = collections.deque(tasks)
+        attempts: collections.Counter = collections.Counter()
         pending: dict[cf.Future, RunTask] = {}
 
-        def submit_more():
-            while len(pending) < self.workers * IN_FLIGHT_PER_WORKER:
-                task = next(queue, None)
-                if task is None:
-                    return
-                pending[self.pool.submit(_execute_in_pool, task)] = task
-
-        submit_more()
-        while pending:
-            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            for future in done:
-                task = pending.pop(future)
+        def submit_more() -> bool:
+            """Fill the window; False if the pool turned out to be broken."""
+            while queue and len(pending) < self.workers * IN_FLIGHT_PER_WORKER:
+                task = queue.popleft()
                 try:
-                    yield future.result()
-                except Exception as exc:  # BrokenProcessPool: the worker died
-                    yield LostRun(task, f"{type(exc).__name__}: {exc}")
-            submit_more()
+                    pending[self.pool.submit(_execute_in_pool, task)] = task
+                except BrokenProcessPool:
+                    queue.appendleft(task)
+                    return False
+                attempts[task.run_id] += 1
+            return True
+
+        while pending or queue:
+            broken = not submit_more()
+            if pending:
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    task = pending.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool as exc:  # a worker died (killed, out of memory)
+                        broken = True
+                        if attempts[task.run_id] < MAX_ATTEMPTS:
+                            queue.appendleft(task)
+                        else:
+                            yield LostRun(task, f"{type(exc).__name__}: {exc}")
+            if broken:
+                for future, task in list(pending.items()):  # runs in flight died with the pool
+                    pending.pop(future)
+                    queue.appendleft(task)
+                    attempts[task.run_id] -= 1  # not their fault: this attempt does not count
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self._start_pool(target)
 
 
 class DaskExecutor:

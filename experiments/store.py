@@ -24,6 +24,7 @@ Rules:
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -189,10 +190,22 @@ class ResultsStore:
                 self.con.execute("INSERT INTO series SELECT * FROM incoming_series")
                 self.con.unregister("incoming_series")
             self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
+        except BaseException as error:
+            self._rollback()
+            if _is_interrupt(error):  # DuckDB turns Ctrl-C during a statement into its own error
+                raise KeyboardInterrupt from None
             raise
         self._recorded.add(result.run_id)
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(duckdb.Error):  # no transaction was open
+            self.con.execute("ROLLBACK")
+
+
+def _is_interrupt(error: BaseException) -> bool:
+    return isinstance(error, duckdb.InterruptException) or (
+        isinstance(error, RuntimeError) and "interrupted" in str(error).lower()
+    )
 
 
 def series_to_long(run_id: str, frame: pd.DataFrame) -> pa.Table:

@@ -162,3 +162,25 @@ def test_a_killed_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(
     runs, series = store_rows(tmp_path / "killed")
     assert len(runs) == len({row[0] for row in runs}) == 24
     assert len(series) == 24 * 24 * 3
+
+
+def test_a_local_worker_killed_mid_sweep_loses_and_duplicates_no_run(diffusion_design, tmp_path, store_rows):
+    import os
+
+    import psutil
+
+    design = diffusion_design(households=150_000, months=12, replications=3, p_values=(0.01, 0.02, 0.03))
+    finished = []
+
+    def kill_a_worker_after_a_few(result):
+        finished.append(result.run_id)
+        if len(finished) == 3:
+            workers = [p for p in psutil.Process(os.getpid()).children() if "spawn_main" in " ".join(p.cmdline())]
+            workers[0].kill()
+
+    outcome = run_sweep(design, workers=2, out=tmp_path / "pool", progress=False, on_result=kill_a_worker_after_a_few)
+    assert (outcome.summary.done, outcome.summary.lost, outcome.summary.failed) == (18, 0, 0)
+    run_sweep(design, out=tmp_path / "serial", progress=False)
+    runs, series = store_rows(tmp_path / "pool")
+    assert len(runs) == len({row[0] for row in runs}) == 18
+    assert (runs, series) == store_rows(tmp_path / "serial")
