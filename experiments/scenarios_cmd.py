@@ -7,7 +7,8 @@ number of households: investments, running costs, pool units and parking spots,
 computed month by month from the policies (`model.policies.declared_costs`),
 without simulating. Costs paid per use, claim or trainee, and revenue, depend
 on what households do: they are flagged, and `--simulate` adds the net public
-cost of one simulation with fewer households, scaled to the scenario's.
+cost of one simulation with fewer households, scaled to the scenario's (lump
+sums as declared, the rest in proportion to households).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from model.model import DEFAULT_SCENARIO
-from model.policies import COST_PER_EVENT, REVENUE, declared_costs
+from model.policies import COST_PER_EVENT, REVENUE, declared_costs, scaled_public_cost
 from model.scenario import ScenarioError, json_schema, load_scenario
 from model.simulate import simulate
 
@@ -103,7 +104,7 @@ def simulated_net_cost(scenario, households: int) -> float:
     """Net public cost (spend - revenue) over the horizon of one run, scaled to the scenario's size."""
     series = simulate(scenario, households=households, agents=False)
     net = series["public.cumulative_spend_eur"].iloc[-1] - series["public.cumulative_revenue_eur"].iloc[-1]
-    return float(net) * scenario.households / households
+    return scaled_public_cost(scenario, float(net), households)
 
 
 def _euros(value: float) -> str:

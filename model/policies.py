@@ -164,6 +164,24 @@ def declared_costs(scenario: Scenario, households: int | None = None) -> np.ndar
     return np.array([0.0] + [book.effects(m).fixed_cost_eur for m in range(1, scenario.months + 1)])
 
 
+def lump_sum_costs(scenario: Scenario) -> float:
+    """Investments and running costs over the horizon (EUR): the part of the public cost declared for
+    the whole territory, which does not grow with the number of households simulated."""
+    total = 0.0
+    for policy in scenario.policies.values():
+        total += policy.running_eur_per_month * sum(policy.active(m) for m in range(1, scenario.months + 1))
+        if first_month(policy) <= scenario.months and policy.active(first_month(policy)):
+            total += policy.investment_eur
+    return total
+
+
+def scaled_public_cost(scenario: Scenario, net_eur: float, households: int) -> float:
+    """Net public cost of a run with `households`, scaled to the scenario's territory: lump sums as
+    declared, everything per unit, use, claim or trainee in proportion to households."""
+    lump = lump_sum_costs(scenario)
+    return lump + (net_eur - lump) * scenario.households / households
+
+
 def _sharing_subsidy(book, p, fx, month, zqg, **_):
     fx.subsidy_eur = np.where(zqg, fx.subsidy_eur + p.eur_per_use, fx.subsidy_eur)
     fx.subsidy_cap_share = np.where(zqg, np.minimum(fx.subsidy_cap_share, p.max_share_of_price), fx.subsidy_cap_share)

@@ -1,0 +1,253 @@
+"""`partage interactions`: each lever alone, a few pairs and the packages, against the baseline.
+
+Every scenario of the policy library with one policy is a lever; files with
+several are packages. Pairs of levers are built by putting the policies of two
+lever files into one scenario, to show whether levers complement each other
+(supply with trust, price with awareness) or overlap. Every scenario runs with
+the same seeds as the baseline (common random numbers: replication r uses
+`SeedSequence(seed).spawn(R)[r]`, as `partage compare` does), so each figure is
+a paired difference, reported as a mean over replications.
+
+Figures, at the horizon and scaled to the scenario's own number of households:
+- sharing households: extra households sharing at least one good (last month);
+- goods avoided: goods owned in the baseline but not in the scenario (last month);
+- t CO2e avoided: embodied emissions of purchases, cumulated over the horizon;
+- savings by income quintile: baseline minus scenario household spending on
+  the goods, EUR per household per month, averaged over the last twelve months;
+- public cost: net public spending (spending minus revenue) over the horizon;
+  investments and running costs are declared for the whole territory and kept
+  as they are, costs per unit, use, claim or trainee and revenue are scaled.
+For a pair, the synergy is its extra sharing households minus the sum of its
+two levers' taken alone: positive when the levers reinforce each other.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from experiments.cli import UserError
+from experiments.design import replication_seed
+from model.model import DEFAULT_SCENARIO
+from model.policies import scaled_public_cost
+from model.scenario import Scenario, read_raw, validate_raw
+from model.simulate import simulate
+
+LIBRARY = DEFAULT_SCENARIO.parent
+PAIRS = (
+    ("tool_library", "trust_label"),          # supply with trust
+    ("carsharing_fleet", "insurance_fund"),   # supply with trust
+    ("sharing_subsidy", "awareness_campaign"),  # price with awareness
+    ("public_platform", "digital_inclusion"),  # a platform with the people to use it
+)
+QUINTILES = [f"spending.q{q}_eur" for q in range(1, 6)]
+FIGURES = ("sharing", "goods", "co2", *QUINTILES, "public")
+TOTALS = [FIGURES.index(name) for name in ("sharing", "goods", "co2", "public")]
+
+
+@dataclass
+class Entry:
+    """A scenario of the table: its label, kind (lever, pair, package) and validated scenario."""
+
+    label: str
+    kind: str
+    scenario: Scenario
+
+
+def library_entries(library: Path = LIBRARY) -> list[Entry]:
+    """The baseline, each lever alone, the pairs of `PAIRS` and the packages."""
+    entries = [Entry("baseline", "baseline", _load(library, "baseline"))]
+    levers, packages = [], []
+    for path in sorted(library.glob("*.toml")):
+        if path.stem == "baseline":
+            continue
+        scenario = _load(library, path.stem)
+        if len(scenario.policies) == 1:
+            levers.append(Entry(path.stem, "lever", scenario))
+        elif len(scenario.policies) > 1:
+            packages.append(Entry(path.stem, "package", scenario))
+    pairs = [Entry(f"{a} + {b}", "pair", combine(library, a, b)) for a, b in PAIRS]
+    return entries + levers + pairs + packages
+
+
+def _load(library: Path, name: str) -> Scenario:
+    path = library / f"{name}.toml"
+    raw = read_raw(path)
+    raw.setdefault("name", name)
+    return validate_raw(raw, str(path))
+
+
+def combine(library: Path, first: str, second: str) -> Scenario:
+    """One scenario holding the policies of two lever files (both extend the baseline)."""
+    raw = read_raw(library / f"{first}.toml")
+    other = read_raw(library / f"{second}.toml")
+    clash = set(raw.get("policies", {})) & set(other.get("policies", {}))
+    if clash:
+        raise UserError(f"{first} and {second} both define policies {', '.join(sorted(clash))}")
+    raw["policies"] = {**raw.get("policies", {}), **other.get("policies", {})}
+    raw["name"] = f"{first}_{second}"[:80]
+    raw["description"] = f"{first} and {second} together."
+    return validate_raw(raw, f"{first} + {second}")
+
+
+def measure(scenario: Scenario, seed: int, households: int, months: int | None) -> dict[str, float]:
+    """Horizon figures of one run, per household (scaled to the territory later)."""
+    series = simulate(scenario, seed=seed, households=households, months=months, agents=False)
+    last = series.iloc[-1]
+    recent = series.iloc[-12:]
+    out = {
+        "sharing": last["sharing_households"] / households,
+        "goods": last["goods.stock_total"] / households,
+        "co2": last["emissions.cumulative_t"] / households,
+        "public": scaled_public_cost(
+            scenario, last["public.cumulative_spend_eur"] - last["public.cumulative_revenue_eur"], households
+        ) / scenario.households,
+    }
+    out.update({q: float(recent[q].mean()) for q in QUINTILES})
+    return out
+
+
+def _measure_task(task):
+    return task[0], task[1], measure(*task[2:])
+
+
+def run_all(
+    entries: list[Entry], replications: int, households: int, months: int | None, seed: int, workers: int
+) -> dict[str, np.ndarray]:
+    """Figures of every entry and replication: label -> array (replication, figure)."""
+    tasks = [
+        (entry.label, r, entry.scenario, replication_seed(seed, r), households, months)
+        for entry in entries for r in range(replications)
+    ]
+    results: dict[str, np.ndarray] = {e.label: np.zeros((replications, len(FIGURES))) for e in entries}
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            done = list(pool.map(_measure_task, tasks))
+    else:
+        done = [_measure_task(task) for task in tasks]
+    for label, r, figures in done:
+        results[label][r] = [figures[name] for name in FIGURES]
+    return results
+
+
+def effects(results: dict[str, np.ndarray], scale: float) -> dict[str, np.ndarray]:
+    """Paired effects against the baseline: label -> array (replication, figure), scaled.
+
+    Signs are turned so that every figure reads as a gain: extra sharers, goods and tonnes
+    avoided, savings; public cost stays a cost."""
+    base = results["baseline"]
+    sign = np.array([1, -1, -1, -1, -1, -1, -1, -1, 1], dtype=float)
+    out = {}
+    for label, values in results.items():
+        if label == "baseline":
+            continue
+        diff = (values - base) * sign
+        diff[:, TOTALS] *= scale    # per household -> totals for the territory
+        out[label] = diff
+    return out
+
+
+def mean_and_error(diff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over replications and its standard error."""
+    return diff.mean(axis=0), diff.std(axis=0, ddof=1) / np.sqrt(len(diff))
+
+
+def render(entries, table, baseline_figures, args, scale_households: int, months: int) -> str:
+    """The Markdown report: the table of effects, then the synergies of the pairs."""
+    command = (
+        f"partage interactions --replications {args.replications} --households {args.households} "
+        f"--seed {args.seed}" + (f" --months {args.months}" if args.months else "") + f" --out {args.out}"
+    )
+    lines = [
+        "# Policy interactions",
+        "",
+        f"Generated by `{command}`. Each lever alone, pairs of levers and the packages, against the "
+        f"baseline, over {args.replications} replications with common random numbers "
+        f"({args.households} simulated households, figures scaled to a territory of "
+        f"{scale_households:,} households, horizon {months} months).".replace(",", " "),
+        "",
+        "Columns: **sharing** — extra households sharing at least one good at the horizon "
+        "(± standard error over replications); **goods avoided** — goods owned in the baseline and "
+        "not in the scenario; **t CO2e avoided** — embodied emissions of purchases over the "
+        "horizon; **savings q1…q5** — lower spending on the goods, EUR per household per month "
+        "(q1 poorest), averaged over the last year; **public cost** — spending minus revenue over "
+        "the horizon; **EUR per sharer** — public cost per extra sharing household.",
+        "",
+        f"Baseline at the horizon: {baseline_figures['sharing']:.0f} sharing households, "
+        f"{baseline_figures['goods']:.0f} goods owned, {baseline_figures['co2']:.0f} t CO2e "
+        "embodied in purchases.",
+        "",
+        "| scenario | kind | sharing | goods avoided | t CO2e avoided | savings q1 | q2 | q3 | q4 | "
+        "q5 | public cost (kEUR) | EUR per sharer |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for entry in entries:
+        if entry.kind == "baseline":
+            continue
+        mean, error = mean_and_error(table[entry.label])
+        sharers, goods, co2, *savings, public = mean
+        per_sharer = f"{public / sharers:,.0f}" if sharers > 2 * error[0] else "—"
+        lines.append(
+            f"| {entry.label} | {entry.kind} | {sharers:+.0f} ± {error[0]:.0f} | "
+            f"{goods:+.0f} ± {error[1]:.0f} | {co2:+.0f} ± {error[2]:.0f} | "
+            + " | ".join(f"{s:+.2f}" for s in savings)
+            + f" | {public / 1000:,.0f} | {per_sharer} |".replace(",", " ")
+        )
+    lines += [
+        "",
+        "## Do levers complement each other?",
+        "",
+        "Synergy: extra sharing households of the pair minus the sum of its levers taken alone "
+        "(positive: the levers reinforce each other; negative: they reach the same households), "
+        "± its standard error over replications.",
+        "",
+        "| pair | both levers | first alone | second alone | synergy |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for first, second in PAIRS:
+        pair, a, b = (table[label][:, 0] for label in (f"{first} + {second}", first, second))
+        synergy, error = mean_and_error(pair - a - b)
+        lines.append(
+            f"| {first} + {second} | {pair.mean():+.0f} | {a.mean():+.0f} | {b.mean():+.0f} | "
+            f"{synergy:+.0f} ± {error:.0f} |"
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "interactions", help="table of each policy lever alone, pairs and packages vs the baseline"
+    )
+    parser.add_argument("--replications", type=int, default=4, help="replications per scenario (default 4)")
+    parser.add_argument("--households", type=int, default=3000, help="simulated households (default 3000)")
+    parser.add_argument("--months", type=int, help="horizon (default: the scenarios')")
+    parser.add_argument("--seed", type=int, default=42, help="root seed of the replications (default 42)")
+    parser.add_argument(
+        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel processes"
+    )
+    parser.add_argument("--out", type=Path, default=Path("docs/interactions.md"), help="Markdown file")
+    parser.set_defaults(handler=interactions_command)
+
+
+def interactions_command(args) -> int:
+    if args.replications < 2:
+        raise UserError("--replications must be at least 2 to give standard errors")
+    if args.households < 10:
+        raise UserError("--households must be at least 10")
+    entries = library_entries()
+    baseline = entries[0].scenario
+    months = args.months or baseline.months
+    results = run_all(entries, args.replications, args.households, args.months, args.seed, args.workers)
+    scale = baseline.households
+    table = effects(results, scale)
+    base_mean = dict(zip(FIGURES, results["baseline"].mean(axis=0) * scale, strict=True))
+    report = render(entries, table, base_mean, args, scale, months)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report, encoding="utf-8")
+    print(report)
+    return 0
