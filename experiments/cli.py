@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "experiments.bench",
     "experiments.app_cmd",
     "experiments.app_bench",
+    "experiments.interactions",
 ]
 
 
