@@ -1,4 +1,4 @@
-"""The Partage web app: Explore, Compare, Results and Learn, one page each.
+"""The Partage web app: Explore (the home page), Compare, Results and Learn, one page each.
 
 Run it with `partage app` (or `solara run viz/app.py`).
 """

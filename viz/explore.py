@@ -147,13 +147,13 @@ def LeverWidget(lever: Lever, value: Any):
         solara.Checkbox(label=lever.label, value=bool(value), on_value=lambda v: set_lever(lever, v))
     elif lever.type == "int":
         low, high = lever.slider_range()
-        solara.SliderInt(label=lever.label, value=int(value), min=int(low), max=int(high),
-                         on_value=lambda v: set_lever(lever, v), thumb_label="always")
+        solara.SliderInt(label=f"{lever.label}: {int(value)}", value=int(value), min=int(low), max=int(high),
+                         on_value=lambda v: set_lever(lever, v))
     else:
         low, high = lever.slider_range()
         step = (high - low) / 100 if high > low else 1.0
-        solara.SliderFloat(label=lever.label, value=float(value), min=low, max=high, step=step,
-                           on_value=lambda v: set_lever(lever, v), thumb_label="always")
+        solara.SliderFloat(label=f"{lever.label}: {float(value):.4g}", value=float(value), min=low, max=high,
+                           step=step, on_value=lambda v: set_lever(lever, v))
 
 
 @solara.component

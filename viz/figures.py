@@ -240,17 +240,20 @@ def sweep_scatter(values: pd.DataFrame, parameter: str, outcome: str) -> Figure:
     ax.set_xlabel(parameter)
     ax.set_ylabel(f"{outcome} at the horizon")
     ax.legend(fontsize=8)
+    fig.tight_layout()
     return fig
 
 
 def indices_bars(table: pd.DataFrame, outcome: str) -> Figure:
     """Sensitivity indices of one outcome (Sobol S1/ST or Morris mu*), one bar group per parameter."""
     part = table[table["outcome"] == outcome]
-    fig = Figure(figsize=(7.5, 0.5 + 0.45 * max(1, len(part))), dpi=80)
+    fig = Figure(figsize=(7.5, 1.6 + 0.45 * max(1, len(part))), dpi=80)
     ax = fig.add_subplot()
     names = part["parameter"].tolist()
     y = np.arange(len(names))
-    if "ST" in part:
+    if "spearman" in part:
+        ax.barh(y, part["spearman"].abs(), color="#7f8c8d", label="|Spearman rank correlation|")
+    elif "ST" in part:
         ax.barh(y - 0.2, part["S1"], height=0.4, xerr=part.get("S1_conf"), label="S1 (first order)")
         ax.barh(y + 0.2, part["ST"], height=0.4, xerr=part.get("ST_conf"), label="ST (total)")
     else:
@@ -258,4 +261,5 @@ def indices_bars(table: pd.DataFrame, outcome: str) -> Figure:
     ax.set_yticks(y, names, fontsize=8)
     ax.set_title(f"Sensitivity of {outcome}", fontsize=10)
     ax.legend(fontsize=8)
+    fig.tight_layout()
     return fig

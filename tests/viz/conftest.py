@@ -123,8 +123,14 @@ def page(browser, app_url):
     context.close()
 
 
-def screenshot(tab, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=True)
-    return path
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot under test-output/screenshots/ (kept with the test output)."""
+
+    def save(tab, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        tab.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save

@@ -1,0 +1,234 @@
+"""The web app's pieces without a browser: schema-driven controls, validation, pages rendered by Solara."""
+
+from __future__ import annotations
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pytest
+import solara
+import solara.widgets
+
+from model.scenario import ScenarioError, parameter_info
+from viz import catalogue, comparison, explore, learn, results
+
+
+@pytest.fixture
+def fresh_explore():
+    """Explore's per-session state back to its start, on a small territory."""
+    explore.choice.value = catalogue.BASELINE
+    explore.edited.value = None
+    explore.overrides.value = {}
+    explore.households.value = 400
+    explore.seed.value = -1
+    explore.show_baseline.value = True
+    explore.error.value = ""
+    explore.notice.value = ""
+    explore.playing.value = False
+    explore.current.value = None
+    explore.rebuild()
+    yield explore
+    explore.playing.value = False
+
+
+def html_of(rc, test_id: str) -> str:
+    found = [w for w in rc.find(solara.widgets.HTML).widgets if (w.attributes or {}).get("data-testid") == test_id]
+    assert len(found) == 1, f"expected one element {test_id!r}, found {len(found)}"
+    return found[0].unsafe_innerHTML
+
+
+# --------------------------------------------------------------------------- controls from the schema
+
+
+def test_levers_take_value_bounds_and_unit_from_the_schema():
+    scenario = catalogue.load_named("tool_library")
+    levers = {lever.path: lever for lever in catalogue.levers(scenario)}
+    assert "policies.tool_library.units_per_1000_households" in levers
+    for path in ("behaviour.awareness_q", "goods.car.purchase_eur", "network.kind"):
+        info = parameter_info(scenario, path)
+        lever = levers[path]
+        assert lever.value == scenario.get(path)
+        assert lever.minimum == info.get("min") and lever.maximum == info.get("max")
+        assert lever.unit == info["unit"] and lever.choices == tuple(info.get("choices", ()))
+    pool = levers["policies.tool_library.units_per_1000_households"]
+    assert pool.value == scenario.policies["tool_library"].units_per_1000_households
+    assert pool.minimum == 0 and pool.maximum == 1000
+
+
+def test_slider_range_stays_within_the_schema_bounds():
+    scenario = catalogue.load_named("tool_library")
+    for lever in catalogue.levers(scenario):
+        if lever.type in ("int", "float"):
+            low, high = lever.slider_range()
+            assert low <= float(lever.value) <= high, lever.path
+            assert lever.minimum is None or low >= lever.minimum
+            assert lever.maximum is None or high <= lever.maximum
+
+
+def test_households_are_capped_in_the_app(fresh_explore):
+    assert catalogue.run_lever(catalogue.load_named("baseline"), "households").maximum == catalogue.MAX_HOUSEHOLDS
+    explore.households.value = 400
+    explore.set_households(5_000_000)
+    assert explore.households.value == catalogue.MAX_HOUSEHOLDS
+    assert "at most" in explore.notice.value
+    assert explore.current.value.model.households.size == catalogue.MAX_HOUSEHOLDS
+
+
+def test_adding_a_policy_gives_it_levers():
+    scenario = catalogue.load_named("baseline")
+    added = scenario.with_overrides(catalogue.new_policy_overrides(scenario, "sharing_subsidy"))
+    paths = [lever.path for lever in catalogue.levers(added)]
+    assert "policies.sharing_subsidy.eur_per_use" in paths
+
+
+# --------------------------------------------------------------------------- scenarios from text
+
+
+def test_an_edited_scenario_is_validated_with_a_one_line_message():
+    with pytest.raises(ScenarioError) as problem:
+        catalogue.scenario_from_text('extends = "baseline.toml"\n[behaviour]\nprice_weight = -3\n')
+    message = str(problem.value)
+    assert "\n" not in message and "behaviour.price_weight" in message and "-3" in message
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("this is = = not toml", "not valid TOML"),
+    ('extends = "../../etc/passwd"', "allowed"),
+    ('extends = "baseline.toml"\n[goods.car]\npurchase_eur = "__import__(\'os\')"', "goods.car.purchase_eur"),
+])
+def test_bad_scenario_texts_are_refused_never_executed(text, expected):
+    with pytest.raises(ScenarioError, match=expected):
+        catalogue.scenario_from_text(text)
+
+
+def test_an_edited_scenario_extends_the_baseline():
+    scenario = catalogue.scenario_from_text('extends = "baseline.toml"\nname = "mine"\n[behaviour]\nhabit_bonus = 2.5\n')
+    assert scenario.name == "mine" and scenario.behaviour.habit_bonus == 2.5
+    assert scenario.goods == catalogue.load_named("baseline").goods
+
+
+def test_uploaded_bytes_must_be_small_utf8():
+    with pytest.raises(ScenarioError, match="UTF-8"):
+        catalogue.scenario_from_text(b"\xff\xfe\x00", "upload.toml")
+    with pytest.raises(ScenarioError, match="too large"):
+        catalogue.scenario_from_text(b"#" * (catalogue.MAX_UPLOAD_BYTES + 1), "upload.toml")
+
+
+# --------------------------------------------------------------------------- Explore
+
+
+def test_stepping_changes_the_map_and_the_curves(fresh_explore):
+    _, page = solara.render(explore.Page(), handle_error=False)
+    _, controls = solara.render(explore.Controls(), handle_error=False)
+    explore.good.value = "drill"
+    map_before, curves_before = html_of(page, "territory-map"), html_of(page, "curves-top")
+    for _ in range(6):
+        controls.find(v.Btn, children=["Step"]).widget.click()
+    assert explore.current.value.month == 6
+    assert html_of(page, "territory-map") != map_before
+    assert html_of(page, "curves-top") != curves_before
+
+
+def test_controls_are_generated_for_the_scenario(fresh_explore):
+    explore.choose_scenario("tool_library")
+    _, controls = solara.render(explore.Controls(), handle_error=False)
+    labels = [slider.label for slider in controls.find(v.Slider).widgets]
+    assert "units per 1000 households: 6" in labels
+    assert len(labels) == sum(lever.type in ("int", "float")
+                              for lever in catalogue.levers(explore.current.value.model.scenario))
+
+
+def test_a_lever_changes_the_outcome(fresh_explore):
+    explore.choose_scenario("tool_library")
+    lever = next(lever for lever in catalogue.levers(explore.current.value.model.scenario)
+                 if lever.path == "policies.tool_library.units_per_1000_households")
+
+    def spend_after(months: int) -> float:
+        for _ in range(months):
+            explore.step_once()
+        return explore.current.value.headline()["public_spend_eur"]
+
+    before = spend_after(4)
+    explore.set_lever(lever, 30.0)
+    assert explore.current.value.model.scenario.policies["tool_library"].units_per_1000_households == 30.0
+    assert explore.current.value.month == 0
+    assert spend_after(4) > before
+
+
+def test_an_invalid_edited_scenario_shows_the_message_and_the_app_keeps_working(fresh_explore):
+    run = explore.current.value
+    explore.apply_text('extends = "baseline.toml"\n[network]\nmean_degree = 500\n', "edited scenario")
+    assert "network.mean_degree" in explore.error.value and "500" in explore.error.value
+    assert explore.current.value is run
+    _, page = solara.render(explore.Page(), handle_error=False)
+    assert page.find(v.Alert).widgets, "the message is shown on the page"
+    explore.step_once()
+    assert explore.current.value.month == 1
+
+
+def test_selecting_a_household_shows_its_state(fresh_explore):
+    _, page = solara.render(explore.Page(), handle_error=False)
+    explore.selected.value = 17
+    state = html_of(page, "household-state")
+    agent = explore.current.value.describe(17)
+    assert f"<td>{agent['zone']}</td>" in state and f"<td>{agent['income_eur']}</td>" in state
+
+
+def test_the_map_places_every_household_on_its_own_pixel(fresh_explore):
+    raster = explore.current.value.raster
+    assert np.unique(raster.pixel_of).size == raster.pixel_of.size
+    side = raster.side * raster.slots
+    cells = explore.current.value.model.layout.household_cell
+    row, col = np.divmod(raster.pixel_of, side)
+    assert np.array_equal((row // raster.slots) * raster.side + col // raster.slots, cells)
+
+
+# --------------------------------------------------------------------------- Compare
+
+
+def test_same_seeds_for_every_scenario_make_a_scenario_equal_to_itself():
+    baseline = catalogue.load_named("baseline")
+    series = comparison.run_replications({"baseline": baseline, "same": baseline}, replications=2, seed=3,
+                                         households=200, months=6)
+    table = comparison.impacts(series, "baseline")
+    changes = table[table["indicator"].str.startswith("change")]
+    assert np.allclose(changes["mean"], 0) and np.allclose(changes["high_95"] - changes["low_95"], 0)
+
+
+def test_compare_bands_and_impacts_cover_every_scenario():
+    scenarios = {name: catalogue.load_named(name) for name in ("baseline", "tool_library")}
+    series = comparison.run_replications(scenarios, replications=3, seed=1, households=300, months=8)
+    assert set(series["scenario"]) == {"baseline", "tool_library"}
+    assert series.groupby("scenario")["replication"].nunique().eq(3).all()
+    bands = comparison.bands(series, ["trust.mean"])
+    assert (bands["low"] <= bands["mean"] + 1e-12).all() and (bands["mean"] <= bands["high"] + 1e-12).all()
+    table = comparison.impacts(series, "baseline")
+    public = table[table["indicator"] == "change in net public cost"].iloc[0]
+    assert public["mean"] > 0, "the tool library costs the public something"
+
+
+# --------------------------------------------------------------------------- Learn and Results
+
+
+def test_the_story_moves_through_its_chapters():
+    learn.story_run.value = None
+    learn.go_to(0)
+    first = learn.figures_at(learn.story_run.value)
+    learn.go_to(2)
+    assert learn.story_run.value.steps == learn.CHAPTERS[2].month
+    later = learn.figures_at(learn.story_run.value)
+    assert later["aware"] > first["aware"] and later["share"] > first["share"]
+    for chapter in learn.CHAPTERS:
+        assert chapter.sentence.format(**later)
+
+
+def test_results_reads_a_store_and_plots_an_outcome(results_dir, monkeypatch):
+    monkeypatch.setenv("PARTAGE_RESULTS_DIR", str(results_dir))
+    assert results.store_names() == ["demo_sweep"]
+    runs, outcomes, swept, kind = results.load_store(results_dir / "demo_sweep")
+    assert kind == "sweep" and swept == ["behaviour.awareness_p"] and "trust.mean" in outcomes
+    table = results.horizon_table(results_dir / "demo_sweep", runs, "sharing_households.share")
+    indices, note = results.sensitivity(results_dir / "demo_sweep", table, "sharing_households.share", swept)
+    assert list(indices["parameter"]) == swept and "Spearman" in note
+    _, page = solara.render(results.Page(), handle_error=False)
+    assert len(page.find(ipywidgets.Image).widgets) == 2, "the scatter and the indices"
