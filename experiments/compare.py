@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from experiments.cli import UserError
 from experiments.design import Point, fingerprint, plan_runs, replication_seed
@@ -115,6 +114,8 @@ def mean_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float
     mean = float(values.mean()) if len(values) else math.nan
     if len(values) < 2:
         return mean, math.nan, math.nan
+    from scipy import stats
+
     half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
     return mean, mean - half, mean + half
 
@@ -214,6 +215,8 @@ def monthly_bands(reader: StoreReader, outcomes: list[str], baseline: str | None
                   GROUP BY ALL"""
         args = [*outcomes, baseline, baseline]
     frame = reader.con.execute(sql, args).df()
+    from scipy import stats
+
     t = np.where(frame["n"] > 1, stats.t.ppf(0.975, np.maximum(frame["n"] - 1, 1)), np.nan)
     half = t * frame["sd"].fillna(np.nan) / np.sqrt(frame["n"])
     frame["low"], frame["high"] = frame["mean"] - half, frame["mean"] + half

@@ -159,14 +159,11 @@ class DaskCluster:
         process.wait(timeout=30)
 
     def close(self) -> None:
-        for process in reversed(self.processes):
+        for process in reversed(self.processes):  # nothing to save: stop at once, workers first
             if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
                 process.kill()
+        for process in self.processes:
+            process.wait(timeout=30)
 
 
 @pytest.fixture

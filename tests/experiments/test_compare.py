@@ -44,7 +44,7 @@ def test_compare_writes_tables_plots_and_series_and_resumes(partage_command, sce
     out = tmp_path / "cmp"
     command = [*partage, "compare", str(scenario_file("baseline")), str(scenario_file("tool_library")),
                "--replications", "3", "--households", "150", "--months", "8", "--out", str(out),
-               "--workers", "2", "--no-progress"]
+               "--no-progress"]
     first = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr[-2000:]
     assert "difference (95% CI)" in first.stdout

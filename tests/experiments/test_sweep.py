@@ -135,7 +135,7 @@ def _read_progress(stream, seen: list[int]) -> None:
 def test_a_killed_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(
     diffusion_design, tmp_path, store_rows, partage_command
 ):
-    design = diffusion_design(households=150_000, months=24, replications=3, p_values=(0.01, 0.02, 0.03, 0.04))
+    design = diffusion_design(households=100_000, months=16, replications=3, p_values=(0.01, 0.02, 0.03, 0.04))
     partage, root = partage_command
     command = [*partage, "sweep", str(design), "--out", str(tmp_path / "killed")]
     process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -161,7 +161,7 @@ def test_a_killed_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(
     assert store_rows(tmp_path / "killed") == store_rows(tmp_path / "whole")
     runs, series = store_rows(tmp_path / "killed")
     assert len(runs) == len({row[0] for row in runs}) == 24
-    assert len(series) == 24 * 24 * 3
+    assert len(series) == 24 * 16 * 3
 
 
 def test_a_local_worker_killed_mid_sweep_loses_and_duplicates_no_run(diffusion_design, tmp_path, store_rows):
@@ -169,7 +169,7 @@ def test_a_local_worker_killed_mid_sweep_loses_and_duplicates_no_run(diffusion_d
 
     import psutil
 
-    design = diffusion_design(households=150_000, months=12, replications=3, p_values=(0.01, 0.02, 0.03))
+    design = diffusion_design(households=50_000, months=12, replications=3, p_values=(0.01, 0.02, 0.03))
     finished = []
 
     def kill_a_worker_after_a_few(result):
