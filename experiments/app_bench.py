@@ -1,15 +1,27 @@
 """`partage app-bench`: how long one Explore step and its redraw take, at 5 000 households by default.
 
-Three figures, median over the months stepped: the model's step alone; the
-step plus drawing the map, the curves and the headline; and the step plus the
-whole page update through Solara (pressing Step on the rendered Explore page,
-without a browser: the server's share of the work).
+Figures, median over the months stepped: the model's step alone; the step
+plus drawing the map, the curves and the headline; the step plus the whole
+page update through Solara (pressing Step on the rendered Explore page,
+without a browser: the server's share of the work); the same with the
+baseline stepped alongside (what Explore does for any other scenario); and,
+with `--browser`, from a click on Step in Chromium to the new month on screen.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import socket
 import statistics
+import subprocess
+import sys
 import time
+import urllib.request
+from pathlib import Path
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 def register(subparsers) -> None:
@@ -17,6 +29,8 @@ def register(subparsers) -> None:
     parser.add_argument("--households", type=int, default=5000)
     parser.add_argument("--steps", type=int, default=24)
     parser.add_argument("--scenario", default="tool_library", help="scenario name in scenarios/")
+    parser.add_argument("--browser", action="store_true", help="also time click-to-screen in Chromium")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.set_defaults(handler=handle)
 
 
@@ -44,28 +58,92 @@ def measure(households: int, steps: int, scenario: str) -> dict[str, float]:
         step_only.append(middle - start)
         step_draw.append(end - start)
 
-    explore.choice.value = scenario
-    explore.households.value = households
-    explore.show_baseline.value = False
-    explore.rebuild()
-    _, rendered = solara.render(explore.Page(), handle_error=False)
-    _, controls = solara.render(explore.Controls(), handle_error=False)
-    button = controls.find(v.Btn, children=["Step"]).widget
-    page_update = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        button.click()
-        page_update.append(time.perf_counter() - start)
-    return {
+    figures = {
         "households": households,
         "model step (ms)": _median_ms(step_only),
         "step + map, curves, headline (ms)": _median_ms(step_draw),
-        "step + Solara page update (ms)": _median_ms(page_update),
     }
+    for label, with_baseline in (("", False), (", baseline alongside", True)):
+        explore.choice.value = scenario
+        explore.households.value = households
+        explore.overrides.value = {}
+        explore.show_baseline.value = with_baseline
+        explore.rebuild()
+        _, rendered = solara.render(explore.Page(), handle_error=False)
+        _, controls = solara.render(explore.Controls(), handle_error=False)
+        button = controls.find(v.Btn, children=["Step"]).widget
+        page_update = []
+        for _ in range(steps):
+            start = time.perf_counter()
+            button.click()
+            page_update.append(time.perf_counter() - start)
+        figures[f"step + Solara page update{label} (ms)"] = _median_ms(page_update)
+    return figures
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def measure_browser(households: int, steps: int, scenario: str, chromium: str) -> float:
+    """Median ms from a click on Step to the next month shown, in Chromium (the baseline stepped alongside
+    unless the scenario is the baseline)."""
+    from playwright.sync_api import sync_playwright
+
+    from experiments.app_cmd import command
+
+    port = _free_port()
+    server = subprocess.Popen(command("127.0.0.1", port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(180):
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            page.wait_for_selector("[data-testid=territory-map] svg")
+            page.locator(".v-select", has_text="Scenario").first.click()
+            page.locator(".v-menu__content .v-list-item", has_text=re.compile(f"^{scenario}$")).first.click()
+            field = page.locator(".v-text-field", has_text="Households").locator("input").first
+            field.fill(str(households))
+            field.press("Enter")
+            page.wait_for_function("() => document.querySelector('.partage-headline').innerText.includes('0 /')")
+            page.wait_for_timeout(1500)
+            samples = []
+            button = page.get_by_role("button", name="Step", exact=True)
+            for month in range(1, steps + 1):
+                start = time.perf_counter()
+                button.click()
+                page.wait_for_function(
+                    "(m) => document.querySelector('.partage-headline').innerText.includes(`Month\\n${m} /`)",
+                    arg=month)
+                samples.append(time.perf_counter() - start)
+            size = re.search(r"\((\d+) to (\d+)\)", page.inner_text("body"))
+            browser.close()
+        if size and int(size.group(2)) + 1 != households:
+            print(f"warning: the page ran {int(size.group(2)) + 1} households", file=sys.stderr)
+        return _median_ms(samples)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
 
 
 def handle(args) -> int:
     figures = measure(args.households, args.steps, args.scenario)
+    if args.browser:
+        figures["click Step to new month in Chromium, baseline alone (ms)"] = measure_browser(
+            args.households, args.steps, "baseline", args.chromium)
+        figures["click Step to new month in Chromium, baseline alongside (ms)"] = measure_browser(
+            args.households, args.steps, args.scenario, args.chromium)
     for name, value in figures.items():
-        print(f"{name:36s} {value:10.1f}" if isinstance(value, float) else f"{name:36s} {value:10d}")
+        print(f"{name:62s} {value:8.1f}" if isinstance(value, float) else f"{name:62s} {value:8d}")
     return 0

@@ -79,8 +79,12 @@ def choose_scenario(name: str) -> None:
 
 
 def set_lever(lever: Lever, value: Any) -> None:
+    """Rebuild the run with a lever's new value (a control reporting the same value changes nothing)."""
+    value = catalogue.coerce(lever, value)
     previous = overrides.value
-    overrides.value = {**previous, lever.path: catalogue.coerce(lever, value)}
+    if previous.get(lever.path, lever.value) == value:
+        return
+    overrides.value = {**previous, lever.path: value}
     rebuild()
     if error.value:
         overrides.value = previous
@@ -283,18 +287,25 @@ def Page():
     if run is None:
         solara.Info("No run yet: choose a scenario.")
         return
+    RunView(run)
+
+
+@solara.component
+def RunView(run: ExploreRun):
+    """What changes month by month; only this part is redrawn when the run steps."""
     _ = tick.value  # redraw when the run steps
     Headline(run, run.month)
     names = run.model.goods.names
+    shown = good.value if good.value in names else names[0]
     with solara.Columns([5, 7]):
         with solara.Column():
-            solara.ToggleButtonsSingle(value=good.value or names[0], values=names, on_value=good.set)
-            solara.HTML(tag="div", unsafe_innerHTML=run.map_svg(good.value or names[0], selected.value),
+            solara.ToggleButtonsSingle(value=shown, values=names, on_value=good.set)
+            solara.HTML(tag="div", unsafe_innerHTML=run.map_svg(shown, selected.value),
                         attributes={"data-testid": "territory-map"})
             with solara.Details(summary="Selected household", expand=True):
                 HouseholdPanel(run, run.month)
         with solara.Column():
-            curves = run.curves_svg(good.value or names[0])
+            curves = run.curves_svg(shown)
             solara.HTML(tag="div", unsafe_innerHTML=curves["adoption"] + curves["trust"],
                         attributes={"data-testid": "curves-top"})
             solara.HTML(tag="div", unsafe_innerHTML=curves["stock"] + curves["emissions"],

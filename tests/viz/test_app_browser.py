@@ -22,11 +22,18 @@ def headline(page) -> str:
     return page.inner_text(".partage-headline")
 
 
+def month(page) -> int:
+    return int(re.search(r"Month\s*(\d+) /", headline(page)).group(1))
+
+
 def step(page, months: int) -> None:
+    """Press Step `months` times, each time waiting for the month shown to go up by one."""
     for _ in range(months):
-        before = headline(page)
+        expected = month(page) + 1
         page.get_by_role("button", name="Step", exact=True).click()
-        page.wait_for_function("(b) => document.querySelector('.partage-headline').innerText !== b", arg=before)
+        page.wait_for_function(
+            "(m) => document.querySelector('.partage-headline').innerText.includes(`Month\\n${m} /`)",
+            arg=expected, timeout=20_000)
 
 
 def choose(page, label: str, option: str) -> None:

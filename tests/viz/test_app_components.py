@@ -232,3 +232,14 @@ def test_results_reads_a_store_and_plots_an_outcome(results_dir, monkeypatch):
     assert list(indices["parameter"]) == swept and "Spearman" in note
     _, page = solara.render(results.Page(), handle_error=False)
     assert len(page.find(ipywidgets.Image).widgets) == 2, "the scatter and the indices"
+
+
+def test_a_control_reporting_an_unchanged_value_keeps_the_run(fresh_explore):
+    explore.choose_scenario("tool_library")
+    lever = next(lever for lever in catalogue.levers(explore.current.value.model.scenario)
+                 if lever.path == "policies.tool_library.units_per_1000_households")
+    explore.set_lever(lever, 30.0)
+    explore.step_once()
+    run = explore.current.value
+    explore.set_lever(lever, 30)
+    assert explore.current.value is run and run.month == 1
