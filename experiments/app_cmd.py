@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -26,9 +25,8 @@ def command(host: str, port: int, dev: bool = False) -> list[str]:
 
 def handle(args) -> int:
     print(f"Partage web app: http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(APP.parent.parent),
-                                                                     os.environ.get("PYTHONPATH")]))}
-    try:
-        return subprocess.call(command(args.host, args.port, args.dev), env=env)
-    except KeyboardInterrupt:
-        return 0
+    root = str(APP.parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    line = command(args.host, args.port, args.dev)
+    os.execve(line[0], line, env)  # the server replaces this process, so Ctrl+C and kill reach it
+    return 0
