@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import math
 import multiprocessing
 import os
 import platform
@@ -253,7 +254,8 @@ def markdown_table(report: dict) -> str:
 
 
 def summary(report: dict) -> str:
-    lines = [f"time ~ households^{report['exponent']:.2f} over {report['months']} months"]
+    exponent = "n/a (one size)" if math.isnan(report["exponent"]) else f"{report['exponent']:.2f}"
+    lines = [f"time ~ households^{exponent} over {report['months']} months"]
     if "reference" in report:
         ref = report["reference"]
         lines.append(
