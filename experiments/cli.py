@@ -19,6 +19,11 @@ from model.scenario import ScenarioError
 COMMAND_MODULES = [
     "experiments.run",
     "experiments.scenarios_cmd",
+    "experiments.compare",
+    "experiments.sweep",
+    "experiments.sensitivity",
+    "experiments.results_cmd",
+    "experiments.sweep_bench",
     "experiments.validate",
     "experiments.bench",
     "experiments.app_cmd",
