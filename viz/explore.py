@@ -17,6 +17,7 @@ from model.scenario import Scenario, ScenarioError
 
 from . import catalogue
 from .catalogue import BASELINE, MAX_HOUSEHOLDS, Lever
+from .clickable import ClickableSvg
 from .session import ExploreRun
 
 EDITED = "(edited scenario)"
@@ -122,6 +123,14 @@ def set_households(value: int | None) -> None:
         notice.value = ""
     households.value = max(value, 0)
     rebuild()
+
+
+def pick_at(run: ExploreRun, fx: float, fy: float) -> None:
+    """Select the household nearest a click given as fractions of the map's width and height."""
+    width = run.raster.side * run.raster.slots
+    row = run.household_at(fx * width - 0.5, fy * width - 0.5)
+    if row is not None:
+        selected.value = row
 
 
 def step_once() -> None:
@@ -300,8 +309,9 @@ def RunView(run: ExploreRun):
     with solara.Columns([5, 7]):
         with solara.Column():
             solara.ToggleButtonsSingle(value=shown, values=names, on_value=good.set)
-            solara.HTML(tag="div", unsafe_innerHTML=run.map_svg(shown, selected.value),
-                        attributes={"data-testid": "territory-map"})
+            ClickableSvg(run.map_svg(shown, selected.value), on_pick=lambda fx, fy: pick_at(run, fx, fy),
+                         test_id="territory-map")
+            solara.Text("Click the map to select the nearest household.", style="font-size: 0.8em; color: #555")
             with solara.Details(summary="Selected household", expand=True):
                 HouseholdPanel(run, run.month)
         with solara.Column():

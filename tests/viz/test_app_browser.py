@@ -53,6 +53,12 @@ def test_explore_loads_chooses_a_scenario_and_stepping_changes_map_and_curves(pa
     curves_before = page.inner_html("[data-testid=curves-top]")
     step(page, 4)
     assert "4 / 120" in headline(page)
+    state_before = page.inner_text("[data-testid=household-state]")
+    box = page.locator("[data-testid=territory-map] svg").bounding_box()
+    page.mouse.click(box["x"] + 0.5 * box["width"], box["y"] + 0.5 * box["height"])
+    page.wait_for_function(
+        "(b) => document.querySelector('[data-testid=household-state]').innerText !== b", arg=state_before)
+    assert "centre" in page.inner_text("[data-testid=household-state]"), "the middle of the map is the centre"
     assert page.inner_html("[data-testid=territory-map]") != map_before
     assert page.inner_html("[data-testid=curves-top]") != curves_before
     screenshot(page, "explore-stepped")

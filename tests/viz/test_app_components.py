@@ -11,6 +11,7 @@ import solara.widgets
 
 from model.scenario import ScenarioError, parameter_info
 from viz import catalogue, comparison, explore, learn, results
+from viz.clickable import ClickableSvgWidget
 
 
 @pytest.fixture
@@ -35,6 +36,10 @@ def html_of(rc, test_id: str) -> str:
     found = [w for w in rc.find(solara.widgets.HTML).widgets if (w.attributes or {}).get("data-testid") == test_id]
     assert len(found) == 1, f"expected one element {test_id!r}, found {len(found)}"
     return found[0].unsafe_innerHTML
+
+
+def map_of(rc) -> str:
+    return rc.find(ClickableSvgWidget).widget.svg
 
 
 # --------------------------------------------------------------------------- controls from the schema
@@ -121,11 +126,11 @@ def test_stepping_changes_the_map_and_the_curves(fresh_explore):
     _, page = solara.render(explore.Page(), handle_error=False)
     _, controls = solara.render(explore.Controls(), handle_error=False)
     explore.good.value = "drill"
-    map_before, curves_before = html_of(page, "territory-map"), html_of(page, "curves-top")
+    map_before, curves_before = map_of(page), html_of(page, "curves-top")
     for _ in range(6):
         controls.find(v.Btn, children=["Step"]).widget.click()
     assert explore.current.value.month == 6
-    assert html_of(page, "territory-map") != map_before
+    assert map_of(page) != map_before
     assert html_of(page, "curves-top") != curves_before
 
 
@@ -172,6 +177,16 @@ def test_selecting_a_household_shows_its_state(fresh_explore):
     state = html_of(page, "household-state")
     agent = explore.current.value.describe(17)
     assert f"<td>{agent['zone']}</td>" in state and f"<td>{agent['income_eur']}</td>" in state
+
+
+def test_clicking_the_map_selects_the_household_under_the_pointer(fresh_explore):
+    _, page = solara.render(explore.Page(), handle_error=False)
+    run = explore.current.value
+    width = run.raster.side * run.raster.slots
+    x, y = run.raster.position(123)
+    page.find(ClickableSvgWidget).widget.vue_on_click({"x": (x + 0.5) / width, "y": (y + 0.5) / width})
+    assert explore.selected.value == 123
+    assert f"<td>{run.describe(123)['income_eur']}</td>" in html_of(page, "household-state")
 
 
 def test_the_map_places_every_household_on_its_own_pixel(fresh_explore):
