@@ -312,6 +312,32 @@ def headline_markdown(table: pd.DataFrame) -> str:
     return markdown_table(part[columns])
 
 
+def costs_markdown(costs: pd.DataFrame) -> str:
+    """Cost-effectiveness with its intervals, for the terminal."""
+    shown = pd.DataFrame({
+        "scenario": costs["scenario"],
+        "extra public EUR": [_num(v) for v in costs["extra_public_eur"]],
+        "extra sharing households": [_num(v) for v in costs["extra_sharing_households"]],
+        "t CO2e avoided": [_num(v) for v in costs["t_co2e_avoided"]],
+        "EUR per extra sharing household (95% CI)": [
+            _with_interval(*row) for row in
+            costs[["eur_per_extra_sharing_household", "eur_per_household_low", "eur_per_household_high"]].to_numpy()
+        ],
+        "EUR per t CO2e avoided (95% CI)": [
+            _with_interval(*row) for row in costs[["eur_per_t_co2e_avoided", "eur_per_t_low", "eur_per_t_high"]].to_numpy()
+        ],
+    })
+    return markdown_table(shown)
+
+
+def _with_interval(value, low, high) -> str:
+    if pd.isna(value):
+        return "n/a (no gain)"
+    if high == math.inf:
+        return f"{_num(value)} [unbounded: the gain may be zero]"
+    return f"{_num(value)} [{_num(low)}, {_num(high)}]"
+
+
 def _num(value) -> str:
     from experiments.report import format_number
 
@@ -352,8 +378,6 @@ def handle(args) -> int:
     print(headline_markdown(table))
     if not costs.empty:
         print()
-        print(markdown_table(costs[["scenario", "extra_public_eur", "extra_sharing_households",
-                                    "t_co2e_avoided", "eur_per_extra_sharing_household",
-                                    "eur_per_t_co2e_avoided"]]))
+        print(costs_markdown(costs))
     print("written: " + ", ".join(str(path) for path in written))
     return code

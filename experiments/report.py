@@ -8,23 +8,22 @@ from pathlib import Path
 import pandas as pd
 
 
-def format_number(value, digits: int = 3) -> str:
-    """A compact rendering: significant digits for small numbers, thousands separators for large ones."""
+def format_number(value, digits: int = 4) -> str:
+    """A compact rendering: `digits` significant digits, thousands separators from 1 000 up."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if isinstance(value, bool | str):
         return str(value)
+    if isinstance(value, float) and math.isinf(value):
+        return "unbounded" if value > 0 else "-unbounded"
     if isinstance(value, int):
         return f"{value:,}"
-    magnitude = abs(value)
-    if magnitude >= 1000:
+    if abs(value) >= 1000:
         return f"{value:,.0f}"
-    if magnitude >= 1 or magnitude == 0:
-        return f"{value:.{digits}f}".rstrip("0").rstrip(".") if "." in f"{value:.{digits}f}" else f"{value}"
     return f"{value:.{digits}g}"
 
 
-def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
+def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
     """A GitHub-flavoured Markdown table of a DataFrame, numbers right-aligned."""
     columns = [str(c) for c in frame.columns]
     rows = [[format_number(v, digits) if not isinstance(v, str) else v for v in row]

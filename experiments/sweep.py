@@ -146,7 +146,7 @@ def handle(args) -> int:
         from experiments.sensitivity import write_sensitivity
 
         try:
-            table, written = write_sensitivity(outcome.directory)
+            table, written = write_sensitivity(outcome.directory, outcome.design.outcomes)
         except UserError as error:
             print(f"sensitivity not computed: {error}", file=sys.stderr)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -51,6 +52,11 @@ def test_compare_writes_tables_plots_and_series_and_resumes(partage_command, sce
     for name in ("comparison.csv", "comparison.md", "cost_effectiveness.csv", "curves.png", "differences.png",
                  "series.parquet", "manifest.json", "experiment.duckdb"):
         assert (out / name).is_file(), name
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seeds"]["common_random_numbers"] is True and len(manifest["seeds"]["replication_seeds"]) == 3
+    assert {"python", "mesa", "duckdb", "SALib", "distributed"} <= set(manifest["versions"])
+    assert "commit" in manifest["git"] and manifest["design"]["baseline"] == "baseline"
 
     series = pd.read_parquet(out / "series.parquet")
     assert len(series) == 2 * 3 * 9  # scenarios x replications x months 0..8
