@@ -6,6 +6,7 @@ import re
 import subprocess
 
 import pandas as pd
+import pytest
 
 from experiments.results_cmd import export, show
 from experiments.sweep import run_sweep
@@ -51,3 +52,41 @@ def test_a_bad_design_on_the_command_line_is_one_line_without_traceback(partage_
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0
     assert "sampler.method = 'halton'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_store_being_written_is_reported_in_one_line(partage_command, tmp_path):
+    from experiments.store import ResultsStore
+
+    partage, root = partage_command
+    with ResultsStore(tmp_path / "busy"):
+        done = subprocess.run([*partage, "results", "show", str(tmp_path / "busy")], cwd=root,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "in use by another process (PID" in done.stderr and done.stderr.strip().count("\n") == 0
+
+
+def test_sobol_indices_are_refused_while_a_point_has_no_finished_run(write_design, tmp_path):
+    from experiments.cli import UserError
+    from experiments.sensitivity import analyse
+
+    design = write_design("""
+        target = "diffusion"
+        households = 200
+        months = 3
+        outcomes = ["adoption_share"]
+        [sampler]
+        method = "sobol"
+        samples = 4
+        [[parameters]]
+        path = "awareness_p"
+        min = 0.0
+        max = 0.9
+        [[parameters]]
+        path = "awareness_q"
+        min = 0.2
+        max = 0.4
+    """)
+    outcome = run_sweep(design, out=tmp_path / "s", progress=False)
+    assert outcome.summary.failed > 0
+    with pytest.raises(UserError, match=r"points have no finished run .* --retry-failed"):
+        analyse(tmp_path / "s")
