@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from experiments.design import Design, Point, RunTask, load_design, replication_seed
 from experiments.executors import RunSummary, make_executor, run_tasks
 from experiments.manifest import build_manifest, write_manifest
@@ -93,12 +95,35 @@ def run_sweep(
     return SweepOutcome(directory, design, summary)
 
 
+def point_summary(directory: Path, outcomes: list[str]) -> pd.DataFrame:
+    """One row per point: its parameter values and each outcome's mean at the horizon with a 95 % interval."""
+    import json
+
+    from experiments.compare import mean_interval
+    from experiments.store import StoreReader
+
+    with StoreReader(directory) as reader:
+        points = reader.points()
+        values = reader.horizon_values(outcomes)
+    rows = []
+    for point_id, params in zip(points["point_id"], points["params"], strict=True):
+        row = {"point": int(point_id), **json.loads(params)}
+        runs = values[values["point_id"] == point_id]
+        row["runs"] = len(runs)
+        for outcome in outcomes:
+            mean, low, high = mean_interval(runs[outcome].dropna().to_numpy())
+            row |= {outcome: mean, f"{outcome} low": low, f"{outcome} high": high}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def report_summary(summary: RunSummary, directory: Path) -> int:
     """Print where the experiment stands; the exit code is 0 only if every run finished without error."""
+    finished = summary.skipped + summary.done + summary.failed
     print(
-        f"{directory}: {summary.skipped + summary.done} of {summary.planned} runs done or failed earlier/now "
-        f"({summary.done} run now, {summary.skipped} already finished, {summary.failed} failed now, "
-        f"{summary.lost} lost) in {summary.elapsed_s:.1f} s"
+        f"{directory}: {finished} of {summary.planned} runs finished ({summary.done} done and "
+        f"{summary.failed} failed now, {summary.skipped} already finished, {summary.lost} lost) "
+        f"in {summary.elapsed_s:.1f} s"
     )
     if summary.lost:
         print(f"{summary.lost} runs were lost with their workers: run the same command again to finish them",
@@ -141,6 +166,15 @@ def handle(args) -> int:
         print("interrupted: finished runs are stored; run the same command again to resume", file=sys.stderr)
         raise
     code = report_summary(outcome.summary, outcome.directory)
+    if outcome.design.spec.sampler.method in ("grid", "lhs") and outcome.summary.done + outcome.summary.skipped:
+        from experiments.report import markdown_table, write_table
+
+        table = point_summary(outcome.directory, outcome.design.outcomes)
+        written = write_table(table, outcome.directory, "summary", title=f"{outcome.design.name}: outcomes "
+                              "at the horizon by point (mean and 95 % interval over replications)")
+        if len(table) <= 40:
+            print(markdown_table(table))
+        print("written: " + ", ".join(str(path) for path in written))
     if outcome.design.spec.sampler.method in ("sobol", "morris") and outcome.summary.complete:
         from experiments.report import markdown_table
         from experiments.sensitivity import write_sensitivity

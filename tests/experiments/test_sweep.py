@@ -184,3 +184,15 @@ def test_a_local_worker_killed_mid_sweep_loses_and_duplicates_no_run(diffusion_d
     runs, series = store_rows(tmp_path / "pool")
     assert len(runs) == len({row[0] for row in runs}) == 18
     assert (runs, series) == store_rows(tmp_path / "serial")
+
+
+def test_a_grid_summary_has_one_row_per_point_with_intervals(diffusion_design, tmp_path):
+    from experiments.sweep import point_summary
+
+    outcome = run_sweep(diffusion_design(replications=3), out=tmp_path / "grid", progress=False)
+    table = point_summary(outcome.directory, ["adoption_share"])
+    assert len(table) == 6 and (table["runs"] == 3).all()
+    assert list(table["awareness_p"]) == [0.01, 0.01, 0.03, 0.03, 0.05, 0.05]
+    assert (table["adoption_share low"] <= table["adoption_share"]).all()
+    assert (table["adoption_share"] <= table["adoption_share high"]).all()
+    assert table["adoption_share"].iloc[5] > table["adoption_share"].iloc[0]  # more media, more adoption
