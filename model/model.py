@@ -164,9 +164,13 @@ class TerritoryModel(mesa.Model):
         if a.size == 0:
             return 0
         self.new_ties.append((a, b))
-        every_a = np.concatenate([t[0] for t in self.new_ties])
-        every_b = np.concatenate([t[1] for t in self.new_ties])
-        self.extra_network = adjacency(self.households.size, every_a, every_b)
+        # Add this month's ties to those made before (a tie made twice is one tie), rather than
+        # rebuilding from every tie ever made: the cost stays proportional to the new ties.
+        extra = adjacency(self.households.size, a, b)
+        if self.extra_network is not None:
+            extra = (self.extra_network + extra).tocsr()
+            extra.data[:] = 1.0
+        self.extra_network = extra
         self._all_ties = (self.network + self.extra_network).tocsr()
         self.degree = np.asarray(self._all_ties.sum(axis=1)).ravel()
         return int(a.size)
