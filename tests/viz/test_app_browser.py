@@ -62,6 +62,13 @@ def test_explore_loads_chooses_a_scenario_and_stepping_changes_map_and_curves(pa
     assert page.inner_html("[data-testid=territory-map]") != map_before
     assert page.inner_html("[data-testid=curves-top]") != curves_before
     screenshot(page, "explore-stepped")
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function("() => /Month\\n(9|\\d\\d+) \\//.test("
+                           "document.querySelector('.partage-headline').innerText)")
+    page.get_by_role("button", name="Pause", exact=True).click()
+    paused = month(page)
+    page.wait_for_timeout(1500)
+    assert month(page) <= paused + 1, "Pause stops the run"
 
 
 def test_a_policy_lever_changes_the_outcome(page, app_url, screenshot):
@@ -136,3 +143,11 @@ def test_results_opens_a_store_and_plots_an_outcome(page, app_url, screenshot):
     page.wait_for_selector("img")
     assert page.get_by_text("Spearman").is_visible()
     screenshot(page, "results")
+
+
+def test_tabs_lead_to_every_page(page, app_url):
+    open_explore(page, app_url)
+    for tab, landmark in (("compare", "Run comparison"), ("learn", "Step 1 of 4"), ("results", "demo_sweep")):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_selector(f"text={landmark}")
+        assert page.url.rstrip("/").endswith(f"/{tab}")
