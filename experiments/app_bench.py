@@ -20,8 +20,16 @@ import time
 import urllib.request
 from pathlib import Path
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def register(subparsers) -> None:
@@ -29,7 +37,9 @@ def register(subparsers) -> None:
     parser.add_argument("--households", type=int, default=5000)
     parser.add_argument("--steps", type=int, default=24)
     parser.add_argument("--scenario", default="tool_library", help="scenario name in scenarios/")
-    parser.add_argument("--browser", action="store_true", help="also time click-to-screen in Chromium")
+    parser.add_argument(
+        "--browser", action="store_true", help="also time click-to-screen in Chromium"
+    )
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.set_defaults(handler=handle)
 
@@ -95,8 +105,12 @@ def measure_browser(households: int, steps: int, scenario: str, chromium: str) -
     from experiments.app_cmd import command
 
     port = _free_port()
-    server = subprocess.Popen(command("127.0.0.1", port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    server = subprocess.Popen(
+        command("127.0.0.1", port),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
     try:
         url = f"http://127.0.0.1:{port}/"
         for _ in range(180):
@@ -112,11 +126,15 @@ def measure_browser(households: int, steps: int, scenario: str, chromium: str) -
             page.goto(url)
             page.wait_for_selector("[data-testid=territory-map] svg")
             page.locator(".v-select", has_text="Scenario").first.click()
-            page.locator(".v-menu__content .v-list-item", has_text=re.compile(f"^{scenario}$")).first.click()
+            page.locator(
+                ".v-menu__content .v-list-item", has_text=re.compile(f"^{scenario}$")
+            ).first.click()
             field = page.locator(".v-text-field", has_text="Households").locator("input").first
             field.fill(str(households))
             field.press("Enter")
-            page.wait_for_function("() => document.querySelector('.partage-headline').innerText.includes('0 /')")
+            page.wait_for_function(
+                "() => document.querySelector('.partage-headline').innerText.includes('0 /')"
+            )
             page.wait_for_timeout(1500)
             samples = []
             button = page.get_by_role("button", name="Step", exact=True)
@@ -125,7 +143,8 @@ def measure_browser(households: int, steps: int, scenario: str, chromium: str) -
                 button.click()
                 page.wait_for_function(
                     "(m) => document.querySelector('.partage-headline').innerText.includes(`Month\\n${m} /`)",
-                    arg=month)
+                    arg=month,
+                )
                 samples.append(time.perf_counter() - start)
             size = re.search(r"\((\d+) to (\d+)\)", page.inner_text("body"))
             browser.close()
@@ -141,9 +160,11 @@ def handle(args) -> int:
     figures = measure(args.households, args.steps, args.scenario)
     if args.browser:
         figures["click Step to new month in Chromium, baseline alone (ms)"] = measure_browser(
-            args.households, args.steps, "baseline", args.chromium)
+            args.households, args.steps, "baseline", args.chromium
+        )
         figures["click Step to new month in Chromium, baseline alongside (ms)"] = measure_browser(
-            args.households, args.steps, args.scenario, args.chromium)
+            args.households, args.steps, args.scenario, args.chromium
+        )
     for name, value in figures.items():
         print(f"{name:62s} {value:8.1f}" if isinstance(value, float) else f"{name:62s} {value:8d}")
     return 0

@@ -10,8 +10,12 @@ APP = Path(__file__).resolve().parent.parent / "viz" / "app.py"
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("app", help="serve the web app (Explore, Compare, Results, Learn)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: localhost only)")
+    parser = subparsers.add_parser(
+        "app", help="serve the web app (Explore, Compare, Results, Learn)"
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: localhost only)"
+    )
     parser.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
     parser.add_argument("--dev", action="store_true", help="reload on code changes (development)")
     parser.set_defaults(handler=handle)
@@ -19,14 +23,28 @@ def register(subparsers) -> None:
 
 def command(host: str, port: int, dev: bool = False) -> list[str]:
     """The `solara run` command line serving the app."""
-    line = [sys.executable, "-m", "solara", "run", str(APP), "--host", host, "--port", str(port), "--no-open"]
+    line = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        str(APP),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-open",
+    ]
     return line if dev else [*line, "--production"]
 
 
 def handle(args) -> int:
     print(f"Partage web app: http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
     root = str(APP.parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    }
     line = command(args.host, args.port, args.dev)
     os.execve(line[0], line, env)  # the server replaces this process, so Ctrl+C and kill reach it
     return 0

@@ -81,12 +81,15 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def scenario_from_text(text: str | bytes, source: str = "edited scenario",
-                       directory: Path = SCENARIO_DIR) -> Scenario:
+def scenario_from_text(
+    text: str | bytes, source: str = "edited scenario", directory: Path = SCENARIO_DIR
+) -> Scenario:
     """Validate a scenario given as TOML text; `extends` names a file of the scenario folder."""
     if isinstance(text, bytes):
         if len(text) > MAX_UPLOAD_BYTES:
-            raise ScenarioError(f"{source}: file too large ({len(text)} bytes, at most {MAX_UPLOAD_BYTES})")
+            raise ScenarioError(
+                f"{source}: file too large ({len(text)} bytes, at most {MAX_UPLOAD_BYTES})"
+            )
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
@@ -98,7 +101,9 @@ def scenario_from_text(text: str | bytes, source: str = "edited scenario",
     parent_name = raw.pop("extends", None)
     if parent_name is not None:
         if not isinstance(parent_name, str):
-            raise ScenarioError(f"{source}: extends = {parent_name!r}: expected a file name as a string")
+            raise ScenarioError(
+                f"{source}: extends = {parent_name!r}: expected a file name as a string"
+            )
         parent_file = directory / parent_name
         if Path(parent_name).name != parent_name or not parent_file.is_file():
             allowed = ", ".join(f"{n}.toml" for n in scenario_names(directory))
@@ -125,7 +130,7 @@ class Lever:
     """One control: a dotted path with what the schema says about it."""
 
     path: str
-    type: str                   # float, int, bool, choice
+    type: str  # float, int, bool, choice
     value: Any
     minimum: float | None = None
     maximum: float | None = None
@@ -185,9 +190,15 @@ def _lever(scenario: Scenario, path: str, group: str) -> Lever | None:
     elif path.split(".")[-1] == "start_month":
         maximum = min(maximum if maximum is not None else scenario.months, scenario.months)
     return Lever(
-        path=path, type=info["type"], value=info["value"], minimum=info.get("min"), maximum=maximum,
-        choices=tuple(info.get("choices", ())), unit=info.get("unit", ""),
-        description=info.get("description", ""), group=group,
+        path=path,
+        type=info["type"],
+        value=info["value"],
+        minimum=info.get("min"),
+        maximum=maximum,
+        choices=tuple(info.get("choices", ())),
+        unit=info.get("unit", ""),
+        description=info.get("description", ""),
+        group=group,
     )
 
 
@@ -251,4 +262,3 @@ def new_policy_overrides(scenario: Scenario, kind: str) -> dict[str, Any]:
         low = next((getattr(m, a) for m in info.metadata for a in ("ge", "gt") if hasattr(m, a)), 0)
         overrides[f"policies.{name}.{field}"] = float(low) if info.annotation is float else low
     return overrides
-

@@ -35,8 +35,15 @@ def compare_task(names: list[str], runs: int, size: int, horizon: int, first_see
         compare_task.progress = 100.0 * done / total
 
     compare_task.progress = 0.0
-    series = run_replications(scenarios, replications=runs, seed=first_seed, households=size, months=horizon,
-                              progress=progress, cancelled=lambda: not compare_task.is_current())
+    series = run_replications(
+        scenarios,
+        replications=runs,
+        seed=first_seed,
+        households=size,
+        months=horizon,
+        progress=progress,
+        cancelled=lambda: not compare_task.is_current(),
+    )
     return series, impacts(series, BASELINE)
 
 
@@ -48,15 +55,28 @@ def start() -> None:
         problem.value = str(error)
         return
     problem.value = ""
-    compare_task(list(chosen.value), max(1, min(replications.value, MAX_REPLICATIONS)),
-                 max(10, min(households.value, MAX_HOUSEHOLDS)), max(1, months.value), max(0, seed.value))
+    compare_task(
+        list(chosen.value),
+        max(1, min(replications.value, MAX_REPLICATIONS)),
+        max(10, min(households.value, MAX_HOUSEHOLDS)),
+        max(1, months.value),
+        max(0, seed.value),
+    )
 
 
 def _chart_lines(table, outcome: str, colours: dict[str, str]) -> list[Line]:
     out = []
     for name, part in table[table["outcome"] == outcome].groupby("scenario", sort=False):
-        out.append(Line(name, colours[name], part["month"].to_numpy(), part["mean"].to_numpy(),
-                        low=part["low"].to_numpy(), high=part["high"].to_numpy()))
+        out.append(
+            Line(
+                name,
+                colours[name],
+                part["month"].to_numpy(),
+                part["mean"].to_numpy(),
+                low=part["low"].to_numpy(),
+                high=part["high"].to_numpy(),
+            )
+        )
     return out
 
 
@@ -72,13 +92,17 @@ def Page():
     others = [name for name in catalogue.scenario_names() if name != BASELINE]
     with solara.Sidebar():
         solara.Markdown("**Compare with the baseline**")
-        solara.SelectMultiple("Scenarios", values=chosen.value, all_values=others, on_value=chosen.set)
+        solara.SelectMultiple(
+            "Scenarios", values=chosen.value, all_values=others, on_value=chosen.set
+        )
         solara.InputInt(f"Replications (at most {MAX_REPLICATIONS})", value=replications)
         solara.InputInt(f"Households (at most {MAX_HOUSEHOLDS})", value=households)
         solara.InputInt("Months", value=months)
         solara.InputInt("Seed", value=seed)
         with solara.Row():
-            solara.Button("Run comparison", on_click=start, color="primary", disabled=compare_task.pending)
+            solara.Button(
+                "Run comparison", on_click=start, color="primary", disabled=compare_task.pending
+            )
             if compare_task.pending:
                 solara.Button("Cancel", on_click=compare_task.cancel)
     solara.Markdown("## Baseline and scenarios side by side")
@@ -99,23 +123,41 @@ def Page():
     names = list(dict.fromkeys(series["scenario"]))
     colours = {name: SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i, name in enumerate(names)}
     band_table = bands(series, [outcome for outcome, _ in BAND_OUTCOMES])
-    charts = "".join(line_chart(_chart_lines(band_table, outcome, colours), title=title, width=460, height=250)
-                     for outcome, title in BAND_OUTCOMES)
+    charts = "".join(
+        line_chart(_chart_lines(band_table, outcome, colours), title=title, width=460, height=250)
+        for outcome, title in BAND_OUTCOMES
+    )
     solara.HTML(tag="div", unsafe_innerHTML=charts, attributes={"data-testid": "compare-curves"})
     runs = int(series["replication"].nunique())
-    solara.Markdown(f"### Impacts at month {int(series['month'].max())} versus the baseline "
-                    f"({runs} paired replications, 95 % intervals)")
-    header = "".join(f"<th style='text-align:left;padding:2px 10px'>{c}</th>"
-                     for c in ("scenario", "indicator", "unit", "mean", "95 % interval"))
+    solara.Markdown(
+        f"### Impacts at month {int(series['month'].max())} versus the baseline "
+        f"({runs} paired replications, 95 % intervals)"
+    )
+    header = "".join(
+        f"<th style='text-align:left;padding:2px 10px'>{c}</th>"
+        for c in ("scenario", "indicator", "unit", "mean", "95 % interval")
+    )
     body = "".join(
         f"<tr><td style='padding:2px 10px'>{r.scenario}</td><td style='padding:2px 10px'>{r.indicator}</td>"
         f"<td style='padding:2px 10px'>{r.unit}</td><td style='padding:2px 10px'>{_format(r.mean)}</td>"
         f"<td style='padding:2px 10px'>{_format(r.low_95)} to {_format(r.high_95)}</td></tr>"
-        for r in table.itertuples())
-    solara.HTML(tag="table", unsafe_innerHTML=f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody>",
-                attributes={"data-testid": "impacts-table"})
+        for r in table.itertuples()
+    )
+    solara.HTML(
+        tag="table",
+        unsafe_innerHTML=f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody>",
+        attributes={"data-testid": "impacts-table"},
+    )
     with solara.Row():
-        solara.FileDownload(table.to_csv(index=False), filename="partage-impacts.csv",
-                            label="Download the impacts (CSV)", mime_type="text/csv")
-        solara.FileDownload(series.to_csv(index=False), filename="partage-series.csv",
-                            label="Download the series (CSV)", mime_type="text/csv")
+        solara.FileDownload(
+            table.to_csv(index=False),
+            filename="partage-impacts.csv",
+            label="Download the impacts (CSV)",
+            mime_type="text/csv",
+        )
+        solara.FileDownload(
+            series.to_csv(index=False),
+            filename="partage-series.csv",
+            label="Download the series (CSV)",
+            mime_type="text/csv",
+        )

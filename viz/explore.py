@@ -23,10 +23,10 @@ from .session import ExploreRun
 EDITED = "(edited scenario)"
 
 choice = solara.reactive(BASELINE)
-edited = solara.reactive(None)            # Scenario validated from an edited or uploaded text
+edited = solara.reactive(None)  # Scenario validated from an edited or uploaded text
 overrides: solara.Reactive[dict[str, Any]] = solara.reactive({})
-households = solara.reactive(0)            # 0: the scenario's own number
-seed = solara.reactive(-1)                 # -1: the scenario's own seed
+households = solara.reactive(0)  # 0: the scenario's own number
+seed = solara.reactive(-1)  # -1: the scenario's own seed
 show_baseline = solara.reactive(True)
 good = solara.reactive("")
 selected = solara.reactive(0)
@@ -46,7 +46,11 @@ def base_scenario() -> Scenario:
 
 
 def scenario_now() -> Scenario:
-    return base_scenario().with_overrides(overrides.value, source="app") if overrides.value else base_scenario()
+    return (
+        base_scenario().with_overrides(overrides.value, source="app")
+        if overrides.value
+        else base_scenario()
+    )
 
 
 def rebuild() -> None:
@@ -58,8 +62,12 @@ def rebuild() -> None:
         if show_baseline.value and (choice.value != BASELINE or overrides.value):
             reference = catalogue.load_named(BASELINE)
         n = households.value or min(scenario.households, MAX_HOUSEHOLDS)
-        run = ExploreRun(scenario, reference=reference, households=min(n, MAX_HOUSEHOLDS),
-                         seed=None if seed.value < 0 else seed.value)
+        run = ExploreRun(
+            scenario,
+            reference=reference,
+            households=min(n, MAX_HOUSEHOLDS),
+            seed=None if seed.value < 0 else seed.value,
+        )
     except ScenarioError as problem:
         error.value = str(problem)
         return
@@ -117,7 +125,9 @@ def apply_text(text: str | bytes, source: str) -> None:
 def set_households(value: int | None) -> None:
     value = int(value or 0)
     if value > MAX_HOUSEHOLDS:
-        notice.value = f"The app runs at most {MAX_HOUSEHOLDS:,} households; capped.".replace(",", " ")
+        notice.value = f"The app runs at most {MAX_HOUSEHOLDS:,} households; capped.".replace(
+            ",", " "
+        )
         value = MAX_HOUSEHOLDS
     else:
         notice.value = ""
@@ -154,19 +164,36 @@ def LeverControl(lever: Lever):
 def LeverWidget(lever: Lever, value: Any):
     """The widget the schema calls for: a list, a box or a slider over the allowed range."""
     if lever.type == "choice":
-        solara.Select(label=lever.label, values=list(lever.choices), value=value,
-                      on_value=lambda v: set_lever(lever, v))
+        solara.Select(
+            label=lever.label,
+            values=list(lever.choices),
+            value=value,
+            on_value=lambda v: set_lever(lever, v),
+        )
     elif lever.type == "bool":
-        solara.Checkbox(label=lever.label, value=bool(value), on_value=lambda v: set_lever(lever, v))
+        solara.Checkbox(
+            label=lever.label, value=bool(value), on_value=lambda v: set_lever(lever, v)
+        )
     elif lever.type == "int":
         low, high = lever.slider_range()
-        solara.SliderInt(label=f"{lever.label}: {int(value)}", value=int(value), min=int(low), max=int(high),
-                         on_value=lambda v: set_lever(lever, v))
+        solara.SliderInt(
+            label=f"{lever.label}: {int(value)}",
+            value=int(value),
+            min=int(low),
+            max=int(high),
+            on_value=lambda v: set_lever(lever, v),
+        )
     else:
         low, high = lever.slider_range()
         step = (high - low) / 100 if high > low else 1.0
-        solara.SliderFloat(label=f"{lever.label}: {float(value):.4g}", value=float(value), min=low, max=high,
-                           step=step, on_value=lambda v: set_lever(lever, v))
+        solara.SliderFloat(
+            label=f"{lever.label}: {float(value):.4g}",
+            value=float(value),
+            min=low,
+            max=high,
+            step=step,
+            on_value=lambda v: set_lever(lever, v),
+        )
 
 
 @solara.component
@@ -175,19 +202,33 @@ def Controls():
     solara.Select(label="Scenario", values=names, value=choice.value, on_value=choose_scenario)
     run = current.value
     if run is not None:
-        solara.Markdown(f"*{run.model.scenario.description or run.model.scenario.name}*",
-                        style="font-size: 0.85em")
+        solara.Markdown(
+            f"*{run.model.scenario.description or run.model.scenario.name}*",
+            style="font-size: 0.85em",
+        )
     with solara.Row():
         solara.Button("Step", on_click=step_once, color="primary", disabled=playing.value)
-        solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
-                      color="success")
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            on_click=lambda: playing.set(not playing.value),
+            color="success",
+        )
         solara.Button("Reset", on_click=rebuild)
-    solara.InputInt(label=f"Households (at most {MAX_HOUSEHOLDS})", value=households.value or (
-        run.model.scenario.households if run else 0), on_value=set_households)
-    solara.InputInt(label="Seed", value=seed.value if seed.value >= 0 else (run.model.scenario.seed if run else 0),
-                    on_value=lambda v: (seed.set(max(0, int(v or 0))), rebuild()))
-    solara.Checkbox(label="Show the baseline (dashed)", value=show_baseline.value,
-                    on_value=lambda v: (show_baseline.set(v), rebuild()))
+    solara.InputInt(
+        label=f"Households (at most {MAX_HOUSEHOLDS})",
+        value=households.value or (run.model.scenario.households if run else 0),
+        on_value=set_households,
+    )
+    solara.InputInt(
+        label="Seed",
+        value=seed.value if seed.value >= 0 else (run.model.scenario.seed if run else 0),
+        on_value=lambda v: (seed.set(max(0, int(v or 0))), rebuild()),
+    )
+    solara.Checkbox(
+        label="Show the baseline (dashed)",
+        value=show_baseline.value,
+        on_value=lambda v: (show_baseline.set(v), rebuild()),
+    )
     if notice.value:
         solara.Info(notice.value)
     if run is None:
@@ -201,8 +242,12 @@ def Controls():
             for lever in members:
                 LeverControl(lever)
     with solara.Row():
-        solara.Select(label="Add a policy", values=catalogue.policy_kinds(), value=new_policy_kind.value,
-                      on_value=new_policy_kind.set)
+        solara.Select(
+            label="Add a policy",
+            values=catalogue.policy_kinds(),
+            value=new_policy_kind.value,
+            on_value=new_policy_kind.set,
+        )
         solara.Button("Add", on_click=add_policy)
     with solara.Details(summary="Edit or upload a scenario (TOML)"):
         ScenarioEditor()
@@ -212,17 +257,30 @@ def Controls():
 def ScenarioEditor():
     if not editor_text.value and choice.value != EDITED:
         editor_text.value = catalogue.scenario_text(choice.value)
-    solara.InputTextArea(label="Scenario TOML", value=editor_text.value, on_value=editor_text.set, rows=10,
-                         continuous_update=False)
-    solara.Button("Apply edited scenario", on_click=lambda: apply_text(editor_text.value, "edited scenario"))
-    solara.FileDrop(label="Or drop a scenario file (.toml) here",
-                    on_file=lambda f: apply_text(f["data"], f.get("name", "uploaded scenario")), lazy=False)
+    solara.InputTextArea(
+        label="Scenario TOML",
+        value=editor_text.value,
+        on_value=editor_text.set,
+        rows=10,
+        continuous_update=False,
+    )
+    solara.Button(
+        "Apply edited scenario", on_click=lambda: apply_text(editor_text.value, "edited scenario")
+    )
+    solara.FileDrop(
+        label="Or drop a scenario file (.toml) here",
+        on_file=lambda f: apply_text(f["data"], f.get("name", "uploaded scenario")),
+        lazy=False,
+    )
 
 
 def _figure(label: str, value: str):
     with solara.Card(style={"min-width": "160px", "padding": "4px"}):
-        solara.HTML(tag="div", unsafe_innerHTML=f"<div style='font-size:0.8em;color:#555'>{label}</div>"
-                    f"<div style='font-size:1.5em;font-weight:bold'>{value}</div>")
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f"<div style='font-size:0.8em;color:#555'>{label}</div>"
+            f"<div style='font-size:1.5em;font-weight:bold'>{value}</div>",
+        )
 
 
 def _number(value: float, digits: int = 0) -> str:
@@ -234,7 +292,10 @@ def Headline(run: ExploreRun, month: int):
     h = run.headline()
     with solara.Row(style={"flex-wrap": "wrap"}, classes=["partage-headline"]):
         _figure("Month", f"{h['month']} / {run.model.months}")
-        _figure("Sharing households", f"{_number(h['sharing_households'])} ({100 * h['sharing_share']:.1f} %)")
+        _figure(
+            "Sharing households",
+            f"{_number(h['sharing_households'])} ({100 * h['sharing_share']:.1f} %)",
+        )
         if "goods_avoided_vs_reference" in h:
             _figure("Goods avoided vs baseline", _number(h["goods_avoided_vs_reference"]))
             _figure("t CO2e avoided vs baseline", _number(h["emissions_avoided_t"], 1))
@@ -247,20 +308,32 @@ def Headline(run: ExploreRun, month: int):
 @solara.component
 def HouseholdPanel(run: ExploreRun, month: int):
     size = run.model.households.size
-    solara.InputInt(label=f"Household (0 to {size - 1})", value=selected.value,
-                    on_value=lambda v: selected.set(max(0, min(size - 1, int(v or 0)))))
+    solara.InputInt(
+        label=f"Household (0 to {size - 1})",
+        value=selected.value,
+        on_value=lambda v: selected.set(max(0, min(size - 1, int(v or 0)))),
+    )
     with solara.Row():
-        solara.Button("Random household", on_click=lambda: selected.set(int(run.model.rng.integers(size))),
-                      small=True)
+        solara.Button(
+            "Random household",
+            on_click=lambda: selected.set(int(run.model.rng.integers(size))),
+            small=True,
+        )
     try:
         state = run.describe(selected.value)
     except IndexError as problem:
         solara.Error(str(problem))
         return
-    rows = "".join(f"<tr><td style='padding-right:8px;color:#555'>{k}</td><td>{_cell(v)}</td></tr>"
-                   for k, v in state.items())
-    solara.HTML(tag="table", unsafe_innerHTML=rows, attributes={"data-testid": "household-state"},
-                style="font-size: 0.85em")
+    rows = "".join(
+        f"<tr><td style='padding-right:8px;color:#555'>{k}</td><td>{_cell(v)}</td></tr>"
+        for k, v in state.items()
+    )
+    solara.HTML(
+        tag="table",
+        unsafe_innerHTML=rows,
+        attributes={"data-testid": "household-state"},
+        style="font-size: 0.85em",
+    )
 
 
 def _cell(value: Any) -> str:
@@ -272,7 +345,9 @@ def _cell(value: Any) -> str:
 @solara.component
 def Page():
     if current.value is None and not error.value:
-        editor_text.value = catalogue.scenario_text(choice.value) if choice.value != EDITED else editor_text.value
+        editor_text.value = (
+            catalogue.scenario_text(choice.value) if choice.value != EDITED else editor_text.value
+        )
         rebuild()
     run = current.value
 
@@ -309,16 +384,31 @@ def RunView(run: ExploreRun):
     with solara.Columns([5, 7]):
         with solara.Column():
             solara.ToggleButtonsSingle(value=shown, values=names, on_value=good.set)
-            ClickableSvg(run.map_svg(shown, selected.value), on_pick=lambda fx, fy: pick_at(run, fx, fy),
-                         test_id="territory-map")
-            solara.Text("Click the map to select the nearest household.", style="font-size: 0.8em; color: #555")
+            ClickableSvg(
+                run.map_svg(shown, selected.value),
+                on_pick=lambda fx, fy: pick_at(run, fx, fy),
+                test_id="territory-map",
+            )
+            solara.Text(
+                "Click the map to select the nearest household.",
+                style="font-size: 0.8em; color: #555",
+            )
             with solara.Details(summary="Selected household", expand=True):
                 HouseholdPanel(run, run.month)
         with solara.Column():
             curves = run.curves_svg(shown)
-            solara.HTML(tag="div", unsafe_innerHTML=curves["adoption"] + curves["trust"],
-                        attributes={"data-testid": "curves-top"})
-            solara.HTML(tag="div", unsafe_innerHTML=curves["stock"] + curves["emissions"],
-                        attributes={"data-testid": "curves-middle"})
-            solara.HTML(tag="div", unsafe_innerHTML=curves["spending"],
-                        attributes={"data-testid": "curves-bottom"})
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=curves["adoption"] + curves["trust"],
+                attributes={"data-testid": "curves-top"},
+            )
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=curves["stock"] + curves["emissions"],
+                attributes={"data-testid": "curves-middle"},
+            )
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=curves["spending"],
+                attributes={"data-testid": "curves-bottom"},
+            )

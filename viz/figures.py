@@ -37,10 +37,10 @@ class MapRaster:
     """Where each household sits on the raster, and the static background."""
 
     side: int
-    slots: int                  # k: each cell is k x k pixels
-    pixel_of: np.ndarray        # (N,) flat pixel index of each household
-    background: np.ndarray      # (H, W, 4) zone tints
-    outlines: np.ndarray        # (M, 2, 2) segments between zones, in pixel coordinates
+    slots: int  # k: each cell is k x k pixels
+    pixel_of: np.ndarray  # (N,) flat pixel index of each household
+    background: np.ndarray  # (H, W, 4) zone tints
+    outlines: np.ndarray  # (M, 2, 2) segments between zones, in pixel coordinates
 
     @classmethod
     def from_layout(cls, layout) -> MapRaster:
@@ -60,7 +60,9 @@ class MapRaster:
         pixel_of = (row * k + sub_row) * width + col * k + sub_col
 
         zone_grid = np.asarray(layout.cell_zone).reshape(side, side)
-        tints = np.array([to_rgba(ZONE_TINTS[z % len(ZONE_TINTS)]) for z in range(int(zone_grid.max()) + 1)])
+        tints = np.array(
+            [to_rgba(ZONE_TINTS[z % len(ZONE_TINTS)]) for z in range(int(zone_grid.max()) + 1)]
+        )
         background = np.repeat(np.repeat(tints[zone_grid], k, axis=0), k, axis=1)
         segments = []
         rows_v, cols_v = np.nonzero(zone_grid[:, 1:] != zone_grid[:, :-1])
@@ -76,7 +78,9 @@ class MapRaster:
 
     def image(self, mode: np.ndarray, need: np.ndarray) -> np.ndarray:
         """RGBA raster for one good: households by mode, empty slots by zone tint."""
-        palette = np.array([to_rgba(MODE_COLOURS[m]) for m in MODE_LABELS] + [to_rgba(NO_NEED_COLOUR)])
+        palette = np.array(
+            [to_rgba(MODE_COLOURS[m]) for m in MODE_LABELS] + [to_rgba(NO_NEED_COLOUR)]
+        )
         colour_index = np.where(need, mode.astype(np.int64), len(MODE_LABELS))
         picture = self.background.reshape(-1, 4).copy()
         picture[self.pixel_of] = palette[colour_index]
@@ -87,8 +91,16 @@ class MapRaster:
         return float(x), float(y)
 
 
-def territory_map(raster: MapRaster, mode: np.ndarray, need: np.ndarray, *, zone_names=(),
-                  selected: int | None = None, title: str = "", size: float = 5.0) -> Figure:
+def territory_map(
+    raster: MapRaster,
+    mode: np.ndarray,
+    need: np.ndarray,
+    *,
+    zone_names=(),
+    selected: int | None = None,
+    title: str = "",
+    size: float = 5.0,
+) -> Figure:
     """The territory coloured by mode for one good, with zone outlines and the selected household."""
     fig = Figure(figsize=(size, size * 1.08), dpi=80)
     ax = fig.add_subplot()
@@ -96,18 +108,39 @@ def territory_map(raster: MapRaster, mode: np.ndarray, need: np.ndarray, *, zone
     ax.add_collection(LineCollection(raster.outlines, colors="#2c3e50", linewidths=1.2))
     if selected is not None and 0 <= selected < raster.pixel_of.size:
         x, y = raster.position(selected)
-        ax.plot([x], [y], marker="o", markersize=14, markerfacecolor="none", markeredgecolor="#1f1fff",
-                markeredgewidth=2.5)
+        ax.plot(
+            [x],
+            [y],
+            marker="o",
+            markersize=14,
+            markerfacecolor="none",
+            markeredgecolor="#1f1fff",
+            markeredgewidth=2.5,
+        )
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
         ax.set_title(title, fontsize=12)
     handles = [Patch(color=MODE_COLOURS[m], label=m) for m in MODE_LABELS]
     handles.append(Patch(color=NO_NEED_COLOUR, label="no need"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=5, fontsize=9,
-              frameon=False, handlelength=1.0, columnspacing=0.8)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.01),
+        ncol=5,
+        fontsize=9,
+        frameon=False,
+        handlelength=1.0,
+        columnspacing=0.8,
+    )
     if zone_names:
-        fig.text(0.01, 0.005, "zones, centre outwards: " + ", ".join(zone_names), fontsize=8, color="#555")
+        fig.text(
+            0.01,
+            0.005,
+            "zones, centre outwards: " + ", ".join(zone_names),
+            fontsize=8,
+            color="#555",
+        )
     return fig
 
 
@@ -117,8 +150,12 @@ def _plot_series(ax, months, values, *, colour, label, reference=None, reference
         ax.plot(reference_months, reference, color=colour, linewidth=1.0, linestyle="--", alpha=0.7)
 
 
-def explore_curves(frame: pd.DataFrame, good: str, reference: pd.DataFrame | None = None,
-                   horizon: int | None = None) -> Figure:
+def explore_curves(
+    frame: pd.DataFrame,
+    good: str,
+    reference: pd.DataFrame | None = None,
+    horizon: int | None = None,
+) -> Figure:
     """Four panels: adoption per mode, goods stock and emissions, spending by quintile, trust.
 
     Dashed lines are the reference run (the baseline) at the same seed.
@@ -134,33 +171,67 @@ def explore_curves(frame: pd.DataFrame, good: str, reference: pd.DataFrame | Non
 
     ax = axes[0, 0]
     for mode in MODE_LABELS:
-        _plot_series(ax, months, frame[f"{good}.{mode}"].to_numpy(), colour=MODE_COLOURS[mode],
-                     label=mode, reference=ref_col(f"{good}.{mode}"), reference_months=ref_months)
+        _plot_series(
+            ax,
+            months,
+            frame[f"{good}.{mode}"].to_numpy(),
+            colour=MODE_COLOURS[mode],
+            label=mode,
+            reference=ref_col(f"{good}.{mode}"),
+            reference_months=ref_months,
+        )
     ax.set_title(f"Adoption, {good} (share of households needing it)", fontsize=10)
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8, ncol=4, loc="upper center")
 
     ax = axes[0, 1]
-    _plot_series(ax, months, frame["goods.stock_total"].to_numpy(), colour="#c0392b", label="goods owned",
-                 reference=ref_col("goods.stock_total"), reference_months=ref_months)
+    _plot_series(
+        ax,
+        months,
+        frame["goods.stock_total"].to_numpy(),
+        colour="#c0392b",
+        label="goods owned",
+        reference=ref_col("goods.stock_total"),
+        reference_months=ref_months,
+    )
     ax.set_ylabel("goods owned", fontsize=8, color="#c0392b")
     twin = ax.twinx()
-    _plot_series(twin, months, frame["emissions.cumulative_t"].to_numpy(), colour="#2c3e50",
-                 label="t CO2e of purchases", reference=ref_col("emissions.cumulative_t"),
-                 reference_months=ref_months)
+    _plot_series(
+        twin,
+        months,
+        frame["emissions.cumulative_t"].to_numpy(),
+        colour="#2c3e50",
+        label="t CO2e of purchases",
+        reference=ref_col("emissions.cumulative_t"),
+        reference_months=ref_months,
+    )
     twin.set_ylabel("t CO2e, purchases so far", fontsize=8, color="#2c3e50")
     ax.set_title("Goods stock and embodied emissions", fontsize=10)
 
     ax = axes[1, 0]
     for q in range(1, 6):
-        _plot_series(ax, months, frame[f"spending.q{q}_eur"].to_numpy(), colour=QUINTILE_COLOURS[q - 1],
-                     label=f"Q{q}", reference=ref_col(f"spending.q{q}_eur"), reference_months=ref_months)
+        _plot_series(
+            ax,
+            months,
+            frame[f"spending.q{q}_eur"].to_numpy(),
+            colour=QUINTILE_COLOURS[q - 1],
+            label=f"Q{q}",
+            reference=ref_col(f"spending.q{q}_eur"),
+            reference_months=ref_months,
+        )
     ax.set_title("Spending on these goods by income quintile (EUR/month)", fontsize=10)
     ax.legend(fontsize=8, ncol=5, loc="upper center")
 
     ax = axes[1, 1]
-    _plot_series(ax, months, frame["trust.mean"].to_numpy(), colour="#8e44ad", label="trust",
-                 reference=ref_col("trust.mean"), reference_months=ref_months)
+    _plot_series(
+        ax,
+        months,
+        frame["trust.mean"].to_numpy(),
+        colour="#8e44ad",
+        label="trust",
+        reference=ref_col("trust.mean"),
+        reference_months=ref_months,
+    )
     ax.set_title("Mean trust in sharing", fontsize=10)
     ax.set_ylim(0, 1)
     for ax in axes.ravel():
@@ -171,7 +242,9 @@ def explore_curves(frame: pd.DataFrame, good: str, reference: pd.DataFrame | Non
     return fig
 
 
-def band_curves(bands: pd.DataFrame, outcomes: list[tuple[str, str]], colours: dict[str, str]) -> Figure:
+def band_curves(
+    bands: pd.DataFrame, outcomes: list[tuple[str, str]], colours: dict[str, str]
+) -> Figure:
     """Mean and 90 % band across replications, one panel per outcome, one colour per scenario.
 
     `bands` has columns scenario, month, outcome, mean, low, high.
@@ -183,19 +256,28 @@ def band_curves(bands: pd.DataFrame, outcomes: list[tuple[str, str]], colours: d
     for ax, (outcome, title) in zip(axes, outcomes, strict=False):
         for scenario, part in bands[bands["outcome"] == outcome].groupby("scenario", sort=False):
             colour = colours.get(scenario, "#333")
-            ax.fill_between(part["month"], part["low"], part["high"], color=colour, alpha=0.2, linewidth=0)
+            ax.fill_between(
+                part["month"], part["low"], part["high"], color=colour, alpha=0.2, linewidth=0
+            )
             ax.plot(part["month"], part["mean"], color=colour, label=scenario, linewidth=1.8)
         ax.set_title(title, fontsize=10)
         ax.tick_params(labelsize=8)
         ax.set_xlabel("month", fontsize=8)
-    for ax in axes[len(outcomes):]:
+    for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
     axes[0].legend(fontsize=8)
     return fig
 
 
-def story_figure(raster: MapRaster, mode: np.ndarray, need: np.ndarray, frame: pd.DataFrame, good: str,
-                 horizon: int, title: str) -> Figure:
+def story_figure(
+    raster: MapRaster,
+    mode: np.ndarray,
+    need: np.ndarray,
+    frame: pd.DataFrame,
+    good: str,
+    horizon: int,
+    title: str,
+) -> Figure:
     """Large map and large adoption curves, for showing a class."""
     fig = Figure(figsize=(13, 6), dpi=80)
     left, right = fig.subplots(1, 2, width_ratios=(1, 1.25))
@@ -206,14 +288,33 @@ def story_figure(raster: MapRaster, mode: np.ndarray, need: np.ndarray, frame: p
     left.set_yticks([])
     left.set_title(title, fontsize=20)
     handles = [Patch(color=MODE_COLOURS[m], label=m) for m in MODE_LABELS]
-    left.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=4, fontsize=14,
-                frameon=False, handlelength=1.2, columnspacing=1.0)
+    left.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.01),
+        ncol=4,
+        fontsize=14,
+        frameon=False,
+        handlelength=1.2,
+        columnspacing=1.0,
+    )
     months = frame["month"].to_numpy()
     for mode_name in MODE_LABELS:
-        right.plot(months, 100 * frame[f"{good}.{mode_name}"].to_numpy(), color=MODE_COLOURS[mode_name],
-                   linewidth=4, label=mode_name)
-    right.plot(months, 100 * frame["trust.mean"].to_numpy(), color="#8e44ad", linewidth=3, linestyle="--",
-               label="trust")
+        right.plot(
+            months,
+            100 * frame[f"{good}.{mode_name}"].to_numpy(),
+            color=MODE_COLOURS[mode_name],
+            linewidth=4,
+            label=mode_name,
+        )
+    right.plot(
+        months,
+        100 * frame["trust.mean"].to_numpy(),
+        color="#8e44ad",
+        linewidth=3,
+        linestyle="--",
+        label="trust",
+    )
     right.set_xlim(0, horizon)
     right.set_ylim(0, 100)
     right.set_xlabel("month", fontsize=16)

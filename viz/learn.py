@@ -48,22 +48,34 @@ STORY_POLICIES = {
 class Chapter:
     title: str
     month: int
-    sentence: str   # formatted with the run's figures at that month
+    sentence: str  # formatted with the run's figures at that month
 
 
 CHAPTERS = (
-    Chapter("1. Everyone owns", 0,
-            "Month 0: {own:.0f} % of the households that need a drill own one, and only {aware:.0f} % know "
-            "they could borrow one: a drill is cheap, and nobody has shown them how to share."),
-    Chapter("2. Trust rises", 24,
-            "Month 24: a campaign, third places and a trust label have made {aware:.0f} % aware of sharing "
-            "and raised trust to {trust:.2f}; {share:.0f} % already borrow their drill from a neighbour."),
-    Chapter("3. A tool library opens", 48,
-            "Month 48: the municipal tool library, open since month 25, lends drills to anyone nearby; "
-            "{share:.0f} % now share, because borrowing is always possible and costs nothing."),
-    Chapter("4. Sharing takes root", STORY_MONTHS,
-            "Month {month}: sharing spreads by word of mouth: {share:.0f} % share and {own:.0f} % still own; "
-            "{avoided:.0f} fewer goods are owned than at the start, each a purchase and its emissions avoided."),
+    Chapter(
+        "1. Everyone owns",
+        0,
+        "Month 0: {own:.0f} % of the households that need a drill own one, and only {aware:.0f} % know "
+        "they could borrow one: a drill is cheap, and nobody has shown them how to share.",
+    ),
+    Chapter(
+        "2. Trust rises",
+        24,
+        "Month 24: a campaign, third places and a trust label have made {aware:.0f} % aware of sharing "
+        "and raised trust to {trust:.2f}; {share:.0f} % already borrow their drill from a neighbour.",
+    ),
+    Chapter(
+        "3. A tool library opens",
+        48,
+        "Month 48: the municipal tool library, open since month 25, lends drills to anyone nearby; "
+        "{share:.0f} % now share, because borrowing is always possible and costs nothing.",
+    ),
+    Chapter(
+        "4. Sharing takes root",
+        STORY_MONTHS,
+        "Month {month}: sharing spreads by word of mouth: {share:.0f} % share and {own:.0f} % still own; "
+        "{avoided:.0f} fewer goods are owned than at the start, each a purchase and its emissions avoided.",
+    ),
 )
 
 chapter = solara.reactive(0)
@@ -71,9 +83,12 @@ story_run = solara.reactive(None)
 
 
 def story_model() -> TerritoryModel:
-    scenario = catalogue.load_named(BASELINE).with_overrides({**FAST_SETTINGS, **STORY_POLICIES}, "story")
-    return TerritoryModel(scenario, households=STORY_HOUSEHOLDS, months=STORY_MONTHS, seed=STORY_SEED,
-                          agents=False)
+    scenario = catalogue.load_named(BASELINE).with_overrides(
+        {**FAST_SETTINGS, **STORY_POLICIES}, "story"
+    )
+    return TerritoryModel(
+        scenario, households=STORY_HOUSEHOLDS, months=STORY_MONTHS, seed=STORY_SEED, agents=False
+    )
 
 
 def advance_to(model: TerritoryModel, month: int) -> None:
@@ -96,8 +111,15 @@ def figures_at(model: TerritoryModel) -> dict[str, float]:
 def story_png(model: TerritoryModel, title: str) -> bytes:
     g = model.goods.names.index(STORY_GOOD)
     raster = MapRaster.from_layout(model.layout)
-    figure = story_figure(raster, model.households.mode[:, g], model.households.need[:, g], model.series_frame(),
-                          STORY_GOOD, STORY_MONTHS, title)
+    figure = story_figure(
+        raster,
+        model.households.mode[:, g],
+        model.households.need[:, g],
+        model.series_frame(),
+        STORY_GOOD,
+        STORY_MONTHS,
+        title,
+    )
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
@@ -120,17 +142,31 @@ def Page():
         go_to(0)
     model = story_run.value
     current = CHAPTERS[chapter.value]
-    image = solara.use_memo(lambda: story_png(model, current.title), dependencies=[model, chapter.value])
+    image = solara.use_memo(
+        lambda: story_png(model, current.title), dependencies=[model, chapter.value]
+    )
     with solara.Row(style="align-items: center"):
-        solara.Button("Previous", on_click=lambda: go_to(chapter.value - 1), disabled=chapter.value == 0,
-                      style="font-size: 1.2em")
-        solara.Button("Next", on_click=lambda: go_to(chapter.value + 1), color="primary",
-                      disabled=chapter.value == len(CHAPTERS) - 1, style="font-size: 1.2em")
+        solara.Button(
+            "Previous",
+            on_click=lambda: go_to(chapter.value - 1),
+            disabled=chapter.value == 0,
+            style="font-size: 1.2em",
+        )
+        solara.Button(
+            "Next",
+            on_click=lambda: go_to(chapter.value + 1),
+            color="primary",
+            disabled=chapter.value == len(CHAPTERS) - 1,
+            style="font-size: 1.2em",
+        )
         solara.Button("Start again", on_click=lambda: (story_run.set(None), go_to(0)))
         solara.Text(f"Step {chapter.value + 1} of {len(CHAPTERS)}", style="font-size: 1.2em")
-    solara.HTML(tag="p", unsafe_innerHTML=current.sentence.format(**figures_at(model)),
-                attributes={"data-testid": "story-sentence"},
-                style="font-size: 1.6em; line-height: 1.4; max-width: 1100px")
+    solara.HTML(
+        tag="p",
+        unsafe_innerHTML=current.sentence.format(**figures_at(model)),
+        attributes={"data-testid": "story-sentence"},
+        style="font-size: 1.6em; line-height: 1.4; max-width: 1100px",
+    )
     solara.Image(image, width="100%")
     solara.Markdown(
         "Fast settings: 1 500 households who reconsider their choices more often than real ones, "

@@ -46,7 +46,9 @@ def load_store(directory: Path) -> tuple[pd.DataFrame, list[str], list[str], str
         outcomes = reader.outcomes()
         kind = reader.kind
     runs = runs[runs["status"] == "done"].reset_index(drop=True)
-    params = pd.DataFrame([json.loads(p) if isinstance(p, str) else (p or {}) for p in runs["params"]])
+    params = pd.DataFrame(
+        [json.loads(p) if isinstance(p, str) else (p or {}) for p in runs["params"]]
+    )
     swept = [c for c in params.columns if pd.to_numeric(params[c], errors="coerce").nunique() > 1]
     table = pd.concat([runs[["run_id", "point_id", "replication", "scenario"]], params], axis=1)
     return table, outcomes, swept, kind
@@ -60,7 +62,9 @@ def horizon_table(directory: Path, runs: pd.DataFrame, name: str) -> pd.DataFram
     return runs.merge(values[["run_id", name]], on="run_id")
 
 
-def sensitivity(directory: Path, table: pd.DataFrame, name: str, swept: list[str]) -> tuple[pd.DataFrame, str]:
+def sensitivity(
+    directory: Path, table: pd.DataFrame, name: str, swept: list[str]
+) -> tuple[pd.DataFrame, str]:
     """Indices from the experiment's analysis, else rank correlations; with a note on which."""
     try:
         from experiments.sensitivity import analyse
@@ -73,7 +77,9 @@ def sensitivity(directory: Path, table: pd.DataFrame, name: str, swept: list[str
         x = pd.to_numeric(table[column], errors="coerce")
         rho = x.rank().corr(table[name].rank()) if x.notna().sum() > 2 else np.nan
         rows.append({"outcome": name, "parameter": column, "mu_star": abs(rho), "spearman": rho})
-    return pd.DataFrame(rows), note + "bars show |Spearman rank correlation| with the outcome at the horizon."
+    return pd.DataFrame(
+        rows
+    ), note + "bars show |Spearman rank correlation| with the outcome at the horizon."
 
 
 def _png(figure) -> bytes:
@@ -102,12 +108,17 @@ def Page():
     if not swept or not outcomes:
         solara.Info("This store has no swept parameter or no outcome to plot.")
         return
-    chosen_outcome = outcome.value if outcome.value in outcomes else (
-        "sharing_households.share" if "sharing_households.share" in outcomes else outcomes[0])
+    chosen_outcome = (
+        outcome.value
+        if outcome.value in outcomes
+        else ("sharing_households.share" if "sharing_households.share" in outcomes else outcomes[0])
+    )
     chosen_parameter = parameter.value if parameter.value in swept else swept[0]
     with solara.Row():
         solara.Select("Outcome", values=outcomes, value=chosen_outcome, on_value=outcome.set)
-        solara.Select("Swept parameter", values=swept, value=chosen_parameter, on_value=parameter.set)
+        solara.Select(
+            "Swept parameter", values=swept, value=chosen_parameter, on_value=parameter.set
+        )
     table = horizon_table(directory, runs, chosen_outcome)
     with solara.Columns([1, 1]):
         solara.Image(_png(sweep_scatter(table, chosen_parameter, chosen_outcome)), width="100%")
@@ -117,5 +128,9 @@ def Page():
                 solara.Image(_png(indices_bars(indices, chosen_outcome)), width="100%")
             if note:
                 solara.Text(note, style="color: #555")
-    solara.FileDownload(table.to_csv(index=False), filename=f"{name}-{chosen_outcome}.csv",
-                        label="Download these values (CSV)", mime_type="text/csv")
+    solara.FileDownload(
+        table.to_csv(index=False),
+        filename=f"{name}-{chosen_outcome}.csv",
+        label="Download these values (CSV)",
+        mime_type="text/csv",
+    )

@@ -16,8 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM = os.environ.get("PARTAGE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -50,21 +56,47 @@ def write_sweep_store(directory: Path, points: int = 6) -> Path:
     from model.simulate import simulate
 
     values = [0.0 + 0.04 * i for i in range(points)]
-    plan = [SimpleNamespace(point_id=i, scenario="baseline", params={"behaviour.awareness_p": v}, x=[v])
-            for i, v in enumerate(values)]
+    plan = [
+        SimpleNamespace(point_id=i, scenario="baseline", params={"behaviour.awareness_p": v}, x=[v])
+        for i, v in enumerate(values)
+    ]
     with ResultsStore(directory) as store:
-        store.bind(name="demo_sweep", kind="sweep", fingerprint="demo", design={"sampler": {"method": "lhs"}},
-                   points=plan, planned_runs=points)
+        store.bind(
+            name="demo_sweep",
+            kind="sweep",
+            fingerprint="demo",
+            design={"sampler": {"method": "lhs"}},
+            points=plan,
+            planned_runs=points,
+        )
         for point in plan:
             started = datetime.now()
-            series = simulate(ROOT / "scenarios" / "baseline.toml", seed=point.point_id, households=300,
-                              months=12, overrides=point.params, agents=False)
-            store.record(RunResult(
-                run_id=f"p{point.point_id:06d}r0000", point_id=point.point_id, replication=0,
-                scenario="baseline", params=point.params, seed=point.point_id, status="done", error=None,
-                traceback=None, duration_s=0.1, worker="test", started_at=started, finished_at=datetime.now(),
-                series=series,
-            ))
+            series = simulate(
+                ROOT / "scenarios" / "baseline.toml",
+                seed=point.point_id,
+                households=300,
+                months=12,
+                overrides=point.params,
+                agents=False,
+            )
+            store.record(
+                RunResult(
+                    run_id=f"p{point.point_id:06d}r0000",
+                    point_id=point.point_id,
+                    replication=0,
+                    scenario="baseline",
+                    params=point.params,
+                    seed=point.point_id,
+                    status="done",
+                    error=None,
+                    traceback=None,
+                    duration_s=0.1,
+                    worker="test",
+                    started_at=started,
+                    finished_at=datetime.now(),
+                    series=series,
+                )
+            )
     return directory
 
 
@@ -85,9 +117,23 @@ def app_url(results_dir):
     env = {**os.environ, "PARTAGE_RESULTS_DIR": str(results_dir)}
     with open(log / "app-server.log", "w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "solara", "run", str(ROOT / "viz" / "app.py"), "--host", "127.0.0.1",
-             "--port", str(port), "--production", "--no-open"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "solara",
+                "run",
+                str(ROOT / "viz" / "app.py"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--production",
+                "--no-open",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
         try:
             url = f"http://127.0.0.1:{port}"

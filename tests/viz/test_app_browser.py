@@ -33,16 +33,22 @@ def step(page, months: int) -> None:
         page.get_by_role("button", name="Step", exact=True).click()
         page.wait_for_function(
             "(m) => document.querySelector('.partage-headline').innerText.includes(`Month\\n${m} /`)",
-            arg=expected, timeout=20_000)
+            arg=expected,
+            timeout=20_000,
+        )
 
 
 def choose(page, label: str, option: str) -> None:
     """Pick an option of a Vuetify select by its label."""
     page.locator(".v-select", has_text=label).first.click()
-    page.locator(".v-menu__content .v-list-item", has_text=re.compile(f"^{re.escape(option)}$")).first.click()
+    page.locator(
+        ".v-menu__content .v-list-item", has_text=re.compile(f"^{re.escape(option)}$")
+    ).first.click()
 
 
-def test_explore_loads_chooses_a_scenario_and_stepping_changes_map_and_curves(page, app_url, screenshot):
+def test_explore_loads_chooses_a_scenario_and_stepping_changes_map_and_curves(
+    page, app_url, screenshot
+):
     open_explore(page, app_url)
     screenshot(page, "explore-loaded")
     choose(page, "Scenario", "tool_library")
@@ -57,14 +63,20 @@ def test_explore_loads_chooses_a_scenario_and_stepping_changes_map_and_curves(pa
     box = page.locator("[data-testid=territory-map] svg").bounding_box()
     page.mouse.click(box["x"] + 0.5 * box["width"], box["y"] + 0.5 * box["height"])
     page.wait_for_function(
-        "(b) => document.querySelector('[data-testid=household-state]').innerText !== b", arg=state_before)
-    assert "centre" in page.inner_text("[data-testid=household-state]"), "the middle of the map is the centre"
+        "(b) => document.querySelector('[data-testid=household-state]').innerText !== b",
+        arg=state_before,
+    )
+    assert "centre" in page.inner_text("[data-testid=household-state]"), (
+        "the middle of the map is the centre"
+    )
     assert page.inner_html("[data-testid=territory-map]") != map_before
     assert page.inner_html("[data-testid=curves-top]") != curves_before
     screenshot(page, "explore-stepped")
     page.get_by_role("button", name="Play", exact=True).click()
-    page.wait_for_function("() => /Month\\n(9|\\d\\d+) \\//.test("
-                           "document.querySelector('.partage-headline').innerText)")
+    page.wait_for_function(
+        "() => /Month\\n(9|\\d\\d+) \\//.test("
+        "document.querySelector('.partage-headline').innerText)"
+    )
     page.get_by_role("button", name="Pause", exact=True).click()
     paused = month(page)
     page.wait_for_timeout(1500)
@@ -77,11 +89,17 @@ def test_a_policy_lever_changes_the_outcome(page, app_url, screenshot):
     page.wait_for_selector("text=units per 1000 households")
     step(page, 3)
     before = headline(page)
-    slider = page.locator(".v-input", has_text="units per 1000 households").locator("[role=slider]").first
+    slider = (
+        page.locator(".v-input", has_text="units per 1000 households")
+        .locator("[role=slider]")
+        .first
+    )
     slider.focus()
     page.keyboard.press("End")
     page.wait_for_selector("text=units per 1000 households: 30")
-    page.wait_for_function("() => document.querySelector('.partage-headline').innerText.includes('0 / 120')")
+    page.wait_for_function(
+        "() => document.querySelector('.partage-headline').innerText.includes('0 / 120')"
+    )
     step(page, 3)
     after = headline(page)
     assert "3 / 120" in after
@@ -132,7 +150,9 @@ def test_learn_tells_the_story_step_by_step(page, app_url, screenshot):
         before = sentence.inner_text()
         page.get_by_role("button", name="Next").click()
         page.wait_for_function(
-            "(b) => document.querySelector('[data-testid=story-sentence]').innerText !== b", arg=before)
+            "(b) => document.querySelector('[data-testid=story-sentence]').innerText !== b",
+            arg=before,
+        )
         screenshot(page, f"learn-{chapter}")
     assert sentence.inner_text().startswith("Month 96")
 
@@ -147,7 +167,11 @@ def test_results_opens_a_store_and_plots_an_outcome(page, app_url, screenshot):
 
 def test_tabs_lead_to_every_page(page, app_url):
     open_explore(page, app_url)
-    for tab, landmark in (("compare", "Run comparison"), ("learn", "Step 1 of 4"), ("results", "demo_sweep")):
+    for tab, landmark in (
+        ("compare", "Run comparison"),
+        ("learn", "Step 1 of 4"),
+        ("results", "demo_sweep"),
+    ):
         page.get_by_role("tab", name=tab).click()
         page.wait_for_selector(f"text={landmark}")
         assert page.url.rstrip("/").endswith(f"/{tab}")

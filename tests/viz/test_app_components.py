@@ -33,7 +33,11 @@ def fresh_explore():
 
 
 def html_of(rc, test_id: str) -> str:
-    found = [w for w in rc.find(solara.widgets.HTML).widgets if (w.attributes or {}).get("data-testid") == test_id]
+    found = [
+        w
+        for w in rc.find(solara.widgets.HTML).widgets
+        if (w.attributes or {}).get("data-testid") == test_id
+    ]
     assert len(found) == 1, f"expected one element {test_id!r}, found {len(found)}"
     return found[0].unsafe_innerHTML
 
@@ -71,7 +75,10 @@ def test_slider_range_stays_within_the_schema_bounds():
 
 
 def test_households_are_capped_in_the_app(fresh_explore):
-    assert catalogue.run_lever(catalogue.load_named("baseline"), "households").maximum == catalogue.MAX_HOUSEHOLDS
+    assert (
+        catalogue.run_lever(catalogue.load_named("baseline"), "households").maximum
+        == catalogue.MAX_HOUSEHOLDS
+    )
     explore.households.value = 400
     explore.set_households(5_000_000)
     assert explore.households.value == catalogue.MAX_HOUSEHOLDS
@@ -96,18 +103,26 @@ def test_an_edited_scenario_is_validated_with_a_one_line_message():
     assert "\n" not in message and "behaviour.price_weight" in message and "-3" in message
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("this is = = not toml", "not valid TOML"),
-    ('extends = "../../etc/passwd"', "allowed"),
-    ('extends = "baseline.toml"\n[goods.car]\npurchase_eur = "__import__(\'os\')"', "goods.car.purchase_eur"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("this is = = not toml", "not valid TOML"),
+        ('extends = "../../etc/passwd"', "allowed"),
+        (
+            'extends = "baseline.toml"\n[goods.car]\npurchase_eur = "__import__(\'os\')"',
+            "goods.car.purchase_eur",
+        ),
+    ],
+)
 def test_bad_scenario_texts_are_refused_never_executed(text, expected):
     with pytest.raises(ScenarioError, match=expected):
         catalogue.scenario_from_text(text)
 
 
 def test_an_edited_scenario_extends_the_baseline():
-    scenario = catalogue.scenario_from_text('extends = "baseline.toml"\nname = "mine"\n[behaviour]\nhabit_bonus = 2.5\n')
+    scenario = catalogue.scenario_from_text(
+        'extends = "baseline.toml"\nname = "mine"\n[behaviour]\nhabit_bonus = 2.5\n'
+    )
     assert scenario.name == "mine" and scenario.behaviour.habit_bonus == 2.5
     assert scenario.goods == catalogue.load_named("baseline").goods
 
@@ -139,14 +154,19 @@ def test_controls_are_generated_for_the_scenario(fresh_explore):
     _, controls = solara.render(explore.Controls(), handle_error=False)
     labels = [slider.label for slider in controls.find(v.Slider).widgets]
     assert "units per 1000 households: 6" in labels
-    assert len(labels) == sum(lever.type in ("int", "float")
-                              for lever in catalogue.levers(explore.current.value.model.scenario))
+    assert len(labels) == sum(
+        lever.type in ("int", "float")
+        for lever in catalogue.levers(explore.current.value.model.scenario)
+    )
 
 
 def test_a_lever_changes_the_outcome(fresh_explore):
     explore.choose_scenario("tool_library")
-    lever = next(lever for lever in catalogue.levers(explore.current.value.model.scenario)
-                 if lever.path == "policies.tool_library.units_per_1000_households")
+    lever = next(
+        lever
+        for lever in catalogue.levers(explore.current.value.model.scenario)
+        if lever.path == "policies.tool_library.units_per_1000_households"
+    )
 
     def spend_after(months: int) -> float:
         for _ in range(months):
@@ -155,14 +175,19 @@ def test_a_lever_changes_the_outcome(fresh_explore):
 
     before = spend_after(4)
     explore.set_lever(lever, 30.0)
-    assert explore.current.value.model.scenario.policies["tool_library"].units_per_1000_households == 30.0
+    assert (
+        explore.current.value.model.scenario.policies["tool_library"].units_per_1000_households
+        == 30.0
+    )
     assert explore.current.value.month == 0
     assert spend_after(4) > before
 
 
 def test_an_invalid_edited_scenario_shows_the_message_and_the_app_keeps_working(fresh_explore):
     run = explore.current.value
-    explore.apply_text('extends = "baseline.toml"\n[network]\nmean_degree = 500\n', "edited scenario")
+    explore.apply_text(
+        'extends = "baseline.toml"\n[network]\nmean_degree = 500\n', "edited scenario"
+    )
     assert "network.mean_degree" in explore.error.value and "500" in explore.error.value
     assert explore.current.value is run
     _, page = solara.render(explore.Page(), handle_error=False)
@@ -184,7 +209,9 @@ def test_clicking_the_map_selects_the_household_under_the_pointer(fresh_explore)
     run = explore.current.value
     width = run.raster.side * run.raster.slots
     x, y = run.raster.position(123)
-    page.find(ClickableSvgWidget).widget.vue_on_click({"x": (x + 0.5) / width, "y": (y + 0.5) / width})
+    page.find(ClickableSvgWidget).widget.vue_on_click(
+        {"x": (x + 0.5) / width, "y": (y + 0.5) / width}
+    )
     assert explore.selected.value == 123
     assert f"<td>{run.describe(123)['income_eur']}</td>" in html_of(page, "household-state")
 
@@ -203,20 +230,27 @@ def test_the_map_places_every_household_on_its_own_pixel(fresh_explore):
 
 def test_same_seeds_for_every_scenario_make_a_scenario_equal_to_itself():
     baseline = catalogue.load_named("baseline")
-    series = comparison.run_replications({"baseline": baseline, "same": baseline}, replications=2, seed=3,
-                                         households=200, months=6)
+    series = comparison.run_replications(
+        {"baseline": baseline, "same": baseline}, replications=2, seed=3, households=200, months=6
+    )
     table = comparison.impacts(series, "baseline")
     changes = table[table["indicator"].str.startswith("change")]
-    assert np.allclose(changes["mean"], 0) and np.allclose(changes["high_95"] - changes["low_95"], 0)
+    assert np.allclose(changes["mean"], 0) and np.allclose(
+        changes["high_95"] - changes["low_95"], 0
+    )
 
 
 def test_compare_bands_and_impacts_cover_every_scenario():
     scenarios = {name: catalogue.load_named(name) for name in ("baseline", "tool_library")}
-    series = comparison.run_replications(scenarios, replications=3, seed=1, households=300, months=8)
+    series = comparison.run_replications(
+        scenarios, replications=3, seed=1, households=300, months=8
+    )
     assert set(series["scenario"]) == {"baseline", "tool_library"}
     assert series.groupby("scenario")["replication"].nunique().eq(3).all()
     bands = comparison.bands(series, ["trust.mean"])
-    assert (bands["low"] <= bands["mean"] + 1e-12).all() and (bands["mean"] <= bands["high"] + 1e-12).all()
+    assert (bands["low"] <= bands["mean"] + 1e-12).all() and (
+        bands["mean"] <= bands["high"] + 1e-12
+    ).all()
     table = comparison.impacts(series, "baseline")
     public = table[table["indicator"] == "change in net public cost"].iloc[0]
     assert public["mean"] > 0, "the tool library costs the public something"
@@ -243,7 +277,9 @@ def test_results_reads_a_store_and_plots_an_outcome(results_dir, monkeypatch):
     runs, outcomes, swept, kind = results.load_store(results_dir / "demo_sweep")
     assert kind == "sweep" and swept == ["behaviour.awareness_p"] and "trust.mean" in outcomes
     table = results.horizon_table(results_dir / "demo_sweep", runs, "sharing_households.share")
-    indices, note = results.sensitivity(results_dir / "demo_sweep", table, "sharing_households.share", swept)
+    indices, note = results.sensitivity(
+        results_dir / "demo_sweep", table, "sharing_households.share", swept
+    )
     assert list(indices["parameter"]) == swept and "Spearman" in note
     _, page = solara.render(results.Page(), handle_error=False)
     assert len(page.find(ipywidgets.Image).widgets) == 2, "the scatter and the indices"
@@ -251,8 +287,11 @@ def test_results_reads_a_store_and_plots_an_outcome(results_dir, monkeypatch):
 
 def test_a_control_reporting_an_unchanged_value_keeps_the_run(fresh_explore):
     explore.choose_scenario("tool_library")
-    lever = next(lever for lever in catalogue.levers(explore.current.value.model.scenario)
-                 if lever.path == "policies.tool_library.units_per_1000_households")
+    lever = next(
+        lever
+        for lever in catalogue.levers(explore.current.value.model.scenario)
+        if lever.path == "policies.tool_library.units_per_1000_households"
+    )
     explore.set_lever(lever, 30.0)
     explore.step_once()
     run = explore.current.value
