@@ -278,10 +278,11 @@ class StoreReader:
         self.check_outcomes(outcomes)
         frame = self.con.execute(
             f"""
-            SELECT r.run_id, r.point_id, r.replication, r.scenario, s.outcome, s.value
-            FROM runs r JOIN series s USING (run_id)
-            WHERE r.status = 'done' AND s.outcome IN ({', '.join('?' * len(outcomes))})
-              AND s.month = (SELECT max(month) FROM series m WHERE m.run_id = r.run_id)
+            WITH wanted AS (SELECT * FROM series WHERE outcome IN ({', '.join('?' * len(outcomes))})),
+                 horizon AS (SELECT run_id, max(month) AS month FROM wanted GROUP BY run_id)
+            SELECT r.run_id, r.point_id, r.replication, r.scenario, w.outcome, w.value
+            FROM runs r JOIN horizon h USING (run_id) JOIN wanted w USING (run_id, month)
+            WHERE r.status = 'done'
             """,
             list(outcomes),
         ).df()
