@@ -127,9 +127,12 @@ def test_morris_screening_runs_through_the_store(write_design, example_design, t
 
 
 def _read_progress(stream, seen: list[int]) -> None:
+    """Collect the counts of finished runs that the progress bar prints on stderr."""
+    tail = ""
     for chunk in iter(lambda: stream.read(64), ""):
-        for match in re.finditer(r"(\d+)/(\d+) \[", chunk):
-            seen.append(int(match.group(1)))
+        text = tail + chunk
+        seen.extend(int(match.group(1)) for match in re.finditer(r"(\d+)/(\d+) \[", text))
+        tail = text[-32:]
 
 
 def test_a_killed_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(
