@@ -204,7 +204,11 @@ class DaskExecutor:
         from distributed import as_completed
 
         client = self.client
-        workers = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+
+        def window() -> int:  # follows the cluster as workers come and go
+            threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+            return max(1, threads) * IN_FLIGHT_PER_WORKER
+
         shared_target = client.scatter(target, broadcast=True, hash=False)
         queue = iter(tasks)
         pending = {}
@@ -216,8 +220,7 @@ class DaskExecutor:
             pending[future.key] = task
             return future
 
-        first = [submit(task) for task in _take(queue, workers * IN_FLIGHT_PER_WORKER)]
-        stream = as_completed(first)
+        stream = as_completed([submit(task) for task in _take(queue, window())])
         for future in stream:
             task = pending.pop(future.key)
             try:
@@ -226,7 +229,7 @@ class DaskExecutor:
                 yield LostRun(task, f"{type(exc).__name__}: {exc}")
             finally:
                 future.release()
-            for new_task in _take(queue, 1):
+            for new_task in _take(queue, max(1, window() - len(pending))):
                 stream.add(submit(new_task))
 
 
