@@ -587,9 +587,13 @@ def _value_at(raw: Any, path: list[str]) -> Any:
 def parameter_info(scenario: Scenario, path: str) -> dict:
     """Type, bounds, unit and description of the parameter at a dotted path.
 
-    Used by sweeps (to check ranges) and by the web app (to build controls).
+    Used by sweeps (to check ranges) and by the web app (to build controls). A policy's
+    field (`policies.<name>.<field>`) is read from the class of that policy's kind.
     """
-    _, field, _ = _walk(path.split("."))
+    keys = path.split(".")
+    if len(keys) >= 3 and keys[0] == "policies" and keys[1] in scenario.policies:
+        keys.insert(2, scenario.policies[keys[1]].kind)
+    _, field, _ = _walk(keys)
     if field is None:
         raise ScenarioError(f"{scenario.name}: {path}: no such parameter")
     info: dict[str, Any] = {"path": path, "value": scenario.get(path), "description": field.description or ""}

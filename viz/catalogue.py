@@ -158,30 +158,8 @@ class Lever:
         return low, high
 
 
-class _PolicyPathView:
-    """Lets `parameter_info` read a policy field: its schema location names the policy kind."""
-
-    def __init__(self, scenario: Scenario, real_path: str):
-        self.scenario, self.real_path, self.name = scenario, real_path, scenario.name
-
-    def get(self, path: str) -> Any:
-        return self.scenario.get(self.real_path)
-
-
-def lever_info(scenario: Scenario, path: str) -> dict:
-    """`parameter_info`, also for `policies.<name>.<field>` paths."""
-    parts = path.split(".")
-    if len(parts) == 3 and parts[0] == "policies" and parts[1] in scenario.policies:
-        kind = scenario.policies[parts[1]].kind
-        schema_path = ".".join([parts[0], parts[1], kind, parts[2]])
-        info = parameter_info(_PolicyPathView(scenario, path), schema_path)  # type: ignore[arg-type]
-        info["path"] = path
-        return info
-    return parameter_info(scenario, path)
-
-
 def _lever(scenario: Scenario, path: str, group: str) -> Lever | None:
-    info = lever_info(scenario, path)
+    info = parameter_info(scenario, path)
     if info["type"] not in ("float", "int", "bool", "choice"):
         return None
     maximum = info.get("max")

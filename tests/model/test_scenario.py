@@ -130,6 +130,14 @@ def test_parameter_info_gives_bounds_units_and_choices(baseline_path):
     assert (price["type"], price["min"], price["max"], price["unit"]) == ("float", 0, 1e6, "EUR")
     kind = parameter_info(scenario, "network.kind")
     assert kind["choices"] == ["small-world", "random", "well-mixed"]
+    library = load_scenario(baseline_path.parent / "tool_library.toml")
+    units = parameter_info(library, "policies.tool_library.units_per_1000_households")
+    assert (units["type"], units["min"], units["max"]) == ("float", 0, 1000)
+    assert units["value"] == library.policies["tool_library"].units_per_1000_households
+    start = parameter_info(library, "policies.tool_library.start_month")
+    assert (start["type"], start["min"]) == ("int", 0)
+    with pytest.raises(ScenarioError, match="no such parameter"):
+        parameter_info(library, "policies.tool_library.eur_per_use")
     assert json_schema()["properties"]["goods"]["type"] == "object"
 
 
