@@ -161,9 +161,6 @@ class ScenarioTarget(Target):
             scenario.get(path)
         except ScenarioError:
             raise KeyError(f"no such parameter in scenario {scenario.name!r}") from None
-        keys = path.split(".")
-        if keys[0] == "policies" and len(keys) == 3:
-            return _policy_parameter_info(scenario, keys[1], keys[2])
         return parameter_info(scenario, path)
 
     def fingerprint_data(self):
@@ -184,24 +181,6 @@ class ScenarioTarget(Target):
         # The seed is a 63-bit integer from a SeedSequence, inside the schema's bounds: setting it
         # on the validated scenario spares a validation per run.
         return simulate(prepared.model_copy(update={"seed": seed}))
-
-
-def _policy_parameter_info(scenario, policy: str, name: str) -> dict:
-    """Type and bounds of a policy's field, read from the class of that policy (a tagged union)."""
-    import typing
-
-    field = type(scenario.policies[policy]).model_fields[name]
-    annotation = field.annotation
-    info: dict[str, Any] = {"path": f"policies.{policy}.{name}", "value": getattr(scenario.policies[policy], name)}
-    if typing.get_origin(annotation) is typing.Literal:
-        info |= {"type": "choice", "choices": list(typing.get_args(annotation))}
-    else:
-        info["type"] = {float: "float", int: "int", bool: "bool", str: "str"}.get(annotation, "other")
-    for meta in field.metadata:
-        for attr, key in (("ge", "min"), ("gt", "min"), ("le", "max"), ("lt", "max")):
-            if hasattr(meta, attr):
-                info[key] = getattr(meta, attr)
-    return info
 
 
 BUILTIN_TARGETS: dict[str, type[Target]] = {"ishigami": IshigamiTarget, "diffusion": DiffusionTarget}
