@@ -81,3 +81,13 @@ def test_replication_seeds_are_those_of_seed_sequence_spawn_and_shared_by_points
     assert [t.seed for t in shared[:3]] == [t.seed for t in shared[3:]] == expected
     independent = plan_runs(points, 3, 42, None, None, common_random_numbers=False)
     assert len({t.seed for t in independent}) == 6
+
+
+def test_policy_fields_are_checked_against_their_kind(write_design, scenario_file):
+    base = f'scenario = "{scenario_file("tool_library").as_posix()}"\n[sampler]\nmethod = "grid"\n[[parameters]]\n'
+    path = "policies.tool_library.units_per_1000_households"
+    with pytest.raises(DesignError, match=r"units_per_1000_households\): max = 5000 is out of range; allowed: from 0 to 1000"):
+        load_design(write_design(base + f'path = "{path}"\nmin = 1\nmax = 5000\n'))
+    design = load_design(write_design(base + f'path = "{path}"\nvalues = [2.0, 8.0]\n'))
+    assert [p.path for p in design.spec.parameters] == [path]
+    assert design.infos[0]["max"] == 1000
