@@ -32,8 +32,9 @@ functions at a smaller size):
 3. Critical mass (`check_critical_mass`): the full behavioural model with a
    sharing subsidy per use swept from 0 to the peer price; the final share of
    households sharing, with 95 % intervals over replications. The tipping
-   region is where the response is steepest; non-linearity is measured as the
-   steepest slope over the mean slope (1 for a straight line).
+   region is where the response is steepest (with how often it stays the
+   steepest when the replications are resampled); non-linearity is measured as
+   the steepest slope over the mean slope (1 for a straight line).
 4. Scalar reference (`check_reference`): `model.reference`, written the
    idiomatic Mesa way, against the vectorized model, replication by
    replication with paired seeds (same territory and initial households,
@@ -63,6 +64,7 @@ BASS_PARAMETERS = ((0.03, 0.38), (0.01, 0.5), (0.05, 0.2), (0.005, 0.8))
 BASS_Z_LIMIT = 4.0        # mean curve vs Bass curve, in standard errors
 INCREMENT_Z_LIMIT = 4.5   # one month's new adopters given F(t), in binomial standard errors
 REFERENCE_Z_LIMIT = 4.0   # paired differences, reference vs vectorized
+BOOTSTRAP_SAMPLES = 1000  # resamples of the replications, to locate the tipping region
 
 
 def replication_seeds(seed: int, replications: int) -> list[int]:
@@ -297,11 +299,23 @@ def check_critical_mass(
     slopes = np.diff(y) / np.diff(x)
     steepest = int(np.argmax(slopes))
     mean_slope = (y[-1] - y[0]) / (x[-1] - x[0])
+    # How sure is the location? Resample the replications of every level (bootstrap) and see
+    # which stretch is the steepest each time.
+    runs = np.array([r["runs"] for r in rows])  # (levels, replications)
+    resampler = np.random.default_rng(seed)
+    picks = resampler.integers(0, runs.shape[1], (BOOTSTRAP_SAMPLES, runs.shape[1]))
+    boot_means = runs[:, picks].mean(axis=2)  # (levels, samples)
+    boot_steepest = np.argmax(np.diff(boot_means, axis=0) / np.diff(x)[:, None], axis=0)
+    support = np.bincount(boot_steepest, minlength=len(slopes)) / BOOTSTRAP_SAMPLES
     return {
         "households": households, "months": months, "replications": replications,
         "rows": rows,
         "social_weight": social_weight,
         "tipping_region": (float(x[steepest]), float(x[steepest + 1])),
+        "tipping_support": float(support[steepest]),
+        "tipping_support_by_stretch": {
+            f"{x[i]:g}-{x[i + 1]:g}": float(share) for i, share in enumerate(support) if share > 0
+        },
         "steepest_slope": float(slopes[steepest]),
         "mean_slope": float(mean_slope),
         "nonlinearity": float(slopes[steepest] / mean_slope) if mean_slope > 0 else float("inf"),
@@ -540,7 +554,9 @@ def markdown_report(results: dict) -> str:
     lines += [
         "", f"Tipping region: between {cm['tipping_region'][0]:g} and {cm['tipping_region'][1]:g} EUR per use, "
         f"where the slope ({cm['steepest_slope']:.4f} per EUR) is {cm['nonlinearity']:.1f} times the mean "
-        f"slope over the whole range.", "",
+        f"slope over the whole range. Resampling the replications (bootstrap, {BOOTSTRAP_SAMPLES} samples), "
+        f"this stretch is the steepest in {100 * cm['tipping_support']:.0f} % of the samples ("
+        + ", ".join(f"{k} EUR: {100 * v:.0f} %" for k, v in cm["tipping_support_by_stretch"].items()) + ").", "",
         "How sharp a tipping to expect: in a mean-field logit whose sharing utility rises linearly with the "
         "share of ties sharing, two stable levels of sharing (a true critical mass) need a social weight "
         "above about 4, since the logistic's slope is at most 1/4 (Brock & Durlauf 2001). With a weight "

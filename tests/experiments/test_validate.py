@@ -105,6 +105,8 @@ def test_critical_mass_sweep_reports_intervals_and_a_tipping_region():
     assert means[-1] > means[0]  # a subsidy paid on every shared use raises sharing
     low, high = result["tipping_region"]
     assert low < high
+    assert 0 < result["tipping_support"] <= 1
+    assert sum(result["tipping_support_by_stretch"].values()) == pytest.approx(1.0)
 
 
 def test_validate_command_writes_a_report_with_plots(tmp_path, monkeypatch):
