@@ -556,7 +556,9 @@ def markdown_report(results: dict) -> str:
         f"where the slope ({cm['steepest_slope']:.4f} per EUR) is {cm['nonlinearity']:.1f} times the mean "
         f"slope over the whole range. Resampling the replications (bootstrap, {BOOTSTRAP_SAMPLES} samples), "
         f"this stretch is the steepest in {100 * cm['tipping_support']:.0f} % of the samples ("
-        + ", ".join(f"{k} EUR: {100 * v:.0f} %" for k, v in cm["tipping_support_by_stretch"].items()) + ").", "",
+        + ", ".join(
+            f"{k} EUR: {100 * v:.0f} %" for k, v in cm["tipping_support_by_stretch"].items() if v >= 0.005
+        ) + ").", "",
         "How sharp a tipping to expect: in a mean-field logit whose sharing utility rises linearly with the "
         "share of ties sharing, two stable levels of sharing (a true critical mass) need a social weight "
         "above about 4, since the logistic's slope is at most 1/4 (Brock & Durlauf 2001). With a weight "
