@@ -271,6 +271,26 @@ def test_the_story_moves_through_its_chapters():
         assert chapter.sentence.format(**later)
 
 
+def test_the_story_tips_from_ownership_to_sharing():
+    # Sharing stays low while few share, then passes a critical mass and becomes the norm.
+    learn.story_run.value = None
+    learn.go_to(1)
+    model = learn.story_run.value
+    learn.advance_to(model, learn.LIBRARY_MONTH - 1)
+    before = learn.figures_at(model)
+    learn.go_to(len(learn.CHAPTERS) - 1)
+    after = learn.figures_at(learn.story_run.value)
+    assert before["share"] < 20, "few share before the tool library opens"
+    assert after["share"] > 50, "the majority shares at the end"
+    assert after["share"] - before["share"] > 30
+    assert after["own"] < before["own"] / 2, "ownership collapses"
+    assert learn.LIBRARY_MONTH <= after["tip_month"] < learn.STORY_MONTHS - 12
+    # The same policies where neighbours weigh as in the baseline territory do not tip.
+    assert after["weak_share"] < 30
+    sentence = learn.CHAPTERS[-1].sentence.format(**after)
+    assert f"{after['share']:.0f} % share" in sentence
+
+
 def test_results_reads_a_store_and_plots_an_outcome(results_dir, monkeypatch):
     monkeypatch.setenv("PARTAGE_RESULTS_DIR", str(results_dir))
     assert results.store_names() == ["demo_sweep"]
