@@ -35,6 +35,12 @@ functions at a smaller size):
    region is where the response is steepest (with how often it stays the
    steepest when the replications are resampled); non-linearity is measured as
    the steepest slope over the mean slope (1 for a straight line).
+   Second case (`check_hysteresis`), with a strong social feedback
+   (social_weight 5, `critical_mass_tipping.toml`): the same sweep along two
+   branches, upward (runs start from today's low sharing) and downward (runs
+   primed at the top subsidy, which is then lowered to the level), with paired
+   seeds. Where the downward branch stays above the upward one beyond its 95 %
+   interval, two levels of sharing persist at the same subsidy (hysteresis).
 4. Scalar reference (`check_reference`): `model.reference`, written the
    idiomatic Mesa way, against the vectorized model, replication by
    replication with paired seeds (same territory and initial households,
@@ -59,6 +65,7 @@ VALIDATION = Path(__file__).resolve().parent.parent / "scenarios" / "validation"
 BASS_SCENARIO = VALIDATION / "bass.toml"
 WORD_OF_MOUTH_SCENARIO = VALIDATION / "word_of_mouth.toml"
 CRITICAL_MASS_SCENARIO = VALIDATION / "critical_mass.toml"
+TIPPING_SCENARIO = VALIDATION / "critical_mass_tipping.toml"
 
 BASS_PARAMETERS = ((0.03, 0.38), (0.01, 0.5), (0.05, 0.2), (0.005, 0.8))
 BASS_Z_LIMIT = 4.0        # mean curve vs Bass curve, in standard errors
@@ -322,6 +329,62 @@ def check_critical_mass(
     }
 
 
+def check_hysteresis(
+    *, households: int, months: int, replications: int, seed: int = 5,
+    subsidies=(0, 5, 10, 15, 20, 30), prime_months: int = 48,
+) -> dict:
+    """Final sharing along an upward and a downward branch of the subsidy, with 95 % intervals.
+
+    Upward: the subsidy at its level from month 0, from today's low sharing. Downward: the
+    top subsidy for `prime_months` (the scenario's `prime` policy), then the level. Replication
+    r uses the same seed on both branches and at every level; the gap is paired.
+    """
+    top = float(max(subsidies))
+    seeds = replication_seeds(seed, replications)
+
+    def half(values: np.ndarray) -> float:
+        return 1.96 * values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else 0.0
+
+    rows = []
+    for subsidy in subsidies:
+        finals = {"up": [], "down": []}
+        for s in seeds:
+            for branch in ("up", "down"):
+                overrides = {"policies.subsidy.eur_per_use": float(subsidy)}
+                if branch == "down":
+                    overrides.update({
+                        "policies.prime.eur_per_use": top,
+                        "policies.prime.end_month": prime_months,
+                        "policies.subsidy.start_month": prime_months + 1,
+                    })
+                model = TerritoryModel(
+                    TIPPING_SCENARIO, households=households, months=months, seed=s,
+                    overrides=overrides, agents=False,
+                )
+                model.run()
+                finals[branch].append(model.latest["sharing_households.share"])
+        up, down = np.array(finals["up"]), np.array(finals["down"])
+        gap = down - up
+        rows.append({
+            "subsidy": float(subsidy),
+            "up": float(up.mean()), "up_ci95": float(half(up)),
+            "down": float(down.mean()), "down_ci95": float(half(down)),
+            "gap": float(gap.mean()), "gap_ci95": float(half(gap)),
+            "up_runs": up.tolist(), "down_runs": down.tolist(),
+        })
+    for r in rows:
+        r["two_levels"] = bool(r["gap"] - r["gap_ci95"] > 0)
+    region = [r["subsidy"] for r in rows if r["two_levels"]]
+    return {
+        "households": households, "months": months, "replications": replications,
+        "prime_months": prime_months, "top": top,
+        "social_weight": model.scenario.behaviour.social_weight,
+        "rows": rows,
+        "hysteresis_region": (min(region), max(region)) if region else None,
+        "max_gap": max(r["gap"] for r in rows),
+    }
+
+
 # --------------------------------------------------------------------------- 4. scalar reference
 
 REFERENCE_OUTCOMES = (
@@ -389,13 +452,16 @@ class Sizes:
     mass_households: int
     mass_months: int
     mass_replications: int
+    tipping_households: int
+    tipping_months: int
+    tipping_replications: int
     reference_households: int
     reference_months: int
     reference_replications: int
 
 
-FULL = Sizes(20_000, 40, 5, 20_000, 120, 3, 5_000, 120, 6, 1_000, 48, 10)
-QUICK = Sizes(5_000, 30, 3, 5_000, 120, 2, 2_000, 120, 3, 500, 24, 6)
+FULL = Sizes(20_000, 40, 5, 20_000, 120, 3, 5_000, 120, 6, 2_000, 120, 6, 1_000, 48, 10)
+QUICK = Sizes(5_000, 30, 3, 5_000, 120, 2, 2_000, 120, 3, 1_000, 120, 2, 500, 24, 6)
 
 
 def run_all(sizes: Sizes, echo=print) -> dict:
@@ -425,6 +491,15 @@ def run_all(sizes: Sizes, echo=print) -> dict:
     cm = results["critical_mass"]
     echo(f"critical mass: tipping between {cm['tipping_region'][0]:g} and {cm['tipping_region'][1]:g} EUR/use, "
          f"non-linearity {cm['nonlinearity']:.1f}")
+    results["hysteresis"] = check_hysteresis(
+        households=sizes.tipping_households, months=sizes.tipping_months,
+        replications=sizes.tipping_replications,
+    )
+    hy = results["hysteresis"]
+    region = hy["hysteresis_region"]
+    echo(f"critical mass, social weight {hy['social_weight']:g}: "
+         + (f"two levels from {region[0]:g} to {region[1]:g} EUR/use" if region else "no hysteresis found")
+         + f", largest gap {hy['max_gap']:.3f}")
     results["reference"] = check_reference(
         households=sizes.reference_households, months=sizes.reference_months,
         replications=sizes.reference_replications,
@@ -482,16 +557,35 @@ def plot_critical_mass(results: dict, path: Path) -> None:
 
     cm = results["critical_mass"]
     x = [r["subsidy"] for r in cm["rows"]]
-    fig, ax = plt.subplots(figsize=(6, 3.8))
+    hy = results.get("hysteresis")
+    fig, axes = plt.subplots(1, 2 if hy else 1, figsize=(12 if hy else 6, 3.8), squeeze=False)
+    ax = axes[0, 0]
     for r in cm["rows"]:
         ax.plot([r["subsidy"]] * len(r["runs"]), r["runs"], ".", color="0.6", ms=3)
     ax.errorbar(x, [r["mean"] for r in cm["rows"]], yerr=[r["ci95"] for r in cm["rows"]], fmt="o-", capsize=3,
                 label="mean, 95 % interval")
     low, high = cm["tipping_region"]
     ax.axvspan(low, high, color="orange", alpha=0.2, label="tipping region (steepest)")
+    ax.set_title(f"social weight {cm['social_weight']:g} (baseline)")
     ax.set_xlabel("sharing subsidy (EUR per shared use)")
     ax.set_ylabel(f"households sharing at month {cm['months']}")
     ax.legend(fontsize=8)
+    if hy:
+        ax = axes[0, 1]
+        hx = [r["subsidy"] for r in hy["rows"]]
+        for key, label, colour in (("up", "upward: from today's low sharing", "tab:blue"),
+                                   ("down", f"downward: primed at {hy['top']:g} EUR, then lowered", "tab:red")):
+            for r in hy["rows"]:
+                ax.plot([r["subsidy"]] * len(r[f"{key}_runs"]), r[f"{key}_runs"], ".", color=colour, alpha=0.4, ms=3)
+            ax.errorbar(hx, [r[key] for r in hy["rows"]], yerr=[r[f"{key}_ci95"] for r in hy["rows"]],
+                        fmt="o-", capsize=3, color=colour, label=label)
+        if hy["hysteresis_region"]:
+            low, high = hy["hysteresis_region"]
+            ax.axvspan(low - 0.5, high + 0.5, color="orange", alpha=0.2, label="two levels (gap > 0, 95 %)")
+        ax.set_title(f"social weight {hy['social_weight']:g}: both branches")
+        ax.set_xlabel("sharing subsidy (EUR per shared use)")
+        ax.set_ylabel(f"households sharing at month {hy['months']}")
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -566,6 +660,31 @@ def markdown_report(results: dict) -> str:
         "tipping region is the stretch where it steepens most.", "",
         "![Critical mass](critical_mass.png)", "",
     ]
+    hy = results.get("hysteresis")
+    if hy:
+        region = hy["hysteresis_region"]
+        lines += [
+            f"### Strong social feedback: social weight {hy['social_weight']:g}", "",
+            f"`scenarios/validation/critical_mass_tipping.toml`, {hy['households']:,} households, "
+            f"{hy['months']} months, {hy['replications']} replications with the same seeds on both branches "
+            f"and at every level. Upward branch: the subsidy at its level from month 0, from today's low "
+            f"sharing. Downward branch: {hy['top']:g} EUR per use for the first {hy['prime_months']} months, "
+            "then the level. Households sharing at the end, mean and 95 % interval; gap = downward − upward "
+            "(paired).", "",
+            "| subsidy (EUR/use) | upward | downward | gap | two levels |", "|---:|---:|---:|---:|---|",
+        ]
+        for r in hy["rows"]:
+            lines.append(
+                f"| {r['subsidy']:g} | {r['up']:.3f} ± {r['up_ci95']:.3f} | {r['down']:.3f} ± {r['down_ci95']:.3f} | "
+                f"{r['gap']:+.3f} ± {r['gap_ci95']:.3f} | {'yes' if r['two_levels'] else 'no'} |"
+            )
+        lines += [
+            "",
+            (f"Hysteresis region: from {region[0]:g} to {region[1]:g} EUR per use, the downward branch stays "
+             f"above the upward one beyond its 95 % interval (largest gap {hy['max_gap']:.3f})."
+             if region else f"No hysteresis beyond the 95 % intervals (largest gap {hy['max_gap']:.3f})."),
+            "",
+        ]
     ref = results["reference"]
     lines += [
         "## 4. Scalar reference", "",

@@ -24,6 +24,7 @@ from experiments.validate import (
     bass_tolerance,
     check_bass,
     check_critical_mass,
+    check_hysteresis,
     check_network_effects,
     clustering_coefficient,
     crossing_month,
@@ -109,8 +110,20 @@ def test_critical_mass_sweep_reports_intervals_and_a_tipping_region():
     assert sum(result["tipping_support_by_stretch"].values()) == pytest.approx(1.0)
 
 
+def test_hysteresis_runs_both_branches_with_paired_intervals():
+    result = check_hysteresis(households=600, months=72, replications=2, subsidies=(0, 30), prime_months=24)
+    low, top = result["rows"]
+    assert result["social_weight"] >= 4, "the case needs a social weight where two levels can exist"
+    # At the top subsidy both branches are the same runs: no gap.
+    assert top["gap"] == pytest.approx(0.0) and top["up"] == pytest.approx(top["down"])
+    # Primed at the top subsidy, the downward branch keeps more sharing than the upward one at 0.
+    assert low["down"] > low["up"]
+    assert all(r["gap_ci95"] >= 0 for r in result["rows"])
+    assert result["max_gap"] == pytest.approx(max(r["gap"] for r in result["rows"]))
+
+
 def test_validate_command_writes_a_report_with_plots(tmp_path, monkeypatch):
-    tiny = validate.Sizes(600, 12, 2, 600, 60, 1, 400, 24, 2, 200, 6, 3)
+    tiny = validate.Sizes(600, 12, 2, 600, 60, 1, 400, 24, 2, 400, 24, 2, 200, 6, 3)
     monkeypatch.setattr(validate, "QUICK", tiny)
     monkeypatch.setattr(validate, "BASS_PARAMETERS", ((0.03, 0.38),))
 
