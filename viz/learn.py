@@ -5,9 +5,9 @@ baseline territory made a tight-knit commune, where neighbours' example weighs
 strongly (`behaviour.social_weight` 5 instead of the baseline's 1.5), with
 policies that start one after the other (written as overrides of the
 baseline, validated by the schema like any scenario). With a weight above
-about 4 the social feedback is strong enough for two stable levels of sharing
-(Brock & Durlauf 2001): sharing stays low while few share, and once enough do
-it takes off and becomes the norm. Fast settings: 1 500 households, and
+about 4 the social feedback can make sharing take off on its own (Brock &
+Durlauf 2001): sharing stays low while few share and are aware, and once
+enough do it takes off and becomes the norm. Fast settings: 1 500 households, and
 households reconsider their choices more often than real ones do, so eight
 years fit in a second. Each step runs the model to its month and says, in one
 sentence computed from the run, what is happening and why; the last one
