@@ -461,7 +461,7 @@ class Sizes:
 
 
 FULL = Sizes(20_000, 40, 5, 20_000, 120, 3, 5_000, 120, 6, 2_000, 120, 6, 1_000, 48, 10)
-QUICK = Sizes(5_000, 30, 3, 5_000, 120, 2, 2_000, 120, 3, 1_000, 120, 2, 500, 24, 6)
+QUICK = Sizes(5_000, 30, 3, 5_000, 120, 2, 2_000, 120, 3, 600, 120, 2, 500, 24, 6)
 
 
 def run_all(sizes: Sizes, echo=print) -> dict:
@@ -498,7 +498,7 @@ def run_all(sizes: Sizes, echo=print) -> dict:
     hy = results["hysteresis"]
     region = hy["hysteresis_region"]
     echo(f"critical mass, social weight {hy['social_weight']:g}: "
-         + (f"two levels from {region[0]:g} to {region[1]:g} EUR/use" if region else "no hysteresis found")
+         + (f"hysteresis from {region[0]:g} to {region[1]:g} EUR/use" if region else "no hysteresis found")
          + f", largest gap {hy['max_gap']:.3f}")
     results["reference"] = check_reference(
         households=sizes.reference_households, months=sizes.reference_months,
