@@ -35,6 +35,28 @@ class Mode(IntEnum):
 MODE_NAMES = [m.name.lower() for m in Mode]
 
 
+def any_good(flags: np.ndarray) -> np.ndarray:
+    """Per household, whether any of its (N, G) flags is set (column by column: faster than
+    reducing along the short goods axis)."""
+    out = flags[:, 0].copy()
+    for g in range(1, flags.shape[1]):
+        out |= flags[:, g]
+    return out
+
+
+def sum_over_goods(values: np.ndarray) -> np.ndarray:
+    """Per household, the sum of its (N, G) values over goods; flags are counted."""
+    out = values[:, 0].astype(np.int64 if values.dtype == bool else values.dtype)
+    for g in range(1, values.shape[1]):
+        out += values[:, g]
+    return out
+
+
+def per_good(values: np.ndarray) -> np.ndarray:
+    """Per good, the sum of an (N, G) array over households (column by column)."""
+    return np.array([values[:, g].sum() for g in range(values.shape[1])])
+
+
 @dataclass
 class GoodTable:
     """The goods' parameters as arrays, one entry per good (and per zone where it varies)."""

@@ -22,14 +22,17 @@ Rules, each month and for every good at once:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 
 @dataclass
 class MarketResult:
-    """What happened in the market this month; (N, G) arrays unless noted."""
+    """What happened in the market this month; (R, G) arrays for the households `rows` (those
+    borrowing or lending something), unless noted."""
 
+    rows: np.ndarray
     demand: np.ndarray
     served_informal: np.ndarray
     served_pool: np.ndarray
@@ -44,23 +47,24 @@ class MarketResult:
     pool_revenue_eur: float
     price_paid_per_use: np.ndarray  # gross price per served use (before subsidy), where served
 
-    @property
+    @cached_property
     def served(self) -> np.ndarray:
         return self.served_informal + self.served_pool + self.served_platform
 
-    @property
+    @cached_property
     def unmet(self) -> np.ndarray:
         return self.demand - self.served
 
 
 def _ratio(supply: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """Share of demand served, min(1, supply / demand), 1 where there is no demand."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(demand > 0, np.minimum(1.0, supply / np.where(demand > 0, demand, 1.0)), 1.0)
+    ratio = np.divide(supply, demand, out=np.ones(np.shape(demand)), where=demand > 0)
+    return np.minimum(ratio, 1.0, out=ratio)
 
 
 def clear_market(
     *,
+    rows: np.ndarray,
     borrower: np.ndarray,
     uses: np.ndarray,
     lender: np.ndarray,
@@ -78,51 +82,63 @@ def clear_market(
     pool_price: np.ndarray,
     platform_fee: np.ndarray,
 ) -> MarketResult:
-    """Allocate shared uses. `neighbour_sum(x)` sums x over each household's ties; `zone_sum(x)`
-    sums x over each zone, giving (Z, G)."""
+    """Allocate shared uses among the households `rows`, whose arrays are given. `neighbour_sum(x)`
+    sums x over each of their ties; `zone_sum(x)` sums x over each zone, giving (Z, G)."""
     demand = uses * borrower
     capacity = spare * lender
 
     if well_mixed:
         ratio = _ratio(zone_sum(capacity), zone_sum(demand))
         served_informal = demand * ratio[zone]
-        used_share = _ratio(zone_sum(served_informal), zone_sum(capacity))
-        used_informal = capacity * np.where(zone_sum(capacity) > 0, used_share, 0.0)[zone]
+        offered = zone_sum(capacity)
+        used_share = np.divide(zone_sum(served_informal), offered, out=np.zeros(offered.shape), where=offered > 0)
+        used_informal = capacity * used_share[zone]
     else:
-        ties = np.maximum(lending_ties, 1.0)
-        asked = np.where(borrower & (lending_ties > 0), demand / ties, 0.0)
+        # A borrower splits its demand equally among its lending ties.
+        asked = np.divide(demand, lending_ties, out=np.zeros(demand.shape), where=lending_ties > 0)
         asked_of_lender = neighbour_sum(asked)
-        lender_ratio = np.where(lender, _ratio(capacity, asked_of_lender), 0.0)
+        lender_ratio = _ratio(capacity, asked_of_lender)
+        lender_ratio *= lender
         served_informal = asked * neighbour_sum(lender_ratio)
         used_informal = asked_of_lender * lender_ratio
 
     left = demand - served_informal
-    pool_demand = left * pool_ok
-    served_pool = pool_demand * _ratio(pool_supply, zone_sum(pool_demand))[zone]
-    left = left - served_pool
+    pools = bool(pool_supply.any())
+    if pools:
+        pool_demand = left * pool_ok
+        served_pool = pool_demand * _ratio(pool_supply, zone_sum(pool_demand))[zone]
+        left -= served_pool
+    else:
+        served_pool = np.zeros(demand.shape)
 
     listed_capacity = (capacity - used_informal) * (lender & digital[:, None])
     platform_demand = left * (borrower & digital[:, None])
     platform_supply = zone_sum(listed_capacity)
     served_platform = platform_demand * _ratio(platform_supply, zone_sum(platform_demand))[zone]
-    served_platform_zone = zone_sum(served_platform)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        used_share = np.where(platform_supply > 0, served_platform_zone / np.where(platform_supply > 0, platform_supply, 1.0), 0.0)
+    used_share = np.divide(
+        zone_sum(served_platform), platform_supply, out=np.zeros(platform_supply.shape), where=platform_supply > 0
+    )
     used_platform = listed_capacity * used_share[zone]
 
-    fee = platform_fee[zone][:, None]
+    uniform_fee = bool((platform_fee == platform_fee[0]).all())
+    fee = platform_fee[0] if uniform_fee else platform_fee[zone][:, None]
     peer_served = served_informal + served_platform
-    pool_price_hh = pool_price[zone]
     subsidy_paid = peer_served * subsidy
-    borrower_paid = peer_served * (price - subsidy) + served_pool * pool_price_hh
+    borrower_paid = peer_served * (price - subsidy)
+    gross_paid = peer_served * price
+    pool_revenue = 0.0
+    if pools:
+        pool_paid = served_pool * pool_price[zone]
+        borrower_paid += pool_paid
+        gross_paid += pool_paid
+        pool_revenue = float(pool_paid.sum())
     lender_income = used_informal * price + used_platform * price * (1 - fee)
     platform_fees = float((served_platform * price * fee).sum())
-    pool_revenue = float((served_pool * pool_price_hh).sum())
     served = peer_served + served_pool
-    with np.errstate(divide="ignore", invalid="ignore"):
-        price_paid = np.where(served > 0, (peer_served * price + served_pool * pool_price_hh) / np.where(served > 0, served, 1.0), 0.0)
+    price_paid = np.divide(gross_paid, served, out=np.zeros(served.shape), where=served > 0)
 
     return MarketResult(
+        rows=rows,
         demand=demand,
         served_informal=served_informal,
         served_pool=served_pool,

@@ -34,6 +34,7 @@ State lives in numpy arrays (`model.households`, one row per household); each
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,16 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from . import reporters
 from .choice import choose, gumbel, lend_decision, mode_utilities
-from .households import GoodTable, Household, HouseholdState, Mode, populate
+from .households import (
+    GoodTable,
+    Household,
+    HouseholdState,
+    Mode,
+    any_good,
+    per_good,
+    populate,
+    sum_over_goods,
+)
 from .market import MarketResult, clear_market
 from .policies import QUINTILES, Effects, PolicyBook
 from .scenario import Scenario, load_scenario
@@ -60,6 +70,23 @@ def resolve_scenario(scenario: Scenario | str | Path | None, overrides: Mapping[
     if isinstance(scenario, Scenario):
         return scenario.with_overrides(overrides) if overrides else scenario
     return load_scenario(scenario, overrides)
+
+
+def pairs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(household rows, goods) where an (N, G) array of flags is set, in row order."""
+    return np.divmod(np.flatnonzero(flags), flags.shape[1])
+
+
+def learn_toward(expected: np.ndarray, rows: np.ndarray, observed: np.ndarray, rate: np.ndarray) -> None:
+    """Move `expected[rows]` a share `rate` of the way toward what was `observed` (in place)."""
+    current = expected[rows]
+    current += rate * (observed - current)
+    expected[rows] = current
+
+
+def _inverse(degree: np.ndarray) -> np.ndarray:
+    """1 / degree, and 0 for households without ties."""
+    return np.divide(1.0, degree, out=np.zeros(degree.shape), where=degree > 0)
 
 
 def trust_after_experiences(trust, good_months, bad, gain, loss, cover):
@@ -122,8 +149,19 @@ class TerritoryModel(mesa.Model):
         self._zone_starts = np.concatenate([[0], np.cumsum(self.households_by_zone)[:-1]])
         self.new_ties: list[tuple[np.ndarray, np.ndarray]] = []
         self.extra_network: sp.csr_matrix | None = None
-        self._all_ties = self.network  # network + extra_network, added up once per change
-        self.degree = np.asarray(self.network.sum(axis=1)).ravel()
+        self._base_degree = np.asarray(self.network.sum(axis=1)).ravel()
+        self.degree = self._base_degree
+        self._inverse_degree = _inverse(self.degree)
+        self._rental_access_hh = self.rental_access_eur[self.households.zone][:, None]
+        self._share_access_hh = self.share_access_eur[self.households.zone][:, None]
+        hh = self.households
+        self.needing = hh.need.sum(axis=0)
+        goods_count = len(self.goods.names)
+        self.zone_good_index = hh.zone.astype(np.int64)[:, None] * goods_count + np.arange(goods_count)
+        self.zone_needing = np.bincount(
+            self.zone_good_index[hh.need], minlength=self.zone_count * goods_count
+        ).reshape(self.zone_count, goods_count)
+        self.quintile_sizes = np.bincount(hh.quintile, minlength=QUINTILES)
         self.policy_book = PolicyBook(self.scenario, self.households_by_zone)
         self.totals = reporters.Totals()
 
@@ -136,7 +174,7 @@ class TerritoryModel(mesa.Model):
         self.last_market: MarketResult | None = None
         self.effects: Effects = self.policy_book.effects(0)
         self._assign_initial_modes()
-        self.latest: dict[str, float] = reporters.measure(self, None, np.zeros(self.households.uses.shape))
+        self.latest: dict[str, float] = reporters.measure(self, None, np.zeros(len(self.goods.names)))
         self.series: list[dict[str, float]] = [self.latest]
         self.datacollector = mesa.DataCollector(model_reporters=reporters.model_reporters(self.latest))
         self.datacollector.collect(self)
@@ -145,8 +183,45 @@ class TerritoryModel(mesa.Model):
     # ------------------------------------------------------------------ network helpers
 
     def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
-        """Sum of `values` over each household's ties (rows of an (N,) or (N, G) array)."""
-        return self._all_ties @ values
+        """Sum of `values` over each household's ties (rows of an (N,) or (N, G) array).
+
+        Column by column; the ties made by sharing, few, are a matrix of their own."""
+        if values.ndim == 2:
+            total = np.empty(values.shape)
+            for g in range(values.shape[1]):
+                total[:, g] = self.neighbour_sum(values[:, g])
+            return total
+        total = self.network @ values
+        if self.extra_network is not None:
+            total[self._extra_rows] += self._extra_compact @ values
+        return total
+
+    def sparse_neighbour_sum(self, values: np.ndarray) -> np.ndarray:
+        """`neighbour_sum` of an (N, G) array that is zero for nearly all households: only the
+        ties of the others are walked (households who changed their lending, say)."""
+        total = np.zeros(values.shape)
+        rows, cols = pairs(values != 0)
+        for ties in (self.network, self.extra_network):
+            if ties is None or rows.size == 0:
+                continue
+            lengths = np.diff(ties.indptr)[rows]
+            starts = np.repeat(ties.indptr[rows] - np.cumsum(lengths) + lengths, lengths)
+            neighbours = ties.indices[starts + np.arange(starts.size)]
+            np.add.at(total, (neighbours, np.repeat(cols, lengths)), np.repeat(values[rows, cols], lengths))
+        return total
+
+    def _neighbour_sum_of_rows(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """`neighbour_sum` for values given only at `rows` (zero elsewhere), read at `rows`."""
+        full = np.zeros((self.households.size, values.shape[1]))
+        full[rows] = values
+        return self.neighbour_sum(full)[rows]
+
+    def _zone_sum_of_rows(self, zones: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """`zone_sum` for (R, G) values of households in `zones`: (Z, G)."""
+        return np.stack(
+            [np.bincount(zones, weights=values[:, g], minlength=self.zone_count) for g in range(values.shape[1])],
+            axis=1,
+        )
 
     def zone_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum of `values` over the households of each zone: (Z,) or (Z, G)."""
@@ -171,8 +246,10 @@ class TerritoryModel(mesa.Model):
             extra = (self.extra_network + extra).tocsr()
             extra.data[:] = 1.0
         self.extra_network = extra
-        self._all_ties = (self.network + self.extra_network).tocsr()
-        self.degree = np.asarray(self._all_ties.sum(axis=1)).ravel()
+        self._extra_rows = np.flatnonzero(np.diff(extra.indptr))
+        self._extra_compact = extra[self._extra_rows]  # only the rows that have such ties
+        self.degree = self._base_degree + np.diff(extra.indptr)
+        self._inverse_degree = _inverse(self.degree)
         return int(a.size)
 
     def per_household(self, table: np.ndarray) -> np.ndarray:
@@ -194,15 +271,12 @@ class TerritoryModel(mesa.Model):
         public_cost = fx.fixed_cost_eur
 
         # 2. influence
-        sharing = (hh.mode == Mode.SHARE) & hh.need
-        active = (sharing | hh.lending).astype(np.float64)
+        active = ((hh.mode == Mode.SHARE) & hh.need) | hh.lending
         if self.well_mixed:
-            needing = np.maximum(hh.need.sum(axis=0), 1)
-            social = np.broadcast_to(active.sum(axis=0) / needing, active.shape)
+            social = np.broadcast_to(per_good(active) / np.maximum(self.needing, 1), active.shape)
             lending_ties = np.zeros(active.shape)
         else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                social = np.nan_to_num(self.neighbour_sum(active) / self.degree[:, None])
+            social = self.neighbour_sum(active.astype(np.float64)) * self._inverse_degree[:, None]
             lending_ties = self.neighbour_sum(hh.lending.astype(np.float64))
 
         # 3. awareness
@@ -218,27 +292,38 @@ class TerritoryModel(mesa.Model):
             public_cost += float((self.per_household(fx.eur_per_trainee) * trained).sum())
 
         # 5. decisions
-        pool_ok = self.per_household(fx.pool_access) & (fx.pool_units[hh.zone] > 0)
+        if fx.pool_units.any():
+            pool_ok = self.per_household(fx.pool_access) & (fx.pool_units[hh.zone] > 0)
+        else:
+            pool_ok = np.zeros(hh.mode.shape, dtype=bool)
+        lending_before = hh.lending.copy()
         purchases = self._decide(fx, social, lending_ties, pool_ok, newly_aware)
 
-        # 6. market (lending changed with the decisions: count lending ties again)
-        if not self.well_mixed:
-            lending_ties = self.neighbour_sum(hh.lending.astype(np.float64))
+        # 6. market, among the households that borrow or lend something (lending changed with
+        # the decisions: count lending ties again)
+        borrower = (hh.mode == Mode.SHARE) & hh.need
+        rows = np.flatnonzero(any_good(borrower | hh.lending))
+        if self.well_mixed:
+            lending_ties = np.zeros((rows.size, len(goods.names)))
+        else:
+            changed = hh.lending.astype(np.int8) - lending_before
+            lending_ties = (lending_ties + self.sparse_neighbour_sum(changed))[rows]
         subsidy = np.minimum(self.per_household(fx.subsidy_eur), self.per_household(fx.subsidy_cap_share) * goods.share_eur_per_use)
         market = clear_market(
-            borrower=(hh.mode == Mode.SHARE) & hh.need,
-            uses=hh.uses,
-            lender=hh.lending,
+            rows=rows,
+            borrower=borrower[rows],
+            uses=hh.uses[rows],
+            lender=hh.lending[rows],
             spare=goods.spare_uses_per_month,
             price=goods.share_eur_per_use,
-            subsidy=subsidy,
-            digital=hh.digital,
+            subsidy=subsidy[rows] if subsidy.ndim == 2 else subsidy,
+            digital=hh.digital[rows],
             lending_ties=lending_ties,
-            neighbour_sum=self.neighbour_sum,
-            zone_sum=self.zone_sum,
-            zone=hh.zone,
+            neighbour_sum=partial(self._neighbour_sum_of_rows, rows),
+            zone_sum=partial(self._zone_sum_of_rows, hh.zone[rows]),
+            zone=hh.zone[rows],
             well_mixed=self.well_mixed,
-            pool_ok=pool_ok,
+            pool_ok=pool_ok[rows],
             pool_supply=fx.pool_units * goods.capacity_uses_per_month,
             pool_price=fx.pool_price_eur,
             platform_fee=fx.platform_fee_share,
@@ -348,14 +433,14 @@ class TerritoryModel(mesa.Model):
         hh.age_months = ((rng.random(owner.shape) * goods.lifetime_months).astype(np.int16) * owner).astype(np.int16)
 
     def _decide(self, fx: Effects, social, lending_ties, pool_ok, newly_aware) -> np.ndarray:
-        """Steps 5: mode choices and lending; returns purchases per household and good."""
+        """Steps 5: mode choices and lending; returns the number of purchases of each good."""
         hh, goods, b, rng = self.households, self.goods, self.behaviour, self.rng
         owner = hh.mode == Mode.OWN
         draw = rng.random(hh.mode.shape)
         wear_out = owner & (draw < 1.0 / goods.lifetime_months)
         life_event = owner & ~wear_out & (draw < 1.0 / goods.lifetime_months + b.life_event_rate)
         others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
-        rows, cols = np.nonzero(hh.need & (wear_out | life_event | others))
+        rows, cols = pairs(hh.need & (wear_out | life_event | others))
         old_mode = hh.mode[rows, cols]
         flat = self.zone_count * QUINTILES
         utility, can_share = self._utilities(rows, cols, fx, social, lending_ties, pool_ok)
@@ -366,9 +451,8 @@ class TerritoryModel(mesa.Model):
             new_mode = np.where(hh.aware[rows, cols], np.int8(Mode.SHARE), new_mode)
         hh.mode[rows, cols] = new_mode
 
-        purchases = np.zeros(hh.mode.shape)
         bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | wear_out[rows, cols])
-        purchases[rows[bought], cols[bought]] = 1.0
+        purchases = np.bincount(cols[bought], minlength=len(goods.names))
         hh.age_months[rows[bought], cols[bought]] = 0
         hh.lending[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
         if b.always_share_when_aware:
@@ -379,7 +463,7 @@ class TerritoryModel(mesa.Model):
         # Lending: aware owners reconsider on the same rhythm as non-owners.
         owner = hh.mode == Mode.OWN
         lend_draw = rng.random(hh.mode.shape)
-        rows, cols = np.nonzero(owner & hh.aware & ((lend_draw < 1.0 / b.reconsider_months) | newly_aware))
+        rows, cols = pairs(owner & hh.aware & ((lend_draw < 1.0 / b.reconsider_months) | newly_aware))
         if rows.size:
             zq = self.zq[rows]
             fee = fx.platform_fee_share[hh.zone[rows]]
@@ -403,39 +487,42 @@ class TerritoryModel(mesa.Model):
         """Step 7; returns the insurance claims paid by the public."""
         hh, goods, b, rng = self.households, self.goods, self.behaviour, self.rng
         rate = b.availability_learning_rate
+        rows = market.rows  # the market's arrays are those of these households
         served = market.served
         asked = market.demand > 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            met = np.where(asked, served / np.where(asked, market.demand, 1.0), 0.0)
-        hh.availability = np.where(asked, hh.availability + rate * (met - hh.availability), hh.availability)
+        met = np.divide(served, market.demand, out=np.zeros(served.shape), where=asked)
+        learn_toward(hh.availability, rows, met, rate * asked)
         got = served > 0
-        hh.expected_price = np.where(got, hh.expected_price + rate * (market.price_paid_per_use - hh.expected_price), hh.expected_price)
-        hh.tried |= got
+        learn_toward(hh.expected_price, rows, market.price_paid_per_use, rate * got)
+        hh.tried[rows] |= got
         used = market.used_informal + market.used_platform
         offered = market.capacity > 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            utilization = np.where(offered, used / np.where(offered, market.capacity, 1.0), 0.0)
-        hh.utilization = np.where(offered, hh.utilization + rate * (utilization - hh.utilization), hh.utilization)
-        hh.lend_income_eur = market.lender_income_eur
+        utilization = np.divide(used, market.capacity, out=np.zeros(used.shape), where=offered)
+        learn_toward(hh.utilization, rows, utilization, rate * offered)
+        hh.lend_income_eur.fill(0.0)
+        hh.lend_income_eur[rows] = market.lender_income_eur
 
-        bad_prob = goods.bad_experience_prob * self.per_household(fx.bad_experience_factor)
+        def at_rows(effect):
+            return effect[rows] if effect.ndim == 2 else effect
+
+        bad_prob = goods.bad_experience_prob * at_rows(self.per_household(fx.bad_experience_factor))
         lent = used > 0
         bad_borrow = got & (rng.random(got.shape) < bad_prob)
         bad_lend = lent & (rng.random(lent.shape) < bad_prob)
-        good_months = (got & ~bad_borrow).sum(axis=1) + (lent & ~bad_lend).sum(axis=1)
-        cover = self.per_household(fx.insurance_cover)
+        cover = at_rows(self.per_household(fx.insurance_cover))
         bad = bad_borrow.astype(np.int64) + bad_lend
-        trust = trust_after_experiences(hh.trust, good_months, bad, b.trust_gain, b.trust_loss, cover)
+        trust = hh.trust.copy()
+        good_months = sum_over_goods(got & ~bad_borrow) + sum_over_goods(lent & ~bad_lend)
+        trust[rows] = trust_after_experiences(trust[rows], good_months, bad, b.trust_gain, b.trust_loss, cover)
         self.totals.bad_experiences = int(bad.sum())
-        self.totals.transactions = int(got.sum())
-        claims = float((bad * cover * self.per_household(fx.claim_eur)).sum())
+        self.totals.transactions = int(np.count_nonzero(got))
+        claims = float((bad * cover * at_rows(self.per_household(fx.claim_eur))).sum()) if np.any(cover) else 0.0
 
         # Word of mouth on trust, then third places.
         if self.well_mixed:
             ties_trust = np.full(hh.size, trust.mean())
         else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ties_trust = np.where(self.degree > 0, self.neighbour_sum(trust) / np.maximum(self.degree, 1), trust)
+            ties_trust = np.where(self.degree > 0, self.neighbour_sum(trust) * self._inverse_degree, trust)
         trust = trust + b.trust_drift * (ties_trust - trust)
         if fx.trust_boost.any():
             trust = trust + self.per_household(fx.trust_boost) * (1 - trust)
@@ -447,9 +534,8 @@ class TerritoryModel(mesa.Model):
         hh, rng = self.households, self.rng
         if self.well_mixed:
             return 0
-        met_someone = ((market.served_platform + market.served_pool) > 0).any(axis=1)
-        lenders_met = (market.used_platform > 0).any(axis=1)
-        participants = np.flatnonzero(met_someone | lenders_met)
+        met = (market.served_platform > 0) | (market.served_pool > 0) | (market.used_platform > 0)
+        participants = market.rows[any_good(met)]
         creators = participants[rng.random(participants.size) < self.scenario.network.tie_from_sharing_prob]
         a_parts, b_parts = [], []
         if creators.size and participants.size > 1:

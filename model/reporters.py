@@ -13,7 +13,8 @@ Column names (one row per month, month 0 being the initial state):
   month: amortised purchase, fixed costs and fees less lending income; rental;
   shared uses and their access; nothing for forgone uses), `spending.q1_eur`
   to `spending.q5_eur` by income quintile (q1 poorest), `lender_income_eur`,
-  `uses.unmet` (shared uses not served), `uses.forgone`.
+  `uses.unmet` (shared uses not served), `uses.forgone`, `subsidy.q1_eur` to
+  `subsidy.q5_eur` (sharing subsidy received per household of each quintile).
 - social: `trust.mean`, `ties.created` (cumulative), `transactions`,
   `bad_experiences`.
 - public: `public.spend_eur`, `public.revenue_eur` (this month),
@@ -30,7 +31,7 @@ from functools import partial
 
 import numpy as np
 
-from .households import MODE_NAMES, Mode
+from .households import MODE_NAMES, Mode, any_good, sum_over_goods
 
 
 @dataclass
@@ -55,78 +56,94 @@ def model_reporters(example: dict[str, float]) -> dict[str, partial]:
     return {name: partial(latest_outcome, name=name) for name in example if name != "month"}
 
 
-def household_spending(model, market) -> np.ndarray:
+def rented_uses(households) -> np.ndarray:
+    """Each household's rented uses of each good this month."""
+    return ((households.mode == Mode.RENT) & households.need) * households.uses
+
+
+def household_spending(model, market, rent_uses: np.ndarray | None = None) -> np.ndarray:
     """Each household's spending on the goods this month (EUR)."""
     hh, goods, fx = model.households, model.goods, model.effects
+    if rent_uses is None:
+        rent_uses = rented_uses(hh)
     own = (hh.mode == Mode.OWN) & hh.need
-    rent = (hh.mode == Mode.RENT) & hh.need
-    owning = own * (
-        goods.purchase_eur / goods.lifetime_months + goods.fixed_eur_per_month
-        + model.per_household(fx.ownership_fee_eur)
-    )
+    own_cost = goods.purchase_eur / goods.lifetime_months + goods.fixed_eur_per_month
+    if fx.ownership_fee_eur.any():
+        own_cost = own_cost + model.per_household(fx.ownership_fee_eur)
+    rent_access = model._rental_access_hh
+    if fx.rent_access_discount_eur.any():
+        rent_access = np.maximum(0.0, rent_access - model.per_household(fx.rent_access_discount_eur))
     rent_price = goods.rent_eur_per_use - model.per_household(fx.rent_discount_eur)
-    rent_access = np.maximum(
-        0.0, model.rental_access_eur[hh.zone][:, None] - model.per_household(fx.rent_access_discount_eur)
-    )
-    renting = rent * hh.uses * (rent_price + rent_access)
-    total = owning + renting
+    total = own * own_cost + rent_uses * (rent_price + rent_access)
     if market is not None:
-        share_access = np.maximum(
-            0.0, model.share_access_eur[hh.zone][:, None] - model.per_household(fx.share_access_discount_eur)
-        )
-        total = total + market.borrower_paid_eur + market.served * share_access - market.lender_income_eur
-    return total.sum(axis=1)
+        share_access = model._share_access_hh
+        if fx.share_access_discount_eur.any():
+            share_access = np.maximum(0.0, share_access - model.per_household(fx.share_access_discount_eur))
+        if np.ndim(share_access) == 2:
+            share_access = share_access[market.rows]
+        total[market.rows] += market.borrower_paid_eur + market.served * share_access - market.lender_income_eur
+    return sum_over_goods(total)
 
 
 def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties_created: int = 0) -> dict:
-    """All outcomes of the month just ended."""
+    """All outcomes of the month just ended; `purchases` counts this month's purchases per good."""
     hh, goods, fx, totals = model.households, model.goods, model.effects, model.totals
     out: dict[str, float] = {"month": int(model.steps)}
-    needing = np.maximum(hh.need.sum(axis=0), 1)
+    needing = np.maximum(model.needing, 1)
     sharing = (hh.mode == Mode.SHARE) & hh.need
+    coded = np.where(hh.need, hh.mode, len(Mode))  # modes of the households needing each good
     zone_names = model.scenario.zone_names
+    zone_sharing = np.bincount(model.zone_good_index[sharing], minlength=len(zone_names) * len(goods.names))
+    zone_sharing = zone_sharing.reshape(len(zone_names), len(goods.names))
+    zone_need = np.maximum(model.zone_needing, 1)
+    stock = np.zeros(len(goods.names), dtype=np.int64)
     for g, name in enumerate(goods.names):
-        need = hh.need[:, g]
-        counts = np.bincount(hh.mode[need, g], minlength=len(Mode))
+        counts = np.bincount(coded[:, g], minlength=len(Mode) + 1)
         for m, mode_name in enumerate(MODE_NAMES):
             out[f"{name}.{mode_name}"] = counts[m] / needing[g]
-        out[f"{name}.lenders"] = float(hh.lending[:, g].sum() / needing[g])
-        out[f"{name}.aware"] = float(hh.aware[need, g].sum() / needing[g])
+        out[f"{name}.lenders"] = np.count_nonzero(hh.lending[:, g]) / needing[g]
+        out[f"{name}.aware"] = np.count_nonzero(hh.aware[:, g] & hh.need[:, g]) / needing[g]
+        stock[g] = counts[Mode.OWN]
         out[f"{name}.stock"] = int(counts[Mode.OWN])
-        out[f"{name}.purchases"] = int(purchases[:, g].sum())
-        zone_need = np.maximum(np.bincount(hh.zone[need], minlength=len(zone_names)), 1)
-        zone_sharing = np.bincount(hh.zone[sharing[:, g]], minlength=len(zone_names))
+        out[f"{name}.purchases"] = int(purchases[g])
         for z, zone in enumerate(zone_names):
-            out[f"{name}.share.{zone}"] = zone_sharing[z] / zone_need[z]
+            out[f"{name}.share.{zone}"] = zone_sharing[z, g] / zone_need[z, g]
 
-    sharing_any = sharing.any(axis=1)
-    out["sharing_households"] = int(sharing_any.sum())
-    out["sharing_households.share"] = float(sharing_any.mean())
-    stock = np.array([out[f"{name}.stock"] for name in goods.names])
+    sharing_any = any_good(sharing)
+    out["sharing_households"] = int(np.count_nonzero(sharing_any))
+    out["sharing_households.share"] = out["sharing_households"] / hh.size
     out["goods.stock_total"] = int(stock.sum())
     out["emissions.stock_t"] = float((stock * goods.embodied_kg_co2e).sum() / 1000)
-    purchased_t = float((purchases.sum(axis=0) * goods.embodied_kg_co2e).sum() / 1000)
+    purchased_t = float((purchases * goods.embodied_kg_co2e).sum() / 1000)
     totals.emissions_t += purchased_t
     out["emissions.purchases_t"] = purchased_t
     out["emissions.cumulative_t"] = totals.emissions_t
 
-    spending = household_spending(model, market)
+    rent_uses = rented_uses(hh)
+    spending = household_spending(model, market, rent_uses)
     out["spending.mean_eur"] = float(spending.mean())
-    by_quintile = np.bincount(hh.quintile, weights=spending, minlength=5) / np.maximum(np.bincount(hh.quintile, minlength=5), 1)
+    by_quintile = np.bincount(hh.quintile, weights=spending, minlength=5) / np.maximum(model.quintile_sizes, 1)
     for q in range(5):
         out[f"spending.q{q + 1}_eur"] = float(by_quintile[q])
 
-    rent = (hh.mode == Mode.RENT) & hh.need
-    rent_support = rent * hh.uses * (
-        model.per_household(fx.rent_discount_eur) + model.per_household(fx.rent_access_discount_eur)
-    )
-    renters_eur = float((rent * hh.uses * goods.rent_eur_per_use).sum())
-    own = (hh.mode == Mode.OWN) & hh.need
-    fees = float((own * model.per_household(fx.ownership_fee_eur)).sum())
+    renters_eur = float((rent_uses * goods.rent_eur_per_use).sum())
+    fees = 0.0
+    if fx.ownership_fee_eur.any():
+        own = (hh.mode == Mode.OWN) & hh.need
+        fees = float((own * model.per_household(fx.ownership_fee_eur)).sum())
     if market is not None:
-        public_cost += float(rent_support.sum())
+        if fx.rent_discount_eur.any() or fx.rent_access_discount_eur.any():
+            rent_support = rent_uses * (
+                model.per_household(fx.rent_discount_eur) + model.per_household(fx.rent_access_discount_eur)
+            )
+            public_cost += float(rent_support.sum())
         out["lender_income_eur"] = float(market.lender_income_eur.sum())
         out["uses.unmet"] = float(market.unmet.sum())
+        received = np.bincount(
+            model.households.quintile[market.rows], weights=sum_over_goods(market.subsidy_eur), minlength=5
+        )
+        for q in range(5):
+            out[f"subsidy.q{q + 1}_eur"] = float(received[q] / max(model.quintile_sizes[q], 1))
         out["money.borrowers_eur"] = float(market.borrower_paid_eur.sum())
         out["money.subsidies_eur"] = float(market.subsidy_eur.sum())
         out["money.lenders_eur"] = out["lender_income_eur"]
@@ -136,6 +153,8 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     else:
         out["lender_income_eur"] = 0.0
         out["uses.unmet"] = 0.0
+        for q in range(5):
+            out[f"subsidy.q{q + 1}_eur"] = 0.0
         for key in ("borrowers", "subsidies", "lenders", "platform", "pools"):
             out[f"money.{key}_eur"] = 0.0
         revenue = 0.0

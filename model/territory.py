@@ -6,10 +6,11 @@ Rules:
   innermost first, each taking its `area_share` of the cells (shares are
   normalised). Each zone receives its `household_share` of the households,
   placed uniformly at random on its cells, so density differs between zones.
+- Households are numbered along the grid: zone by zone, rows in a serpentine
+  order, so that households close in number are close in space.
 - The social network is a symmetric, unweighted adjacency matrix (CSR):
-  * `small-world`: households are ordered along the grid (zone by zone, rows
-    in a serpentine order, so that neighbours in the order are neighbours in
-    space) and each is tied to its `mean_degree / 2` successors, a ring lattice;
+  * `small-world`: each household is tied to its `mean_degree / 2` successors
+    in that numbering (neighbours in space), a ring lattice;
     each tie is then rewired with probability `long_tie_share` to a random
     household, of the same zone with probability `same_zone_share` (Watts and
     Strogatz 1998, with homophily).
@@ -62,6 +63,13 @@ def layout_territory(scenario: Scenario, households: int, rng: np.random.Generat
         members = household_zone == z
         household_cell[members] = zone_cells[rng.integers(0, zone_cells.size, int(members.sum()))]
 
+    # Number households along the grid, zone by zone and row by row in a serpentine, so that
+    # households close in number are close in space: neighbours' rows sit together in memory.
+    row, col = np.divmod(household_cell, side)
+    serpentine_col = np.where(row % 2 == 0, col, side - 1 - col)
+    order = np.lexsort((rng.random(households), serpentine_col, row, household_zone))
+    household_cell, household_zone = household_cell[order], household_zone[order]
+
     zone_kind = np.array([ZONE_KINDS.index(z.kind) for z in zones], dtype=np.int8)
     return Layout(side, cell_zone, household_cell, household_zone, zone_kind)
 
@@ -107,11 +115,9 @@ def adjacency(n: int, a: np.ndarray, b: np.ndarray) -> sp.csr_matrix:
 
 def _small_world(mean_degree, long_tie_share, same_zone_share, layout: Layout, rng):
     n = layout.household_zone.size
-    side = layout.side
-    row, col = np.divmod(layout.household_cell, side)
-    serpentine_col = np.where(row % 2 == 0, col, side - 1 - col)
-    # Zone by zone, then row by row in a serpentine: successive households are close in space.
-    order = np.lexsort((rng.random(n), serpentine_col, row, layout.household_zone))
+    # Households are numbered along the grid (see `layout_territory`): successive numbers are
+    # close in space, and the ring lattice ties each to its successors.
+    order = np.arange(n)
 
     half = mean_degree / 2
     whole = int(math.floor(half))
