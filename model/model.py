@@ -174,6 +174,7 @@ class TerritoryModel(mesa.Model):
         self.last_market: MarketResult | None = None
         self.effects: Effects = self.policy_book.effects(0)
         self._assign_initial_modes()
+        self.count_active_ties()
         self.latest: dict[str, float] = reporters.measure(self, None, np.zeros(len(self.goods.names)))
         self.series: list[dict[str, float]] = [self.latest]
         self.datacollector = mesa.DataCollector(model_reporters=reporters.model_reporters(self.latest))
@@ -195,6 +196,17 @@ class TerritoryModel(mesa.Model):
         if self.extra_network is not None:
             total[self._extra_rows] += self._extra_compact @ values
         return total
+
+    def active(self) -> np.ndarray:
+        """(N, G) flags: the household shares or lends the good."""
+        hh = self.households
+        return ((hh.mode == Mode.SHARE) & hh.need) | hh.lending
+
+    def count_active_ties(self) -> None:
+        """Count, for each household and good, its ties who share or lend it (`active_ties`) and
+        who lend it (`lending_ties`). The step keeps both up to date as choices and ties change."""
+        self.active_ties = self.neighbour_sum(self.active().astype(np.float64))
+        self.lending_ties = self.neighbour_sum(self.households.lending.astype(np.float64))
 
     def sparse_neighbour_sum(self, values: np.ndarray) -> np.ndarray:
         """`neighbour_sum` of an (N, G) array that is zero for nearly all households: only the
@@ -245,7 +257,14 @@ class TerritoryModel(mesa.Model):
         if self.extra_network is not None:
             extra = (self.extra_network + extra).tocsr()
             extra.data[:] = 1.0
+            new = (extra - self.extra_network).tocoo()  # the ties that did not exist yet
+        else:
+            new = extra.tocoo()
         self.extra_network = extra
+        # Each new tie adds its ends' activity to the counts over ties.
+        new_rows, new_cols = new.row[new.data > 0], new.col[new.data > 0]
+        np.add.at(self.active_ties, new_rows, self.active()[new_cols])
+        np.add.at(self.lending_ties, new_rows, self.households.lending[new_cols])
         self._extra_rows = np.flatnonzero(np.diff(extra.indptr))
         self._extra_compact = extra[self._extra_rows]  # only the rows that have such ties
         self.degree = self._base_degree + np.diff(extra.indptr)
@@ -271,18 +290,21 @@ class TerritoryModel(mesa.Model):
         public_cost = fx.fixed_cost_eur
 
         # 2. influence
-        active = ((hh.mode == Mode.SHARE) & hh.need) | hh.lending
         if self.well_mixed:
-            social = np.broadcast_to(per_good(active) / np.maximum(self.needing, 1), active.shape)
-            lending_ties = np.zeros(active.shape)
+            social = np.broadcast_to(per_good(self.active()) / np.maximum(self.needing, 1), hh.mode.shape)
+            lending_ties = np.zeros(hh.mode.shape)
         else:
-            social = self.neighbour_sum(active.astype(np.float64)) * self._inverse_degree[:, None]
-            lending_ties = self.neighbour_sum(hh.lending.astype(np.float64))
+            social = self.active_ties * self._inverse_degree[:, None]
+            lending_ties = self.lending_ties.copy()
 
         # 3. awareness
+        rows, cols = pairs(hh.need & ~hh.aware)  # only those who could learn are drawn for
         p = b.awareness_p + self.per_household(fx.extra_awareness_p)
-        chance = np.minimum(1.0, p + b.awareness_q * social)
-        newly_aware = hh.need & ~hh.aware & (self.rng.random(chance.shape) < chance)
+        p = p[rows, cols] if np.ndim(p) == 2 else p[cols]
+        chance = np.minimum(1.0, p + b.awareness_q * social[rows, cols])
+        learnt = self.rng.random(rows.size) < chance
+        newly_aware = np.zeros(hh.need.shape, dtype=bool)
+        newly_aware[rows[learnt], cols[learnt]] = True
         hh.aware |= newly_aware
 
         # 4. digital inclusion
@@ -296,18 +318,17 @@ class TerritoryModel(mesa.Model):
             pool_ok = self.per_household(fx.pool_access) & (fx.pool_units[hh.zone] > 0)
         else:
             pool_ok = np.zeros(hh.mode.shape, dtype=bool)
-        lending_before = hh.lending.copy()
+        active_before, lending_before = self.active(), hh.lending.copy()
         purchases = self._decide(fx, social, lending_ties, pool_ok, newly_aware)
+        if not self.well_mixed:  # keep the counts over ties up to date with the changes
+            self.active_ties += self.sparse_neighbour_sum(self.active().astype(np.int8) - active_before)
+            self.lending_ties += self.sparse_neighbour_sum(hh.lending.astype(np.int8) - lending_before)
 
         # 6. market, among the households that borrow or lend something (lending changed with
         # the decisions: count lending ties again)
         borrower = (hh.mode == Mode.SHARE) & hh.need
         rows = np.flatnonzero(any_good(borrower | hh.lending))
-        if self.well_mixed:
-            lending_ties = np.zeros((rows.size, len(goods.names)))
-        else:
-            changed = hh.lending.astype(np.int8) - lending_before
-            lending_ties = (lending_ties + self.sparse_neighbour_sum(changed))[rows]
+        lending_ties = np.zeros((rows.size, len(goods.names))) if self.well_mixed else self.lending_ties[rows]
         subsidy = np.minimum(self.per_household(fx.subsidy_eur), self.per_household(fx.subsidy_cap_share) * goods.share_eur_per_use)
         market = clear_market(
             rows=rows,

@@ -153,6 +153,21 @@ def test_no_negative_stock_or_unmet(busy_series):
     assert (busy_series["public.spend_eur"] >= 0).all()
 
 
+def test_counts_over_ties_kept_up_to_date_equal_a_recount(tiny):
+    scenario = tiny(households=1500, months=36, **{"goods.drill.initial_aware_share": 0.5,
+                                                   "network.tie_from_sharing_prob": 0.5,
+                                                   "policies.cafes": {"kind": "third_places",
+                                                                      "ties_per_1000_households_month": 20.0}})
+    model = TerritoryModel(scenario, agents=False)
+    model.run()
+    assert model.extra_network is not None and model.extra_network.nnz > 0
+    kept_active, kept_lending = model.active_ties.copy(), model.lending_ties.copy()
+    model.count_active_ties()
+    np.testing.assert_array_equal(kept_active, model.active_ties)
+    np.testing.assert_array_equal(kept_lending, model.lending_ties)
+    assert kept_active.sum() > 0 and kept_lending.sum() > 0
+
+
 def test_agents_are_handles_on_rows(tiny):
     model = TerritoryModel(tiny(households=200, months=3))
     assert len(model.agents) == 200
