@@ -11,7 +11,7 @@ a paired difference, reported as a mean over replications.
 Figures, at the horizon and scaled to the scenario's own number of households:
 - sharing households: extra households sharing at least one good (last month);
 - goods avoided: goods owned in the baseline but not in the scenario (last month);
-- t CO2e avoided: embodied emissions of purchases, cumulated over the horizon;
+- t CO2e avoided: embodied emissions of the goods in use, over their lifetimes, cumulated over the horizon;
 - savings by income quintile: baseline minus scenario household spending on
   the goods, EUR per household per month, averaged over the last twelve months;
 - public cost: net public spending (spending minus revenue) over the horizon;
@@ -176,14 +176,14 @@ def render(entries, table, baseline_figures, args, scale_households: int, months
         "",
         "Columns: **sharing** — extra households sharing at least one good at the horizon "
         "(± standard error over replications); **goods avoided** — goods owned in the baseline and "
-        "not in the scenario; **t CO2e avoided** — embodied emissions of purchases over the "
-        "horizon; **savings q1…q5** — lower spending on the goods, EUR per household per month "
-        "(q1 poorest), averaged over the last year; **public cost** — spending minus revenue over "
+        "not in the scenario; **t CO2e avoided** — embodied emissions of the goods in use (owned "
+        "or pooled, spread over their lifetimes) over the horizon; **savings q1…q5** — lower "
+        "spending on the goods, EUR per household per month (q1 poorest), averaged over the last year; **public cost** — spending minus revenue over "
         "the horizon; **EUR per sharer** — public cost per extra sharing household.",
         "",
         f"Baseline at the horizon: {baseline_figures['sharing']:.0f} sharing households, "
         f"{baseline_figures['goods']:.0f} goods owned, {baseline_figures['co2']:.0f} t CO2e "
-        "embodied in purchases.",
+        "embodied in the goods in use over the horizon.",
         "",
         "| scenario | kind | sharing | goods avoided | t CO2e avoided | savings q1 | q2 | q3 | q4 | "
         "q5 | public cost (kEUR) | EUR per sharer |",

@@ -99,7 +99,7 @@ def summary_table(series: pd.DataFrame, goods: list[str]) -> str:
         f"month {int(last['month'])}: {int(last['sharing_households'])} households share at least one good "
         f"({last['sharing_households.share']:.1%}); mean trust {first['trust.mean']:.2f} → {last['trust.mean']:.2f}",
         f"goods owned {int(first['goods.stock_total'])} → {int(last['goods.stock_total'])}; "
-        f"embodied emissions of purchases {last['emissions.cumulative_t']:.0f} t CO2e; "
+        f"embodied emissions of the goods in use {last['emissions.cumulative_t']:.0f} t CO2e; "
         f"household spending {first['spending.mean_eur']:.0f} → {last['spending.mean_eur']:.0f} EUR/month; "
         f"public spend {last['public.cumulative_spend_eur']:,.0f} EUR",
     ]

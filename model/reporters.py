@@ -8,7 +8,12 @@ Column names (one row per month, month 0 being the initial state):
   `sharing_households.share`.
 - ecological: `{good}.stock` (goods owned), `{good}.purchases`,
   `goods.stock_total`, `emissions.stock_t` (embodied t CO2e of the stock),
-  `emissions.purchases_t` (of this month's purchases), `emissions.cumulative_t`.
+  `emissions.purchases_t` (of this month's purchases) and
+  `emissions.purchases_cumulative_t`; `emissions.month_t`, the embodied
+  emissions of the goods in use (owned, and pooled by policies) spread over
+  their lifetimes, and `emissions.cumulative_t`, its running total: the
+  footprint that sharing avoids, which a household giving up a good and later
+  buying again does not inflate.
 - economic: `spending.mean_eur` (household spending on these goods this
   month: amortised purchase, fixed costs and fees less lending income; rental;
   shared uses and their access; nothing for forgone uses), `spending.q1_eur`
@@ -39,6 +44,7 @@ class Totals:
     """Running totals carried from month to month."""
 
     emissions_t: float = 0.0
+    purchases_t: float = 0.0
     ties_created: int = 0
     public_spend_eur: float = 0.0
     public_revenue_eur: float = 0.0
@@ -115,8 +121,14 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     out["goods.stock_total"] = int(stock.sum())
     out["emissions.stock_t"] = float((stock * goods.embodied_kg_co2e).sum() / 1000)
     purchased_t = float((purchases * goods.embodied_kg_co2e).sum() / 1000)
-    totals.emissions_t += purchased_t
+    totals.purchases_t += purchased_t
     out["emissions.purchases_t"] = purchased_t
+    out["emissions.purchases_cumulative_t"] = totals.purchases_t
+    # The goods in use, owned or pooled, each carry their embodied emissions over their lifetime.
+    in_use = stock + fx.pool_units.sum(axis=0) if market is not None else stock
+    month_t = float((in_use * goods.own_emissions_kg_per_month).sum() / 1000) if market is not None else 0.0
+    totals.emissions_t += month_t
+    out["emissions.month_t"] = month_t
     out["emissions.cumulative_t"] = totals.emissions_t
 
     rent_uses = rented_uses(hh)

@@ -8,7 +8,7 @@ Rules:
 - Impacts at the horizon, per scenario, as the paired difference to the
   baseline, mean with a 95 % interval (Student t over replications):
   sharing households, spending by income quintile (EUR per household per
-  month), embodied t CO2e of purchases, net public cost (spend less revenue),
+  month), embodied t CO2e of the goods in use, net public cost (spend less revenue),
   and public cost per tonne avoided (ratio of the means; no interval when the
   tonnes avoided are not clearly positive).
 """
@@ -27,7 +27,7 @@ from model.simulate import simulate
 BAND_OUTCOMES = (
     ("sharing_households.share", "Households sharing at least one good (share)"),
     ("goods.stock_total", "Goods owned"),
-    ("emissions.cumulative_t", "Embodied t CO2e of purchases so far"),
+    ("emissions.cumulative_t", "Embodied t CO2e of goods in use so far"),
     ("public.cumulative_spend_eur", "Public spend so far (EUR)"),
     ("trust.mean", "Mean trust in sharing"),
     ("spending.mean_eur", "Mean household spending on these goods (EUR/month)"),
@@ -110,7 +110,7 @@ def impacts(series: pd.DataFrame, baseline: str) -> pd.DataFrame:
         for q in range(1, 6)
     ]
     indicators += [
-        ("embodied emissions of purchases", "t CO2e", lambda f: f["emissions.cumulative_t"]),
+        ("embodied emissions of goods in use", "t CO2e", lambda f: f["emissions.cumulative_t"]),
         ("goods owned", "goods", lambda f: f["goods.stock_total"]),
         (
             "net public cost",

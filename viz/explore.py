@@ -301,7 +301,7 @@ def Headline(run: ExploreRun, month: int):
             _figure("t CO2e avoided vs baseline", _number(h["emissions_avoided_t"], 1))
         else:
             _figure("Goods avoided since month 0", _number(h["goods_avoided"]))
-        _figure("t CO2e of purchases", _number(h["emissions_t"], 1))
+        _figure("t CO2e of goods in use", _number(h["emissions_t"], 1))
         _figure("Public spend so far", f"{_number(h['public_spend_eur'])} EUR")
 
 

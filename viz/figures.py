@@ -201,7 +201,7 @@ def explore_curves(
         months,
         frame["emissions.cumulative_t"].to_numpy(),
         colour="#2c3e50",
-        label="t CO2e of purchases",
+        label="embodied t CO2e of goods in use",
         reference=ref_col("emissions.cumulative_t"),
         reference_months=ref_months,
     )

@@ -130,7 +130,7 @@ class ExploreRun:
 
         adoption = lines([(f"{good}.{m}", m, MODE_COLOURS[m]) for m in MODE_LABELS], 100)
         stock = lines([("goods.stock_total", "goods owned", "#c0392b")])
-        emissions = lines([("emissions.cumulative_t", "t CO2e of purchases", "#2c3e50")])
+        emissions = lines([("emissions.cumulative_t", "t CO2e of goods in use", "#2c3e50")])
         spending = lines(
             [(f"spending.q{q}_eur", f"Q{q}", QUINTILE_COLOURS[q - 1]) for q in range(1, 6)]
         )
@@ -148,7 +148,7 @@ class ExploreRun:
             ),
             "emissions": line_chart(
                 emissions,
-                title="Embodied emissions of purchases so far (t CO2e)",
+                title="Embodied emissions of goods in use so far (t CO2e)",
                 x_range=horizon,
                 test_id="curve-emissions",
             ),

@@ -239,3 +239,18 @@ def test_importing_model_loads_no_app_and_no_experiments():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_emissions_of_goods_in_use_are_their_embodied_emissions_over_their_lifetimes(tiny):
+    scenario = tiny(households=800, months=24)
+    series = simulate(scenario, agents=False)
+    per_month_kg = {name: g.embodied_kg_co2e / g.lifetime_months for name, g in scenario.goods.items()}
+    expected = sum(series[f"{name}.stock"] * kg for name, kg in per_month_kg.items()) / 1000
+    np.testing.assert_allclose(series["emissions.month_t"].iloc[1:], expected.iloc[1:], rtol=1e-12)
+    np.testing.assert_allclose(series["emissions.cumulative_t"], series["emissions.month_t"].cumsum(), rtol=1e-12)
+    bought = sum(series[f"{name}.purchases"] * g.embodied_kg_co2e for name, g in scenario.goods.items()) / 1000
+    np.testing.assert_allclose(series["emissions.purchases_cumulative_t"], bought.cumsum(), rtol=1e-12)
+    pooled = simulate(scenario.with_overrides({"policies.library": {
+        "kind": "community_pool", "goods": ["drill"], "units_per_1000_households": 50.0}}), agents=False)
+    with_pool = sum(pooled[f"{name}.stock"] * kg for name, kg in per_month_kg.items()) / 1000
+    assert (pooled["emissions.month_t"].iloc[1:] > with_pool.iloc[1:]).all()  # the pool's drills count too
