@@ -122,6 +122,13 @@ def time_vectorized(scenario: str, households: int, months: int, seed: int = 1) 
     )
     setup_s = time.perf_counter() - start
     phases = TimedPhases(model)
+    figures = run_timed(model, households, months, setup_s)
+    figures["phase_s"] = phases.close(figures["run_s"])
+    return figures
+
+
+def run_timed(model, households: int, months: int, setup_s: float) -> dict:
+    """Run a built model to its horizon; its throughput, times and peak memory."""
     start, start_cpu = time.perf_counter(), time.process_time()
     model.run()
     wall_s, run_s = time.perf_counter() - start, time.process_time() - start_cpu
@@ -134,7 +141,6 @@ def time_vectorized(scenario: str, households: int, months: int, seed: int = 1) 
         "run_s": run_s,
         "wall_s": wall_s,
         "hgm_per_s": households * goods * months / run_s,
-        "phase_s": phases.close(run_s),
         "peak_memory_mb": peak_memory_mb(),
     }
 
@@ -146,20 +152,7 @@ def time_reference(scenario: str, households: int, months: int, seed: int = 1) -
     start = time.perf_counter()
     model = ReferenceModel(scenario, households=households, months=months, seed=seed)
     setup_s = time.perf_counter() - start
-    start, start_cpu = time.perf_counter(), time.process_time()
-    model.run()
-    wall_s, run_s = time.perf_counter() - start, time.process_time() - start_cpu
-    goods = len(model.goods.names)
-    return {
-        "households": households,
-        "goods": goods,
-        "months": months,
-        "setup_s": setup_s,
-        "run_s": run_s,
-        "wall_s": wall_s,
-        "hgm_per_s": households * goods * months / run_s,
-        "peak_memory_mb": peak_memory_mb(),
-    }
+    return run_timed(model, households, months, setup_s)
 
 
 def in_fresh_process(function, *args) -> dict:

@@ -362,8 +362,6 @@ def register(subparsers) -> None:
 
 
 def handle(args) -> int:
-    if args.workers < 1:
-        raise UserError(f"--workers {args.workers}: needs at least 1")
     try:
         directory, summary = run_compare(
             args.baseline, args.scenarios, replications=args.replications, households=args.households,

@@ -11,6 +11,7 @@ indices of the design's outcomes are computed when every run is finished.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -133,11 +134,22 @@ def report_summary(summary: RunSummary, directory: Path) -> int:
     return 0 if summary.lost == 0 and summary.failed == 0 else 1
 
 
+def worker_count(text: str) -> int:
+    """`--workers`: a whole number of local processes, at least 1."""
+    try:
+        workers = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if workers < 1:
+        raise argparse.ArgumentTypeError(f"{workers}: needs at least 1")
+    return workers
+
+
 def add_execution_options(parser) -> None:
-    parser.add_argument("--workers", type=int, default=1, metavar="W",
+    parser.add_argument("--workers", type=worker_count, default=1, metavar="W",
                         help="local worker processes (default 1: run in this process)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+                        help="run on an existing Dask cluster, e.g. tcp://HOST:8786")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -157,8 +169,6 @@ def register(subparsers) -> None:
 def handle(args) -> int:
     from experiments.cli import UserError
 
-    if args.workers < 1:
-        raise UserError(f"--workers {args.workers}: needs at least 1")
     try:
         outcome = run_sweep(args.design, workers=args.workers, scheduler=args.scheduler, out=args.out,
                             retry_failed=args.retry_failed, progress=not args.no_progress)
