@@ -61,6 +61,21 @@ class StoreError(UserError):
     """A store that cannot be opened or does not match the experiment; one line."""
 
 
+class _OpenDatabase:
+    """A DuckDB connection (`self.con`) closed on `close()` or at the end of a `with` block."""
+
+    con: duckdb.DuckDBPyConnection
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 @dataclass
 class RunResult:
     """What a worker sends back for one run."""
@@ -103,7 +118,7 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         raise StoreError(f"{path}: cannot open: {text.splitlines()[0]}") from None
 
 
-class ResultsStore:
+class ResultsStore(_OpenDatabase):
     """The writer's handle on an experiment's database."""
 
     def __init__(self, directory: str | Path):
@@ -112,15 +127,6 @@ class ResultsStore:
         self.con = connect(self.path)
         self.con.execute(SCHEMA)
         self._recorded = {row[0] for row in self.con.execute("SELECT run_id FROM runs").fetchall()}
-
-    def close(self) -> None:
-        self.con.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # -- experiment
 
@@ -230,7 +236,7 @@ def _is_numeric(column: pd.Series) -> bool:
 # --------------------------------------------------------------------------- reading
 
 
-class StoreReader:
+class StoreReader(_OpenDatabase):
     """Read-only queries on a store, for analysis and export."""
 
     def __init__(self, directory: str | Path):
@@ -242,15 +248,6 @@ class StoreReader:
         self.name, self.kind, self.fingerprint = row[0], row[1], row[2]
         self.design = json.loads(row[3])
         self.planned_runs = int(row[4])
-
-    def close(self) -> None:
-        self.con.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def status_counts(self) -> dict[str, int]:
         return dict(self.con.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
