@@ -88,9 +88,8 @@ def clear_market(
     capacity = spare * lender
 
     if well_mixed:
-        ratio = _ratio(zone_sum(capacity), zone_sum(demand))
-        served_informal = demand * ratio[zone]
         offered = zone_sum(capacity)
+        served_informal = demand * _ratio(offered, zone_sum(demand))[zone]
         used_share = np.divide(zone_sum(served_informal), offered, out=np.zeros(offered.shape), where=offered > 0)
         used_informal = capacity * used_share[zone]
     else:

@@ -63,8 +63,20 @@ from .territory import adjacency, build_network, layout_territory
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 
 
-def resolve_scenario(scenario: Scenario | str | Path | None, overrides: Mapping[str, Any] | None) -> Scenario:
-    """A validated scenario from an object, a file path or the default baseline."""
+def resolve_scenario(
+    scenario: Scenario | str | Path | None,
+    overrides: Mapping[str, Any] | None,
+    *,
+    households: int | None = None,
+    months: int | None = None,
+    seed: int | None = None,
+) -> Scenario:
+    """A validated scenario from an object, a file path or the default baseline, with overrides
+    and, where given, its number of households, horizon and seed replaced."""
+    overrides = dict(overrides or {})
+    for key, value in (("households", households), ("months", months), ("seed", seed)):
+        if value is not None:
+            overrides[key] = value
     if scenario is None:
         scenario = DEFAULT_SCENARIO
     if isinstance(scenario, Scenario):
@@ -122,10 +134,7 @@ class TerritoryModel(mesa.Model):
         unknown = [k for k in dotted if "." not in k]
         if unknown:
             raise TypeError(f"TerritoryModel got unexpected keyword arguments: {', '.join(unknown)}")
-        for key, value in (("households", households), ("months", months), ("seed", seed)):
-            if value is not None:
-                merged[key] = value
-        self.scenario = resolve_scenario(scenario, merged)
+        self.scenario = resolve_scenario(scenario, merged, households=households, months=months, seed=seed)
         super().__init__(seed=self.scenario.seed)
         self.months = self.scenario.months
         self.goods = GoodTable.from_scenario(self.scenario)
@@ -141,13 +150,9 @@ class TerritoryModel(mesa.Model):
         self.households: HouseholdState = populate(self.scenario, self.layout, self.goods, self.rng)
         self.zone_count = len(zones)
         self.households_by_zone = np.bincount(self.households.zone, minlength=self.zone_count)
-        self._zone_matrix = sp.csr_matrix(
-            (np.ones(n), (self.households.zone.astype(np.int64), np.arange(n))), shape=(self.zone_count, n)
-        )
         self.zq = self.households.zq
         self._zone_order = np.argsort(self.households.zone, kind="stable")
         self._zone_starts = np.concatenate([[0], np.cumsum(self.households_by_zone)[:-1]])
-        self.new_ties: list[tuple[np.ndarray, np.ndarray]] = []
         self.extra_network: sp.csr_matrix | None = None
         self._base_degree = np.asarray(self.network.sum(axis=1)).ravel()
         self.degree = self._base_degree
@@ -235,10 +240,6 @@ class TerritoryModel(mesa.Model):
             axis=1,
         )
 
-    def zone_sum(self, values: np.ndarray) -> np.ndarray:
-        """Sum of `values` over the households of each zone: (Z,) or (Z, G)."""
-        return self._zone_matrix @ values
-
     def random_member(self, zones: np.ndarray) -> np.ndarray:
         """A household drawn uniformly from each zone listed."""
         counts = self.households_by_zone[zones]
@@ -250,7 +251,6 @@ class TerritoryModel(mesa.Model):
         a, b = a[keep], b[keep]
         if a.size == 0:
             return 0
-        self.new_ties.append((a, b))
         # Add this month's ties to those made before (a tie made twice is one tie), rather than
         # rebuilding from every tie ever made: the cost stays proportional to the new ties.
         extra = adjacency(self.households.size, a, b)

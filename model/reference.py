@@ -379,11 +379,7 @@ class ReferenceModel(mesa.Model):
         seed: int | None = None,
         overrides: dict[str, Any] | None = None,
     ):
-        merged = dict(overrides or {})
-        for key, value in (("households", households), ("months", months), ("seed", seed)):
-            if value is not None:
-                merged[key] = value
-        self.scenario = resolve_scenario(scenario, merged)
+        self.scenario = resolve_scenario(scenario, overrides, households=households, months=months, seed=seed)
         super().__init__(seed=self.scenario.seed)
         self.months = self.scenario.months
         self.behaviour = self.scenario.behaviour

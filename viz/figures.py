@@ -205,7 +205,7 @@ def explore_curves(
         reference=ref_col("emissions.cumulative_t"),
         reference_months=ref_months,
     )
-    twin.set_ylabel("t CO2e, purchases so far", fontsize=8, color="#2c3e50")
+    twin.set_ylabel("t CO2e, goods in use so far", fontsize=8, color="#2c3e50")
     ax.set_title("Goods stock and embodied emissions", fontsize=10)
 
     ax = axes[1, 0]

@@ -12,19 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from experiments.app_bench import CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM = os.environ.get("PARTAGE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def _free_port() -> int:
