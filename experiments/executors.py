@@ -10,7 +10,8 @@ Rules:
   the pool's initializer argument, or scattered to every Dask worker.
 - A run that raises is a result with status `failed` and its error; the sweep
   goes on. A run lost with its worker is run again: Dask resubmits it to
-  another worker, and a local pool broken by a dying worker is replaced. A run
+  another worker (and the executor submits it once more if Dask gives up on
+  it), and a local pool broken by a dying worker is replaced. A run
   whose worker dies twice (or that the cluster gives up on) is reported as
   lost, not recorded, and the next invocation runs it again.
 - Importing mesa makes "spawn" the start method of the process, so the pool
@@ -209,14 +210,15 @@ class DaskExecutor:
             threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
             return max(1, threads) * IN_FLIGHT_PER_WORKER
 
-        shared_target = client.scatter(target, broadcast=True, hash=False)
+        shared = [client.scatter(target, broadcast=True, hash=False)]
         queue = iter(tasks)
         pending = {}
+        attempts = collections.Counter()
 
         def submit(task):
-            future = client.submit(
-                execute_run, shared_target, task, key=f"partage-run-{self.token}-{task.run_id}", pure=False
-            )
+            attempts[task.run_id] += 1
+            key = f"partage-run-{self.token}-{task.run_id}-{attempts[task.run_id]}"
+            future = client.submit(execute_run, shared[0], task, key=key, pure=False)
             pending[future.key] = task
             return future
 
@@ -225,8 +227,13 @@ class DaskExecutor:
             task = pending.pop(future.key)
             try:
                 yield future.result()
-            except Exception as exc:  # KilledWorker and other losses of the cluster
-                yield LostRun(task, f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # KilledWorker, lost data and other losses of the cluster
+                if attempts[task.run_id] < MAX_ATTEMPTS:
+                    # Run it again, with the target sent again in case its copies went with a worker.
+                    shared[0] = client.scatter(target, broadcast=True, hash=False)
+                    stream.add(submit(task))
+                else:
+                    yield LostRun(task, f"{type(exc).__name__}: {exc}")
             finally:
                 future.release()
             for new_task in _take(queue, max(1, window() - len(pending))):

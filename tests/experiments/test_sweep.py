@@ -138,7 +138,8 @@ def _read_progress(stream, seen: list[int]) -> None:
 def test_a_killed_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(
     diffusion_design, tmp_path, store_rows, partage_command
 ):
-    design = diffusion_design(households=100_000, months=16, replications=3, p_values=(0.01, 0.02, 0.03, 0.04))
+    # Runs long enough (a fraction of a second each) that the kill lands while runs remain.
+    design = diffusion_design(households=400_000, months=16, replications=3, p_values=(0.01, 0.02, 0.03, 0.04))
     partage, root = partage_command
     command = [*partage, "sweep", str(design), "--out", str(tmp_path / "killed")]
     process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
