@@ -1,0 +1,20 @@
+from viz import i18n
+
+
+def test_numbers_follow_the_language():
+    assert i18n.format_eur(1234.5, "fr", 1) == "1\u202f234,5\u00a0€"
+    assert i18n.format_eur(1234.5, "en", 1) == "€1,234.5"
+    assert i18n.format_percent(0.258, "fr") == "25,8\u202f%"
+    assert i18n.format_percent(0.258, "en") == "25.8%"
+    assert i18n.format_tonnes(12.34, "fr") == "12,3\u00a0t\u00a0CO2e"
+
+
+def test_browser_language_chooses_french_or_english():
+    assert i18n.preferred_language("fr-FR,fr;q=0.9,en;q=0.8") == "fr"
+    assert i18n.preferred_language("en-US,en;q=0.9,fr;q=0.5") == "en"
+    assert i18n.preferred_language("de-DE") == "fr"
+    assert i18n.preferred_language(None) == "fr"
+
+
+def test_missing_translation_falls_back_to_english():
+    assert i18n.gettext("no such text in any catalogue", "fr") == "no such text in any catalogue"
