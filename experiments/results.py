@@ -22,6 +22,11 @@ def show(directory: str | Path) -> str:
         finished = sum(counts.values())
         lines = [
             f"experiment {reader.name} ({reader.kind}), store {reader.path}",
+            *(
+                [f"being written: as of {reader.snapshot_time:%H:%M:%S}, the writer's latest copy"]
+                if reader.live
+                else []
+            ),
             f"runs: {finished} of {reader.planned_runs} finished — "
             + ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
             + (

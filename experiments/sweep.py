@@ -61,6 +61,7 @@ def run_experiment(
                                   seeds=seeds, executor=executor.description)
         write_manifest(directory, manifest)
         store.record_invocation(manifest["command"], manifest)
+        store.publish_snapshot(force=True)
         return run_tasks(store, target, tasks, executor, retry_failed=retry_failed, progress=progress,
                          on_result=on_result)
 
