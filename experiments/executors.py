@@ -16,6 +16,10 @@ Rules:
   lost, not recorded, and the next invocation runs it again.
 - Importing mesa makes "spawn" the start method of the process, so the pool
   uses spawn explicitly; workers ignore Ctrl-C, which the parent handles.
+- A pool worker exits when the process that started it dies, even by SIGKILL
+  (which no handler sees): a watchdog thread in each worker checks its parent
+  every second. With the workers gone, multiprocessing's resource tracker,
+  which lives until the last process holding its pipe exits, ends too.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import threading
 import time
 import traceback
 import uuid
@@ -39,6 +44,7 @@ from experiments.store import ResultsStore, RunResult
 from experiments.targets import Target
 
 IN_FLIGHT_PER_WORKER = 4
+PARENT_CHECK_S = 1.0
 MAX_ATTEMPTS = 2  # a run whose worker dies twice is reported as lost, not retried forever
 
 
@@ -95,6 +101,15 @@ def _init_pool_worker(target: Target) -> None:
     global _WORKER_TARGET
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_TARGET = target
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), name="parent-watchdog",
+                     daemon=True).start()
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """Exit this worker as soon as its parent is gone (the worker is then re-parented)."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
 
 
 def _execute_in_pool(task: RunTask) -> RunResult:
