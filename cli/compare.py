@@ -120,6 +120,7 @@ def handle(args) -> int:
         scheduler=args.scheduler,
         out=args.out,
         progress=not args.no_progress,
+        cluster_timeout_s=args.cluster_timeout,
     )
     code = report_summary(summary, directory)
     table, costs, written = write_report(directory)

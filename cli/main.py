@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
+import shlex
 import sys
 
 from cli import signals
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             code = int(args.handler(args) or 0)
         except (ScenarioError, UserError) as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {error}{resume_command(args, argv, error)}", file=sys.stderr)
             code = 2
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code
@@ -90,6 +91,14 @@ def _flushed() -> bool:
     except BrokenPipeError:
         return False
     return True
+
+
+def resume_command(args, argv: list[str] | None, error: BaseException) -> str:
+    """For an error after which the same command resumes (a lost cluster), that command to copy."""
+    if not (getattr(error, "resume", False) and getattr(args, "resumable", False)):
+        return ""
+    arguments = sys.argv[1:] if argv is None else argv
+    return ": partage " + " ".join(shlex.quote(argument) for argument in arguments)
 
 
 def interrupted_message(args) -> str:

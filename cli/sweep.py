@@ -38,6 +38,7 @@ def handle(args) -> int:
         out=args.out,
         retry_failed=args.retry_failed,
         progress=not args.no_progress,
+        cluster_timeout_s=args.cluster_timeout,
     )
     code = report_summary(outcome.summary, outcome.directory)
     if (

@@ -61,6 +61,7 @@ def run_compare(
     scheduler: str | None = None,
     out: str | Path | None = None,
     progress: bool = True,
+    cluster_timeout_s: float = 60,
 ):
     """Run (or resume) a comparison; returns (directory, run summary)."""
     from model.scenario import load_scenario
@@ -89,6 +90,7 @@ def run_compare(
     summary = run_experiment(
         directory, name=name, kind="compare", fingerprint=key, design=design, target=target,
         points=points, tasks=tasks, seeds=seeds, workers=workers, scheduler=scheduler, progress=progress,
+        cluster_timeout_s=cluster_timeout_s,
     )
     return directory, summary
 

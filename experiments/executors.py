@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
+import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -34,17 +36,19 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 
 from experiments.design import RunTask
+from experiments.errors import UserError
 from experiments.store import ResultsStore, RunResult
 from experiments.targets import Target
 
 IN_FLIGHT_PER_WORKER = 4
 PARENT_CHECK_S = 1.0
+WAIT_POLL_S = 1.0  # waits on workers wake up this often to check that the workers are still there
 MAX_ATTEMPTS = 2  # a run whose worker dies twice is reported as lost, not retried forever
 
 
@@ -190,69 +194,159 @@ class LocalPoolExecutor:
                 self._start_pool(target)
 
 
-class DaskExecutor:
-    """Runs tasks on an existing Dask cluster, given its scheduler address."""
+class ClusterLost(UserError):
+    """The Dask scheduler, or every worker, is gone: finished runs are stored and a rerun resumes."""
 
-    def __init__(self, address: str, *, connect_timeout_s: float = 20):
+    resume = True  # the command line adds the command to run again
+
+
+class DaskExecutor:
+    """Runs tasks on an existing Dask cluster, given its scheduler address.
+
+    Every wait on the cluster is bounded: a scheduler unreachable, or a cluster
+    without a worker, for `lost_after_s` ends the sweep with `ClusterLost`
+    (one line) instead of hanging or printing the client's tracebacks.
+    """
+
+    def __init__(self, address: str, *, connect_timeout_s: float = 20, lost_after_s: float = 60):
         self.address = address
         self.description = f"Dask scheduler {address}"
         self.connect_timeout_s = connect_timeout_s
+        self.lost_after_s = lost_after_s
         self.client = None
         self.token = uuid.uuid4().hex[:8]
+        self._quiet = contextlib.ExitStack()
 
     def __enter__(self):
         from distributed import Client
 
-        from experiments.errors import UserError
-
+        self._quiet.enter_context(_quiet_distributed_logs())
         try:
             self.client = Client(self.address, timeout=self.connect_timeout_s)
         except OSError as error:
+            self._quiet.close()
             raise UserError(f"--scheduler {self.address}: cannot reach a Dask scheduler ({error})") from None
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         if self.client is not None:
-            self.client.close()
+            with contextlib.suppress(Exception):  # a lost scheduler cannot be told goodbye
+                self.client.close(timeout=min(10, self.connect_timeout_s))
+        if not isinstance(exc, ClusterLost):  # else the client may still log its attempts to reconnect
+            self._quiet.close()
         return None
 
-    def results(self, target: Target, tasks: list[RunTask]) -> Iterator[RunResult | LostRun]:
-        from distributed import as_completed
+    def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
+        from distributed import wait
+        from distributed.client import FuturesCancelledError
 
         client = self.client
-
-        def window() -> int:  # follows the cluster as workers come and go
-            threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
-            return max(1, threads) * IN_FLIGHT_PER_WORKER
-
-        shared = [client.scatter(target, broadcast=True, hash=False)]
-        queue = iter(tasks)
-        pending = {}
+        watch = _ClusterWatch(self)
+        pending: dict[str, tuple] = {}  # future key -> (future, task)
         attempts = collections.Counter()
+        queue = iter(tasks)
+        shared = [self._call(client.scatter, target, broadcast=True, hash=False, timeout=self.connect_timeout_s)]
 
         def submit(task):
             attempts[task.run_id] += 1
             key = f"partage-run-{self.token}-{task.run_id}-{attempts[task.run_id]}"
-            future = client.submit(execute_run, shared[0], task, key=key, pure=False)
-            pending[future.key] = task
-            return future
+            future = self._call(client.submit, execute_run, shared[0], task, key=key, pure=False)
+            pending[future.key] = (future, task)
 
-        stream = as_completed([submit(task) for task in _take(queue, window())])
-        for future in stream:
-            task = pending.pop(future.key)
-            try:
-                yield future.result()
-            except Exception as exc:  # KilledWorker, lost data and other losses of the cluster
-                if attempts[task.run_id] < MAX_ATTEMPTS:
-                    # Run it again, with the target sent again in case its copies went with a worker.
-                    shared[0] = client.scatter(target, broadcast=True, hash=False)
-                    stream.add(submit(task))
+        def window() -> int:  # follows the cluster as workers come and go
+            threads = sum(w.get("nthreads", 1) for w in watch.workers().values())
+            return max(1, threads) * IN_FLIGHT_PER_WORKER
+
+        for task in _take(queue, window()):
+            submit(task)
+        while pending:
+            futures = [future for future, _ in pending.values()]
+            with contextlib.suppress(TimeoutError, FuturesCancelledError):
+                wait(futures, timeout=WAIT_POLL_S, return_when="FIRST_COMPLETED")
+            done = [future for future in futures if future.status != "pending"]
+            if not done:
+                watch.check()
+                continue
+            for future in done:
+                _, task = pending.pop(future.key)
+                try:
+                    result = future.result(timeout=self.connect_timeout_s)
+                except Exception as exc:  # KilledWorker, lost data, cancelled: the cluster lost the run
+                    watch.check(now=True)
+                    if attempts[task.run_id] < MAX_ATTEMPTS:
+                        # Run it again, with the target sent again in case its copies went with a worker.
+                        shared[0] = self._call(client.scatter, target, broadcast=True, hash=False,
+                                               timeout=self.connect_timeout_s)
+                        submit(task)
+                    else:
+                        yield LostRun(task, f"{type(exc).__name__}: {exc}")
                 else:
-                    yield LostRun(task, f"{type(exc).__name__}: {exc}")
-            finally:
-                future.release()
+                    yield result
+                finally:
+                    future.release()
             for new_task in _take(queue, max(1, window() - len(pending))):
-                stream.add(submit(new_task))
+                submit(new_task)
+
+    def _call(self, function, *args, **kwargs):
+        """A call to the cluster; failing because the scheduler is gone, it is `ClusterLost`."""
+        try:
+            return function(*args, **kwargs)
+        except Exception as error:
+            if self.client.status != "running" or isinstance(error, OSError | TimeoutError):
+                raise self.lost(f"the Dask scheduler at {self.address} stopped answering") from None
+            raise
+
+    def lost(self, what: str) -> ClusterLost:
+        return ClusterLost(f"{what}; finished runs are stored: when the cluster is back, "
+                           "run the same command again to resume")
+
+
+class _ClusterWatch:
+    """Tells a cluster that is slow from one that is gone: no scheduler, or no worker, for a while."""
+
+    def __init__(self, executor: DaskExecutor):
+        self.executor = executor
+        self.trouble_since: float | None = None
+
+    def workers(self) -> dict:
+        client = self.executor.client
+        if client.status != "running":
+            return {}
+        try:
+            return client.scheduler_info(n_workers=-1)["workers"]
+        except Exception:  # noqa: BLE001 - an unreachable scheduler shows as a cluster without workers
+            return {}
+
+    def check(self, *, now: bool = False) -> None:
+        client, executor = self.executor.client, self.executor
+        scheduler_gone = client.status != "running"
+        if not scheduler_gone and self.workers():
+            self.trouble_since = None
+            return
+        if self.trouble_since is None:
+            self.trouble_since = time.monotonic()
+        if time.monotonic() - self.trouble_since < executor.lost_after_s:
+            return
+        if scheduler_gone:
+            raise executor.lost(f"lost the Dask scheduler at {executor.address}")
+        raise executor.lost(
+            f"the Dask cluster at {executor.address} has had no worker for {executor.lost_after_s:g} s"
+        )
+
+
+@contextlib.contextmanager
+def _quiet_distributed_logs():
+    """The Dask client logs every lost connection with its traceback; the sweep reports them in one line."""
+    names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] in ("distributed", "tornado")]
+    loggers = [logging.getLogger(name) for name in ("distributed", "tornado", *names)]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _take(iterator, count: int) -> list:
@@ -265,9 +359,9 @@ def _take(iterator, count: int) -> list:
     return items
 
 
-def make_executor(workers: int = 1, scheduler: str | None = None):
+def make_executor(workers: int = 1, scheduler: str | None = None, *, cluster_timeout_s: float = 60):
     if scheduler:
-        return DaskExecutor(scheduler)
+        return DaskExecutor(scheduler, lost_after_s=cluster_timeout_s)
     if workers <= 1:
         return SerialExecutor()
     return LocalPoolExecutor(workers)

@@ -50,10 +50,11 @@ def run_experiment(
     retry_failed: bool = False,
     progress: bool = True,
     on_result: Callable[[RunResult], None] | None = None,
+    cluster_timeout_s: float = 60,
 ) -> RunSummary:
     """Bind the store to the experiment, write the manifest, and run what is not finished yet."""
     directory.mkdir(parents=True, exist_ok=True)
-    executor = make_executor(workers, scheduler)
+    executor = make_executor(workers, scheduler, cluster_timeout_s=cluster_timeout_s)
     with ResultsStore(directory) as store:
         store.bind(name=name, kind=kind, fingerprint=fingerprint, design=design, points=points,
                    planned_runs=len(tasks))
@@ -75,6 +76,7 @@ def run_sweep(
     retry_failed: bool = False,
     progress: bool = True,
     on_result: Callable[[RunResult], None] | None = None,
+    cluster_timeout_s: float = 60,
 ) -> SweepOutcome:
     """Run (or resume) the sweep a design file declares; returns where its results are."""
     design = load_design(design_path)
@@ -92,6 +94,7 @@ def run_sweep(
         directory, name=design.name, kind="sweep", fingerprint=design.fingerprint(), design=described,
         target=design.target, points=points, tasks=tasks, seeds=seeds, workers=workers,
         scheduler=scheduler, retry_failed=retry_failed, progress=progress, on_result=on_result,
+        cluster_timeout_s=cluster_timeout_s,
     )
     return SweepOutcome(directory, design, summary)
 
