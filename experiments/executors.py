@@ -49,6 +49,8 @@ from experiments.targets import Target
 IN_FLIGHT_PER_WORKER = 4
 PARENT_CHECK_S = 1.0
 WAIT_POLL_S = 1.0  # waits on workers wake up this often to check that the workers are still there
+BROKEN_AFTER_S = 10.0
+STOP_WAIT_S = 10.0
 MAX_ATTEMPTS = 2  # a run whose worker dies twice is reported as lost, not retried forever
 
 
@@ -122,7 +124,15 @@ def _execute_in_pool(task: RunTask) -> RunResult:
 
 
 class LocalPoolExecutor:
-    """A pool of `workers` local processes (spawned)."""
+    """A pool of `workers` local processes (spawned).
+
+    Every wait is bounded. Results are awaited a second at a time, and a pool
+    that has lost a worker without saying so within `BROKEN_AFTER_S` is
+    treated as broken. A pool is stopped (at the end, on Ctrl-C, or when a dead
+    worker broke it) by stopping its workers outright, bounded joins, and not
+    by `shutdown(wait=True)`: with a worker killed, the pool's own threads can
+    stay blocked on its queues, and the end of the sweep would wait for them.
+    """
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -133,15 +143,9 @@ class LocalPoolExecutor:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if self.pool is None:
-            return None
-        if exc_type is None:
-            self.pool.shutdown(wait=True)
-        else:  # interrupted: stop the workers now, finished runs are already stored
-            processes = list((getattr(self.pool, "_processes", None) or {}).values())
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
+        if self.pool is not None:  # every result is in (or the sweep was stopped): nothing to wait for
+            _stop_pool(self.pool)
+            self.pool = None
         return None
 
     def _start_pool(self, target: Target) -> None:
@@ -152,46 +156,85 @@ class LocalPoolExecutor:
             initargs=(target,),
         )
 
-    def results(self, target: Target, tasks: list[RunTask]) -> Iterator[RunResult | LostRun]:
+    def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
         """Results as they come; a pool broken by a dying worker is replaced and its runs retried once."""
         self._start_pool(target)
-        queue = collections.deque(tasks)
+        tasks = iter(tasks)
+        retries: collections.deque = collections.deque()
         attempts: collections.Counter = collections.Counter()
         pending: dict[cf.Future, RunTask] = {}
+        silent_since: float | None = None
+
+        def next_task() -> RunTask | None:
+            return retries.popleft() if retries else next(tasks, None)
 
         def submit_more() -> bool:
             """Fill the window; False if the pool turned out to be broken."""
-            while queue and len(pending) < self.workers * IN_FLIGHT_PER_WORKER:
-                task = queue.popleft()
+            while len(pending) < self.workers * IN_FLIGHT_PER_WORKER:
+                task = next_task()
+                if task is None:
+                    break
                 try:
                     pending[self.pool.submit(_execute_in_pool, task)] = task
                 except BrokenProcessPool:
-                    queue.appendleft(task)
+                    retries.appendleft(task)
                     return False
                 attempts[task.run_id] += 1
             return True
 
-        while pending or queue:
+        while True:
             broken = not submit_more()
-            if pending:
-                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                for future in done:
-                    task = pending.pop(future)
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool as exc:  # a worker died (killed, out of memory)
-                        broken = True
-                        if attempts[task.run_id] < MAX_ATTEMPTS:
-                            queue.appendleft(task)
-                        else:
-                            yield LostRun(task, f"{type(exc).__name__}: {exc}")
+            if not pending and not broken:
+                break
+            done, _ = cf.wait(pending, timeout=WAIT_POLL_S, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                try:
+                    yield future.result()
+                except BrokenProcessPool as exc:  # a worker died (killed, out of memory)
+                    broken = True
+                    if attempts[task.run_id] < MAX_ATTEMPTS:
+                        retries.appendleft(task)
+                    else:
+                        yield LostRun(task, f"{type(exc).__name__}: {exc}")
+            if done or not _a_worker_died(self.pool):
+                silent_since = None
+            elif silent_since is None:
+                silent_since = time.monotonic()
+            elif time.monotonic() - silent_since > BROKEN_AFTER_S:
+                broken = True  # a worker is dead and the pool has not noticed: do not wait for it
             if broken:
                 for future, task in list(pending.items()):  # runs in flight died with the pool
                     pending.pop(future)
-                    queue.appendleft(task)
+                    retries.appendleft(task)
                     attempts[task.run_id] -= 1  # not their fault: this attempt does not count
-                self.pool.shutdown(wait=False, cancel_futures=True)
+                _stop_pool(self.pool)
                 self._start_pool(target)
+                silent_since = None
+
+
+def _a_worker_died(pool: cf.ProcessPoolExecutor) -> bool:
+    processes = getattr(pool, "_processes", None) or {}
+    return any(process.exitcode is not None for process in list(processes.values()))
+
+
+def _stop_pool(pool: cf.ProcessPoolExecutor) -> None:
+    """Stop a pool's workers and threads with bounded waits (see `LocalPoolExecutor`)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    deadline = time.monotonic() + STOP_WAIT_S
+    for process in processes:
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+        if process.exitcode is None:
+            with contextlib.suppress(Exception):
+                process.kill()
+                process.join(timeout=1)
+    if manager is not None:
+        manager.join(timeout=max(0.1, deadline - time.monotonic()))
 
 
 class ClusterLost(UserError):
