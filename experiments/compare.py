@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.design import Point, fingerprint, plan_runs, replication_seed
+from experiments.design import Point, fingerprint, plan_runs, replication_seed, without_descriptions
 from experiments.errors import UserError
 from experiments.intervals import mean_interval, ratio_interval
 from experiments.report import write_table
@@ -84,13 +84,22 @@ def run_compare(
         "baseline": names[0], "scenarios": names[1:], "files": [str(p.resolve()) for p in paths],
         "replications": replications, "households": households, "months": months, "seed": seed,
     }
-    key = fingerprint({k: v for k, v in design.items() if k != "files"} | {"target": target.fingerprint_data()})
+    # What defines each replication's runs: not the number of replications (more extend the
+    # comparison), nor the files' places or the scenarios' descriptions.
+    defining = {k: v for k, v in design.items() if k not in ("files", "replications")}
+    key = fingerprint(defining | {"target": without_descriptions(target.fingerprint_data())})
+
+    def legacy_key(stored: dict) -> str:
+        """The fingerprint of stores written when the number of replications was part of it."""
+        return fingerprint(defining | {"replications": stored.get("replications"),
+                                       "target": target.fingerprint_data()})
+
     seeds = {"design_seed": seed, "common_random_numbers": True,
              "replication_seeds": [replication_seed(seed, r) for r in range(replications)]}
     summary = run_experiment(
         directory, name=name, kind="compare", fingerprint=key, design=design, target=target,
-        points=points, tasks=tasks, seeds=seeds, workers=workers, scheduler=scheduler, progress=progress,
-        cluster_timeout_s=cluster_timeout_s,
+        points=points, tasks=tasks, planned_runs=len(tasks), seeds=seeds, workers=workers, scheduler=scheduler, progress=progress,
+        cluster_timeout_s=cluster_timeout_s, legacy_fingerprint=legacy_key,
     )
     return directory, summary
 

@@ -95,7 +95,7 @@ class SerialExecutor:
     def __exit__(self, *exc):
         return None
 
-    def results(self, target: Target, tasks: list[RunTask]) -> Iterator[RunResult | LostRun]:
+    def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
         for task in tasks:
             yield execute_run(target, task)
 
@@ -430,23 +430,26 @@ class RunSummary:
 def run_tasks(
     store: ResultsStore,
     target: Target,
-    tasks: list[RunTask],
+    tasks: Iterable[RunTask],
     executor,
     *,
+    planned: int,
     retry_failed: bool = False,
     progress: bool = True,
     on_result: Callable[[RunResult], None] | None = None,
 ) -> RunSummary:
-    """Run the tasks not yet finished in the store, storing each result as it arrives."""
-    finished = store.finished_run_ids(retry_failed=retry_failed)
-    todo = [task for task in tasks if task.run_id not in finished]
-    summary = RunSummary(planned=len(tasks), skipped=len(tasks) - len(todo))
+    """Run the tasks not yet finished in the store, storing each result as it arrives.
+
+    `tasks` may be a generator: it is read as runs are sent, never held whole.
+    """
+    skipped = store.finished_count(retry_failed=retry_failed)
+    summary = RunSummary(planned=planned, skipped=skipped)
     clock = time.perf_counter()
-    bar = _progress_bar(len(tasks), summary.skipped, executor.description, enabled=progress)
+    bar = _progress_bar(planned, summary.skipped, executor.description, enabled=progress)
     try:
-        if todo:
+        if skipped < planned:
             with executor:
-                for result in executor.results(target, todo):
+                for result in executor.results(target, store.unfinished(tasks, retry_failed=retry_failed)):
                     if isinstance(result, LostRun):
                         summary.lost += 1
                     else:

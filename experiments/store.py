@@ -44,11 +44,12 @@ finds it held waits a few seconds for it rather than failing.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -65,6 +66,7 @@ DATABASE_NAME = "experiment.duckdb"
 HEADER_BYTES = 3 * 4096  # DuckDB's file header, then whole blocks
 BLOCK_BYTES = 262144
 LOCK_WAIT_S = 20.0  # how long a writer waits for a reader to let go of the file
+POINTS_PER_INSERT = 10_000
 SNAPSHOT_EVERY_S = 3.0  # at most this often, and at most 5 % of the writer's time, is spent copying
 
 SCHEMA = """
@@ -235,31 +237,50 @@ class ResultsStore(_OpenDatabase):
     # -- experiment
 
     def bind(self, *, name: str, kind: str, fingerprint: str, design: dict, points: Iterable,
-             planned_runs: int) -> bool:
+             planned_runs: int, legacy_fingerprint: Callable[[dict], str] | None = None) -> bool:
         """Attach the store to an experiment; returns True if it was created now.
 
-        An existing store must hold the same experiment (same fingerprint).
+        An existing store must hold the same experiment (same fingerprint, or
+        the `legacy_fingerprint` its older version recorded). The number of
+        replications is not part of it: asking for more extends the experiment
+        (its runs are added; the runs already finished are kept), asking for
+        fewer is refused, since a store never drops finished runs.
         """
-        row = self.con.execute("SELECT name, fingerprint FROM experiment").fetchone()
+        row = self.con.execute("SELECT name, fingerprint, design, planned_runs FROM experiment").fetchone()
         if row is not None:
-            if row[1] != fingerprint:
+            stored = json.loads(row[2])
+            legacy = legacy_fingerprint(stored) if legacy_fingerprint is not None else None
+            if row[1] not in (fingerprint, legacy):
                 raise StoreError(
                     f"{self.path}: holds another experiment ({row[0]!r}, a different design or scenario); "
                     "choose another --out directory, or delete this one to start again"
                 )
+            before, now = stored.get("replications"), design.get("replications")
+            if before is not None and now is not None and now < before:
+                raise StoreError(
+                    f"{self.path}: holds {before} replications of this experiment; ask for at least "
+                    f"{before} (more extend it)"
+                )
+            if (row[1], stored, row[3]) != (fingerprint, design, planned_runs):
+                self.con.execute(
+                    "UPDATE experiment SET fingerprint = ?, design = ?, planned_runs = ?",
+                    [fingerprint, json.dumps(design, default=str), planned_runs],
+                )
             return False
-        frame = pd.DataFrame(
-            [(p.point_id, p.scenario, json.dumps(p.params), list(p.x)) for p in points],
-            columns=["point_id", "scenario", "params", "x"],
-        )
         self.con.execute("BEGIN TRANSACTION")
         self.con.execute(
             "INSERT INTO experiment VALUES (?, ?, ?, ?, ?, ?)",
             [name, kind, fingerprint, json.dumps(design, default=str), planned_runs, datetime.now()],
         )
-        self.con.register("incoming_points", frame)
-        self.con.execute("INSERT INTO points SELECT * FROM incoming_points")
-        self.con.unregister("incoming_points")
+        points = iter(points)
+        while chunk := list(itertools.islice(points, POINTS_PER_INSERT)):  # memory bounded whatever the design
+            frame = pd.DataFrame(
+                [(p.point_id, p.scenario, json.dumps(p.params), list(p.x)) for p in chunk],
+                columns=["point_id", "scenario", "params", "x"],
+            )
+            self.con.register("incoming_points", frame)
+            self.con.execute("INSERT INTO points SELECT * FROM incoming_points")
+            self.con.unregister("incoming_points")
         self.con.execute("COMMIT")
         return True
 
@@ -269,12 +290,26 @@ class ResultsStore(_OpenDatabase):
             [datetime.now(), argv, json.dumps(manifest, default=str)],
         )
 
-    def finished_run_ids(self, *, retry_failed: bool = False) -> set[str]:
-        statuses = ("done",) if retry_failed else ("done", "failed")
-        rows = self.con.execute(
-            f"SELECT run_id FROM runs WHERE status IN ({', '.join('?' * len(statuses))})", list(statuses)
-        ).fetchall()
-        return {row[0] for row in rows}
+    def finished_run_ids(self, *, retry_failed: bool = False, among: list[str] | None = None) -> set[str]:
+        """Runs not to run again (done, and failed unless `retry_failed`), of `among` if given."""
+        statuses = ["done"] if retry_failed else ["done", "failed"]
+        where, args = f"status IN ({', '.join('?' * len(statuses))})", list(statuses)
+        if among is not None:
+            where, args = where + " AND run_id IN (SELECT unnest(?::VARCHAR[]))", [*args, among]
+        return {row[0] for row in self.con.execute(f"SELECT run_id FROM runs WHERE {where}", args).fetchall()}
+
+    def finished_count(self, *, retry_failed: bool = False) -> int:
+        statuses = ["done"] if retry_failed else ["done", "failed"]
+        return self.con.execute(
+            f"SELECT count(*) FROM runs WHERE status IN ({', '.join('?' * len(statuses))})", statuses
+        ).fetchone()[0]
+
+    def unfinished(self, tasks: Iterable, *, retry_failed: bool = False, batch: int = 10_000) -> Iterator:
+        """The tasks still to run, looked up in batches so that memory does not grow with the design."""
+        tasks = iter(tasks)
+        while chunk := list(itertools.islice(tasks, batch)):
+            finished = self.finished_run_ids(retry_failed=retry_failed, among=[t.run_id for t in chunk])
+            yield from (task for task in chunk if task.run_id not in finished)
 
     # -- runs
 
@@ -447,12 +482,46 @@ class StoreReader(_OpenDatabase):
         return wide.sort_values(["run_id", "month"]).reset_index(drop=True)
 
 
+def parameter_columns(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """`key` and one column per parameter (named by its dotted path) from a frame's `params` JSON column."""
+    values = pd.DataFrame(
+        [json.loads(p) if isinstance(p, str) else (p or {}) for p in frame["params"]], index=frame.index
+    )
+    taken = set(frame.columns) - {"params"}
+    values.columns = [f"param:{name}" if name in taken else name for name in values.columns]
+    return pd.concat([frame[[key]], values], axis=1)
+
+
+def with_parameter_columns(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The frame with its `params` JSON replaced by one column per parameter, in its place."""
+    position = list(frame.columns).index("params")
+    columns = parameter_columns(frame, key).drop(columns=[key])
+    return pd.concat([frame.iloc[:, :position], columns, frame.iloc[:, position + 1:]], axis=1)
+
+
 def export_series(reader: StoreReader, path: Path) -> Path:
-    """The monthly series of every finished run, one row per (run, month), written by DuckDB."""
-    sql = """PIVOT (SELECT r.scenario, r.point_id, r.replication, r.seed, s.run_id, s.month, s.outcome, s.value
-                    FROM series s JOIN runs r USING (run_id))
-             ON outcome USING first(value) ORDER BY run_id, month"""
-    reader.con.execute(f"COPY ({sql}) TO '{sql_path(path)}' (FORMAT parquet)")
+    """The monthly series of every finished run, one row per (run, month), with the run's parameters.
+
+    Columns: scenario, point_id, replication, seed, one column per parameter,
+    run_id, month, then one column per outcome — one table that pandas or R
+    can group by parameter without a join. Written by DuckDB, run by run, from
+    the long table.
+    """
+    runs = reader.con.execute("SELECT run_id, params FROM runs").df()
+    parameters = parameter_columns(runs, "run_id")
+    names = [column for column in parameters.columns if column != "run_id"]
+    reader.con.register("run_parameters", parameters)
+    try:
+        chosen = "".join(f', p."{name}"' for name in names)
+        sql = f"""WITH wide AS (
+                      PIVOT (SELECT s.run_id, s.month, s.outcome, s.value FROM series s)
+                      ON outcome USING first(value))
+                  SELECT r.scenario, r.point_id, r.replication, r.seed{chosen}, wide.*
+                  FROM wide JOIN runs r USING (run_id) JOIN run_parameters p USING (run_id)
+                  ORDER BY run_id, month"""
+        reader.con.execute(f"COPY ({sql}) TO '{sql_path(path)}' (FORMAT parquet)")
+    finally:
+        reader.con.unregister("run_parameters")
     return path
 
 
