@@ -44,7 +44,7 @@ def interactions_command(args) -> int:
     baseline = entries[0].scenario
     months = args.months or baseline.months
     results = run_all(
-        entries, args.replications, args.households, args.months, args.seed, args.workers
+        entries, args.replications, args.households, args.months, args.seed, args.workers, progress=True
     )
     scale = baseline.households
     table = effects(results, scale)
