@@ -32,8 +32,8 @@ BAND_OUTCOMES = (
 chosen = solara.reactive(["tool_library"])
 replications = solara.reactive(4)
 households = solara.reactive(2000)
-months = solara.reactive(60)
-seed = solara.reactive(2013)
+months = solara.reactive(0)  # 0: the baseline's horizon, as its scenario file declares it
+seed = solara.reactive(-1)  # -1: the baseline's seed, as its scenario file declares it
 problem = solara.reactive("")
 
 
@@ -66,12 +66,18 @@ def start() -> None:
         problem.value = str(error)
         return
     problem.value = ""
-    compare_task(
-        list(chosen.value),
+    compare_task(list(chosen.value), *settings())
+
+
+def settings() -> tuple[int, int, int, int]:
+    """Replications, households, months and seed of the next comparison, within the page's limits;
+    months and seed are the baseline's unless the user set them."""
+    baseline = catalogue.load_named(BASELINE)
+    return (
         max(1, min(replications.value, MAX_REPLICATIONS)),
         max(10, min(households.value, MAX_HOUSEHOLDS)),
-        max(1, months.value),
-        max(0, seed.value),
+        months.value if months.value > 0 else baseline.months,
+        seed.value if seed.value >= 0 else baseline.seed,
     )
 
 
@@ -108,8 +114,9 @@ def Page():
         )
         solara.InputInt(f"Replications (at most {MAX_REPLICATIONS})", value=replications)
         solara.InputInt(f"Households (at most {MAX_HOUSEHOLDS})", value=households)
-        solara.InputInt("Months", value=months)
-        solara.InputInt("Seed", value=seed)
+        _, _, shown_months, shown_seed = settings()
+        solara.InputInt("Months", value=shown_months, on_value=months.set)
+        solara.InputInt("Seed", value=shown_seed, on_value=seed.set)
         with solara.Row():
             solara.Button(
                 "Run comparison", on_click=start, color="primary", disabled=compare_task.pending

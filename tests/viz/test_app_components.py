@@ -11,7 +11,7 @@ import solara.widgets
 
 from experiments.compare import compare_scenarios
 from model.scenario import ScenarioError, parameter_info
-from viz import catalogue, explore, learn, results
+from viz import catalogue, compare, explore, learn, results
 from viz.clickable import ClickableSvgWidget
 
 
@@ -238,6 +238,18 @@ def test_same_seeds_for_every_scenario_make_a_scenario_equal_to_itself():
     assert np.allclose(changes["mean"], 0) and np.allclose(
         changes["high_95"] - changes["low_95"], 0
     )
+
+
+def test_the_compare_page_takes_its_horizon_and_seed_from_the_baseline_file():
+    baseline = catalogue.load_named("baseline")
+    compare.months.set(0)
+    compare.seed.set(-1)
+    assert compare.settings()[2:] == (baseline.months, baseline.seed)
+    compare.months.set(12)
+    compare.seed.set(7)
+    assert compare.settings()[2:] == (12, 7)
+    compare.months.set(0)
+    compare.seed.set(-1)
 
 
 def test_compare_bands_and_impacts_cover_every_scenario():
