@@ -94,7 +94,10 @@ class Zone(Strict):
     trust_concentration: float = Field(
         ge=1, le=500, description="Alpha + beta of the initial trust Beta distribution."
     )
-    concern_mean: float = Field(gt=0, lt=1, description="Mean environmental concern (Beta, concentration 4).")
+    concern_mean: float = Field(gt=0, lt=1, description="Mean environmental concern (Beta).")
+    concern_concentration: float = Field(
+        default=4, ge=1, le=500, description="Alpha + beta of the environmental concern Beta distribution."
+    )
     digital_access_share: float = Field(ge=0, le=1, description="Share of households using online platforms.")
     rental_access_eur: float = Field(
         ge=0, le=500, description="Cost of reaching a commercial renter, per use (travel, time).",
@@ -164,6 +167,10 @@ class Good(Strict):
     embodied_kg_co2e: float = Field(ge=0, le=1e5, json_schema_extra=_unit("kg CO2e"))
     need_share: ShareByZoneKind = Field(description="Share of households that need the good.")
     uses_per_month: UsesByZoneKind
+    uses_shape: float = Field(
+        default=4, ge=0.1, le=1000,
+        description="Shape of the gamma spread of a household's uses around its zone's mean (larger: less spread).",
+    )
     initial_own_share: ShareByZoneKind = Field(description="Share of needing households owning at month 0.")
     initial_aware_share: float = Field(default=0.05, ge=0, le=1)
     initial_lend_share: float = Field(default=0.05, ge=0, le=1, description="Share of aware owners lending at month 0.")
@@ -198,7 +205,13 @@ class Behaviour(Strict):
     trust_loss: float = Field(default=0.15, ge=0, le=1, description="Trust lost after a bad experience.")
     trust_drift: float = Field(default=0.02, ge=0, le=1, description="Monthly drift of trust toward ties' trust.")
     availability_learning_rate: float = Field(default=0.3, ge=0, le=1)
-    initial_availability: float = Field(default=0.7, ge=0, le=1)
+    initial_availability: float = Field(
+        default=0.7, ge=0, le=1, description="Share of shared uses a household expects to be served before sharing."
+    )
+    initial_utilization: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of its spare capacity an owner expects to see used before lending.",
+    )
     pool_risk_relief: float = Field(
         default=0.5, ge=0, le=1,
         description="Share of perceived risk lifted when a community pool is open to the household "
@@ -267,6 +280,7 @@ class CarsharingParking(PolicyBase):
     """Dedicated spots for shared cars: cheaper, easier access to a shared car."""
 
     kind: Literal["carsharing_parking"]
+    goods: list[Name] = Field(default_factory=lambda: ["car"], description="Target goods: shared cars.")
     access_discount_eur_per_use: float = Field(ge=0, le=500, json_schema_extra=_unit("EUR/use"))
     convenience_bonus: float = Field(default=0.3, ge=0, le=5)
     spots_per_1000_households: float = Field(default=2, ge=0, le=1000)
