@@ -20,7 +20,7 @@ from pathlib import Path
 
 from model.model import DEFAULT_SCENARIO
 from model.policies import COST_PER_EVENT, REVENUE, declared_costs, scaled_public_cost
-from model.scenario import ScenarioError, json_schema, load_scenario
+from model.scenario import ScenarioError, json_schema, load_scenario, text_in
 from model.simulate import simulate
 
 LIBRARY = DEFAULT_SCENARIO.parent
@@ -34,6 +34,13 @@ def register(subparsers) -> None:
     validate.set_defaults(handler=validate_command)
     schema = actions.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=schema_command)
+    parameters = actions.add_parser(
+        "parameters",
+        help="every scenario parameter with its label, description, unit, default and range (Markdown)",
+    )
+    parameters.add_argument("--lang", choices=("en", "fr"), default="en", help="language (default en)")
+    parameters.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    parameters.set_defaults(handler=parameters_command)
     listing = actions.add_parser("list", help="name, levers, budget and description of scenarios")
     listing.add_argument(
         "files", nargs="*", type=Path, help=f"scenario files (default: every file of {LIBRARY.name}/)"
@@ -64,6 +71,18 @@ def validate_command(args) -> int:
 
 def schema_command(args) -> int:
     print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def parameters_command(args) -> int:
+    from viz.parameters import parameters_markdown
+
+    text = parameters_markdown(args.lang)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"written: {args.out}")
+    else:
+        print(text, end="")
     return 0
 
 
@@ -132,7 +151,7 @@ def list_command(args) -> int:
         if args.simulate and scenario.policies:
             net = simulated_net_cost(scenario, args.households)
             print(f"  simulated net public cost: {_euros(net)} ({args.households} households, scaled)")
-        description = " ".join(scenario.description.split())
+        description = " ".join(text_in(scenario.description, "en").split())
         print(textwrap.fill(description, width=98, initial_indent="  ", subsequent_indent="  "))
         print()
     return 2 if failed else 0
