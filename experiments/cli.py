@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "experiments.app_cmd",
     "experiments.app_bench",
     "experiments.interactions",
+    "experiments.report_cmd",
 ]
 
 
