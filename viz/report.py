@@ -56,6 +56,12 @@ from viz.i18n import (
     gettext,
 )
 
+
+def N_(text: str) -> str:
+    """Marks a text for translation where it is declared; it is translated where it is shown."""
+    return text
+
+
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 CHROMIUM = os.environ.get("PARTAGE_CHROMIUM", "/usr/bin/chromium")
 PDF_TIMEOUT_S = 180
@@ -64,13 +70,12 @@ PDF_TIMEOUT_S = 180
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 BASELINE_COLOUR = "#000000"
 QUINTILES = 5
+# Units added to the title of a curve's panel, by kind of outcome.
+PANEL_UNITS = {"eur": "€", "eur_month": "€", "tonnes": "t CO2e"}
+# Money units of the schema, written after an amount in euros.
+EUR_PER = {"EUR/month": N_("per month"), "EUR/use": N_("per use")}
 # Policy fields that say where and when a policy acts rather than how strongly.
 TARGET_FIELDS = ("kind", "description", "zones", "quintiles", "goods", "start_month", "end_month")
-
-
-def N_(text: str) -> str:
-    """Marks a text for translation where it is declared; it is translated where it is shown."""
-    return text
 
 
 @dataclass(frozen=True)
@@ -224,8 +229,8 @@ class Numbers:
         if not any(ch.isdigit() and ch != "0" for ch in text.replace("CO2e", "")):
             return text  # rounds to zero: no sign
         if value < 0:
-            return "\u2212" + text
-        return ("+" if signed else "") + text
+            return "\u2212\u2060" + text  # a word joiner keeps the sign with its number
+        return ("+\u2060" if signed else "") + text
 
     def _unsigned(self, value: float, kind: str, signed: bool) -> str:
         if kind == "households":
@@ -322,6 +327,8 @@ def _setting(info: dict, lang: str) -> str:
         return format_percent(value, lang, 0 if round(value * 100, 1).is_integer() else 1)
     if unit == "EUR":
         return format_eur(value, lang)
+    if unit in EUR_PER:
+        return f"{format_eur(value, lang, 0 if float(value).is_integer() else 2)} {gettext(EUR_PER[unit], lang)}"
     digits = 0 if float(value).is_integer() else 3 if abs(value) < 1 else 1
     text = format_number(value, lang, digits)
     return f"{text}\u00a0{gettext(unit, lang)}" if unit and unit != "—" else text
@@ -565,21 +572,21 @@ def _summary(comparison: Comparison, lang: str, numbers: Numbers) -> list[dict]:
             if row is None:
                 continue
             outcome = OUTCOME_BY_NAME[outcome_name]
-            if _settled(row["diff_low"], row["diff_high"]):
+            settled = _settled(row["diff_low"], row["diff_high"])
+            if settled:
                 text = gettext("{label}: {diff} ({interval}).", lang)
             else:
                 text = gettext(
                     "{label}: {diff} ({interval}); not distinguishable from no change.", lang
                 )
-            lines.append(
-                text.format(
-                    label=gettext(outcome.label, lang),
-                    diff=numbers(row["diff"], outcome.kind, signed=True),
-                    interval=numbers.interval(
-                        row["diff_low"], row["diff_high"], outcome.kind, signed=True
-                    ),
-                )
+            sentence = text.format(
+                label=gettext(outcome.label, lang),
+                diff=numbers(row["diff"], outcome.kind, signed=True),
+                interval=numbers.interval(
+                    row["diff_low"], row["diff_high"], outcome.kind, signed=True
+                ),
             )
+            lines.append({"text": sentence, "settled": settled})
         out.append(
             {
                 "name": name,
@@ -724,7 +731,9 @@ def _curves_figure(
             )
         if paired:
             ax.axhline(0, color=BASELINE_COLOUR, linestyle="--", linewidth=1)
-        ax.set_title(gettext(outcome.label, lang), fontsize=9)
+        unit = PANEL_UNITS.get(outcome.kind)
+        title = gettext(outcome.label, lang)
+        ax.set_title(f"{title} ({unit})" if unit else title, fontsize=9)
         _year_axis(ax, comparison.months, lang)
         _number_axis(ax, lang)
         ax.tick_params(labelsize=8)
@@ -736,7 +745,7 @@ def _curves_figure(
         handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False
     )
     fig.tight_layout(rect=(0, 0.06 if rows > 1 else 0.1, 1, 1))
-    fig.savefig(path, dpi=130)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 
