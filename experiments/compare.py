@@ -25,17 +25,17 @@ the store `experiment.duckdb`.
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from experiments.cli import UserError
 from experiments.design import Point, fingerprint, plan_runs, replication_seed
-from experiments.report import markdown_table, write_table
-from experiments.store import StoreReader
-from experiments.sweep import RESULTS_DIR, add_execution_options, report_summary, run_experiment
+from experiments.errors import UserError
+from experiments.intervals import mean_interval, ratio_interval
+from experiments.report import write_table
+from experiments.store import StoreReader, export_series
+from experiments.sweep import RESULTS_DIR, run_experiment
 from experiments.targets import ScenarioTarget
 
 HEADLINE_OUTCOMES = (
@@ -47,8 +47,6 @@ SHARING = "sharing_households"
 EMISSIONS = "emissions.cumulative_t"
 PUBLIC_SPEND = "public.cumulative_spend_eur"
 PUBLIC_REVENUE = "public.cumulative_revenue_eur"
-BOOTSTRAP_RESAMPLES = 4000
-BOOTSTRAP_SEED = 20130702
 
 
 def run_compare(
@@ -108,18 +106,6 @@ def _unique_names(names: list[str], paths: list[Path]) -> list[str]:
 # --------------------------------------------------------------------------- statistics
 
 
-def mean_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student interval; the interval is NaN with fewer than two values."""
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean()) if len(values) else math.nan
-    if len(values) < 2:
-        return mean, math.nan, math.nan
-    from scipy import stats
-
-    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
-    return mean, mean - half, mean + half
-
-
 def comparison_table(values: pd.DataFrame, baseline: str, scenarios: list[str],
                      outcomes: list[str]) -> pd.DataFrame:
     """Per outcome and scenario: mean with interval, and paired difference from the baseline."""
@@ -140,24 +126,6 @@ def comparison_table(values: pd.DataFrame, baseline: str, scenarios: list[str],
                 row |= {"diff": diff, "diff_low": diff_low, "diff_high": diff_high}
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-def ratio_interval(numerator: np.ndarray, denominator: np.ndarray, level: float = 0.95):
-    """Ratio of mean paired differences with a paired bootstrap interval over replications."""
-    numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)
-    if denominator.mean() <= 0:
-        return math.nan, math.nan, math.nan
-    ratio = numerator.mean() / denominator.mean()
-    if len(numerator) < 2:
-        return ratio, math.nan, math.nan
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    picks = rng.integers(0, len(numerator), size=(BOOTSTRAP_RESAMPLES, len(numerator)))
-    num, den = numerator[picks].mean(axis=1), denominator[picks].mean(axis=1)
-    if (den <= 0).mean() > (1 - level) / 2:  # the denominator may be zero: no finite bound
-        return ratio, math.nan, math.inf
-    ratios = num[den > 0] / den[den > 0]
-    low, high = np.quantile(ratios, [(1 - level) / 2, 0.5 + level / 2])
-    return ratio, float(low), float(high)
 
 
 def cost_effectiveness(values: pd.DataFrame, baseline: str, scenarios: list[str]) -> pd.DataFrame:
@@ -286,96 +254,3 @@ def write_report(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, lis
     return table, costs, written
 
 
-def export_series(reader: StoreReader, path: Path) -> Path:
-    """The monthly series of every finished run, one row per (run, month), written by DuckDB."""
-    sql = """PIVOT (SELECT r.scenario, r.point_id, r.replication, r.seed, s.run_id, s.month, s.outcome, s.value
-                    FROM series s JOIN runs r USING (run_id))
-             ON outcome USING first(value) ORDER BY run_id, month"""
-    reader.con.execute(f"COPY ({sql}) TO '{_sql_path(path)}' (FORMAT parquet)")
-    return path
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def headline_markdown(table: pd.DataFrame) -> str:
-    part = table[table["outcome"].isin(HEADLINE_OUTCOMES)].copy()
-    part["mean (95% CI)"] = [f"{_num(m)} [{_num(lo)}, {_num(hi)}]"
-                             for m, lo, hi in zip(part["mean"], part["ci_low"], part["ci_high"], strict=True)]
-    if "diff" in part:
-        part["difference (95% CI)"] = [
-            "" if pd.isna(d) else f"{_num(d)} [{_num(lo)}, {_num(hi)}]"
-            for d, lo, hi in zip(part["diff"], part["diff_low"], part["diff_high"], strict=True)
-        ]
-    columns = ["outcome", "scenario", "mean (95% CI)"] + (["difference (95% CI)"] if "diff" in part else [])
-    return markdown_table(part[columns])
-
-
-def costs_markdown(costs: pd.DataFrame) -> str:
-    """Cost-effectiveness with its intervals, for the terminal."""
-    shown = pd.DataFrame({
-        "scenario": costs["scenario"],
-        "extra public EUR": [_num(v) for v in costs["extra_public_eur"]],
-        "extra sharing households": [_num(v) for v in costs["extra_sharing_households"]],
-        "t CO2e avoided": [_num(v) for v in costs["t_co2e_avoided"]],
-        "EUR per extra sharing household (95% CI)": [
-            _with_interval(*row) for row in
-            costs[["eur_per_extra_sharing_household", "eur_per_household_low", "eur_per_household_high"]].to_numpy()
-        ],
-        "EUR per t CO2e avoided (95% CI)": [
-            _with_interval(*row) for row in costs[["eur_per_t_co2e_avoided", "eur_per_t_low", "eur_per_t_high"]].to_numpy()
-        ],
-    })
-    return markdown_table(shown)
-
-
-def _with_interval(value, low, high) -> str:
-    if pd.isna(value):
-        return "n/a (no gain)"
-    if high == math.inf:
-        return f"{_num(value)} [unbounded: the gain may be zero]"
-    return f"{_num(value)} [{_num(low)}, {_num(high)}]"
-
-
-def _num(value) -> str:
-    from experiments.report import format_number
-
-    return format_number(value)
-
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "compare", help="compare scenarios with a baseline over replications (common random numbers)",
-        description="Run each scenario R times with the same seeds and report impacts with 95 % intervals.",
-    )
-    parser.add_argument("baseline", metavar="BASELINE", help="baseline scenario file")
-    parser.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files to compare")
-    parser.add_argument("--replications", "-r", type=int, default=10, metavar="R",
-                        help="replications per scenario (default 10)")
-    parser.add_argument("--households", type=int, metavar="N", help="households (default: the baseline's)")
-    parser.add_argument("--months", type=int, metavar="M", help="horizon in months (default: the baseline's)")
-    parser.add_argument("--seed", type=int, help="seed of the replications (default: the baseline's)")
-    parser.add_argument("--out", metavar="DIR", help="results directory (default results/compare-...)")
-    add_execution_options(parser)
-    parser.set_defaults(handler=handle)
-
-
-def handle(args) -> int:
-    try:
-        directory, summary = run_compare(
-            args.baseline, args.scenarios, replications=args.replications, households=args.households,
-            months=args.months, seed=args.seed, workers=args.workers, scheduler=args.scheduler,
-            out=args.out, progress=not args.no_progress,
-        )
-    except KeyboardInterrupt:
-        print("interrupted: finished runs are stored; run the same command again to resume", file=sys.stderr)
-        raise
-    code = report_summary(summary, directory)
-    table, costs, written = write_report(directory)
-    print(headline_markdown(table))
-    if not costs.empty:
-        print()
-        print(costs_markdown(costs))
-    print("written: " + ", ".join(str(path) for path in written))
-    return code

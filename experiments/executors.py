@@ -188,7 +188,7 @@ class DaskExecutor:
     def __enter__(self):
         from distributed import Client
 
-        from experiments.cli import UserError
+        from experiments.errors import UserError
 
         try:
             self.client = Client(self.address, timeout=self.connect_timeout_s)

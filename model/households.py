@@ -15,8 +15,11 @@ shared. Who owns, rents or forgoes at month 0 is set by the model (see
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 from mesa.discrete_space import CellAgent
@@ -33,6 +36,11 @@ class Mode(IntEnum):
 
 
 MODE_NAMES = [m.name.lower() for m in Mode]
+
+
+def pairs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(household rows, goods) where an (N, G) array of flags is set, in row order."""
+    return np.divmod(np.flatnonzero(flags), flags.shape[1])
 
 
 def any_good(flags: np.ndarray) -> np.ndarray:
@@ -142,10 +150,14 @@ class HouseholdState:
     def size(self) -> int:
         return self.zone.size
 
-    @property
+    @cached_property
     def zq(self) -> np.ndarray:
         """Flat (zone, quintile) index, for looking up policy effects."""
         return self.zone.astype(np.int64) * 5 + self.quintile
+
+    def sharing_or_lending(self) -> np.ndarray:
+        """(N, G) flags: the household shares (needing the good) or lends it."""
+        return ((self.mode == Mode.SHARE) & self.need) | self.lending
 
 
 def _beta(rng, mean, concentration, size):
@@ -196,8 +208,21 @@ def populate(scenario: Scenario, layout: Layout, goods: GoodTable, rng: np.rando
     )
 
 
+class AgentNumbers(weakref.WeakKeyDictionary):
+    """Per model, the counter of its agents' `unique_id`s, forgotten with the model."""
+
+    def __getitem__(self, model) -> itertools.count:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = self[model] = itertools.count(1)
+            return counter
+
+
 class Household(CellAgent):
     """A household; a thin handle whose attributes read and write its row of the model's arrays."""
+
+    _ids = AgentNumbers()  # not Mesa's class-wide registry, which keeps every model alive
 
     def __init__(self, model, row: int, cell):
         super().__init__(model)

@@ -105,6 +105,18 @@ def no_effects(n_zones: int, n_goods: int, platform_fee: float) -> Effects:
     )
 
 
+def per_household(table: np.ndarray, zq: np.ndarray) -> np.ndarray:
+    """Look up a (zone, quintile, good) or (zone, quintile) effect for every household, given the
+    households' flat (zone, quintile) index `zq`.
+
+    Where no policy targets zones or quintiles the table is the same for all of them,
+    and its first row, which broadcasts against (N, G), is returned without a lookup."""
+    flat = table.reshape(table.shape[0] * QUINTILES, *table.shape[2:])
+    if (flat == flat[0]).all():
+        return flat[0]
+    return flat[zq]
+
+
 def first_month(policy) -> int:
     """The month its one-off investment is paid: the first simulated month it is active."""
     return max(policy.start_month, 1)

@@ -37,6 +37,7 @@ from functools import partial
 import numpy as np
 
 from .households import MODE_NAMES, Mode, any_good, sum_over_goods
+from .policies import per_household
 
 
 @dataclass
@@ -75,16 +76,16 @@ def household_spending(model, market, rent_uses: np.ndarray | None = None) -> np
     own = (hh.mode == Mode.OWN) & hh.need
     own_cost = goods.purchase_eur / goods.lifetime_months + goods.fixed_eur_per_month
     if fx.ownership_fee_eur.any():
-        own_cost = own_cost + model.per_household(fx.ownership_fee_eur)
-    rent_access = model._rental_access_hh
+        own_cost = own_cost + per_household(fx.ownership_fee_eur, hh.zq)
+    rent_access = model.rental_access_by_household
     if fx.rent_access_discount_eur.any():
-        rent_access = np.maximum(0.0, rent_access - model.per_household(fx.rent_access_discount_eur))
-    rent_price = goods.rent_eur_per_use - model.per_household(fx.rent_discount_eur)
+        rent_access = np.maximum(0.0, rent_access - per_household(fx.rent_access_discount_eur, hh.zq))
+    rent_price = goods.rent_eur_per_use - per_household(fx.rent_discount_eur, hh.zq)
     total = own * own_cost + rent_uses * (rent_price + rent_access)
     if market is not None:
-        share_access = model._share_access_hh
+        share_access = model.share_access_by_household
         if fx.share_access_discount_eur.any():
-            share_access = np.maximum(0.0, share_access - model.per_household(fx.share_access_discount_eur))
+            share_access = np.maximum(0.0, share_access - per_household(fx.share_access_discount_eur, hh.zq))
         if np.ndim(share_access) == 2:
             share_access = share_access[market.rows]
         total[market.rows] += market.borrower_paid_eur + market.served * share_access - market.lender_income_eur
@@ -142,11 +143,11 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     fees = 0.0
     if fx.ownership_fee_eur.any():
         own = (hh.mode == Mode.OWN) & hh.need
-        fees = float((own * model.per_household(fx.ownership_fee_eur)).sum())
+        fees = float((own * per_household(fx.ownership_fee_eur, hh.zq)).sum())
     if market is not None:
         if fx.rent_discount_eur.any() or fx.rent_access_discount_eur.any():
             rent_support = rent_uses * (
-                model.per_household(fx.rent_discount_eur) + model.per_household(fx.rent_access_discount_eur)
+                per_household(fx.rent_discount_eur, hh.zq) + per_household(fx.rent_access_discount_eur, hh.zq)
             )
             public_cost += float(rent_support.sum())
         out["lender_income_eur"] = float(market.lender_income_eur.sum())

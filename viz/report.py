@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from experiments.cli import UserError
+from experiments.errors import UserError
 from model.scenario import (
     Scenario,
     ScenarioError,

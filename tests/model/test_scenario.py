@@ -149,7 +149,7 @@ def test_parameter_info_gives_bounds_units_and_choices(baseline_path):
 def test_cli_prints_one_line_without_traceback(tmp_path, baseline_path):
     path = child_of_baseline(tmp_path, baseline_path, "[goods.car]\npurchase_eur = -5\n")
     done = subprocess.run(
-        [sys.executable, "-m", "experiments.cli", "run", str(path), "--quiet"],
+        [sys.executable, "-m", "cli", "run", str(path), "--quiet"],
         capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 2

@@ -12,7 +12,7 @@ from babel.messages.extract import extract
 from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 
-from experiments.cli import UserError
+from experiments.errors import UserError
 from viz import report
 from viz.i18n import LOCALES_DIR
 
@@ -151,7 +151,7 @@ def test_pdf_is_printed_with_pages(comparison_dir, tmp_path):
 
 
 def test_command_writes_the_report(comparison_dir, tmp_path, capsys):
-    from experiments.cli import main
+    from cli.main import main
 
     assert (
         main(["report", str(comparison_dir), "--lang", "en", "--no-pdf", "--out", str(tmp_path)])
