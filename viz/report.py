@@ -138,6 +138,7 @@ class Comparison:
     differences: pd.DataFrame
     definitions: dict[str, Scenario | None]
     manifest: dict = field(default_factory=dict)
+    zone_table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def names(self) -> list[str]:
@@ -148,8 +149,24 @@ class Comparison:
         return None if part.empty else part.iloc[0]
 
     def zones(self) -> list[str]:
+        """Zone identifiers, in the order of the table by zone, else of the baseline's territory."""
+        if not self.zone_table.empty:
+            return list(dict.fromkeys(self.zone_table["zone"].astype(str)))
         base = self.definitions.get(self.baseline)
         return base.zone_names if base is not None else []
+
+    def zone_row(self, zone: str, outcome: str, scenario: str) -> pd.Series | None:
+        """A zone's row: from the table by zone, or the territory-wide row of `outcome` with
+        `{zone}` replaced by the zone's name."""
+        if "{zone}" in outcome:
+            return self.row(outcome.format(zone=zone), scenario)
+        table = self.zone_table
+        part = table[
+            (table["zone"].astype(str) == zone)
+            & (table["outcome"] == outcome)
+            & (table["scenario"] == scenario)
+        ]
+        return None if part.empty else part.iloc[0]
 
 
 def read_comparison(directory: str | Path) -> Comparison:
@@ -178,6 +195,10 @@ def read_comparison(directory: str | Path) -> Comparison:
     table = pd.read_csv(table_path)
     costs_path = directory / "cost_effectiveness.csv"
     costs = pd.read_csv(costs_path) if costs_path.is_file() else pd.DataFrame()
+    zone_path = directory / "zone_comparison.csv"  # written for territories from data
+    zone_table = (
+        pd.read_csv(zone_path, dtype={"zone": str}) if zone_path.is_file() else pd.DataFrame()
+    )
     with StoreReader(directory) as reader:
         available = set(reader.outcomes())
         curves = [name for name in CURVES if name in available]
@@ -209,6 +230,7 @@ def read_comparison(directory: str | Path) -> Comparison:
         differences=differences,
         definitions=definitions,
         manifest=manifest,
+        zone_table=zone_table,
     )
 
 
@@ -487,36 +509,59 @@ def _by_quintile(comparison: Comparison, lang: str, numbers: Numbers) -> list[di
     return out
 
 
-def _by_zone(comparison: Comparison, lang: str, numbers: Numbers) -> list[dict]:
-    """Per scenario, zone and good: the change in the share of needing households who share."""
-    zones = comparison.zones()
+def _zone_columns(comparison: Comparison, lang: str) -> list[tuple[str, str, str]]:
+    """The columns of the by-zone table: (header, outcome, kind), where the outcome names a zone's
+    value with `{zone}`. From the comparison's table by zone when it has one (territories from
+    data), else from the territory-wide table's `{good}.share.{zone}` columns (grids)."""
     base = comparison.definitions.get(comparison.baseline)
-    if not zones or base is None:
+    goods = base.goods if base is not None else {}
+    if not comparison.zone_table.empty:
+        present = set(comparison.zone_table["outcome"])
+        wanted = [
+            (
+                "sharing_households.share",
+                gettext(OUTCOME_BY_NAME["sharing_households.share"].label, lang),
+            )
+        ]
+        wanted += [
+            (f"{good}.share", gettext("{good}: borrowed", lang).format(good=g.label))
+            for good, g in goods.items()
+        ]
+        return [(header, name, "share") for name, header in wanted if name in present]
+    return [
+        (gettext("{good}: borrowed", lang).format(good=g.label), f"{good}.share.{{zone}}", "share")
+        for good, g in goods.items()
+    ]
+
+
+def _by_zone(comparison: Comparison, lang: str, numbers: Numbers) -> list[dict]:
+    """Per scenario and zone: the change in the share of households sharing, overall and good by
+    good, with its 95 % interval."""
+    columns = _zone_columns(comparison, lang)
+    zones = comparison.zones()
+    if not columns or not zones:
         return []
-    goods = list(base.goods)
     out = []
     for name in comparison.scenarios:
         rows = []
         for zone in zones:
             cells = []
-            for good in goods:
-                row = comparison.row(f"{good}.share.{zone}", name)
+            for _, outcome, kind in columns:
+                row = comparison.zone_row(zone, outcome, name)
                 if row is None:
                     cells.append(None)
                     continue
                 cells.append(
                     {
-                        "diff": numbers(row["diff"], "share", signed=True),
-                        "interval": numbers.interval(
-                            row["diff_low"], row["diff_high"], "share", True
-                        ),
+                        "diff": numbers(row["diff"], kind, signed=True),
+                        "interval": numbers.interval(row["diff_low"], row["diff_high"], kind, True),
                         "settled": _settled(row["diff_low"], row["diff_high"]),
                     }
                 )
             if any(cells):
                 rows.append({"zone": zone, "cells": cells})
         if rows:
-            out.append({"name": name, "goods": [base.goods[g].label for g in goods], "rows": rows})
+            out.append({"name": name, "goods": [header for header, _, _ in columns], "rows": rows})
     return out
 
 
@@ -815,14 +860,48 @@ def _figures(comparison: Comparison, out_dir: Path, lang: str) -> list[Figure]:
     return out + _maps(comparison, figures_dir, lang)
 
 
+MAP_OUTCOME = "sharing_households.share"
+
+
 def _maps(comparison: Comparison, figures_dir: Path, lang: str) -> list[Figure]:
-    """Maps of the difference by zone, when the territory has real polygons and the map module
-    exists; an abstract grid of zone types has no map worth printing."""
+    """Maps of each scenario's difference from the baseline by zone, drawn by `experiments.maps`
+    when the comparison has outcomes by zone of a territory with polygons; none otherwise (an
+    abstract grid of zone types has no map worth printing)."""
     try:
-        from experiments import maps  # noqa: F401  (added with real territories)
+        from experiments.maps import run_map
     except ImportError:
         return []
-    return []
+    if comparison.zone_table.empty or MAP_OUTCOME not in set(comparison.zone_table["outcome"]):
+        return []
+    figures = []
+    label = gettext(OUTCOME_BY_NAME[MAP_OUTCOME].label, lang)
+    for index, name in enumerate(comparison.scenarios, start=1):
+        try:
+            path = run_map(
+                comparison.directory,
+                MAP_OUTCOME,
+                None,
+                figures_dir / f"map-{index}.{lang}.png",
+                name,
+            )
+        except UserError:
+            return []  # no polygons to draw
+        figures.append(
+            Figure(
+                path,
+                gettext(
+                    "{scenario}: difference from the baseline by zone in {outcome}; hatched zones have a "
+                    "95 % interval that contains zero.",
+                    lang,
+                ).format(scenario=name, outcome=label.lower()),
+                gettext(
+                    "Map of the territory's zones coloured by the difference in {outcome} between {scenario} "
+                    "and the baseline, from orange (less) to purple (more).",
+                    lang,
+                ).format(outcome=label.lower(), scenario=name),
+            )
+        )
+    return figures
 
 
 # --------------------------------------------------------------------------- writing
