@@ -276,7 +276,7 @@ class Numbers:
         return format_number(value, self.lang, 2)
 
     def interval(self, low: float, high: float, kind: str, signed: bool = False) -> str:
-        """`[low to high]`, or why there is none."""
+        """`low to high`, or why there is no interval."""
         if high is not None and math.isinf(high):
             return gettext("no upper bound: the gain may be zero", self.lang)
         if low is None or high is None or math.isnan(low) or math.isnan(high):
@@ -294,7 +294,7 @@ def _settled(low: float, high: float) -> bool:
 # --------------------------------------------------------------------------- sections
 
 
-def _levers(comparison: Comparison, lang: str, numbers: Numbers) -> list[dict]:
+def _levers(comparison: Comparison, lang: str) -> list[dict]:
     """Per scenario, its policies with their plain names and settings."""
 
     def tr(text: str) -> str:
@@ -939,7 +939,7 @@ def render_html(comparison: Comparison, out_dir: Path, lang: str) -> str:
             getattr(comparison.definitions.get(comparison.baseline), "description", ""), lang
         ),
         "summary": _summary(comparison, lang, numbers),
-        "levers": _levers(comparison, lang, numbers),
+        "levers": _levers(comparison, lang),
         "territory": _territory(comparison, lang),
         "results": _results(comparison, lang, numbers),
         "quintiles": _by_quintile(comparison, lang, numbers),
