@@ -205,6 +205,12 @@ class Zone(Strict):
         description="Average concern of the zone's households for the environment.",
         json_schema_extra=_unit("index (0-1)"),
     )
+    concern_concentration: float = Field(
+        default=4, ge=1, le=500, title="Agreement on environmental concern",
+        description="How close households' environmental concern is to the average: high values mean "
+        "everyone cares alike (alpha + beta of a Beta distribution).",
+        json_schema_extra=_unit("—"),
+    )
     digital_access_share: float = Field(
         ge=0, le=1, title="Households online",
         description="Share of households using online platforms.",
@@ -343,6 +349,12 @@ class Good(Strict):
         description="How often a household that needs the good uses it, by type of zone.",
         json_schema_extra=_unit("uses/month"),
     )
+    uses_shape: float = Field(
+        default=4, ge=0.1, le=1000, title="Similarity of households' uses",
+        description="How close each household's uses are to its zone's average: high values mean "
+        "everyone uses the good about as often (shape of a gamma distribution).",
+        json_schema_extra=_unit("—"),
+    )
     initial_own_share: ShareByZoneKind = Field(
         title="Owners at the start",
         description="Share of households needing the good who own one at the start, by type of zone.",
@@ -466,6 +478,11 @@ class Behaviour(Strict):
     initial_availability: float = Field(
         default=0.7, ge=0, le=1, title="Expected availability at the start",
         description="Share of requests households expect to be served when they first consider sharing.",
+        json_schema_extra=_unit("share"),
+    )
+    initial_utilization: float = Field(
+        default=0.5, ge=0, le=1, title="Expected demand for a lent good at the start",
+        description="Share of its spare uses an owner expects others to borrow when it first considers lending.",
         json_schema_extra=_unit("share"),
     )
     pool_risk_relief: float = Field(
@@ -614,6 +631,11 @@ class CarsharingParking(PolicyBase):
 
     model_config = ConfigDict(title="Car-sharing parking spots")
     kind: Literal["carsharing_parking"] = _kind()
+    goods: list[Name] = Field(
+        default_factory=lambda: ["car"], title="Target goods",
+        description="Goods the policy concerns: shared cars.",
+        json_schema_extra=_unit("—"),
+    )
     access_discount_eur_per_use: float = Field(
         ge=0, le=500, title="Saving on reaching a shared car",
         description="How much cheaper it is to reach a shared car, per use, thanks to the spots.",
