@@ -1,7 +1,8 @@
 """The council report of a comparison: an HTML page and a PDF printed from it, in French or English.
 
-It reads a directory written by `partage compare` through `read_comparison` (the manifest, the
-tables of results and cost-effectiveness, the monthly series in the store) and tells a council
+It reads a directory written by `partage compare` through `read_comparison`, which asks the
+comparison engine (`experiments.compare.load_comparison`: tables at the horizon, cost-effectiveness,
+monthly curves) and reads the manifest (the scenario files, the seeds), and tells a council
 what was asked, which levers were set how, on which territory, what changed at the horizon with
 its 95 % interval (in euros, tonnes and households; by income quintile and by zone), what it
 costs per extra sharing household and per tonne, how it was computed (replications, seeds) and
@@ -119,8 +120,8 @@ OUTCOME_BY_NAME = {outcome.name: outcome for outcome in HEADLINE}
 
 
 @dataclass
-class Comparison:
-    """What a comparison directory holds, read once: the design, the seeds, the tables at the
+class ComparisonResults:
+    """What the report needs of a comparison, read once: the design, the seeds, the tables at the
     horizon, the monthly bands, and the scenarios as they were compared (`None` for a scenario
     whose file can no longer be read)."""
 
@@ -169,65 +170,58 @@ class Comparison:
         return None if part.empty else part.iloc[0]
 
 
-def read_comparison(directory: str | Path) -> Comparison:
-    """Read a directory written by `partage compare`; a one-line `UserError` if it is not one."""
-    from experiments.compare import monthly_bands
-    from experiments.store import StoreReader
+def read_comparison(directory: str | Path) -> ComparisonResults:
+    """Read a directory written by `partage compare` through the comparison engine
+    (`experiments.compare.load_comparison`) and its manifest; a one-line `UserError` if it is
+    not one."""
+    from experiments.compare import load_comparison
+    from experiments.design import replication_seed
 
     directory = Path(directory)
-    manifest_path, table_path = directory / "manifest.json", directory / "comparison.csv"
     if not directory.is_dir():
         raise UserError(f"{directory}: no such comparison directory")
-    if not manifest_path.is_file() or not table_path.is_file():
+    if not (directory / "experiment.duckdb").is_file():
         raise UserError(
-            f"{directory}: not a comparison (no manifest.json or comparison.csv); "
-            "write one with partage compare"
+            f"{directory}: not a comparison (no experiment.duckdb); write one with partage compare"
         )
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UserError(f"{manifest_path}: not a readable manifest") from None
-    if manifest.get("kind") != "compare":
-        raise UserError(
-            f"{directory}: holds a {manifest.get('kind', 'unknown')} experiment, not a comparison"
-        )
-    design = manifest["design"]
-    table = pd.read_csv(table_path)
-    costs_path = directory / "cost_effectiveness.csv"
-    costs = pd.read_csv(costs_path) if costs_path.is_file() else pd.DataFrame()
+    manifest_path = directory / "manifest.json"
+    manifest = {}
+    if manifest_path.is_file():
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise UserError(f"{manifest_path}: not a readable manifest") from None
+    engine = load_comparison(directory)
+    curves = [name for name in CURVES if name in engine.outcomes]
+    several_months = engine.series["month"].nunique() > 1
     zone_path = directory / "zone_comparison.csv"  # written for territories from data
     zone_table = (
         pd.read_csv(zone_path, dtype={"zone": str}) if zone_path.is_file() else pd.DataFrame()
     )
-    with StoreReader(directory) as reader:
-        available = set(reader.outcomes())
-        curves = [name for name in CURVES if name in available]
-        bands = monthly_bands(reader, curves) if curves else pd.DataFrame()
-        differences = (
-            monthly_bands(reader, curves, design["baseline"]) if curves else pd.DataFrame()
-        )
-    names = [design["baseline"], *design["scenarios"]]
-    sizes = {"households": design["households"], "months": design["months"]}
+    design = manifest.get("design", {})
+    sizes = {"households": engine.households, "months": engine.months}
     definitions: dict[str, Scenario | None] = {}
-    for name, path in zip(names, design.get("files", []), strict=False):
+    for name, path in zip(engine.names, design.get("files", []), strict=False):
         try:
             definitions[name] = load_scenario(path, sizes)
         except ScenarioError:
             definitions[name] = None
-    seeds = manifest.get("seeds", {})
-    return Comparison(
+    seeds = manifest.get("seeds", {}).get("replication_seeds") or [
+        replication_seed(engine.seed, r) for r in range(engine.replications)
+    ]
+    return ComparisonResults(
         directory=directory,
-        baseline=design["baseline"],
-        scenarios=list(design["scenarios"]),
-        replications=int(design["replications"]),
-        households=int(design["households"]),
-        months=int(design["months"]),
-        seed=int(design["seed"]),
-        replication_seeds=[int(s) for s in seeds.get("replication_seeds", [])],
-        table=table,
-        costs=costs,
-        bands=bands,
-        differences=differences,
+        baseline=engine.baseline,
+        scenarios=list(engine.scenarios),
+        replications=int(engine.replications),
+        households=int(engine.households),
+        months=int(engine.months),
+        seed=int(engine.seed),
+        replication_seeds=[int(seed) for seed in seeds],
+        table=engine.table(),
+        costs=engine.cost_effectiveness(),
+        bands=engine.curves(curves) if curves and several_months else pd.DataFrame(),
+        differences=engine.differences(curves) if curves and several_months else pd.DataFrame(),
         definitions=definitions,
         manifest=manifest,
         zone_table=zone_table,
@@ -294,7 +288,7 @@ def _settled(low: float, high: float) -> bool:
 # --------------------------------------------------------------------------- sections
 
 
-def _levers(comparison: Comparison, lang: str) -> list[dict]:
+def _levers(comparison: ComparisonResults, lang: str) -> list[dict]:
     """Per scenario, its policies with their plain names and settings."""
 
     def tr(text: str) -> str:
@@ -384,7 +378,7 @@ def _when(policy, lang: str) -> str:
     )
 
 
-def _changed_parameters(comparison: Comparison, scenario: Scenario, lang: str) -> list[dict]:
+def _changed_parameters(comparison: ComparisonResults, scenario: Scenario, lang: str) -> list[dict]:
     """Parameters outside the policies that the scenario sets differently from the baseline."""
     base = comparison.definitions.get(comparison.baseline)
     if base is None:
@@ -423,7 +417,7 @@ def _flat(table: dict, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _territory(comparison: Comparison, lang: str) -> dict:
+def _territory(comparison: ComparisonResults, lang: str) -> dict:
     base = comparison.definitions.get(comparison.baseline)
     if base is None:
         return {"missing": True}
@@ -443,7 +437,7 @@ def _territory(comparison: Comparison, lang: str) -> dict:
     return {"missing": False, "name": base.territory.name, "zones": zones, "goods": goods}
 
 
-def _results(comparison: Comparison, lang: str, numbers: Numbers) -> list[dict]:
+def _results(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list[dict]:
     """Per headline outcome: the baseline and each scenario at the horizon, and the difference."""
     rows = []
     for outcome in HEADLINE:
@@ -479,7 +473,7 @@ def _results(comparison: Comparison, lang: str, numbers: Numbers) -> list[dict]:
     return rows
 
 
-def _by_quintile(comparison: Comparison, lang: str, numbers: Numbers) -> list[dict]:
+def _by_quintile(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list[dict]:
     """Per scenario and income quintile: the change of monthly spending, and the subsidy received."""
     out = []
     for name in comparison.scenarios:
@@ -509,7 +503,7 @@ def _by_quintile(comparison: Comparison, lang: str, numbers: Numbers) -> list[di
     return out
 
 
-def _zone_columns(comparison: Comparison, lang: str) -> list[tuple[str, str, str]]:
+def _zone_columns(comparison: ComparisonResults, lang: str) -> list[tuple[str, str, str]]:
     """The columns of the by-zone table: (header, outcome, kind), where the outcome names a zone's
     value with `{zone}`. From the comparison's table by zone when it has one (territories from
     data), else from the territory-wide table's `{good}.share.{zone}` columns (grids)."""
@@ -534,7 +528,7 @@ def _zone_columns(comparison: Comparison, lang: str) -> list[tuple[str, str, str
     ]
 
 
-def _by_zone(comparison: Comparison, lang: str, numbers: Numbers) -> list[dict]:
+def _by_zone(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list[dict]:
     """Per scenario and zone: the change in the share of households sharing, overall and good by
     good, with its 95 % interval."""
     columns = _zone_columns(comparison, lang)
@@ -565,7 +559,7 @@ def _by_zone(comparison: Comparison, lang: str, numbers: Numbers) -> list[dict]:
     return out
 
 
-def _costs(comparison: Comparison, lang: str, numbers: Numbers) -> list[dict]:
+def _costs(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list[dict]:
     out = []
     for row in comparison.costs.to_dict("records"):
         out.append(
@@ -601,7 +595,7 @@ def _ratio(value, low, high, lang: str, numbers: Numbers) -> dict:
     return {"value": numbers(value, "eur"), "interval": numbers.interval(low, high, "eur")}
 
 
-def _summary(comparison: Comparison, lang: str, numbers: Numbers) -> list[dict]:
+def _summary(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list[dict]:
     """One plain sentence per scenario and headline figure, saying whether its sign is settled."""
     out = []
     years = comparison.months / 12
@@ -731,7 +725,7 @@ def _year_axis(ax, months: int, lang: str) -> None:
 
 
 def _curves_figure(
-    comparison: Comparison,
+    comparison: ComparisonResults,
     bands: pd.DataFrame,
     order: list[str],
     path: Path,
@@ -795,14 +789,14 @@ def _curves_figure(
     return path
 
 
-def _colours(comparison: Comparison) -> dict[str, str]:
+def _colours(comparison: ComparisonResults) -> dict[str, str]:
     colours = {comparison.baseline: BASELINE_COLOUR}
     for index, name in enumerate(comparison.scenarios):
         colours[name] = OKABE_ITO[index % len(OKABE_ITO)]
     return colours
 
 
-def _figures(comparison: Comparison, out_dir: Path, lang: str) -> list[Figure]:
+def _figures(comparison: ComparisonResults, out_dir: Path, lang: str) -> list[Figure]:
     figures_dir = out_dir / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
     shown = [
@@ -863,7 +857,7 @@ def _figures(comparison: Comparison, out_dir: Path, lang: str) -> list[Figure]:
 MAP_OUTCOME = "sharing_households.share"
 
 
-def _maps(comparison: Comparison, figures_dir: Path, lang: str) -> list[Figure]:
+def _maps(comparison: ComparisonResults, figures_dir: Path, lang: str) -> list[Figure]:
     """Maps of each scenario's difference from the baseline by zone, drawn by `experiments.maps`
     when the comparison has outcomes by zone of a territory with polygons; none otherwise (an
     abstract grid of zone types has no map worth printing)."""
@@ -923,7 +917,7 @@ def _environment(lang: str) -> Environment:
     return env
 
 
-def render_html(comparison: Comparison, out_dir: Path, lang: str) -> str:
+def render_html(comparison: ComparisonResults, out_dir: Path, lang: str) -> str:
     """The report's HTML for a comparison read by `read_comparison`; figures go under `out_dir`."""
     numbers = Numbers(lang)
     figures = _figures(comparison, out_dir, lang)
