@@ -42,6 +42,7 @@ def test_every_command_module_registers_its_commands_with_a_handler():
         "app",
         "app-bench",
         "interactions",
+        "report",
     }
     assert set(commands) == expected
     for name in COMMAND_MODULES:
