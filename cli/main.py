@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "cli.app",
     "cli.app_bench",
     "cli.interactions",
+    "cli.report",
 ]
 
 

@@ -437,19 +437,23 @@ def run_tasks(
     retry_failed: bool = False,
     progress: bool = True,
     on_result: Callable[[RunResult], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> RunSummary:
     """Run the tasks not yet finished in the store, storing each result as it arrives.
 
-    `tasks` may be a generator: it is read as runs are sent, never held whole.
+    `tasks` may be a generator: it is read as runs are sent, never held whole. `cancelled` is asked
+    after every result: when it answers True the remaining runs are dropped (finished ones stay
+    stored) and the summary counts only what ran.
     """
     skipped = store.finished_count(retry_failed=retry_failed)
     summary = RunSummary(planned=planned, skipped=skipped)
     clock = time.perf_counter()
     bar = _progress_bar(planned, summary.skipped, executor.description, enabled=progress)
     try:
-        if skipped < planned:
+        if skipped < planned and not (cancelled is not None and cancelled()):
             with executor:
-                for result in executor.results(target, store.unfinished(tasks, retry_failed=retry_failed)):
+                results = executor.results(target, store.unfinished(tasks, retry_failed=retry_failed))
+                for result in results:
                     if isinstance(result, LostRun):
                         summary.lost += 1
                     else:
@@ -460,6 +464,9 @@ def run_tasks(
                             on_result(result)
                     bar.update(1)
                     bar.set_postfix(failed=summary.failed, lost=summary.lost, refresh=False)
+                    if cancelled is not None and cancelled():
+                        results.close()
+                        break
     finally:
         bar.close()
         summary.elapsed_s = time.perf_counter() - clock

@@ -51,6 +51,7 @@ def run_experiment(
     retry_failed: bool = False,
     progress: bool = True,
     on_result: Callable[[RunResult], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
     cluster_timeout_s: float = 60,
     legacy_fingerprint: Callable[[dict], str] | None = None,
 ) -> RunSummary:
@@ -66,7 +67,7 @@ def run_experiment(
         store.record_invocation(manifest["command"], manifest)
         store.publish_snapshot(force=True)
         return run_tasks(store, target, tasks, executor, planned=planned_runs, retry_failed=retry_failed,
-                         progress=progress, on_result=on_result)
+                         progress=progress, on_result=on_result, cancelled=cancelled)
 
 
 def run_sweep(
