@@ -1078,7 +1078,7 @@ def field_texts(field: FieldInfo, translate: Translate | None = None,
     """Label, description and unit of a field, in plain language (translated by `translate`).
 
     A value of a per-zone-type table (`goods.car.need_share.dense`) is labelled by its table
-    and its zone type together, and described by its table.
+    and its zone type together, and described by its table, whose unit it takes when it has none.
     """
     tr = translate or (lambda text: text)
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
@@ -1087,6 +1087,9 @@ def field_texts(field: FieldInfo, translate: Translate | None = None,
     if table is not None:
         texts["label"] = f"{tr(table.title or '')}: {texts['label']}"
         texts["description"] = tr(table.description or "")
+        if extra.get("unit", "—") == "—":  # a plain per-zone-type table takes its unit from the field
+            table_extra = table.json_schema_extra if isinstance(table.json_schema_extra, dict) else {}
+            texts["unit"] = tr(table_extra.get("unit", "—"))
     return texts
 
 
@@ -1169,7 +1172,8 @@ def schema_texts() -> list[str]:
 @dataclass(frozen=True)
 class SchemaField:
     """One parameter of the schema as the documentation lists it; `path` uses placeholders
-    (`goods.<good>.purchase_eur`), and `policy_kind` names the kind a policy field belongs to."""
+    (`goods.<good>.purchase_eur`), and `variant` names the kind of table a field belongs to
+    where a table comes in several kinds (policies: `community_pool`, …)."""
 
     path: str
     label: str
@@ -1179,16 +1183,35 @@ class SchemaField:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple = ()
-    policy_kind: str = ""
+    variant: str = ""
     required: bool = False
+
+
+def _models_of(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation holds directly: itself, or the members of a union."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _models_of(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return [model for arg in typing.get_args(annotation) for model in _models_of(arg)]
+    return [annotation] if isinstance(annotation, type) and issubclass(annotation, BaseModel) else []
+
+
+def _variant(model: type[BaseModel]) -> str:
+    """The value of a model's `kind` literal (`community_pool`), or "" when it has none."""
+    kind = model.model_fields.get("kind")
+    if kind is None or typing.get_origin(kind.annotation) is not Literal:
+        return ""
+    return str(typing.get_args(kind.annotation)[0])
 
 
 def schema_fields(translate: Translate | None = None) -> list[SchemaField]:
     """Every field of the scenario schema, in the order of the schema; tables first, then
-    what they hold. Policy fields common to every kind come once, before each kind's own."""
+    what they hold. A table that comes in several kinds lists each kind's fields; for
+    policies, the fields common to every kind come once, before each kind's own."""
     rows: list[SchemaField] = []
 
-    def add(field: FieldInfo, path: str, kind: str = "", table: FieldInfo | None = None) -> None:
+    def add(field: FieldInfo, path: str, variant: str = "", table: FieldInfo | None = None) -> None:
         limits = _limits(field)
         default = None if field.is_required() else field.get_default(call_default_factory=True)
         if isinstance(default, BaseModel):
@@ -1196,28 +1219,32 @@ def schema_fields(translate: Translate | None = None) -> list[SchemaField]:
         rows.append(SchemaField(
             path=path, **field_texts(field, translate, table), default=default,
             minimum=limits.get("min"), maximum=limits.get("max"),
-            choices=tuple(limits.get("choices", ())), policy_kind=kind, required=field.is_required(),
+            choices=tuple(limits.get("choices", ())), variant=variant, required=field.is_required(),
         ))
 
-    def visit(model: type[BaseModel], prefix: str, kind: str = "", skip: tuple = ()) -> None:
+    def visit(model: type[BaseModel], prefix: str, variant: str = "", skip: tuple = ()) -> None:
         for name, field in model.model_fields.items():
             if name in skip:
                 continue
             path = prefix + name
-            add(field, path, kind)
+            add(field, path, variant)
             annotation = field.annotation
             if typing.get_origin(annotation) is dict:
                 annotation = typing.get_args(annotation)[1]
                 path = f"{path}.{PLACEHOLDERS.get(name, '<name>')}"
-            if isinstance(annotation, type) and issubclass(annotation, PerZoneKind):
-                for child, child_field in annotation.model_fields.items():
-                    add(child_field, f"{path}.{child}", kind, table=field)
-            elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                visit(annotation, path + ".")
-            elif name == "policies":
+            models = _models_of(annotation)
+            if name == "policies" and model is Scenario:
                 visit(PolicyBase, path + ".")
-                for policy_kind, cls in POLICY_BY_KIND.items():
-                    visit(cls, path + ".", policy_kind, skip=tuple(PolicyBase.model_fields))
+                for kind, cls in POLICY_BY_KIND.items():
+                    visit(cls, path + ".", kind, skip=tuple(PolicyBase.model_fields))
+            elif len(models) == 1 and issubclass(models[0], PerZoneKind):
+                for child, child_field in models[0].model_fields.items():
+                    add(child_field, f"{path}.{child}", variant, table=field)
+            elif len(models) == 1:
+                visit(models[0], path + ".", variant)
+            else:
+                for member in models:
+                    visit(member, path + ".", _variant(member) or variant)
 
     visit(Scenario, "")
     return rows
