@@ -247,6 +247,8 @@ def test_parameter_info_gives_plain_label_description_and_unit(tmp_path):
     assert (pool["label"], pool["unit"]) == ("Size of the pool", "units per 1 000 households")
     shouted = parameter_info(library, "network.mean_degree", translate=str.upper)
     assert shouted["label"] == "TIES PER HOUSEHOLD" and shouted["unit"] == "COUNT"
+    schema = json_schema()["$defs"]["Good"]["properties"]["purchase_eur"]
+    assert (schema["title"], schema["unit"]) == ("Purchase price", "EUR") and schema["description"]
 
 
 def test_a_plain_per_zone_type_value_takes_its_tables_unit():

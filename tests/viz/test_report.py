@@ -137,6 +137,22 @@ def test_not_a_comparison_is_one_line(tmp_path, comparison_dir):
         report.write_report(comparison_dir, tmp_path / "file", pdf=False)
 
 
+def test_a_scenario_file_gone_leaves_its_levers_out_and_says_so(comparison_dir, tmp_path):
+    import json
+    import shutil
+
+    copy = tmp_path / "moved"
+    shutil.copytree(comparison_dir, copy, ignore=shutil.ignore_patterns("report*"))
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["design"]["files"][1] = str(tmp_path / "gone.toml")
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    html = report.write_report(copy, tmp_path / "out", lang="en", pdf=False)[0].read_text(
+        encoding="utf-8"
+    )
+    assert "can no longer be read; its levers are not shown" in html
+    assert '<section id="results">' in html and "Size of the pool" not in html
+
+
 def test_pdf_is_printed_with_pages(comparison_dir, tmp_path):
     if not Path(report.CHROMIUM).exists():
         pytest.skip(f"no Chromium at {report.CHROMIUM} (the CI script installs Debian's chromium)")
