@@ -216,3 +216,11 @@ def test_every_report_text_has_a_french_translation():
         if not any(text in c and c[text].string and not c[text].fuzzy for c in catalogues.values())
     ]
     assert not missing, f"{len(missing)} report texts without French: {missing[:5]}"
+
+
+def test_curves_colours_are_okabe_ito_and_the_first_four_read_on_paper():
+    from experiments.compare import OKABE_ITO
+
+    assert set(report.SCENARIO_COLOURS) <= set(OKABE_ITO) and report.BASELINE_COLOUR in OKABE_ITO
+    contrast = [1.05 / (report._luminance(colour) + 0.05) for colour in report.SCENARIO_COLOURS]
+    assert all(ratio >= 3 for ratio in contrast[:4])  # WCAG 2.1 non-text contrast against white
