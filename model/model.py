@@ -45,6 +45,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from . import reporters
 from .choice import choose, gumbel, lend_decision, mode_utilities
+from .geography import build_network, layout_territory
 from .households import (
     GoodTable,
     Household,
@@ -58,7 +59,8 @@ from .households import (
 from .market import MarketResult, clear_market
 from .policies import QUINTILES, Effects, PolicyBook
 from .scenario import Scenario, load_scenario
-from .territory import adjacency, build_network, layout_territory
+from .territory import adjacency
+from .zone_results import real_scales
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 
@@ -169,6 +171,8 @@ class TerritoryModel(mesa.Model):
         self.quintile_sizes = np.bincount(hh.quintile, minlength=QUINTILES)
         self.policy_book = PolicyBook(self.scenario, self.households_by_zone)
         self.totals = reporters.Totals()
+        self.real_scale, self.zone_real_scale = real_scales(self.scenario, self.households_by_zone)
+        self.zone_series: list[np.ndarray] = []  # (Z, K) outcomes by zone, one per month
 
         self.grid = OrthogonalMooreGrid((self.layout.side, self.layout.side), torus=False, random=self.random)
         if agents:

@@ -121,7 +121,7 @@ class PolicyBook:
         self.share_price = np.array([g.share_eur_per_use for g in scenario.goods.values()])
 
     def _targets(self, policy, default_goods: tuple[str, ...] = ()):
-        zones = np.array([not policy.zones or z in policy.zones for z in self.zone_names])
+        zones = self.scenario.targeted_zones(policy.zones)
         quintiles = np.array([not policy.quintiles or q + 1 in policy.quintiles for q in range(QUINTILES)])
         wanted = policy.goods or [g for g in default_goods if g in self.good_names]
         goods = np.array([not wanted or g in wanted for g in self.good_names])
@@ -172,6 +172,15 @@ def lump_sum_costs(scenario: Scenario) -> float:
         total += policy.running_eur_per_month * sum(policy.active(m) for m in range(1, scenario.months + 1))
         if first_month(policy) <= scenario.months and policy.active(first_month(policy)):
             total += policy.investment_eur
+    return total
+
+
+def lump_sum_in_month(scenario: Scenario, month: int) -> float:
+    """Investments and running costs due in one month (EUR), declared for the whole territory."""
+    total = 0.0
+    for policy in scenario.policies.values():
+        if month >= 1 and policy.active(month):
+            total += policy.running_eur_per_month + (policy.investment_eur if month == first_month(policy) else 0.0)
     return total
 
 

@@ -27,7 +27,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 ZONE_KINDS = ("dense", "suburb", "rural")
 ZoneKind = Literal["dense", "suburb", "rural"]
@@ -133,6 +142,141 @@ class Network(Strict):
     )
 
 
+# --------------------------------------------------------------------------- territory from data
+
+ZoneRef = Annotated[str, Field(min_length=1, max_length=80)]
+FIGURE_COLUMNS_OPTIONAL = (
+    "kind", "income_sigma", "trust_mean", "trust_concentration", "concern_mean", "digital_access_share",
+    "rental_access_eur", "share_access_eur",
+)
+GOOD_COLUMNS_OPTIONAL = ("need_share", "uses_per_month", "initial_own_share")
+
+
+class ZoneKindDefaults(Strict):
+    """What a zone from data is given, by its kind, when the figures table has no column for a value.
+
+    The values are those of the baseline's grid zones of the same kind (see `scenarios/baseline.toml`
+    for their sources)."""
+
+    income_sigma: PerZoneKind = Field(
+        default=PerZoneKind(dense=0.55, suburb=0.45, rural=0.45),
+        description="Sigma of the log-normal income around the zone's median.",
+    )
+    trust_mean: ShareByZoneKind = Field(
+        default=ShareByZoneKind(dense=0.50, suburb=0.45, rural=0.50),
+        description="Mean initial trust in sharing (Beta).",
+    )
+    trust_concentration: PerZoneKind = Field(
+        default=PerZoneKind(dense=10, suburb=10, rural=10),
+        description="Alpha + beta of the initial trust Beta distribution.",
+    )
+    concern_mean: ShareByZoneKind = Field(
+        default=ShareByZoneKind(dense=0.50, suburb=0.45, rural=0.40),
+        description="Mean environmental concern (Beta, concentration 4).",
+    )
+    digital_access_share: ShareByZoneKind = Field(
+        default=ShareByZoneKind(dense=0.90, suburb=0.87, rural=0.80),
+        description="Share of households using online platforms.",
+    )
+    rental_access_eur: PerZoneKind = Field(
+        default=PerZoneKind(dense=3, suburb=8, rural=20),
+        description="Cost of reaching a commercial renter, per use.", json_schema_extra=_unit("EUR/use"),
+    )
+    share_access_eur: PerZoneKind = Field(
+        default=PerZoneKind(dense=1, suburb=2, rural=4),
+        description="Cost of reaching a peer or a community pool, per use.", json_schema_extra=_unit("EUR/use"),
+    )
+
+
+class TerritoryFromData(Strict):
+    """A real territory: zones are polygons read from a geodata file, joined by a key column to a
+    table of public figures (CSV, one row per zone). Paths are relative to the scenario file.
+
+    Required columns: the key, the name, households, the median income and the share of households
+    without a car. Optional columns (a value missing from the table is filled in from the zone's
+    kind, itself derived from its density in households per km2, and `partage territory show` says
+    which and why): `kind`, `area_km2` (else the polygon's area), `population` (for consumption
+    units), `income_sigma`, `trust_mean`, `trust_concentration`, `concern_mean`,
+    `digital_access_share`, `rental_access_eur`, `share_access_eur`, and per good
+    `{good}.need_share`, `{good}.uses_per_month`, `{good}.initial_own_share`."""
+
+    kind: Literal["data"] = Field(description="A territory read from map and figure files.")
+    name: str = Field(default="territory", max_length=80)
+    polygons: str = Field(
+        min_length=1, max_length=1000,
+        description="Zone polygons: GeoJSON, GeoPackage or Shapefile, in any CRS the file declares "
+        "(GeoJSON without one is lon/lat).",
+    )
+    figures: str = Field(min_length=1, max_length=1000, description="CSV table of figures, one row per zone.")
+    key_column: str = Field(
+        min_length=1, max_length=80, description="Column joining polygons and figures (e.g. an INSEE code)."
+    )
+    name_column: str = Field(min_length=1, max_length=80, description="Column of the zones' names (in the figures).")
+    households_column: str = Field(default="households", min_length=1, max_length=80)
+    car_free_share_column: str = Field(
+        default="households_without_car_share", min_length=1, max_length=80,
+        description="Column of the share of households without a car (0..1).",
+    )
+    income_column: str = Field(
+        default="median_income_eur_per_month", min_length=1, max_length=80,
+        description="Column of the median monthly disposable income.",
+    )
+    income_per: Literal["household", "consumption_unit"] = Field(
+        description="Whether the median income is per household or per consumption unit (INSEE "
+        "niveau de vie); per consumption unit is multiplied by the consumption units of a household.",
+    )
+    consumption_units_per_household: float | None = Field(
+        default=None, ge=1, le=5,
+        description="Consumption units of a household (OECD-modified scale: 1 for the first adult, 0.5 "
+        "for each other person of 14 or more, 0.3 for each child). None: 1 + 0.5 x (persons per "
+        "household - 1) from a `population` column, else 1.5 (a couple).",
+    )
+    car_good: Name = Field(
+        default="car", description="The good whose month-0 ownership the car-free share sets."
+    )
+    dense_households_per_km2: float = Field(
+        default=750, gt=0, le=1e6,
+        description="Density from which a zone is dense: Eurostat's urban-centre threshold, 1 500 "
+        "inhabitants per km2, at 2 persons per household.", json_schema_extra=_unit("households/km2"),
+    )
+    rural_households_per_km2: float = Field(
+        default=150, gt=0, le=1e6,
+        description="Density below which a zone is rural: Eurostat's urban-cluster threshold, 300 "
+        "inhabitants per km2, at 2 persons per household.", json_schema_extra=_unit("households/km2"),
+    )
+    zone_defaults: ZoneKindDefaults = Field(
+        default=ZoneKindDefaults(), description="Values by zone kind for columns the figures leave out."
+    )
+    groups: dict[Name, list[ZoneRef]] = Field(
+        default_factory=dict,
+        description="Named groups of zones (keys or names) that policies can target, e.g. rive_droite.",
+    )
+
+    @model_validator(mode="after")
+    def _thresholds(self):
+        if self.rural_households_per_km2 > self.dense_households_per_km2:
+            raise ValueError(
+                f"rural_households_per_km2 ({self.rural_households_per_km2:g}) is above "
+                f"dense_households_per_km2 ({self.dense_households_per_km2:g})"
+            )
+        return self
+
+    def resolved(self):
+        """The zones read from the files (cached; see `model.geodata`)."""
+        from .geodata import read_territory
+
+        return read_territory(self)
+
+    @property
+    def zones(self) -> dict[str, Zone]:
+        return self.resolved().zones
+
+
+def _territory_kind(value: Any) -> str:
+    kind = value.get("kind", "grid") if isinstance(value, dict) else getattr(value, "kind", "grid")
+    return kind if kind in ("grid", "data") else "data"
+
+
 # --------------------------------------------------------------------------- goods
 
 
@@ -220,7 +364,10 @@ class PolicyBase(Strict):
     description: str = Field(default="", max_length=2000)
     start_month: int = Field(default=0, ge=0, le=1200)
     end_month: int | None = Field(default=None, ge=0, le=1200, description="Last active month; none = no end.")
-    zones: list[Name] = Field(default_factory=list, description="Target zones; empty = all.")
+    zones: list[ZoneRef] = Field(
+        default_factory=list,
+        description="Target zones (by name; on a territory from data, by key, name or group); empty = all.",
+    )
     quintiles: list[Annotated[int, Field(ge=1, le=5)]] = Field(
         default_factory=list, description="Target income quintiles (1 = poorest); empty = all."
     )
@@ -333,6 +480,7 @@ POLICY_KINDS = (
 )
 Policy = Annotated[Union[POLICY_KINDS], Field(discriminator="kind")]  # noqa: UP007
 POLICY_BY_KIND = {cls.model_fields["kind"].annotation.__args__[0]: cls for cls in POLICY_KINDS}
+TERRITORY_BY_KIND = {"grid": Territory, "data": TerritoryFromData}
 
 
 # --------------------------------------------------------------------------- scenario
@@ -344,7 +492,10 @@ class Scenario(Strict):
     households: int = Field(default=10_000, ge=10, le=5_000_000)
     months: int = Field(default=120, ge=1, le=1200, json_schema_extra=_unit("months"))
     seed: int = Field(default=42, ge=0, le=2**63 - 1)
-    territory: Territory
+    territory: Annotated[
+        Annotated[Territory, Tag("grid")] | Annotated[TerritoryFromData, Tag("data")],
+        Discriminator(_territory_kind),
+    ]
     network: Network = Network()
     goods: dict[Name, Good] = Field(min_length=1, max_length=12)
     behaviour: Behaviour = Behaviour()
@@ -354,7 +505,8 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _references(self):
         for name, policy in self.policies.items():
-            for zone in policy.zones:
+            for zone in policy.zones if isinstance(self.territory, Territory) else ():
+                # zones of a territory from data are checked once its files are read (`validate_raw`)
                 if zone not in self.territory.zones:
                     raise ValueError(
                         f"policies.{name}.zones: unknown zone {zone!r}; "
@@ -389,7 +541,18 @@ class Scenario(Strict):
 
     @property
     def zone_names(self) -> list[str]:
+        """Zone identifiers: names of grid zones, keys of zones from data."""
         return list(self.territory.zones)
+
+    def targeted_zones(self, refs: list[str]) -> np.ndarray:
+        """(Z,) flags of the zones a policy's `zones` list designates (all when it is empty): grid
+        zones by name; zones from data by key, name or group."""
+        names = self.zone_names
+        if not refs:
+            return np.ones(len(names), dtype=bool)
+        if isinstance(self.territory, Territory):
+            return np.array([z in refs for z in names])
+        return self.territory.resolved().flags(refs)
 
 
 # --------------------------------------------------------------------------- loading
@@ -451,6 +614,7 @@ def read_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError(f"{path}: not valid TOML: {error}") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+    _resolve_territory_files(raw, path)
     parent_name = raw.pop("extends", None)
     if parent_name is None:
         return raw
@@ -459,7 +623,21 @@ def read_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     parent = read_raw(path.parent / parent_name, (*_seen, resolved))
     parent.pop("name", None)
     parent.pop("description", None)
+    territory = raw.get("territory")
+    if isinstance(territory, dict) and _territory_kind(territory) != _territory_kind(parent.get("territory", {})):
+        parent.pop("territory", None)  # a territory of another kind replaces the parent's whole
     return _merge(parent, raw)
+
+
+def _resolve_territory_files(raw: dict, path: Path) -> None:
+    """Make the data files a territory names relative to its scenario file absolute (in place)."""
+    territory = raw.get("territory")
+    if not isinstance(territory, dict):
+        return
+    for key in ("polygons", "figures"):
+        value = territory.get(key)
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            territory[key] = str((path.parent / value).resolve())
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -471,11 +649,19 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
 
 
 def validate_raw(raw: dict, source: str = "scenario", overridden: set[str] | None = None) -> Scenario:
-    """Validate a raw table, turning the first problem into a one-line `ScenarioError`."""
+    """Validate a raw table, turning the first problem into a one-line `ScenarioError`. A territory
+    from data has its files read and checked here, and the zones its policies target looked up."""
     try:
-        return Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(raw)
     except ValidationError as error:
         raise ScenarioError(_one_line(error, raw, source, overridden or set())) from None
+    if isinstance(scenario.territory, TerritoryFromData):
+        territory = scenario.territory.resolved()
+        territory.check_groups(source)
+        territory.check_goods(list(scenario.goods), source)
+        for name, policy in scenario.policies.items():
+            territory.check_references(policy.zones, f"{source}: policies.{name}.zones")
+    return scenario
 
 
 # --------------------------------------------------------------------------- error messages
@@ -528,6 +714,9 @@ def _walk(loc: list[str]):
                 annotation = args[0]
                 continue
             if origin in (Union, types.UnionType):
+                if part in TERRITORY_BY_KIND:
+                    annotation = TERRITORY_BY_KIND[part]
+                    continue
                 if part in POLICY_BY_KIND:
                     annotation = POLICY_BY_KIND[part]
                     continue

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .model import TerritoryModel
 from .scenario import Scenario
+from .zone_results import zone_frame
 
 
 def simulate(
@@ -22,9 +23,12 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     agents: bool = True,
 ) -> pd.DataFrame:
-    """One simulation; a DataFrame with one row per month (0 = initial state) and a `month` column."""
+    """One simulation; a DataFrame with one row per month (0 = initial state) and a `month` column.
+    Its `attrs["zones"]` holds the outcomes by zone, a long table (month, zone, outcome, value)."""
     model = TerritoryModel(
         scenario, seed=seed, households=households, months=months, overrides=overrides, agents=agents
     )
     model.run(progress)
-    return model.series_frame()
+    series = model.series_frame()
+    series.attrs["zones"] = zone_frame(model)
+    return series
