@@ -29,6 +29,8 @@ COMMAND_MODULES = [
     "experiments.app_cmd",
     "experiments.app_bench",
     "experiments.interactions",
+    "cli.territory",
+    "cli.map",
 ]
 
 

@@ -18,8 +18,11 @@ settled. Runs go through the same resumable store as sweeps.
 Written under `results/NAME/` (or `--out`): `comparison.csv` and
 `comparison.md` (the table), `cost_effectiveness.csv`, `curves.png` (mean
 curves with 95 % bands), `differences.png` (paired differences with bands),
-`series.parquet` (the raw monthly series of every run), `manifest.json` and
-the store `experiment.duckdb`.
+`series.parquet` (the raw monthly series of every run), `zone_comparison.csv`
+and `.parquet` (by zone at the horizon: mean with its interval and the paired
+difference from the baseline with its interval, for every outcome by zone of
+`model.zone_results`), `manifest.json` and the store `experiment.duckdb`
+(whose `zone_series` table holds every run's outcomes by zone, month by month).
 """
 
 from __future__ import annotations
@@ -140,6 +143,38 @@ def comparison_table(values: pd.DataFrame, baseline: str, scenarios: list[str],
                 row |= {"diff": diff, "diff_low": diff_low, "diff_high": diff_high}
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def zone_comparison(values: pd.DataFrame, baseline: str, scenarios: list[str]) -> pd.DataFrame:
+    """Per zone, outcome and scenario: mean over replications with its 95 % interval, and the paired
+    difference from the baseline with its interval (`values`: rows of `StoreReader.zone_values`)."""
+    from scipy import stats
+
+    if values.empty:
+        return pd.DataFrame()
+    wide = values.pivot_table(index=["zone", "outcome", "replication"], columns="scenario", values="value")
+
+    def summarise(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+        grouped = frame.groupby(level=["zone", "outcome"])
+        mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
+        half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+        half = half.where(n > 1)
+        parts = {}
+        for name in frame.columns:
+            parts[name] = pd.DataFrame({
+                "runs" if prefix == "" else "pairs": n[name], f"{prefix or 'mean'}": mean[name],
+                f"{prefix or 'ci'}_low": mean[name] - half[name], f"{prefix or 'ci'}_high": mean[name] + half[name],
+            })
+        return pd.concat(parts, names=["scenario"]).reset_index()
+
+    levels = summarise(wide[[c for c in [baseline, *scenarios] if c in wide.columns]], "")
+    present = [s for s in scenarios if s in wide.columns]
+    if baseline in wide.columns and present:
+        paired = wide[present].sub(wide[baseline], axis=0)
+        diffs = summarise(paired, "diff")
+        levels = levels.merge(diffs, on=["scenario", "zone", "outcome"], how="left")
+    month = int(values["month"].iloc[0])
+    return levels.assign(month=month).sort_values(["outcome", "zone", "scenario"]).reset_index(drop=True)
 
 
 def ratio_interval(numerator: np.ndarray, denominator: np.ndarray, level: float = 0.95):
@@ -283,6 +318,11 @@ def write_report(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, lis
                                       directory / "differences.png",
                                       f"Difference from {baseline} (paired), 95 % band", scenarios))
         written.append(export_series(reader, directory / "series.parquet"))
+        by_zone = zone_comparison(reader.zone_values(), baseline, scenarios)
+        if not by_zone.empty:
+            by_zone.to_csv(directory / "zone_comparison.csv", index=False)
+            by_zone.to_parquet(directory / "zone_comparison.parquet", index=False)
+            written += [directory / "zone_comparison.csv", directory / "zone_comparison.parquet"]
     return table, costs, written
 
 

@@ -4,7 +4,13 @@ Writes into the output folder (default `results/<scenario name>/`):
 - `series.parquet` and `series.csv`: one row per month (0 = initial state),
   columns `month`, `{good}.own|rent|share|forgo|lenders|aware|stock` and the
   other outcomes of `model.reporters`;
+- `zones.parquet`: outcomes by zone, a long table (month, zone, outcome, value;
+  see `model.zone_results`);
 - `manifest.json`: the resolved scenario, the seed, package versions and git commit.
+
+On a territory from data the households simulated are a sample: the series'
+plain columns are the sample's, and `real.<outcome>` columns scale every count
+of households, goods, uses, euros and tonnes to the real territory.
 
 `partage plot-adoption DIR...` draws adoption over time for one or more runs.
 """
@@ -22,6 +28,7 @@ from tqdm import tqdm
 from model.households import MODE_NAMES
 from model.model import TerritoryModel
 from model.scenario import ScenarioError, load_scenario, parse_assignment
+from model.zone_results import zone_frame
 
 from .manifest import git_commit, package_versions
 
@@ -70,6 +77,7 @@ def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progr
     out.mkdir(parents=True, exist_ok=True)
     series.to_parquet(out / "series.parquet", index=False)
     series.to_csv(out / "series.csv", index=False)
+    zone_frame(model).to_parquet(out / "zones.parquet", index=False)
     manifest = {
         "scenario_file": str(scenario_path),
         "overrides": overrides,
@@ -103,6 +111,15 @@ def summary_table(series: pd.DataFrame, goods: list[str]) -> str:
         f"household spending {first['spending.mean_eur']:.0f} → {last['spending.mean_eur']:.0f} EUR/month; "
         f"public spend {last['public.cumulative_spend_eur']:,.0f} EUR",
     ]
+    if "real.households" in series.columns:
+        lines += [
+            "the figures above are the simulated sample's; "
+            f"scaled to the real territory ({last['real.households']:,.0f} households): "
+            f"{last['real.sharing_households']:,.0f} households share at least one good, goods owned "
+            f"{last['real.goods.stock_total']:,.0f}, embodied emissions of the goods in use "
+            f"{last['real.emissions.cumulative_t']:,.0f} t CO2e, public spend {last['real.public.cumulative_spend_eur']:,.0f} EUR "
+            "(columns real.* of the series)",
+        ]
     return "\n".join(lines)
 
 
@@ -110,7 +127,7 @@ def run_command(args) -> int:
     series, out = run_scenario_to(args.scenario, overrides_from(args), args.out, progress=not args.quiet)
     goods = [c.removesuffix(".own") for c in series.columns if c.endswith(".own")]
     print(summary_table(series, goods))
-    print(f"series and manifest written to {out}/")
+    print(f"series, outcomes by zone (zones.parquet) and manifest written to {out}/")
     return 0
 
 

@@ -391,10 +391,10 @@ def _read(t: TerritoryFromData) -> RealTerritory:
     area = _number(
         table, path, "area_km2", keys, low=0, required=False, what="a positive area in km2"
     )
-    filled: list[tuple[str, str, str, object, str]] = []
+    filled: list[tuple[str, str, str, object, str, str]] = []
 
-    def note(i, field_name, value, reason):
-        filled.append((keys[i], names[i], field_name, value, reason))
+    def note(i, field_name, value, reason, rule=None):
+        filled.append((keys[i], names[i], field_name, value, reason, rule or reason))
 
     for i in range(len(keys)):
         if math.isnan(area[i]) or area[i] <= 0:
@@ -419,7 +419,15 @@ def _read(t: TerritoryFromData) -> RealTerritory:
             else:
                 units[i] = COUPLE_CONSUMPTION_UNITS
                 reason = "1.5 consumption units (a couple): no population column"
-            note(i, "consumption_units_per_household", round(units[i], 3), reason)
+            note(
+                i,
+                "consumption_units_per_household",
+                round(units[i], 3),
+                reason,
+                "1 + 0.5 x (persons per household - 1), from the population column"
+                if reason.startswith("1 + ")
+                else reason,
+            )
         income_household = income * units
     else:
         income_household = income.copy()
@@ -458,13 +466,26 @@ def _read(t: TerritoryFromData) -> RealTerritory:
                     "suburb",
                     f"from {t.rural_households_per_km2:g} to {t.dense_households_per_km2:g}",
                 )
-            note(i, "kind", kind, f"density {density[i]:,.0f} households/km2 {rule}")
+            note(
+                i,
+                "kind",
+                kind,
+                f"density {density[i]:,.0f} households/km2 {rule}",
+                f"density: dense from {t.dense_households_per_km2:g} households/km2, rural below "
+                f"{t.rural_households_per_km2:g}",
+            )
         values = {}
         for name in ZONE_FIELDS:
             value = zone_values[name][i]
             if math.isnan(value):
                 value = getattr(t.zone_defaults, name).of(kind)
-                note(i, name, value, f"zone_defaults.{name}.{kind}")
+                note(
+                    i,
+                    name,
+                    value,
+                    f"zone_defaults.{name}.{kind}",
+                    f"zone_defaults.{name} of the zone's kind",
+                )
             values[name] = float(value)
         raw = {
             "kind": kind,
@@ -525,7 +546,7 @@ def _read(t: TerritoryFromData) -> RealTerritory:
         car_free_share=car_free,
         income_eur=income_household,
         good_columns=good_columns,
-        filled=pd.DataFrame(filled, columns=["key", "name", "field", "value", "reason"]),
+        filled=pd.DataFrame(filled, columns=["key", "name", "field", "value", "reason", "rule"]),
         groups={g: [k for k in members if k] for g, members in groups.items()},
         car_good=t.car_good,
         figures_path=t.figures,

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .scenario import Scenario
+from .scenario import Scenario, TerritoryFromData
 from .territory import _split
 
 QUINTILES = 5
@@ -118,6 +118,7 @@ class PolicyBook:
         self.zone_names = scenario.zone_names
         self.good_names = scenario.good_names
         self.households_by_zone = households_by_zone.astype(float)
+        self.whole_units = not isinstance(scenario.territory, TerritoryFromData)
         self.share_price = np.array([g.share_eur_per_use for g in scenario.goods.values()])
 
     def _targets(self, policy, default_goods: tuple[str, ...] = ()):
@@ -147,8 +148,11 @@ class PolicyBook:
         return fx
 
     def units(self, per_1000: float, zones: np.ndarray) -> np.ndarray:
-        """Units of a per-1000-households provision in each zone."""
-        return np.round(per_1000 * self.households_by_zone / 1000.0) * zones
+        """Units of a per-1000-households provision in each zone: whole units on a grid; on a
+        territory from data, the real zone's units scaled to its sample, which may be fractional
+        (19 cars for 12 861 real households are 0.46 of a car for 306 sampled ones)."""
+        units = per_1000 * self.households_by_zone / 1000.0
+        return (np.round(units) if self.whole_units else units) * zones
 
 
 def households_by_zone(scenario: Scenario, households: int | None = None) -> np.ndarray:

@@ -624,7 +624,8 @@ def read_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     parent.pop("name", None)
     parent.pop("description", None)
     territory = raw.get("territory")
-    if isinstance(territory, dict) and _territory_kind(territory) != _territory_kind(parent.get("territory", {})):
+    declares = isinstance(territory, dict) and ("kind" in territory or "zones" in territory)
+    if declares and _territory_kind(territory) != _territory_kind(parent.get("territory", {})):
         parent.pop("territory", None)  # a territory of another kind replaces the parent's whole
     return _merge(parent, raw)
 

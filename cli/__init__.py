@@ -1,0 +1,1 @@
+"""The `partage` command line: one module per command, each exposing `register(subparsers)`."""
