@@ -55,10 +55,14 @@ def import_territory(
     car_free_share_column: str | None = None,
     income_column: str | None = None,
     income_per: str | None = None,
-    baseline: str | Path = BASELINE,
+    baseline: str | Path | None = None,
 ) -> Scenario:
-    """Write a scenario on the territory of these files to `out`; returns it, loaded."""
-    polygons, figures, out, baseline = Path(polygons), Path(figures), Path(out), Path(baseline)
+    """Write a scenario on the territory of these files to `out`; returns it, loaded. It extends
+    `baseline`: by default the `baseline.toml` beside `out`, else the project's."""
+    polygons, figures, out = Path(polygons), Path(figures), Path(out)
+    if baseline is None:
+        baseline = out.parent / "baseline.toml" if (out.parent / "baseline.toml").is_file() else BASELINE
+    baseline = Path(baseline)
     columns = [str(c) for c in read_figures(str(figures), key).columns]
     households_column = households_column or "households"
     if households_column not in columns:

@@ -222,6 +222,7 @@ def read_polygons(path: str, key_column: str):
         raise ScenarioError(
             f"{path}: key column {key_column!r} missing from the features' fields; allowed: {', '.join(fields) or 'none'}"
         )
+    _check_geojson_crs(path)
     if frame.crs is None:
         raise ScenarioError(
             f"{path}: CRS: none declared or unreadable; allowed: a file declaring its CRS (a .prj beside "
@@ -258,12 +259,38 @@ def read_polygons(path: str, key_column: str):
             f"{path}: CRS {frame.crs}: cannot be transformed to lon/lat ({str(error).splitlines()[0]}); "
             "allowed: a CRS PROJ knows"
         ) from None
-    if not np.isfinite(lonlat.total_bounds).all():
+    west, south, east, north = lonlat.total_bounds
+    if not (np.isfinite(lonlat.total_bounds).all() and -180 <= west <= east <= 180 and -90 <= south <= north <= 90):
         raise ScenarioError(
             f"{path}: CRS {frame.crs}: coordinates do not map to lon/lat; allowed: the CRS of the coordinates"
         )
     lonlat.index = pd.Index(keys, name="key")
     return lonlat
+
+
+def _check_geojson_crs(path: str) -> None:
+    """GDAL reads a GeoJSON whose `crs` it does not know as lon/lat without a word: check it here."""
+    if Path(path).suffix.lower() not in (".geojson", ".json"):
+        return
+    import json
+
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        declared = json.loads(Path(path).read_text(encoding="utf-8")).get("crs")
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return  # not JSON: the reader has said so already
+    if declared is None:
+        return
+    name = declared.get("properties", {}).get("name") if isinstance(declared, dict) else None
+    try:
+        CRS.from_user_input(name)
+    except (CRSError, TypeError):
+        raise ScenarioError(
+            f"{path}: crs {name!r}: cannot be read; allowed: a CRS PROJ knows (e.g. "
+            "urn:ogc:def:crs:EPSG::2154), or no crs member for lon/lat"
+        ) from None
 
 
 def _as_keys(column: pd.Series) -> list[str]:
