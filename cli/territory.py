@@ -12,7 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from experiments.report import markdown_table
-from experiments.territory_import import describe_territory, filled_summary, import_territory
+from experiments.territory_import import (
+    describe_territory,
+    drift_table,
+    filled_summary,
+    import_territory,
+)
 from model.scenario import load_scenario
 
 
@@ -73,6 +78,23 @@ def register(subparsers) -> None:
     )
     show.set_defaults(handler=show_command)
 
+    drift = commands.add_parser(
+        "drift", help="follow an outcome by zone of a finished run over months"
+    )
+    drift.add_argument("run", metavar="RUN_DIR", type=Path, help="output folder of `partage run`")
+    drift.add_argument(
+        "--outcome", default="car.without.share", help="outcome by zone (default car.without.share)"
+    )
+    drift.add_argument(
+        "--months",
+        type=int,
+        nargs="+",
+        default=[0, 12, 120],
+        metavar="M",
+        help="months to show (default 0 12 120)",
+    )
+    drift.set_defaults(handler=drift_command)
+
 
 def import_command(args) -> int:
     scenario = import_territory(
@@ -125,4 +147,16 @@ def show_command(args) -> int:
     out = args.out or Path("results") / f"territory-{scenario.name}.png"
     territory_map(scenario.territory.resolved(), out, args.colour)
     print(f"\nmap written to {out}")
+    return 0
+
+
+def drift_command(args) -> int:
+    table = drift_table(args.run, args.outcome, args.months)
+    shares = [c for c in table.columns if c.startswith(("month", "change", "census"))]
+    if args.outcome.endswith("share"):
+        levels = [c for c in shares if not c.startswith("change")]
+        changes = [c for c in shares if c.startswith("change")]
+        table[levels] = table[levels].map(lambda v: f"{100 * v:.1f} %")
+        table[changes] = table[changes].map(lambda v: f"{100 * v:+.1f} pts")
+    print(markdown_table(table))
     return 0

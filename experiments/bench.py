@@ -18,6 +18,11 @@ household) is timed on a small territory; the speed ratio divides the
 vectorized model's throughput at 100 000 households (or the largest size run
 below that) by the reference's, and the same-size ratio is reported too.
 
+A territory from data (default: Bordeaux Métropole, `scenarios/bordeaux_metropole.toml`) is
+timed at its real size (the sum of its figures' households) beside the grid baseline at the same
+size, each in a fresh process: the throughput of the two and their ratio, with the target that
+the territory runs within 20 % of the grid.
+
 Phases are timed by wrapping, on the model instance, the functions the month
 calls (`TimedPhases`); what the wrappers do not cover (the influence,
 awareness and digital-inclusion lines of `step`) is reported as
@@ -47,6 +52,8 @@ from .cli import UserError
 DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 QUICK_SIZES = (1_000, 10_000, 100_000)
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+DEFAULT_TERRITORY = Path(__file__).resolve().parent.parent / "scenarios" / "bordeaux_metropole.toml"
+TARGET_TERRITORY_RATIO = 0.8  # a territory from data runs at 80 % of the grid's throughput or more
 REFERENCE_HOUSEHOLDS = 1_000
 REFERENCE_MONTHS = 24
 
@@ -170,8 +177,33 @@ def scaling_exponent(households: list[int], seconds: list[float]) -> float:
     return float(slope)
 
 
-def benchmark(sizes, months: int, scenario: str, reference: bool = True, echo=print) -> dict:
-    """Time every size in its own process, then the scalar reference; return the report."""
+def real_households(scenario: str) -> int:
+    """The households of a territory from data: the sum of its figures' counts."""
+    from model.scenario import TerritoryFromData, load_scenario
+
+    territory = load_scenario(scenario).territory
+    if not isinstance(territory, TerritoryFromData):
+        raise UserError(f"--territory {scenario}: the territory is an abstract grid, not one from data")
+    return int(round(territory.resolved().households.sum()))
+
+
+def benchmark_territory(territory: str, grid: str, months: int, households: int | None = None,
+                        echo=print) -> dict:
+    """A territory from data and the grid at the same size, each timed in a fresh process."""
+    households = households or real_households(territory)
+    on_data = in_fresh_process(time_vectorized, territory, households, months)
+    echo(f"{Path(territory).stem}: " + format_row(on_data))
+    on_grid = in_fresh_process(time_vectorized, grid, households, months)
+    echo(f"{Path(grid).stem} (grid): " + format_row(on_grid))
+    return {"scenario": Path(territory).stem, "grid": Path(grid).stem, "households": households,
+            "months": months, "territory_run": on_data, "grid_run": on_grid,
+            "throughput_ratio": on_data["hgm_per_s"] / on_grid["hgm_per_s"]}
+
+
+def benchmark(sizes, months: int, scenario: str, reference: bool = True, echo=print,
+              territory: str | None = None, territory_households: int | None = None) -> dict:
+    """Time every size in its own process, then the scalar reference and a territory from data;
+    return the report."""
     runs = []
     for households in sizes:
         result = in_fresh_process(time_vectorized, scenario, households, months)
@@ -193,6 +225,8 @@ def benchmark(sizes, months: int, scenario: str, reference: bool = True, echo=pr
         at_scale = [r for r in runs if r["households"] <= 100_000] or runs
         report["speed_ratio"] = at_scale[-1]["hgm_per_s"] / scalar["hgm_per_s"]
         report["speed_ratio_households"] = at_scale[-1]["households"]
+    if territory is not None:
+        report["territory"] = benchmark_territory(territory, scenario, months, territory_households, echo)
     report["targets"] = check_targets(report)
     return report
 
@@ -215,6 +249,10 @@ def check_targets(report: dict) -> dict[str, bool | None]:
         ),
         "speed ratio to scalar reference >= 30": (
             None if "speed_ratio" not in report else report["speed_ratio"] >= TARGET_SPEED_RATIO
+        ),
+        "territory from data within 20 % of the grid's throughput": (
+            None if "territory" not in report
+            else report["territory"]["throughput_ratio"] >= TARGET_TERRITORY_RATIO
         ),
     }
 
@@ -257,6 +295,14 @@ def summary(report: dict) -> str:
             f"{report['speed_ratio_households']:,} households, {report['speed_ratio_same_size']:.0f}x at "
             "the same size"
         )
+    if "territory" in report:
+        t = report["territory"]
+        lines.append(
+            f"{t['scenario']} at its real size ({t['households']:,} households, {t['months']} months): "
+            f"{t['territory_run']['hgm_per_s'] / 1e6:.2f} M hgm/s (setup {t['territory_run']['setup_s']:.1f} s), "
+            f"the grid {t['grid']} at the same size {t['grid_run']['hgm_per_s'] / 1e6:.2f} M hgm/s "
+            f"(setup {t['grid_run']['setup_s']:.1f} s): ratio {t['throughput_ratio']:.2f}"
+        )
     for target, met in report["targets"].items():
         lines.append(f"  [{'not measured' if met is None else 'met' if met else 'MISSED'}] {target}")
     return "\n".join(lines)
@@ -274,6 +320,11 @@ def register(subparsers) -> None:
     bench.add_argument("--quick", action="store_true", help="sizes up to 100 000 over 24 months")
     bench.add_argument("--scenario", default=str(DEFAULT_SCENARIO), help="scenario file (default: baseline)")
     bench.add_argument("--no-reference", action="store_true", help="skip timing the scalar reference")
+    bench.add_argument("--territory", default=str(DEFAULT_TERRITORY),
+                       help="territory from data timed at its real size beside the grid (default: Bordeaux Métropole)")
+    bench.add_argument("--territory-households", type=int, metavar="N",
+                       help="households of the territory's run (default: its real size)")
+    bench.add_argument("--no-territory", action="store_true", help="skip the territory from data")
     bench.add_argument(
         "--json", type=Path, default=Path("results") / "bench" / "bench.json", help="where to write the JSON report"
     )
@@ -292,7 +343,11 @@ def bench_command(args) -> int:
     if not Path(args.scenario).is_file():
         raise UserError(f"{args.scenario}: no such scenario file")
     print(f"partage bench: {Path(args.scenario).stem}, {months} months, one process per size")
-    report = benchmark(sorted(sizes), months, args.scenario, reference=not args.no_reference)
+    territory = None if args.no_territory else args.territory
+    if territory is not None and not Path(territory).is_file():
+        raise UserError(f"--territory {territory}: no such scenario file")
+    report = benchmark(sorted(sizes), months, args.scenario, reference=not args.no_reference,
+                       territory=territory, territory_households=args.territory_households)
     print(summary(report))
     print()
     print(markdown_table(report))

@@ -10,7 +10,9 @@ household when it says `household`. The scenario is written only once it
 loads, territory files included: a failed import leaves no file behind.
 
 `describe_territory` gives the zones table of `partage territory show` and
-what was filled in, and why.
+what was filled in, and why. `drift_table` follows one outcome by zone of a
+finished run over chosen months (`partage territory drift`): for the car-free
+share, how far the model drifts from the census figure it starts from.
 """
 
 from __future__ import annotations
@@ -61,9 +63,12 @@ def import_territory(
     `baseline`: by default the `baseline.toml` beside `out`, else the project's."""
     polygons, figures, out = Path(polygons), Path(figures), Path(out)
     if baseline is None:
-        baseline = out.parent / "baseline.toml" if (out.parent / "baseline.toml").is_file() else BASELINE
+        baseline = (
+            out.parent / "baseline.toml" if (out.parent / "baseline.toml").is_file() else BASELINE
+        )
     baseline = Path(baseline)
-    columns = [str(c) for c in read_figures(str(figures), key).columns]
+    table = read_figures(str(figures), key)
+    columns = [str(c) for c in table.columns]
     households_column = households_column or "households"
     if households_column not in columns:
         raise UserError(
@@ -91,13 +96,20 @@ def import_territory(
             )
     here = out.parent.resolve()
     territory_name = polygons.resolve().parent.name
+    counted = pd.to_numeric(table[households_column], errors="coerce").sum()
+    description = (
+        f"{territory_name}: {len(table)} zones, {counted:,.0f} households, polygons from {polygons.name} and "
+        f"figures from {figures.name} (their sources are beside them). Goods, behaviour, network and "
+        "market are the baseline's, with no policy; a figure the table lacks is filled in from the "
+        "zone's density (see `partage territory show`)."
+    )
     lines = [
         f"# {territory_name}: a territory from data, written by `partage territory import`; run that command",
         "# again rather than editing the territory here. Goods, behaviour, network and market are the",
         "# baseline's; the zones' figures come from the files below (see their SOURCES.md).",
         f"extends = {_toml_value(os.path.relpath(baseline.resolve(), here))}",
         f"name = {_toml_value(out.stem)}",
-        f"description = {_toml_value(f'{territory_name}: zones from {polygons.name} and figures from {figures.name}, with the baseline behaviour and no policy.')}",
+        f"description = {_toml_value(description)}",
         "",
         "[territory]",
         'kind = "data"',
@@ -165,3 +177,47 @@ def filled_summary(filled: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def drift_table(run_dir: str | Path, outcome: str, months: list[int]) -> pd.DataFrame:
+    """One row per zone of a `partage run` folder: the outcome at each month and its change since the
+    first; for the car-free share, the census figure too."""
+    import json
+
+    from model.scenario import validate_raw
+
+    run_dir = Path(run_dir)
+    zones_path, manifest_path = run_dir / "zones.parquet", run_dir / "manifest.json"
+    if not zones_path.is_file() or not manifest_path.is_file():
+        raise UserError(
+            f"{run_dir}: not a folder of `partage run` (no zones.parquet or manifest.json)"
+        )
+    scenario = validate_raw(
+        json.loads(manifest_path.read_text(encoding="utf-8"))["scenario"], str(manifest_path)
+    )
+    zones = pd.read_parquet(zones_path)
+    if outcome not in set(zones["outcome"]):
+        raise UserError(
+            f"{zones_path}: no outcome {outcome!r} by zone; allowed: {', '.join(sorted(set(zones['outcome'])))}"
+        )
+    last = int(zones["month"].max())
+    for month in months:
+        if not 0 <= month <= last:
+            raise UserError(f"--months {month}: not simulated; allowed: 0 to {last}")
+    part = zones[zones["outcome"] == outcome].pivot_table(
+        index="zone", columns="month", values="value"
+    )
+    keys = scenario.zone_names
+    table = pd.DataFrame({"key": keys})
+    if isinstance(scenario.territory, TerritoryFromData):
+        territory = scenario.territory.resolved()
+        table["name"] = territory.names
+        if outcome == f"{territory.car_good}.without.share":
+            table["census"] = territory.car_free_share
+    for month in months:
+        table[f"month {month}"] = part.reindex(keys)[month].to_numpy()
+    for month in months[1:]:
+        table[f"change {months[0]} to {month}"] = (
+            table[f"month {month}"] - table[f"month {months[0]}"]
+        )
+    return table
