@@ -54,6 +54,8 @@ QUICK_SIZES = (1_000, 10_000, 100_000)
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 DEFAULT_TERRITORY = Path(__file__).resolve().parent.parent / "scenarios" / "bordeaux_metropole.toml"
 TARGET_TERRITORY_RATIO = 0.8  # a territory from data runs at 80 % of the grid's throughput or more
+PLACEMENT_HOUSEHOLDS = 1_000_000
+TARGET_PLACEMENT_S = 20.0
 REFERENCE_HOUSEHOLDS = 1_000
 REFERENCE_MONTHS = 24
 
@@ -187,16 +189,38 @@ def real_households(scenario: str) -> int:
     return int(round(territory.resolved().households.sum()))
 
 
+def time_placement(scenario: str, households: int, seed: int = 1) -> dict:
+    """Seconds to place households in a territory's polygons and tie them (run in a fresh process;
+    the files are read before the clock starts)."""
+    from model.geography import build_network, layout_territory
+    from model.scenario import load_scenario
+
+    loaded = load_scenario(scenario, {"households": households})
+    loaded.territory.resolved()
+    rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    layout = layout_territory(loaded, households, rng)
+    placed = time.perf_counter()
+    network = build_network(loaded, layout, rng)
+    done = time.perf_counter()
+    return {"households": households, "place_s": placed - start, "tie_s": done - placed,
+            "total_s": done - start, "mean_degree": float(network.sum() / households)}
+
+
 def benchmark_territory(territory: str, grid: str, months: int, households: int | None = None,
-                        echo=print) -> dict:
-    """A territory from data and the grid at the same size, each timed in a fresh process."""
+                        echo=print, placement_households: int = PLACEMENT_HOUSEHOLDS) -> dict:
+    """A territory from data and the grid at the same size, each timed in a fresh process, and the
+    placement and ties of `placement_households` in the territory."""
+    placement = in_fresh_process(time_placement, territory, placement_households)
+    echo(f"{Path(territory).stem}: {placement_households:,} households placed in "
+         f"{placement['place_s']:.1f} s and tied in {placement['tie_s']:.1f} s")
     households = households or real_households(territory)
     on_data = in_fresh_process(time_vectorized, territory, households, months)
     echo(f"{Path(territory).stem}: " + format_row(on_data))
     on_grid = in_fresh_process(time_vectorized, grid, households, months)
     echo(f"{Path(grid).stem} (grid): " + format_row(on_grid))
     return {"scenario": Path(territory).stem, "grid": Path(grid).stem, "households": households,
-            "months": months, "territory_run": on_data, "grid_run": on_grid,
+            "months": months, "territory_run": on_data, "grid_run": on_grid, "placement": placement,
             "throughput_ratio": on_data["hgm_per_s"] / on_grid["hgm_per_s"]}
 
 
@@ -254,6 +278,10 @@ def check_targets(report: dict) -> dict[str, bool | None]:
             None if "territory" not in report
             else report["territory"]["throughput_ratio"] >= TARGET_TERRITORY_RATIO
         ),
+        "1M households placed in polygons and tied in under 20 s": (
+            None if "territory" not in report or report["territory"]["placement"]["households"] < 1_000_000
+            else report["territory"]["placement"]["total_s"] < TARGET_PLACEMENT_S
+        ),
     }
 
 
@@ -303,6 +331,9 @@ def summary(report: dict) -> str:
             f"the grid {t['grid']} at the same size {t['grid_run']['hgm_per_s'] / 1e6:.2f} M hgm/s "
             f"(setup {t['grid_run']['setup_s']:.1f} s): ratio {t['throughput_ratio']:.2f}"
         )
+        p = t["placement"]
+        lines.append(f"{p['households']:,} households placed in {p['place_s']:.1f} s and tied in {p['tie_s']:.1f} s "
+                     f"(mean degree {p['mean_degree']:.2f}), wall time")
     for target, met in report["targets"].items():
         lines.append(f"  [{'not measured' if met is None else 'met' if met else 'MISSED'}] {target}")
     return "\n".join(lines)
