@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.cli import UserError
+from experiments.errors import UserError
 from model.geodata import RealTerritory
 from model.scenario import TerritoryFromData, validate_raw
 from model.zone_results import unit_of
@@ -130,6 +130,45 @@ def _label_zones(figure, ax, zones, names: list[str]) -> None:
             kept.append(extent)
 
 
+def outcome_label(outcome: str) -> str:
+    """A reader's name for an outcome by zone, with its unit."""
+    name = outcome.removeprefix("real.")
+    scaled = " (real territory)" if outcome.startswith("real.") else ""
+    good, _, rest = name.partition(".")
+    modes = {
+        "own": "own one",
+        "rent": "rent it",
+        "share": "share it",
+        "forgo": "go without",
+        "lenders": "lend theirs",
+    }
+    if rest == "without.share":
+        return f"households without a {good} (% of the zone's households)"
+    if rest in modes:
+        return f"households needing a {good} who {modes[rest]} (%)"
+    return f"{outcome} ({unit_of(outcome)}){scaled}"
+
+
+def outcome_label(outcome: str) -> str:
+    """A reader's name for an outcome by zone, with its unit."""
+    name = outcome.removeprefix("real.")
+    good, _, rest = name.partition(".")
+    modes = {
+        "own": "own one",
+        "rent": "rent one",
+        "share": "share one",
+        "forgo": "go without",
+        "lenders": "lend theirs",
+    }
+    if rest == "without.share":
+        return f"households without a {good} (% of the zone's households)"
+    if rest in modes:
+        return f"households needing a {good} who {modes[rest]} (%)"
+    return f"{outcome} ({unit_of(outcome)})" + (
+        ", real territory" if outcome.startswith("real.") else ""
+    )
+
+
 def _territory_of(scenario, where: Path) -> RealTerritory:
     if not isinstance(scenario.territory, TerritoryFromData):
         raise UserError(
@@ -189,8 +228,7 @@ def _map_run(directory: Path, outcome: str, month: int | None, out: Path | None)
         values,
         out or directory / f"map-{outcome}-month{month}.png",
         title=f"{name}: {outcome} at month {month} ({manifest.get('households', '?'):,} households simulated, seed {manifest.get('seed')})",
-        label=f"{outcome} ({'%' if percent else unit})"
-        + (" of the zone's households" if percent else ""),
+        label=outcome_label(outcome),
         percent=percent,
     )
 
@@ -231,7 +269,7 @@ def _map_comparison(
         rows["diff"].to_numpy(),
         out or directory / f"map-{outcome}-month{month}-{chosen}.png",
         title=f"{chosen} minus {baseline}: {outcome} at month {month} (mean of {pairs} paired replications)",
-        label=f"difference in {outcome} ({'percentage points' if percent else unit})",
+        label="difference: " + outcome_label(outcome).replace("(%", "(percentage points"),
         diverging=True,
         percent=percent,
         unsettled=unsettled,

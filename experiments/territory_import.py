@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from experiments.cli import UserError
+from experiments.errors import UserError
 from model.geodata import read_figures
 from model.scenario import Scenario, TerritoryFromData, load_scenario
 

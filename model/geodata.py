@@ -18,7 +18,10 @@ Rules:
   households with a car (a household owning a car needs one), and the share
   of needing households owning one at month 0 is set so that the share of all
   its households owning one is 1 - the car-free share.
-- Any problem raises `ScenarioError` with one line naming the file, the feature
+- The schema (`model.scenario`) calls this module and hands it the zone model to
+  build; this module imports nothing of the model.
+- Any problem raises `TerritoryDataError` (a `ScenarioError` once the schema has
+  passed it on) with one line naming the file, the feature
   or row, the field and what is allowed. Files are read once per content
   (cached by path, size and modification time).
 """
@@ -27,13 +30,17 @@ from __future__ import annotations
 
 import math
 import re
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .scenario import ZONE_KINDS, ScenarioError, TerritoryFromData, Zone
+
+class TerritoryDataError(ValueError):
+    """Territory files that cannot be used; the message is one line, ready to print."""
+
 
 LONLAT = "EPSG:4326"
 COUPLE_CONSUMPTION_UNITS = 1.5  # OECD-modified scale: 1 for the first adult, 0.5 for the second
@@ -56,7 +63,7 @@ class RealTerritory:
 
     keys: list[str]
     names: list[str]
-    zones: dict[str, Zone]  # key -> the zone's parameters, as for a grid zone
+    zones: dict  # key -> the zone's parameters (`model.scenario.Zone`), as for a grid zone
     polygons: object  # geopandas GeoSeries in lon/lat, one per zone
     projected: object  # the same in metres (local equal-area projection)
     metric_crs: str  # PROJ string of that projection
@@ -105,7 +112,7 @@ class RealTerritory:
         for ref in refs:
             if self.lookup(ref) is None:
                 groups = f"; groups: {', '.join(self.groups)}" if self.groups else ""
-                raise ScenarioError(
+                raise TerritoryDataError(
                     f"{where}: unknown zone or group {ref!r}; allowed: a key of {self.figures_path} "
                     f"({_listing(self.keys)}), a name ({_listing(self.names)}){groups}"
                 )
@@ -114,7 +121,7 @@ class RealTerritory:
         for group, members in self.raw_groups.items():
             for ref in members:
                 if ref not in self._index and ref.casefold() not in self._index:
-                    raise ScenarioError(
+                    raise TerritoryDataError(
                         f"{source}: territory.groups.{group}: unknown zone {ref!r}; allowed: a key "
                         f"({_listing(self.keys)}) or a name ({_listing(self.names)})"
                     )
@@ -124,7 +131,7 @@ class RealTerritory:
     def check_goods(self, goods: list[str], source: str) -> None:
         for good, attr in self.good_columns:
             if good not in goods:
-                raise ScenarioError(
+                raise TerritoryDataError(
                     f"{self.figures_path}: column {good}.{attr}: unknown good {good!r}; "
                     f"allowed: {', '.join(goods)} (in {source})"
                 )
@@ -178,8 +185,9 @@ def _listing(items: list[str], limit: int = 8) -> str:
 _CACHE: dict[tuple, RealTerritory] = {}
 
 
-def read_territory(territory: TerritoryFromData) -> RealTerritory:
-    """The territory's zones, read from its files (once per content of the files and settings)."""
+def read_territory(territory, zone_model) -> RealTerritory:
+    """The zones of a `TerritoryFromData`, read from its files, each built as a `zone_model` (once per
+    content of the files and settings)."""
     stamps = []
     for path in (territory.polygons, territory.figures):
         try:
@@ -191,7 +199,7 @@ def read_territory(territory: TerritoryFromData) -> RealTerritory:
     if key not in _CACHE:
         if len(_CACHE) > 16:
             _CACHE.clear()
-        _CACHE[key] = _read(territory)
+        _CACHE[key] = _read(territory, zone_model)
     return _CACHE[key]
 
 
@@ -202,7 +210,7 @@ def read_polygons(path: str, key_column: str):
     import shapely
 
     if not Path(path).is_file():
-        raise ScenarioError(f"{path}: no such polygons file")
+        raise TerritoryDataError(f"{path}: no such polygons file")
     try:
         frame = gpd.read_file(path, engine="pyogrio")
     except (
@@ -212,19 +220,19 @@ def read_polygons(path: str, key_column: str):
         OSError,
     ) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{path}: not a geodata file ({reason}); allowed: GeoJSON, GeoPackage or Shapefile with polygons"
         ) from None
     if frame.empty:
-        raise ScenarioError(f"{path}: no feature; allowed: a file with one polygon per zone")
+        raise TerritoryDataError(f"{path}: no feature; allowed: a file with one polygon per zone")
     if key_column not in frame.columns:
         fields = [c for c in frame.columns if c != "geometry"]
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{path}: key column {key_column!r} missing from the features' fields; allowed: {', '.join(fields) or 'none'}"
         )
     _check_geojson_crs(path)
     if frame.crs is None:
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{path}: CRS: none declared or unreadable; allowed: a file declaring its CRS (a .prj beside "
             "a Shapefile, a GeoPackage's SRS; a GeoJSON without one is lon/lat)"
         )
@@ -234,34 +242,34 @@ def read_polygons(path: str, key_column: str):
         where = f"{path}: feature {i + 1} ({key_column} {keys[i]})"
         geom = geometry.iloc[i]
         if keys[i] == "":
-            raise ScenarioError(
+            raise TerritoryDataError(
                 f"{path}: feature {i + 1}: {key_column}: empty; allowed: a key for every feature"
             )
         if geom is None or geom.is_empty:
-            raise ScenarioError(f"{where}: geometry: empty; allowed: a Polygon or MultiPolygon")
+            raise TerritoryDataError(f"{where}: geometry: empty; allowed: a Polygon or MultiPolygon")
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            raise ScenarioError(
+            raise TerritoryDataError(
                 f"{where}: geometry: a {geom.geom_type}; allowed: a Polygon or MultiPolygon"
             )
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
-            raise ScenarioError(f"{where}: geometry: invalid ({reason}); allowed: a valid polygon")
+            raise TerritoryDataError(f"{where}: geometry: invalid ({reason}); allowed: a valid polygon")
     duplicated = pd.Series(keys).duplicated()
     if duplicated.any():
         i = int(np.flatnonzero(duplicated.to_numpy())[0])
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{path}: feature {i + 1}: {key_column} {keys[i]!r}: duplicate key; allowed: one feature per key"
         )
     try:
         lonlat = geometry.to_crs(LONLAT)
     except Exception as error:  # noqa: BLE001 - pyproj raises several kinds; all mean the same here
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{path}: CRS {frame.crs}: cannot be transformed to lon/lat ({str(error).splitlines()[0]}); "
             "allowed: a CRS PROJ knows"
         ) from None
     west, south, east, north = lonlat.total_bounds
     if not (np.isfinite(lonlat.total_bounds).all() and -180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{path}: CRS {frame.crs}: coordinates do not map to lon/lat; allowed: the CRS of the coordinates"
         )
     lonlat.index = pd.Index(keys, name="key")
@@ -287,7 +295,7 @@ def _check_geojson_crs(path: str) -> None:
     try:
         CRS.from_user_input(name)
     except (CRSError, TypeError):
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{path}: crs {name!r}: cannot be read; allowed: a CRS PROJ knows (e.g. "
             "urn:ogc:def:crs:EPSG::2154), or no crs member for lon/lat"
         ) from None
@@ -302,15 +310,15 @@ def _as_keys(column: pd.Series) -> list[str]:
 
 def read_figures(path: str, key_column: str) -> pd.DataFrame:
     if not Path(path).is_file():
-        raise ScenarioError(f"{path}: no such figures file")
+        raise TerritoryDataError(f"{path}: no such figures file")
     try:
         table = pd.read_csv(path, dtype={key_column: str}, encoding="utf-8")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{path}: not a readable CSV table ({str(error).splitlines()[0]}); allowed: UTF-8 CSV with a header"
         ) from None
     if key_column not in table.columns:
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{path}: key column {key_column!r} missing; allowed: {', '.join(map(str, table.columns))}"
         )
     table[key_column] = _as_keys(table[key_column])
@@ -331,7 +339,7 @@ def _number(
     """A numeric column, checked row by row; NaN where an optional value is missing."""
     if column not in table.columns:
         if required:
-            raise ScenarioError(
+            raise TerritoryDataError(
                 f"{path}: column {column!r} missing; allowed columns: {', '.join(map(str, table.columns))}"
             )
         return np.full(len(table), np.nan)
@@ -342,10 +350,10 @@ def _number(
         if math.isnan(value):
             if required or not pd.isna(raw):
                 shown = "empty" if pd.isna(raw) else repr(raw)
-                raise ScenarioError(f"{where} = {shown}: not a number; allowed: {what}")
+                raise TerritoryDataError(f"{where} = {shown}: not a number; allowed: {what}")
             continue
         if (low is not None and value < low) or (high is not None and value > high):
-            raise ScenarioError(f"{where} = {value:g}: out of range; allowed: {what}")
+            raise TerritoryDataError(f"{where} = {value:g}: out of range; allowed: {what}")
     return values
 
 
@@ -355,44 +363,45 @@ def _metric_crs(lonlat) -> str:
     return f"+proj=laea +lat_0={(south + north) / 2:.6f} +lon_0={(west + east) / 2:.6f} +datum=WGS84 +units=m +no_defs"
 
 
-def _read(t: TerritoryFromData) -> RealTerritory:
+def _read(t, zone_model) -> RealTerritory:
+    zone_kinds = typing.get_args(zone_model.model_fields["kind"].annotation)
     lonlat = read_polygons(t.polygons, t.key_column)
     table = read_figures(t.figures, t.key_column)
     path = t.figures
     keys = list(table[t.key_column])
     for i, key in enumerate(keys):
         if key == "":
-            raise ScenarioError(
+            raise TerritoryDataError(
                 f"{path}: row {i + 2}: {t.key_column}: empty; allowed: a key for every row"
             )
     duplicated = table[t.key_column].duplicated()
     if duplicated.any():
         i = int(np.flatnonzero(duplicated.to_numpy())[0])
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{path}: row {i + 2}: {t.key_column} {keys[i]!r}: duplicate key; allowed: one row per zone"
         )
     missing = [k for k in keys if k not in lonlat.index]
     if missing:
         row = keys.index(missing[0]) + 2
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{path}: row {row}: {t.key_column} {missing[0]!r}: no feature with this key in {t.polygons}"
             f"{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}; allowed: keys of the polygons"
         )
     extra = [k for k in lonlat.index if k not in set(keys)]
     if extra:
         feature = list(lonlat.index).index(extra[0]) + 1
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{t.polygons}: feature {feature}: {t.key_column} {extra[0]!r}: no row with this key in {path}"
             f"{f' (and {len(extra) - 1} more)' if len(extra) > 1 else ''}; allowed: keys of the figures"
         )
     if t.name_column not in table.columns:
-        raise ScenarioError(
+        raise TerritoryDataError(
             f"{path}: name column {t.name_column!r} missing; allowed: {', '.join(map(str, table.columns))}"
         )
     names = ["" if pd.isna(v) else str(v).strip() for v in table[t.name_column]]
     for i, name in enumerate(names):
         if not name:
-            raise ScenarioError(
+            raise TerritoryDataError(
                 f"{path}: row {i + 2} ({keys[i]}): {t.name_column}: empty; allowed: a name for every zone"
             )
 
@@ -401,7 +410,7 @@ def _read(t: TerritoryFromData) -> RealTerritory:
     )
     for i, count in enumerate(households):
         if count == 0:
-            raise ScenarioError(
+            raise TerritoryDataError(
                 f"{path}: row {i + 2} ({keys[i]}): {t.households_column} = 0: a zone of zero households; allowed: 1 or more (leave the zone out of both files)"
             )
     car_free = _number(
@@ -474,14 +483,14 @@ def _read(t: TerritoryFromData) -> RealTerritory:
         for name in ZONE_FIELDS
     }
     total_households, total_area = households.sum(), area.sum()
-    zones: dict[str, Zone] = {}
+    zones = {}
     for i, key in enumerate(keys):
         given = kinds_given.iloc[i]
         if isinstance(given, str) and given.strip():
             kind = given.strip()
-            if kind not in ZONE_KINDS:
-                raise ScenarioError(
-                    f"{path}: row {i + 2} ({key}): kind = {kind!r}: unknown zone kind; allowed: one of {', '.join(ZONE_KINDS)}"
+            if kind not in zone_kinds:
+                raise TerritoryDataError(
+                    f"{path}: row {i + 2} ({key}): kind = {kind!r}: unknown zone kind; allowed: one of {', '.join(zone_kinds)}"
                 )
         else:
             if density[i] >= t.dense_households_per_km2:
@@ -522,14 +531,14 @@ def _read(t: TerritoryFromData) -> RealTerritory:
             **values,
         }
         try:
-            zones[key] = Zone.model_validate(raw)
+            zones[key] = zone_model.model_validate(raw)
         except Exception as error:  # pydantic's ValidationError: report the first field, one line
             first = error.errors(include_url=False)[0]
             field_name = str(first["loc"][0]) if first["loc"] else "?"
             column = t.income_column if field_name == "income_median_eur" else field_name
-            bounds = Zone.model_fields.get(field_name)
+            bounds = zone_model.model_fields.get(field_name)
             allowed = _bounds(bounds) if bounds is not None else ""
-            raise ScenarioError(
+            raise TerritoryDataError(
                 f"{path}: row {i + 2} ({key}): {column}: {field_name} = {raw.get(field_name)!r} "
                 f"{first['msg'].lower()}; allowed: {allowed}"
             ) from None
@@ -540,7 +549,7 @@ def _read(t: TerritoryFromData) -> RealTerritory:
         if match:
             good, attr = match.groups()
             if good == t.car_good and attr == "initial_own_share":
-                raise ScenarioError(
+                raise TerritoryDataError(
                     f"{path}: column {column}: set by the car-free share; allowed: leave it out"
                 )
             high = 100 if attr == "uses_per_month" else 1

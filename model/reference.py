@@ -32,7 +32,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from .households import MODE_NAMES, Mode
+from .households import MODE_NAMES, AgentNumbers, Mode
 from .model import TerritoryModel, resolve_scenario
 from .policies import Effects, PolicyBook
 from .scenario import Scenario
@@ -47,6 +47,8 @@ def ratio(supply: float, demand: float) -> float:
 
 class ReferenceHousehold(mesa.Agent):
     """A household that keeps its own state and steps itself through the month."""
+
+    _ids = AgentNumbers()  # not Mesa's class-wide registry, which keeps every model alive
 
     def __init__(self, model: ReferenceModel, row: int, state):
         super().__init__(model)

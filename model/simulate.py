@@ -21,10 +21,13 @@ def simulate(
     months: int | None = None,
     overrides: Mapping[str, Any] | None = None,
     progress: Callable[[int], None] | None = None,
-    agents: bool = True,
+    agents: bool = False,
 ) -> pd.DataFrame:
     """One simulation; a DataFrame with one row per month (0 = initial state) and a `month` column.
-    Its `attrs["zones"]` holds the outcomes by zone, a long table (month, zone, outcome, value)."""
+
+    Nothing reads the Mesa agents of a run whose series alone is returned, so they are not
+    built unless `agents=True`. Its `attrs["zones"]` holds the outcomes by zone, a long table
+    (month, zone, outcome, value)."""
     model = TerritoryModel(
         scenario, seed=seed, households=households, months=months, overrides=overrides, agents=agents
     )

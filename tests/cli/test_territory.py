@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.cli import main
+from cli.main import main
 from experiments.store import StoreReader
 
 ROOT = Path(__file__).resolve().parents[2]

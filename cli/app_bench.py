@@ -1,0 +1,34 @@
+"""`partage app-bench`: time one Explore step and its redraw, and with `--browser` a click in Chromium.
+
+The timing is `benchmarks.app_responsiveness`.
+"""
+
+from __future__ import annotations
+
+from benchmarks.app_responsiveness import measure, measure_browser
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("app-bench", help="time one Explore step and its redraw")
+    parser.add_argument("--households", type=int, default=5000)
+    parser.add_argument("--steps", type=int, default=24)
+    parser.add_argument("--scenario", default="tool_library", help="scenario name in scenarios/")
+    parser.add_argument(
+        "--browser", action="store_true", help="also time click-to-screen in Chromium"
+    )
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args) -> int:
+    figures = measure(args.households, args.steps, args.scenario)
+    if args.browser:
+        figures["click Step to new month in Chromium, baseline alone (ms)"] = measure_browser(
+            args.households, args.steps, "baseline", args.chromium
+        )
+        figures["click Step to new month in Chromium, baseline alongside (ms)"] = measure_browser(
+            args.households, args.steps, args.scenario, args.chromium
+        )
+    for name, value in figures.items():
+        print(f"{name:62s} {value:8.1f}" if isinstance(value, float) else f"{name:62s} {value:8d}")
+    return 0
