@@ -133,25 +133,6 @@ def _label_zones(figure, ax, zones, names: list[str]) -> None:
 def outcome_label(outcome: str) -> str:
     """A reader's name for an outcome by zone, with its unit."""
     name = outcome.removeprefix("real.")
-    scaled = " (real territory)" if outcome.startswith("real.") else ""
-    good, _, rest = name.partition(".")
-    modes = {
-        "own": "own one",
-        "rent": "rent it",
-        "share": "share it",
-        "forgo": "go without",
-        "lenders": "lend theirs",
-    }
-    if rest == "without.share":
-        return f"households without a {good} (% of the zone's households)"
-    if rest in modes:
-        return f"households needing a {good} who {modes[rest]} (%)"
-    return f"{outcome} ({unit_of(outcome)}){scaled}"
-
-
-def outcome_label(outcome: str) -> str:
-    """A reader's name for an outcome by zone, with its unit."""
-    name = outcome.removeprefix("real.")
     good, _, rest = name.partition(".")
     modes = {
         "own": "own one",
