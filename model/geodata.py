@@ -246,14 +246,18 @@ def read_polygons(path: str, key_column: str):
                 f"{path}: feature {i + 1}: {key_column}: empty; allowed: a key for every feature"
             )
         if geom is None or geom.is_empty:
-            raise TerritoryDataError(f"{where}: geometry: empty; allowed: a Polygon or MultiPolygon")
+            raise TerritoryDataError(
+                f"{where}: geometry: empty; allowed: a Polygon or MultiPolygon"
+            )
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
             raise TerritoryDataError(
                 f"{where}: geometry: a {geom.geom_type}; allowed: a Polygon or MultiPolygon"
             )
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
-            raise TerritoryDataError(f"{where}: geometry: invalid ({reason}); allowed: a valid polygon")
+            raise TerritoryDataError(
+                f"{where}: geometry: invalid ({reason}); allowed: a valid polygon"
+            )
     duplicated = pd.Series(keys).duplicated()
     if duplicated.any():
         i = int(np.flatnonzero(duplicated.to_numpy())[0])
@@ -268,7 +272,11 @@ def read_polygons(path: str, key_column: str):
             "allowed: a CRS PROJ knows"
         ) from None
     west, south, east, north = lonlat.total_bounds
-    if not (np.isfinite(lonlat.total_bounds).all() and -180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+    if not (
+        np.isfinite(lonlat.total_bounds).all()
+        and -180 <= west <= east <= 180
+        and -90 <= south <= north <= 90
+    ):
         raise TerritoryDataError(
             f"{path}: CRS {frame.crs}: coordinates do not map to lon/lat; allowed: the CRS of the coordinates"
         )

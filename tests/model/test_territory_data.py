@@ -86,7 +86,9 @@ def test_zones_of_data_get_their_kind_from_density(tiny_territory):
     territory = load_scenario(tiny_territory.scenario).territory.resolved()
     # 6 000, 3 200, 1 500 and 500 households on 4 km2 each: 1 500, 800, 375 and 125 per km2
     assert [z.kind for z in territory.zones.values()] == ["dense", "dense", "suburb", "rural"]
-    assert np.allclose(territory.area_km2, 4.0, rtol=2e-3)  # Lambert-93 shrinks areas here by ~0.1 %
+    assert np.allclose(
+        territory.area_km2, 4.0, rtol=2e-3
+    )  # Lambert-93 shrinks areas here by ~0.1 %
     kinds = territory.filled[territory.filled["field"] == "kind"]
     assert kinds["reason"].str.contains("households/km2").all()
 
