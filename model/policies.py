@@ -163,9 +163,18 @@ class PolicyBook:
         return (np.round(units) if self.whole_units else units) * zones
 
 
+def territory_households(scenario: Scenario) -> int:
+    """The households of the scenario's territory: the real ones of a territory from data, else the
+    scenario's `households`."""
+    if isinstance(scenario.territory, TerritoryFromData):
+        return int(round(scenario.territory.resolved().households.sum()))
+    return scenario.households
+
+
 def households_by_zone(scenario: Scenario, households: int | None = None) -> np.ndarray:
-    """Households in each zone, split exactly as the territory splits them."""
-    total = scenario.households if households is None else households
+    """Households in each zone, split exactly as the territory splits them (by default, those of
+    the scenario's territory: the real ones of a territory from data)."""
+    total = territory_households(scenario) if households is None else households
     return _split(total, [z.household_share for z in scenario.territory.zones.values()], minimum=0)
 
 
@@ -200,7 +209,7 @@ def scaled_public_cost(scenario: Scenario, net_eur: float, households: int) -> f
     """Net public cost of a run with `households`, scaled to the scenario's territory: lump sums as
     declared, everything per unit, use, claim or trainee in proportion to households."""
     lump = lump_sum_costs(scenario)
-    return lump + (net_eur - lump) * scenario.households / households
+    return lump + (net_eur - lump) * territory_households(scenario) / households
 
 
 def _sharing_subsidy(book, p, fx, month, zqg, **_):

@@ -181,6 +181,9 @@ def test_compare_reports_differences_by_zone_and_maps_them(tiny_territory, tmp_p
     assert fee["diff_low"].notna().all()
     assert main(["map", str(out), "--outcome", "car.own", "--month", "4"]) == 0
     assert (out / "map-car.own-month4-fee.png").is_file()
+    assert main(["results", "export", str(out), "--out", str(tmp_path / "export")]) == 0
+    exported = pd.read_parquet(tmp_path / "export" / "zones.parquet")
+    assert set(exported["zone"]) == {"A", "B", "C", "D"} and exported["run_id"].nunique() == 4
 
 
 @pytest.mark.parametrize("scenario", ["bordeaux_metropole", "bordeaux_rive_droite"])
