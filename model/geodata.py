@@ -77,6 +77,7 @@ class RealTerritory:
     car_good: str
     figures_path: str
     polygons_path: str
+    raw_groups: dict[str, list[str]] = field(default_factory=dict)  # group -> references as written
     _index: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -125,8 +126,6 @@ class RealTerritory:
                         f"{source}: territory.groups.{group}: unknown zone {ref!r}; allowed: a key "
                         f"({_listing(self.keys)}) or a name ({_listing(self.names)})"
                     )
-
-    raw_groups: dict[str, list[str]] = field(default_factory=dict)
 
     def check_goods(self, goods: list[str], source: str) -> None:
         for good, attr in self.good_columns:
