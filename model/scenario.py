@@ -291,40 +291,32 @@ FIGURE_COLUMNS_OPTIONAL = (
 GOOD_COLUMNS_OPTIONAL = ("need_share", "uses_per_month", "initial_own_share")
 
 
+def _like_zone(name: str, default: PerZoneKind) -> Any:
+    """A per-zone-type default with the plain texts of the zone field it stands for."""
+    zone_field = Zone.model_fields[name]
+    return Field(default=default, title=zone_field.title, description=zone_field.description,
+                 json_schema_extra=zone_field.json_schema_extra)
+
+
 class ZoneKindDefaults(Strict):
     """What a zone from data is given, by its kind, when the figures table has no column for a value.
 
     The values are those of the baseline's grid zones of the same kind (see `scenarios/baseline.toml`
     for their sources)."""
 
-    income_sigma: PerZoneKind = Field(
-        default=PerZoneKind(dense=0.55, suburb=0.45, rural=0.45),
-        description="Sigma of the log-normal income around the zone's median.",
+    income_sigma: PerZoneKind = _like_zone("income_sigma", PerZoneKind(dense=0.55, suburb=0.45, rural=0.45))
+    trust_mean: ShareByZoneKind = _like_zone("trust_mean", ShareByZoneKind(dense=0.50, suburb=0.45, rural=0.50))
+    trust_concentration: PerZoneKind = _like_zone(
+        "trust_concentration", PerZoneKind(dense=10, suburb=10, rural=10)
     )
-    trust_mean: ShareByZoneKind = Field(
-        default=ShareByZoneKind(dense=0.50, suburb=0.45, rural=0.50),
-        description="Mean initial trust in sharing (Beta).",
+    concern_mean: ShareByZoneKind = _like_zone(
+        "concern_mean", ShareByZoneKind(dense=0.50, suburb=0.45, rural=0.40)
     )
-    trust_concentration: PerZoneKind = Field(
-        default=PerZoneKind(dense=10, suburb=10, rural=10),
-        description="Alpha + beta of the initial trust Beta distribution.",
+    digital_access_share: ShareByZoneKind = _like_zone(
+        "digital_access_share", ShareByZoneKind(dense=0.90, suburb=0.87, rural=0.80)
     )
-    concern_mean: ShareByZoneKind = Field(
-        default=ShareByZoneKind(dense=0.50, suburb=0.45, rural=0.40),
-        description="Mean environmental concern (Beta, concentration 4).",
-    )
-    digital_access_share: ShareByZoneKind = Field(
-        default=ShareByZoneKind(dense=0.90, suburb=0.87, rural=0.80),
-        description="Share of households using online platforms.",
-    )
-    rental_access_eur: PerZoneKind = Field(
-        default=PerZoneKind(dense=3, suburb=8, rural=20),
-        description="Cost of reaching a commercial renter, per use.", json_schema_extra=_unit("EUR/use"),
-    )
-    share_access_eur: PerZoneKind = Field(
-        default=PerZoneKind(dense=1, suburb=2, rural=4),
-        description="Cost of reaching a peer or a community pool, per use.", json_schema_extra=_unit("EUR/use"),
-    )
+    rental_access_eur: PerZoneKind = _like_zone("rental_access_eur", PerZoneKind(dense=3, suburb=8, rural=20))
+    share_access_eur: PerZoneKind = _like_zone("share_access_eur", PerZoneKind(dense=1, suburb=2, rural=4))
 
 
 class TerritoryFromData(Strict):
@@ -339,56 +331,89 @@ class TerritoryFromData(Strict):
     `digital_access_share`, `rental_access_eur`, `share_access_eur`, and per good
     `{good}.need_share`, `{good}.uses_per_month`, `{good}.initial_own_share`."""
 
-    kind: Literal["data"] = Field(description="A territory read from map and figure files.")
-    name: str = Field(default="territory", max_length=80)
+    kind: Literal["data"] = Field(
+        title="Territory from data", description="The territory is read from a map and a table of figures.",
+        json_schema_extra=_unit("—"),
+    )
+    name: str = Field(
+        default="territory", max_length=80, title="Name of the territory",
+        description="Name of the territory shown in results and reports.",
+        json_schema_extra=_unit("—"),
+    )
     polygons: str = Field(
-        min_length=1, max_length=1000,
-        description="Zone polygons: GeoJSON, GeoPackage or Shapefile, in any CRS the file declares "
-        "(GeoJSON without one is lon/lat).",
+        min_length=1, max_length=1000, title="Map of the zones",
+        description="File of the zones' outlines (GeoJSON, GeoPackage or Shapefile), in the coordinate "
+        "system it declares, relative to the scenario file.",
+        json_schema_extra=_unit("—"),
     )
-    figures: str = Field(min_length=1, max_length=1000, description="CSV table of figures, one row per zone.")
+    figures: str = Field(
+        min_length=1, max_length=1000, title="Figures of the zones",
+        description="Table of public figures (CSV), one row per zone, relative to the scenario file.",
+        json_schema_extra=_unit("—"),
+    )
     key_column: str = Field(
-        min_length=1, max_length=80, description="Column joining polygons and figures (e.g. an INSEE code)."
+        min_length=1, max_length=80, title="Key column",
+        description="Column that joins the map and the table, such as an INSEE code.",
+        json_schema_extra=_unit("—"),
     )
-    name_column: str = Field(min_length=1, max_length=80, description="Column of the zones' names (in the figures).")
-    households_column: str = Field(default="households", min_length=1, max_length=80)
+    name_column: str = Field(
+        min_length=1, max_length=80, title="Name column",
+        description="Column of the table holding the zones' names.", json_schema_extra=_unit("—"),
+    )
+    households_column: str = Field(
+        default="households", min_length=1, max_length=80, title="Households column",
+        description="Column of the table holding each zone's number of households.",
+        json_schema_extra=_unit("—"),
+    )
     car_free_share_column: str = Field(
-        default="households_without_car_share", min_length=1, max_length=80,
-        description="Column of the share of households without a car (0..1).",
+        default="households_without_car_share", min_length=1, max_length=80, title="Car-free column",
+        description="Column of the table holding the share of households without a car.",
+        json_schema_extra=_unit("—"),
     )
     income_column: str = Field(
-        default="median_income_eur_per_month", min_length=1, max_length=80,
-        description="Column of the median monthly disposable income.",
+        default="median_income_eur_per_month", min_length=1, max_length=80, title="Income column",
+        description="Column of the table holding the median monthly disposable income.",
+        json_schema_extra=_unit("—"),
     )
     income_per: Literal["household", "consumption_unit"] = Field(
-        description="Whether the median income is per household or per consumption unit (INSEE "
-        "niveau de vie); per consumption unit is multiplied by the consumption units of a household.",
+        title="Income per",
+        description="Whether the median income is per household or per consumption unit (standard "
+        "of living); per consumption unit, it is multiplied by a household's consumption units.",
+        json_schema_extra=_unit("—"),
     )
     consumption_units_per_household: float | None = Field(
-        default=None, ge=1, le=5,
-        description="Consumption units of a household (OECD-modified scale: 1 for the first adult, 0.5 "
-        "for each other person of 14 or more, 0.3 for each child). None: 1 + 0.5 x (persons per "
-        "household - 1) from a `population` column, else 1.5 (a couple).",
+        default=None, ge=1, le=5, title="Consumption units per household",
+        description="Consumption units of a household (1 for the first adult, 0.5 for each other "
+        "person of 14 or more, 0.3 for each child); none: computed from persons per household "
+        "when the table has a population column, else 1.5 (a couple).",
+        json_schema_extra=_unit("count"),
     )
     car_good: Name = Field(
-        default="car", description="The good whose month-0 ownership the car-free share sets."
+        default="car", title="Car good",
+        description="The good whose ownership at the start follows the share of households without a car.",
+        json_schema_extra=_unit("—"),
     )
     dense_households_per_km2: float = Field(
-        default=750, gt=0, le=1e6,
-        description="Density from which a zone is dense: Eurostat's urban-centre threshold, 1 500 "
-        "inhabitants per km2, at 2 persons per household.", json_schema_extra=_unit("households/km2"),
+        default=750, gt=0, le=1e6, title="Density of a dense zone",
+        description="Households per km2 from which a zone is a dense centre (Eurostat's urban "
+        "centres, 1 500 inhabitants per km2, at 2 persons per household).",
+        json_schema_extra=_unit("households/km2"),
     )
     rural_households_per_km2: float = Field(
-        default=150, gt=0, le=1e6,
-        description="Density below which a zone is rural: Eurostat's urban-cluster threshold, 300 "
-        "inhabitants per km2, at 2 persons per household.", json_schema_extra=_unit("households/km2"),
+        default=150, gt=0, le=1e6, title="Density of a rural zone",
+        description="Households per km2 below which a zone is rural (Eurostat's urban clusters, "
+        "300 inhabitants per km2, at 2 persons per household).",
+        json_schema_extra=_unit("households/km2"),
     )
     zone_defaults: ZoneKindDefaults = Field(
-        default=ZoneKindDefaults(), description="Values by zone kind for columns the figures leave out."
+        default=ZoneKindDefaults(), title="Values by type of zone",
+        description="Values a zone takes from its type when the table has no column for them.",
+        json_schema_extra=_unit("—"),
     )
     groups: dict[Name, list[ZoneRef]] = Field(
-        default_factory=dict,
-        description="Named groups of zones (keys or names) that policies can target, e.g. rive_droite.",
+        default_factory=dict, title="Groups of zones",
+        description="Named groups of zones (keys or names) that policies can target.",
+        json_schema_extra=_unit("—"),
     )
 
     @model_validator(mode="after")
@@ -1402,6 +1427,9 @@ def schema_fields(translate: Translate | None = None) -> list[SchemaField]:
                     add(child_field, f"{path}.{child}", kind, table=field)
             elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
                 visit(annotation, path + ".")
+            elif name == "territory":  # the grid's fields, then those only a territory from data has
+                visit(Territory, path + ".")
+                visit(TerritoryFromData, path + ".", skip=tuple(Territory.model_fields))
             elif name == "policies":
                 visit(PolicyBase, path + ".")
                 for policy_kind, cls in POLICY_BY_KIND.items():
