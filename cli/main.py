@@ -34,6 +34,8 @@ COMMAND_MODULES = [
     "cli.app_bench",
     "cli.interactions",
     "cli.report",
+    "cli.territory",
+    "cli.map",
 ]
 
 
