@@ -77,7 +77,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from experiments.design import Point, fingerprint, plan_runs, replication_seed
+from experiments.design import Point, fingerprint, plan_runs, replication_seed, without_descriptions
 from experiments.errors import UserError
 from experiments.executors import RunSummary
 from experiments.intervals import mean_interval, ratio_interval
@@ -130,6 +130,7 @@ def run_compare(
     progress: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    cluster_timeout_s: float = 60,
 ) -> tuple[Path, RunSummary]:
     """Run (or resume) a comparison into a results directory; returns (directory, run summary).
 
@@ -153,7 +154,16 @@ def run_compare(
         "files": [None if isinstance(s, Scenario) else str(Path(s).resolve()) for s in sources],
         "replications": replications, "households": households, "months": months, "seed": seed,
     }
-    key = fingerprint({k: v for k, v in design.items() if k != "files"} | {"target": target.fingerprint_data()})
+    # What defines each replication's runs: not the number of replications (more extend the
+    # comparison), nor the files' places or the scenarios' descriptions.
+    defining = {k: v for k, v in design.items() if k not in ("files", "replications")}
+    key = fingerprint(defining | {"target": without_descriptions(target.fingerprint_data())})
+
+    def legacy_key(stored: dict) -> str:
+        """The fingerprint of stores written when the number of replications was part of it."""
+        return fingerprint(defining | {"replications": stored.get("replications"),
+                                       "target": target.fingerprint_data()})
+
     seeds = {"design_seed": seed, "common_random_numbers": True,
              "replication_seeds": [replication_seed(seed, r) for r in range(replications)]}
     finished = {"runs": 0}
@@ -165,8 +175,9 @@ def run_compare(
 
     summary = run_experiment(
         directory, name=name, kind="compare", fingerprint=key, design=design, target=target,
-        points=points, tasks=tasks, seeds=seeds, workers=workers, scheduler=scheduler, progress=progress,
-        on_result=count, cancelled=cancelled,
+        points=points, tasks=tasks, planned_runs=len(tasks), seeds=seeds, workers=workers, scheduler=scheduler,
+        progress=progress, on_result=count, cancelled=cancelled, cluster_timeout_s=cluster_timeout_s,
+        legacy_fingerprint=legacy_key,
     )
     return directory, summary
 
