@@ -6,7 +6,8 @@ computed month by month from the policies (`model.policies.declared_costs`),
 without simulating. Costs paid per use, claim or trainee, and revenue, depend
 on what households do: they are flagged, and `simulated_net_cost` gives the net
 public cost of one simulation with fewer households, scaled to the scenario's
-(lump sums as declared, the rest in proportion to households).
+(the declared budget of the territory as declared, costs per event and revenue in
+proportion to households).
 `partage scenarios` (in `cli/scenarios.py`) prints them.
 """
 
