@@ -16,6 +16,7 @@ import importlib.metadata
 import sys
 
 from experiments.errors import UserError
+from model.messages import one_line
 from model.scenario import ScenarioError
 
 # Modules that register sub-commands, in the order `partage --help` lists them.
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except (ScenarioError, UserError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

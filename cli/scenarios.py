@@ -20,6 +20,7 @@ from experiments.library import (
     library_files,
     simulated_net_cost,
 )
+from model.messages import escaped, one_line
 from model.scenario import ScenarioError, json_schema, load_scenario
 
 
@@ -60,11 +61,12 @@ def validate_command(args) -> int:
         try:
             scenario = load_scenario(path)
         except ScenarioError as error:
-            print(f"error: {error}")
+            print(f"error: {one_line(error)}")
             failed += 1
         else:
             print(
-                f"ok: {path} ({scenario.name}: {len(scenario.goods)} goods, {len(scenario.policies)} policies)"
+                f"ok: {escaped(path)} ({scenario.name}: {len(scenario.goods)} goods, "
+                f"{len(scenario.policies)} policies)"
             )
     return 2 if failed else 0
 
@@ -81,7 +83,7 @@ def list_command(args) -> int:
         try:
             scenario = load_scenario(path)
         except ScenarioError as error:
-            print(f"error: {error}")
+            print(f"error: {one_line(error)}")
             failed += 1
             continue
         print(f"{scenario.name}  ({path.name})")

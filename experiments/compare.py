@@ -33,9 +33,10 @@ import pandas as pd
 from experiments.design import Point, fingerprint, plan_runs, replication_seed
 from experiments.errors import UserError
 from experiments.intervals import mean_interval, ratio_interval
+from experiments.outputs import default_folder, writable_folder
 from experiments.report import write_table
 from experiments.store import StoreReader, export_series
-from experiments.sweep import RESULTS_DIR, run_experiment
+from experiments.sweep import run_experiment
 from experiments.targets import ScenarioTarget
 
 HEADLINE_OUTCOMES = (
@@ -77,8 +78,8 @@ def run_compare(
     target = ScenarioTarget(dict(zip(names, loaded, strict=True)))
     points = [Point(i, name, {}) for i, name in enumerate(names)]
     tasks = plan_runs(points, replications, seed, households, months)
-    name = "compare-" + "-vs-".join([names[0], "-".join(names[1:])])
-    directory = Path(out) if out else RESULTS_DIR / name
+    name = comparison_name(names)
+    directory = writable_folder(out) if out else writable_folder(default_folder(name), "output folder")
     design = {
         "baseline": names[0], "scenarios": names[1:], "files": [str(p.resolve()) for p in paths],
         "replications": replications, "households": households, "months": months, "seed": seed,
@@ -91,6 +92,14 @@ def run_compare(
         points=points, tasks=tasks, seeds=seeds, workers=workers, scheduler=scheduler, progress=progress,
     )
     return directory, summary
+
+
+def comparison_name(names: list[str]) -> str:
+    """`compare-BASELINE-vs-A-B`, shortened with a digest of the names when it would pass 80 characters."""
+    name = "compare-" + "-vs-".join([names[0], "-".join(names[1:])])
+    if len(name) > 80:
+        name = f"{name[:70]}-{fingerprint(names)[:8]}"
+    return name
 
 
 def _unique_names(names: list[str], paths: list[Path]) -> list[str]:

@@ -24,11 +24,14 @@ two levers' taken alone: positive when the levers reinforce each other.
 
 from __future__ import annotations
 
+import sys
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from experiments.design import replication_seed
 from experiments.errors import UserError
@@ -117,19 +120,24 @@ def _measure_task(task):
 
 
 def run_all(
-    entries: list[Entry], replications: int, households: int, months: int | None, seed: int, workers: int
+    entries: list[Entry], replications: int, households: int, months: int | None, seed: int, workers: int,
+    progress: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Figures of every entry and replication: label -> array (replication, figure)."""
+    """Figures of every entry and replication: label -> array (replication, figure).
+
+    With `progress`, a bar on stderr counts the runs and estimates the time left."""
     tasks = [
         (entry.label, r, entry.scenario, replication_seed(seed, r), households, months)
         for entry in entries for r in range(replications)
     ]
     results: dict[str, np.ndarray] = {e.label: np.zeros((replications, len(FIGURES))) for e in entries}
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            done = list(pool.map(_measure_task, tasks))
-    else:
-        done = [_measure_task(task) for task in tasks]
+    bar = tqdm(total=len(tasks), desc="interactions", unit="run", disable=not progress, file=sys.stderr,
+               mininterval=0.5)
+    done = []
+    with bar, ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+        for result in pool.map(_measure_task, tasks) if pool else map(_measure_task, tasks):
+            done.append(result)
+            bar.update(1)
     for label, r, figures in done:
         results[label][r] = [figures[name] for name in FIGURES]
     return results

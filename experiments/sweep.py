@@ -21,10 +21,9 @@ from experiments.design import Design, Point, RunTask, load_design, replication_
 from experiments.executors import RunSummary, make_executor, run_tasks
 from experiments.intervals import mean_interval
 from experiments.manifest import build_manifest, write_manifest
+from experiments.outputs import default_folder, writable_folder
 from experiments.store import ResultsStore, RunResult, StoreReader
 from experiments.targets import Target
-
-RESULTS_DIR = Path("results")
 
 
 @dataclass
@@ -77,7 +76,7 @@ def run_sweep(
 ) -> SweepOutcome:
     """Run (or resume) the sweep a design file declares; returns where its results are."""
     design = load_design(design_path)
-    directory = Path(out) if out else RESULTS_DIR / design.name
+    directory = writable_folder(out) if out else writable_folder(default_folder(design.name), "output folder")
     points = design.points()
     tasks = design.tasks(points)
     spec = design.spec

@@ -107,6 +107,7 @@ def run_all(sizes: Sizes, echo=print) -> dict:
         households=sizes.tipping_households,
         months=sizes.tipping_months,
         replications=sizes.tipping_replications,
+        prime_months=min(48, sizes.tipping_months // 2),  # the lowered subsidy must act before the horizon
     )
     hy = results["hysteresis"]
     region = hy["hysteresis_region"]
