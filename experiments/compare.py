@@ -32,12 +32,13 @@ import pandas as pd
 
 from experiments.design import Point, fingerprint, plan_runs, replication_seed
 from experiments.errors import UserError
-from experiments.intervals import mean_interval, ratio_interval
+from experiments.intervals import bounded_mean_interval, mean_interval, ratio_interval
 from experiments.outputs import default_folder, writable_folder
 from experiments.report import write_table
 from experiments.store import StoreReader, export_series
 from experiments.sweep import run_experiment
 from experiments.targets import ScenarioTarget
+from model.outcomes import outcome_bounds
 
 HEADLINE_OUTCOMES = (
     "sharing_households", "sharing_households.share", "goods.stock_total", "emissions.cumulative_t",
@@ -126,9 +127,10 @@ def comparison_table(values: pd.DataFrame, baseline: str, scenarios: list[str],
             part = by_scenario.get(name)
             if part is None:
                 continue
-            mean, low, high = mean_interval(part[outcome].dropna().to_numpy())
+            mean, low, high, cut = bounded_mean_interval(part[outcome].dropna().to_numpy(),
+                                                         outcome_bounds(outcome))
             row = {"outcome": outcome, "scenario": name, "runs": int(part[outcome].notna().sum()),
-                   "mean": mean, "ci_low": low, "ci_high": high}
+                   "mean": mean, "ci_low": low, "ci_high": high, "ci_cut_to_range": cut}
             if name != baseline and base is not None:
                 paired = (part[outcome] - base[outcome]).dropna()
                 diff, diff_low, diff_high = mean_interval(paired.to_numpy())
@@ -197,6 +199,11 @@ def monthly_bands(reader: StoreReader, outcomes: list[str], baseline: str | None
     t = np.where(frame["n"] > 1, stats.t.ppf(0.975, np.maximum(frame["n"] - 1, 1)), np.nan)
     half = t * frame["sd"].fillna(np.nan) / np.sqrt(frame["n"])
     frame["low"], frame["high"] = frame["mean"] - half, frame["mean"] + half
+    if baseline is None:  # levels stay in their outcome's range; paired differences have none
+        floors = frame["outcome"].map(lambda o: outcome_bounds(o)[0]).astype(float)
+        ceilings = frame["outcome"].map(lambda o: outcome_bounds(o)[1]).astype(float)
+        frame["low"] = frame["low"].where(floors.isna() | (frame["low"] >= floors), floors)
+        frame["high"] = frame["high"].where(ceilings.isna() | (frame["high"] <= ceilings), ceilings)
     return frame.sort_values(["outcome", "scenario", "month"])
 
 
