@@ -44,35 +44,35 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "{good}.rent",
         "share",
-        "Share of them renting it from a commercial renter.",
+        "Share of the households needing the good who rent it from a commercial renter.",
         "adoption",
         SHARE,
     ),
     Outcome(
         "{good}.share",
         "share",
-        "Share of them sharing it (from peers or a community pool).",
+        "Share of the households needing the good who share it (from peers or a community pool).",
         "adoption",
         SHARE,
     ),
     Outcome(
         "{good}.forgo",
         "share",
-        "Share of them going without it; own, rent, share and forgo sum to one.",
+        "Share of the households needing the good who go without; own, rent, share and forgo sum to one.",
         "adoption",
         SHARE,
     ),
     Outcome(
         "{good}.lenders",
         "share",
-        "Share of them lending their own good to others.",
+        "Share of the households needing the good who lend their own to others.",
         "adoption",
         SHARE,
     ),
     Outcome(
         "{good}.aware",
         "share",
-        "Share of them aware that the good can be shared.",
+        "Share of the households needing the good who know it can be shared.",
         "adoption",
         SHARE,
     ),
@@ -251,3 +251,16 @@ def outcome_bounds(column: str) -> tuple[float | None, float | None]:
     """The range an outcome can take (`None` where it is open); open on both sides if undeclared."""
     outcome = declaration_of(column)
     return outcome.bounds if outcome else UNBOUNDED
+
+
+def outcome_rows(goods: list[str], zones: list[str]) -> list[dict[str, str]]:
+    """One row per column of a scenario with these goods and zones: column, unit, family, meaning."""
+    return [
+        {
+            "column": column,
+            "unit": outcome.unit,
+            "family": outcome.family,
+            "meaning": outcome.meaning,
+        }
+        for column, outcome in columns(goods, zones)
+    ]
