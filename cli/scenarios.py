@@ -12,14 +12,18 @@ import json
 import textwrap
 from pathlib import Path
 
+import pandas as pd
+
 from experiments.library import (
     LIBRARY,
     budget_text,
     euros,
     levers_of,
     library_files,
+    scenario_changes,
     simulated_net_cost,
 )
+from experiments.report import format_number, markdown_table
 from model.messages import escaped, one_line
 from model.scenario import ScenarioError, json_schema, load_scenario
 
@@ -30,7 +34,7 @@ def register(subparsers) -> None:
     )
     actions = scenarios.add_subparsers(dest="action", metavar="ACTION", required=True)
     validate = actions.add_parser("validate", help="check scenario files; one line per file")
-    validate.add_argument("files", nargs="+")
+    validate.add_argument("files", nargs="+", help="scenario files (TOML); every one is checked")
     validate.set_defaults(handler=validate_command)
     schema = actions.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=schema_command)
@@ -53,6 +57,11 @@ def register(subparsers) -> None:
         help="households of the --simulate run; its cost is scaled to the scenario's (default 2000)",
     )
     listing.set_defaults(handler=list_command)
+    show = actions.add_parser(
+        "show", help="what a scenario changes against the scenario it extends, with units"
+    )
+    show.add_argument("file", type=Path, help="scenario file (TOML)")
+    show.set_defaults(handler=show_command)
 
 
 def validate_command(args) -> int:
@@ -69,6 +78,28 @@ def validate_command(args) -> int:
                 f"{len(scenario.policies)} policies)"
             )
     return 2 if failed else 0
+
+
+def show_command(args) -> int:
+    scenario, parent, changes = scenario_changes(args.file)
+    against = f"extends {escaped(parent.name)}" if parent else "extends no other file"
+    print(f"{scenario.name} ({escaped(args.file)}) {against}: {len(changes)} values set here")
+    if changes:
+        rows = pd.DataFrame(
+            {
+                "path": [c.path for c in changes],
+                "label": [c.label for c in changes],
+                "unit": [c.unit for c in changes],
+                "extended": ["(not set)" if c.before is None else _value(c.before) for c in changes],
+                "this scenario": ["(removed)" if c.after is None else _value(c.after) for c in changes],
+            }
+        )
+        print(markdown_table(rows))
+    return 0
+
+
+def _value(value) -> str:
+    return escaped(value if isinstance(value, str) else format_number(value) if isinstance(value, int | float) else value)
 
 
 def schema_command(args) -> int:

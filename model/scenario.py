@@ -720,6 +720,7 @@ def parameter_info(scenario: Scenario, path: str) -> dict:
                 info[{"ge": "min", "gt": "min", "le": "max", "lt": "max"}[attr]] = getattr(meta, attr)
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
     info["unit"] = extra.get("unit", "")
+    info["label"] = extra.get("label") or field.title or keys[-1].replace("_", " ")
     return info
 
 
