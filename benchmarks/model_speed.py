@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from model import model as model_module
 from model import reporters as reporters_module
@@ -174,13 +175,30 @@ def scaling_exponent(households: list[int], seconds: list[float]) -> float:
     return float(slope)
 
 
-def benchmark(sizes, months: int, scenario: str, reference: bool = True, echo=print) -> dict:
-    """Time every size in its own process, then the scalar reference; return the report."""
+def benchmark(
+    sizes, months: int, scenario: str, reference: bool = True, echo=print, progress: bool = False
+) -> dict:
+    """Time every size in its own process, then the scalar reference; return the report.
+
+    With `progress`, a bar on stderr advances by the household-months of each run (an estimate
+    of its work: the scalar reference, slower per household, is counted as its own size)."""
+    work = [households * months for households in sizes]
+    if reference:
+        work.append(2 * REFERENCE_HOUSEHOLDS * REFERENCE_MONTHS)
+    bar = tqdm(total=sum(work), desc="bench", unit="", disable=not progress, file=sys.stderr,
+               bar_format="{l_bar}{bar}| {percentage:3.0f}% [{elapsed}<{remaining}]")
+    with bar:
+        return _benchmark(sizes, months, scenario, reference, echo, bar)
+
+
+def _benchmark(sizes, months: int, scenario: str, reference: bool, echo, bar) -> dict:
     runs = []
     for households in sizes:
         result = in_fresh_process(time_vectorized, scenario, households, months)
         runs.append(result)
-        echo(format_row(result))
+        with tqdm.external_write_mode(file=sys.stderr):
+            echo(format_row(result))
+        bar.update(households * months)
     report: dict = {
         "scenario": Path(scenario).stem,
         "months": months,
@@ -202,6 +220,7 @@ def benchmark(sizes, months: int, scenario: str, reference: bool = True, echo=pr
         at_scale = [r for r in runs if r["households"] <= 100_000] or runs
         report["speed_ratio"] = at_scale[-1]["hgm_per_s"] / scalar["hgm_per_s"]
         report["speed_ratio_households"] = at_scale[-1]["households"]
+        bar.update(2 * REFERENCE_HOUSEHOLDS * REFERENCE_MONTHS)
     report["targets"] = check_targets(report)
     return report
 

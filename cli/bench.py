@@ -19,6 +19,7 @@ from benchmarks.model_speed import (
     summary,
 )
 from experiments.errors import UserError
+from experiments.outputs import writable_file
 
 
 def register(subparsers) -> None:
@@ -45,8 +46,9 @@ def register(subparsers) -> None:
         "--json",
         type=Path,
         default=Path("results") / "bench" / "bench.json",
-        help="where to write the JSON report",
+        help="where to write the JSON report (default results/bench/bench.json)",
     )
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
     bench.set_defaults(handler=bench_command)
 
 
@@ -61,12 +63,18 @@ def bench_command(args) -> int:
         raise UserError("--months: must be at least 1")
     if not Path(args.scenario).is_file():
         raise UserError(f"{args.scenario}: no such scenario file")
+    writable_file(args.json, "--json")
     print(f"partage bench: {Path(args.scenario).stem}, {months} months, one process per size")
-    report = benchmark(sorted(sizes), months, args.scenario, reference=not args.no_reference)
+    report = benchmark(
+        sorted(sizes),
+        months,
+        args.scenario,
+        reference=not args.no_reference,
+        progress=not args.no_progress,
+    )
     print(summary(report))
     print()
     print(markdown_table(report))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.json}")
     return 0

@@ -9,10 +9,12 @@ simulation with fewer households, scaled to the scenario's.
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from experiments.library import (
     LIBRARY,
@@ -110,7 +112,10 @@ def schema_command(args) -> int:
 def list_command(args) -> int:
     files = args.files or library_files()
     failed = 0
-    for path in files:
+    bar = tqdm(
+        files, desc="simulating", unit="scenario", disable=not args.simulate, file=sys.stderr
+    )
+    for path in bar:
         try:
             scenario = load_scenario(path)
         except ScenarioError as error:
@@ -127,6 +132,7 @@ def list_command(args) -> int:
                 f"  simulated net public cost: {euros(net)} ({args.households} households, scaled)"
             )
         description = " ".join(scenario.description.split())
-        print(textwrap.fill(description, width=98, initial_indent="  ", subsequent_indent="  "))
-        print()
+        with tqdm.external_write_mode(file=sys.stderr):
+            print(textwrap.fill(description, width=98, initial_indent="  ", subsequent_indent="  "))
+            print()
     return 2 if failed else 0

@@ -26,10 +26,13 @@ def register(subparsers) -> None:
         default=Path("results") / "validation",
         help="report folder (default results/validation)",
     )
+    validate.add_argument("--no-progress", action="store_true", help="no progress bar")
     validate.set_defaults(handler=validate_command)
 
 
 def validate_command(args) -> int:
-    report, passed = write_validation(writable_folder(args.out), quick=args.quick)
+    report, passed = write_validation(
+        writable_folder(args.out), quick=args.quick, progress=not getattr(args, "no_progress", False)
+    )
     print(f"wrote {report}")
     return 0 if passed else 1
