@@ -30,7 +30,7 @@ def register(subparsers) -> None:
         "--months", type=int, help="horizon in months (default: the scenarios', 120)"
     )
     parser.add_argument(
-        "--seed", type=int, default=42, help="root seed of the replications (default 42)"
+        "--seed", type=int, help="root seed of the replications (default: the baseline's)"
     )
     parser.add_argument(
         "--workers",
@@ -58,12 +58,13 @@ def interactions_command(args) -> int:
     entries = library_entries()
     baseline = entries[0].scenario
     months = args.months or baseline.months
+    seed = baseline.seed if args.seed is None else args.seed
     results = run_all(
         entries,
         args.replications,
         args.households,
         args.months,
-        args.seed,
+        seed,
         args.workers,
         progress=not args.no_progress,
     )
@@ -72,7 +73,7 @@ def interactions_command(args) -> int:
     base_mean = dict(zip(FIGURES, results["baseline"].mean(axis=0) * scale, strict=True))
     command = (
         f"partage interactions --replications {args.replications} --households {args.households} "
-        f"--seed {args.seed}"
+        f"--seed {seed}"
         + (f" --months {args.months}" if args.months else "")
         + f" --out {args.out}"
     )

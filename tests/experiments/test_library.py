@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from experiments.interactions import measure
+from experiments.interactions import figures_of
 from experiments.library import simulated_net_cost
 from model.policies import declared_costs
 from model.scenario import load_scenario
+from model.simulate import simulate
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
 # Levers whose whole public cost is declared in advance: no cost per event, no revenue.
@@ -33,7 +34,8 @@ def test_interactions_cost_over_a_shorter_horizon_is_the_budget_declared_for_tha
     name, months
 ):
     scenario = load_scenario(LIBRARY / f"{name}.toml")
-    figures = measure(scenario, seed=3, households=500, months=months)
+    series = simulate(scenario, seed=3, households=500, months=months, agents=False)
+    figures = figures_of(scenario, series, 500)
     declared = declared_costs(scenario, months=months).sum()
     assert declared > 0
     assert figures["public"] * scenario.households == pytest.approx(declared, rel=1e-9)
