@@ -46,8 +46,17 @@ def package_version() -> str:
         return "unknown"
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors (which quote what was typed) are escaped and cut
+    like every other message."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="partage",
         description="Collaborative consumption in a territory: own, rent, share or forgo.",
     )

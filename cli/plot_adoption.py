@@ -6,6 +6,7 @@ from pathlib import Path
 
 from experiments.outputs import writable_file
 from experiments.run import RESULTS, plot_adoption, read_runs
+from model.messages import escaped
 
 
 def register(subparsers) -> None:
@@ -23,5 +24,5 @@ def register(subparsers) -> None:
 def plot_command(args) -> int:
     writable_file(args.out)
     plot_adoption(read_runs(args.runs), args.out)
-    print(f"adoption plot written to {args.out}")
+    print(f"adoption plot written to {escaped(args.out)}")
     return 0

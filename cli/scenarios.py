@@ -122,7 +122,7 @@ def list_command(args) -> int:
             print(f"error: {one_line(error)}")
             failed += 1
             continue
-        print(f"{scenario.name}  ({path.name})")
+        print(f"{scenario.name}  ({escaped(path.name)})")
         print(f"  levers: {levers_of(scenario)}")
         budget = budget_text(scenario) if scenario.policies else "none"
         print(f"  budget: {budget}")
@@ -131,7 +131,7 @@ def list_command(args) -> int:
             print(
                 f"  simulated net public cost: {euros(net)} ({args.households} households, scaled)"
             )
-        description = " ".join(scenario.description.split())
+        description = escaped(" ".join(scenario.description.split()), 4000)
         with tqdm.external_write_mode(file=sys.stderr):
             print(textwrap.fill(description, width=98, initial_indent="  ", subsequent_indent="  "))
             print()

@@ -276,3 +276,21 @@ def test_zone_household_shares_must_sum_to_one(tmp_path, baseline_path):
     path = child(tmp_path, baseline_path, "[territory.zones.centre]\nhousehold_share = 0.6")
     with pytest.raises(ScenarioError, match=r"household_share sum to 1\.25"):
         load_scenario(path)
+
+
+def test_usage_errors_quoting_what_was_typed_are_escaped(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "x.toml", "unexpected\x1b[2J\nerror: forged"])  # quoted raw by argparse
+    assert exit_.value.code == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith("partage: error: unrecognized arguments: unexpected\\x1b[2J\\n")
+    assert last.isprintable()
+
+
+def test_the_apps_editor_is_bounded_too():
+    from viz.catalogue import scenario_from_text
+
+    with pytest.raises(ScenarioError, match="nested more than"):
+        scenario_from_text(f'extends = "baseline.toml"\ndeep = {deep_array(600)}\n')
+    with pytest.raises(ScenarioError, match="nested more than"):
+        scenario_from_text('extends = "baseline.toml"\n' + ".".join(["k"] * 497) + " = 1\n")
