@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "cli.app_bench",
     "cli.interactions",
     "cli.outcomes",
+    "cli.report",
 ]
 
 

@@ -22,7 +22,14 @@ from typing import Any
 
 from model.model import DEFAULT_SCENARIO
 from model.policies import COST_PER_EVENT, REVENUE, declared_costs, scaled_public_cost
-from model.scenario import Scenario, ScenarioError, load_scenario, parameter_info, read_toml_file
+from model.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parameter_info,
+    policy_texts,
+    read_toml_file,
+)
 from model.simulate import simulate
 
 LIBRARY = DEFAULT_SCENARIO.parent
@@ -42,9 +49,10 @@ def _is_package(path: Path) -> bool:
 
 
 def levers_of(scenario) -> str:
-    """The policy kinds of a scenario, e.g. `community_pool x2, trust_label`."""
+    """The kinds of policy of a scenario by their plain names, e.g. `Community pool x2, Trust label`."""
     counts = Counter(policy.kind for policy in scenario.policies.values())
-    return ", ".join(f"{kind} x{n}" if n > 1 else kind for kind, n in counts.items()) or "none"
+    names = {kind: policy_texts(kind)["label"] for kind in counts}
+    return ", ".join(f"{names[kind]} x{n}" if n > 1 else names[kind] for kind, n in counts.items()) or "none"
 
 
 def budget_text(scenario) -> str:
@@ -127,5 +135,6 @@ def scenario_changes(path: str | Path) -> tuple[Scenario, Path | None, list[Chan
             info = parameter_info(owner, dotted)
         except ScenarioError:
             info = {"label": dotted.rsplit(".", 1)[-1].replace("_", " "), "unit": ""}
-        changes.append(Change(dotted, info["label"], info["unit"], before.get(dotted), after.get(dotted)))
+        label = info["label"] or dotted.rsplit(".", 1)[-1].replace("_", " ")
+        changes.append(Change(dotted, label, info["unit"], before.get(dotted), after.get(dotted)))
     return scenario, parent_path, changes
