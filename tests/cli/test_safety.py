@@ -294,3 +294,22 @@ def test_the_apps_editor_is_bounded_too():
         scenario_from_text(f'extends = "baseline.toml"\ndeep = {deep_array(600)}\n')
     with pytest.raises(ScenarioError, match="nested more than"):
         scenario_from_text('extends = "baseline.toml"\n' + ".".join(["k"] * 497) + " = 1\n")
+
+
+def test_sweep_to_an_existing_file_fails_before_any_run(tmp_path, monkeypatch, capsys):
+    design = tmp_path / "grid.toml"
+    design.write_text(
+        'name = "grid"\ntarget = "diffusion"\n[sampler]\nmethod = "grid"\n'
+        '[[parameters]]\npath = "awareness_p"\nvalues = [0.01]\n',
+        encoding="utf-8",
+    )
+    existing = tmp_path / "existing.txt"
+    existing.write_text("keep me", encoding="utf-8")
+
+    def no_runs(*args, **kwargs):
+        raise AssertionError("runs started before the output was checked")
+
+    monkeypatch.setattr("experiments.sweep.run_experiment", no_runs)
+    assert main(["sweep", str(design), "--out", str(existing)]) == 2
+    assert "is an existing file" in error_line(capsys)
+    assert existing.read_text(encoding="utf-8") == "keep me"
