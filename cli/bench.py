@@ -13,6 +13,7 @@ from pathlib import Path
 from benchmarks.model_speed import (
     DEFAULT_SCENARIO,
     DEFAULT_SIZES,
+    DEFAULT_TERRITORY,
     QUICK_SIZES,
     benchmark,
     markdown_table,
@@ -43,12 +44,23 @@ def register(subparsers) -> None:
         "--no-reference", action="store_true", help="skip timing the scalar reference"
     )
     bench.add_argument(
+        "--territory",
+        default=str(DEFAULT_TERRITORY),
+        help="territory from data timed at its real size beside the grid (default: Bordeaux Métropole)",
+    )
+    bench.add_argument(
+        "--territory-households",
+        type=int,
+        metavar="N",
+        help="households of the territory's run (default: its real size)",
+    )
+    bench.add_argument("--no-territory", action="store_true", help="skip the territory from data")
+    bench.add_argument(
         "--json",
         type=Path,
         default=Path("results") / "bench" / "bench.json",
         help="where to write the JSON report (default results/bench/bench.json)",
     )
-    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
     bench.set_defaults(handler=bench_command)
 
 
@@ -65,16 +77,21 @@ def bench_command(args) -> int:
         raise UserError(f"{args.scenario}: no such scenario file")
     writable_file(args.json, "--json")
     print(f"partage bench: {Path(args.scenario).stem}, {months} months, one process per size")
+    territory = None if args.no_territory else args.territory
+    if territory is not None and not Path(territory).is_file():
+        raise UserError(f"--territory {territory}: no such scenario file")
     report = benchmark(
         sorted(sizes),
         months,
         args.scenario,
         reference=not args.no_reference,
-        progress=not args.no_progress,
+        territory=territory,
+        territory_households=args.territory_households,
     )
     print(summary(report))
     print()
     print(markdown_table(report))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.json}")
     return 0

@@ -36,6 +36,8 @@ COMMAND_MODULES = [
     "cli.interactions",
     "cli.outcomes",
     "cli.report",
+    "cli.territory",
+    "cli.map",
 ]
 
 

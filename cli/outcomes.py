@@ -12,7 +12,7 @@ import pandas as pd
 from experiments.report import markdown_table
 from model.model import DEFAULT_SCENARIO
 from model.outcomes import outcome_rows
-from model.scenario import load_scenario
+from model.scenario import Territory, load_scenario
 
 
 def register(subparsers) -> None:
@@ -33,7 +33,8 @@ def register(subparsers) -> None:
 def outcomes_markdown(scenario_path: str) -> str:
     """The Markdown table of the outcome columns of a scenario, with a one-line heading."""
     scenario = load_scenario(scenario_path)
-    rows = outcome_rows(scenario.good_names, scenario.zone_names)
+    from_data = not isinstance(scenario.territory, Territory)
+    rows = outcome_rows(scenario.good_names, [] if from_data else scenario.zone_names, from_data)
     heading = (
         f"Outcome columns of `{scenario.name}` ({len(rows)}): one row per month, month 0 being "
         "the initial state; by-zone and by-quintile columns follow the scenario's zones and quintiles."

@@ -214,10 +214,50 @@ OUTCOMES: tuple[Outcome, ...] = (
 QUINTILES = range(1, 6)
 
 
-def columns(goods: list[str], zones: list[str]) -> list[tuple[str, Outcome]]:
-    """Every column of a scenario with these goods and zones, with its declaration, in table order."""
+REAL_HOUSEHOLDS = Outcome(
+    "real.households",
+    "households",
+    "Households of the real territory the sample stands for.",
+    "real territory",
+)
+# Public spending and revenue are always scaled (their declared part is kept as declared).
+REAL_PUBLIC = ("public.spend_eur", "public.cumulative_spend_eur", "public.cumulative_revenue_eur")
+
+
+def _is_scaled(column: str) -> bool:
+    """Whether a territory from data repeats this column as `real.<column>` (`model.reporters`)."""
+    from .reporters import COUNTED, COUNTED_SUFFIXES
+
+    return (
+        column in COUNTED
+        or column in REAL_PUBLIC
+        or column.startswith("money.")
+        or column.endswith(COUNTED_SUFFIXES)
+    )
+
+
+def real_outcome(outcome: Outcome) -> Outcome:
+    """The declaration of `real.<outcome>`: the same outcome scaled to the real territory."""
+    return Outcome(
+        f"real.{outcome.pattern}",
+        outcome.unit,
+        f"{outcome.meaning} Scaled from the sample to the real territory.",
+        "real territory",
+        outcome.bounds,
+    )
+
+
+def columns(
+    goods: list[str], zones: list[str], from_data: bool = False
+) -> list[tuple[str, Outcome]]:
+    """Every column of a scenario with these goods and zones, with its declaration, in table order.
+
+    On a territory from data (`from_data`) outcomes by zone are in `zones.parquet` instead, and
+    the counted outcomes are repeated as `real.<outcome>`, scaled to the real territory."""
     out = []
     for outcome in OUTCOMES:
+        if from_data and "{zone}" in outcome.pattern:
+            continue
         goods_here = goods if "{good}" in outcome.pattern else [""]
         zones_here = zones if "{zone}" in outcome.pattern else [""]
         quintiles = QUINTILES if "{q}" in outcome.pattern else [0]
@@ -225,6 +265,13 @@ def columns(goods: list[str], zones: list[str]) -> list[tuple[str, Outcome]]:
             for zone in zones_here:
                 for q in quintiles:
                     out.append((outcome.pattern.format(good=good, zone=zone, q=q), outcome))
+    if from_data:
+        out += [
+            (f"real.{column}", real_outcome(outcome))
+            for column, outcome in out
+            if _is_scaled(column)
+        ]
+        out.append((REAL_HOUSEHOLDS.pattern, REAL_HOUSEHOLDS))
     return out
 
 
@@ -240,6 +287,11 @@ _MATCHERS = [(_regex(outcome.pattern), outcome) for outcome in OUTCOMES]
 def declaration_of(column: str) -> Outcome | None:
     """The declaration of a concrete column (`car.share.centre`), or None for a column of another
     target (the validation targets' outcomes are theirs)."""
+    if column == REAL_HOUSEHOLDS.pattern:
+        return REAL_HOUSEHOLDS
+    if column.startswith("real."):
+        outcome = declaration_of(column.removeprefix("real."))
+        return real_outcome(outcome) if outcome else None
     # Fixed names first: `sharing_households.share` is not the `share` of a good named so.
     for regex, outcome in sorted(_MATCHERS, key=lambda m: m[1].pattern.count("{")):
         if regex.fullmatch(column):
@@ -253,7 +305,9 @@ def outcome_bounds(column: str) -> tuple[float | None, float | None]:
     return outcome.bounds if outcome else UNBOUNDED
 
 
-def outcome_rows(goods: list[str], zones: list[str]) -> list[dict[str, str]]:
+def outcome_rows(
+    goods: list[str], zones: list[str], from_data: bool = False
+) -> list[dict[str, str]]:
     """One row per column of a scenario with these goods and zones: column, unit, family, meaning."""
     return [
         {
@@ -262,5 +316,5 @@ def outcome_rows(goods: list[str], zones: list[str]) -> list[dict[str, str]]:
             "family": outcome.family,
             "meaning": outcome.meaning,
         }
-        for column, outcome in columns(goods, zones)
+        for column, outcome in columns(goods, zones, from_data)
     ]

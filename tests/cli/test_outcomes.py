@@ -41,3 +41,13 @@ def test_the_docs_page_is_the_commands_output(baseline_path):
     page = (ROOT / "docs" / "outcomes.md").read_text(encoding="utf-8")
     assert outcomes_markdown(str(baseline_path)) in page
     assert "partage outcomes" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_territory_from_data_lists_its_real_columns(capsys):
+    path = ROOT / "scenarios" / "bordeaux_metropole.toml"
+    series = simulate(load_scenario(path), households=200, months=1, agents=False)
+    assert main(["outcomes", str(path)]) == 0
+    out = capsys.readouterr().out
+    listed = {line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| ")}
+    assert set(series.columns) == listed - {"column"}
+    assert "real.households" in listed

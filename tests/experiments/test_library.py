@@ -45,3 +45,21 @@ def test_declared_budget_over_a_horizon_counts_the_months_of_that_horizon():
     scenario = load_scenario(LIBRARY / "awareness_campaign.toml")
     assert declared_costs(scenario, months=24).shape == (25,)
     assert declared_costs(scenario, months=24).sum() < declared_costs(scenario).sum()
+
+
+@pytest.mark.parametrize("households", [137, 300, 700])
+def test_real_public_cost_of_a_territory_from_data_is_its_declared_budget(tmp_path, households):
+    path = tmp_path / "bordeaux_tools.toml"
+    path.write_text(
+        f'extends = "{(LIBRARY / "bordeaux_metropole.toml").as_posix()}"\nname = "bordeaux_tools"\n'
+        "months = 6\n"
+        '[policies.tools]\nkind = "community_pool"\ngoods = ["drill"]\nstart_month = 1\n'
+        "units_per_1000_households = 6\ninvestment_eur_per_unit = 200\n"
+        "running_eur_per_unit_month = 15\ninvestment_eur = 20000\n",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    series = simulate(scenario, households=households, agents=False)
+    declared = declared_costs(scenario).sum()  # at the real territory's size
+    assert declared > 20000
+    assert series["real.public.cumulative_spend_eur"].iloc[-1] == pytest.approx(declared, rel=1e-9)
