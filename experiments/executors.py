@@ -73,6 +73,7 @@ def execute_run(target: Target, task: RunTask) -> RunResult:
         task.run_id, task.point_id, task.replication, task.scenario, task.params, task.seed,
         status, error, trace, time.perf_counter() - clock, f"{socket.gethostname()}:{os.getpid()}",
         started_at, datetime.now(), series,
+        zones=series.attrs.pop("zones", None) if series is not None else None,
     )
 
 

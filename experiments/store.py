@@ -8,6 +8,8 @@ Tables:
   status (`done` or `failed`), error and traceback, duration, worker, times.
 - `series`: the monthly series of every finished run, in long format
   (run_id, month, outcome, value), so that any outcome of any target fits.
+- `zone_series`: the outcomes by zone of runs of the model (run_id, month,
+  zone, outcome, value).
 - `invocations`: each command that wrote to the store, with the git commit and
   package versions (the manifest of that invocation).
 
@@ -81,6 +83,9 @@ CREATE TABLE IF NOT EXISTS runs (
     worker VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS series (run_id VARCHAR, month INTEGER, outcome VARCHAR, value DOUBLE);
+CREATE TABLE IF NOT EXISTS zone_series (
+    run_id VARCHAR, month INTEGER, zone VARCHAR, outcome VARCHAR, value DOUBLE
+);
 CREATE TABLE IF NOT EXISTS invocations (started_at TIMESTAMP, argv VARCHAR, manifest JSON);
 """
 
@@ -122,6 +127,7 @@ class RunResult:
     started_at: datetime
     finished_at: datetime
     series: pd.DataFrame | None
+    zones: pd.DataFrame | None = None  # outcomes by zone: month, zone, outcome, value
 
 
 def database_path(directory: str | Path) -> Path:
@@ -321,6 +327,7 @@ class ResultsStore(_OpenDatabase):
             # A failed run tried again replaces its earlier row.
             self.con.execute("DELETE FROM runs WHERE run_id = ?", [result.run_id])
             self.con.execute("DELETE FROM series WHERE run_id = ?", [result.run_id])
+            self.con.execute("DELETE FROM zone_series WHERE run_id = ?", [result.run_id])
             self.con.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -334,6 +341,11 @@ class ResultsStore(_OpenDatabase):
                 self.con.register("incoming_series", long)
                 self.con.execute("INSERT INTO series SELECT * FROM incoming_series")
                 self.con.unregister("incoming_series")
+            if result.zones is not None and len(result.zones):
+                zones = result.zones.assign(run_id=result.run_id)[["run_id", "month", "zone", "outcome", "value"]]
+                self.con.register("incoming_zones", zones)
+                self.con.execute("INSERT INTO zone_series SELECT * FROM incoming_zones")
+                self.con.unregister("incoming_zones")
             self.con.execute("COMMIT")
         except BaseException as error:
             self._rollback()
@@ -431,6 +443,31 @@ class StoreReader(_OpenDatabase):
 
     def points(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM points ORDER BY point_id").df()
+
+    def zone_values(self, month: int | None = None, outcomes: list[str] | None = None) -> pd.DataFrame:
+        """Outcomes by zone of finished runs at one month (default: each run's last): one row per
+        (run, zone, outcome) with the run's scenario and replication. Empty for older stores."""
+        has_table = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'zone_series'"
+        ).fetchone()[0]
+        if not has_table:
+            return pd.DataFrame(columns=["run_id", "replication", "scenario", "month", "zone", "outcome", "value"])
+        where, args = [], []
+        if outcomes:
+            where.append(f"z.outcome IN ({', '.join('?' * len(outcomes))})")
+            args += list(outcomes)
+        if month is None:
+            where.append("z.month = (SELECT max(month) FROM zone_series m WHERE m.run_id = z.run_id)")
+        else:
+            where.append("z.month = ?")
+            args.append(int(month))
+        return self.con.execute(
+            f"""SELECT z.run_id, r.replication, r.scenario, z.month, z.zone, z.outcome, z.value
+                FROM zone_series z JOIN runs r USING (run_id)
+                WHERE r.status = 'done' AND {' AND '.join(where)}
+                ORDER BY z.run_id, z.zone, z.outcome""",
+            args,
+        ).df()
 
     def outcomes(self) -> list[str]:
         return [r[0] for r in self.con.execute("SELECT DISTINCT outcome FROM series ORDER BY 1").fetchall()]
