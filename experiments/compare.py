@@ -254,3 +254,64 @@ def write_report(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, lis
     return table, costs, written
 
 
+
+
+# --------------------------------------------------------------------------- impacts of a candidate
+
+
+# What a policy package changes, measured pair by pair against the baseline of the same
+# replication; optimisation designs choose their objectives among these names.
+IMPACTS = {
+    "extra_sharing_households": "households sharing at least one good at the horizon, above the baseline",
+    "t_co2e_avoided": "t CO2e of the goods in use cumulated to the horizon, below the baseline",
+    "poorest_savings_eur_per_month": "monthly spending on the goods of the two poorest income quintiles, "
+    "averaged over the months, below the baseline (EUR per household)",
+    "net_public_cost_eur": "public spending less revenue cumulated to the horizon, above the baseline (EUR)",
+}
+POOREST_SPENDING = ("spending.q1_eur", "spending.q2_eur")
+
+
+def run_measures(con, point_ids: list[int]) -> pd.DataFrame:
+    """Per finished run of the given points, the figures impacts are differences of: sharing
+    households, cumulative emissions and net public cost at the horizon, and the mean monthly
+    spending of the two poorest quintiles over months 1..horizon."""
+    wanted = [SHARING, EMISSIONS, PUBLIC_SPEND, PUBLIC_REVENUE, *POOREST_SPENDING]
+    ids = ", ".join("?" * len(point_ids))
+    marks = ", ".join("?" * len(wanted))
+    return con.execute(
+        f"""
+        WITH r AS (SELECT run_id, point_id, replication FROM runs
+                   WHERE status = 'done' AND point_id IN ({ids})),
+             s AS (SELECT series.* FROM series JOIN r USING (run_id) WHERE outcome IN ({marks})),
+             h AS (SELECT run_id, max(month) AS horizon FROM s GROUP BY run_id)
+        SELECT r.point_id, r.replication,
+               max(CASE WHEN outcome = ? AND month = horizon THEN value END) AS sharing,
+               max(CASE WHEN outcome = ? AND month = horizon THEN value END) AS emissions_t,
+               max(CASE WHEN outcome = ? AND month = horizon THEN value END)
+                 - coalesce(max(CASE WHEN outcome = ? AND month = horizon THEN value END), 0)
+                 AS net_public_eur,
+               avg(CASE WHEN outcome IN (?, ?) AND month >= 1 THEN value END) AS poorest_spending_eur
+        FROM s JOIN r USING (run_id) JOIN h USING (run_id)
+        GROUP BY r.point_id, r.replication
+        ORDER BY r.point_id, r.replication
+        """,
+        [*point_ids, *wanted, SHARING, EMISSIONS, PUBLIC_SPEND, PUBLIC_REVENUE, *POOREST_SPENDING],
+    ).df()
+
+
+def paired_impacts(measures: pd.DataFrame, baseline_point: int) -> pd.DataFrame:
+    """Each impact of `IMPACTS` per (point, replication), against the baseline's run of the same
+    replication (common random numbers); replications the baseline lacks are left out."""
+    base = measures[measures["point_id"] == baseline_point].set_index("replication")
+    others = measures[measures["point_id"] != baseline_point]
+    paired = others.join(base.drop(columns="point_id"), on="replication", rsuffix="_base", how="inner")
+    return pd.DataFrame({
+        "point_id": paired["point_id"].to_numpy(),
+        "replication": paired["replication"].to_numpy(),
+        "extra_sharing_households": (paired["sharing"] - paired["sharing_base"]).to_numpy(),
+        "t_co2e_avoided": (paired["emissions_t_base"] - paired["emissions_t"]).to_numpy(),
+        "poorest_savings_eur_per_month": (
+            paired["poorest_spending_eur_base"] - paired["poorest_spending_eur"]
+        ).to_numpy(),
+        "net_public_cost_eur": (paired["net_public_eur"] - paired["net_public_eur_base"]).to_numpy(),
+    })

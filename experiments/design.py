@@ -323,7 +323,7 @@ def load_design(path: str | Path) -> Design:
     try:
         spec = DesignSpec.model_validate(raw)
     except ValidationError as error:
-        raise DesignError(f"{path}: {_one_line(error, raw)}") from None
+        raise DesignError(f"{path}: {first_problem(error, raw)}") from None
     target = _build_target(spec, path)
     design = Design(spec, str(path), target)
     design.infos = [_check_parameter(design, index, p) for index, p in enumerate(spec.parameters)]
@@ -376,7 +376,8 @@ def _check_bounds(where: str, name: str, value: float, info: dict) -> None:
         raise DesignError(f"{where}: {name} = {value:g} is out of range; allowed: {allowed}")
 
 
-def _one_line(error: ValidationError, raw: dict) -> str:
+def first_problem(error: ValidationError, raw: dict, root: type[BaseModel] | None = None) -> str:
+    """The first problem of a validation error as one line; `root` is the model validated."""
     problems = error.errors(include_url=False)
     first = problems[0]
     loc = list(first["loc"])
@@ -384,7 +385,7 @@ def _one_line(error: ValidationError, raw: dict) -> str:
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     kind = first["type"]
     if kind == "extra_forbidden":
-        model = _model_at(loc[:-1])
+        model = _model_at(loc[:-1], root or DesignSpec)
         return f"{dotted}: unknown key; allowed keys here: {', '.join(model.model_fields)}{more}"
     if kind == "missing":
         return f"{dotted}: required value is missing{more}"
@@ -400,8 +401,8 @@ def _one_line(error: ValidationError, raw: dict) -> str:
     return f"{dotted} = {given!r}: {message}{allowed}{more}" if given is not None else f"{dotted}: {message}{more}"
 
 
-def _model_at(loc: list) -> type[BaseModel]:
-    model: type[BaseModel] = DesignSpec
+def _model_at(loc: list, root: type[BaseModel]) -> type[BaseModel]:
+    model: type[BaseModel] = root
     for part in loc:
         if isinstance(part, int):
             continue
