@@ -908,10 +908,10 @@ def plot_front(optimisation: Optimisation, candidates: pd.DataFrame, path: Path)
                 label="over budget",
             )
         ax.errorbar(
-            front[x],
-            front[y],
-            xerr=[front[x] - front[f"{x} low"], front[f"{x} high"] - front[x]],
-            yerr=[front[y] - front[f"{y} low"], front[f"{y} high"] - front[y]],
+            front[x].to_numpy(),
+            front[y].to_numpy(),
+            xerr=np.abs([front[x] - front[f"{x} low"], front[f"{x} high"] - front[x]]),
+            yerr=np.abs([front[y] - front[f"{y} low"], front[f"{y} high"] - front[y]]),
             fmt="s",
             color=FRONT_COLOUR,
             ecolor=FRONT_COLOUR,
