@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "cli.app_bench",
     "cli.interactions",
     "cli.optimise",
+    "cli.discover",
 ]
 
 
