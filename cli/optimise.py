@@ -9,10 +9,8 @@ from __future__ import annotations
 import sys
 
 from cli.options import add_execution_options
-from experiments.optimise import run_optimisation
+from experiments.optimise import front_summary, run_optimisation
 from experiments.report import markdown_table
-
-SHOWN = ("rank", "point", "scenario file")
 
 
 def register(subparsers) -> None:
@@ -54,12 +52,7 @@ def handle(args) -> int:
         import pandas as pd
 
         front = pd.read_csv(outcome.directory / "front.csv")
-        objectives = [o.outcome for o in optimisation.spec.objectives]
-        levers = [gene.label for gene in optimisation.genes]
-        columns = [*SHOWN, *levers, *objectives]
-        if "within budget share" in front:
-            columns.append("within budget share")
-        print(markdown_table(front[[c for c in columns if c in front]]))
+        print(markdown_table(front_summary(optimisation, front)))
     else:
         print("no candidate met the budget: raise it, or widen the levers", file=sys.stderr)
     print("written: " + ", ".join(str(path) for path in outcome.written if path.suffix != ".toml"))

@@ -94,7 +94,7 @@ from experiments.errors import UserError
 from experiments.executors import make_executor, run_tasks
 from experiments.intervals import mean_interval
 from experiments.manifest import build_manifest, write_manifest
-from experiments.report import markdown_table, write_table
+from experiments.report import format_number, markdown_table, write_table
 from experiments.store import ResultsStore, StoreError, StoreReader, database_path
 from experiments.sweep import RESULTS_DIR
 from experiments.targets import ScenarioTarget
@@ -600,15 +600,26 @@ def run_optimisation(
             bar.close()
     best = algorithm.opt
     feasible = best[best.get("CV")[:, 0] <= 0] if spec.budget else best
-    front = sorted(
-        dict.fromkeys(known[_key(optimisation.decode(x))] for x in feasible.get("X")),
-        key=lambda i: (evaluations[i].mean(spec.objectives[0].outcome), i),
+    front = _distinct_front(
+        optimisation, evaluations, [known[_key(optimisation.decode(x))] for x in feasible.get("X")]
     )
     outcome = OptimisationOutcome(
         directory, optimisation, evaluations, generations, front, counts["done"], counts["reused"]
     )
     outcome.written = write_outputs(outcome)
     return outcome
+
+
+def _distinct_front(
+    optimisation: Optimisation, evaluations: dict[int, Evaluation], ids: list[int]
+) -> list[int]:
+    """The front's candidates ordered by the first objective; of packages equal on every objective
+    (levers below the resolution of the simulated size), the first found stands for the others."""
+    objectives = [o.outcome for o in optimisation.spec.objectives]
+    kept: dict[tuple, int] = {}
+    for point_id in sorted(set(ids)):
+        kept.setdefault(tuple(evaluations[point_id].mean(o) for o in objectives), point_id)
+    return sorted(kept.values(), key=lambda i: (evaluations[i].mean(objectives[0]), i))
 
 
 def _progress_bar(total: int, *, enabled: bool):
@@ -791,6 +802,46 @@ def lever_values(optimisation: Optimisation, params: dict[str, Any]) -> dict[str
     return cells
 
 
+def package_text(optimisation: Optimisation, params: dict[str, Any]) -> str:
+    """The policies a candidate keeps, each with its searched values, e.g.
+    `tool_library (units_per_1000_households 7.04); carsharing_spots`."""
+    parts = []
+    for policy in dict.fromkeys(gene.policy for gene in optimisation.genes):
+        if params.get(f"policies.{policy}") is False:
+            continue
+        values = [
+            f"{key.split('.')[-1]} {'+'.join(value) if isinstance(value, list) else format_number(value)}"
+            for key, value in params.items()
+            if key.startswith(f"policies.{policy}.")
+        ]
+        parts.append(policy + (f" ({', '.join(values)})" if values else ""))
+    searched = {gene.policy for gene in optimisation.genes}
+    fixed = [f"{name} (always)" for name in optimisation.scenario.policies if name not in searched]
+    return "; ".join(parts + fixed) or "no policy"
+
+
+def front_summary(optimisation: Optimisation, front: pd.DataFrame) -> pd.DataFrame:
+    """The front for people: each package in words, each impact as `mean [low, high]`, and the
+    shares of replications better than the baseline and within the budget."""
+    table = pd.DataFrame({"rank": front["rank"], "package": front["package"]})
+    for impact in IMPACTS:
+        table[impact.replace("_", " ") + " (95 % CI)"] = [
+            f"{format_number(m)} [{format_number(lo)}, {format_number(hi)}]"
+            for m, lo, hi in zip(
+                front[impact], front[f"{impact} low"], front[f"{impact} high"], strict=True
+            )
+        ]
+    for objective in optimisation.spec.objectives:
+        if objective.outcome != COST:
+            label = objective.outcome.replace("_", " ")
+            table[f"share better than baseline: {label}"] = front[
+                f"{objective.outcome} better share"
+            ]
+    if "within budget share" in front:
+        table["share within budget"] = front["within budget share"]
+    return table
+
+
 def write_outputs(outcome: OptimisationOutcome) -> list[Path]:
     """The front (table, plot, scenario files, report) and every candidate evaluated."""
     optimisation, directory = outcome.optimisation, outcome.directory
@@ -826,6 +877,7 @@ def write_outputs(outcome: OptimisationOutcome) -> list[Path]:
                 "rank": rank,
                 "point": point_id,
                 "scenario file": f"front/{file.name}",
+                "package": package_text(optimisation, evaluation.params),
                 **lever_values(optimisation, evaluation.params),
                 **robustness(optimisation, evaluation),
             }
@@ -973,7 +1025,12 @@ def write_report(outcome: OptimisationOutcome, front: pd.DataFrame, path: Path) 
         "the share of replications in which the package does better than the baseline; `within budget "
         "share` the share in which its net public cost stays within the budget.",
         "",
-        markdown_table(front) if len(front) else "No candidate met the budget.",
+        markdown_table(front_summary(optimisation, front))
+        if len(front)
+        else "No candidate met the budget.",
+        "",
+        "Every column, with each lever's value, is in `front.csv`; every candidate in `candidates.csv`; "
+        "each point's scenario in `front/`.",
         "",
         "![Pareto front](front.png)",
         "",
