@@ -36,6 +36,8 @@ from experiments.errors import UserError
 from experiments.report import markdown_table, write_table
 from experiments.store import StoreReader
 
+ANY_DENSITY = 1e-9
+
 
 @dataclass
 class Discovery:
@@ -90,8 +92,15 @@ def discover(
     prim = _prim_module()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # ema-workbench counts a case of interest as y >= threshold, and replaces a box whose
+        # density stays below the threshold by the whole space: a threshold just above 0 counts the
+        # failing runs (y = 1) and keeps the trajectory, on which the box is chosen below.
         finder = prim.Prim(
-            cases, failing, threshold=threshold, peel_alpha=peel_alpha, mass_min=mass_min
+            cases,
+            failing.astype(int),
+            threshold=ANY_DENSITY,
+            peel_alpha=peel_alpha,
+            mass_min=mass_min,
         )
         found = finder.find_box()
     trajectory = found.peeling_trajectory[
