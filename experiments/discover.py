@@ -49,6 +49,7 @@ class Discovery:
     trajectory: pd.DataFrame
     box: int
     limits: pd.DataFrame
+    threshold: float = 0.8
     written: list[Path] = field(default_factory=list)
 
     @property
@@ -125,7 +126,7 @@ def discover(
     limits = box_limits(found, box, cases)
     directory = Path(out) if out else Path(store) / f"discover-{_slug(rule)}"
     result = Discovery(
-        directory, outcome, rule, len(cases), int(failing.sum()), trajectory, box, limits
+        directory, outcome, rule, len(cases), int(failing.sum()), trajectory, box, limits, threshold
     )
     result.written = write_outputs(result)
     return result
@@ -220,6 +221,10 @@ def write_outputs(result: Discovery) -> list[Path]:
         f"{result.cases} runs, {result.failing} of them with {result.rule}. PRIM (ema-workbench) box "
         f"{result.box}: coverage {chosen['coverage']:.2f} (share of those runs inside the box), density "
         f"{chosen['density']:.2f} (share of the box's runs with {result.rule}), mass {chosen['mass']:.2f}.",
+        "",
+        ""
+        if (result.trajectory["density"] >= result.threshold).any()
+        else f"No box reaches the density {result.threshold:g}: the last, densest box is shown.",
         "",
         markdown_table(result.limits) if len(result.limits) else "The box restricts no parameter.",
         "",
