@@ -18,10 +18,10 @@ household) is timed on a small territory; the speed ratio divides the
 vectorized model's throughput at 100 000 households (or the largest size run
 below that) by the reference's, and the same-size ratio is reported too.
 
-Phases are timed by wrapping, on the model instance, the functions the month
-calls (`TimedPhases`); what the wrappers do not cover (the influence,
-awareness and digital-inclusion lines of `step`) is reported as
-`influence_awareness`. The model itself is unchanged.
+Phases are timed by wrapping the functions the month calls (`TimedPhases`),
+on the model's instances and in `model.model`'s namespace, for the run only;
+what the wrappers do not cover (influence over ties, awareness and digital
+inclusion) is reported as `influence_awareness`. The model itself is unchanged.
 """
 
 from __future__ import annotations
@@ -64,22 +64,24 @@ PHASES = (
 
 
 class TimedPhases:
-    """Accumulate wall time per phase of the month by wrapping the model's phase functions.
+    """Accumulate CPU time per phase of the month by wrapping the functions `TerritoryModel.step` calls.
 
-    `policies` wraps the policy book's `effects`, `decisions` `_decide`, `market`
-    the module-level `clear_market` the step calls, `learning_trust`
-    `_learn_and_update_trust`, `ties` `_create_ties`, and `reporters` both
-    `reporters.measure` and the DataCollector's `collect`.
+    `policies` wraps the policy book's `effects`, `decisions` the module-level `decide` the
+    step calls and the counts over ties that follow it (`Ties.update_counts`), `market`
+    `clear_market`, `learning_trust` `learn_from_the_month`, `ties` `Ties.make_new_ties`, and
+    `reporters` both `reporters.measure` and the DataCollector's `collect`. The rest of the
+    step (influence over ties, awareness, digital inclusion) is `influence_awareness`.
     """
 
     def __init__(self, model):
         self.seconds = dict.fromkeys(PHASES, 0.0)
         self._restore: list[tuple[object, str, object]] = []
         self._wrap(model.policy_book, "effects", "policies")
-        self._wrap(model, "_decide", "decisions")
+        self._wrap(model_module, "decide", "decisions")
+        self._wrap(model.ties, "update_counts", "decisions")
         self._wrap(model_module, "clear_market", "market")
-        self._wrap(model, "_learn_and_update_trust", "learning_trust")
-        self._wrap(model, "_create_ties", "ties")
+        self._wrap(model_module, "learn_from_the_month", "learning_trust")
+        self._wrap(model.ties, "make_new_ties", "ties")
         self._wrap(reporters_module, "measure", "reporters")
         self._wrap(model.datacollector, "collect", "reporters")
 

@@ -24,7 +24,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--months", type=int, help="horizon (default: the scenarios')")
     parser.add_argument(
-        "--seed", type=int, default=42, help="root seed of the replications (default 42)"
+        "--seed", type=int, help="root seed of the replications (default: the baseline's)"
     )
     parser.add_argument(
         "--workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel processes"
@@ -43,15 +43,16 @@ def interactions_command(args) -> int:
     entries = library_entries()
     baseline = entries[0].scenario
     months = args.months or baseline.months
+    seed = baseline.seed if args.seed is None else args.seed
     results = run_all(
-        entries, args.replications, args.households, args.months, args.seed, args.workers
+        entries, args.replications, args.households, args.months, seed, args.workers, progress=True
     )
     scale = baseline.households
     table = effects(results, scale)
     base_mean = dict(zip(FIGURES, results["baseline"].mean(axis=0) * scale, strict=True))
     command = (
         f"partage interactions --replications {args.replications} --households {args.households} "
-        f"--seed {args.seed}"
+        f"--seed {seed}"
         + (f" --months {args.months}" if args.months else "")
         + f" --out {args.out}"
     )

@@ -4,9 +4,9 @@ Every scenario of the policy library with one policy is a lever; files with
 several are packages. Pairs of levers are built by putting the policies of two
 lever files into one scenario, to show whether levers complement each other
 (supply with trust, price with awareness) or overlap. Every scenario runs with
-the same seeds as the baseline (common random numbers: replication r uses
-`SeedSequence(seed).spawn(R)[r]`, as `partage compare` does), so each figure is
-a paired difference, reported as a mean over replications.
+the same seeds as the baseline (common random numbers), through the comparison
+engine of `partage compare` (`experiments.compare`), so each figure is a paired
+difference, reported as a mean over replications.
 
 Figures, at the horizon and scaled to the scenario's own number of households:
 - sharing households: extra households sharing at least one good (last month);
@@ -23,18 +23,17 @@ two levers' taken alone: positive when the levers reinforce each other.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from experiments.design import replication_seed
+from experiments.compare import compare_scenarios
 from experiments.errors import UserError
 from model.model import DEFAULT_SCENARIO
 from model.policies import scaled_public_cost
 from model.scenario import Scenario, read_raw, validate_raw
-from model.simulate import simulate
 
 LIBRARY = DEFAULT_SCENARIO.parent
 PAIRS = (
@@ -93,9 +92,8 @@ def combine(library: Path, first: str, second: str) -> Scenario:
     return validate_raw(raw, f"{first} + {second}")
 
 
-def measure(scenario: Scenario, seed: int, households: int, months: int | None) -> dict[str, float]:
-    """Horizon figures of one run, per household (scaled to the territory later)."""
-    series = simulate(scenario, seed=seed, households=households, months=months, agents=False)
+def figures_of(scenario: Scenario, series: pd.DataFrame, households: int) -> dict[str, float]:
+    """Horizon figures of one run's monthly series, per household (scaled to the territory later)."""
     last = series.iloc[-1]
     recent = series.iloc[-12:]
     out = {
@@ -110,26 +108,26 @@ def measure(scenario: Scenario, seed: int, households: int, months: int | None) 
     return out
 
 
-def _measure_task(task):
-    return task[0], task[1], measure(*task[2:])
-
-
 def run_all(
-    entries: list[Entry], replications: int, households: int, months: int | None, seed: int, workers: int
+    entries: list[Entry], replications: int, households: int, months: int | None, seed: int, workers: int,
+    progress: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Figures of every entry and replication: label -> array (replication, figure)."""
-    tasks = [
-        (entry.label, r, entry.scenario, replication_seed(seed, r), households, months)
-        for entry in entries for r in range(replications)
-    ]
-    results: dict[str, np.ndarray] = {e.label: np.zeros((replications, len(FIGURES))) for e in entries}
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            done = list(pool.map(_measure_task, tasks))
-    else:
-        done = [_measure_task(task) for task in tasks]
-    for label, r, figures in done:
-        results[label][r] = [figures[name] for name in FIGURES]
+    """Figures of every entry and replication: label -> array (replication, figure).
+
+    The runs are one comparison of the comparison engine, every entry against the baseline
+    (`entries[0]`) with common random numbers."""
+    comparison = compare_scenarios(
+        entries[0].scenario, {entry.label: entry.scenario for entry in entries[1:]},
+        replications=replications, households=households, months=months, seed=seed, workers=workers,
+        progress=progress,
+    )
+    labels = dict(zip(comparison.names, [entry.label for entry in entries], strict=True))
+    scenarios = {entry.label: entry.scenario for entry in entries}
+    results: dict[str, np.ndarray] = {e.label: np.full((replications, len(FIGURES)), np.nan) for e in entries}
+    for (name, r), series in comparison.series.groupby(["scenario", "replication"]):
+        label = labels[name]
+        figures = figures_of(scenarios[label], series.sort_values("month"), households)
+        results[label][r] = [figures[figure] for figure in FIGURES]
     return results
 
 

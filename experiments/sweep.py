@@ -50,6 +50,7 @@ def run_experiment(
     retry_failed: bool = False,
     progress: bool = True,
     on_result: Callable[[RunResult], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> RunSummary:
     """Bind the store to the experiment, write the manifest, and run what is not finished yet."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -62,7 +63,7 @@ def run_experiment(
         write_manifest(directory, manifest)
         store.record_invocation(manifest["command"], manifest)
         return run_tasks(store, target, tasks, executor, retry_failed=retry_failed, progress=progress,
-                         on_result=on_result)
+                         on_result=on_result, cancelled=cancelled)
 
 
 def run_sweep(

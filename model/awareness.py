@@ -25,7 +25,11 @@ from .scenario import Behaviour
 
 
 def spread_awareness(
-    households: HouseholdState, social: np.ndarray, behaviour: Behaviour, effects: Effects, rng: np.random.Generator
+    households: HouseholdState,
+    social: np.ndarray,
+    behaviour: Behaviour,
+    effects: Effects,
+    rng: np.random.Generator,
 ) -> np.ndarray:
     """Make households aware (in place) by media and word of mouth; returns the (N, G) flags of
     those who learnt this month."""
@@ -41,12 +45,16 @@ def spread_awareness(
     return newly_aware
 
 
-def train_offline_households(households: HouseholdState, effects: Effects, rng: np.random.Generator) -> float:
+def train_offline_households(
+    households: HouseholdState, effects: Effects, rng: np.random.Generator
+) -> float:
     """Give digital access (in place) to the offline households trained this month; returns the
     public cost of their training (EUR)."""
     if not effects.digital_training_share.any():
         return 0.0
     hh = households
-    trained = ~hh.digital & (rng.random(hh.size) < per_household(effects.digital_training_share, hh.zq))
+    trained = ~hh.digital & (
+        rng.random(hh.size) < per_household(effects.digital_training_share, hh.zq)
+    )
     hh.digital |= trained
     return float((per_household(effects.eur_per_trainee, hh.zq) * trained).sum())

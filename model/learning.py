@@ -39,7 +39,9 @@ if TYPE_CHECKING:
     from .reporters import Totals
 
 
-def learn_toward(expected: np.ndarray, rows: np.ndarray, observed: np.ndarray, rate: np.ndarray) -> None:
+def learn_toward(
+    expected: np.ndarray, rows: np.ndarray, observed: np.ndarray, rate: np.ndarray
+) -> None:
     """Move `expected[rows]` a share `rate` of the way toward what was `observed` (in place)."""
     current = expected[rows]
     current += rate * (observed - current)
@@ -94,10 +96,16 @@ def learn_from_the_month(
     bad = bad_borrow.astype(np.int64) + bad_lend
     trust = hh.trust.copy()
     good_months = sum_over_goods(got & ~bad_borrow) + sum_over_goods(lent & ~bad_lend)
-    trust[rows] = trust_after_experiences(trust[rows], good_months, bad, b.trust_gain, b.trust_loss, cover)
+    trust[rows] = trust_after_experiences(
+        trust[rows], good_months, bad, b.trust_gain, b.trust_loss, cover
+    )
     totals.bad_experiences = int(bad.sum())
     totals.transactions = int(np.count_nonzero(got))
-    claims = float((bad * cover * at_rows(per_household(fx.claim_eur, hh.zq))).sum()) if np.any(cover) else 0.0
+    claims = (
+        float((bad * cover * at_rows(per_household(fx.claim_eur, hh.zq))).sum())
+        if np.any(cover)
+        else 0.0
+    )
 
     trust = trust + b.trust_drift * (ties.mean_over_ties(trust) - trust)
     if fx.trust_boost.any():

@@ -44,11 +44,11 @@ from mesa.discrete_space import OrthogonalMooreGrid
 from . import reporters
 from .awareness import spread_awareness, train_offline_households
 from .choice import assign_initial_modes, decide
-from .households import GoodTable, Household, HouseholdState, populate
+from .households import QUINTILES, GoodTable, Household, HouseholdState, populate
 from .learning import learn_from_the_month
 from .market import MarketResult, clear_market, pool_open
 from .network import Ties
-from .policies import QUINTILES, Effects, PolicyBook
+from .policies import Effects, PolicyBook
 from .scenario import Scenario, load_scenario
 from .territory import build_network, layout_territory
 

@@ -47,7 +47,7 @@ class Ties:
     """The ties of a territory's households and, per good, the counts of active ties over them."""
 
     def __init__(self, network: sp.csr_matrix, zone: np.ndarray, zone_count: int, well_mixed: bool):
-        self.network = network                  # the territory's ties, fixed
+        self.network = network  # the territory's ties, fixed
         self.new_ties: sp.csr_matrix | None = None  # ties made during the run
         self.well_mixed = well_mixed
         self.size = network.shape[0]
@@ -89,7 +89,11 @@ class Ties:
             lengths = np.diff(ties.indptr)[rows]
             starts = np.repeat(ties.indptr[rows] - np.cumsum(lengths) + lengths, lengths)
             neighbours = ties.indices[starts + np.arange(starts.size)]
-            np.add.at(total, (neighbours, np.repeat(cols, lengths)), np.repeat(values[rows, cols], lengths))
+            np.add.at(
+                total,
+                (neighbours, np.repeat(cols, lengths)),
+                np.repeat(values[rows, cols], lengths),
+            )
         return total
 
     def neighbour_sum_of_rows(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -112,7 +116,9 @@ class Ties:
         self.active_ties = self.neighbour_sum(households.sharing_or_lending().astype(np.float64))
         self.lending_ties = self.neighbour_sum(households.lending.astype(np.float64))
 
-    def influence(self, households: HouseholdState, needing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def influence(
+        self, households: HouseholdState, needing: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(N, G) share of each household's ties sharing or lending each good, and its lending ties
         (a copy, which this month's decisions leave as it was)."""
         if self.well_mixed:
@@ -120,20 +126,28 @@ class Ties:
             return np.broadcast_to(social, households.mode.shape), np.zeros(households.mode.shape)
         return self.active_ties * self.inverse_degree[:, None], self.lending_ties.copy()
 
-    def update_counts(self, households: HouseholdState, active_before: np.ndarray, lending_before: np.ndarray) -> None:
+    def update_counts(
+        self, households: HouseholdState, active_before: np.ndarray, lending_before: np.ndarray
+    ) -> None:
         """Bring the counts up to date with what households share and lend now, given what they did
         before (walking only the ties of those who changed)."""
         if self.well_mixed:
             return
-        self.active_ties += self.sparse_neighbour_sum(households.sharing_or_lending().astype(np.int8) - active_before)
-        self.lending_ties += self.sparse_neighbour_sum(households.lending.astype(np.int8) - lending_before)
+        self.active_ties += self.sparse_neighbour_sum(
+            households.sharing_or_lending().astype(np.int8) - active_before
+        )
+        self.lending_ties += self.sparse_neighbour_sum(
+            households.lending.astype(np.int8) - lending_before
+        )
 
     # ------------------------------------------------------------------ new ties
 
     def random_member(self, zones: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """A household drawn uniformly from each zone listed."""
         counts = self.households_by_zone[zones]
-        return self._zone_order[self._zone_starts[zones] + (rng.random(zones.size) * counts).astype(np.int64)]
+        return self._zone_order[
+            self._zone_starts[zones] + (rng.random(zones.size) * counts).astype(np.int64)
+        ]
 
     def add(self, a: np.ndarray, b: np.ndarray, households: HouseholdState) -> int:
         """Tie a[i] to b[i] and add each new tie's ends to the counts; returns the pairs of two
@@ -184,7 +198,9 @@ class Ties:
             counts = np.bincount(zone[participants], minlength=self.zone_count)
             starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
             zones = zone[creators]
-            partners = by_zone[starts[zones] + (rng.random(creators.size) * counts[zones]).astype(np.int64)]
+            partners = by_zone[
+                starts[zones] + (rng.random(creators.size) * counts[zones]).astype(np.int64)
+            ]
             a_parts.append(creators)
             b_parts.append(partners)
         if new_ties_by_zone.any():

@@ -36,7 +36,7 @@ from functools import partial
 
 import numpy as np
 
-from .households import MODE_NAMES, Mode, any_good, sum_over_goods
+from .households import MODE_NAMES, QUINTILES, Mode, any_good, sum_over_goods
 from .policies import per_household
 
 
@@ -135,8 +135,8 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     rent_uses = rented_uses(hh)
     spending = household_spending(model, market, rent_uses)
     out["spending.mean_eur"] = float(spending.mean())
-    by_quintile = np.bincount(hh.quintile, weights=spending, minlength=5) / np.maximum(model.quintile_sizes, 1)
-    for q in range(5):
+    by_quintile = np.bincount(hh.quintile, weights=spending, minlength=QUINTILES) / np.maximum(model.quintile_sizes, 1)
+    for q in range(QUINTILES):
         out[f"spending.q{q + 1}_eur"] = float(by_quintile[q])
 
     renters_eur = float((rent_uses * goods.rent_eur_per_use).sum())
@@ -153,9 +153,9 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
         out["lender_income_eur"] = float(market.lender_income_eur.sum())
         out["uses.unmet"] = float(market.unmet.sum())
         received = np.bincount(
-            model.households.quintile[market.rows], weights=sum_over_goods(market.subsidy_eur), minlength=5
+            model.households.quintile[market.rows], weights=sum_over_goods(market.subsidy_eur), minlength=QUINTILES
         )
-        for q in range(5):
+        for q in range(QUINTILES):
             out[f"subsidy.q{q + 1}_eur"] = float(received[q] / max(model.quintile_sizes[q], 1))
         out["money.borrowers_eur"] = float(market.borrower_paid_eur.sum())
         out["money.subsidies_eur"] = float(market.subsidy_eur.sum())
@@ -166,7 +166,7 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     else:
         out["lender_income_eur"] = 0.0
         out["uses.unmet"] = 0.0
-        for q in range(5):
+        for q in range(QUINTILES):
             out[f"subsidy.q{q + 1}_eur"] = 0.0
         for key in ("borrowers", "subsidies", "lenders", "platform", "pools"):
             out[f"money.{key}_eur"] = 0.0

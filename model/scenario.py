@@ -94,7 +94,10 @@ class Zone(Strict):
     trust_concentration: float = Field(
         ge=1, le=500, description="Alpha + beta of the initial trust Beta distribution."
     )
-    concern_mean: float = Field(gt=0, lt=1, description="Mean environmental concern (Beta, concentration 4).")
+    concern_mean: float = Field(gt=0, lt=1, description="Mean environmental concern (Beta).")
+    concern_concentration: float = Field(
+        default=4, ge=1, le=500, description="Alpha + beta of the environmental concern Beta distribution."
+    )
     digital_access_share: float = Field(ge=0, le=1, description="Share of households using online platforms.")
     rental_access_eur: float = Field(
         ge=0, le=500, description="Cost of reaching a commercial renter, per use (travel, time).",
@@ -107,7 +110,7 @@ class Zone(Strict):
 
 
 class Territory(Strict):
-    name: str = Field(default="territory", max_length=80)
+    name: str = Field(default="territory", max_length=80, description="Name of the territory, for display.")
     households_per_cell: float = Field(
         default=8, ge=1, le=200, description="Mean households per grid cell; sets the grid size."
     )
@@ -138,13 +141,13 @@ class Network(Strict):
 
 class Good(Strict):
     label: str = Field(max_length=40, description="Name shown to people.")
-    purchase_eur: float = Field(ge=0, le=1e6, json_schema_extra=_unit("EUR"))
-    lifetime_months: int = Field(ge=1, le=600, json_schema_extra=_unit("months"))
+    purchase_eur: float = Field(ge=0, le=1e6, description="Purchase price of the good.", json_schema_extra=_unit("EUR"))
+    lifetime_months: int = Field(ge=1, le=600, description="Months an owned good lasts; it wears out with hazard 1 / lifetime.", json_schema_extra=_unit("months"))
     fixed_eur_per_month: float = Field(
         ge=0, le=1e4, description="Insurance, parking, upkeep of an owned good.",
         json_schema_extra=_unit("EUR/month"),
     )
-    rent_eur_per_use: float = Field(ge=0, le=1e4, json_schema_extra=_unit("EUR/use"))
+    rent_eur_per_use: float = Field(ge=0, le=1e4, description="Commercial rental price per use.", json_schema_extra=_unit("EUR/use"))
     share_eur_per_use: float = Field(ge=0, le=1e4, description="Peer price per use.", json_schema_extra=_unit("EUR/use"))
     forgo_eur_per_use: float = Field(
         ge=0, le=1e4, description="Value of a use that goes unmet.", json_schema_extra=_unit("EUR/use")
@@ -164,8 +167,12 @@ class Good(Strict):
     embodied_kg_co2e: float = Field(ge=0, le=1e5, json_schema_extra=_unit("kg CO2e"))
     need_share: ShareByZoneKind = Field(description="Share of households that need the good.")
     uses_per_month: UsesByZoneKind
+    uses_shape: float = Field(
+        default=4, ge=0.1, le=1000,
+        description="Shape of the gamma spread of a household's uses around its zone's mean (larger: less spread).",
+    )
     initial_own_share: ShareByZoneKind = Field(description="Share of needing households owning at month 0.")
-    initial_aware_share: float = Field(default=0.05, ge=0, le=1)
+    initial_aware_share: float = Field(default=0.05, ge=0, le=1, description="Share of needing households aware at month 0 that the good can be shared.")
     initial_lend_share: float = Field(default=0.05, ge=0, le=1, description="Share of aware owners lending at month 0.")
 
 
@@ -175,15 +182,15 @@ class Good(Strict):
 class Behaviour(Strict):
     logit_scale: float = Field(default=1.0, ge=0, le=100, description="Multiplies all utilities.")
     price_weight: float = Field(default=8.0, ge=0, le=200, description="Weight of monthly cost relative to income.")
-    convenience_own: float = Field(default=1.2, ge=-10, le=10)
-    convenience_rent: float = Field(default=0.3, ge=-10, le=10)
+    convenience_own: float = Field(default=1.2, ge=-10, le=10, description="Convenience of owning (utility units).")
+    convenience_rent: float = Field(default=0.3, ge=-10, le=10, description="Convenience of renting (utility units).")
     convenience_share: float = Field(default=0.6, ge=-10, le=10, description="Scaled by expected availability.")
-    risk_weight: float = Field(default=2.0, ge=0, le=50)
+    risk_weight: float = Field(default=2.0, ge=0, le=50, description="Weight of perceived risk, times distrust (1 - trust), in sharing and lending.")
     social_weight: float = Field(default=1.5, ge=0, le=50, description="Weight of the share of ties sharing the good.")
     environment_weight: float = Field(
         default=0.02, ge=0, le=10, description="Weight of avoided embodied emissions, per kg CO2e per month."
     )
-    habit_bonus: float = Field(default=0.8, ge=0, le=20)
+    habit_bonus: float = Field(default=0.8, ge=0, le=20, description="Utility bonus of the current mode, and of the current lending choice (status quo).")
     lend_hassle: float = Field(default=0.8, ge=0, le=20, description="Disutility of lending a good.")
     reconsider_months: float = Field(
         default=6, ge=1, le=240, description="Non-owners reconsider a good every this many months on average.",
@@ -197,8 +204,14 @@ class Behaviour(Strict):
     trust_gain: float = Field(default=0.03, ge=0, le=1, description="Trust gained after a good experience.")
     trust_loss: float = Field(default=0.15, ge=0, le=1, description="Trust lost after a bad experience.")
     trust_drift: float = Field(default=0.02, ge=0, le=1, description="Monthly drift of trust toward ties' trust.")
-    availability_learning_rate: float = Field(default=0.3, ge=0, le=1)
-    initial_availability: float = Field(default=0.7, ge=0, le=1)
+    availability_learning_rate: float = Field(default=0.3, ge=0, le=1, description="Share of the gap to what was met that expectations close each month.")
+    initial_availability: float = Field(
+        default=0.7, ge=0, le=1, description="Share of shared uses a household expects to be served before sharing."
+    )
+    initial_utilization: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of its spare capacity an owner expects to see used before lending.",
+    )
     pool_risk_relief: float = Field(
         default=0.5, ge=0, le=1,
         description="Share of perceived risk lifted when a community pool is open to the household "
@@ -218,15 +231,15 @@ class Market(Strict):
 
 class PolicyBase(Strict):
     description: str = Field(default="", max_length=2000)
-    start_month: int = Field(default=0, ge=0, le=1200)
+    start_month: int = Field(default=0, ge=0, le=1200, description="First active month (0 = from the start).")
     end_month: int | None = Field(default=None, ge=0, le=1200, description="Last active month; none = no end.")
     zones: list[Name] = Field(default_factory=list, description="Target zones; empty = all.")
     quintiles: list[Annotated[int, Field(ge=1, le=5)]] = Field(
         default_factory=list, description="Target income quintiles (1 = poorest); empty = all."
     )
     goods: list[Name] = Field(default_factory=list, description="Target goods; empty = all.")
-    investment_eur: float = Field(default=0, ge=0, le=1e10, json_schema_extra=_unit("EUR"))
-    running_eur_per_month: float = Field(default=0, ge=0, le=1e9, json_schema_extra=_unit("EUR/month"))
+    investment_eur: float = Field(default=0, ge=0, le=1e10, description="One-off public investment, paid in the first simulated month the policy is active.", json_schema_extra=_unit("EUR"))
+    running_eur_per_month: float = Field(default=0, ge=0, le=1e9, description="Public running cost per active month.", json_schema_extra=_unit("EUR/month"))
 
     @model_validator(mode="after")
     def _window(self):
@@ -242,7 +255,7 @@ class SharingSubsidy(PolicyBase):
     """A voucher, local currency or time-bank credit paid per shared use."""
 
     kind: Literal["sharing_subsidy"]
-    eur_per_use: float = Field(ge=0, le=1000, json_schema_extra=_unit("EUR/use"))
+    eur_per_use: float = Field(ge=0, le=1000, description="Subsidy per shared use, paid by the public.", json_schema_extra=_unit("EUR/use"))
     max_share_of_price: float = Field(default=1.0, ge=0, le=1, description="Cap as a share of the peer price.")
 
 
@@ -250,27 +263,28 @@ class OwnershipCost(PolicyBase):
     """Resident parking fee or fewer mandatory parking spaces: owning costs more."""
 
     kind: Literal["ownership_cost"]
-    eur_per_month: float = Field(ge=0, le=5000, json_schema_extra=_unit("EUR/month"))
+    eur_per_month: float = Field(ge=0, le=5000, description="Monthly fee added to owning the good (public revenue).", json_schema_extra=_unit("EUR/month"))
 
 
 class CommunityPool(PolicyBase):
     """Municipal tool library, car-sharing fleet or pooled equipment lent to residents."""
 
     kind: Literal["community_pool"]
-    units_per_1000_households: float = Field(ge=0, le=1000)
-    price_eur_per_use: float = Field(default=0, ge=0, le=1e4, json_schema_extra=_unit("EUR/use"))
-    investment_eur_per_unit: float = Field(default=0, ge=0, le=1e6, json_schema_extra=_unit("EUR"))
-    running_eur_per_unit_month: float = Field(default=0, ge=0, le=1e5, json_schema_extra=_unit("EUR/month"))
+    units_per_1000_households: float = Field(ge=0, le=1000, description="Units of the good in the pool per 1 000 households of each target zone.")
+    price_eur_per_use: float = Field(default=0, ge=0, le=1e4, description="Price a borrower pays the commune per pooled use (public revenue).", json_schema_extra=_unit("EUR/use"))
+    investment_eur_per_unit: float = Field(default=0, ge=0, le=1e6, description="Public investment per pool unit, paid in the first active month.", json_schema_extra=_unit("EUR"))
+    running_eur_per_unit_month: float = Field(default=0, ge=0, le=1e5, description="Public running cost per pool unit and active month.", json_schema_extra=_unit("EUR/month"))
 
 
 class CarsharingParking(PolicyBase):
     """Dedicated spots for shared cars: cheaper, easier access to a shared car."""
 
     kind: Literal["carsharing_parking"]
-    access_discount_eur_per_use: float = Field(ge=0, le=500, json_schema_extra=_unit("EUR/use"))
-    convenience_bonus: float = Field(default=0.3, ge=0, le=5)
-    spots_per_1000_households: float = Field(default=2, ge=0, le=1000)
-    eur_per_spot_month: float = Field(default=50, ge=0, le=1e4, json_schema_extra=_unit("EUR/month"))
+    goods: list[Name] = Field(default_factory=lambda: ["car"], description="Target goods: shared cars.")
+    access_discount_eur_per_use: float = Field(ge=0, le=500, description="Access cost per shared use saved by a reserved spot.", json_schema_extra=_unit("EUR/use"))
+    convenience_bonus: float = Field(default=0.3, ge=0, le=5, description="Added convenience of sharing (utility units).")
+    spots_per_1000_households: float = Field(default=2, ge=0, le=1000, description="Reserved spots per 1 000 households of each target zone (their cost).")
+    eur_per_spot_month: float = Field(default=50, ge=0, le=1e4, description="Public cost per spot and active month.", json_schema_extra=_unit("EUR/month"))
 
 
 class InsuranceFund(PolicyBase):
@@ -278,15 +292,18 @@ class InsuranceFund(PolicyBase):
 
     kind: Literal["insurance_fund"]
     cover_share: float = Field(ge=0, le=1, description="Share of a bad experience's loss covered.")
-    claim_eur: float = Field(default=100, ge=0, le=1e5, description="Mean payout per covered bad experience.")
+    claim_eur: float = Field(
+        default=100, ge=0, le=1e5, description="Mean payout per covered bad experience.",
+        json_schema_extra=_unit("EUR"),
+    )
 
 
 class TrustLabel(PolicyBase):
     """A trust label or support to reputation systems: fewer bad experiences, less perceived risk."""
 
     kind: Literal["trust_label"]
-    bad_experience_reduction: float = Field(ge=0, le=1)
-    perceived_risk_reduction: float = Field(default=0.3, ge=0, le=1)
+    bad_experience_reduction: float = Field(ge=0, le=1, description="Share by which the label lowers the rate of bad experiences.")
+    perceived_risk_reduction: float = Field(default=0.3, ge=0, le=1, description="Share by which the label lowers perceived risk.")
 
 
 class AwarenessCampaign(PolicyBase):
@@ -300,8 +317,8 @@ class ThirdPlaces(PolicyBase):
     """Repair cafés, shared gardens, coworking, fab labs: new ties and trust."""
 
     kind: Literal["third_places"]
-    ties_per_1000_households_month: float = Field(ge=0, le=1000)
-    trust_boost_per_month: float = Field(default=0.002, ge=0, le=0.2)
+    ties_per_1000_households_month: float = Field(ge=0, le=1000, description="New ties per 1 000 households of each target zone and month.")
+    trust_boost_per_month: float = Field(default=0.002, ge=0, le=0.2, description="Share of the gap to full trust closed each month for residents reached.")
 
 
 class DigitalInclusion(PolicyBase):
@@ -309,22 +326,28 @@ class DigitalInclusion(PolicyBase):
 
     kind: Literal["digital_inclusion"]
     trained_share_per_month: float = Field(ge=0, le=1, description="Share of offline households trained each month.")
-    eur_per_trainee: float = Field(default=150, ge=0, le=1e4, json_schema_extra=_unit("EUR"))
+    eur_per_trainee: float = Field(default=150, ge=0, le=1e4, description="Public cost of training one household.", json_schema_extra=_unit("EUR"))
 
 
 class PublicPlatform(PolicyBase):
     """A public or cooperative platform with no (or a low) fee."""
 
     kind: Literal["public_platform"]
-    fee_share: float = Field(default=0, ge=0, le=0.5)
+    fee_share: float = Field(default=0, ge=0, le=0.5, description="Fee of the public platform, a share of each platform payment.")
 
 
 class RentalSupport(PolicyBase):
     """Support for commercial rental in under-served zones."""
 
     kind: Literal["rental_support"]
-    rent_discount_eur_per_use: float = Field(default=0, ge=0, le=1e4, json_schema_extra=_unit("EUR/use"))
-    access_discount_eur_per_use: float = Field(default=0, ge=0, le=500, json_schema_extra=_unit("EUR/use"))
+    rent_discount_eur_per_use: float = Field(
+        default=0, ge=0, le=1e4, description="Support per rented use, paid by the public.",
+        json_schema_extra=_unit("EUR/use"),
+    )
+    access_discount_eur_per_use: float = Field(
+        default=0, ge=0, le=500, description="Access cost per rented use paid by the public (e.g. a closer agency).",
+        json_schema_extra=_unit("EUR/use"),
+    )
 
 
 POLICY_KINDS = (
@@ -341,9 +364,18 @@ POLICY_BY_KIND = {cls.model_fields["kind"].annotation.__args__[0]: cls for cls i
 class Scenario(Strict):
     name: str = Field(max_length=80)
     description: str = Field(default="", max_length=4000)
-    households: int = Field(default=10_000, ge=10, le=5_000_000)
-    months: int = Field(default=120, ge=1, le=1200, json_schema_extra=_unit("months"))
-    seed: int = Field(default=42, ge=0, le=2**63 - 1)
+    households: int = Field(
+        default=10_000, ge=10, le=5_000_000,
+        description="Households simulated: a sample of the territory's; counts are per household simulated.",
+    )
+    months: int = Field(
+        default=120, ge=1, le=1200, description="Horizon: months simulated after the initial state.",
+        json_schema_extra=_unit("months"),
+    )
+    seed: int = Field(
+        default=42, ge=0, le=2**63 - 1,
+        description="Seed of the model's random generator: the same scenario and seed give the same run.",
+    )
     territory: Territory
     network: Network = Network()
     goods: dict[Name, Good] = Field(min_length=1, max_length=12)

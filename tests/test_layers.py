@@ -1,7 +1,9 @@
 """Imports point one way: cli → benchmarks → viz → experiments → model, with no cycle.
 
-The import graph is read from the source with `ast`, every `import` counted,
-including those inside functions (a lazy import is still a dependency). A
+The import graph is read from the source with `ast`, every `import` that runs
+counted, including those inside functions (a lazy import is still a
+dependency); imports under `if TYPE_CHECKING:` serve annotations only and are
+left out. A
 package may import itself and the packages below it; nothing imports `cli`;
 no chain of modules leads back to where it started.
 """
@@ -35,6 +37,24 @@ def project_modules() -> dict[str, Path]:
     }
 
 
+def runtime_nodes(tree: ast.AST):
+    """Every node of the tree except what `if TYPE_CHECKING:` holds (annotations only, never run)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            stack.extend(node.orelse)
+        else:
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
 def imported_modules(name: str, path: Path, modules: set[str]) -> set[str]:
     """The project modules the file's import statements name, relative imports resolved.
 
@@ -42,7 +62,7 @@ def imported_modules(name: str, path: Path, modules: set[str]) -> set[str]:
     on the module."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in runtime_nodes(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -124,7 +144,9 @@ def test_a_cycle_would_be_found(tmp_path, monkeypatch):
         (tmp_path / package).mkdir()
         (tmp_path / package / "__init__.py").write_text("")
         (tmp_path / package / "a.py").write_text(text)
-    (tmp_path / "model" / "b.py").write_text("from .a import something\n")
+    (tmp_path / "model" / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nfrom .a import something\nif TYPE_CHECKING:\n    from viz import page\n"
+    )
     (tmp_path / "viz" / "page.py").write_text("")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     monkeypatch.setattr(sys.modules[__name__], "LAYERS", ("model", "viz"))

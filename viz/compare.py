@@ -1,7 +1,9 @@
 """Compare page: the baseline against chosen scenarios, replicated in the background with progress.
 
-Curves show the mean and the 5–95 % band over replications; the table gives
-the impacts at the horizon with 95 % intervals; both download as CSV.
+The runs and the statistics are the comparison engine (`experiments.compare`),
+the same as `partage compare`: the same seed gives the same figures. Curves
+show the mean and the 5–95 % band over replications; the table gives the
+impacts at the horizon with 95 % intervals; both download as CSV.
 """
 
 from __future__ import annotations
@@ -9,42 +11,51 @@ from __future__ import annotations
 import solara
 import solara.lab
 
+from experiments.compare import compare_scenarios
 from model.scenario import ScenarioError
 
 from . import catalogue
 from .catalogue import BASELINE, MAX_HOUSEHOLDS
-from .comparison import BAND_OUTCOMES, bands, impacts, run_replications
 from .figures import SCENARIO_COLOURS
 from .svg import Line, line_chart
 
 MAX_REPLICATIONS = 50
+BAND_OUTCOMES = (
+    ("sharing_households.share", "Households sharing at least one good (share)"),
+    ("goods.stock_total", "Goods owned"),
+    ("emissions.cumulative_t", "Embodied t CO2e of goods in use so far"),
+    ("public.cumulative_spend_eur", "Public spend so far (EUR)"),
+    ("trust.mean", "Mean trust in sharing"),
+    ("spending.mean_eur", "Mean household spending on these goods (EUR/month)"),
+)
 
 chosen = solara.reactive(["tool_library"])
 replications = solara.reactive(4)
 households = solara.reactive(2000)
-months = solara.reactive(60)
-seed = solara.reactive(2013)
+months = solara.reactive(0)  # 0: the baseline's horizon, as its scenario file declares it
+seed = solara.reactive(-1)  # -1: the baseline's seed, as its scenario file declares it
 problem = solara.reactive("")
 
 
 @solara.lab.task(prefer_threaded=True)
 def compare_task(names: list[str], runs: int, size: int, horizon: int, first_seed: int):
-    scenarios = {name: catalogue.load_named(name) for name in [BASELINE, *names]}
+    scenarios = {name: catalogue.load_named(name) for name in names}
 
     def progress(done: int, total: int) -> None:
         compare_task.progress = 100.0 * done / total
 
     compare_task.progress = 0.0
-    series = run_replications(
+    comparison = compare_scenarios(
+        catalogue.load_named(BASELINE),
         scenarios,
         replications=runs,
         seed=first_seed,
         households=size,
         months=horizon,
-        progress=progress,
+        on_progress=progress,
         cancelled=lambda: not compare_task.is_current(),
     )
-    return series, impacts(series, BASELINE)
+    return comparison, comparison.impacts()
 
 
 def start() -> None:
@@ -55,12 +66,18 @@ def start() -> None:
         problem.value = str(error)
         return
     problem.value = ""
-    compare_task(
-        list(chosen.value),
+    compare_task(list(chosen.value), *settings())
+
+
+def settings() -> tuple[int, int, int, int]:
+    """Replications, households, months and seed of the next comparison, within the page's limits;
+    months and seed are the baseline's unless the user set them."""
+    baseline = catalogue.load_named(BASELINE)
+    return (
         max(1, min(replications.value, MAX_REPLICATIONS)),
         max(10, min(households.value, MAX_HOUSEHOLDS)),
-        max(1, months.value),
-        max(0, seed.value),
+        months.value if months.value > 0 else baseline.months,
+        seed.value if seed.value >= 0 else baseline.seed,
     )
 
 
@@ -97,8 +114,9 @@ def Page():
         )
         solara.InputInt(f"Replications (at most {MAX_REPLICATIONS})", value=replications)
         solara.InputInt(f"Households (at most {MAX_HOUSEHOLDS})", value=households)
-        solara.InputInt("Months", value=months)
-        solara.InputInt("Seed", value=seed)
+        _, _, shown_months, shown_seed = settings()
+        solara.InputInt("Months", value=shown_months, on_value=months.set)
+        solara.InputInt("Seed", value=shown_seed, on_value=seed.set)
         with solara.Row():
             solara.Button(
                 "Run comparison", on_click=start, color="primary", disabled=compare_task.pending
@@ -119,10 +137,11 @@ def Page():
         if not compare_task.pending:
             solara.Info("Choose scenarios and press Run comparison.")
         return
-    series, table = result
-    names = list(dict.fromkeys(series["scenario"]))
+    comparison, table = result
+    series = comparison.series
+    names = comparison.names
     colours = {name: SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i, name in enumerate(names)}
-    band_table = bands(series, [outcome for outcome, _ in BAND_OUTCOMES])
+    band_table = comparison.curves([outcome for outcome, _ in BAND_OUTCOMES], band="runs")
     charts = "".join(
         line_chart(_chart_lines(band_table, outcome, colours), title=title, width=460, height=250)
         for outcome, title in BAND_OUTCOMES

@@ -215,7 +215,8 @@ def Page():
     solara.Image(image, width="100%")
     solara.Markdown(
         f"Setting: the baseline territory as a tight-knit commune, where neighbours' example weighs "
-        f"strongly (social weight {SOCIAL_WEIGHT:g}, against 1.5 in the baseline territory). Fast "
+        f"strongly (social weight {SOCIAL_WEIGHT:g}, against "
+        f"{catalogue.load_named(BASELINE).behaviour.social_weight:g} in the baseline territory). Fast "
         "settings: 1 500 households who reconsider their choices more often than real ones, so that "
         "eight years fit in a lesson. Open **Explore** to move the levers yourself.",
         style="font-size: 1.1em",

@@ -22,6 +22,7 @@ def test_timed_phases_change_nothing_and_put_everything_back(tiny):
     plain.run()
     timed = TerritoryModel(scenario, agents=False)
     original_market, original_measure = model_module.clear_market, reporters.measure
+    original_decide, original_learning = model_module.decide, model_module.learn_from_the_month
     phases = model_speed.TimedPhases(timed)
     timed.run()
     seconds = phases.close(total_step_seconds=1e9)
@@ -30,6 +31,9 @@ def test_timed_phases_change_nothing_and_put_everything_back(tiny):
     assert seconds["market"] > 0 and seconds["reporters"] > 0
     assert model_module.clear_market is original_market and reporters.measure is original_measure
     assert "_decide" not in vars(timed) and "collect" not in vars(timed.datacollector)
+    assert model_module.decide is original_decide and model_module.learn_from_the_month is original_learning
+    assert "make_new_ties" not in vars(timed.ties) and "update_counts" not in vars(timed.ties)
+    assert all(seconds[phase] > 0 for phase in ("policies", "decisions", "learning_trust", "ties"))
 
 
 def test_one_timed_run_reports_throughput_phases_and_memory(baseline_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
@@ -206,3 +207,33 @@ def test_random_scenarios_run_or_fail_with_one_line(tmp_path, baseline_path, cha
         return
     series = simulate(scenario, agents=False)
     assert len(series) == scenario.months + 1
+
+
+def test_every_number_the_model_draws_households_from_is_a_declared_parameter(tiny):
+    from model.model import TerritoryModel
+
+    def households(**overrides):
+        return TerritoryModel(tiny(households=2000, months=1, **overrides)).households
+
+    usual = households()
+    assert set(usual.utilization.ravel()) == {0.5}  # the schema's default
+    assert set(households(**{"behaviour.initial_utilization": 0.8}).utilization.ravel()) == {0.8}
+    centre = usual.zone == 0
+    narrow = households(**{"territory.zones.centre.concern_concentration": 400.0})
+    assert narrow.concern[centre].std() < usual.concern[centre].std() / 3
+    car_users = usual.need[:, 0]
+    even = households(**{"goods.car.uses_shape": 1000.0})
+    spread = usual.uses[car_users & centre, 0].std()
+    assert even.uses[even.need[:, 0] & centre, 0].std() < spread / 5
+
+
+def test_carsharing_spots_target_cars_by_a_declared_default(tiny):
+    scenario = tiny(**{"policies.spots": {"kind": "carsharing_parking", "access_discount_eur_per_use": 2.0}})
+    assert scenario.get("policies.spots.goods") == ["car"]
+    assert parameter_info(scenario, "policies.spots.goods")["description"]
+    from model.policies import PolicyBook
+
+    effects = PolicyBook(scenario, np.array([100, 100, 100])).effects(1)
+    cars = scenario.good_names.index("car")
+    assert (effects.share_access_discount_eur[..., cars] == 2.0).all()
+    assert (np.delete(effects.share_access_discount_eur, cars, axis=2) == 0).all()
