@@ -95,7 +95,7 @@ from experiments.executors import make_executor, run_tasks
 from experiments.intervals import mean_interval
 from experiments.manifest import build_manifest, write_manifest
 from experiments.report import format_number, markdown_table, write_table
-from experiments.store import ResultsStore, StoreError, StoreReader, database_path
+from experiments.store import ResultsStore, RunResult, StoreError, StoreReader, database_path
 from experiments.sweep import RESULTS_DIR
 from experiments.targets import ScenarioTarget
 
@@ -523,8 +523,10 @@ def run_optimisation(
     out: str | Path | None = None,
     progress: bool = True,
     on_generation: Callable[[int], None] | None = None,
+    on_run: Callable[[RunResult], None] | None = None,
 ) -> OptimisationOutcome:
-    """Run (or resume) the search a design declares, then write its front; see the module docstring."""
+    """Run (or resume) the search a design declares, then write its front; see the module docstring.
+    `on_generation(number)` and `on_run(result)` are called as generations and runs finish."""
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.core.evaluator import Evaluator
     from pymoo.core.problem import Problem
@@ -584,7 +586,9 @@ def run_optimisation(
                 rows = population.get("X")
                 bar.set_description(f"generation {len(generations) + 1}/{spec.search.generations}")
                 ids = _point_ids(store, known, optimisation, rows)
-                _evaluate(store, target, executor, optimisation, ids, evaluations, counts, bar)
+                _evaluate(
+                    store, target, executor, optimisation, ids, evaluations, counts, bar, on_run
+                )
                 generations.append(ids)
                 objectives, constraint = _objective_matrix(
                     optimisation, [evaluations[i] for i in ids]
@@ -670,6 +674,7 @@ def _evaluate(
     evaluations: dict[int, Evaluation],
     counts: dict,
     bar,
+    on_run: Callable[[RunResult], None] | None = None,
 ) -> None:
     """Run what the store lacks for these candidates and the baseline, then pair their impacts."""
     spec = optimisation.spec
@@ -698,7 +703,7 @@ def _evaluate(
         tasks,
         executor,
         progress=False,
-        on_result=lambda result: bar.update(result.point_id != BASELINE_POINT),
+        on_result=lambda result: _finished(result, bar, on_run),
     )
     counts["done"] += summary.done + summary.failed
     if summary.lost:
@@ -724,6 +729,12 @@ def _evaluate(
     for point in points[1:]:
         rows = impacts[impacts["point_id"] == point.point_id].reset_index(drop=True)
         evaluations[point.point_id] = Evaluation(point.point_id, point.params, rows)
+
+
+def _finished(result: RunResult, bar, on_run) -> None:
+    bar.update(result.point_id != BASELINE_POINT)
+    if on_run is not None:
+        on_run(result)
 
 
 def _scaled(

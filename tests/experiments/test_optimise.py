@@ -146,6 +146,29 @@ def test_a_resumed_search_reuses_stored_runs_repeats_none_and_finds_the_same_fro
             assert (outcome.directory / name).read_bytes() == (whole.directory / name).read_bytes()
 
 
+def test_a_search_interrupted_in_the_middle_of_a_generation_loses_and_repeats_no_run(
+    searches, tmp_path, store_rows
+):
+    finished = []
+
+    def stop_after_three(result):
+        finished.append(result.run_id)
+        if len(finished) == 3:
+            raise KeyboardInterrupt
+
+    design = searches["design"]
+    with pytest.raises(KeyboardInterrupt):
+        run_optimisation(design, out=tmp_path / "cut", progress=False, on_run=stop_after_three)
+    with StoreReader(tmp_path / "cut") as reader:
+        stored = [r[0] for r in reader.con.execute("SELECT run_id FROM runs").fetchall()]
+    assert sorted(stored) == sorted(finished)
+    resumed = run_optimisation(design, out=tmp_path / "cut", progress=False)
+    runs, _ = store_rows(tmp_path / "cut")
+    assert resumed.runs_done == len(runs) - 3
+    assert store_rows(tmp_path / "cut") == store_rows(searches["whole"].directory)
+    assert resumed.front == searches["whole"].front
+
+
 def test_two_searches_of_one_design_agree_bit_for_bit(searches, store_rows):
     whole, resumed = searches["whole"], searches["resumed"]
     assert store_rows(whole.directory) == store_rows(resumed.directory)
