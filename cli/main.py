@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "cli.interactions",
     "cli.optimise",
     "cli.discover",
+    "cli.report",
 ]
 
 

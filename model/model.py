@@ -158,11 +158,17 @@ class TerritoryModel(mesa.Model):
     # ------------------------------------------------------------------ the month
 
     def step(self) -> None:
+        """One month: the nine phases of the module docstring, in order."""
         hh, goods, behaviour, ties, rng = self.households, self.goods, self.behaviour, self.ties, self.rng
+        # 1. policies
         fx = self.effects = self.policy_book.effects(self.steps)
+        # 2. influence
         social, lending_ties = ties.influence(hh, self.needing)
+        # 3. awareness
         newly_aware = spread_awareness(hh, social, behaviour, fx, rng)
+        # 4. digital inclusion
         training_eur = train_offline_households(hh, fx, rng)
+        # 5. decisions, then the counts over ties follow the changes
         pool_ok = pool_open(hh, fx)
         active_before, lending_before = hh.sharing_or_lending(), hh.lending.copy()
         purchases = decide(
@@ -171,11 +177,19 @@ class TerritoryModel(mesa.Model):
             share_access_eur=self.share_access_eur, well_mixed=self.well_mixed, rng=rng,
         )
         ties.update_counts(hh, active_before, lending_before)
+        # 6. market
         market = self.last_market = clear_market(hh, goods, fx, ties, pool_ok)
+        # 7. learning and trust
         claims_eur = learn_from_the_month(hh, goods, behaviour, fx, market, ties, self.totals, rng)
-        created = ties.make_new_ties(hh, market, self.scenario.network.tie_from_sharing_prob, fx.new_ties_by_zone, rng)
+        # 8. ties
+        created = ties.make_new_ties(
+            hh, market, self.scenario.network.tie_from_sharing_prob, fx.new_ties_by_zone, rng
+        )
+        # 9. reporters
         public_cost_eur = fx.fixed_cost_eur + training_eur + float(market.subsidy_eur.sum()) + claims_eur
-        self.latest = reporters.measure(self, market, purchases, public_cost=public_cost_eur, ties_created=created)
+        self.latest = reporters.measure(
+            self, market, purchases, public_cost=public_cost_eur, ties_created=created
+        )
         self.series.append(self.latest)
         self.datacollector.collect(self)
         if self.steps >= self.months:

@@ -3,8 +3,9 @@
 This is the test oracle of the vectorized model. Each household is a plain
 `mesa.Agent` holding its own state in Python attributes and lists (one entry
 per good), and steps itself, phase by phase, through `model.agents.shuffle_do`.
-Nothing here is vectorized: the rules of `model.model`, `model.choice` and
-`model.market` are written again, household by household and good by good, so
+Nothing here is vectorized: the rules of `model.network`, `model.awareness`,
+`model.choice`, `model.market` and `model.learning` are written again,
+household by household and good by good, so
 that a mistake in the array code shows up as a statistical difference between
 the two implementations.
 
