@@ -36,6 +36,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 COMPARE_REPLICATIONS = 4
 COMPARE_HOUSEHOLDS = 1000
 WIDTH, HEIGHT = 560, 380
+MAX_REPORT_CHARS = 200_000
 
 chosen_optimisation = solara.reactive("")
 picked_rank = solara.reactive(1)
@@ -434,20 +435,28 @@ def CalibrationView(lang: str):
     name = chosen_calibration.value if chosen_calibration.value in names else names[0]
     solara.Select(t("Calibration"), values=names, value=name, on_value=chosen_calibration.set)
     folder = results_dir() / name
+    report = inside(folder, "report.md")
+    if report is None:
+        solara.Error(f"{name}: report.md is not inside its folder")
+        return
     text, named_images = safe_markdown(
-        (folder / "report.md").read_text(encoding="utf-8", errors="replace")
+        report.read_text(encoding="utf-8", errors="replace")[:MAX_REPORT_CHARS]
     )
     with solara.Column(classes=["calibration-report"]):
         solara.Markdown(text)
     images = [inside(folder, image) for image in named_images]
-    images += sorted(
-        p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p not in images
-    )
+    images += [
+        inside(folder, p.name)
+        for p in sorted(folder.iterdir())
+        if p.suffix.lower() in IMAGE_SUFFIXES
+    ]
     for image in dict.fromkeys(
         i for i in images if i is not None and i.suffix.lower() in IMAGE_SUFFIXES
     ):
         solara.Image(image.read_bytes(), width="100%")
-    for scenario in sorted(folder.glob("*.toml")):
+    for scenario in [inside(folder, p.name) for p in sorted(folder.glob("*.toml"))]:
+        if scenario is None:
+            continue
         body = scenario.read_text(encoding="utf-8", errors="replace")
         with solara.Row():
             solara.Text(f"{t('Fitted scenario')}: {scenario.name}")
