@@ -587,29 +587,34 @@ POOREST_SPENDING = ("spending.q1_eur", "spending.q2_eur")
 def run_measures(con, point_ids: list[int]) -> pd.DataFrame:
     """Per finished run of the given points, the figures impacts are differences of: sharing
     households, cumulative emissions and net public cost at the horizon, and the mean monthly
-    spending of the two poorest quintiles over months 1..horizon."""
+    spending of the two poorest quintiles over months 1..horizon.
+
+    The rows are read in a fixed order and summed by numpy, so a run's figures are the same bit
+    for bit however DuckDB's threads would have split a sum."""
     wanted = [SHARING, EMISSIONS, PUBLIC_SPEND, PUBLIC_REVENUE, *POOREST_SPENDING]
-    ids = ", ".join("?" * len(point_ids))
-    marks = ", ".join("?" * len(wanted))
-    return con.execute(
-        f"""
-        WITH r AS (SELECT run_id, point_id, replication FROM runs
-                   WHERE status = 'done' AND point_id IN ({ids})),
-             s AS (SELECT series.* FROM series JOIN r USING (run_id) WHERE outcome IN ({marks})),
-             h AS (SELECT run_id, max(month) AS horizon FROM s GROUP BY run_id)
-        SELECT r.point_id, r.replication,
-               max(CASE WHEN outcome = ? AND month = horizon THEN value END) AS sharing,
-               max(CASE WHEN outcome = ? AND month = horizon THEN value END) AS emissions_t,
-               max(CASE WHEN outcome = ? AND month = horizon THEN value END)
-                 - coalesce(max(CASE WHEN outcome = ? AND month = horizon THEN value END), 0)
-                 AS net_public_eur,
-               avg(CASE WHEN outcome IN (?, ?) AND month >= 1 THEN value END) AS poorest_spending_eur
-        FROM s JOIN r USING (run_id) JOIN h USING (run_id)
-        GROUP BY r.point_id, r.replication
-        ORDER BY r.point_id, r.replication
-        """,
-        [*point_ids, *wanted, SHARING, EMISSIONS, PUBLIC_SPEND, PUBLIC_REVENUE, *POOREST_SPENDING],
+    rows = con.execute(
+        f"""SELECT r.point_id, r.replication, s.month, s.outcome, s.value
+            FROM series s JOIN runs r USING (run_id)
+            WHERE r.status = 'done' AND r.point_id IN ({", ".join("?" * len(point_ids))})
+              AND s.outcome IN ({", ".join("?" * len(wanted))})
+            ORDER BY r.point_id, r.replication, s.outcome, s.month""",
+        [*point_ids, *wanted],
     ).df()
+    measures = []
+    for (point_id, replication), run in rows.groupby(["point_id", "replication"], sort=True):
+        horizon = run[run["month"] == run["month"].max()].set_index("outcome")["value"]
+        poorest = run[run["outcome"].isin(POOREST_SPENDING) & (run["month"] >= 1)]["value"]
+        measures.append({
+            "point_id": int(point_id), "replication": int(replication),
+            "sharing": float(horizon.get(SHARING, math.nan)),
+            "emissions_t": float(horizon.get(EMISSIONS, math.nan)),
+            "net_public_eur": float(horizon.get(PUBLIC_SPEND, math.nan)) - float(horizon.get(PUBLIC_REVENUE, 0.0)),
+            "poorest_spending_eur": float(np.mean(poorest.to_numpy())) if len(poorest) else math.nan,
+        })
+    return pd.DataFrame(
+        measures,
+        columns=["point_id", "replication", "sharing", "emissions_t", "net_public_eur", "poorest_spending_eur"],
+    )
 
 
 def paired_impacts(measures: pd.DataFrame, baseline_point: int) -> pd.DataFrame:

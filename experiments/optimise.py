@@ -693,7 +693,7 @@ def _evaluate(
     tasks = plan_runs(
         points, spec.replications, spec.seed, optimisation.households, optimisation.months
     )
-    finished = store.finished_run_ids()
+    finished = store.finished_run_ids(among=[task.run_id for task in tasks])
     reused = sum(task.run_id in finished for task in tasks if task.point_id != BASELINE_POINT)
     counts["reused"] += reused
     bar.update(reused + (0 if evaluations else spec.replications))
@@ -702,6 +702,8 @@ def _evaluate(
         target,
         tasks,
         executor,
+        # The store holds earlier generations' runs too: planned counts them with this one's.
+        planned=store.finished_count() + len(tasks) - len(finished),
         progress=False,
         on_result=lambda result: _finished(result, bar, on_run),
     )
