@@ -45,6 +45,7 @@ def test_every_command_module_registers_its_commands_with_a_handler():
         "report",
         "optimise",
         "discover",
+        "outcomes",
         "territory",
         "map",
     }
