@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.errors import UserError
+from experiments.outputs import writable_folder
 from experiments.report import markdown_table, write_table
 from experiments.store import StoreReader
 
@@ -124,7 +125,7 @@ def discover(
             f"--box {box}: allowed: 0 to {len(trajectory) - 1} (the boxes of the peeling)"
         )
     limits = box_limits(found, box, cases)
-    directory = Path(out) if out else Path(store) / f"discover-{_slug(rule)}"
+    directory = writable_folder(out) if out else Path(store) / f"discover-{_slug(rule)}"
     result = Discovery(
         directory, outcome, rule, len(cases), int(failing.sum()), trajectory, box, limits, threshold
     )

@@ -71,7 +71,6 @@ import contextlib
 import itertools
 import json
 import math
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,10 +93,11 @@ from experiments.errors import UserError
 from experiments.executors import make_executor, run_tasks
 from experiments.intervals import mean_interval
 from experiments.manifest import build_manifest, write_manifest
+from experiments.outputs import default_folder, writable_folder
 from experiments.report import format_number, markdown_table, write_table
 from experiments.store import ResultsStore, RunResult, StoreError, StoreReader, database_path
-from experiments.sweep import RESULTS_DIR
 from experiments.targets import ScenarioTarget
+from model.messages import escaped, shown
 
 STEPS = 1000
 MAX_ZONES_PER_LEVER = 8
@@ -234,7 +234,10 @@ class Optimisation:
 
     @property
     def territory_households(self) -> int:
-        return int(self.scenario.households)
+        """The households counts are scaled to: a territory from data's real ones, else the scenario's."""
+        from model.policies import territory_households
+
+        return territory_households(self.scenario)
 
     def decode(self, x) -> dict[str, Any]:
         """A candidate's scenario changes by dotted path; a policy left out keeps only its switch."""
@@ -299,27 +302,24 @@ class PackageTarget(ScenarioTarget):
 
 def load_optimisation(path: str | Path) -> Optimisation:
     """Read and check an optimisation design; every problem is a one-line `DesignError`."""
-    from model.scenario import load_scenario
+    from model.scenario import ScenarioError, load_scenario, read_toml_file
 
     path = Path(path)
-    if not path.is_file():
-        raise DesignError(f"{path}: no such design file")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise DesignError(f"{path}: not valid TOML: {error}") from None
-    except UnicodeDecodeError:
-        raise DesignError(f"{path}: not a UTF-8 text file") from None
+        raw = read_toml_file(path, "optimisation design")
+    except ScenarioError as error:
+        raise DesignError(str(error)) from None
     try:
         spec = OptimiseSpec.model_validate(raw)
     except ValidationError as error:
-        raise DesignError(f"{path}: {first_problem(error, raw, OptimiseSpec)}") from None
+        raise DesignError(f"{escaped(path)}: {first_problem(error, raw, OptimiseSpec)}") from None
     scenarios = []
     for key in ("scenario", "baseline"):
         file = (path.parent / getattr(spec, key)).resolve()
         if not file.is_file():
             raise DesignError(
-                f"{path}: {key} = {getattr(spec, key)!r}: no such file (looked for {file})"
+                f"{escaped(path)}: {key} = {shown(getattr(spec, key))}: no such file "
+                f"(looked for {escaped(file)})"
             )
         scenarios.append(load_scenario(file))
     scenario, baseline = scenarios
@@ -343,11 +343,11 @@ def load_optimisation(path: str | Path) -> Optimisation:
 def _genes(path: Path, scenario, name: str, lever: LeverSpec) -> list[Gene]:
     from model.scenario import ScenarioError, parameter_info
 
-    where = f"{path}: levers.{name}"
+    where = f"{escaped(path)}: levers.{escaped(name)}"
     if name not in scenario.policies:
         allowed = ", ".join(scenario.policies) or "none (the scenario has no policy)"
         raise DesignError(
-            f"{where}: no policy {name!r} in scenario {scenario.name!r}; allowed: {allowed}"
+            f"{where}: no policy {shown(name)} in scenario {shown(scenario.name)}; allowed: {allowed}"
         )
     policy = scenario.policies[name]
     genes = [Gene(name, "switch")] if lever.optional else []
@@ -355,7 +355,7 @@ def _genes(path: Path, scenario, name: str, lever: LeverSpec) -> list[Gene]:
         for zone in lever.zones:
             if zone not in scenario.territory.zones:
                 raise DesignError(
-                    f"{where}.zones: unknown zone {zone!r}; allowed: {', '.join(scenario.territory.zones)}"
+                    f"{where}.zones: unknown zone {shown(zone)}; allowed: {', '.join(scenario.territory.zones)}"
                 )
         if len(set(lever.zones)) < len(lever.zones):
             raise DesignError(f"{where}.zones: a zone is listed twice")
@@ -366,7 +366,7 @@ def _genes(path: Path, scenario, name: str, lever: LeverSpec) -> list[Gene]:
         if parameter_info(scenario, f"policies.{name}.{key}").get("type") in ("float", "int")
     ]
     for key, value in (lever.model_extra or {}).items():
-        field_where = f"{where}.{key}"
+        field_where = f"{where}.{escaped(key)}"
         try:
             info = parameter_info(scenario, f"policies.{name}.{key}")
         except ScenarioError:
@@ -378,7 +378,7 @@ def _genes(path: Path, scenario, name: str, lever: LeverSpec) -> list[Gene]:
             )
         if not isinstance(value, dict):
             raise DesignError(
-                f"{field_where} = {value!r}: expected a range, e.g. {{ min = 1, max = 10 }}"
+                f"{field_where} = {shown(value)}: expected a range, e.g. {{ min = 1, max = 10 }}"
             )
         try:
             bounds = RangeSpec.model_validate(value)
@@ -410,7 +410,7 @@ def cheapest_declared_cost(optimisation: Optimisation) -> tuple[float, dict[str,
 
     def cost(params: dict[str, Any]) -> float:
         scenario = optimisation.scenario_of(params)
-        return float(declared_costs(scenario, scenario.households).sum())
+        return float(declared_costs(scenario).sum())
 
     params: dict[str, Any] = {}
     for gene in optimisation.genes:
@@ -441,7 +441,7 @@ def _check_budget_reachable(optimisation: Optimisation) -> None:
     lowest, params = found
     kept = [g.policy for g in optimisation.genes if params.get(f"policies.{g.policy}", True)]
     raise DesignError(
-        f"{optimisation.source}: budget.net_public_cost_eur = {budget:,.0f}: no package can meet it; "
+        f"{escaped(optimisation.source)}: budget.net_public_cost_eur = {budget:,.0f}: no package can meet it; "
         f"the cheapest ({', '.join(dict.fromkeys(kept)) or 'no policy'}, each lever at its cheapest) "
         f"declares {lowest:,.0f} EUR over {optimisation.months} months; allowed: at least {lowest:,.0f}, "
         "or make more policies optional"
@@ -459,14 +459,14 @@ def check_unchanged(directory: Path, optimisation: Optimisation) -> None:
         return
     if kind != "optimise":
         raise DesignError(
-            f"{directory}: holds a {kind}, not an optimisation; choose another --out directory"
+            f"{escaped(directory)}: holds a {escaped(kind)}, not an optimisation; choose another --out directory"
         )
     change = _first_difference(stored, optimisation.described())
     if change is not None:
         where, old, new = change
         raise DesignError(
-            f"{optimisation.source}: {where} changed since the partial run in {directory} "
-            f"(was {old!r}, now {new!r}); allowed: the design as it was run, or another --out directory"
+            f"{escaped(optimisation.source)}: {escaped(where)} changed since the partial run in "
+            f"{escaped(directory)} (was {shown(old)}, now {shown(new)}); allowed: the design as it was run, or another --out directory"
         )
 
 
@@ -534,9 +534,9 @@ def run_optimisation(
 
     optimisation = load_optimisation(design_path)
     spec = optimisation.spec
-    directory = Path(out) if out else RESULTS_DIR / optimisation.name
+    directory = Path(out) if out else default_folder(optimisation.name)
     check_unchanged(directory, optimisation)
-    directory.mkdir(parents=True, exist_ok=True)
+    writable_folder(directory, "--out" if out else "output folder")
     described = optimisation.described()
     key = fingerprint(described)
     target = optimisation.target()

@@ -259,7 +259,7 @@ def test_bad_designs_are_refused_in_one_line_naming_file_and_field(tmp_path, rep
         load_optimisation(design)
     message = str(error.value)
     assert "\n" not in message
-    assert message.startswith(str(design))
+    assert message.startswith(str(design)[:60])
     assert expected in message
     assert "allowed" in message or "range" in message or "nothing to search" in message
 
@@ -288,7 +288,8 @@ def test_a_design_changed_after_a_partial_run_is_refused(searches, tmp_path):
     changed.write_text(design.read_text().replace("replications = 2", "replications = 3"))
     with pytest.raises(DesignError) as error:
         run_optimisation(changed, out=searches["whole"].directory, progress=False)
-    assert str(error.value).startswith(f"{changed}: replications changed since the partial run")
+    assert str(error.value).startswith(str(changed)[:60])
+    assert ": replications changed since the partial run" in str(error.value)
     assert "was 2, now 3" in str(error.value) and "allowed" in str(error.value)
 
 
