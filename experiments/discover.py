@@ -36,6 +36,7 @@ from experiments.errors import UserError
 from experiments.outputs import writable_folder
 from experiments.report import markdown_table, write_table
 from experiments.store import StoreReader
+from model.messages import escaped
 
 ANY_DENSITY = 1e-9
 
@@ -87,7 +88,7 @@ def discover(
     rule = f"{outcome} below {below:g}" if below is not None else f"{outcome} above {above:g}"
     if failing.all() or not failing.any():
         raise UserError(
-            f"{store}: --{'below' if below is not None else 'above'}: {'every' if failing.all() else 'no'} run "
+            f"{escaped(store)}: --{'below' if below is not None else 'above'}: {'every' if failing.all() else 'no'} run "
             f"has {rule} ({outcome} ranges from {values.min():g} to {values.max():g}); "
             "allowed: a value inside that range"
         )
@@ -147,7 +148,7 @@ def read_cases(store: str | Path, outcome: str) -> tuple[pd.DataFrame, np.ndarra
     with StoreReader(store) as reader:
         if reader.kind != "sweep":
             raise UserError(
-                f"{reader.path}: holds a {reader.kind}; scenario discovery needs a sweep store"
+                f"{escaped(reader.path)}: holds a {escaped(reader.kind)}; scenario discovery needs a sweep store"
             )
         values = reader.horizon_values([outcome])
         points = reader.points()
@@ -157,7 +158,7 @@ def read_cases(store: str | Path, outcome: str) -> tuple[pd.DataFrame, np.ndarra
     )
     varied = [c for c in params.columns if params[c].nunique() > 1]
     if not varied:
-        raise UserError(f"{store}: no parameter varies between the sweep's points")
+        raise UserError(f"{escaped(store)}: no parameter varies between the sweep's points")
     cases = params.loc[values["point_id"].to_numpy(), varied].reset_index(drop=True)
     for column in cases.columns:
         if pd.api.types.is_bool_dtype(cases[column]):
