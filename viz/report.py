@@ -169,6 +169,15 @@ class ComparisonResults:
         base = self.definitions.get(self.baseline)
         return base.zone_names if base is not None else []
 
+    def zone_name(self, zone: str) -> str:
+        """A zone's name: a territory from data knows its zones by key (an INSEE code) and name."""
+        base = self.definitions.get(self.baseline)
+        resolved = getattr(getattr(base, "territory", None), "resolved", None)
+        if resolved is None:
+            return zone
+        territory = resolved()
+        return dict(zip(territory.keys, territory.names, strict=True)).get(zone, zone)
+
     def zone_row(self, zone: str, outcome: str, scenario: str) -> pd.Series | None:
         """A zone's row: from the table by zone, or the territory-wide row of `outcome` with
         `{zone}` replaced by the zone's name."""
@@ -438,9 +447,11 @@ def _territory(comparison: ComparisonResults, lang: str) -> dict:
     kinds = {"dense": "dense centre", "suburb": "suburb", "rural": "rural"}
     zones = [
         {
-            "name": name,
+            "name": comparison.zone_name(name),
             "kind": gettext(kinds.get(zone.kind, zone.kind), lang),
-            "households": format_percent(zone.household_share / total, lang, 0),
+            "households": format_percent(
+                zone.household_share / total, lang, 0 if zone.household_share / total >= 0.1 else 1
+            ),
             "income": format_eur(zone.income_median_eur, lang),
             "online": format_percent(zone.digital_access_share, lang, 0),
         }
@@ -566,7 +577,7 @@ def _by_zone(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list
                     }
                 )
             if any(cells):
-                rows.append({"zone": zone, "cells": cells})
+                rows.append({"zone": comparison.zone_name(zone), "cells": cells})
         if rows:
             out.append({"name": name, "goods": [header for header, _, _ in columns], "rows": rows})
     return out
