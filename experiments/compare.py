@@ -80,11 +80,13 @@ import pandas as pd
 from experiments.design import Point, fingerprint, plan_runs, replication_seed, without_descriptions
 from experiments.errors import UserError
 from experiments.executors import RunSummary
-from experiments.intervals import mean_interval, ratio_interval
+from experiments.intervals import bounded_mean_interval, mean_interval, ratio_interval
+from experiments.outputs import default_folder, writable_folder
 from experiments.report import write_table
 from experiments.store import StoreReader, export_series
-from experiments.sweep import RESULTS_DIR, run_experiment
+from experiments.sweep import run_experiment
 from experiments.targets import ScenarioTarget
+from model.outcomes import outcome_bounds
 from model.scenario import Scenario, load_scenario
 
 HEADLINE_OUTCOMES = (
@@ -146,8 +148,8 @@ def run_compare(
     target = ScenarioTarget(named)
     points = [Point(i, name, {}) for i, name in enumerate(names)]
     tasks = plan_runs(points, replications, seed, households, months)
-    name = "compare-" + "-vs-".join([names[0], "-".join(names[1:])])
-    directory = Path(out) if out else RESULTS_DIR / name
+    name = comparison_name(names)
+    directory = writable_folder(out) if out else writable_folder(default_folder(name), "output folder")
     sources = [baseline, *(scenarios.values() if isinstance(scenarios, Mapping) else scenarios)]
     design = {
         "baseline": names[0], "scenarios": names[1:],
@@ -180,6 +182,14 @@ def run_compare(
         legacy_fingerprint=legacy_key,
     )
     return directory, summary
+
+
+def comparison_name(names: list[str]) -> str:
+    """`compare-BASELINE-vs-A-B`, shortened with a digest of the names when it would pass 80 characters."""
+    name = "compare-" + "-vs-".join([names[0], "-".join(names[1:])])
+    if len(name) > 80:
+        name = f"{name[:70]}-{fingerprint(names)[:8]}"
+    return name
 
 
 def compare_scenarios(
@@ -367,7 +377,7 @@ class Comparison:
         if band == "runs":
             frame = grouped.agg(mean="mean", low=lambda v: v.quantile(0.05), high=lambda v: v.quantile(0.95))
             return frame.reset_index()
-        return _student_band(grouped)
+        return _cut_to_range(_student_band(grouped))
 
     def differences(self, outcomes: Sequence[str]) -> pd.DataFrame:
         """Paired difference from the baseline per (scenario, outcome, month), with its 95 % interval."""
@@ -391,6 +401,15 @@ def _student_band(grouped) -> pd.DataFrame:
     half = t * frame["sd"] / np.sqrt(frame["n"])
     frame["low"], frame["high"] = frame["mean"] - half, frame["mean"] + half
     return frame.drop(columns=["sd", "n"])
+
+
+def _cut_to_range(frame: pd.DataFrame) -> pd.DataFrame:
+    """Bands of levels kept in their outcome's range (`model.outcomes`); see `experiments.intervals`."""
+    floors = frame["outcome"].map(lambda o: outcome_bounds(o)[0]).astype(float)
+    ceilings = frame["outcome"].map(lambda o: outcome_bounds(o)[1]).astype(float)
+    frame["low"] = frame["low"].where(floors.isna() | (frame["low"] >= floors), floors)
+    frame["high"] = frame["high"].where(ceilings.isna() | (frame["high"] <= ceilings), ceilings)
+    return frame
 
 
 def load_comparison(directory: str | Path, summary: RunSummary | None = None) -> Comparison:
@@ -425,9 +444,10 @@ def comparison_table(values: pd.DataFrame, baseline: str, scenarios: list[str],
             part = by_scenario.get(name)
             if part is None:
                 continue
-            mean, low, high = mean_interval(part[outcome].dropna().to_numpy())
+            mean, low, high, cut = bounded_mean_interval(part[outcome].dropna().to_numpy(),
+                                                         outcome_bounds(outcome))
             row = {"outcome": outcome, "scenario": name, "runs": int(part[outcome].notna().sum()),
-                   "mean": mean, "ci_low": low, "ci_high": high}
+                   "mean": mean, "ci_low": low, "ci_high": high, "ci_cut_to_range": cut}
             if name != baseline and base is not None:
                 paired = (part[outcome] - base[outcome]).dropna()
                 diff, diff_low, diff_high = mean_interval(paired.to_numpy())
