@@ -99,7 +99,9 @@ def rebuild() -> None:
     if good.value not in run.model.goods.names:
         good.value = run.model.goods.names[0]
     selected.value = min(selected.value, run.model.households.size - 1)
-    current.value = run
+    previous, current.value = current.value, run
+    if previous is not None:
+        previous.close()
     tick.value += 1
 
 
@@ -274,11 +276,19 @@ def LeverControl(lever: Lever):
     if lever.unit:
         tip += f" ({tr('unit')}: {tr(lever.unit)})"
     with solara.Div(classes=["partage-lever"] + (["partage-moved"] if moved else [])):
-        with solara.Tooltip(tip):
+        with solara.Row(style={"align-items": "center", "gap": "2px"}):
             solara.Text(
                 f"{tr(lever.label)}: {lever_value_text(lever, value)}",
                 classes=["partage-lever-label"],
             )
+            with solara.Tooltip(tip):
+                solara.Button(
+                    icon_name="mdi-information-outline",
+                    icon=True,
+                    small=True,
+                    attributes={"aria-label": tip},
+                    classes=["partage-lever-help"],
+                )
         LeverWidget(lever, value)
         if moved:
             with solara.Row(style={"align-items": "center", "gap": "6px"}):
@@ -475,11 +485,14 @@ def ScenarioEditor():
         outlined=True,
         color="primary",
     )
-    solara.FileDrop(
-        label=tr("Or drop a scenario file (.toml) here"),
-        on_file=drop_file,
-        lazy=False,
-    ).key(f"drop-{drop_count.value}")
+    # A new drop zone after each drop (two containers in turn), so no file name stays on it.
+    container = solara.Div if drop_count.value % 2 == 0 else solara.Column
+    with container():
+        solara.FileDrop(
+            label=tr("Or drop a scenario file (.toml) here"),
+            on_file=drop_file,
+            lazy=False,
+        )
 
 
 def _headline_rows(run: ExploreRun) -> list[tuple[str, str, str, str]]:

@@ -15,6 +15,7 @@ import ctypes
 import gc
 import logging
 import threading
+import time
 import weakref
 
 logger = logging.getLogger("partage.memory")
@@ -25,8 +26,18 @@ _lock = threading.Lock()
 
 
 def track(run) -> None:
-    """Count `run` among the live Explore runs until it is collected."""
+    """Count `run` among the live Explore runs of this session until it is closed or collected."""
+    try:
+        import solara
+
+        run.session_id = solara.get_kernel_id()
+    except Exception:  # noqa: BLE001 - outside a session (a script, a benchmark): no session
+        run.session_id = None
     live_runs.add(run)
+
+
+def runs_holding_a_model() -> int:
+    return sum(1 for run in list(live_runs) if run.model is not None)
 
 
 def _return_memory_to_system() -> None:
@@ -36,21 +47,38 @@ def _return_memory_to_system() -> None:
 
 
 def _after_close() -> None:
+    """Collect until the closed session's runs are gone (the kernel lets go of its objects over
+    a few seconds), then give memory back and log what is still alive."""
+    for _ in range(10):
+        gc.collect()
+        with _lock:
+            open_now = _sessions["open"]
+        if runs_holding_a_model() <= open_now:
+            break
+        time.sleep(1.0)
     _return_memory_to_system()
-    with _lock:
-        open_now = _sessions["open"]
-    logger.warning("partage sessions open: %d, explore runs alive: %d", open_now, len(live_runs))
+    logger.warning(
+        "partage sessions open: %d, explore runs alive: %d", open_now, runs_holding_a_model()
+    )
 
 
 def _on_session_start():
+    import solara
+
     from viz import compare, explore
 
+    session = solara.get_kernel_id()
     with _lock:
         _sessions["open"] += 1
 
     def release():
-        explore.playing.value = False
+        explore.playing.value = ""
         explore.current.value = None
+        # Whatever still points at this session's runs (a widget's callback, a thread), their
+        # models' arrays go now.
+        for run in list(live_runs):
+            if getattr(run, "session_id", None) == session:
+                run.close()
         compare.last_result.value = None
         with _lock:
             _sessions["open"] -= 1

@@ -61,15 +61,31 @@ class ExploreRun:
 
     @property
     def running(self) -> bool:
-        return bool(self.model.running)
+        return self.model is not None and bool(self.model.running)
 
     def step(self) -> None:
-        """Advance one month (the reference too)."""
-        if not self.model.running:
+        """Advance one month (the reference too); a closed run stays where it is."""
+        model, reference = self.model, self.reference
+        if model is None or not model.running:
             return
-        self.model.step()
-        if self.reference is not None and self.reference.running:
-            self.reference.step()
+        model.step()
+        if reference is not None and reference.running:
+            reference.step()
+
+    def close(self) -> None:
+        """Let go of the models (their arrays are most of a session's memory).
+
+        Mesa 3.3 numbers agents per model in a class-level table keyed by the model
+        (`Agent._ids`), which keeps every model that ever had agents alive: the run takes
+        its models out of it."""
+        from mesa import Agent
+
+        for model in (self.model, self.reference):
+            if model is not None:
+                Agent._ids.pop(model, None)
+        self.model = None
+        self.reference = None
+        self._agents = {}
 
     def run_to_horizon(self, cancelled=lambda: False) -> None:
         """Every remaining month at once (the reference too), without drawing in between."""
