@@ -148,12 +148,19 @@ class Lever:
         return self.name or self.path.split(".")[-1].replace("_", " ")
 
     def slider_step(self) -> float:
-        """A round step (1, 2 or 5 times a power of ten) of about a hundredth of the slider."""
+        """A round step (1, 2 or 5 times a power of ten) of about a hundredth of the slider,
+        the largest such step near that size that puts the file's value on the slider's grid."""
         low, high = self.slider_range()
         if high <= low:
             return 1.0
         raw = (high - low) / 100
         magnitude = 10 ** math.floor(math.log10(raw))
+        steps = [m * magnitude * scale for scale in (10, 1, 0.1) for m in (5, 2, 1)]
+        steps = [step for step in steps if raw / 10 <= step <= raw * 2.5]
+        for step in steps:
+            ticks = (float(self.value) - low) / step
+            if abs(ticks - round(ticks)) < 1e-9:
+                return step
         return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * 0.999)
 
     def slider_range(self) -> tuple[float, float]:

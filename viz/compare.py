@@ -12,6 +12,7 @@ comparison folder and writes the council report from it.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -42,11 +43,19 @@ seed = solara.reactive(2013)
 problem = solara.reactive("")
 last_result = solara.reactive(None)  # (series, impacts, settings) of the last finished comparison
 report_message = solara.reactive("")
+stop_event: solara.Reactive[threading.Event | None] = solara.reactive(None)
 clock = {"started": 0.0}
 
 
 @solara.lab.task(prefer_threaded=True)
-def compare_task(scenarios: dict[str, Scenario], runs: int, size: int, horizon: int, first_seed: int):
+def compare_task(
+    scenarios: dict[str, Scenario],
+    runs: int,
+    size: int,
+    horizon: int,
+    first_seed: int,
+    stop: threading.Event,
+):
     def progress(done: int, total: int) -> None:
         compare_task.progress = 100.0 * done / total
 
@@ -59,9 +68,9 @@ def compare_task(scenarios: dict[str, Scenario], runs: int, size: int, horizon: 
         households=size,
         months=horizon,
         progress=progress,
-        cancelled=lambda: not compare_task.is_current(),
+        cancelled=lambda: stop.is_set() or not compare_task.is_current(),
     )
-    if not compare_task.is_current() or series.empty:
+    if stop.is_set() or not compare_task.is_current() or series.empty:
         return None
     settings = {
         "replications": runs,
@@ -104,7 +113,16 @@ def start() -> None:
         problem.value = str(error)
         return
     problem.value = ""
-    compare_task(scenarios, replications.value, households.value, months.value, seed.value)
+    stop = threading.Event()
+    stop_event.value = stop
+    compare_task(scenarios, replications.value, households.value, months.value, seed.value, stop)
+
+
+def cancel() -> None:
+    """Stop the replications between two runs; what ran is dropped."""
+    if stop_event.value is not None:
+        stop_event.value.set()
+    compare_task.cancel()
 
 
 def time_left(done_percent: float) -> str:
@@ -210,7 +228,7 @@ def Page():
                 disabled=compare_task.pending,
             )
             if compare_task.pending:
-                solara.Button(tr("Cancel"), on_click=compare_task.cancel, outlined=True)
+                solara.Button(tr("Cancel"), on_click=cancel, outlined=True)
     solara.HTML(tag="h2", unsafe_innerHTML=escaped(tr("Baseline and scenarios side by side")))
     if problem.value:
         solara.Error(problem.value, classes=["compare-problem"])
@@ -225,7 +243,7 @@ def Page():
         solara.ProgressLinear(value=done)
     if compare_task.error:
         solara.Error(tr("The comparison failed: {why}").format(why=str(compare_task.exception)))
-    result = compare_task.value if compare_task.finished else None
+    result = compare_task.value if compare_task.finished and not compare_task.pending else None
     if result is None:
         if not compare_task.pending and not problem.value:
             solara.Info(tr("Choose scenarios and press Run the comparison."))

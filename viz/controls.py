@@ -109,3 +109,14 @@ def PngImage(png: bytes, alt: str, test_id: str = ""):
         },
         style="max-width: 100%; height: auto",
     )
+
+
+@solara.component
+def Section(summary: str, children=[], expand: bool = False):  # noqa: B006 - Solara's signature
+    """A section that opens and closes (the page's own <details>, which every screen reader knows)."""
+    return v.Html.element(
+        tag="details",
+        attributes={"open": True} if expand else {},
+        class_="partage-section",
+        children=[v.Html.element(tag="summary", children=[summary]), *children],
+    )

@@ -25,7 +25,7 @@ from model.scenario import Scenario, ScenarioError
 from . import catalogue
 from .catalogue import BASELINE, MAX_HOUSEHOLDS, Lever
 from .clickable import ClickableSvg
-from .controls import ChoiceSelect, IntField, escaped
+from .controls import ChoiceSelect, IntField, Section, escaped
 from .figures import DIFFERENCE_COLOURS, MODE_COLOURS, MODE_LABELS, NO_NEED_COLOUR
 from .language import current as current_language
 from .language import eur, language, number, percent, tonnes, tr
@@ -411,7 +411,7 @@ def Controls():
     for lever in catalogue.levers(scenario):
         groups.setdefault(lever.group, []).append(lever)
     for group, members in groups.items():
-        with solara.Details(summary=_group_title(group), expand=group.startswith("policy")):
+        with Section(summary=_group_title(group), expand=group.startswith("policy")):
             for lever in members:
                 LeverControl(lever)
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
@@ -435,7 +435,7 @@ def Controls():
             label=tr("Download these months (CSV)"),
             mime_type="text/csv",
         )
-    with solara.Details(summary=tr("Edit or upload a scenario (TOML)")):
+    with Section(summary=tr("Edit or upload a scenario (TOML)")):
         ScenarioEditor()
 
 
@@ -716,7 +716,7 @@ def RunView(run: ExploreRun):
             solara.Text(
                 tr("Click the map to select the nearest household."), classes=["partage-caption"]
             )
-            with solara.Details(summary=tr("Selected household"), expand=True):
+            with Section(summary=tr("Selected household"), expand=True):
                 HouseholdPanel(run, run.month)
         with solara.Div(classes=["partage-curves-column"]):
             if side_by_side.value:
@@ -780,5 +780,7 @@ STYLE = """
 .partage-moved { border-left: 4px solid #0072B2; padding-left: 6px; }
 .partage-what-moved { display: flex; gap: 8px; align-items: center; flex-wrap: wrap;
                       margin: 6px 0; }
+.partage-section { margin: 6px 0; border: 1px solid #d0d0d0; border-radius: 4px; padding: 4px 8px; }
+.partage-section > summary { cursor: pointer; font-weight: 500; padding: 6px 0; }
 .partage-description { display: block; font-style: italic; margin: 4px 0 8px; }
 """

@@ -31,7 +31,7 @@ MODE_COLOURS = {"own": "#D55E00", "rent": "#56B4E9", "share": "#009E73", "forgo"
 NO_NEED_COLOUR = "#d9d9d9"
 ZONE_TINTS = ("#f7f3e8", "#eaf1f7", "#eef5ec", "#f7eef5", "#f2f2f2")
 QUINTILE_COLOURS = ("#0072B2", "#56B4E9", "#009E73", "#E69F00", "#D55E00")
-SCENARIO_COLOURS = ("#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00")
+SCENARIO_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2")
 # Difference map: sharing in the scenario only, in the baseline only, in both or neither.
 DIFFERENCE_COLOURS = {
     "scenario only": "#009E73",

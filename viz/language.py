@@ -48,6 +48,9 @@ def tonnes(value: float, digits: int = 1) -> str:
     return i18n.format_tonnes(value, current(), digits)
 
 
+# Vuetify 2 leaves a few controls without a name for screen readers (the side panel's menu
+# button, a chip's remove cross) and gives its lists a button role around a text field; the
+# page names them and gives those lists the combobox role they behave as.
 DOCUMENT_TEMPLATE = """
 <template><span style="display:none"></span></template>
 <script>
@@ -56,9 +59,25 @@ module.exports = {
     document.documentElement.lang = this.lang;
     document.title = this.title;
     this.viewport_width = window.innerWidth;
+    this.fix();
+    this.observer = new MutationObserver(() => this.fix());
+    this.observer.observe(document.body, {childList: true, subtree: true});
+  },
+  beforeDestroy() { if (this.observer) this.observer.disconnect(); },
+  methods: {
+    fix() {
+      const name = (selector, label) => document.querySelectorAll(selector).forEach(e => {
+        if (e.getAttribute('aria-label') !== label) e.setAttribute('aria-label', label);
+      });
+      name('.v-app-bar__nav-icon', this.menu_label);
+      name('.v-chip__close', this.remove_label);
+      document.querySelectorAll('[role=button][aria-haspopup=listbox]').forEach(e => {
+        e.setAttribute('role', 'combobox');
+      });
+    },
   },
   watch: {
-    lang(value) { document.documentElement.lang = value; },
+    lang(value) { document.documentElement.lang = value; this.fix(); },
     title(value) { document.title = value; },
   },
 };
@@ -74,6 +93,8 @@ class DocumentWidget(ipyvuetify.VuetifyTemplate):
     viewport_width = traitlets.Int(0).tag(sync=True)
     lang = traitlets.Unicode("fr").tag(sync=True)
     title = traitlets.Unicode("Partage").tag(sync=True)
+    menu_label = traitlets.Unicode("Settings panel").tag(sync=True)
+    remove_label = traitlets.Unicode("Remove").tag(sync=True)
 
 
 viewport_width = solara.reactive(0)  # the window's width when the session opened, in CSS px
@@ -82,7 +103,11 @@ viewport_width = solara.reactive(0)  # the window's width when the session opene
 @solara.component
 def Document(title: str):
     return DocumentWidget.element(
-        lang=current(), title=title, on_viewport_width=viewport_width.set
+        lang=current(),
+        title=title,
+        menu_label=tr("Show or hide the settings panel"),
+        remove_label=tr("Remove"),
+        on_viewport_width=viewport_width.set,
     )
 
 
