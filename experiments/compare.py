@@ -1,42 +1,86 @@
-"""`partage compare BASELINE SCENARIO...`: policy impacts with their uncertainty, by replication.
+"""The comparison engine: scenarios against a baseline, replicated with common random numbers.
 
-Each scenario runs R times. Replication r uses the same seed in every scenario
-(common random numbers: `SeedSequence(seed).spawn(R)[r]`), so a difference
-from the baseline is measured on the same draws of households and network,
-pair by pair, which makes it far more precise than the difference of two
-independent means.
+One engine for every comparison of Partage: `partage compare`, the app's
+Compare page, `partage interactions`, and calibration and optimisation.
 
-For each outcome at the horizon (the last month) the report gives the mean
-over replications with a 95 % Student interval, and the paired difference
-from the baseline with its 95 % interval. Cost-effectiveness divides the
-extra net public spending (spending minus revenue, cumulated to the horizon)
-by the extra households sharing at least one good, and by the tonnes CO2e of
-embodied emissions avoided; its 95 % interval is a paired bootstrap over
-replications, reported as unbounded when the denominator's sign is not
-settled. Runs go through the same resumable store as sweeps.
+Rules:
+- Each scenario runs R times. Replication r uses the same seed in every
+  scenario (common random numbers: `experiments.design.replication_seed(seed, r)`,
+  from `SeedSequence(seed)`), so a difference from the baseline is measured on
+  the same draws of households and network, pair by pair, which makes it far
+  more precise than the difference of two independent means.
+- Every run goes through an executor (this process, a local pool, or a Dask
+  cluster) into a DuckDB store (`experiments.store`): with a directory the
+  comparison resumes where it stopped; without one it runs in a temporary
+  store, removed once its series are read.
+- For each outcome at the horizon (each run's last month): the mean over
+  replications with a 95 % Student interval, and the paired difference from
+  the baseline with its 95 % interval. By zone, where the results have zones
+  (`{good}.share.{zone}`), the same paired differences zone by zone.
+- Cost-effectiveness divides the extra net public spending (spending minus
+  revenue, cumulated to the horizon) by the extra households sharing at least
+  one good, and by the tonnes CO2e of embodied emissions avoided; its 95 %
+  interval is a paired bootstrap over replications (`experiments.intervals`),
+  reported as unbounded when the denominator's sign is not settled, and as
+  n/a when there is no gain on average.
+- Curves month by month: the mean with a 95 % interval of the mean, or with
+  the 5-95 % spread of the runs; paired differences month by month with
+  their 95 % interval.
 
-Written under `results/NAME/` (or `--out`): `comparison.csv` and
-`comparison.md` (the table), `cost_effectiveness.csv`, `curves.png` (mean
-curves with 95 % bands), `differences.png` (paired differences with bands),
-`series.parquet` (the raw monthly series of every run), `manifest.json` and
-the store `experiment.duckdb`.
+API:
+
+    from experiments.compare import compare_scenarios, write_comparison
+
+    comparison = compare_scenarios(
+        "scenarios/baseline.toml", ["scenarios/tool_library.toml"],  # files or Scenario objects,
+        replications=10, households=2000, months=60, seed=2013,       # or {name: scenario}
+        directory=None,            # a folder makes the comparison resumable; None: a temporary store
+        workers=1, scheduler=None,                    # executor: this process, a pool, or Dask
+        progress=False,                               # a progress bar on the terminal
+        on_progress=lambda done, total: ...,          # called after every finished run
+        cancelled=lambda: False,                      # polled after every run; True stops early
+    )
+    comparison.series               # per-replication monthly series: scenario, replication, seed, month, outcomes
+    comparison.horizon()            # each run's last month
+    comparison.table()              # mean and paired difference with 95 % intervals, per outcome and scenario
+    comparison.cost_effectiveness() # EUR per extra sharing household and per tonne avoided, bootstrap intervals
+    comparison.impacts()            # the planner's summary: changes and costs, one row per indicator
+    comparison.by_zone()            # paired differences of sharing, good by good and zone by zone
+    comparison.curves(outcomes, band="mean" or "runs")  # mean and band per month
+    comparison.differences(outcomes)                      # paired differences per month
+    write_comparison(comparison, "results/my-comparison")  # the files `partage compare` writes
+
+`run_compare` and `write_report` are the same engine seen from a results
+directory (`partage compare`): the first runs or resumes the comparison into
+it, the second reads it back and writes `comparison.csv` and `comparison.md`
+(the table), `cost_effectiveness.csv`, `zones.csv` (where results have zones),
+`curves.png` (mean curves with 95 % bands), `differences.png` (paired
+differences with bands) and `series.parquet` (the raw monthly series of every
+run), beside `manifest.json` and the store `experiment.duckdb`.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-import sys
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from experiments.cli import UserError
 from experiments.design import Point, fingerprint, plan_runs, replication_seed
-from experiments.report import markdown_table, write_table
-from experiments.store import StoreReader
-from experiments.sweep import RESULTS_DIR, add_execution_options, report_summary, run_experiment
+from experiments.errors import UserError
+from experiments.executors import RunSummary
+from experiments.intervals import mean_interval, ratio_interval
+from experiments.report import write_table
+from experiments.store import StoreReader, export_series
+from experiments.sweep import RESULTS_DIR, run_experiment
 from experiments.targets import ScenarioTarget
+from model.scenario import Scenario, load_scenario
 
 HEADLINE_OUTCOMES = (
     "sharing_households", "sharing_households.share", "goods.stock_total", "emissions.cumulative_t",
@@ -47,13 +91,29 @@ SHARING = "sharing_households"
 EMISSIONS = "emissions.cumulative_t"
 PUBLIC_SPEND = "public.cumulative_spend_eur"
 PUBLIC_REVENUE = "public.cumulative_revenue_eur"
-BOOTSTRAP_RESAMPLES = 4000
-BOOTSTRAP_SEED = 20130702
+NET_PUBLIC = "net_public_eur"
+RUN_COLUMNS = ("run_id", "point_id", "replication", "scenario", "seed", "month")
+# Okabe-Ito: told apart with every common colour-vision deficiency.
+OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
+
+# The planner's summary (`Comparison.impacts`): indicator, unit and the horizon outcome it reads.
+IMPACT_INDICATORS = (
+    ("change in sharing households", "households", SHARING),
+    *((f"change in spending, income quintile {q}", "EUR/household/month", f"spending.q{q}_eur") for q in range(1, 6)),
+    ("change in embodied emissions of goods in use", "t CO2e", EMISSIONS),
+    ("change in goods owned", "goods", "goods.stock_total"),
+    ("change in net public cost", "EUR", NET_PUBLIC),
+)
+
+ScenarioSource = Scenario | str | Path
+
+
+# --------------------------------------------------------------------------- running
 
 
 def run_compare(
-    baseline: str | Path,
-    scenarios: list[str | Path],
+    baseline: ScenarioSource,
+    scenarios: Sequence[ScenarioSource] | Mapping[str, ScenarioSource],
     *,
     replications: int,
     households: int | None = None,
@@ -63,61 +123,270 @@ def run_compare(
     scheduler: str | None = None,
     out: str | Path | None = None,
     progress: bool = True,
-):
-    """Run (or resume) a comparison; returns (directory, run summary)."""
-    from model.scenario import load_scenario
+    on_progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> tuple[Path, RunSummary]:
+    """Run (or resume) a comparison into a results directory; returns (directory, run summary).
 
+    Without `out` the directory is `results/compare-BASELINE-vs-SCENARIOS`."""
     if replications < 1:
         raise UserError(f"--replications {replications}: needs at least 1")
-    paths = [Path(baseline), *map(Path, scenarios)]
-    base = load_scenario(paths[0])
+    base = _load(baseline)
     households = households or base.households
     months = months or base.months
-    loaded = [load_scenario(path, {"households": households, "months": months}) for path in paths]
-    names = _unique_names([s.name for s in loaded], paths)
+    named = _named_scenarios(base, baseline, scenarios, {"households": households, "months": months})
+    names = list(named)
     seed = base.seed if seed is None else seed
-    target = ScenarioTarget(dict(zip(names, loaded, strict=True)))
+    target = ScenarioTarget(named)
     points = [Point(i, name, {}) for i, name in enumerate(names)]
     tasks = plan_runs(points, replications, seed, households, months)
     name = "compare-" + "-vs-".join([names[0], "-".join(names[1:])])
     directory = Path(out) if out else RESULTS_DIR / name
+    sources = [baseline, *(scenarios.values() if isinstance(scenarios, Mapping) else scenarios)]
     design = {
-        "baseline": names[0], "scenarios": names[1:], "files": [str(p.resolve()) for p in paths],
+        "baseline": names[0], "scenarios": names[1:],
+        "files": [None if isinstance(s, Scenario) else str(Path(s).resolve()) for s in sources],
         "replications": replications, "households": households, "months": months, "seed": seed,
     }
     key = fingerprint({k: v for k, v in design.items() if k != "files"} | {"target": target.fingerprint_data()})
     seeds = {"design_seed": seed, "common_random_numbers": True,
              "replication_seeds": [replication_seed(seed, r) for r in range(replications)]}
+    finished = {"runs": 0}
+
+    def count(_result) -> None:
+        finished["runs"] += 1
+        if on_progress is not None:
+            on_progress(finished["runs"], len(tasks))
+
     summary = run_experiment(
         directory, name=name, kind="compare", fingerprint=key, design=design, target=target,
         points=points, tasks=tasks, seeds=seeds, workers=workers, scheduler=scheduler, progress=progress,
+        on_result=count, cancelled=cancelled,
     )
     return directory, summary
 
 
-def _unique_names(names: list[str], paths: list[Path]) -> list[str]:
+def compare_scenarios(
+    baseline: ScenarioSource,
+    scenarios: Sequence[ScenarioSource] | Mapping[str, ScenarioSource],
+    *,
+    replications: int,
+    households: int | None = None,
+    months: int | None = None,
+    seed: int | None = None,
+    directory: str | Path | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Comparison:
+    """Run the scenarios and the baseline R times with common random numbers; the comparison in memory.
+
+    Scenarios are files, validated `Scenario` objects, or a mapping from names to either; sizes
+    and seed default to the baseline's. With `directory` the runs are stored there and resumed
+    on the next call; without it they go through a temporary store."""
+    options = dict(replications=replications, households=households, months=months, seed=seed,
+                   workers=workers, scheduler=scheduler, progress=progress, on_progress=on_progress,
+                   cancelled=cancelled)
+    if directory is not None:
+        directory, summary = run_compare(baseline, scenarios, out=directory, **options)
+        return load_comparison(directory, summary=summary)
+    with tempfile.TemporaryDirectory(prefix="partage-compare-") as temporary:
+        where, summary = run_compare(baseline, scenarios, out=temporary, **options)
+        comparison = load_comparison(where, summary=summary)
+        comparison.directory = None
+        return comparison
+
+
+def _load(source: ScenarioSource, overrides: dict | None = None) -> Scenario:
+    if isinstance(source, Scenario):
+        return source.with_overrides(overrides, source=source.name) if overrides else source
+    return load_scenario(source, overrides)
+
+
+def _named_scenarios(base: Scenario, baseline: ScenarioSource, scenarios, sizes: dict) -> dict[str, Scenario]:
+    """The baseline first, then the scenarios, each under a unique name, at the comparison's size."""
+    if isinstance(scenarios, Mapping):
+        named = {base.name: _load(baseline, sizes)}
+        for name, source in scenarios.items():
+            if name in named:
+                raise UserError(f"scenario {name!r} is given twice")
+            named[name] = _load(source, sizes)
+        return named
+    sources = [baseline, *scenarios]
+    loaded = [_load(source, sizes) for source in sources]
+    names = _unique_names([s.name for s in loaded], sources)
+    return dict(zip(names, loaded, strict=True))
+
+
+def _unique_names(names: list[str], sources: list[ScenarioSource]) -> list[str]:
     unique = []
-    for name, path in zip(names, paths, strict=True):
-        candidate = name if name not in unique else path.stem
+    for name, source in zip(names, sources, strict=True):
+        stem = source.name if isinstance(source, Scenario) else Path(source).stem
+        candidate = name if name not in unique else stem
         if candidate in unique:
-            raise UserError(f"{path}: scenario {candidate!r} is given twice")
+            raise UserError(f"{source if not isinstance(source, Scenario) else stem}: "
+                            f"scenario {candidate!r} is given twice")
         unique.append(candidate)
     return unique
 
 
-# --------------------------------------------------------------------------- statistics
+# --------------------------------------------------------------------------- the comparison
 
 
-def mean_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student interval; the interval is NaN with fewer than two values."""
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean()) if len(values) else math.nan
-    if len(values) < 2:
-        return mean, math.nan, math.nan
+@dataclass
+class Comparison:
+    """Finished runs of a comparison: per-replication monthly series, and the tables computed from them."""
+
+    baseline: str
+    scenarios: list[str]
+    replications: int
+    households: int
+    months: int
+    seed: int
+    series: pd.DataFrame
+    outcomes: list[str]
+    directory: Path | None = None
+    summary: RunSummary | None = field(default=None, repr=False)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.baseline, *self.scenarios]
+
+    def horizon(self) -> pd.DataFrame:
+        """Each finished run at its last month: one row per run, in run order."""
+        last = self.series.groupby("run_id")["month"].transform("max")
+        return self.series[self.series["month"] == last].reset_index(drop=True)
+
+    def table(self, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
+        """Per outcome and scenario: mean with interval, and paired difference from the baseline.
+
+        Default: the headline outcomes first, then every other one."""
+        if outcomes is None:
+            headline = [o for o in HEADLINE_OUTCOMES if o in self.outcomes]
+            outcomes = headline + [o for o in self.outcomes if o not in headline]
+        return comparison_table(self.horizon(), self.baseline, self.scenarios, list(outcomes))
+
+    def cost_effectiveness(self) -> pd.DataFrame:
+        return cost_effectiveness(self.horizon(), self.baseline, self.scenarios)
+
+    def impacts(self) -> pd.DataFrame:
+        """Changes at the horizon against the baseline, and the public cost of each gain, for planners.
+
+        One row per scenario and indicator: `indicator`, `unit`, `mean`, `low_95`, `high_95`,
+        `replications` (pairs). The last two indicators are the cost-effectiveness ratios."""
+        values = self.horizon()
+        values[NET_PUBLIC] = values[PUBLIC_SPEND] - values.get(PUBLIC_REVENUE, 0.0)
+        wanted = [(label, unit, outcome) for label, unit, outcome in IMPACT_INDICATORS if outcome in values]
+        table = comparison_table(values, self.baseline, self.scenarios, [o for _, _, o in wanted])
+        costs = cost_effectiveness(values, self.baseline, self.scenarios).set_index("scenario")
+        rows = []
+        if "diff" not in table:  # no finished baseline run: nothing to pair with
+            return pd.DataFrame(columns=["scenario", "indicator", "unit", "mean", "low_95", "high_95",
+                                         "replications"])
+        for name in self.scenarios:
+            part = table[table["scenario"] == name].set_index("outcome")
+            if part.empty:
+                continue
+            pairs = int(costs.loc[name, "pairs"]) if name in costs.index else 0
+            for label, unit, outcome in wanted:
+                row = part.loc[outcome]
+                rows.append({"scenario": name, "indicator": label, "unit": unit, "mean": row["diff"],
+                             "low_95": row["diff_low"], "high_95": row["diff_high"], "replications": pairs})
+            if name in costs.index:
+                cost = costs.loc[name]
+                rows.append({"scenario": name, "indicator": "public cost per extra sharing household",
+                             "unit": "EUR/household", "mean": cost["eur_per_extra_sharing_household"],
+                             "low_95": cost["eur_per_household_low"], "high_95": cost["eur_per_household_high"],
+                             "replications": pairs})
+                rows.append({"scenario": name, "indicator": "public cost per tonne CO2e avoided",
+                             "unit": "EUR/t", "mean": cost["eur_per_t_co2e_avoided"],
+                             "low_95": cost["eur_per_t_low"], "high_95": cost["eur_per_t_high"],
+                             "replications": pairs})
+        return pd.DataFrame(rows, columns=["scenario", "indicator", "unit", "mean", "low_95", "high_95",
+                                           "replications"])
+
+    def zone_outcomes(self) -> list[tuple[str, str, str]]:
+        """(outcome, good, zone) of every sharing share by zone the runs report."""
+        goods = [c.removesuffix(".own") for c in self.outcomes if c.endswith(".own")]
+        found = []
+        for outcome in self.outcomes:
+            for good in goods:
+                prefix = f"{good}.share."
+                if outcome.startswith(prefix):
+                    found.append((outcome, good, outcome.removeprefix(prefix)))
+        return found
+
+    def by_zone(self) -> pd.DataFrame:
+        """Share of households sharing each good, zone by zone: the baseline's, and each scenario's
+        paired difference from it with a 95 % interval. Empty when the results have no zones."""
+        zones = self.zone_outcomes()
+        columns = ["scenario", "good", "zone", "baseline", "diff", "diff_low", "diff_high"]
+        if not zones:
+            return pd.DataFrame(columns=columns)
+        table = comparison_table(self.horizon(), self.baseline, self.scenarios, [o for o, _, _ in zones])
+        base = table[table["scenario"] == self.baseline].set_index("outcome")["mean"]
+        where = {outcome: (good, zone) for outcome, good, zone in zones}
+        part = table[table["scenario"] != self.baseline].copy()
+        part["good"] = [where[o][0] for o in part["outcome"]]
+        part["zone"] = [where[o][1] for o in part["outcome"]]
+        part["baseline"] = part["outcome"].map(base)
+        return part[columns].reset_index(drop=True)
+
+    def curves(self, outcomes: Sequence[str], band: Literal["mean", "runs"] = "mean") -> pd.DataFrame:
+        """Mean over replications per (scenario, outcome, month), with `low` and `high`.
+
+        `band="mean"`: the 95 % Student interval of the mean; `band="runs"`: the 5-95 % spread of the runs."""
+        long = self._long(outcomes)
+        grouped = long.groupby(["scenario", "outcome", "month"], sort=False)["value"]
+        if band == "runs":
+            frame = grouped.agg(mean="mean", low=lambda v: v.quantile(0.05), high=lambda v: v.quantile(0.95))
+            return frame.reset_index()
+        return _student_band(grouped)
+
+    def differences(self, outcomes: Sequence[str]) -> pd.DataFrame:
+        """Paired difference from the baseline per (scenario, outcome, month), with its 95 % interval."""
+        long = self._long(outcomes)
+        base = long[long["scenario"] == self.baseline].drop(columns="scenario")
+        paired = long[long["scenario"] != self.baseline].merge(
+            base, on=["replication", "outcome", "month"], suffixes=("", "_base"))
+        paired["value"] = paired["value"] - paired["value_base"]
+        return _student_band(paired.groupby(["scenario", "outcome", "month"], sort=False)["value"])
+
+    def _long(self, outcomes: Sequence[str]) -> pd.DataFrame:
+        return self.series.melt(id_vars=["scenario", "replication", "month"], value_vars=list(outcomes),
+                                var_name="outcome", value_name="value")
+
+
+def _student_band(grouped) -> pd.DataFrame:
     from scipy import stats
 
-    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
-    return mean, mean - half, mean + half
+    frame = grouped.agg(mean="mean", sd="std", n="count").reset_index()
+    t = np.where(frame["n"] > 1, stats.t.ppf(0.975, np.maximum(frame["n"] - 1, 1)), np.nan)
+    half = t * frame["sd"] / np.sqrt(frame["n"])
+    frame["low"], frame["high"] = frame["mean"] - half, frame["mean"] + half
+    return frame.drop(columns=["sd", "n"])
+
+
+def load_comparison(directory: str | Path, summary: RunSummary | None = None) -> Comparison:
+    """The finished runs of a comparison store; a one-line error if it holds something else or nothing yet."""
+    with StoreReader(directory) as reader:
+        if reader.kind != "compare":
+            raise UserError(f"{reader.path}: holds a {reader.kind}, not a comparison")
+        outcomes = reader.outcomes()
+        if not outcomes:
+            raise UserError(f"{reader.path}: no finished run yet")
+        series = reader.series_wide()
+        design = reader.design
+    return Comparison(
+        baseline=design["baseline"], scenarios=list(design["scenarios"]), replications=design["replications"],
+        households=design["households"], months=design["months"], seed=design["seed"], series=series,
+        outcomes=outcomes, directory=Path(directory), summary=summary,
+    )
+
+
+# --------------------------------------------------------------------------- statistics
 
 
 def comparison_table(values: pd.DataFrame, baseline: str, scenarios: list[str],
@@ -140,24 +409,6 @@ def comparison_table(values: pd.DataFrame, baseline: str, scenarios: list[str],
                 row |= {"diff": diff, "diff_low": diff_low, "diff_high": diff_high}
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-def ratio_interval(numerator: np.ndarray, denominator: np.ndarray, level: float = 0.95):
-    """Ratio of mean paired differences with a paired bootstrap interval over replications."""
-    numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)
-    if denominator.mean() <= 0:
-        return math.nan, math.nan, math.nan
-    ratio = numerator.mean() / denominator.mean()
-    if len(numerator) < 2:
-        return ratio, math.nan, math.nan
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    picks = rng.integers(0, len(numerator), size=(BOOTSTRAP_RESAMPLES, len(numerator)))
-    num, den = numerator[picks].mean(axis=1), denominator[picks].mean(axis=1)
-    if (den <= 0).mean() > (1 - level) / 2:  # the denominator may be zero: no finite bound
-        return ratio, math.nan, math.inf
-    ratios = num[den > 0] / den[den > 0]
-    low, high = np.quantile(ratios, [(1 - level) / 2, 0.5 + level / 2])
-    return ratio, float(low), float(high)
 
 
 def cost_effectiveness(values: pd.DataFrame, baseline: str, scenarios: list[str]) -> pd.DataFrame:
@@ -190,37 +441,7 @@ def cost_effectiveness(values: pd.DataFrame, baseline: str, scenarios: list[str]
     return pd.DataFrame(rows)
 
 
-# --------------------------------------------------------------------------- plots
-
-
-def monthly_bands(reader: StoreReader, outcomes: list[str], baseline: str | None = None) -> pd.DataFrame:
-    """Mean and 95 % band per (scenario, month, outcome); paired with the baseline if one is given."""
-    marks = ", ".join("?" * len(outcomes))
-    if baseline is None:
-        sql = f"""SELECT r.scenario, s.month, s.outcome, avg(s.value) AS mean, stddev_samp(s.value) AS sd,
-                         count(*) AS n
-                  FROM series s JOIN runs r USING (run_id)
-                  WHERE r.status = 'done' AND s.outcome IN ({marks})
-                  GROUP BY ALL"""
-        args = list(outcomes)
-    else:
-        sql = f"""WITH v AS (SELECT r.scenario, r.replication, s.month, s.outcome, s.value
-                             FROM series s JOIN runs r USING (run_id)
-                             WHERE r.status = 'done' AND s.outcome IN ({marks}))
-                  SELECT a.scenario, a.month, a.outcome, avg(a.value - b.value) AS mean,
-                         stddev_samp(a.value - b.value) AS sd, count(*) AS n
-                  FROM v a JOIN v b ON a.replication = b.replication AND a.month = b.month
-                                   AND a.outcome = b.outcome AND b.scenario = ?
-                  WHERE a.scenario <> ?
-                  GROUP BY ALL"""
-        args = [*outcomes, baseline, baseline]
-    frame = reader.con.execute(sql, args).df()
-    from scipy import stats
-
-    t = np.where(frame["n"] > 1, stats.t.ppf(0.975, np.maximum(frame["n"] - 1, 1)), np.nan)
-    half = t * frame["sd"].fillna(np.nan) / np.sqrt(frame["n"])
-    frame["low"], frame["high"] = frame["mean"] - half, frame["mean"] + half
-    return frame.sort_values(["outcome", "scenario", "month"])
+# --------------------------------------------------------------------------- files
 
 
 def plot_bands(bands: pd.DataFrame, outcomes: list[str], path: Path, title: str, order: list[str]) -> Path:
@@ -232,14 +453,15 @@ def plot_bands(bands: pd.DataFrame, outcomes: list[str], path: Path, title: str,
     columns = 2
     rows = math.ceil(len(outcomes) / columns)
     fig, axes = plt.subplots(rows, columns, figsize=(11, 2.8 * rows), squeeze=False)
+    colours = dict(zip(order, itertools.cycle(OKABE_ITO), strict=False))
     for ax, outcome in zip(axes.flat, outcomes, strict=False):
         part = bands[bands["outcome"] == outcome]
         for name in order:
             line = part[part["scenario"] == name]
             if line.empty:
                 continue
-            ax.plot(line["month"], line["mean"], label=name)
-            ax.fill_between(line["month"], line["low"], line["high"], alpha=0.25)
+            ax.plot(line["month"], line["mean"], label=name, color=colours[name])
+            ax.fill_between(line["month"], line["low"], line["high"], alpha=0.25, color=colours[name])
         ax.set_title(outcome, fontsize=10)
         ax.set_xlabel("month")
         ax.grid(alpha=0.3)
@@ -253,129 +475,32 @@ def plot_bands(bands: pd.DataFrame, outcomes: list[str], path: Path, title: str,
     return path
 
 
-# --------------------------------------------------------------------------- report
-
-
-def write_report(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
-    """Tables, plots and raw series of a (possibly partial) comparison store."""
+def write_comparison(comparison: Comparison, directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
+    """Tables and plots of a comparison into `directory`; returns (table, cost-effectiveness, files)."""
     directory = Path(directory)
-    with StoreReader(directory) as reader:
-        if reader.kind != "compare":
-            raise UserError(f"{reader.path}: holds a {reader.kind}, not a comparison")
-        baseline, scenarios = reader.design["baseline"], reader.design["scenarios"]
-        available = reader.outcomes()
-        if not available:
-            raise UserError(f"{reader.path}: no finished run yet")
-        values = reader.horizon_values(available)
-        headline = [o for o in HEADLINE_OUTCOMES if o in available]
-        others = [o for o in available if o not in headline]
-        table = comparison_table(values, baseline, scenarios, headline + others)
-        costs = cost_effectiveness(values, baseline, scenarios)
-        written = write_table(table, directory, "comparison", title=f"{baseline} vs {', '.join(scenarios)}")
-        if not costs.empty:
-            written += write_table(costs, directory, "cost_effectiveness", title="Cost-effectiveness")
-        order = [baseline, *scenarios]
-        months = reader.con.execute("SELECT count(DISTINCT month) FROM series").fetchone()[0]
-        if months > 1 and headline:
-            written.append(plot_bands(monthly_bands(reader, headline), headline, directory / "curves.png",
-                                      "Mean over replications with 95 % band", order))
-            written.append(plot_bands(monthly_bands(reader, headline, baseline), headline,
-                                      directory / "differences.png",
-                                      f"Difference from {baseline} (paired), 95 % band", scenarios))
-        written.append(export_series(reader, directory / "series.parquet"))
+    directory.mkdir(parents=True, exist_ok=True)
+    baseline, scenarios = comparison.baseline, comparison.scenarios
+    table = comparison.table()
+    costs = comparison.cost_effectiveness()
+    written = write_table(table, directory, "comparison", title=f"{baseline} vs {', '.join(scenarios)}")
+    if not costs.empty:
+        written += write_table(costs, directory, "cost_effectiveness", title="Cost-effectiveness")
+    zones = comparison.by_zone()
+    if not zones.empty:
+        written += write_table(zones, directory, "zones", title="Households sharing each good, by zone")
+    headline = [o for o in HEADLINE_OUTCOMES if o in comparison.outcomes]
+    if comparison.series["month"].nunique() > 1 and headline:
+        written.append(plot_bands(comparison.curves(headline), headline, directory / "curves.png",
+                                  "Mean over replications with 95 % band", comparison.names))
+        written.append(plot_bands(comparison.differences(headline), headline, directory / "differences.png",
+                                  f"Difference from {baseline} (paired), 95 % band", scenarios))
     return table, costs, written
 
 
-def export_series(reader: StoreReader, path: Path) -> Path:
-    """The monthly series of every finished run, one row per (run, month), written by DuckDB."""
-    sql = """PIVOT (SELECT r.scenario, r.point_id, r.replication, r.seed, s.run_id, s.month, s.outcome, s.value
-                    FROM series s JOIN runs r USING (run_id))
-             ON outcome USING first(value) ORDER BY run_id, month"""
-    reader.con.execute(f"COPY ({sql}) TO '{_sql_path(path)}' (FORMAT parquet)")
-    return path
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def headline_markdown(table: pd.DataFrame) -> str:
-    part = table[table["outcome"].isin(HEADLINE_OUTCOMES)].copy()
-    part["mean (95% CI)"] = [f"{_num(m)} [{_num(lo)}, {_num(hi)}]"
-                             for m, lo, hi in zip(part["mean"], part["ci_low"], part["ci_high"], strict=True)]
-    if "diff" in part:
-        part["difference (95% CI)"] = [
-            "" if pd.isna(d) else f"{_num(d)} [{_num(lo)}, {_num(hi)}]"
-            for d, lo, hi in zip(part["diff"], part["diff_low"], part["diff_high"], strict=True)
-        ]
-    columns = ["outcome", "scenario", "mean (95% CI)"] + (["difference (95% CI)"] if "diff" in part else [])
-    return markdown_table(part[columns])
-
-
-def costs_markdown(costs: pd.DataFrame) -> str:
-    """Cost-effectiveness with its intervals, for the terminal."""
-    shown = pd.DataFrame({
-        "scenario": costs["scenario"],
-        "extra public EUR": [_num(v) for v in costs["extra_public_eur"]],
-        "extra sharing households": [_num(v) for v in costs["extra_sharing_households"]],
-        "t CO2e avoided": [_num(v) for v in costs["t_co2e_avoided"]],
-        "EUR per extra sharing household (95% CI)": [
-            _with_interval(*row) for row in
-            costs[["eur_per_extra_sharing_household", "eur_per_household_low", "eur_per_household_high"]].to_numpy()
-        ],
-        "EUR per t CO2e avoided (95% CI)": [
-            _with_interval(*row) for row in costs[["eur_per_t_co2e_avoided", "eur_per_t_low", "eur_per_t_high"]].to_numpy()
-        ],
-    })
-    return markdown_table(shown)
-
-
-def _with_interval(value, low, high) -> str:
-    if pd.isna(value):
-        return "n/a (no gain)"
-    if high == math.inf:
-        return f"{_num(value)} [unbounded: the gain may be zero]"
-    return f"{_num(value)} [{_num(low)}, {_num(high)}]"
-
-
-def _num(value) -> str:
-    from experiments.report import format_number
-
-    return format_number(value)
-
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "compare", help="compare scenarios with a baseline over replications (common random numbers)",
-        description="Run each scenario R times with the same seeds and report impacts with 95 % intervals.",
-    )
-    parser.add_argument("baseline", metavar="BASELINE", help="baseline scenario file")
-    parser.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files to compare")
-    parser.add_argument("--replications", "-r", type=int, default=10, metavar="R",
-                        help="replications per scenario (default 10)")
-    parser.add_argument("--households", type=int, metavar="N", help="households (default: the baseline's)")
-    parser.add_argument("--months", type=int, metavar="M", help="horizon in months (default: the baseline's)")
-    parser.add_argument("--seed", type=int, help="seed of the replications (default: the baseline's)")
-    parser.add_argument("--out", metavar="DIR", help="results directory (default results/compare-...)")
-    add_execution_options(parser)
-    parser.set_defaults(handler=handle)
-
-
-def handle(args) -> int:
-    try:
-        directory, summary = run_compare(
-            args.baseline, args.scenarios, replications=args.replications, households=args.households,
-            months=args.months, seed=args.seed, workers=args.workers, scheduler=args.scheduler,
-            out=args.out, progress=not args.no_progress,
-        )
-    except KeyboardInterrupt:
-        print("interrupted: finished runs are stored; run the same command again to resume", file=sys.stderr)
-        raise
-    code = report_summary(summary, directory)
-    table, costs, written = write_report(directory)
-    print(headline_markdown(table))
-    if not costs.empty:
-        print()
-        print(costs_markdown(costs))
-    print("written: " + ", ".join(str(path) for path in written))
-    return code
+def write_report(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
+    """Tables, plots and raw series of a (possibly partial) comparison store, written beside it."""
+    comparison = load_comparison(directory)
+    table, costs, written = write_comparison(comparison, directory)
+    with StoreReader(directory) as reader:
+        written.append(export_series(reader, Path(directory) / "series.parquet"))
+    return table, costs, written

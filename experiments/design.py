@@ -54,7 +54,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from experiments.cli import UserError
+from experiments.errors import UserError
 from experiments.targets import BUILTIN_TARGETS, ScenarioTarget, Target
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris")

@@ -188,7 +188,7 @@ class DaskExecutor:
     def __enter__(self):
         from distributed import Client
 
-        from experiments.cli import UserError
+        from experiments.errors import UserError
 
         try:
             self.client = Client(self.address, timeout=self.connect_timeout_s)
@@ -284,17 +284,22 @@ def run_tasks(
     retry_failed: bool = False,
     progress: bool = True,
     on_result: Callable[[RunResult], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> RunSummary:
-    """Run the tasks not yet finished in the store, storing each result as it arrives."""
+    """Run the tasks not yet finished in the store, storing each result as it arrives.
+
+    `cancelled` is asked after every result: when it answers True the remaining runs are
+    dropped (finished ones stay stored) and the summary counts only what ran."""
     finished = store.finished_run_ids(retry_failed=retry_failed)
     todo = [task for task in tasks if task.run_id not in finished]
     summary = RunSummary(planned=len(tasks), skipped=len(tasks) - len(todo))
     clock = time.perf_counter()
     bar = _progress_bar(len(tasks), summary.skipped, executor.description, enabled=progress)
     try:
-        if todo:
+        if todo and not (cancelled is not None and cancelled()):
             with executor:
-                for result in executor.results(target, todo):
+                results = executor.results(target, todo)
+                for result in results:
                     if isinstance(result, LostRun):
                         summary.lost += 1
                     else:
@@ -305,6 +310,9 @@ def run_tasks(
                             on_result(result)
                     bar.update(1)
                     bar.set_postfix(failed=summary.failed, lost=summary.lost, refresh=False)
+                    if cancelled is not None and cancelled():
+                        results.close()
+                        break
     finally:
         bar.close()
         summary.elapsed_s = time.perf_counter() - clock

@@ -4,9 +4,9 @@ Every scenario of the policy library with one policy is a lever; files with
 several are packages. Pairs of levers are built by putting the policies of two
 lever files into one scenario, to show whether levers complement each other
 (supply with trust, price with awareness) or overlap. Every scenario runs with
-the same seeds as the baseline (common random numbers: replication r uses
-`SeedSequence(seed).spawn(R)[r]`, as `partage compare` does), so each figure is
-a paired difference, reported as a mean over replications.
+the same seeds as the baseline (common random numbers), through the comparison
+engine of `partage compare` (`experiments.compare`), so each figure is a paired
+difference, reported as a mean over replications.
 
 Figures, at the horizon and scaled to the scenario's own number of households:
 - sharing households: extra households sharing at least one good (last month);
@@ -23,19 +23,17 @@ two levers' taken alone: positive when the levers reinforce each other.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from experiments.cli import UserError
-from experiments.design import replication_seed
+from experiments.compare import compare_scenarios
+from experiments.errors import UserError
 from model.model import DEFAULT_SCENARIO
 from model.policies import scaled_public_cost
 from model.scenario import Scenario, read_raw, validate_raw
-from model.simulate import simulate
 
 LIBRARY = DEFAULT_SCENARIO.parent
 PAIRS = (
@@ -94,9 +92,8 @@ def combine(library: Path, first: str, second: str) -> Scenario:
     return validate_raw(raw, f"{first} + {second}")
 
 
-def measure(scenario: Scenario, seed: int, households: int, months: int | None) -> dict[str, float]:
-    """Horizon figures of one run, per household (scaled to the territory later)."""
-    series = simulate(scenario, seed=seed, households=households, months=months, agents=False)
+def figures_of(scenario: Scenario, series: pd.DataFrame, households: int) -> dict[str, float]:
+    """Horizon figures of one run's monthly series, per household (scaled to the territory later)."""
     last = series.iloc[-1]
     recent = series.iloc[-12:]
     out = {
@@ -111,26 +108,26 @@ def measure(scenario: Scenario, seed: int, households: int, months: int | None) 
     return out
 
 
-def _measure_task(task):
-    return task[0], task[1], measure(*task[2:])
-
-
 def run_all(
-    entries: list[Entry], replications: int, households: int, months: int | None, seed: int, workers: int
+    entries: list[Entry], replications: int, households: int, months: int | None, seed: int, workers: int,
+    progress: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Figures of every entry and replication: label -> array (replication, figure)."""
-    tasks = [
-        (entry.label, r, entry.scenario, replication_seed(seed, r), households, months)
-        for entry in entries for r in range(replications)
-    ]
-    results: dict[str, np.ndarray] = {e.label: np.zeros((replications, len(FIGURES))) for e in entries}
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            done = list(pool.map(_measure_task, tasks))
-    else:
-        done = [_measure_task(task) for task in tasks]
-    for label, r, figures in done:
-        results[label][r] = [figures[name] for name in FIGURES]
+    """Figures of every entry and replication: label -> array (replication, figure).
+
+    The runs are one comparison of the comparison engine, every entry against the baseline
+    (`entries[0]`) with common random numbers."""
+    comparison = compare_scenarios(
+        entries[0].scenario, {entry.label: entry.scenario for entry in entries[1:]},
+        replications=replications, households=households, months=months, seed=seed, workers=workers,
+        progress=progress,
+    )
+    labels = dict(zip(comparison.names, [entry.label for entry in entries], strict=True))
+    scenarios = {entry.label: entry.scenario for entry in entries}
+    results: dict[str, np.ndarray] = {e.label: np.full((replications, len(FIGURES)), np.nan) for e in entries}
+    for (name, r), series in comparison.series.groupby(["scenario", "replication"]):
+        label = labels[name]
+        figures = figures_of(scenarios[label], series.sort_values("month"), households)
+        results[label][r] = [figures[figure] for figure in FIGURES]
     return results
 
 
@@ -160,18 +157,17 @@ def _thousands(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ")
 
 
-def render(entries, table, baseline_figures, args, scale_households: int, months: int) -> str:
-    """The Markdown report: the table of effects, then the synergies of the pairs."""
-    command = (
-        f"partage interactions --replications {args.replications} --households {args.households} "
-        f"--seed {args.seed}" + (f" --months {args.months}" if args.months else "") + f" --out {args.out}"
-    )
+def render(entries, table, baseline_figures, *, command: str, replications: int, households: int,
+           scale_households: int, months: int) -> str:
+    """The Markdown report: the table of effects, then the synergies of the pairs.
+
+    `command` is the command line that generated it, quoted at the top of the report."""
     lines = [
         "# Policy interactions",
         "",
         f"Generated by `{command}`. Each lever alone, pairs of levers and the packages, against the "
-        f"baseline, over {args.replications} replications with common random numbers "
-        f"({args.households} simulated households, figures scaled to a territory of "
+        f"baseline, over {replications} replications with common random numbers "
+        f"({households} simulated households, figures scaled to a territory of "
         f"{_thousands(scale_households)} households, horizon {months} months).",
         "",
         "Columns: **sharing** — extra households sharing at least one good at the horizon "
@@ -221,37 +217,3 @@ def render(entries, table, baseline_figures, args, scale_households: int, months
         )
     lines.append("")
     return "\n".join(lines)
-
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "interactions", help="table of each policy lever alone, pairs and packages vs the baseline"
-    )
-    parser.add_argument("--replications", type=int, default=4, help="replications per scenario (default 4)")
-    parser.add_argument("--households", type=int, default=3000, help="simulated households (default 3000)")
-    parser.add_argument("--months", type=int, help="horizon (default: the scenarios')")
-    parser.add_argument("--seed", type=int, default=42, help="root seed of the replications (default 42)")
-    parser.add_argument(
-        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel processes"
-    )
-    parser.add_argument("--out", type=Path, default=Path("docs/interactions.md"), help="Markdown file")
-    parser.set_defaults(handler=interactions_command)
-
-
-def interactions_command(args) -> int:
-    if args.replications < 2:
-        raise UserError("--replications must be at least 2 to give standard errors")
-    if args.households < 10:
-        raise UserError("--households must be at least 10")
-    entries = library_entries()
-    baseline = entries[0].scenario
-    months = args.months or baseline.months
-    results = run_all(entries, args.replications, args.households, args.months, args.seed, args.workers)
-    scale = baseline.households
-    table = effects(results, scale)
-    base_mean = dict(zip(FIGURES, results["baseline"].mean(axis=0) * scale, strict=True))
-    report = render(entries, table, base_mean, args, scale, months)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report, encoding="utf-8")
-    print(report)
-    return 0

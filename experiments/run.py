@@ -1,12 +1,13 @@
-"""`partage run`: one simulation, its monthly series on disk, and a short summary.
+"""One simulation of a scenario file, its monthly series on disk, and the adoption plot of finished runs.
 
-Writes into the output folder (default `results/<scenario name>/`):
+`run_scenario_to` writes into the output folder (default `results/<scenario name>/`):
 - `series.parquet` and `series.csv`: one row per month (0 = initial state),
   columns `month`, `{good}.own|rent|share|forgo|lenders|aware|stock` and the
   other outcomes of `model.reporters`;
 - `manifest.json`: the resolved scenario, the seed, package versions and git commit.
 
-`partage plot-adoption DIR...` draws adoption over time for one or more runs.
+`plot_adoption` draws adoption over time for one or more such folders
+(`partage run` and `partage plot-adoption` in `cli/`).
 """
 
 from __future__ import annotations
@@ -19,41 +20,11 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from model.households import MODE_NAMES
+from experiments.manifest import git_commit, package_versions
 from model.model import TerritoryModel
-from model.scenario import ScenarioError, load_scenario, parse_assignment
-
-from .manifest import git_commit, package_versions
+from model.scenario import ScenarioError, load_scenario
 
 RESULTS = Path("results")
-
-
-def register(subparsers) -> None:
-    run = subparsers.add_parser("run", help="run one scenario and write its monthly series")
-    run.add_argument("scenario", help="scenario file (TOML)")
-    run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-    run.add_argument("--households", type=int, help="number of households (default: the scenario's)")
-    run.add_argument("--months", type=int, help="horizon in months (default: the scenario's)")
-    run.add_argument(
-        "--set", dest="assignments", action="append", default=[], metavar="PATH=VALUE",
-        help="override a scenario value by its dotted path, e.g. goods.car.purchase_eur=20000",
-    )
-    run.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
-    run.set_defaults(handler=run_command)
-
-    plot = subparsers.add_parser("plot-adoption", help="plot adoption over time of finished runs")
-    plot.add_argument("runs", nargs="+", type=Path, help="output folders of `partage run`")
-    plot.add_argument("--out", type=Path, default=RESULTS / "adoption.png", help="PNG file to write")
-    plot.set_defaults(handler=plot_command)
-
-
-def overrides_from(args) -> dict:
-    overrides = dict(parse_assignment(text) for text in args.assignments)
-    for key in ("seed", "households", "months"):
-        if getattr(args, key) is not None:
-            overrides[key] = getattr(args, key)
-    return overrides
 
 
 def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progress: bool = True):
@@ -85,47 +56,24 @@ def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progr
     return series, out
 
 
-def summary_table(series: pd.DataFrame, goods: list[str]) -> str:
-    """Mode shares per good at the start and at the horizon, and headline outcomes."""
-    first, last = series.iloc[0], series.iloc[-1]
-    lines = [f"{'good':<12}" + "".join(f"{m:>16}" for m in [*MODE_NAMES, "lenders"])]
-    for good in goods:
-        cells = "".join(
-            f"{first[f'{good}.{m}']:>7.1%} → {last[f'{good}.{m}']:>6.1%}" for m in [*MODE_NAMES, "lenders"]
-        )
-        lines.append(f"{good:<12}{cells}")
-    lines += [
-        "",
-        f"month {int(last['month'])}: {int(last['sharing_households'])} households share at least one good "
-        f"({last['sharing_households.share']:.1%}); mean trust {first['trust.mean']:.2f} → {last['trust.mean']:.2f}",
-        f"goods owned {int(first['goods.stock_total'])} → {int(last['goods.stock_total'])}; "
-        f"embodied emissions of the goods in use {last['emissions.cumulative_t']:.0f} t CO2e; "
-        f"household spending {first['spending.mean_eur']:.0f} → {last['spending.mean_eur']:.0f} EUR/month; "
-        f"public spend {last['public.cumulative_spend_eur']:,.0f} EUR",
-    ]
-    return "\n".join(lines)
+def read_runs(folders: list[Path]) -> list[tuple[str, pd.DataFrame]]:
+    """The series of finished runs, named by their folder; a folder without one is a one-line error."""
+    runs = []
+    for folder in folders:
+        path = folder / "series.parquet"
+        if not path.is_file():
+            raise ScenarioError(f"{folder}: no series.parquet; run `partage run SCENARIO --out {folder}` first")
+        runs.append((folder.name, pd.read_parquet(path)))
+    return runs
 
 
-def run_command(args) -> int:
-    series, out = run_scenario_to(args.scenario, overrides_from(args), args.out, progress=not args.quiet)
-    goods = [c.removesuffix(".own") for c in series.columns if c.endswith(".own")]
-    print(summary_table(series, goods))
-    print(f"series and manifest written to {out}/")
-    return 0
-
-
-def plot_command(args) -> int:
+def plot_adoption(runs: list[tuple[str, pd.DataFrame]], out: Path) -> Path:
+    """Mode shares per good over time (top) and sharing and lending zoomed (bottom), one line style per run."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = []
-    for folder in args.runs:
-        path = folder / "series.parquet"
-        if not path.is_file():
-            raise ScenarioError(f"{folder}: no series.parquet; run `partage run SCENARIO --out {folder}` first")
-        runs.append((folder.name, pd.read_parquet(path)))
     goods = [c.removesuffix(".own") for c in runs[0][1].columns if c.endswith(".own")]
     fig, axes = plt.subplots(2, len(goods), figsize=(4.5 * len(goods), 7), sharex=True, squeeze=False,
                              gridspec_kw={"height_ratios": [3, 2]})
@@ -151,7 +99,6 @@ def plot_command(args) -> int:
     axes[1][-1].legend(fontsize=7, loc="upper left")
     fig.suptitle("Adoption over time: " + " vs ".join(name for name, _ in runs))
     fig.tight_layout()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out, dpi=110)
-    print(f"adoption plot written to {args.out}")
-    return 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    return out

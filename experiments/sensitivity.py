@@ -7,7 +7,7 @@ seed so the table is reproducible). Sobol indices need every point of the
 Saltelli sample: a point whose runs all failed or are not run yet stops the
 analysis with a one-line error, rather than silently biasing the indices.
 
-`partage sensitivity results/NAME [--outcome X ...]` writes
+`write_sensitivity` (`partage sensitivity results/NAME [--outcome X ...]`) writes
 `sensitivity.csv`, `sensitivity.md` and `sensitivity.png` next to the store.
 """
 
@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.cli import UserError
 from experiments.design import DesignSpec, salib_problem
-from experiments.report import markdown_table, write_table
+from experiments.errors import UserError
+from experiments.report import write_table
 from experiments.store import StoreReader
 
 ANALYSIS_SEED = 20130701
@@ -121,22 +121,3 @@ def write_sensitivity(directory: str | Path, outcomes: list[str] | None = None, 
     written = write_table(table, directory, "sensitivity", title=f"Sensitivity indices: {directory.name}")
     written.append(plot_indices(table, directory / "sensitivity.png"))
     return table, written
-
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "sensitivity", help="Sobol or Morris indices of a finished sweep, as a table and a bar plot",
-        description="Compute sensitivity indices with confidence intervals from a sweep's results.",
-    )
-    parser.add_argument("directory", metavar="RESULTS_DIR", help="the sweep's results directory")
-    parser.add_argument("--outcome", action="append", metavar="NAME",
-                        help="outcome to analyse (repeatable; default: the design's outcomes)")
-    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    parser.set_defaults(handler=handle)
-
-
-def handle(args) -> int:
-    table, written = write_sensitivity(args.directory, args.outcome, resamples=args.resamples)
-    print(markdown_table(table))
-    print("written: " + ", ".join(str(path) for path in written))
-    return 0

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from experiments.cli import UserError
+from experiments.errors import UserError
 
 DATABASE_NAME = "experiment.duckdb"
 
@@ -306,3 +306,17 @@ class StoreReader(_OpenDatabase):
         ).reset_index()
         wide.columns.name = None
         return wide.sort_values(["run_id", "month"]).reset_index(drop=True)
+
+
+def export_series(reader: StoreReader, path: Path) -> Path:
+    """The monthly series of every finished run, one row per (run, month), written by DuckDB."""
+    sql = """PIVOT (SELECT r.scenario, r.point_id, r.replication, r.seed, s.run_id, s.month, s.outcome, s.value
+                    FROM series s JOIN runs r USING (run_id))
+             ON outcome USING first(value) ORDER BY run_id, month"""
+    reader.con.execute(f"COPY ({sql}) TO '{sql_path(path)}' (FORMAT parquet)")
+    return path
+
+
+def sql_path(path: Path) -> str:
+    """A path quoted as a DuckDB string literal."""
+    return str(path).replace("'", "''")

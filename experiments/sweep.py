@@ -1,4 +1,4 @@
-"""`partage sweep DESIGN.toml`: run a sampling design on a local pool or a Dask cluster, resumably.
+"""Sweeps: run a sampling design on a local pool or a Dask cluster, resumably (`partage sweep` is `cli/sweep.py`).
 
 The design file (see `experiments.design`) is sampled into points, each point
 is replicated, and every run goes through the same path: a task sent to an
@@ -11,8 +11,6 @@ indices of the design's outcomes are computed when every run is finished.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +19,9 @@ import pandas as pd
 
 from experiments.design import Design, Point, RunTask, load_design, replication_seed
 from experiments.executors import RunSummary, make_executor, run_tasks
+from experiments.intervals import mean_interval
 from experiments.manifest import build_manifest, write_manifest
-from experiments.store import ResultsStore, RunResult
+from experiments.store import ResultsStore, RunResult, StoreReader
 from experiments.targets import Target
 
 RESULTS_DIR = Path("results")
@@ -51,6 +50,7 @@ def run_experiment(
     retry_failed: bool = False,
     progress: bool = True,
     on_result: Callable[[RunResult], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> RunSummary:
     """Bind the store to the experiment, write the manifest, and run what is not finished yet."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -63,7 +63,7 @@ def run_experiment(
         write_manifest(directory, manifest)
         store.record_invocation(manifest["command"], manifest)
         return run_tasks(store, target, tasks, executor, retry_failed=retry_failed, progress=progress,
-                         on_result=on_result)
+                         on_result=on_result, cancelled=cancelled)
 
 
 def run_sweep(
@@ -100,8 +100,6 @@ def point_summary(directory: Path, outcomes: list[str]) -> pd.DataFrame:
     """One row per point: its parameter values and each outcome's mean at the horizon with a 95 % interval."""
     import json
 
-    from experiments.compare import mean_interval
-    from experiments.store import StoreReader
 
     with StoreReader(directory) as reader:
         points = reader.points()
@@ -116,84 +114,3 @@ def point_summary(directory: Path, outcomes: list[str]) -> pd.DataFrame:
             row |= {outcome: mean, f"{outcome} low": low, f"{outcome} high": high}
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def report_summary(summary: RunSummary, directory: Path) -> int:
-    """Print where the experiment stands; the exit code is 0 only if every run finished without error."""
-    finished = summary.skipped + summary.done + summary.failed
-    print(
-        f"{directory}: {finished} of {summary.planned} runs finished ({summary.done} done and "
-        f"{summary.failed} failed now, {summary.skipped} already finished, {summary.lost} lost) "
-        f"in {summary.elapsed_s:.1f} s"
-    )
-    if summary.lost:
-        print(f"{summary.lost} runs were lost with their workers: run the same command again to finish them",
-              file=sys.stderr)
-    if summary.failed:
-        print(f"{summary.failed} runs failed; see `partage results show {directory}`", file=sys.stderr)
-    return 0 if summary.lost == 0 and summary.failed == 0 else 1
-
-
-def worker_count(text: str) -> int:
-    """`--workers`: a whole number of local processes, at least 1."""
-    try:
-        workers = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if workers < 1:
-        raise argparse.ArgumentTypeError(f"{workers}: needs at least 1")
-    return workers
-
-
-def add_execution_options(parser) -> None:
-    parser.add_argument("--workers", type=worker_count, default=1, metavar="W",
-                        help="local worker processes (default 1: run in this process)")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="run on an existing Dask cluster, e.g. tcp://HOST:8786")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "sweep", help="run a sweep design (grid, lhs, sobol, morris); resumable",
-        description="Run the sweep a design file declares, locally or on a Dask cluster. "
-        "Running the same command again resumes an interrupted sweep.",
-    )
-    parser.add_argument("design", metavar="DESIGN.toml", help="design file")
-    parser.add_argument("--out", metavar="DIR", help="results directory (default results/NAME)")
-    parser.add_argument("--retry-failed", action="store_true", help="run failed runs again")
-    add_execution_options(parser)
-    parser.set_defaults(handler=handle)
-
-
-def handle(args) -> int:
-    from experiments.cli import UserError
-
-    try:
-        outcome = run_sweep(args.design, workers=args.workers, scheduler=args.scheduler, out=args.out,
-                            retry_failed=args.retry_failed, progress=not args.no_progress)
-    except KeyboardInterrupt:
-        print("interrupted: finished runs are stored; run the same command again to resume", file=sys.stderr)
-        raise
-    code = report_summary(outcome.summary, outcome.directory)
-    if outcome.design.spec.sampler.method in ("grid", "lhs") and outcome.summary.done + outcome.summary.skipped:
-        from experiments.report import markdown_table, write_table
-
-        table = point_summary(outcome.directory, outcome.design.outcomes)
-        written = write_table(table, outcome.directory, "summary", title=f"{outcome.design.name}: outcomes "
-                              "at the horizon by point (mean and 95 % interval over replications)")
-        if len(table) <= 40:
-            print(markdown_table(table))
-        print("written: " + ", ".join(str(path) for path in written))
-    if outcome.design.spec.sampler.method in ("sobol", "morris") and outcome.summary.complete:
-        from experiments.report import markdown_table
-        from experiments.sensitivity import write_sensitivity
-
-        try:
-            table, written = write_sensitivity(outcome.directory, outcome.design.outcomes)
-        except UserError as error:
-            print(f"sensitivity not computed: {error}", file=sys.stderr)
-        else:
-            print(markdown_table(table))
-            print("written: " + ", ".join(str(path) for path in written))
-    return code

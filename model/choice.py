@@ -1,5 +1,14 @@
 """The decision: own, rent, share or forgo a good, and whether an owner lends it.
 
+Who reconsiders, each month (a uniform draw u per household and good needed):
+- an owner whose good wears out (u < 1 / lifetime_months): if it keeps owning,
+  it buys a new one;
+- an owner on a life event (otherwise, u < 1 / lifetime_months + `life_event_rate`);
+- a non-owner from time to time (u < 1 / `reconsider_months`) or in the month it
+  learnt that the good can be shared.
+With `always_share_when_aware` (a validation switch) every aware household
+needing a good shares it, whatever its choice.
+
 Monthly cost of each mode for a household and a good:
 - own:   purchase / lifetime + fixed cost + ownership fee - expected lending income
 - rent:  uses x (rental price - rental support + zone's rental access cost - access support)
@@ -20,15 +29,38 @@ The choice is multinomial logit (Gumbel-max) over the modes available: sharing
 needs awareness and a channel (digital access for the platform, a lending tie,
 or an eligible community pool).
 
-Lending: an aware owner lends when the logit of (expected income relative to
-income - hassle - risk + social influence) against not lending says so.
+Perceived risk is the good's `perceived_risk`, times the factors of insurance
+and trust labels, times (1 - `pool_risk_relief`) where a community pool is open
+to the household. The expected price of a shared use is what the household
+learnt (see `learning`); one that has never shared and has a pool open expects
+the lower of that and the pool's price. A purchase resets the good's age, and
+every owned good then ages a month.
+A household that stops owning stops lending.
+
+Lending: an aware owner reconsiders lending on the non-owners' rhythm
+(u < 1 / `reconsider_months`, a fresh draw) or in the month it became aware;
+it lends when the binary logit of (price_weight x expected income / income
+- `lend_hassle` - risk_weight x (1 - trust) x perceived risk + social influence
++ habit if lending now) against (habit if not lending now) says so. Expected
+income = spare uses x peer price x (1 - platform fee) x the share of its spare
+capacity it expects to see used (learnt).
+
+Month 0 (`assign_initial_modes`): in each zone, the households needing a good
+with the strongest preference for owning it over renting or forgoing (by the
+same utilities with Gumbel noise, without sharing, habit or social influence)
+own it, up to the good's `initial_own_share` of the zone's needing households;
+the others rent or forgo, whichever their noisy utility prefers. Aware owners
+lend with probability `initial_lend_share`; owned goods get an age drawn
+uniformly over their lifetime.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .households import Mode
+from .households import GoodTable, HouseholdState, Mode, pairs
+from .policies import Effects
+from .scenario import Behaviour
 
 N_MODES = len(Mode)
 
@@ -109,3 +141,197 @@ def lend_decision(
     keep_out = b.habit_bonus * ~lending_now
     n = lend.size
     return b.logit_scale * lend + gumbel(rng, n) > b.logit_scale * keep_out + gumbel(rng, n)
+
+
+# --------------------------------------------------------------------------- the households' decisions
+
+
+def _by_pair(table: np.ndarray, zq: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """A (zone, quintile, good) effect read for household-good pairs."""
+    return table.reshape(-1, table.shape[-1])[zq, cols]
+
+
+def utilities_of_pairs(
+    households: HouseholdState,
+    goods: GoodTable,
+    behaviour: Behaviour,
+    effects: Effects,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    *,
+    social: np.ndarray,
+    lending_ties: np.ndarray,
+    pool_ok: np.ndarray,
+    rental_access_eur: np.ndarray,
+    share_access_eur: np.ndarray,
+    well_mixed: bool,
+    habit: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Utilities of the four modes for the household-good pairs (rows, cols), and whether sharing
+    is open to them; `rental_access_eur` and `share_access_eur` are per zone."""
+    hh, goods, b, fx = households, goods, behaviour, effects
+    zq = hh.zq[rows]
+    zone = hh.zone[rows]
+    uses = hh.uses[rows, cols]
+    fee = fx.platform_fee_share[zone]
+
+    def effect(table):
+        return _by_pair(table, zq, cols)
+
+    risk = (
+        goods.perceived_risk[cols] * effect(fx.perceived_risk_factor)
+        * np.where(pool_ok[rows, cols], 1 - b.pool_risk_relief, 1.0)
+    )
+    expected_lend = (
+        hh.lending[rows, cols] * goods.spare_uses_per_month[cols] * goods.share_eur_per_use[cols]
+        * (1 - fee) * hh.utilization[rows, cols]
+    )
+    own_cost = (
+        goods.purchase_eur[cols] / goods.lifetime_months[cols] + goods.fixed_eur_per_month[cols]
+        + effect(fx.ownership_fee_eur) - expected_lend
+    )
+    rent_per_use = (
+        goods.rent_eur_per_use[cols] - effect(fx.rent_discount_eur)
+        + np.maximum(0.0, rental_access_eur[zone] - effect(fx.rent_access_discount_eur))
+    )
+    expected_price = np.where(
+        hh.tried[rows, cols] | ~pool_ok[rows, cols],
+        hh.expected_price[rows, cols],
+        np.minimum(hh.expected_price[rows, cols], fx.pool_price_eur[zone, cols]),
+    )
+    subsidy = np.minimum(effect(fx.subsidy_eur), effect(fx.subsidy_cap_share) * goods.share_eur_per_use[cols])
+    share_per_use = np.maximum(0.0, expected_price - subsidy) + np.maximum(
+        0.0, share_access_eur[zone] - effect(fx.share_access_discount_eur)
+    )
+    own_emissions = goods.own_emissions_kg_per_month[cols]
+    use_emissions = own_emissions * np.minimum(1.0, uses / goods.capacity_uses_per_month[cols])
+    utility = mode_utilities(
+        behaviour=b,
+        income=hh.income_eur[rows],
+        concern=hh.concern[rows],
+        trust=hh.trust[rows],
+        uses=uses,
+        current=hh.mode[rows, cols] if habit else None,
+        own_cost=own_cost,
+        rent_cost_per_use=rent_per_use,
+        share_cost_per_use=share_per_use,
+        forgo_per_use=goods.forgo_eur_per_use[cols],
+        availability=hh.availability[rows, cols],
+        share_bonus=effect(fx.share_convenience_bonus),
+        risk=risk,
+        social=social[rows, cols],
+        own_emissions=own_emissions,
+        use_emissions=use_emissions,
+    )
+    can_share = hh.aware[rows, cols] & (
+        well_mixed | hh.digital[rows] | (lending_ties[rows, cols] > 0) | pool_ok[rows, cols]
+    )
+    return utility, can_share
+
+
+def assign_initial_modes(
+    households: HouseholdState,
+    goods: GoodTable,
+    behaviour: Behaviour,
+    effects: Effects,
+    *,
+    rental_access_eur: np.ndarray,
+    share_access_eur: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Month 0 (in place): owners up to each zone's `initial_own_share`, the others renting or
+    forgoing; aware owners lending with `initial_lend_share`; owned goods of random ages."""
+    hh = households
+    rows, cols = np.nonzero(hh.need)
+    nothing = np.zeros(hh.mode.shape)
+    utility, _ = utilities_of_pairs(
+        hh, goods, behaviour, effects, rows, cols, social=nothing, lending_ties=nothing,
+        pool_ok=nothing.astype(bool), rental_access_eur=rental_access_eur, share_access_eur=share_access_eur,
+        well_mixed=False, habit=False,
+    )
+    noisy = behaviour.logit_scale * utility + gumbel(rng, utility.shape)
+    alternative = np.where(noisy[:, Mode.RENT] >= noisy[:, Mode.FORGO], Mode.RENT, Mode.FORGO)
+    advantage = noisy[:, Mode.OWN] - np.maximum(noisy[:, Mode.RENT], noisy[:, Mode.FORGO])
+    zone_count = goods.initial_own_share.shape[0]
+    group = hh.zone[rows].astype(np.int64) * len(goods.names) + cols
+    order = np.lexsort((-advantage, group))
+    sizes = np.bincount(group, minlength=zone_count * len(goods.names))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    rank = np.empty(rows.size, dtype=np.int64)
+    rank[order] = np.arange(rows.size) - np.repeat(starts, sizes)
+    quota = np.round(goods.initial_own_share[hh.zone[rows], cols] * sizes[group])
+    own = rank < quota
+    hh.mode[rows, cols] = np.where(own, Mode.OWN, alternative).astype(np.int8)
+    owner = hh.mode == Mode.OWN
+    hh.lending = owner & hh.aware & (rng.random(owner.shape) < goods.initial_lend_share)
+    hh.age_months = ((rng.random(owner.shape) * goods.lifetime_months).astype(np.int16) * owner).astype(np.int16)
+
+
+def decide(
+    households: HouseholdState,
+    goods: GoodTable,
+    behaviour: Behaviour,
+    effects: Effects,
+    *,
+    social: np.ndarray,
+    lending_ties: np.ndarray,
+    pool_ok: np.ndarray,
+    newly_aware: np.ndarray,
+    rental_access_eur: np.ndarray,
+    share_access_eur: np.ndarray,
+    well_mixed: bool,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """This month's mode choices and lending decisions (in place); returns the number of
+    purchases of each good."""
+    hh, b, fx = households, behaviour, effects
+    owner = hh.mode == Mode.OWN
+    draw = rng.random(hh.mode.shape)
+    wear_out = owner & (draw < 1.0 / goods.lifetime_months)
+    life_event = owner & ~wear_out & (draw < 1.0 / goods.lifetime_months + b.life_event_rate)
+    others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
+    rows, cols = pairs(hh.need & (wear_out | life_event | others))
+    old_mode = hh.mode[rows, cols]
+    utility, can_share = utilities_of_pairs(
+        hh, goods, b, fx, rows, cols, social=social, lending_ties=lending_ties, pool_ok=pool_ok,
+        rental_access_eur=rental_access_eur, share_access_eur=share_access_eur, well_mixed=well_mixed,
+    )
+    available = np.ones(utility.shape, dtype=bool)
+    available[:, Mode.SHARE] = can_share
+    new_mode = choose(utility, available, b.logit_scale, rng)
+    if b.always_share_when_aware:
+        new_mode = np.where(hh.aware[rows, cols], np.int8(Mode.SHARE), new_mode)
+    hh.mode[rows, cols] = new_mode
+
+    bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | wear_out[rows, cols])
+    purchases = np.bincount(cols[bought], minlength=len(goods.names))
+    hh.age_months[rows[bought], cols[bought]] = 0
+    hh.lending[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
+    if b.always_share_when_aware:
+        switch = hh.aware & hh.need
+        hh.mode[switch] = Mode.SHARE
+        hh.lending[switch] = False
+
+    # Lending: aware owners reconsider on the same rhythm as non-owners.
+    owner = hh.mode == Mode.OWN
+    lend_draw = rng.random(hh.mode.shape)
+    rows, cols = pairs(owner & hh.aware & ((lend_draw < 1.0 / b.reconsider_months) | newly_aware))
+    if rows.size:
+        zq = hh.zq[rows]
+        fee = fx.platform_fee_share[hh.zone[rows]]
+        expected_income = (
+            goods.spare_uses_per_month[cols] * goods.share_eur_per_use[cols] * (1 - fee)
+            * hh.utilization[rows, cols]
+        )
+        hh.lending[rows, cols] = lend_decision(
+            behaviour=b,
+            income=hh.income_eur[rows],
+            trust=hh.trust[rows],
+            expected_income=expected_income,
+            risk=goods.perceived_risk[cols] * _by_pair(fx.perceived_risk_factor, zq, cols),
+            social=social[rows, cols],
+            lending_now=hh.lending[rows, cols],
+            rng=rng,
+        )
+    hh.age_months += (hh.mode == Mode.OWN).astype(np.int16)  # owned goods age a month
+    return purchases

@@ -15,8 +15,11 @@ shared. Who owns, rents or forgoes at month 0 is set by the model (see
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 from mesa.discrete_space import CellAgent
@@ -33,6 +36,12 @@ class Mode(IntEnum):
 
 
 MODE_NAMES = [m.name.lower() for m in Mode]
+QUINTILES = 5  # income quintiles, over the whole territory
+
+
+def pairs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(household rows, goods) where an (N, G) array of flags is set, in row order."""
+    return np.divmod(np.flatnonzero(flags), flags.shape[1])
 
 
 def any_good(flags: np.ndarray) -> np.ndarray:
@@ -76,6 +85,7 @@ class GoodTable:
     need_share: np.ndarray         # (zone, good)
     uses_per_month: np.ndarray     # (zone, good)
     initial_own_share: np.ndarray  # (zone, good)
+    uses_shape: np.ndarray
     initial_aware_share: np.ndarray
     initial_lend_share: np.ndarray
 
@@ -106,6 +116,7 @@ class GoodTable:
             need_share=by_zone("need_share"),
             uses_per_month=by_zone("uses_per_month"),
             initial_own_share=by_zone("initial_own_share"),
+            uses_shape=column("uses_shape"),
             initial_aware_share=column("initial_aware_share"),
             initial_lend_share=column("initial_lend_share"),
         )
@@ -142,10 +153,14 @@ class HouseholdState:
     def size(self) -> int:
         return self.zone.size
 
-    @property
+    @cached_property
     def zq(self) -> np.ndarray:
         """Flat (zone, quintile) index, for looking up policy effects."""
-        return self.zone.astype(np.int64) * 5 + self.quintile
+        return self.zone.astype(np.int64) * QUINTILES + self.quintile
+
+    def sharing_or_lending(self) -> np.ndarray:
+        """(N, G) flags: the household shares (needing the good) or lends it."""
+        return ((self.mode == Mode.SHARE) & self.need) | self.lending
 
 
 def _beta(rng, mean, concentration, size):
@@ -162,14 +177,14 @@ def populate(scenario: Scenario, layout: Layout, goods: GoodTable, rng: np.rando
 
     income = np.exp(np.log(per_zone("income_median_eur")) + per_zone("income_sigma") * rng.standard_normal(n))
     ranks = np.argsort(np.argsort(income, kind="stable"), kind="stable")
-    quintile = (ranks * 5 // max(n, 1)).astype(np.int8)
+    quintile = (ranks * QUINTILES // max(n, 1)).astype(np.int8)
     trust = _beta(rng, per_zone("trust_mean"), per_zone("trust_concentration"), n)
-    concern = _beta(rng, per_zone("concern_mean"), 4.0, n)
+    concern = _beta(rng, per_zone("concern_mean"), per_zone("concern_concentration"), n)
     digital = rng.random(n) < per_zone("digital_access_share")
 
     need = rng.random((n, g_n)) < goods.need_share[zone]
-    # Heterogeneous use: gamma with shape 4 around the zone's mean.
-    uses = goods.uses_per_month[zone] * rng.gamma(4.0, 0.25, (n, g_n)) * need
+    # Heterogeneous use: gamma around the zone's mean (mean 1, shape `uses_shape`).
+    uses = goods.uses_per_month[zone] * rng.gamma(goods.uses_shape, 1 / goods.uses_shape, (n, g_n)) * need
 
     aware = need & (rng.random((n, g_n)) < goods.initial_aware_share)
     no_goods = np.zeros((n, g_n), dtype=bool)
@@ -190,14 +205,27 @@ def populate(scenario: Scenario, layout: Layout, goods: GoodTable, rng: np.rando
         availability=np.full((n, g_n), scenario.behaviour.initial_availability),
         expected_price=np.broadcast_to(goods.share_eur_per_use, (n, g_n)).copy(),
         tried=np.zeros((n, g_n), dtype=bool),
-        utilization=np.full((n, g_n), 0.5),
+        utilization=np.full((n, g_n), scenario.behaviour.initial_utilization),
         age_months=np.zeros((n, g_n), dtype=np.int16),
         lend_income_eur=np.zeros((n, g_n)),
     )
 
 
+class AgentNumbers(weakref.WeakKeyDictionary):
+    """Per model, the counter of its agents' `unique_id`s, forgotten with the model."""
+
+    def __getitem__(self, model) -> itertools.count:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = self[model] = itertools.count(1)
+            return counter
+
+
 class Household(CellAgent):
     """A household; a thin handle whose attributes read and write its row of the model's arrays."""
+
+    _ids = AgentNumbers()  # not Mesa's class-wide registry, which keeps every model alive
 
     def __init__(self, model, row: int, cell):
         super().__init__(model)

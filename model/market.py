@@ -1,6 +1,6 @@
 """The sharing market: who gets a shared good, through which channel, and who is paid.
 
-Rules, each month and for every good at once:
+Rules, each month and for every good at once, after the decisions:
 - Demand: each household in the share mode wants its monthly uses.
 - Supply: each lender offers the good's `spare_uses_per_month`; community pools
   offer `units * capacity_uses_per_month` in their zone.
@@ -17,14 +17,27 @@ Rules, each month and for every good at once:
   public pays the subsidy, the lender receives the price (less the platform fee
   on the platform), the platform the fee, the commune the pool price.
   Access costs (travel, time) are costs to the borrower, paid to nobody.
+- A community pool is open to a household where a `community_pool` policy
+  reaches its zone and income quintile and has units of the good there.
+- The subsidy per shared use is the policy's `eur_per_use`, capped at
+  `max_share_of_price` of the peer price.
+Only the households borrowing or lending something take part; the arrays of
+the result are theirs (`rows`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .households import GoodTable, HouseholdState, Mode, any_good
+from .policies import Effects, per_household
+
+if TYPE_CHECKING:
+    from .network import Ties
 
 
 @dataclass
@@ -62,7 +75,54 @@ def _ratio(supply: np.ndarray, demand: np.ndarray) -> np.ndarray:
     return np.minimum(ratio, 1.0, out=ratio)
 
 
+def pool_open(households: HouseholdState, effects: Effects) -> np.ndarray:
+    """(N, G) flags: a community pool with units of the good is open to the household."""
+    if effects.pool_units.any():
+        return per_household(effects.pool_access, households.zq) & (effects.pool_units[households.zone] > 0)
+    return np.zeros(households.mode.shape, dtype=bool)
+
+
 def clear_market(
+    households: HouseholdState, goods: GoodTable, effects: Effects, ties: Ties, pool_ok: np.ndarray
+) -> MarketResult:
+    """This month's market among the households that borrow or lend something."""
+    hh, fx = households, effects
+    borrower = (hh.mode == Mode.SHARE) & hh.need
+    rows = np.flatnonzero(any_good(borrower | hh.lending))
+    lending_ties = np.zeros((rows.size, len(goods.names))) if ties.well_mixed else ties.lending_ties[rows]
+    subsidy = np.minimum(
+        per_household(fx.subsidy_eur, hh.zq), per_household(fx.subsidy_cap_share, hh.zq) * goods.share_eur_per_use
+    )
+    return allocate(
+        rows=rows,
+        borrower=borrower[rows],
+        uses=hh.uses[rows],
+        lender=hh.lending[rows],
+        spare=goods.spare_uses_per_month,
+        price=goods.share_eur_per_use,
+        subsidy=subsidy[rows] if subsidy.ndim == 2 else subsidy,
+        digital=hh.digital[rows],
+        lending_ties=lending_ties,
+        neighbour_sum=partial(ties.neighbour_sum_of_rows, rows),
+        zone_sum=partial(zone_sum, hh.zone[rows], ties.zone_count),
+        zone=hh.zone[rows],
+        well_mixed=ties.well_mixed,
+        pool_ok=pool_ok[rows],
+        pool_supply=fx.pool_units * goods.capacity_uses_per_month,
+        pool_price=fx.pool_price_eur,
+        platform_fee=fx.platform_fee_share,
+    )
+
+
+def zone_sum(zones: np.ndarray, zone_count: int, values: np.ndarray) -> np.ndarray:
+    """Sum of (R, G) values over the households of each zone, given their `zones`: (Z, G)."""
+    return np.stack(
+        [np.bincount(zones, weights=values[:, g], minlength=zone_count) for g in range(values.shape[1])],
+        axis=1,
+    )
+
+
+def allocate(
     *,
     rows: np.ndarray,
     borrower: np.ndarray,

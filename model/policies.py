@@ -34,10 +34,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .households import QUINTILES
 from .scenario import Scenario
 from .territory import _split
-
-QUINTILES = 5
 
 # Kinds whose public cost also depends on what households do (paid per use, claim or trainee),
 # and kinds that raise revenue; the declared budget of a scenario leaves both out.
@@ -105,6 +104,18 @@ def no_effects(n_zones: int, n_goods: int, platform_fee: float) -> Effects:
     )
 
 
+def per_household(table: np.ndarray, zq: np.ndarray) -> np.ndarray:
+    """Look up a (zone, quintile, good) or (zone, quintile) effect for every household, given the
+    households' flat (zone, quintile) index `zq`.
+
+    Where no policy targets zones or quintiles the table is the same for all of them,
+    and its first row, which broadcasts against (N, G), is returned without a lookup."""
+    flat = table.reshape(table.shape[0] * QUINTILES, *table.shape[2:])
+    if (flat == flat[0]).all():
+        return flat[0]
+    return flat[zq]
+
+
 def first_month(policy) -> int:
     """The month its one-off investment is paid: the first simulated month it is active."""
     return max(policy.start_month, 1)
@@ -120,11 +131,10 @@ class PolicyBook:
         self.households_by_zone = households_by_zone.astype(float)
         self.share_price = np.array([g.share_eur_per_use for g in scenario.goods.values()])
 
-    def _targets(self, policy, default_goods: tuple[str, ...] = ()):
+    def _targets(self, policy):
         zones = np.array([not policy.zones or z in policy.zones for z in self.zone_names])
         quintiles = np.array([not policy.quintiles or q + 1 in policy.quintiles for q in range(QUINTILES)])
-        wanted = policy.goods or [g for g in default_goods if g in self.good_names]
-        goods = np.array([not wanted or g in wanted for g in self.good_names])
+        goods = np.array([not policy.goods or g in policy.goods for g in self.good_names])
         return zones, quintiles, goods
 
     def effects(self, month: int) -> Effects:
@@ -134,9 +144,7 @@ class PolicyBook:
             if not policy.active(month):
                 continue
             fx.active.append(name)
-            zones, quintiles, goods = self._targets(
-                policy, ("car",) if policy.kind == "carsharing_parking" else ()
-            )
+            zones, quintiles, goods = self._targets(policy)
             zqg = zones[:, None, None] & quintiles[None, :, None] & goods[None, None, :]
             zq = zones[:, None] & quintiles[None, :]
             zg = zones[:, None] & goods[None, :]

@@ -3,8 +3,9 @@
 This is the test oracle of the vectorized model. Each household is a plain
 `mesa.Agent` holding its own state in Python attributes and lists (one entry
 per good), and steps itself, phase by phase, through `model.agents.shuffle_do`.
-Nothing here is vectorized: the rules of `model.model`, `model.choice` and
-`model.market` are written again, household by household and good by good, so
+Nothing here is vectorized: the rules of `model.network`, `model.awareness`,
+`model.choice`, `model.market` and `model.learning` are written again,
+household by household and good by good, so
 that a mistake in the array code shows up as a statistical difference between
 the two implementations.
 
@@ -32,7 +33,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from .households import MODE_NAMES, Mode
+from .households import MODE_NAMES, AgentNumbers, Mode
 from .model import TerritoryModel, resolve_scenario
 from .policies import Effects, PolicyBook
 from .scenario import Scenario
@@ -47,6 +48,8 @@ def ratio(supply: float, demand: float) -> float:
 
 class ReferenceHousehold(mesa.Agent):
     """A household that keeps its own state and steps itself through the month."""
+
+    _ids = AgentNumbers()  # not Mesa's class-wide registry, which keeps every model alive
 
     def __init__(self, model: ReferenceModel, row: int, state):
         super().__init__(model)

@@ -36,7 +36,8 @@ from functools import partial
 
 import numpy as np
 
-from .households import MODE_NAMES, Mode, any_good, sum_over_goods
+from .households import MODE_NAMES, QUINTILES, Mode, any_good, sum_over_goods
+from .policies import per_household
 
 
 @dataclass
@@ -75,16 +76,16 @@ def household_spending(model, market, rent_uses: np.ndarray | None = None) -> np
     own = (hh.mode == Mode.OWN) & hh.need
     own_cost = goods.purchase_eur / goods.lifetime_months + goods.fixed_eur_per_month
     if fx.ownership_fee_eur.any():
-        own_cost = own_cost + model.per_household(fx.ownership_fee_eur)
-    rent_access = model._rental_access_hh
+        own_cost = own_cost + per_household(fx.ownership_fee_eur, hh.zq)
+    rent_access = model.rental_access_by_household
     if fx.rent_access_discount_eur.any():
-        rent_access = np.maximum(0.0, rent_access - model.per_household(fx.rent_access_discount_eur))
-    rent_price = goods.rent_eur_per_use - model.per_household(fx.rent_discount_eur)
+        rent_access = np.maximum(0.0, rent_access - per_household(fx.rent_access_discount_eur, hh.zq))
+    rent_price = goods.rent_eur_per_use - per_household(fx.rent_discount_eur, hh.zq)
     total = own * own_cost + rent_uses * (rent_price + rent_access)
     if market is not None:
-        share_access = model._share_access_hh
+        share_access = model.share_access_by_household
         if fx.share_access_discount_eur.any():
-            share_access = np.maximum(0.0, share_access - model.per_household(fx.share_access_discount_eur))
+            share_access = np.maximum(0.0, share_access - per_household(fx.share_access_discount_eur, hh.zq))
         if np.ndim(share_access) == 2:
             share_access = share_access[market.rows]
         total[market.rows] += market.borrower_paid_eur + market.served * share_access - market.lender_income_eur
@@ -134,27 +135,27 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     rent_uses = rented_uses(hh)
     spending = household_spending(model, market, rent_uses)
     out["spending.mean_eur"] = float(spending.mean())
-    by_quintile = np.bincount(hh.quintile, weights=spending, minlength=5) / np.maximum(model.quintile_sizes, 1)
-    for q in range(5):
+    by_quintile = np.bincount(hh.quintile, weights=spending, minlength=QUINTILES) / np.maximum(model.quintile_sizes, 1)
+    for q in range(QUINTILES):
         out[f"spending.q{q + 1}_eur"] = float(by_quintile[q])
 
     renters_eur = float((rent_uses * goods.rent_eur_per_use).sum())
     fees = 0.0
     if fx.ownership_fee_eur.any():
         own = (hh.mode == Mode.OWN) & hh.need
-        fees = float((own * model.per_household(fx.ownership_fee_eur)).sum())
+        fees = float((own * per_household(fx.ownership_fee_eur, hh.zq)).sum())
     if market is not None:
         if fx.rent_discount_eur.any() or fx.rent_access_discount_eur.any():
             rent_support = rent_uses * (
-                model.per_household(fx.rent_discount_eur) + model.per_household(fx.rent_access_discount_eur)
+                per_household(fx.rent_discount_eur, hh.zq) + per_household(fx.rent_access_discount_eur, hh.zq)
             )
             public_cost += float(rent_support.sum())
         out["lender_income_eur"] = float(market.lender_income_eur.sum())
         out["uses.unmet"] = float(market.unmet.sum())
         received = np.bincount(
-            model.households.quintile[market.rows], weights=sum_over_goods(market.subsidy_eur), minlength=5
+            model.households.quintile[market.rows], weights=sum_over_goods(market.subsidy_eur), minlength=QUINTILES
         )
-        for q in range(5):
+        for q in range(QUINTILES):
             out[f"subsidy.q{q + 1}_eur"] = float(received[q] / max(model.quintile_sizes[q], 1))
         out["money.borrowers_eur"] = float(market.borrower_paid_eur.sum())
         out["money.subsidies_eur"] = float(market.subsidy_eur.sum())
@@ -165,7 +166,7 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     else:
         out["lender_income_eur"] = 0.0
         out["uses.unmet"] = 0.0
-        for q in range(5):
+        for q in range(QUINTILES):
             out[f"subsidy.q{q + 1}_eur"] = 0.0
         for key in ("borrowers", "subsidies", "lenders", "platform", "pools"):
             out[f"money.{key}_eur"] = 0.0

@@ -20,9 +20,12 @@ def simulate(
     months: int | None = None,
     overrides: Mapping[str, Any] | None = None,
     progress: Callable[[int], None] | None = None,
-    agents: bool = True,
+    agents: bool = False,
 ) -> pd.DataFrame:
-    """One simulation; a DataFrame with one row per month (0 = initial state) and a `month` column."""
+    """One simulation; a DataFrame with one row per month (0 = initial state) and a `month` column.
+
+    Nothing reads the Mesa agents of a run whose series alone is returned, so they are not
+    built unless `agents=True`."""
     model = TerritoryModel(
         scenario, seed=seed, households=households, months=months, overrides=overrides, agents=agents
     )

@@ -140,12 +140,13 @@ class Lever:
     unit: str = ""
     description: str = ""
     group: str = ""
-
-    name: str = ""  # the schema's label; the field's words when the schema has none
+    title: str = ""  # the schema's label
 
     @property
     def label(self) -> str:
-        return self.name or self.path.split(".")[-1].replace("_", " ")
+        """The schema's plain name (the field's words when the schema has none); the unit is
+        shown with the value."""
+        return self.title or self.path.split(".")[-1].replace("_", " ")
 
     def slider_step(self) -> float:
         """A round step (1, 2 or 5 times a power of ten) of about a hundredth of the slider,
@@ -196,7 +197,7 @@ def _lever(scenario: Scenario, path: str, group: str) -> Lever | None:
         unit=info.get("unit", ""),
         description=info.get("description", ""),
         group=group,
-        name=info.get("label", ""),
+        title=info.get("label", ""),
     )
 
 

@@ -1,17 +1,22 @@
 """Compare page: the baseline against chosen scenarios, replicated in the background with progress.
 
-Curves show the mean and the 5–95 % band over replications; the table gives
-the impacts at the horizon with 95 % intervals (and says why when there is
-none); both download as CSV. The scenario edited in Explore can be compared as
+The runs and the statistics are the comparison engine (`experiments.compare`),
+the same as `partage compare`: the same seed gives the same figures. Curves
+show the mean and the 5–95 % band over replications; the table gives the
+impacts at the horizon with 95 % intervals (and says why when there is none);
+both download as CSV. The scenario edited in Explore can be compared as
 it is, levers as moved. Every field is checked before anything runs: a value
 out of range is refused with its allowed range, never clamped behind the
 user's back. The replications run off the page's thread, with a progress bar,
-the time left and a Cancel button. One click saves the comparison as a
-comparison folder and writes the council report from it.
+the time left and a Cancel button. The runs are kept in a comparison folder
+of the session (removed when its tab closes); one click copies it under
+`results/` and writes the council report from it, from the very runs shown.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -19,12 +24,12 @@ from pathlib import Path
 import solara
 import solara.lab
 
+from experiments.compare import compare_scenarios
 from model.scenario import Scenario, ScenarioError
 
 from . import catalogue
 from . import explore as explore_page
 from .catalogue import BASELINE, MAX_HOUSEHOLDS
-from .comparison import BAND_OUTCOMES, bands, impacts, run_replications
 from .controls import ChoiceSelect, IntField, escaped
 from .figures import SCENARIO_COLOURS
 from .language import current as current_language
@@ -34,14 +39,23 @@ from .svg import Line, line_chart
 MAX_REPLICATIONS = 50
 MAX_MONTHS = 600
 EDITED = "edited-in-explore"
+BAND_OUTCOMES = (
+    ("sharing_households.share", "Households sharing at least one good (share)"),
+    ("goods.stock_total", "Goods owned"),
+    ("emissions.cumulative_t", "Embodied t CO2e of goods in use so far"),
+    ("public.cumulative_spend_eur", "Public spend so far (EUR)"),
+    ("trust.mean", "Mean trust in sharing"),
+    ("spending.mean_eur", "Mean household spending on these goods (EUR/month)"),
+)
 
 chosen = solara.reactive(["tool_library"])
 replications = solara.reactive(4)
 households = solara.reactive(2000)
-months = solara.reactive(60)
-seed = solara.reactive(2013)
+months = solara.reactive(0)  # 0: the baseline's horizon, as its scenario file declares it
+seed = solara.reactive(-1)  # -1: the baseline's seed, as its scenario file declares it
 problem = solara.reactive("")
-last_result = solara.reactive(None)  # (series, impacts, settings) of the last finished comparison
+last_result = solara.reactive(None)  # (comparison, impacts) of the last finished comparison
+folders: solara.Reactive[list[str]] = solara.reactive([])  # this session's comparison folders
 report_message = solara.reactive("")
 stop_event: solara.Reactive[threading.Event | None] = solara.reactive(None)
 clock = {"started": 0.0}
@@ -61,27 +75,31 @@ def compare_task(
 
     clock["started"] = time.monotonic()
     compare_task.progress = 0.0
-    series = run_replications(
+    folder = tempfile.mkdtemp(prefix="partage-app-compare-")
+    folders.value = [*folders.value, folder]
+    comparison = compare_scenarios(
+        catalogue.load_named(BASELINE),
         scenarios,
         replications=runs,
         seed=first_seed,
         households=size,
         months=horizon,
-        progress=progress,
+        directory=Path(folder) / "comparison",
+        on_progress=progress,
         cancelled=lambda: stop.is_set() or not compare_task.is_current(),
     )
-    if stop.is_set() or not compare_task.is_current() or series.empty:
+    if stop.is_set() or not compare_task.is_current() or comparison.series.empty:
         return None
-    settings = {
-        "replications": runs,
-        "households": size,
-        "months": horizon,
-        "seed": first_seed,
-        "scenarios": scenarios,
-    }
-    result = (series, impacts(series, BASELINE), settings)
+    result = (comparison, comparison.impacts())
     last_result.value = result
     return result
+
+
+def forget_folders() -> None:
+    """Remove this session's comparison folders (when its tab closes)."""
+    for folder in folders.value:
+        shutil.rmtree(folder, ignore_errors=True)
+    folders.value = []
 
 
 def edited_scenario() -> Scenario | None:
@@ -100,13 +118,13 @@ def start() -> None:
         problem.value = tr("Choose at least one scenario to compare with the baseline.")
         return
     try:
-        scenarios = {BASELINE: catalogue.load_named(BASELINE)}
+        scenarios = {}
         for name in chosen.value:
             if name == EDITED:
                 scenario = edited_scenario()
                 if scenario is None:
                     raise ScenarioError(tr("Explore has no edited scenario any more."))
-                scenarios[tr("edited scenario")] = scenario
+                scenarios["edited_scenario"] = scenario
             else:
                 scenarios[name] = catalogue.load_named(name)
     except ScenarioError as error:
@@ -115,7 +133,19 @@ def start() -> None:
     problem.value = ""
     stop = threading.Event()
     stop_event.value = stop
-    compare_task(scenarios, replications.value, households.value, months.value, seed.value, stop)
+    compare_task(scenarios, *settings(), stop)
+
+
+def settings() -> tuple[int, int, int, int]:
+    """Replications, households, months and seed of the next comparison (the fields hold only
+    allowed values); months and seed are the baseline's unless the user set them."""
+    baseline = catalogue.load_named(BASELINE)
+    return (
+        replications.value,
+        households.value,
+        months.value if months.value > 0 else baseline.months,
+        seed.value if seed.value >= 0 else baseline.seed,
+    )
 
 
 def cancel() -> None:
@@ -159,8 +189,8 @@ def interval_text(row) -> str:
     """The 95 % interval, or in words why there is none."""
     if row.low_95 == row.low_95 and row.high_95 == row.high_95:
         return tr("{low} to {high}").format(low=value_text(row.low_95), high=value_text(row.high_95))
-    if row.indicator.startswith("public cost per tonne"):
-        return tr("none: a ratio of means, shown only when the tonnes avoided are clearly positive")
+    if row.indicator.startswith("public cost per"):
+        return tr("unbounded: the change it divides by may be zero")
     if row.replications < 2:
         return tr("none: one replication gives no interval")
     return tr("none: no finite difference")
@@ -211,15 +241,23 @@ def Page():
             MAX_HOUSEHOLDS,
             test_id="households",
         )
+        _, _, shown_months, shown_seed = settings()
         IntField(
             tr("Months (1 to {n})").format(n=MAX_MONTHS),
-            months.value,
+            shown_months,
             months.set,
             1,
             MAX_MONTHS,
             test_id="months",
         )
-        IntField(tr("Seed"), seed.value, seed.set, 0, 2**63 - 1, test_id="seed")
+        IntField(
+            tr("Seed"),
+            shown_seed,
+            seed.set,
+            0,
+            2**63 - 1,
+            test_id="seed",
+        )
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button(
                 tr("Run the comparison"),
@@ -253,11 +291,12 @@ def Page():
 
 @solara.component
 def Results(result):
-    series, table, settings = result
+    comparison, table = result
+    series = comparison.series
     lang = current_language()
-    names = list(dict.fromkeys(series["scenario"]))
+    names = comparison.names
     colours = {name: SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i, name in enumerate(names)}
-    band_table = bands(series, [outcome for outcome, _ in BAND_OUTCOMES])
+    band_table = comparison.curves([outcome for outcome, _ in BAND_OUTCOMES], band="runs")
     charts = "".join(
         "<div class='partage-chart'>"
         + line_chart(
@@ -317,62 +356,44 @@ def Results(result):
         )
         solara.Button(
             tr("Write a report for a council meeting (HTML and PDF)"),
-            on_click=lambda: report_task(settings, lang),
+            on_click=lambda: report_task(comparison.directory, lang),
             disabled=report_task.pending,
             outlined=True,
             color="primary",
         )
     if report_task.pending:
-        solara.Text(tr("Writing the report: the comparison is saved and run by the engine…"))
+        solara.Text(tr("Writing the report…"))
         solara.ProgressLinear(value=True)
     if report_message.value:
         solara.Info(report_message.value)
 
 
 @solara.lab.task(prefer_threaded=True)
-def report_task(settings: dict, lang: str) -> None:
-    report_message.value = write_comparison_report(settings, lang)
+def report_task(directory: Path, lang: str) -> None:
+    report_message.value = write_comparison_report(directory, lang)
 
 
-def write_comparison_report(settings: dict, lang: str, results: Path | None = None) -> str:
-    """Save the comparison's scenarios as files, run them as a comparison folder with the
-    comparison engine, and write the council report from it; a sentence saying where."""
-    from experiments.compare import run_compare
-    from experiments.compare import write_report as write_tables
-
+def write_comparison_report(directory: Path, lang: str, results: Path | None = None) -> str:
+    """Copy the comparison folder shown under `results/app-compare-<time>/` and write the
+    council report (HTML and PDF) from it; a sentence saying where, in `lang`."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    saved = (results or catalogue.RESULTS_DIR) / f"app-compare-{stamp}"
+    shutil.copytree(directory, saved)
+    where = f"results/{saved.name}"
     try:
         from viz.report import write_report
-    except ImportError:  # the report module is not part of this build yet
-        write_report = None
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = (results or catalogue.RESULTS_DIR) / f"app-compare-{stamp}"
-    scenario_dir = folder / "scenarios"
-    scenario_dir.mkdir(parents=True, exist_ok=True)
-    files = []
-    for index, (name, scenario) in enumerate(settings["scenarios"].items()):
-        path = scenario_dir / f"{index:02d}-{catalogue.safe_file_stem(name)}.toml"
-        path.write_text(catalogue.scenario_toml(scenario), encoding="utf-8")
-        files.append(path)
-    directory, _ = run_compare(
-        files[0],
-        files[1:],
-        replications=settings["replications"],
-        households=settings["households"],
-        months=settings["months"],
-        seed=settings["seed"],
-        out=folder / "comparison",
-        progress=False,
-    )
-    write_tables(directory)
-    if write_report is None:
+    except ImportError:  # a build without the report writer: the comparison is kept all the same
         return tr("The comparison is saved in {folder}; the report writer is not installed.").format(
-            folder=f"results/{folder.name}"
+            folder=where
         )
-    written = write_report(directory, lang=lang)
-    names = ", ".join(Path(p).name for p in written)
-    return tr("Report written in {folder}: {files}").format(
-        folder=f"results/{folder.name}/comparison", files=names
-    )
+    try:
+        html, pdf = write_report(saved, lang=lang)
+    except Exception as problem:  # noqa: BLE001 - e.g. no Chromium for the PDF: said in one line
+        return tr("The comparison is saved in {folder}; the report could not be written: {why}").format(
+            folder=where, why=str(problem).splitlines()[0]
+        )
+    files = ", ".join(Path(p).name for p in (html, pdf) if p is not None)
+    return tr("Report written in {folder}: {files}").format(folder=f"{where}/report", files=files)
 
 
 STYLE = """

@@ -236,10 +236,13 @@ def Page():
     solara.Text(
         tr(
             "Setting: the baseline territory as a tight-knit commune, where neighbours' example "
-            "weighs strongly (social weight {weight}, against 1.5 in the baseline territory). Fast "
+            "weighs strongly (social weight {weight}, against {base} in the baseline territory). Fast "
             "settings: 1 500 households who reconsider their choices more often than real ones, so "
             "that eight years fit in a lesson. Open Explore to move the levers yourself."
-        ).format(weight=number(SOCIAL_WEIGHT, 0)),
+        ).format(
+            weight=number(SOCIAL_WEIGHT, 0),
+            base=number(catalogue.load_named(BASELINE).behaviour.social_weight, 1),
+        ),
         style="font-size: 1em; display: block; margin-top: 6px",
     )
     solara.Style(

@@ -80,6 +80,7 @@ def _on_session_start():
             if getattr(run, "session_id", None) == session:
                 run.close()
         compare.last_result.value = None
+        compare.forget_folders()
         with _lock:
             _sessions["open"] -= 1
         # The kernel's own objects are freed once this close returns: collect a moment later.

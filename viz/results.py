@@ -128,7 +128,7 @@ def parameter_label(path: str) -> str:
         lever = catalogue._lever(catalogue.load_named(catalogue.BASELINE), path, "")
     except Exception:  # noqa: BLE001 - a path the baseline does not have keeps its own name
         lever = None
-    words = tr(lever.label) if lever is not None and lever.name else path.split(".")[-1].replace("_", " ")
+    words = tr(lever.label) if lever is not None and lever.title else path.split(".")[-1].replace("_", " ")
     return f"{words} ({path})"
 
 

@@ -100,3 +100,53 @@ def test_a_ratio_whose_denominator_may_be_zero_has_no_upper_bound():
     ratio, _, high = ratio_interval(numerator, unsettled)
     assert ratio == pytest.approx(100 / 0.15) and high == math.inf
     assert math.isnan(ratio_interval(numerator, np.full(10, -1.0))[0])
+
+
+# --------------------------------------------------------------------------- the engine's Python API
+
+
+def test_the_engine_in_memory_gives_the_tables_of_the_results_directory(scenario_file, tmp_path):
+    from experiments.compare import compare_scenarios, load_comparison
+
+    options = dict(replications=2, households=150, months=5, seed=11)
+    in_memory = compare_scenarios(scenario_file("baseline"), [scenario_file("tool_library")], **options)
+    assert in_memory.directory is None
+    directory, _ = run_compare(scenario_file("baseline"), [scenario_file("tool_library")], out=tmp_path / "cmp",
+                               progress=False, **options)
+    table, costs, _ = write_report(directory)
+    pd.testing.assert_frame_equal(in_memory.table(), table)
+    pd.testing.assert_frame_equal(in_memory.cost_effectiveness(), costs)
+    pd.testing.assert_frame_equal(load_comparison(directory).series, in_memory.series)
+
+
+def test_the_engine_reports_progress_and_stops_when_cancelled(scenario_file):
+    from experiments.compare import compare_scenarios
+
+    seen = []
+    comparison = compare_scenarios(
+        scenario_file("baseline"), [scenario_file("tool_library")], replications=3, households=100, months=3,
+        on_progress=lambda done, total: seen.append((done, total)), cancelled=lambda: len(seen) >= 2,
+    )
+    assert seen == [(1, 6), (2, 6)]
+    assert comparison.series["run_id"].nunique() == 2
+
+
+def test_impacts_zones_and_curves_of_scenario_objects(scenario_file):
+    from experiments.compare import compare_scenarios
+    from model.scenario import load_scenario
+
+    baseline = load_scenario(scenario_file("baseline"))
+    comparison = compare_scenarios(baseline, {"library": load_scenario(scenario_file("tool_library"))},
+                                   replications=3, households=200, months=4, seed=5)
+    assert comparison.names == ["baseline", "library"]
+    impacts = comparison.impacts().set_index("indicator")
+    assert impacts.loc["change in net public cost", "mean"] > 0
+    assert {"public cost per extra sharing household", "public cost per tonne CO2e avoided"} <= set(impacts.index)
+    zones = comparison.by_zone()
+    assert set(zones["zone"]) == set(baseline.zone_names) and set(zones["good"]) == set(baseline.good_names)
+    assert (zones["diff_low"] <= zones["diff"]).all() and (zones["diff"] <= zones["diff_high"]).all()
+    curves = comparison.curves(["trust.mean"])
+    spread = comparison.curves(["trust.mean"], band="runs")
+    assert len(curves) == len(spread) == 2 * 5  # scenarios x months 0..4
+    differences = comparison.differences(["public.cumulative_spend_eur"])
+    assert set(differences["scenario"]) == {"library"} and (differences["mean"].iloc[1:] > 0).all()

@@ -12,7 +12,8 @@ import pytest
 
 from model.choice import mode_utilities
 from model.households import Mode
-from model.model import TerritoryModel, trust_after_experiences
+from model.learning import trust_after_experiences
+from model.model import TerritoryModel
 from model.scenario import load_scenario
 from model.simulate import simulate
 
@@ -97,7 +98,7 @@ def test_awareness_spreads_only_through_ties_plus_media(tiny):
     hh = model.households
     before = hh.aware.copy()
     active = ((hh.mode == Mode.SHARE) & hh.need) | hh.lending
-    ties_active = model.neighbour_sum(active.astype(float))
+    ties_active = model.ties.neighbour_sum(active.astype(float))
     model.step()
     newly = hh.aware & ~before
     assert newly.any()
@@ -160,11 +161,12 @@ def test_counts_over_ties_kept_up_to_date_equal_a_recount(tiny):
                                                                       "ties_per_1000_households_month": 20.0}})
     model = TerritoryModel(scenario, agents=False)
     model.run()
-    assert model.extra_network is not None and model.extra_network.nnz > 0
-    kept_active, kept_lending = model.active_ties.copy(), model.lending_ties.copy()
-    model.count_active_ties()
-    np.testing.assert_array_equal(kept_active, model.active_ties)
-    np.testing.assert_array_equal(kept_lending, model.lending_ties)
+    ties = model.ties
+    assert ties.new_ties is not None and ties.new_ties.nnz > 0
+    kept_active, kept_lending = ties.active_ties.copy(), ties.lending_ties.copy()
+    ties.count(model.households)
+    np.testing.assert_array_equal(kept_active, ties.active_ties)
+    np.testing.assert_array_equal(kept_lending, ties.lending_ties)
     assert kept_active.sum() > 0 and kept_lending.sum() > 0
 
 

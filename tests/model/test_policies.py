@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import scenarios_cmd
+from cli import scenarios as scenarios_cmd
 from model.households import Mode
 from model.model import TerritoryModel
 from model.policies import declared_costs

@@ -2,7 +2,7 @@
 
 Agreement is statistical (the two draw their own random numbers after month 0):
 with paired seeds, the mean paired difference of each final outcome must lie
-within 4 standard errors of zero (`experiments.validate.check_reference`). The
+within 4 standard errors of zero (`experiments.validation.reference.check_reference`). The
 same check must reject a reference whose rules differ.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.validate import REFERENCE_Z_LIMIT, check_bass, check_reference
+from experiments.validation.bass import check_bass
+from experiments.validation.reference import REFERENCE_Z_LIMIT, check_reference
 from model.households import Mode
 from model.model import TerritoryModel
 from model.reference import ReferenceHousehold, ReferenceModel

@@ -5,19 +5,25 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model.scenario import (
+    POLICY_BY_KIND,
     ScenarioError,
+    field_texts,
     json_schema,
     load_scenario,
     parameter_info,
     parse_assignment,
     parse_value,
+    policy_texts,
     read_raw,
+    schema_models,
+    text_in,
 )
 from model.simulate import simulate
 
@@ -144,7 +150,7 @@ def test_parameter_info_gives_bounds_units_and_choices(baseline_path):
 def test_cli_prints_one_line_without_traceback(tmp_path, baseline_path):
     path = child_of_baseline(tmp_path, baseline_path, "[goods.car]\npurchase_eur = -5\n")
     done = subprocess.run(
-        [sys.executable, "-m", "experiments.cli", "run", str(path), "--quiet"],
+        [sys.executable, "-m", "cli", "run", str(path), "--quiet"],
         capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 2
@@ -206,3 +212,87 @@ def test_random_scenarios_run_or_fail_with_one_line(tmp_path, baseline_path, cha
         return
     series = simulate(scenario, agents=False)
     assert len(series) == scenario.months + 1
+
+
+# --------------------------------------------------------------------------- plain language
+
+
+def test_every_field_has_a_label_a_description_and_a_unit():
+    missing = []
+    for model in schema_models():
+        for name, field in model.model_fields.items():
+            texts = field_texts(field)
+            empty = [key for key, text in texts.items() if not text.strip()]
+            if empty:
+                missing.append(f"{model.__name__}.{name}: {', '.join(empty)}")
+    assert not missing, "fields without plain texts: " + "; ".join(missing)
+    for kind in POLICY_BY_KIND:
+        texts = policy_texts(kind)
+        assert texts["label"] and texts["label"] != kind and texts["description"], kind
+    # every field counted, including each kind of policy's own ones
+    assert sum(len(m.model_fields) for m in schema_models()) > 180
+
+
+def test_parameter_info_gives_plain_label_description_and_unit(tmp_path):
+    library = load_scenario("scenarios/territoire_partage.toml")
+    price = parameter_info(library, "goods.car.purchase_eur")
+    assert (price["label"], price["unit"]) == ("Purchase price", "EUR")
+    assert price["description"].endswith(".")
+    need = parameter_info(library, "goods.car.need_share.rural")
+    assert need["label"] == "Households needing the good: rural" and need["unit"] == "share"
+    pool = parameter_info(library, "policies.tool_library.units_per_1000_households")
+    assert (pool["label"], pool["unit"]) == ("Size of the pool", "units per 1 000 households")
+    shouted = parameter_info(library, "network.mean_degree", translate=str.upper)
+    assert shouted["label"] == "TIES PER HOUSEHOLD" and shouted["unit"] == "COUNT"
+
+
+def test_descriptions_may_be_given_per_language(tmp_path, baseline_path):
+    both = child_of_baseline(tmp_path, baseline_path, '[description]\nen = "Tools for all."\nfr = "Des outils pour tous."\n')
+    scenario = load_scenario(both)
+    assert text_in(scenario.description, "fr") == "Des outils pour tous."
+    assert text_in(scenario.description, "en") == "Tools for all."
+    assert text_in(scenario.description, "de") == "Tools for all."  # English when the language is missing
+    assert text_in({"fr": "Seulement en français."}, "en") == "Seulement en français."
+    assert text_in(load_scenario(baseline_path).description, "fr").startswith("A Gironde-like")
+    inline = child_of_baseline(
+        tmp_path, baseline_path,
+        '[policies.p]\nkind = "awareness_campaign"\nextra_awareness_p = 0.01\n'
+        'description = {en = "A campaign.", fr = "Une campagne."}\n',
+    )
+    assert text_in(load_scenario(inline).policies["p"].description, "fr") == "Une campagne."
+    bad = child_of_baseline(tmp_path, baseline_path, '[description]\nfrench = "Bonjour"\n')
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(bad)
+    message = str(error.value)
+    assert "\n" not in message and "child.toml" in message and "description" in message
+    assert "two-letter language code" in message
+
+
+def test_every_number_the_model_draws_households_from_is_a_declared_parameter(tiny):
+    from model.model import TerritoryModel
+
+    def households(**overrides):
+        return TerritoryModel(tiny(households=2000, months=1, **overrides)).households
+
+    usual = households()
+    assert set(usual.utilization.ravel()) == {0.5}  # the schema's default
+    assert set(households(**{"behaviour.initial_utilization": 0.8}).utilization.ravel()) == {0.8}
+    centre = usual.zone == 0
+    narrow = households(**{"territory.zones.centre.concern_concentration": 400.0})
+    assert narrow.concern[centre].std() < usual.concern[centre].std() / 3
+    car_users = usual.need[:, 0]
+    even = households(**{"goods.car.uses_shape": 1000.0})
+    spread = usual.uses[car_users & centre, 0].std()
+    assert even.uses[even.need[:, 0] & centre, 0].std() < spread / 5
+
+
+def test_carsharing_spots_target_cars_by_a_declared_default(tiny):
+    scenario = tiny(**{"policies.spots": {"kind": "carsharing_parking", "access_discount_eur_per_use": 2.0}})
+    assert scenario.get("policies.spots.goods") == ["car"]
+    assert parameter_info(scenario, "policies.spots.goods")["description"]
+    from model.policies import PolicyBook
+
+    effects = PolicyBook(scenario, np.array([100, 100, 100])).effects(1)
+    cars = scenario.good_names.index("car")
+    assert (effects.share_access_discount_eur[..., cars] == 2.0).all()
+    assert (np.delete(effects.share_access_discount_eur, cars, axis=2) == 0).all()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.app_bench import CHROMIUM_ARGS
+from benchmarks.app_responsiveness import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"

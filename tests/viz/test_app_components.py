@@ -8,8 +8,9 @@ import pytest
 import solara
 import solara.widgets
 
+from experiments.compare import compare_scenarios
 from model.scenario import ScenarioError, parameter_info
-from viz import catalogue, comparison, explore, learn, results
+from viz import catalogue, compare, explore, learn, results
 from viz.clickable import ClickableSvgWidget
 from viz.controls import checked_int, escaped
 from viz.language import eur, language
@@ -163,7 +164,7 @@ def test_controls_are_generated_for_the_scenario(fresh_explore):
     explore.choose_scenario("tool_library")
     _, controls = solara.render(explore.Controls(), handle_error=False)
     labels = texts_of(controls.find(v.Html, class_="partage-lever").widgets)
-    assert "units per 1000 households: 6.0" in labels, labels
+    assert "Size of the pool: 6.0 units per 1 000 households" in labels, labels
     assert len(controls.find(v.Slider).widgets) == sum(
         lever.type in ("int", "float")
         for lever in catalogue.levers(explore.current.value.model.scenario)
@@ -242,28 +243,41 @@ def test_the_map_places_every_household_on_its_own_pixel(fresh_explore):
 
 def test_same_seeds_for_every_scenario_make_a_scenario_equal_to_itself():
     baseline = catalogue.load_named("baseline")
-    series = comparison.run_replications(
-        {"baseline": baseline, "same": baseline}, replications=2, seed=3, households=200, months=6
-    )
-    table = comparison.impacts(series, "baseline")
+    table = compare_scenarios(
+        baseline, {"same": baseline}, replications=2, seed=3, households=200, months=6
+    ).impacts()
     changes = table[table["indicator"].str.startswith("change")]
     assert np.allclose(changes["mean"], 0) and np.allclose(
         changes["high_95"] - changes["low_95"], 0
     )
 
 
+def test_the_compare_page_takes_its_horizon_and_seed_from_the_baseline_file():
+    baseline = catalogue.load_named("baseline")
+    compare.months.set(0)
+    compare.seed.set(-1)
+    assert compare.settings()[2:] == (baseline.months, baseline.seed)
+    compare.months.set(12)
+    compare.seed.set(7)
+    assert compare.settings()[2:] == (12, 7)
+    compare.months.set(0)
+    compare.seed.set(-1)
+
+
 def test_compare_bands_and_impacts_cover_every_scenario():
     scenarios = {name: catalogue.load_named(name) for name in ("baseline", "tool_library")}
-    series = comparison.run_replications(
-        scenarios, replications=3, seed=1, households=300, months=8
+    compared = compare_scenarios(
+        scenarios["baseline"], {"tool_library": scenarios["tool_library"]},
+        replications=3, seed=1, households=300, months=8,
     )
+    series = compared.series
     assert set(series["scenario"]) == {"baseline", "tool_library"}
     assert series.groupby("scenario")["replication"].nunique().eq(3).all()
-    bands = comparison.bands(series, ["trust.mean"])
+    bands = compared.curves(["trust.mean"], band="runs")
     assert (bands["low"] <= bands["mean"] + 1e-12).all() and (
         bands["mean"] <= bands["high"] + 1e-12
     ).all()
-    table = comparison.impacts(series, "baseline")
+    table = compared.impacts()
     public = table[table["indicator"] == "change in net public cost"].iloc[0]
     assert public["mean"] > 0, "the tool library costs the public something"
 

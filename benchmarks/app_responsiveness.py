@@ -1,4 +1,4 @@
-"""`partage app-bench`: how long one Explore step and its redraw take, at 5 000 households by default.
+"""App responsiveness: how long one Explore step and its redraw take (`partage app-bench`, 5 000 households by default).
 
 Figures, median over the months stepped: the model's step alone; the step
 plus drawing the map, the curves and the headline; the step plus the whole
@@ -30,18 +30,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser("app-bench", help="time one Explore step and its redraw")
-    parser.add_argument("--households", type=int, default=5000)
-    parser.add_argument("--steps", type=int, default=24)
-    parser.add_argument("--scenario", default="tool_library", help="scenario name in scenarios/")
-    parser.add_argument(
-        "--browser", action="store_true", help="also time click-to-screen in Chromium"
-    )
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
-    parser.set_defaults(handler=handle)
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -112,7 +100,7 @@ def measure_browser(
     scenario is the baseline)."""
     from playwright.sync_api import sync_playwright
 
-    from experiments.app_cmd import command
+    from viz.server import command
 
     port = _free_port()
     server = subprocess.Popen(
@@ -156,17 +144,3 @@ def measure_browser(
     finally:
         server.terminate()
         server.wait(timeout=15)
-
-
-def handle(args) -> int:
-    figures = measure(args.households, args.steps, args.scenario)
-    if args.browser:
-        for label, scenario in (("baseline alone", "baseline"), ("baseline alongside", args.scenario)):
-            step_ms, horizon_ms = measure_browser(
-                args.households, args.steps, scenario, args.chromium
-            )
-            figures[f"click Step to new month in Chromium, {label} (ms)"] = step_ms
-            figures[f"click Run to the horizon to last month, {label} (ms)"] = horizon_ms
-    for name, value in figures.items():
-        print(f"{name:62s} {value:8.1f}" if isinstance(value, float) else f"{name:62s} {value:8d}")
-    return 0

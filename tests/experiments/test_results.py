@@ -8,7 +8,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from experiments.results_cmd import export, show
+from experiments.results import export, show
 from experiments.sweep import run_sweep
 
 
@@ -66,7 +66,7 @@ def test_a_store_being_written_is_reported_in_one_line(partage_command, tmp_path
 
 
 def test_sobol_indices_are_refused_while_a_point_has_no_finished_run(write_design, tmp_path):
-    from experiments.cli import UserError
+    from experiments.errors import UserError
     from experiments.sensitivity import analyse
 
     design = write_design("""

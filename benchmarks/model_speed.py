@@ -1,4 +1,4 @@
-"""`partage bench`: how fast complete runs of the model are, and how they scale.
+"""Model speed: how fast complete runs of the model are, and how they scale (`partage bench`).
 
 For each territory size (default 1 000, 10 000, 100 000 and 1 000 000
 households) one complete run of the scenario (default: the baseline over 120
@@ -18,19 +18,17 @@ household) is timed on a small territory; the speed ratio divides the
 vectorized model's throughput at 100 000 households (or the largest size run
 below that) by the reference's, and the same-size ratio is reported too.
 
-Phases are timed by wrapping, on the model instance, the functions the month
-calls (`TimedPhases`); what the wrappers do not cover (the influence,
-awareness and digital-inclusion lines of `step`) is reported as
-`influence_awareness`. The model itself is unchanged.
+Phases are timed by wrapping the functions the month calls (`TimedPhases`),
+on the model's instances and in `model.model`'s namespace, for the run only;
+what the wrappers do not cover (influence over ties, awareness and digital
+inclusion) is reported as `influence_awareness`. The model itself is unchanged.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import math
 import multiprocessing
-import os
 import platform
 import resource
 import sys
@@ -41,8 +39,6 @@ import numpy as np
 
 from model import model as model_module
 from model import reporters as reporters_module
-
-from .cli import UserError
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 QUICK_SIZES = (1_000, 10_000, 100_000)
@@ -57,27 +53,35 @@ TARGET_PEAK_GB = 4.0
 TARGET_SPEED_RATIO = 30.0
 
 PHASES = (
-    "policies", "influence_awareness", "decisions", "market", "learning_trust", "ties", "reporters",
+    "policies",
+    "influence_awareness",
+    "decisions",
+    "market",
+    "learning_trust",
+    "ties",
+    "reporters",
 )
 
 
 class TimedPhases:
-    """Accumulate wall time per phase of the month by wrapping the model's phase functions.
+    """Accumulate CPU time per phase of the month by wrapping the functions `TerritoryModel.step` calls.
 
-    `policies` wraps the policy book's `effects`, `decisions` `_decide`, `market`
-    the module-level `clear_market` the step calls, `learning_trust`
-    `_learn_and_update_trust`, `ties` `_create_ties`, and `reporters` both
-    `reporters.measure` and the DataCollector's `collect`.
+    `policies` wraps the policy book's `effects`, `decisions` the module-level `decide` the
+    step calls and the counts over ties that follow it (`Ties.update_counts`), `market`
+    `clear_market`, `learning_trust` `learn_from_the_month`, `ties` `Ties.make_new_ties`, and
+    `reporters` both `reporters.measure` and the DataCollector's `collect`. The rest of the
+    step (influence over ties, awareness, digital inclusion) is `influence_awareness`.
     """
 
     def __init__(self, model):
         self.seconds = dict.fromkeys(PHASES, 0.0)
         self._restore: list[tuple[object, str, object]] = []
         self._wrap(model.policy_book, "effects", "policies")
-        self._wrap(model, "_decide", "decisions")
+        self._wrap(model_module, "decide", "decisions")
+        self._wrap(model.ties, "update_counts", "decisions")
         self._wrap(model_module, "clear_market", "market")
-        self._wrap(model, "_learn_and_update_trust", "learning_trust")
-        self._wrap(model, "_create_ties", "ties")
+        self._wrap(model_module, "learn_from_the_month", "learning_trust")
+        self._wrap(model.ties, "make_new_ties", "ties")
         self._wrap(reporters_module, "measure", "reporters")
         self._wrap(model.datacollector, "collect", "reporters")
 
@@ -92,7 +96,9 @@ class TimedPhases:
             finally:
                 seconds[phase] += time.process_time() - start
 
-        self._restore.append((owner, name, owner.__dict__.get(name) if hasattr(owner, "__dict__") else None))
+        self._restore.append(
+            (owner, name, owner.__dict__.get(name) if hasattr(owner, "__dict__") else None)
+        )
         setattr(owner, name, timed)
 
     def close(self, total_step_seconds: float) -> dict[str, float]:
@@ -180,13 +186,18 @@ def benchmark(sizes, months: int, scenario: str, reference: bool = True, echo=pr
     report: dict = {
         "scenario": Path(scenario).stem,
         "months": months,
-        "machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine()},
+        "machine": {
+            "python": platform.python_version(),
+            "processor": platform.processor() or platform.machine(),
+        },
         "runs": runs,
         "exponent": scaling_exponent([r["households"] for r in runs], [r["run_s"] for r in runs]),
     }
     if reference:
         scalar = in_fresh_process(time_reference, scenario, REFERENCE_HOUSEHOLDS, REFERENCE_MONTHS)
-        same_size = in_fresh_process(time_vectorized, scenario, REFERENCE_HOUSEHOLDS, REFERENCE_MONTHS)
+        same_size = in_fresh_process(
+            time_vectorized, scenario, REFERENCE_HOUSEHOLDS, REFERENCE_MONTHS
+        )
         report["reference"] = scalar
         report["reference"]["vectorized_same_size_hgm_per_s"] = same_size["hgm_per_s"]
         report["speed_ratio_same_size"] = same_size["hgm_per_s"] / scalar["hgm_per_s"]
@@ -204,12 +215,17 @@ def check_targets(report: dict) -> dict[str, bool | None]:
     at_1m = by_size.get(1_000_000)
     full_horizon = report["months"] >= 120
     return {
-        "hgm_per_s_at_100k >= 3e6": None if at_100k is None else at_100k["hgm_per_s"] >= TARGET_HGM_PER_S_AT_100K,
+        "hgm_per_s_at_100k >= 3e6": None
+        if at_100k is None
+        else at_100k["hgm_per_s"] >= TARGET_HGM_PER_S_AT_100K,
         "1M households x 120 months < 180 s": (
-            None if at_1m is None or not full_horizon
+            None
+            if at_1m is None or not full_horizon
             else at_1m["setup_s"] + at_1m["wall_s"] < TARGET_1M_SECONDS
         ),
-        "peak memory at 1M < 4 GB": None if at_1m is None else at_1m["peak_memory_mb"] < TARGET_PEAK_GB * 1024,
+        "peak memory at 1M < 4 GB": None
+        if at_1m is None
+        else at_1m["peak_memory_mb"] < TARGET_PEAK_GB * 1024,
         "time linear in households (exponent <= 1.1)": (
             None if len(by_size) < 3 else report["exponent"] <= 1.1
         ),
@@ -232,8 +248,10 @@ def markdown_table(report: dict) -> str:
     """The benchmark as a Markdown table, as shown in the README."""
     header = (
         "| households | M hgm/s | run CPU (s) | run wall (s) | setup (s) | peak memory (MB) | "
-        + " | ".join(PHASES) + " |\n"
-        + "|---:" * (6 + len(PHASES)) + "|\n"
+        + " | ".join(PHASES)
+        + " |\n"
+        + "|---:" * (6 + len(PHASES))
+        + "|\n"
     )
     rows = []
     for r in report["runs"]:
@@ -258,45 +276,7 @@ def summary(report: dict) -> str:
             "the same size"
         )
     for target, met in report["targets"].items():
-        lines.append(f"  [{'not measured' if met is None else 'met' if met else 'MISSED'}] {target}")
+        lines.append(
+            f"  [{'not measured' if met is None else 'met' if met else 'MISSED'}] {target}"
+        )
     return "\n".join(lines)
-
-
-def register(subparsers) -> None:
-    bench = subparsers.add_parser(
-        "bench", help="time complete runs from 1 000 to 1 000 000 households, and the scalar reference"
-    )
-    bench.add_argument(
-        "--sizes", type=int, nargs="+", metavar="N",
-        help="numbers of households (default: 1000 10000 100000 1000000)",
-    )
-    bench.add_argument("--months", type=int, default=120, help="months per run (default: 120)")
-    bench.add_argument("--quick", action="store_true", help="sizes up to 100 000 over 24 months")
-    bench.add_argument("--scenario", default=str(DEFAULT_SCENARIO), help="scenario file (default: baseline)")
-    bench.add_argument("--no-reference", action="store_true", help="skip timing the scalar reference")
-    bench.add_argument(
-        "--json", type=Path, default=Path("results") / "bench" / "bench.json", help="where to write the JSON report"
-    )
-    bench.set_defaults(handler=bench_command)
-
-
-def bench_command(args) -> int:
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[variable] = "1"  # inherited by the timed processes: one core
-    sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
-    months = 24 if args.quick and args.months == 120 else args.months
-    if any(n < 10 for n in sizes):
-        raise UserError("--sizes: every size must be at least 10 households")
-    if months < 1:
-        raise UserError("--months: must be at least 1")
-    if not Path(args.scenario).is_file():
-        raise UserError(f"{args.scenario}: no such scenario file")
-    print(f"partage bench: {Path(args.scenario).stem}, {months} months, one process per size")
-    report = benchmark(sorted(sizes), months, args.scenario, reference=not args.no_reference)
-    print(summary(report))
-    print()
-    print(markdown_table(report))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.json}")
-    return 0

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
-APP = Path(__file__).resolve().parent.parent / "viz" / "app.py"
+from viz.server import APP, command
 
 
 def register(subparsers) -> None:
@@ -19,23 +17,6 @@ def register(subparsers) -> None:
     parser.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
     parser.add_argument("--dev", action="store_true", help="reload on code changes (development)")
     parser.set_defaults(handler=handle)
-
-
-def command(host: str, port: int, dev: bool = False) -> list[str]:
-    """The `solara run` command line serving the app."""
-    line = [
-        sys.executable,
-        "-m",
-        "solara",
-        "run",
-        str(APP),
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--no-open",
-    ]
-    return line if dev else [*line, "--production"]
 
 
 def handle(args) -> int:

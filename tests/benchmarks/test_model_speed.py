@@ -1,10 +1,10 @@
-"""`partage bench`: its arithmetic and its instrumentation (no assertion on time itself)."""
+"""The model-speed benchmark (`partage bench`): its arithmetic and its instrumentation (no assertion on time itself)."""
 
 from __future__ import annotations
 
 import pytest
 
-from experiments import bench
+from benchmarks import model_speed
 from model import model as model_module
 from model import reporters
 from model.model import TerritoryModel
@@ -12,8 +12,8 @@ from model.model import TerritoryModel
 
 def test_scaling_exponent_of_linear_and_quadratic_times():
     sizes = [1_000, 10_000, 100_000]
-    assert bench.scaling_exponent(sizes, [2e-3 * n for n in sizes]) == pytest.approx(1.0)
-    assert bench.scaling_exponent(sizes, [1e-9 * n * n for n in sizes]) == pytest.approx(2.0)
+    assert model_speed.scaling_exponent(sizes, [2e-3 * n for n in sizes]) == pytest.approx(1.0)
+    assert model_speed.scaling_exponent(sizes, [1e-9 * n * n for n in sizes]) == pytest.approx(2.0)
 
 
 def test_timed_phases_change_nothing_and_put_everything_back(tiny):
@@ -22,22 +22,26 @@ def test_timed_phases_change_nothing_and_put_everything_back(tiny):
     plain.run()
     timed = TerritoryModel(scenario, agents=False)
     original_market, original_measure = model_module.clear_market, reporters.measure
-    phases = bench.TimedPhases(timed)
+    original_decide, original_learning = model_module.decide, model_module.learn_from_the_month
+    phases = model_speed.TimedPhases(timed)
     timed.run()
     seconds = phases.close(total_step_seconds=1e9)
     assert timed.series == plain.series
-    assert set(seconds) == set(bench.PHASES)
+    assert set(seconds) == set(model_speed.PHASES)
     assert seconds["market"] > 0 and seconds["reporters"] > 0
     assert model_module.clear_market is original_market and reporters.measure is original_measure
     assert "_decide" not in vars(timed) and "collect" not in vars(timed.datacollector)
+    assert model_module.decide is original_decide and model_module.learn_from_the_month is original_learning
+    assert "make_new_ties" not in vars(timed.ties) and "update_counts" not in vars(timed.ties)
+    assert all(seconds[phase] > 0 for phase in ("policies", "decisions", "learning_trust", "ties"))
 
 
 def test_one_timed_run_reports_throughput_phases_and_memory(baseline_path):
-    run = bench.time_vectorized(str(baseline_path), 500, 3)
+    run = model_speed.time_vectorized(str(baseline_path), 500, 3)
     assert run["hgm_per_s"] == pytest.approx(500 * run["goods"] * 3 / run["run_s"])
     assert run["peak_memory_mb"] > 10
     assert sum(run["phase_s"].values()) == pytest.approx(run["run_s"], rel=0.05)
     report = {"runs": [run], "months": 3, "exponent": float("nan")}
-    report["targets"] = bench.check_targets(report)
+    report["targets"] = model_speed.check_targets(report)
     assert report["targets"]["hgm_per_s_at_100k >= 3e6"] is None  # not measured at this size
-    assert bench.markdown_table(report).count("\n") == 3
+    assert model_speed.markdown_table(report).count("\n") == 3

@@ -1,0 +1,6 @@
+"""The `partage` command line: one module per command, parsing arguments and printing.
+
+Each command module exposes `register(subparsers)`, which adds its parser and
+sets `handler`; the work itself lives in `experiments`, `benchmarks`, `viz`
+and `model`. Nothing imports this package.
+"""

@@ -1,0 +1,33 @@
+"""`partage app-bench`: time one Explore step and its redraw, and with `--browser` a click in Chromium
+on Step and on "Run to the horizon".
+
+The timing is `benchmarks.app_responsiveness`.
+"""
+
+from __future__ import annotations
+
+from benchmarks.app_responsiveness import measure, measure_browser
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("app-bench", help="time one Explore step and its redraw")
+    parser.add_argument("--households", type=int, default=5000)
+    parser.add_argument("--steps", type=int, default=24)
+    parser.add_argument("--scenario", default="tool_library", help="scenario name in scenarios/")
+    parser.add_argument(
+        "--browser", action="store_true", help="also time click-to-screen in Chromium"
+    )
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args) -> int:
+    figures = measure(args.households, args.steps, args.scenario)
+    if args.browser:
+        for label, scenario in (("baseline alone", "baseline"), ("baseline alongside", args.scenario)):
+            step_ms, horizon_ms = measure_browser(args.households, args.steps, scenario, args.chromium)
+            figures[f"click Step to new month in Chromium, {label} (ms)"] = step_ms
+            figures[f"click Run to the horizon to last month, {label} (ms)"] = horizon_ms
+    for name, value in figures.items():
+        print(f"{name:62s} {value:8.1f}" if isinstance(value, float) else f"{name:62s} {value:8d}")
+    return 0

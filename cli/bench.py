@@ -1,0 +1,72 @@
+"""`partage bench`: time complete runs from 1 000 to 1 000 000 households, and the scalar reference.
+
+The timing is `benchmarks.model_speed`; this module checks the options, prints
+the figures and writes the JSON report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from benchmarks.model_speed import (
+    DEFAULT_SCENARIO,
+    DEFAULT_SIZES,
+    QUICK_SIZES,
+    benchmark,
+    markdown_table,
+    summary,
+)
+from experiments.errors import UserError
+
+
+def register(subparsers) -> None:
+    bench = subparsers.add_parser(
+        "bench",
+        help="time complete runs from 1 000 to 1 000 000 households, and the scalar reference",
+    )
+    bench.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="numbers of households (default: 1000 10000 100000 1000000)",
+    )
+    bench.add_argument("--months", type=int, default=120, help="months per run (default: 120)")
+    bench.add_argument("--quick", action="store_true", help="sizes up to 100 000 over 24 months")
+    bench.add_argument(
+        "--scenario", default=str(DEFAULT_SCENARIO), help="scenario file (default: baseline)"
+    )
+    bench.add_argument(
+        "--no-reference", action="store_true", help="skip timing the scalar reference"
+    )
+    bench.add_argument(
+        "--json",
+        type=Path,
+        default=Path("results") / "bench" / "bench.json",
+        help="where to write the JSON report",
+    )
+    bench.set_defaults(handler=bench_command)
+
+
+def bench_command(args) -> int:
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = "1"  # inherited by the timed processes: one core
+    sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    months = 24 if args.quick and args.months == 120 else args.months
+    if any(n < 10 for n in sizes):
+        raise UserError("--sizes: every size must be at least 10 households")
+    if months < 1:
+        raise UserError("--months: must be at least 1")
+    if not Path(args.scenario).is_file():
+        raise UserError(f"{args.scenario}: no such scenario file")
+    print(f"partage bench: {Path(args.scenario).stem}, {months} months, one process per size")
+    report = benchmark(sorted(sizes), months, args.scenario, reference=not args.no_reference)
+    print(summary(report))
+    print()
+    print(markdown_table(report))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.json}")
+    return 0

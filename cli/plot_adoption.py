@@ -1,0 +1,22 @@
+"""`partage plot-adoption DIR...`: adoption over time of finished runs, as one PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from experiments.run import RESULTS, plot_adoption, read_runs
+
+
+def register(subparsers) -> None:
+    plot = subparsers.add_parser("plot-adoption", help="plot adoption over time of finished runs")
+    plot.add_argument("runs", nargs="+", type=Path, help="output folders of `partage run`")
+    plot.add_argument(
+        "--out", type=Path, default=RESULTS / "adoption.png", help="PNG file to write"
+    )
+    plot.set_defaults(handler=plot_command)
+
+
+def plot_command(args) -> int:
+    plot_adoption(read_runs(args.runs), args.out)
+    print(f"adoption plot written to {args.out}")
+    return 0

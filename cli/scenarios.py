@@ -1,0 +1,122 @@
+"""`partage scenarios`: validate, list and describe scenario files.
+
+`partage scenarios list` shows, for each scenario of the library (or the files
+given), its name, its levers (policy kinds), its budget and its description
+(`experiments.library`); `--simulate` adds the net public cost of one
+simulation with fewer households, scaled to the scenario's.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from experiments.library import (
+    LIBRARY,
+    budget_text,
+    euros,
+    levers_of,
+    library_files,
+    simulated_net_cost,
+)
+from model.scenario import ScenarioError, json_schema, load_scenario, text_in
+
+
+def register(subparsers) -> None:
+    scenarios = subparsers.add_parser(
+        "scenarios", help="validate, list and describe scenario files"
+    )
+    actions = scenarios.add_subparsers(dest="action", metavar="ACTION", required=True)
+    validate = actions.add_parser("validate", help="check scenario files; one line per file")
+    validate.add_argument("files", nargs="+")
+    validate.set_defaults(handler=validate_command)
+    schema = actions.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.set_defaults(handler=schema_command)
+    parameters = actions.add_parser(
+        "parameters",
+        help="every scenario parameter with its label, description, unit, default and range (Markdown)",
+    )
+    parameters.add_argument(
+        "--lang", choices=("en", "fr"), default="en", help="language (default en)"
+    )
+    parameters.add_argument(
+        "--out", type=Path, metavar="FILE", help="write to FILE instead of printing"
+    )
+    parameters.set_defaults(handler=parameters_command)
+    listing = actions.add_parser("list", help="name, levers, budget and description of scenarios")
+    listing.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        help=f"scenario files (default: every file of {LIBRARY.name}/)",
+    )
+    listing.add_argument(
+        "--simulate",
+        action="store_true",
+        help="also run one simulation per scenario for its net public cost (per-use costs, revenue)",
+    )
+    listing.add_argument(
+        "--households",
+        type=int,
+        default=2000,
+        help="households of the --simulate run; its cost is scaled to the scenario's (default 2000)",
+    )
+    listing.set_defaults(handler=list_command)
+
+
+def validate_command(args) -> int:
+    failed = 0
+    for path in args.files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as error:
+            print(f"error: {error}")
+            failed += 1
+        else:
+            print(
+                f"ok: {path} ({scenario.name}: {len(scenario.goods)} goods, {len(scenario.policies)} policies)"
+            )
+    return 2 if failed else 0
+
+
+def schema_command(args) -> int:
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def parameters_command(args) -> int:
+    from viz.parameters import parameters_markdown
+
+    text = parameters_markdown(args.lang)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"written: {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+def list_command(args) -> int:
+    files = args.files or library_files()
+    failed = 0
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as error:
+            print(f"error: {error}")
+            failed += 1
+            continue
+        print(f"{scenario.name}  ({path.name})")
+        print(f"  levers: {levers_of(scenario)}")
+        budget = budget_text(scenario) if scenario.policies else "none"
+        print(f"  budget: {budget}")
+        if args.simulate and scenario.policies:
+            net = simulated_net_cost(scenario, args.households)
+            print(
+                f"  simulated net public cost: {euros(net)} ({args.households} households, scaled)"
+            )
+        description = " ".join(text_in(scenario.description, "en").split())
+        print(textwrap.fill(description, width=98, initial_indent="  ", subsequent_indent="  "))
+        print()
+    return 2 if failed else 0

@@ -1,0 +1,60 @@
+"""Awareness and digital access: who knows a good can be shared, and who can reach the platform.
+
+Rules, each month:
+- Awareness (Bass 1969, discrete form): a household needing a good and not yet
+  aware that it can be shared learns it with probability
+  min(1, p + q x share of its ties sharing or lending the good), where
+  p = `behaviour.awareness_p` plus the `extra_awareness_p` of awareness
+  campaigns reaching it (media), and q = `behaviour.awareness_q` (word of
+  mouth). In a well-mixed territory the share of ties is the territory's share.
+  Awareness is never lost.
+- Digital inclusion: where a `digital_inclusion` policy is active, each
+  offline household it reaches gains digital access with probability
+  `trained_share_per_month`, at `eur_per_trainee` to the public. Access is never
+  lost. Platform sharing needs digital access; sharing through ties and pools
+  does not (see `choice`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .households import HouseholdState, pairs
+from .policies import Effects, per_household
+from .scenario import Behaviour
+
+
+def spread_awareness(
+    households: HouseholdState,
+    social: np.ndarray,
+    behaviour: Behaviour,
+    effects: Effects,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Make households aware (in place) by media and word of mouth; returns the (N, G) flags of
+    those who learnt this month."""
+    hh = households
+    rows, cols = pairs(hh.need & ~hh.aware)  # only those who could learn are drawn for
+    p = behaviour.awareness_p + per_household(effects.extra_awareness_p, hh.zq)
+    p = p[rows, cols] if np.ndim(p) == 2 else p[cols]
+    chance = np.minimum(1.0, p + behaviour.awareness_q * social[rows, cols])
+    learnt = rng.random(rows.size) < chance
+    newly_aware = np.zeros(hh.need.shape, dtype=bool)
+    newly_aware[rows[learnt], cols[learnt]] = True
+    hh.aware |= newly_aware
+    return newly_aware
+
+
+def train_offline_households(
+    households: HouseholdState, effects: Effects, rng: np.random.Generator
+) -> float:
+    """Give digital access (in place) to the offline households trained this month; returns the
+    public cost of their training (EUR)."""
+    if not effects.digital_training_share.any():
+        return 0.0
+    hh = households
+    trained = ~hh.digital & (
+        rng.random(hh.size) < per_household(effects.digital_training_share, hh.zq)
+    )
+    hh.digital |= trained
+    return float((per_household(effects.eur_per_trainee, hh.zq) * trained).sum())

@@ -1,0 +1,114 @@
+"""Learning and trust: what households learn from the month's market, and how trust moves.
+
+Rules, each month after the market:
+- Expectations move a share r = `behaviour.availability_learning_rate` of the
+  way toward what was met: a borrower's expected availability toward the share
+  of its asked uses that were served; a borrower served at all, its expected
+  price per use toward the price it paid (before subsidy; it has now tried
+  sharing the good); a lender's expected utilization toward the share of its
+  spare capacity that was used. Expectations of those who did not take part
+  stay as they were.
+- Experiences: each good a household borrowed (was served) or lent (was used)
+  this month goes badly with the good's `bad_experience_prob`, times the
+  `bad_experience_factor` of trust labels reaching it. Each good month closes
+  `trust_gain` of the gap to 1: trust = 1 - (1 - trust)(1 - gain)^good_months;
+  each bad one removes `trust_loss` x (1 - insured share) of trust
+  (negativity bias). An insurance fund pays `claim_eur` x its cover for each bad
+  experience it covers.
+- Word of mouth: then trust drifts toward the mean trust of one's ties,
+  trust += `trust_drift` x (ties' trust - trust) (the territory's mean in a
+  well-mixed territory; one's own trust without ties), all households at once
+  from the trust after this month's experiences.
+- Third places: trust += `trust_boost_per_month` x (1 - trust) where they reach.
+  Trust is kept within 0..1.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .households import GoodTable, HouseholdState, sum_over_goods
+from .market import MarketResult
+from .policies import Effects, per_household
+from .scenario import Behaviour
+
+if TYPE_CHECKING:
+    from .network import Ties
+    from .reporters import Totals
+
+
+def learn_toward(
+    expected: np.ndarray, rows: np.ndarray, observed: np.ndarray, rate: np.ndarray
+) -> None:
+    """Move `expected[rows]` a share `rate` of the way toward what was `observed` (in place)."""
+    current = expected[rows]
+    current += rate * (observed - current)
+    expected[rows] = current
+
+
+def trust_after_experiences(trust, good_months, bad, gain, loss, cover):
+    """Trust after this month's experiences: each good month closes `gain` of the gap to 1; each bad
+    one (per good, counted in `bad` (N, G)) removes `loss` of trust, less the insured share `cover`."""
+    after_good = 1 - (1 - trust) * (1 - gain) ** good_months
+    kept = np.prod(np.where(bad > 0, (1 - loss * (1 - cover)) ** bad, 1.0), axis=1)
+    return after_good * kept
+
+
+def learn_from_the_month(
+    households: HouseholdState,
+    goods: GoodTable,
+    behaviour: Behaviour,
+    effects: Effects,
+    market: MarketResult,
+    ties: Ties,
+    totals: Totals,
+    rng: np.random.Generator,
+) -> float:
+    """Update expectations and trust (in place) and count the month's transactions and bad
+    experiences in `totals`; returns the insurance claims paid by the public (EUR)."""
+    hh, b, fx = households, behaviour, effects
+    rate = b.availability_learning_rate
+    rows = market.rows  # the market's arrays are those of these households
+    served = market.served
+    asked = market.demand > 0
+    met = np.divide(served, market.demand, out=np.zeros(served.shape), where=asked)
+    learn_toward(hh.availability, rows, met, rate * asked)
+    got = served > 0
+    learn_toward(hh.expected_price, rows, market.price_paid_per_use, rate * got)
+    hh.tried[rows] |= got
+    used = market.used_informal + market.used_platform
+    offered = market.capacity > 0
+    utilization = np.divide(used, market.capacity, out=np.zeros(used.shape), where=offered)
+    learn_toward(hh.utilization, rows, utilization, rate * offered)
+    hh.lend_income_eur.fill(0.0)
+    hh.lend_income_eur[rows] = market.lender_income_eur
+
+    def at_rows(effect):
+        return effect[rows] if effect.ndim == 2 else effect
+
+    bad_prob = goods.bad_experience_prob * at_rows(per_household(fx.bad_experience_factor, hh.zq))
+    lent = used > 0
+    bad_borrow = got & (rng.random(got.shape) < bad_prob)
+    bad_lend = lent & (rng.random(lent.shape) < bad_prob)
+    cover = at_rows(per_household(fx.insurance_cover, hh.zq))
+    bad = bad_borrow.astype(np.int64) + bad_lend
+    trust = hh.trust.copy()
+    good_months = sum_over_goods(got & ~bad_borrow) + sum_over_goods(lent & ~bad_lend)
+    trust[rows] = trust_after_experiences(
+        trust[rows], good_months, bad, b.trust_gain, b.trust_loss, cover
+    )
+    totals.bad_experiences = int(bad.sum())
+    totals.transactions = int(np.count_nonzero(got))
+    claims = (
+        float((bad * cover * at_rows(per_household(fx.claim_eur, hh.zq))).sum())
+        if np.any(cover)
+        else 0.0
+    )
+
+    trust = trust + b.trust_drift * (ties.mean_over_ties(trust) - trust)
+    if fx.trust_boost.any():
+        trust = trust + per_household(fx.trust_boost, hh.zq) * (1 - trust)
+    hh.trust = np.clip(trust, 0.0, 1.0)
+    return claims

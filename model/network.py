@@ -1,0 +1,222 @@
+"""The social network during a run: ties, the counts over ties kept up to date, and new ties.
+
+Rules:
+- Ties are symmetric and unweighted. The territory's ties are built once with the
+  territory (`territory.build_network`) and never change; the ties made during
+  the run, by sharing and in third places, form a second matrix that only
+  grows (a tie made twice is one tie).
+- Influence: each household counts, per good, its ties who share or lend it
+  (`active_ties`) and its ties who lend it (`lending_ties`). The share of ties
+  sharing or lending a good is active_ties / degree (0 without ties). In a
+  well-mixed territory there are no ties: every household sees the share of
+  the territory's households needing the good who share or lend it, and has
+  no lending ties.
+- The counts are kept up to date rather than recounted every month: when
+  households change what they do, only the ties of those who changed are
+  walked; when a tie is made, each end's activity is added to the other's
+  counts. A recount (`count`) gives the same numbers.
+- New ties, each month (none in a well-mixed territory):
+  * each household that borrowed through the platform or a community pool, or
+    lent through the platform, makes a tie with probability
+    `network.tie_from_sharing_prob` to a household drawn uniformly among that
+    month's such participants of its zone;
+  * third places create, in each zone they serve, a Poisson number of ties
+    (mean `new_ties_by_zone`, from `third_places.ties_per_1000_households_month`)
+    between two residents of the zone drawn uniformly.
+  A pair drawn twice, or already tied, adds no tie; a household drawn with
+  itself makes none. `ties.created` counts the pairs of two different
+  households drawn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .households import HouseholdState, any_good, pairs, per_good
+from .market import MarketResult
+from .territory import adjacency
+
+
+def _inverse(degree: np.ndarray) -> np.ndarray:
+    """1 / degree, and 0 for households without ties."""
+    return np.divide(1.0, degree, out=np.zeros(degree.shape), where=degree > 0)
+
+
+class Ties:
+    """The ties of a territory's households and, per good, the counts of active ties over them."""
+
+    def __init__(self, network: sp.csr_matrix, zone: np.ndarray, zone_count: int, well_mixed: bool):
+        self.network = network  # the territory's ties, fixed
+        self.new_ties: sp.csr_matrix | None = None  # ties made during the run
+        self.well_mixed = well_mixed
+        self.size = network.shape[0]
+        self._base_degree = np.asarray(network.sum(axis=1)).ravel()
+        self.degree = self._base_degree
+        self.inverse_degree = _inverse(self.degree)
+        self.zone = zone
+        self.zone_count = zone_count
+        self.households_by_zone = np.bincount(zone, minlength=zone_count)
+        self._zone_order = np.argsort(zone, kind="stable")
+        self._zone_starts = np.concatenate([[0], np.cumsum(self.households_by_zone)[:-1]])
+        self.active_ties = np.zeros(0)
+        self.lending_ties = np.zeros(0)
+
+    # ------------------------------------------------------------------ sums over ties
+
+    def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum of `values` over each household's ties (rows of an (N,) or (N, G) array).
+
+        Column by column; the ties made during the run, few, are a matrix of their own."""
+        if values.ndim == 2:
+            total = np.empty(values.shape)
+            for g in range(values.shape[1]):
+                total[:, g] = self.neighbour_sum(values[:, g])
+            return total
+        total = self.network @ values
+        if self.new_ties is not None:
+            total[self._new_rows] += self._new_compact @ values
+        return total
+
+    def sparse_neighbour_sum(self, values: np.ndarray) -> np.ndarray:
+        """`neighbour_sum` of an (N, G) array that is zero for nearly all households: only the
+        ties of the others are walked (households who changed their lending, say)."""
+        total = np.zeros(values.shape)
+        rows, cols = pairs(values != 0)
+        for ties in (self.network, self.new_ties):
+            if ties is None or rows.size == 0:
+                continue
+            lengths = np.diff(ties.indptr)[rows]
+            starts = np.repeat(ties.indptr[rows] - np.cumsum(lengths) + lengths, lengths)
+            neighbours = ties.indices[starts + np.arange(starts.size)]
+            np.add.at(
+                total,
+                (neighbours, np.repeat(cols, lengths)),
+                np.repeat(values[rows, cols], lengths),
+            )
+        return total
+
+    def neighbour_sum_of_rows(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """`neighbour_sum` for values given only at `rows` (zero elsewhere), read at `rows`."""
+        full = np.zeros((self.size, values.shape[1]))
+        full[rows] = values
+        return self.neighbour_sum(full)[rows]
+
+    def mean_over_ties(self, values: np.ndarray) -> np.ndarray:
+        """Each household's mean of (N,) `values` over its ties (its own value without ties);
+        the territory's mean in a well-mixed territory."""
+        if self.well_mixed:
+            return np.full(self.size, values.mean())
+        return np.where(self.degree > 0, self.neighbour_sum(values) * self.inverse_degree, values)
+
+    # ------------------------------------------------------------------ counts over ties
+
+    def count(self, households: HouseholdState) -> None:
+        """Count, for each household and good, its ties who share or lend it and who lend it."""
+        self.active_ties = self.neighbour_sum(households.sharing_or_lending().astype(np.float64))
+        self.lending_ties = self.neighbour_sum(households.lending.astype(np.float64))
+
+    def influence(
+        self, households: HouseholdState, needing: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(N, G) share of each household's ties sharing or lending each good, and its lending ties
+        (a copy, which this month's decisions leave as it was)."""
+        if self.well_mixed:
+            social = per_good(households.sharing_or_lending()) / np.maximum(needing, 1)
+            return np.broadcast_to(social, households.mode.shape), np.zeros(households.mode.shape)
+        return self.active_ties * self.inverse_degree[:, None], self.lending_ties.copy()
+
+    def update_counts(
+        self, households: HouseholdState, active_before: np.ndarray, lending_before: np.ndarray
+    ) -> None:
+        """Bring the counts up to date with what households share and lend now, given what they did
+        before (walking only the ties of those who changed)."""
+        if self.well_mixed:
+            return
+        self.active_ties += self.sparse_neighbour_sum(
+            households.sharing_or_lending().astype(np.int8) - active_before
+        )
+        self.lending_ties += self.sparse_neighbour_sum(
+            households.lending.astype(np.int8) - lending_before
+        )
+
+    # ------------------------------------------------------------------ new ties
+
+    def random_member(self, zones: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A household drawn uniformly from each zone listed."""
+        counts = self.households_by_zone[zones]
+        return self._zone_order[
+            self._zone_starts[zones] + (rng.random(zones.size) * counts).astype(np.int64)
+        ]
+
+    def add(self, a: np.ndarray, b: np.ndarray, households: HouseholdState) -> int:
+        """Tie a[i] to b[i] and add each new tie's ends to the counts; returns the pairs of two
+        different households."""
+        keep = a != b
+        a, b = a[keep], b[keep]
+        if a.size == 0:
+            return 0
+        # Add this month's ties to those made before (a tie made twice is one tie), rather than
+        # rebuilding from every tie ever made: the cost stays proportional to the new ties.
+        made = adjacency(self.size, a, b)
+        if self.new_ties is not None:
+            made = (self.new_ties + made).tocsr()
+            made.data[:] = 1.0
+            new = (made - self.new_ties).tocoo()  # the ties that did not exist yet
+        else:
+            new = made.tocoo()
+        self.new_ties = made
+        # Each new tie adds its ends' activity to the counts over ties.
+        new_rows, new_cols = new.row[new.data > 0], new.col[new.data > 0]
+        np.add.at(self.active_ties, new_rows, households.sharing_or_lending()[new_cols])
+        np.add.at(self.lending_ties, new_rows, households.lending[new_cols])
+        self._new_rows = np.flatnonzero(np.diff(made.indptr))
+        self._new_compact = made[self._new_rows]  # only the rows that have such ties
+        self.degree = self._base_degree + np.diff(made.indptr)
+        self.inverse_degree = _inverse(self.degree)
+        return int(a.size)
+
+    def make_new_ties(
+        self,
+        households: HouseholdState,
+        market: MarketResult,
+        tie_from_sharing_prob: float,
+        new_ties_by_zone: np.ndarray,
+        rng: np.random.Generator,
+    ) -> int:
+        """This month's ties from platform and pool exchanges and from third places; returns the
+        pairs drawn (see the module's rules)."""
+        if self.well_mixed:
+            return 0
+        zone = households.zone
+        met = (market.served_platform > 0) | (market.served_pool > 0) | (market.used_platform > 0)
+        participants = market.rows[any_good(met)]
+        creators = participants[rng.random(participants.size) < tie_from_sharing_prob]
+        a_parts, b_parts = [], []
+        if creators.size and participants.size > 1:
+            by_zone = participants[np.argsort(zone[participants], kind="stable")]
+            counts = np.bincount(zone[participants], minlength=self.zone_count)
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            zones = zone[creators]
+            partners = by_zone[
+                starts[zones] + (rng.random(creators.size) * counts[zones]).astype(np.int64)
+            ]
+            a_parts.append(creators)
+            b_parts.append(partners)
+        if new_ties_by_zone.any():
+            n_new = rng.poisson(new_ties_by_zone)
+            zones = np.repeat(np.arange(self.zone_count), n_new)
+            a_parts.append(self.random_member(zones, rng))
+            b_parts.append(self.random_member(zones, rng))
+        if not a_parts:
+            return 0
+        return self.add(np.concatenate(a_parts), np.concatenate(b_parts), households)
+
+    # ------------------------------------------------------------------ analysis
+
+    def graph(self):
+        """All ties as a networkx Graph (nodes are household rows)."""
+        import networkx as nx
+
+        ties = self.network if self.new_ties is None else self.network + self.new_ties
+        return nx.from_scipy_sparse_array(ties)

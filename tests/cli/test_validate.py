@@ -1,0 +1,23 @@
+"""`partage validate` writes its report and plots (the suite at a tiny size)."""
+
+from __future__ import annotations
+
+from cli.validate import validate_command
+from experiments.validation import suite
+
+
+def test_validate_command_writes_a_report_with_plots(tmp_path, monkeypatch):
+    tiny = suite.Sizes(600, 12, 2, 600, 60, 1, 400, 24, 2, 400, 24, 2, 200, 6, 3)
+    monkeypatch.setattr(suite, "QUICK", tiny)
+    monkeypatch.setattr(suite, "BASS_PARAMETERS", ((0.03, 0.38),))
+
+    class Args:
+        quick = True
+        out = tmp_path / "validation"
+
+    validate_command(Args())
+    report = (Args.out / "report.md").read_text()
+    for heading in ("Bass limit", "Network effects", "Critical mass", "Scalar reference"):
+        assert heading in report
+    for plot in ("bass.png", "network.png", "critical_mass.png"):
+        assert (Args.out / plot).stat().st_size > 1000
