@@ -19,6 +19,12 @@ solara.server.settings.theme.show_banner = False
 # A closed tab's session is freed at once (see viz/memory.py), a dropped connection after a minute.
 memory.free_closed_sessions(cull_timeout="60s")
 
+# On a phone the side panel opens over the page and leaves a strip of it to tap to close.
+LAYOUT_STYLE = """
+@media (max-width: 959px) {
+  .v-navigation-drawer { min-width: 0 !important; max-width: 85vw !important; width: 85vw !important; }
+}
+"""
 PHONE_MAX_WIDTH = 960  # below this width the side panel opens over the page, closed at first
 PAGES = (("/", "Explore"), ("compare", "Compare"), ("results", "Results"), ("learn", "Learn"))
 
@@ -30,6 +36,7 @@ def Layout(children=[]):  # noqa: B006 - Solara's layout signature
     paths = [solara.resolve_path(r, level=0) for r in routes]
     index = routes.index(route) if route in routes else 0
     Document(f"Partage — {tr(PAGES[index][1])}")
+    solara.Style(LAYOUT_STYLE)
     solara.Title(tr(PAGES[index][1]))
     width = viewport_width.value
     with (

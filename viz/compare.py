@@ -272,13 +272,14 @@ def Page():
         solara.Error(problem.value, classes=["compare-problem"])
     if compare_task.pending:
         done = compare_task.progress or 0.0
-        solara.Text(
-            tr("Running the replications in the background: {done} % done, {left}").format(
-                done=number(done), left=time_left(done)
-            ),
-            classes=["compare-progress"],
-        )
-        solara.ProgressLinear(value=done)
+        with solara.Div(classes=["compare-running"]):
+            solara.Text(
+                tr("Running the replications in the background: {done} % done, {left}").format(
+                    done=number(done), left=time_left(done)
+                ),
+                classes=["compare-progress"],
+            )
+            solara.ProgressLinear(value=done)
     if compare_task.error:
         solara.Error(tr("The comparison failed: {why}").format(why=str(compare_task.exception)))
     result = compare_task.value if compare_task.finished and not compare_task.pending else None

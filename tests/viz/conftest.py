@@ -18,6 +18,8 @@ from benchmarks.app_responsiveness import CHROMIUM_ARGS
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM = os.environ.get("PARTAGE_CHROMIUM", "/usr/bin/chromium")
+# How long a browser test waits for the page (shorter to see old code fail quickly).
+TIMEOUT_MS = int(os.environ.get("PARTAGE_BROWSER_TIMEOUT_MS", "60000"))
 
 
 def _free_port() -> int:
@@ -178,7 +180,7 @@ def new_tab(browser, width: int = 1400, height: int = 1000, lang: str = "en-GB")
         accept_downloads=True,
     )
     tab = context.new_page()
-    tab.set_default_timeout(60_000)
+    tab.set_default_timeout(TIMEOUT_MS)
     return context, tab
 
 
