@@ -23,6 +23,8 @@ memory.free_closed_sessions(cull_timeout="60s")
 LAYOUT_STYLE = """
 @media (max-width: 959px) {
   .v-navigation-drawer { min-width: 0 !important; max-width: 85vw !important; width: 85vw !important; }
+  .partage-table { font-size: 0.8em !important; }
+  .partage-table th, .partage-table td { padding: 2px 4px !important; }
 }
 """
 PHONE_MAX_WIDTH = 960  # below this width the side panel opens over the page, closed at first
@@ -37,7 +39,6 @@ def Layout(children=[]):  # noqa: B006 - Solara's layout signature
     index = routes.index(route) if route in routes else 0
     Document(f"Partage — {tr(PAGES[index][1])}")
     solara.Style(LAYOUT_STYLE)
-    solara.Title(tr(PAGES[index][1]))
     width = viewport_width.value
     with (
         solara.AppLayout(

@@ -210,6 +210,7 @@ def indicator_text(text: str) -> str:
 
 @solara.component
 def Page():
+    solara.Title(tr("Compare"))
     others = [name for name in catalogue.scenario_names() if name != BASELINE]
     options = [(name, scenario_title(name)) for name in others]
     if edited_scenario() is not None:

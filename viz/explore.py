@@ -625,6 +625,7 @@ def map_legend(difference: bool = False) -> str:
 
 @solara.component
 def Page():
+    solara.Title(tr("Explore"))
     router = solara.use_router()
     if not address_read.value:
         address_read.value = True
@@ -707,12 +708,12 @@ def RunView(run: ExploreRun):
                 ),
                 classes=["partage-caption"],
             )
+            solara.HTML(tag="div", unsafe_innerHTML=map_legend(), classes=["partage-legend"])
             ClickableSvg(
                 run.map_svg(shown, selected.value, lang=lang),
                 on_pick=lambda fx, fy: pick_at(run, fx, fy),
                 test_id="territory-map",
             )
-            solara.HTML(tag="div", unsafe_innerHTML=map_legend(), classes=["partage-legend"])
             solara.Text(
                 tr("Click the map to select the nearest household."), classes=["partage-caption"]
             )

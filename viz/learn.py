@@ -187,6 +187,7 @@ def go_to(index: int) -> None:
 
 @solara.component
 def Page():
+    solara.Title(tr("Learn"))
     if story_run.value is None:
         go_to(0)
     model = story_run.value

@@ -134,6 +134,7 @@ def parameter_label(path: str) -> str:
 
 @solara.component
 def Page():
+    solara.Title(tr("Results"))
     lang = current_language()
     solara.HTML(tag="h2", unsafe_innerHTML=escaped(tr("Experiments")))
     names = store_names()

@@ -86,6 +86,8 @@ def test_language_switch_and_a_link_that_reopens_the_same_view(open_tab, ui):
     assert tab.evaluate("document.documentElement.lang") == "en"
     ui.choose(tab, "Scenario", "tool.library")
     tab.wait_for_selector("text=municipal tool library")
+    tab.wait_for_selector("text=Size of the pool: 6.0")
+    tab.wait_for_timeout(1000)  # the controls of the new scenario settle before a key press
     slider = tab.locator(".partage-lever", has_text="Size of the pool").locator("[role=slider]")
     slider.first.focus()
     tab.keyboard.press("End")

@@ -133,3 +133,8 @@ def test_indices_bars_put_the_strongest_first():
     figure = figures.indices_bars(table, "y")
     labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
     assert labels == ["weak", "middle", "strong"], "barh draws bottom up: strongest on top"
+
+
+def test_a_negative_amount_puts_its_sign_first():
+    assert i18n.format_eur(-1.1, "en", 1) == "-€1.1"
+    assert i18n.format_eur(-1.1, "fr", 1) == "-1,1\u00a0€"
