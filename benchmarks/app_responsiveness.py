@@ -89,7 +89,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-MONTH_SHOWN = "(m) => new RegExp(`Month\\s*${m}\\s*/`).test(document.body.innerText)"
+MONTH_SHOWN = "(m) => new RegExp(`Month\\\\s*${m}\\\\s*/`).test(document.body.innerText)"
 
 
 def measure_browser(
