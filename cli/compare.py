@@ -8,7 +8,6 @@ headline table and the cost-effectiveness.
 from __future__ import annotations
 
 import math
-import sys
 
 import pandas as pd
 
@@ -19,9 +18,10 @@ from experiments.report import format_number, markdown_table
 
 def headline_markdown(table: pd.DataFrame) -> str:
     part = table[table["outcome"].isin(HEADLINE_OUTCOMES)].copy()
+    cut = part["ci_cut_to_range"] if "ci_cut_to_range" in part else [False] * len(part)
     part["mean (95% CI)"] = [
-        f"{_num(m)} [{_num(lo)}, {_num(hi)}]"
-        for m, lo, hi in zip(part["mean"], part["ci_low"], part["ci_high"], strict=True)
+        f"{_num(m)} [{_num(lo)}, {_num(hi)}]" + (" *" if was_cut else "")
+        for m, lo, hi, was_cut in zip(part["mean"], part["ci_low"], part["ci_high"], cut, strict=True)
     ]
     if "diff" in part:
         part["difference (95% CI)"] = [
@@ -31,7 +31,16 @@ def headline_markdown(table: pd.DataFrame) -> str:
     columns = ["outcome", "scenario", "mean (95% CI)"] + (
         ["difference (95% CI)"] if "diff" in part else []
     )
-    return markdown_table(part[columns])
+    table = markdown_table(part[columns])
+    if any(cut):
+        table += "\n" + CUT_NOTE
+    return table
+
+
+CUT_NOTE = (
+    "* interval cut at the outcome's range (a count is never negative, a share lies in 0..1); "
+    "a cut interval still covers the mean at least 95 % of the time"
+)
 
 
 def costs_markdown(costs: pd.DataFrame) -> str:
@@ -106,29 +115,23 @@ def register(subparsers) -> None:
         "--out", metavar="DIR", help="results directory (default results/compare-...)"
     )
     add_execution_options(parser)
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, resumable=True)
 
 
 def handle(args) -> int:
-    try:
-        directory, summary = run_compare(
-            args.baseline,
-            args.scenarios,
-            replications=args.replications,
-            households=args.households,
-            months=args.months,
-            seed=args.seed,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            out=args.out,
-            progress=not args.no_progress,
-        )
-    except KeyboardInterrupt:
-        print(
-            "interrupted: finished runs are stored; run the same command again to resume",
-            file=sys.stderr,
-        )
-        raise
+    directory, summary = run_compare(
+        args.baseline,
+        args.scenarios,
+        replications=args.replications,
+        households=args.households,
+        months=args.months,
+        seed=args.seed,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        out=args.out,
+        progress=not args.no_progress,
+        cluster_timeout_s=args.cluster_timeout,
+    )
     code = report_summary(summary, directory)
     table, costs, written = write_report(directory)
     print(headline_markdown(table))

@@ -12,7 +12,7 @@ import sys
 from cli.options import add_execution_options, report_summary
 from experiments.errors import UserError
 from experiments.report import markdown_table, write_table
-from experiments.sensitivity import write_sensitivity
+from experiments.sensitivity import caution, write_sensitivity
 from experiments.sweep import point_summary, run_sweep
 
 
@@ -26,26 +26,26 @@ def register(subparsers) -> None:
     parser.add_argument("design", metavar="DESIGN.toml", help="design file")
     parser.add_argument("--out", metavar="DIR", help="results directory (default results/NAME)")
     parser.add_argument("--retry-failed", action="store_true", help="run failed runs again")
+    parser.add_argument(
+        "--allow-large-design",
+        action="store_true",
+        help="run a design of more than a million runs (refused otherwise, as a likely mistake)",
+    )
     add_execution_options(parser)
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, resumable=True)
 
 
 def handle(args) -> int:
-    try:
-        outcome = run_sweep(
-            args.design,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            out=args.out,
-            retry_failed=args.retry_failed,
-            progress=not args.no_progress,
-        )
-    except KeyboardInterrupt:
-        print(
-            "interrupted: finished runs are stored; run the same command again to resume",
-            file=sys.stderr,
-        )
-        raise
+    outcome = run_sweep(
+        args.design,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        out=args.out,
+        retry_failed=args.retry_failed,
+        progress=not args.no_progress,
+        cluster_timeout_s=args.cluster_timeout,
+        allow_large=args.allow_large_design,
+    )
     code = report_summary(outcome.summary, outcome.directory)
     if (
         outcome.design.spec.sampler.method in ("grid", "lhs")
@@ -69,5 +69,7 @@ def handle(args) -> int:
             print(f"sensitivity not computed: {error}", file=sys.stderr)
         else:
             print(markdown_table(table))
+            if caution(table):
+                print(caution(table), file=sys.stderr)
             print("written: " + ", ".join(str(path) for path in written))
     return code

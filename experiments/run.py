@@ -4,7 +4,13 @@
 - `series.parquet` and `series.csv`: one row per month (0 = initial state),
   columns `month`, `{good}.own|rent|share|forgo|lenders|aware|stock` and the
   other outcomes of `model.reporters`;
+- `zones.parquet`: outcomes by zone, a long table (month, zone, outcome, value;
+  see `model.zone_results`);
 - `manifest.json`: the resolved scenario, the seed, package versions and git commit.
+
+On a territory from data the households simulated are a sample: the series'
+plain columns are the sample's, and `real.<outcome>` columns scale every count
+of households, goods, uses, euros and tonnes to the real territory.
 
 `plot_adoption` draws adoption over time for one or more such folders
 (`partage run` and `partage plot-adoption` in `cli/`).
@@ -21,16 +27,23 @@ import pandas as pd
 from tqdm import tqdm
 
 from experiments.manifest import git_commit, package_versions
+from experiments.outputs import RESULTS_DIR, default_folder, writable_folder
 from model.model import TerritoryModel
 from model.scenario import ScenarioError, load_scenario
+from model.zone_results import zone_frame
 
-RESULTS = Path("results")
+RESULTS = RESULTS_DIR
 
 
 def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progress: bool = True):
-    """Run a scenario file with overrides; write series and manifest; return (series, out folder)."""
+    """Run a scenario file with overrides; write series and manifest; return (series, out folder).
+
+    The output folder is checked before the simulation starts (`experiments.outputs`)."""
     scenario = load_scenario(scenario_path, overrides)
-    out = out or RESULTS / scenario.name
+    if out is None:
+        out = writable_folder(default_folder(scenario.name), "output folder")
+    else:
+        out = writable_folder(out)
     started = time.perf_counter()
     model = TerritoryModel(scenario)
     with tqdm(total=scenario.months, desc=scenario.name, unit="month", disable=not progress,
@@ -38,9 +51,9 @@ def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progr
         model.run(progress=lambda month: bar.update(1))
     elapsed = time.perf_counter() - started
     series = model.series_frame()
-    out.mkdir(parents=True, exist_ok=True)
     series.to_parquet(out / "series.parquet", index=False)
     series.to_csv(out / "series.csv", index=False)
+    zone_frame(model).to_parquet(out / "zones.parquet", index=False)
     manifest = {
         "scenario_file": str(scenario_path),
         "overrides": overrides,

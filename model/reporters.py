@@ -1,32 +1,17 @@
 """Named outcomes, measured every month, in the five families of the design.
 
-Column names (one row per month, month 0 being the initial state):
-- adoption, for each good: `{good}.own`, `.rent`, `.share`, `.forgo` (shares
-  of the households needing the good; they sum to one), `.lenders` (share of
-  them lending), `.aware`, and `{good}.share.{zone}` by zone;
-  `sharing_households` (households sharing at least one good) and
-  `sharing_households.share`.
-- ecological: `{good}.stock` (goods owned), `{good}.purchases`,
-  `goods.stock_total`, `emissions.stock_t` (embodied t CO2e of the stock),
-  `emissions.purchases_t` (of this month's purchases) and
-  `emissions.purchases_cumulative_t`; `emissions.month_t`, the embodied
-  emissions of the goods in use (owned, and pooled by policies) spread over
-  their lifetimes, and `emissions.cumulative_t`, its running total: the
-  footprint that sharing avoids, which a household giving up a good and later
-  buying again does not inflate.
-- economic: `spending.mean_eur` (household spending on these goods this
-  month: amortised purchase, fixed costs and fees less lending income; rental;
-  shared uses and their access; nothing for forgone uses), `spending.q1_eur`
-  to `spending.q5_eur` by income quintile (q1 poorest), `lender_income_eur`,
-  `uses.unmet` (shared uses not served), `uses.forgone`, `subsidy.q1_eur` to
-  `subsidy.q5_eur` (sharing subsidy received per household of each quintile).
-- social: `trust.mean`, `ties.created` (cumulative), `transactions`,
-  `bad_experiences`.
-- public: `public.spend_eur`, `public.revenue_eur` (this month),
-  `public.cumulative_spend_eur`, `public.cumulative_revenue_eur`.
-- money flows of the sharing market, for the conservation check:
-  `money.borrowers_eur`, `money.subsidies_eur`, `money.lenders_eur`,
-  `money.platform_eur`, `money.pools_eur`, and `money.renters_eur`.
+`measure` computes every column of a month: adoption (mode shares per good
+and by zone, lenders, awareness, sharing households), ecological (stocks,
+purchases, embodied emissions of the stock, of purchases and of the goods in
+use), economic (household spending by income quintile, lender income, unmet and
+forgone uses, subsidies received), social (trust, ties created, transactions,
+bad experiences), public (spending and revenue) and the money flows of the
+sharing market, for the conservation check. On a territory from data,
+`real.<outcome>` repeats each outcome that counts households, goods, uses, euros
+or tonnes, scaled from the sample to the real territory (`real.households` of
+them); outcomes by zone are then in `model.zone_results`. What each column
+means, its unit and its range are declared once, in `model.outcomes`
+(`partage outcomes`).
 """
 
 from __future__ import annotations
@@ -37,7 +22,8 @@ from functools import partial
 import numpy as np
 
 from .households import MODE_NAMES, QUINTILES, Mode, any_good, sum_over_goods
-from .policies import per_household
+from .policies import lump_sum_in_month, per_household
+from .zone_results import measure_zones
 
 
 @dataclass
@@ -51,6 +37,8 @@ class Totals:
     public_revenue_eur: float = 0.0
     transactions: int = 0
     bad_experiences: int = 0
+    real_public_spend_eur: float = 0.0
+    real_public_revenue_eur: float = 0.0
 
 
 def latest_outcome(model, name: str) -> float:
@@ -113,7 +101,7 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
         stock[g] = counts[Mode.OWN]
         out[f"{name}.stock"] = int(counts[Mode.OWN])
         out[f"{name}.purchases"] = int(purchases[g])
-        for z, zone in enumerate(zone_names):
+        for z, zone in enumerate(zone_names if model.real_scale is None else ()):  # from data: by zone
             out[f"{name}.share.{zone}"] = zone_sharing[z, g] / zone_need[z, g]
 
     sharing_any = any_good(sharing)
@@ -187,4 +175,36 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     out["public.revenue_eur"] = revenue
     out["public.cumulative_spend_eur"] = totals.public_spend_eur
     out["public.cumulative_revenue_eur"] = totals.public_revenue_eur
+
+    model.zone_series.append(measure_zones(model, market, spending))
+    if model.real_scale is not None:
+        out.update(scaled_to_territory(model, out, lump_sum_in_month(model.scenario, out["month"])))
     return out
+
+
+# Outcomes that count households, goods, uses, euros or tonnes: on a territory from data each is also
+# reported for the real territory, as `real.<outcome>`.
+COUNTED = (
+    "sharing_households", "goods.stock_total", "emissions.stock_t", "emissions.purchases_t",
+    "emissions.purchases_cumulative_t", "emissions.month_t", "emissions.cumulative_t", "lender_income_eur",
+    "uses.unmet", "uses.forgone", "ties.created", "transactions", "bad_experiences", "public.revenue_eur",
+)
+COUNTED_SUFFIXES = (".stock", ".purchases")
+
+
+def scaled_to_territory(model, out: dict, lump_sum_eur: float) -> dict:
+    """`real.<outcome>` for every counted outcome: the sample's figure times real households over
+    sampled ones. Public spending declared for the whole territory (investments, running costs) is
+    not scaled; what it pays per unit, use, claim or trainee is."""
+    scale = model.real_scale
+    real = {f"real.{name}": value * scale for name, value in out.items()
+            if name in COUNTED or name.startswith("money.") or name.endswith(COUNTED_SUFFIXES)}
+    totals = model.totals
+    spend = lump_sum_eur + (out["public.spend_eur"] - lump_sum_eur) * scale
+    totals.real_public_spend_eur += spend
+    totals.real_public_revenue_eur += real["real.public.revenue_eur"]
+    real["real.households"] = scale * model.households.size
+    real["real.public.spend_eur"] = spend
+    real["real.public.cumulative_spend_eur"] = totals.real_public_spend_eur
+    real["real.public.cumulative_revenue_eur"] = totals.real_public_revenue_eur
+    return real
