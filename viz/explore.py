@@ -194,6 +194,9 @@ def set_seed(value: int) -> None:
 
 def pick_at(run: ExploreRun, fx: float, fy: float) -> None:
     """Select the household nearest a click given as fractions of the map's width and height."""
+    if run.polygons is not None:
+        selected.value = run.polygons.nearest(fx, fy)
+        return
     width = run.raster.side * run.raster.slots
     row = run.household_at(fx * width - 0.5, fy * width - 0.5)
     if row is not None:

@@ -466,3 +466,67 @@ def indices_bars(
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+@dataclass
+class PolygonMap:
+    """A territory from data drawn as dots in its zones' outlines (no map tiles).
+
+    Households are placed on a picture `width` pixels wide at their position in metres,
+    one dot each (coloured like the grid's raster); zones are the polygons' outlines."""
+
+    width: int
+    height: int
+    pixel_xy: np.ndarray  # (N, 2) integer pixel of each household
+    outlines: list[tuple[str, str]]  # (SVG path in pixels, zone name), zone order
+
+    @classmethod
+    def from_layout(cls, layout, width: int = 480) -> PolygonMap:
+        shapes = layout.territory.projected.reset_index(drop=True)
+        west, south, east, north = (float(v) for v in shapes.total_bounds)
+        scale = (width - 4) / max(east - west, 1.0)
+        height = int(math.ceil((north - south) * scale)) + 4
+
+        def to_pixels(x, y):
+            return 2 + (np.asarray(x) - west) * scale, 2 + (north - np.asarray(y)) * scale
+
+        px, py = to_pixels(layout.household_xy_m[:, 0], layout.household_xy_m[:, 1])
+        pixel_xy = np.stack(
+            [np.clip(px.astype(int), 0, width - 1), np.clip(py.astype(int), 0, height - 1)], axis=1
+        )
+        outlines = []
+        for shape, name in zip(shapes, layout.territory.names, strict=True):
+            parts = getattr(shape, "geoms", [shape])
+            path = []
+            for part in parts:
+                xs, ys = to_pixels(*part.exterior.xy)
+                path.append(
+                    "M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys, strict=True)) + "Z"
+                )
+            outlines.append(("".join(path), str(name)))
+        return cls(width, height, pixel_xy, outlines)
+
+    def image(self, mode: np.ndarray, need: np.ndarray) -> np.ndarray:
+        """RGBA picture: a 2×2 dot per household coloured by its mode, white elsewhere."""
+        palette = np.array(
+            [to_rgba(MODE_COLOURS[m]) for m in MODE_LABELS] + [to_rgba(NO_NEED_COLOUR)]
+        )
+        colours = palette[np.where(need, mode.astype(np.int64), len(MODE_LABELS))]
+        return self.image_of(colours)
+
+    def image_of(self, colours: np.ndarray) -> np.ndarray:
+        picture = np.ones((self.height, self.width, 4))
+        picture[..., 3] = 0.0
+        # Households needing nothing first, so a mode is never hidden under a grey dot.
+        order = np.argsort(colours[:, :3].sum(axis=1) > 2.4, kind="stable")[::-1]
+        for dx in (0, 1):
+            for dy in (0, 1):
+                x = np.clip(self.pixel_xy[order, 0] + dx, 0, self.width - 1)
+                y = np.clip(self.pixel_xy[order, 1] + dy, 0, self.height - 1)
+                picture[y, x] = colours[order]
+        return picture
+
+    def nearest(self, fx: float, fy: float) -> int:
+        """The household nearest a click given as fractions of the picture's width and height."""
+        distance = np.hypot(self.pixel_xy[:, 0] - fx * self.width, self.pixel_xy[:, 1] - fy * self.height)
+        return int(np.argmin(distance))

@@ -18,9 +18,16 @@ from model.model import TerritoryModel
 from model.scenario import Scenario
 
 from . import memory
-from .figures import DIFFERENCE_COLOURS, MODE_COLOURS, MODE_LABELS, QUINTILE_COLOURS, MapRaster
+from .figures import (
+    DIFFERENCE_COLOURS,
+    MODE_COLOURS,
+    MODE_LABELS,
+    QUINTILE_COLOURS,
+    MapRaster,
+    PolygonMap,
+)
 from .i18n import gettext
-from .svg import Line, line_chart, raster_map
+from .svg import Line, line_chart, polygon_map, raster_map
 
 MODE_NAMES = {"own": "own it", "rent": "rent it", "share": "share it", "forgo": "go without"}
 
@@ -50,6 +57,13 @@ class ExploreRun:
             else None
         )
         self.raster = MapRaster.from_layout(self.model.layout)
+        # A territory from data is drawn as dots in its real zones' outlines.
+        layout = self.model.layout
+        self.polygons = (
+            PolygonMap.from_layout(layout)
+            if getattr(layout, "territory", None) is not None
+            else None
+        )
         self._agents = {agent.row: agent for agent in self.model.agents} if agents else {}
         memory.track(self)
 
@@ -100,6 +114,7 @@ class ExploreRun:
     def headline(self) -> dict[str, Any]:
         """This month's sharing households, spending, goods owned, t CO2e and public spend,
         each with the baseline's value when the baseline runs alongside."""
+
         def figures(latest: dict) -> dict[str, float]:
             return {
                 "sharing_households": float(latest["sharing_households"]),
@@ -128,7 +143,18 @@ class ExploreRun:
             if selected is not None and 0 <= selected < hh.size
             else None
         )
-        alt = gettext("Map of the territory: each dot is a household, coloured by how it gets a {good}", lang)
+        alt = gettext(
+            "Map of the territory: each dot is a household, coloured by how it gets a {good}", lang
+        )
+        if self.polygons is not None:
+            chosen = selected if selected is not None and 0 <= selected < hh.size else None
+            return polygon_map(
+                self.polygons.image(hh.mode[:, g], hh.need[:, g]),
+                self.polygons.outlines,
+                size=size,
+                marker=tuple(self.polygons.pixel_xy[chosen]) if chosen is not None else None,
+                alt=alt.format(good=gettext(good, lang)),
+            )
         return raster_map(
             picture,
             self.raster.outlines,
@@ -139,6 +165,8 @@ class ExploreRun:
         )
 
     def zone_labels(self, lang: str) -> list[tuple[float, float, str]]:
+        if self.polygons is not None:
+            return []  # real zones are named on hover of their outline
         names = self.model.scenario.zone_names
         return [
             (x, y, gettext(names[zone], lang))
@@ -146,12 +174,18 @@ class ExploreRun:
             if zone < len(names)
         ]
 
-    def comparison_maps(self, good: str, lang: str = "en", size: int = 400) -> dict[str, str] | None:
+    def comparison_maps(
+        self, good: str, lang: str = "en", size: int = 400
+    ) -> dict[str, str] | None:
         """The baseline's map and a map of where sharing differs, beside the scenario's;
         None without a baseline run or when the baseline has other households."""
         reference = self.reference
         if reference is None or reference.households.size != self.model.households.size:
             return None
+        mine_zones = getattr(getattr(self.model.layout, "territory", None), "keys", None)
+        their_zones = getattr(getattr(reference.layout, "territory", None), "keys", None)
+        if mine_zones != their_zones:
+            return None  # the baseline is another territory: no map of differences
         g = self.model.goods.names.index(good)
         if good not in reference.goods.names:
             return None
@@ -160,14 +194,35 @@ class ExploreRun:
         share = int(Mode.SHARE)
         here = (mine.mode[:, g] == share) & mine.need[:, g]
         there = (theirs.mode[:, gr] == share) & theirs.need[:, gr]
-        kind = np.select(
-            [here & ~there, there & ~here, here & there], [0, 1, 2], default=3
-        )
+        kind = np.select([here & ~there, there & ~here, here & there], [0, 1, 2], default=3)
         from matplotlib.colors import to_rgba
 
         palette = np.array([to_rgba(c) for c in DIFFERENCE_COLOURS.values()])
         labels = self.zone_labels(lang)
         good_name = gettext(good, lang)
+        if self.polygons is not None:
+            return {
+                "baseline": polygon_map(
+                    self.polygons.image(theirs.mode[:, gr], theirs.need[:, gr]),
+                    self.polygons.outlines,
+                    size=size,
+                    test_id="baseline-map",
+                    alt=gettext(
+                        "Map of the baseline: each dot is a household, coloured by how it gets a {good}",
+                        lang,
+                    ).format(good=good_name),
+                ),
+                "difference": polygon_map(
+                    self.polygons.image_of(palette[kind]),
+                    self.polygons.outlines,
+                    size=size,
+                    test_id="difference-map",
+                    alt=gettext(
+                        "Map of the difference: households sharing a {good} in the scenario only, in the baseline only, in both or in neither",
+                        lang,
+                    ).format(good=good_name),
+                ),
+            }
         return {
             "baseline": raster_map(
                 self.raster.image(theirs.mode[:, gr], theirs.need[:, gr]),
@@ -175,7 +230,10 @@ class ExploreRun:
                 size=size,
                 labels=labels,
                 test_id="baseline-map",
-                alt=gettext("Map of the baseline: each dot is a household, coloured by how it gets a {good}", lang).format(good=good_name),
+                alt=gettext(
+                    "Map of the baseline: each dot is a household, coloured by how it gets a {good}",
+                    lang,
+                ).format(good=good_name),
             ),
             "difference": raster_map(
                 self.raster.image_of(palette[kind]),
@@ -183,7 +241,10 @@ class ExploreRun:
                 size=size,
                 labels=labels,
                 test_id="difference-map",
-                alt=gettext("Map of the difference: households sharing a {good} in the scenario only, in the baseline only, in both or in neither", lang).format(good=good_name),
+                alt=gettext(
+                    "Map of the difference: households sharing a {good} in the scenario only, in the baseline only, in both or in neither",
+                    lang,
+                ).format(good=good_name),
             ),
         }
 
@@ -238,9 +299,7 @@ class ExploreRun:
             "adoption": chart(
                 "adoption",
                 adoption,
-                tr("How households get a {good} (% of those who need one)").format(
-                    good=tr(good)
-                ),
+                tr("How households get a {good} (% of those who need one)").format(good=tr(good)),
                 y_range=(0, 100),
             ),
             "stock": chart(
@@ -297,7 +356,9 @@ class ExploreRun:
                 ref.add_prefix("baseline."), left_on="month", right_on="baseline.month", how="left"
             ).drop(columns="baseline.month")
         for position, (name, value) in enumerate(settings.items()):
-            frame.insert(position, name, value if not isinstance(value, (list, dict)) else str(value))
+            frame.insert(
+                position, name, value if not isinstance(value, (list, dict)) else str(value)
+            )
         return frame
 
     def household_at(self, x: float, y: float) -> int | None:

@@ -236,3 +236,48 @@ def raster_map(
         )
     out.append("</svg>")
     return "".join(out)
+
+
+def polygon_map(
+    picture: np.ndarray,
+    outlines: list[tuple[str, str]],
+    *,
+    size: int = 560,
+    marker: tuple[float, float] | None = None,
+    test_id: str = "map",
+    alt: str = "",
+) -> str:
+    """Dots of households (a raster) over the outlines of real zones, each outline naming its
+    zone on hover; it fits its column like the grid's map."""
+    height, width = picture.shape[:2]
+    image = Image.fromarray((np.clip(picture, 0, 1) * 255).astype(np.uint8), "RGBA")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
+        f'style="max-width:{size}px;height:auto;display:block" role="img" '
+        f'aria-label="{html.escape(alt)}" data-testid="{html.escape(test_id)}">',
+        f"<title>{html.escape(alt)}</title>",
+    ]
+    for path, name in outlines:
+        out.append(
+            f'<path d="{path}" fill="#f7f3e8" stroke="none"><title>{html.escape(name)}</title></path>'
+        )
+    out.append(
+        f'<image width="{width}" height="{height}" style="image-rendering:pixelated" '
+        f'href="data:image/png;base64,{encoded}"/>'
+    )
+    for path, name in outlines:
+        out.append(
+            f'<path d="{path}" fill="none" stroke="#2c3e50" stroke-width="0.8">'
+            f"<title>{html.escape(name)}</title></path>"
+        )
+    if marker is not None:
+        x, y = marker
+        out.append(
+            f'<circle cx="{x + 1:.1f}" cy="{y + 1:.1f}" r="6" fill="none" stroke="#000" '
+            'stroke-width="1.5"/>'
+        )
+    out.append("</svg>")
+    return "".join(out)

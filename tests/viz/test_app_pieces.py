@@ -138,3 +138,14 @@ def test_indices_bars_put_the_strongest_first():
 def test_a_negative_amount_puts_its_sign_first():
     assert i18n.format_eur(-1.1, "en", 1) == "-€1.1"
     assert i18n.format_eur(-1.1, "fr", 1) == "-1,1\u00a0€"
+
+
+def test_a_territory_from_data_is_drawn_as_dots_in_its_zones():
+    run = ExploreRun(catalogue.load_named("bordeaux_metropole"), households=600)
+    svg = run.map_svg("car", 7)
+    assert svg.count("<path") == 2 * len(run.model.scenario.zone_names), "each zone outlined"
+    assert "Bordeaux" in svg and "<circle" in svg
+    x, y = run.polygons.pixel_xy[7]
+    assert run.polygons.nearest(
+        (x + 0.5) / run.polygons.width, (y + 0.5) / run.polygons.height
+    ) in {row for row in range(600) if tuple(run.polygons.pixel_xy[row]) == (x, y)}
