@@ -36,6 +36,8 @@ COMMAND_MODULES = [
     "cli.app",
     "cli.app_bench",
     "cli.interactions",
+    "cli.optimise",
+    "cli.discover",
     "cli.outcomes",
     "cli.report",
     "cli.territory",

@@ -587,3 +587,69 @@ def write_report(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, lis
     with StoreReader(directory) as reader:
         written.append(export_series(reader, Path(directory) / "series.parquet"))
     return table, costs, written
+
+
+# --------------------------------------------------------------------------- impacts of a candidate
+
+
+# What a policy package changes, measured pair by pair against the baseline of the same
+# replication; optimisation designs choose their objectives among these names.
+IMPACTS = {
+    "extra_sharing_households": "households sharing at least one good at the horizon, above the baseline",
+    "t_co2e_avoided": "t CO2e of the goods in use cumulated to the horizon, below the baseline",
+    "poorest_savings_eur_per_month": "monthly spending on the goods of the two poorest income quintiles, "
+    "averaged over the months, below the baseline (EUR per household)",
+    "net_public_cost_eur": "public spending less revenue cumulated to the horizon, above the baseline (EUR)",
+}
+POOREST_SPENDING = ("spending.q1_eur", "spending.q2_eur")
+
+
+def run_measures(con, point_ids: list[int]) -> pd.DataFrame:
+    """Per finished run of the given points, the figures impacts are differences of: sharing
+    households, cumulative emissions and net public cost at the horizon, and the mean monthly
+    spending of the two poorest quintiles over months 1..horizon.
+
+    The rows are read in a fixed order and summed by numpy, so a run's figures are the same bit
+    for bit however DuckDB's threads would have split a sum."""
+    wanted = [SHARING, EMISSIONS, PUBLIC_SPEND, PUBLIC_REVENUE, *POOREST_SPENDING]
+    rows = con.execute(
+        f"""SELECT r.point_id, r.replication, s.month, s.outcome, s.value
+            FROM series s JOIN runs r USING (run_id)
+            WHERE r.status = 'done' AND r.point_id IN ({", ".join("?" * len(point_ids))})
+              AND s.outcome IN ({", ".join("?" * len(wanted))})
+            ORDER BY r.point_id, r.replication, s.outcome, s.month""",
+        [*point_ids, *wanted],
+    ).df()
+    measures = []
+    for (point_id, replication), run in rows.groupby(["point_id", "replication"], sort=True):
+        horizon = run[run["month"] == run["month"].max()].set_index("outcome")["value"]
+        poorest = run[run["outcome"].isin(POOREST_SPENDING) & (run["month"] >= 1)]["value"]
+        measures.append({
+            "point_id": int(point_id), "replication": int(replication),
+            "sharing": float(horizon.get(SHARING, math.nan)),
+            "emissions_t": float(horizon.get(EMISSIONS, math.nan)),
+            "net_public_eur": float(horizon.get(PUBLIC_SPEND, math.nan)) - float(horizon.get(PUBLIC_REVENUE, 0.0)),
+            "poorest_spending_eur": float(np.mean(poorest.to_numpy())) if len(poorest) else math.nan,
+        })
+    return pd.DataFrame(
+        measures,
+        columns=["point_id", "replication", "sharing", "emissions_t", "net_public_eur", "poorest_spending_eur"],
+    )
+
+
+def paired_impacts(measures: pd.DataFrame, baseline_point: int) -> pd.DataFrame:
+    """Each impact of `IMPACTS` per (point, replication), against the baseline's run of the same
+    replication (common random numbers); replications the baseline lacks are left out."""
+    base = measures[measures["point_id"] == baseline_point].set_index("replication")
+    others = measures[measures["point_id"] != baseline_point]
+    paired = others.join(base.drop(columns="point_id"), on="replication", rsuffix="_base", how="inner")
+    return pd.DataFrame({
+        "point_id": paired["point_id"].to_numpy(),
+        "replication": paired["replication"].to_numpy(),
+        "extra_sharing_households": (paired["sharing"] - paired["sharing_base"]).to_numpy(),
+        "t_co2e_avoided": (paired["emissions_t_base"] - paired["emissions_t"]).to_numpy(),
+        "poorest_savings_eur_per_month": (
+            paired["poorest_spending_eur_base"] - paired["poorest_spending_eur"]
+        ).to_numpy(),
+        "net_public_cost_eur": (paired["net_public_eur"] - paired["net_public_eur_base"]).to_numpy(),
+    })

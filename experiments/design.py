@@ -378,7 +378,7 @@ def load_design(path: str | Path) -> Design:
     try:
         spec = DesignSpec.model_validate(raw)
     except ValidationError as error:
-        raise DesignError(f"{escaped(path)}: {_one_line(error, raw)}") from None
+        raise DesignError(f"{escaped(path)}: {first_problem(error, raw)}") from None
     if spec.name is None and not is_plain_name(path.stem):
         raise DesignError(
             f"{escaped(path)}: the file's name {shown(path.stem)} cannot name the results folder; "
@@ -438,7 +438,8 @@ def _check_bounds(where: str, name: str, value: float, info: dict) -> None:
         raise DesignError(f"{where}: {name} = {value:g} is out of range; allowed: {allowed}")
 
 
-def _one_line(error: ValidationError, raw: dict) -> str:
+def first_problem(error: ValidationError, raw: dict, root: type[BaseModel] | None = None) -> str:
+    """The first problem of a validation error as one line; `root` is the model validated."""
     problems = error.errors(include_url=False)
     first = problems[0]
     loc = list(first["loc"])
@@ -446,7 +447,7 @@ def _one_line(error: ValidationError, raw: dict) -> str:
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     kind = first["type"]
     if kind == "extra_forbidden":
-        model = _model_at(loc[:-1])
+        model = _model_at(loc[:-1], root or DesignSpec)
         return f"{dotted}: unknown key; allowed keys here: {', '.join(model.model_fields)}{more}"
     if kind == "missing":
         return f"{dotted}: required value is missing{more}"
@@ -462,8 +463,8 @@ def _one_line(error: ValidationError, raw: dict) -> str:
     return f"{dotted} = {shown(given)}: {message}{allowed}{more}" if given is not None else f"{dotted}: {message}{more}"
 
 
-def _model_at(loc: list) -> type[BaseModel]:
-    model: type[BaseModel] = DesignSpec
+def _model_at(loc: list, root: type[BaseModel]) -> type[BaseModel]:
+    model: type[BaseModel] = root
     for part in loc:
         if isinstance(part, int):
             continue

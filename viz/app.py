@@ -1,4 +1,4 @@
-"""The Partage web app: Explore (the home page), Compare, Results and Learn, one page each.
+"""The Partage web app: Explore (the home page), Compare, Results, Learn and Policy design.
 
 Run it with `partage app` (or `solara run viz/app.py`). Every page shares one layout: the
 pages as tabs and the language switch in the app bar, the page's controls in a side panel
@@ -11,7 +11,7 @@ import solara
 import solara.lab
 import solara.server.settings
 
-from viz import compare, explore, learn, memory, results
+from viz import compare, explore, learn, memory, optimise, results
 from viz.language import Document, LanguageSwitch, tr, viewport_width
 
 # No "runs on Solara" banner over the page's corner (it hides content on a phone).
@@ -28,7 +28,13 @@ LAYOUT_STYLE = """
 }
 """
 PHONE_MAX_WIDTH = 960  # below this width the side panel opens over the page, closed at first
-PAGES = (("/", "Explore"), ("compare", "Compare"), ("results", "Results"), ("learn", "Learn"))
+PAGES = (
+    ("/", "Explore"),
+    ("compare", "Compare"),
+    ("results", "Results"),
+    ("learn", "Learn"),
+    ("optimise", "Policy design"),
+)
 
 
 @solara.component
@@ -60,5 +66,5 @@ def Layout(children=[]):  # noqa: B006 - Solara's layout signature
 # The root route's layout is the layout of every page.
 routes = [
     solara.Route(path=path, component=page.Page, label=label, layout=Layout if path == "/" else None)
-    for (path, label), page in zip(PAGES, (explore, compare, results, learn), strict=True)
+    for (path, label), page in zip(PAGES, (explore, compare, results, learn, optimise), strict=True)
 ]
