@@ -1,4 +1,5 @@
-"""`partage app-bench`: time one Explore step and its redraw, and with `--browser` a click in Chromium.
+"""`partage app-bench`: time one Explore step and its redraw, and with `--browser` a click in Chromium
+on Step and on "Run to the horizon".
 
 The timing is `benchmarks.app_responsiveness`.
 """
@@ -35,12 +36,10 @@ def register(subparsers) -> None:
 def handle(args) -> int:
     figures = measure(args.households, args.steps, args.scenario)
     if args.browser:
-        figures["click Step to new month in Chromium, baseline alone (ms)"] = measure_browser(
-            args.households, args.steps, "baseline", args.chromium
-        )
-        figures["click Step to new month in Chromium, baseline alongside (ms)"] = measure_browser(
-            args.households, args.steps, args.scenario, args.chromium
-        )
+        for label, scenario in (("baseline alone", "baseline"), ("baseline alongside", args.scenario)):
+            step_ms, horizon_ms = measure_browser(args.households, args.steps, scenario, args.chromium)
+            figures[f"click Step to new month in Chromium, {label} (ms)"] = step_ms
+            figures[f"click Run to the horizon to last month, {label} (ms)"] = horizon_ms
     for name, value in figures.items():
         print(f"{name:62s} {value:8.1f}" if isinstance(value, float) else f"{name:62s} {value:8d}")
     return 0

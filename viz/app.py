@@ -1,18 +1,70 @@
-"""The Partage web app: Explore (the home page), Compare, Results and Learn, one page each.
+"""The Partage web app: Explore (the home page), Compare, Results, Learn and Policy design.
 
-Run it with `partage app` (or `solara run viz/app.py`).
+Run it with `partage app` (or `solara run viz/app.py`). Every page shares one layout: the
+pages as tabs and the language switch in the app bar, the page's controls in a side panel
+that a phone can close.
 """
 
 from __future__ import annotations
 
 import solara
+import solara.lab
+import solara.server.settings
 
-from viz import compare, explore, learn, optimise, results
+from viz import compare, explore, learn, memory, optimise, results
+from viz.language import Document, LanguageSwitch, tr, viewport_width
 
+# No "runs on Solara" banner over the page's corner (it hides content on a phone).
+solara.server.settings.theme.show_banner = False
+# A closed tab's session is freed at once (see viz/memory.py), a dropped connection after a minute.
+memory.free_closed_sessions(cull_timeout="60s")
+
+# On a phone the side panel opens over the page and leaves a strip of it to tap to close.
+LAYOUT_STYLE = """
+@media (max-width: 959px) {
+  .v-navigation-drawer { min-width: 0 !important; max-width: 85vw !important; width: 85vw !important; }
+  .partage-table { font-size: 0.8em !important; }
+  .partage-table th, .partage-table td { padding: 2px 4px !important; }
+}
+"""
+PHONE_MAX_WIDTH = 960  # below this width the side panel opens over the page, closed at first
+PAGES = (
+    ("/", "Explore"),
+    ("compare", "Compare"),
+    ("results", "Results"),
+    ("learn", "Learn"),
+    ("optimise", "Policy design"),
+)
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006 - Solara's layout signature
+    route, routes = solara.use_route()
+    location = solara.use_context(solara.routing._location_context)
+    paths = [solara.resolve_path(r, level=0) for r in routes]
+    index = routes.index(route) if route in routes else 0
+    Document(f"Partage — {tr(PAGES[index][1])}")
+    solara.Style(LAYOUT_STYLE)
+    width = viewport_width.value
+    with (
+        solara.AppLayout(
+            children=children,
+            title="Partage",
+            color="#1d3f5e",
+            sidebar_open=width == 0 or width >= PHONE_MAX_WIDTH,
+        ),
+        solara.AppBar(),
+    ):
+        with solara.lab.Tabs(
+            value=index, on_value=lambda i: setattr(location, "pathname", paths[i])
+        ):
+            for _, label in PAGES:
+                solara.lab.Tab(tr(label))
+        LanguageSwitch()
+
+
+# The root route's layout is the layout of every page.
 routes = [
-    solara.Route(path="/", component=explore.Page, label="Explore"),
-    solara.Route(path="compare", component=compare.Page, label="Compare"),
-    solara.Route(path="results", component=results.Page, label="Results"),
-    solara.Route(path="learn", component=learn.Page, label="Learn"),
-    solara.Route(path="optimise", component=optimise.Page, label="Policy design"),
+    solara.Route(path=path, component=page.Page, label=label, layout=Layout if path == "/" else None)
+    for (path, label), page in zip(PAGES, (explore, compare, results, learn, optimise), strict=True)
 ]

@@ -13,6 +13,8 @@ Rules:
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,13 +138,29 @@ class Lever:
     unit: str = ""
     description: str = ""
     group: str = ""
-    title: str = ""
+    title: str = ""  # the schema's label
 
     @property
     def label(self) -> str:
-        """The schema's plain name, with the unit when the value has one."""
-        name = self.title or self.path.split(".")[-1].replace("_", " ")
-        return f"{name} ({self.unit})" if self.unit and self.unit != "—" else name
+        """The schema's plain name (the field's words when the schema has none); the unit is
+        shown with the value."""
+        return self.title or self.path.split(".")[-1].replace("_", " ")
+
+    def slider_step(self) -> float:
+        """A round step (1, 2 or 5 times a power of ten) of about a hundredth of the slider,
+        the largest such step near that size that puts the file's value on the slider's grid."""
+        low, high = self.slider_range()
+        if high <= low:
+            return 1.0
+        raw = (high - low) / 100
+        magnitude = 10 ** math.floor(math.log10(raw))
+        steps = [m * magnitude * scale for scale in (10, 1, 0.1) for m in (5, 2, 1)]
+        steps = [step for step in steps if raw / 10 <= step <= raw * 2.5]
+        for step in steps:
+            ticks = (float(self.value) - low) / step
+            if abs(ticks - round(ticks)) < 1e-9:
+                return step
+        return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * 0.999)
 
     def slider_range(self) -> tuple[float, float]:
         """Slider ends: the schema's bounds, the upper one brought near the current value when huge."""
@@ -227,17 +245,51 @@ def policy_kinds() -> list[str]:
     return list(POLICY_BY_KIND)
 
 
+def library_policy(kind: str, directory: Path = SCENARIO_DIR) -> dict[str, Any]:
+    """The settings of a policy of `kind` in the library, taken from the scenario with the fewest
+    policies that has one (the lever's own scenario), without its description and targets."""
+    raws = [read_raw(scenario_path(name, directory)) for name in scenario_names(directory)]
+    raws.sort(key=lambda raw: len(raw.get("policies") or {}))
+    for raw in raws:
+        for policy in (raw.get("policies") or {}).values():
+            if isinstance(policy, dict) and policy.get("kind") == kind:
+                return {k: v for k, v in policy.items() if k not in ("description", "zones", "quintiles")}
+    return {}
+
+
 def new_policy_overrides(scenario: Scenario, kind: str) -> dict[str, Any]:
-    """Overrides adding a policy of `kind`, its required values at their lowest allowed value."""
+    """Overrides adding a policy of `kind` at the values the library's scenario gives it
+    (required values the library does not give start at their lowest allowed value)."""
     if kind not in POLICY_BY_KIND:
         raise ScenarioError(f"policy kind {kind!r}: allowed: {', '.join(POLICY_BY_KIND)}")
     name, number = kind, 2
     while name in scenario.policies:
         name, number = f"{kind}_{number}", number + 1
+    library = library_policy(kind)
     overrides: dict[str, Any] = {f"policies.{name}.kind": kind}
     for field, info in POLICY_BY_KIND[kind].model_fields.items():
-        if field == "kind" or not info.is_required():
+        if field == "kind":
             continue
-        low = next((getattr(m, a) for m in info.metadata for a in ("ge", "gt") if hasattr(m, a)), 0)
-        overrides[f"policies.{name}.{field}"] = float(low) if info.annotation is float else low
+        if field in library:
+            overrides[f"policies.{name}.{field}"] = library[field]
+        elif info.is_required():
+            low = next(
+                (getattr(m, a) for m in info.metadata for a in ("ge", "gt") if hasattr(m, a)), 0
+            )
+            overrides[f"policies.{name}.{field}"] = float(low) if info.annotation is float else low
     return overrides
+
+
+def safe_file_stem(name: str) -> str:
+    """A name made safe as a file name: lowercase letters, digits and underscores only."""
+    stem = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")[:40]
+    return stem or "scenario"
+
+
+def scenario_toml(scenario: Scenario, settings: dict[str, Any] | None = None) -> str:
+    """The scenario as a complete TOML file that `partage run` reads back to the same scenario."""
+    import tomli_w
+
+    raw = scenario.model_dump(mode="json", exclude_none=True)
+    raw.update(settings or {})
+    return tomli_w.dumps(raw)

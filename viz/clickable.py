@@ -15,7 +15,7 @@ import traitlets
 
 TEMPLATE = """
 <template>
-  <div :data-testid="test_id" style="cursor: crosshair; display: inline-block"
+  <div :data-testid="test_id" style="cursor: crosshair; display: block; width: 100%; max-width: 100%"
        @click="clicked($event)" v-html="svg"></div>
 </template>
 <script>

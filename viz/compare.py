@@ -3,23 +3,42 @@
 The runs and the statistics are the comparison engine (`experiments.compare`),
 the same as `partage compare`: the same seed gives the same figures. Curves
 show the mean and the 5–95 % band over replications; the table gives the
-impacts at the horizon with 95 % intervals; both download as CSV.
+impacts at the horizon with 95 % intervals (and says why when there is none);
+both download as CSV. The scenario edited in Explore can be compared as
+it is, levers as moved. Every field is checked before anything runs: a value
+out of range is refused with its allowed range, never clamped behind the
+user's back. The replications run off the page's thread, with a progress bar,
+the time left and a Cancel button. The runs are kept in a comparison folder
+of the session (removed when its tab closes); one click copies it under
+`results/` and writes the council report from it, from the very runs shown.
 """
 
 from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
 
 import solara
 import solara.lab
 
 from experiments.compare import compare_scenarios
-from model.scenario import ScenarioError
+from model.scenario import Scenario, ScenarioError
 
 from . import catalogue
+from . import explore as explore_page
 from .catalogue import BASELINE, MAX_HOUSEHOLDS
+from .controls import ChoiceSelect, IntField, escaped
 from .figures import SCENARIO_COLOURS
+from .language import current as current_language
+from .language import number, tr
 from .svg import Line, line_chart
 
 MAX_REPLICATIONS = 50
+MAX_MONTHS = 600
+EDITED = "edited-in-explore"
 BAND_OUTCOMES = (
     ("sharing_households.share", "Households sharing at least one good (share)"),
     ("goods.stock_total", "Goods owned"),
@@ -35,16 +54,29 @@ households = solara.reactive(2000)
 months = solara.reactive(0)  # 0: the baseline's horizon, as its scenario file declares it
 seed = solara.reactive(-1)  # -1: the baseline's seed, as its scenario file declares it
 problem = solara.reactive("")
+last_result = solara.reactive(None)  # (comparison, impacts) of the last finished comparison
+folders: solara.Reactive[list[str]] = solara.reactive([])  # this session's comparison folders
+report_message = solara.reactive("")
+stop_event: solara.Reactive[threading.Event | None] = solara.reactive(None)
+clock = {"started": 0.0}
 
 
 @solara.lab.task(prefer_threaded=True)
-def compare_task(names: list[str], runs: int, size: int, horizon: int, first_seed: int):
-    scenarios = {name: catalogue.load_named(name) for name in names}
-
+def compare_task(
+    scenarios: dict[str, Scenario],
+    runs: int,
+    size: int,
+    horizon: int,
+    first_seed: int,
+    stop: threading.Event,
+):
     def progress(done: int, total: int) -> None:
         compare_task.progress = 100.0 * done / total
 
+    clock["started"] = time.monotonic()
     compare_task.progress = 0.0
+    folder = tempfile.mkdtemp(prefix="partage-app-compare-")
+    folders.value = [*folders.value, folder]
     comparison = compare_scenarios(
         catalogue.load_named(BASELINE),
         scenarios,
@@ -52,33 +84,85 @@ def compare_task(names: list[str], runs: int, size: int, horizon: int, first_see
         seed=first_seed,
         households=size,
         months=horizon,
+        directory=Path(folder) / "comparison",
         on_progress=progress,
-        cancelled=lambda: not compare_task.is_current(),
+        cancelled=lambda: stop.is_set() or not compare_task.is_current(),
     )
-    return comparison, comparison.impacts()
+    if stop.is_set() or not compare_task.is_current() or comparison.series.empty:
+        return None
+    result = (comparison, comparison.impacts())
+    last_result.value = result
+    return result
+
+
+def forget_folders() -> None:
+    """Remove this session's comparison folders (when its tab closes)."""
+    for folder in folders.value:
+        shutil.rmtree(folder, ignore_errors=True)
+    folders.value = []
+
+
+def edited_scenario() -> Scenario | None:
+    """Explore's scenario, levers as moved, when it differs from a file of the library."""
+    if explore_page.choice.value == explore_page.EDITED or explore_page.overrides.value:
+        try:
+            return explore_page.scenario_now()
+        except ScenarioError:
+            return None
+    return None
 
 
 def start() -> None:
+    report_message.value = ""
+    if not chosen.value:
+        problem.value = tr("Choose at least one scenario to compare with the baseline.")
+        return
     try:
+        scenarios = {}
         for name in chosen.value:
-            catalogue.load_named(name)
+            if name == EDITED:
+                scenario = edited_scenario()
+                if scenario is None:
+                    raise ScenarioError(tr("Explore has no edited scenario any more."))
+                scenarios["edited_scenario"] = scenario
+            else:
+                scenarios[name] = catalogue.load_named(name)
     except ScenarioError as error:
         problem.value = str(error)
         return
     problem.value = ""
-    compare_task(list(chosen.value), *settings())
+    stop = threading.Event()
+    stop_event.value = stop
+    compare_task(scenarios, *settings(), stop)
 
 
 def settings() -> tuple[int, int, int, int]:
-    """Replications, households, months and seed of the next comparison, within the page's limits;
-    months and seed are the baseline's unless the user set them."""
+    """Replications, households, months and seed of the next comparison (the fields hold only
+    allowed values); months and seed are the baseline's unless the user set them."""
     baseline = catalogue.load_named(BASELINE)
     return (
-        max(1, min(replications.value, MAX_REPLICATIONS)),
-        max(10, min(households.value, MAX_HOUSEHOLDS)),
+        replications.value,
+        households.value,
         months.value if months.value > 0 else baseline.months,
         seed.value if seed.value >= 0 else baseline.seed,
     )
+
+
+def cancel() -> None:
+    """Stop the replications between two runs; what ran is dropped."""
+    if stop_event.value is not None:
+        stop_event.value.set()
+    compare_task.cancel()
+
+
+def time_left(done_percent: float) -> str:
+    elapsed = time.monotonic() - clock["started"]
+    if done_percent <= 0 or elapsed < 0.5:
+        return tr("estimating the time left…")
+    seconds = elapsed * (100 - done_percent) / done_percent
+    if seconds < 90:
+        return tr("about {n} s left").format(n=number(max(1, round(seconds))))
+    return tr("about {n} min left").format(n=number(round(seconds / 60)))
 
 
 def _chart_lines(table, outcome: str, colours: dict[str, str]) -> list[Line]:
@@ -86,7 +170,7 @@ def _chart_lines(table, outcome: str, colours: dict[str, str]) -> list[Line]:
     for name, part in table[table["outcome"] == outcome].groupby("scenario", sort=False):
         out.append(
             Line(
-                name,
+                scenario_title(name),
                 colours[name],
                 part["month"].to_numpy(),
                 part["mean"].to_numpy(),
@@ -97,86 +181,228 @@ def _chart_lines(table, outcome: str, colours: dict[str, str]) -> list[Line]:
     return out
 
 
-def _format(value: float) -> str:
+def scenario_title(name: str) -> str:
+    return tr(name.replace("_", " "))
+
+
+def interval_text(row) -> str:
+    """The 95 % interval, or in words why there is none."""
+    if row.low_95 == row.low_95 and row.high_95 == row.high_95:
+        return tr("{low} to {high}").format(low=value_text(row.low_95), high=value_text(row.high_95))
+    if row.indicator.startswith("public cost per"):
+        return tr("unbounded: the change it divides by may be zero")
+    if row.replications < 2:
+        return tr("none: one replication gives no interval")
+    return tr("none: no finite difference")
+
+
+def value_text(value: float) -> str:
     if value != value:  # NaN
-        return "–"
-    return f"{value:,.1f}".replace(",", " ") if abs(value) < 1e6 else f"{value:.3g}"
+        return tr("not defined")
+    return number(value, 1 if abs(value) < 1000 else 0)
+
+
+def indicator_text(text: str) -> str:
+    if text.startswith("change in spending, income quintile"):
+        return tr("change in spending, income fifth {q}").format(q=text.rsplit(" ", 1)[1])
+    return tr(text)
 
 
 @solara.component
 def Page():
-    solara.Title("Partage — Compare")
+    solara.Title(tr("Compare"))
     others = [name for name in catalogue.scenario_names() if name != BASELINE]
+    options = [(name, scenario_title(name)) for name in others]
+    if edited_scenario() is not None:
+        options.insert(0, (EDITED, tr("the scenario edited in Explore")))
+    solara.Style(STYLE)
     with solara.Sidebar():
-        solara.Markdown("**Compare with the baseline**")
-        solara.SelectMultiple(
-            "Scenarios", values=chosen.value, all_values=others, on_value=chosen.set
+        solara.Text(tr("Compare with the baseline"), style={"font-weight": "bold"})
+        ChoiceSelect(
+            tr("Scenarios"),
+            options,
+            [name for name in chosen.value if name in dict(options)],
+            chosen.set,
+            multiple=True,
+            test_id="compare-scenarios",
         )
-        solara.InputInt(f"Replications (at most {MAX_REPLICATIONS})", value=replications)
-        solara.InputInt(f"Households (at most {MAX_HOUSEHOLDS})", value=households)
+        IntField(
+            tr("Replications (1 to {n})").format(n=MAX_REPLICATIONS),
+            replications.value,
+            replications.set,
+            1,
+            MAX_REPLICATIONS,
+            test_id="replications",
+        )
+        IntField(
+            tr("Households (10 to {n})").format(n=number(MAX_HOUSEHOLDS)),
+            households.value,
+            households.set,
+            10,
+            MAX_HOUSEHOLDS,
+            test_id="households",
+        )
         _, _, shown_months, shown_seed = settings()
-        solara.InputInt("Months", value=shown_months, on_value=months.set)
-        solara.InputInt("Seed", value=shown_seed, on_value=seed.set)
-        with solara.Row():
+        IntField(
+            tr("Months (1 to {n})").format(n=MAX_MONTHS),
+            shown_months,
+            months.set,
+            1,
+            MAX_MONTHS,
+            test_id="months",
+        )
+        IntField(
+            tr("Seed"),
+            shown_seed,
+            seed.set,
+            0,
+            2**63 - 1,
+            test_id="seed",
+        )
+        with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button(
-                "Run comparison", on_click=start, color="primary", disabled=compare_task.pending
+                tr("Run the comparison"),
+                on_click=start,
+                color="primary",
+                disabled=compare_task.pending,
             )
             if compare_task.pending:
-                solara.Button("Cancel", on_click=compare_task.cancel)
-    solara.Markdown("## Baseline and scenarios side by side")
+                solara.Button(tr("Cancel"), on_click=cancel, outlined=True)
+    solara.HTML(tag="h2", unsafe_innerHTML=escaped(tr("Baseline and scenarios side by side")))
     if problem.value:
-        solara.Error(problem.value)
+        solara.Error(problem.value, classes=["compare-problem"])
     if compare_task.pending:
         done = compare_task.progress or 0.0
-        solara.Text(f"Running replications in the background: {done:.0f} %")
-        solara.ProgressLinear(value=done)
+        with solara.Div(classes=["compare-running"]):
+            solara.Text(
+                tr("Running the replications in the background: {done} % done, {left}").format(
+                    done=number(done), left=time_left(done)
+                ),
+                classes=["compare-progress"],
+            )
+            solara.ProgressLinear(value=done)
     if compare_task.error:
-        solara.Error(f"The comparison failed: {compare_task.exception}")
-    result = compare_task.value if compare_task.finished else None
+        solara.Error(tr("The comparison failed: {why}").format(why=str(compare_task.exception)))
+    result = compare_task.value if compare_task.finished and not compare_task.pending else None
     if result is None:
-        if not compare_task.pending:
-            solara.Info("Choose scenarios and press Run comparison.")
+        if not compare_task.pending and not problem.value:
+            solara.Info(tr("Choose scenarios and press Run the comparison."))
         return
+    Results(result)
+
+
+@solara.component
+def Results(result):
     comparison, table = result
     series = comparison.series
+    lang = current_language()
     names = comparison.names
     colours = {name: SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i, name in enumerate(names)}
     band_table = comparison.curves([outcome for outcome, _ in BAND_OUTCOMES], band="runs")
     charts = "".join(
-        line_chart(_chart_lines(band_table, outcome, colours), title=title, width=460, height=250)
+        "<div class='partage-chart'>"
+        + line_chart(
+            _chart_lines(band_table, outcome, colours),
+            title=tr(title),
+            width=460,
+            height=250,
+            lang=lang,
+        )
+        + "</div>"
         for outcome, title in BAND_OUTCOMES
     )
-    solara.HTML(tag="div", unsafe_innerHTML=charts, attributes={"data-testid": "compare-curves"})
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=charts,
+        attributes={"data-testid": "compare-curves"},
+        classes=["partage-charts"],
+    )
     runs = int(series["replication"].nunique())
-    solara.Markdown(
-        f"### Impacts at month {int(series['month'].max())} versus the baseline "
-        f"({runs} paired replications, 95 % intervals)"
+    solara.HTML(
+        tag="h3",
+        unsafe_innerHTML=escaped(
+            tr(
+                "Impacts at month {month} against the baseline ({runs} paired replications, 95 % intervals)"
+            ).format(month=int(series["month"].max()), runs=runs)
+        ),
     )
     header = "".join(
-        f"<th style='text-align:left;padding:2px 10px'>{c}</th>"
+        f"<th scope='col'>{escaped(tr(c))}</th>"
         for c in ("scenario", "indicator", "unit", "mean", "95 % interval")
     )
     body = "".join(
-        f"<tr><td style='padding:2px 10px'>{r.scenario}</td><td style='padding:2px 10px'>{r.indicator}</td>"
-        f"<td style='padding:2px 10px'>{r.unit}</td><td style='padding:2px 10px'>{_format(r.mean)}</td>"
-        f"<td style='padding:2px 10px'>{_format(r.low_95)} to {_format(r.high_95)}</td></tr>"
+        f"<tr><td>{escaped(scenario_title(r.scenario))}</td><td>{escaped(indicator_text(r.indicator))}</td>"
+        f"<td>{escaped(tr(r.unit))}</td><td>{escaped(value_text(r.mean))}</td>"
+        f"<td>{escaped(interval_text(r))}</td></tr>"
         for r in table.itertuples()
     )
     solara.HTML(
-        tag="table",
-        unsafe_innerHTML=f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody>",
+        tag="div",
+        unsafe_innerHTML=f"<table class='partage-table'><thead><tr>{header}</tr></thead>"
+        f"<tbody>{body}</tbody></table>",
         attributes={"data-testid": "impacts-table"},
+        classes=["partage-scroll"],
     )
-    with solara.Row():
+    with solara.Row(style={"flex-wrap": "wrap"}):
         solara.FileDownload(
             table.to_csv(index=False),
             filename="partage-impacts.csv",
-            label="Download the impacts (CSV)",
+            label=tr("Download the impacts (CSV)"),
             mime_type="text/csv",
         )
         solara.FileDownload(
             series.to_csv(index=False),
             filename="partage-series.csv",
-            label="Download the series (CSV)",
+            label=tr("Download the series (CSV)"),
             mime_type="text/csv",
         )
+        solara.Button(
+            tr("Write a report for a council meeting (HTML and PDF)"),
+            on_click=lambda: report_task(comparison.directory, lang),
+            disabled=report_task.pending,
+            outlined=True,
+            color="primary",
+        )
+    if report_task.pending:
+        solara.Text(tr("Writing the report…"))
+        solara.ProgressLinear(value=True)
+    if report_message.value:
+        solara.Info(report_message.value)
+
+
+@solara.lab.task(prefer_threaded=True)
+def report_task(directory: Path, lang: str) -> None:
+    report_message.value = write_comparison_report(directory, lang)
+
+
+def write_comparison_report(directory: Path, lang: str, results: Path | None = None) -> str:
+    """Copy the comparison folder shown under `results/app-compare-<time>/` and write the
+    council report (HTML and PDF) from it; a sentence saying where, in `lang`."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    saved = (results or catalogue.RESULTS_DIR) / f"app-compare-{stamp}"
+    shutil.copytree(directory, saved)
+    where = f"results/{saved.name}"
+    try:
+        from viz.report import write_report
+    except ImportError:  # a build without the report writer: the comparison is kept all the same
+        return tr("The comparison is saved in {folder}; the report writer is not installed.").format(
+            folder=where
+        )
+    try:
+        html, pdf = write_report(saved, lang=lang)
+    except Exception as problem:  # noqa: BLE001 - e.g. no Chromium for the PDF: said in one line
+        return tr("The comparison is saved in {folder}; the report could not be written: {why}").format(
+            folder=where, why=str(problem).splitlines()[0]
+        )
+    files = ", ".join(Path(p).name for p in (html, pdf) if p is not None)
+    return tr("Report written in {folder}: {files}").format(folder=f"{where}/report", files=files)
+
+
+STYLE = """
+.partage-scroll { max-width: 100%; overflow-x: auto; }
+.partage-table { border-collapse: collapse; font-size: 0.9em; }
+.partage-table th, .partage-table td { padding: 2px 10px; text-align: left; vertical-align: top; }
+.partage-table thead th { border-bottom: 1px solid #767676; }
+.partage-charts { display: flex; flex-wrap: wrap; gap: 8px; }
+.partage-chart { flex: 1 1 340px; min-width: 0; max-width: 100%; }
+"""

@@ -25,11 +25,20 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 MODE_LABELS = ("own", "rent", "share", "forgo")
-MODE_COLOURS = {"own": "#c0392b", "rent": "#e67e22", "share": "#27ae60", "forgo": "#7f8c8d"}
-NO_NEED_COLOUR = "#dfe3e6"
-ZONE_TINTS = ("#f4f1ea", "#eef3f7", "#eef5ec", "#f7eef5", "#f2f2f2")
-QUINTILE_COLOURS = ("#1a5276", "#2e86c1", "#85c1e9", "#f0b27a", "#ba4a00")
-SCENARIO_COLOURS = ("#34495e", "#27ae60", "#8e44ad", "#d35400", "#2980b9", "#c0392b")
+# Okabe & Ito's palette, told apart with the common colour-vision deficiencies
+# (tests/viz/test_palette.py checks it on simulated deuteranopia and protanopia).
+MODE_COLOURS = {"own": "#D55E00", "rent": "#56B4E9", "share": "#009E73", "forgo": "#000000"}
+NO_NEED_COLOUR = "#d9d9d9"
+ZONE_TINTS = ("#f7f3e8", "#eaf1f7", "#eef5ec", "#f7eef5", "#f2f2f2")
+QUINTILE_COLOURS = ("#0072B2", "#56B4E9", "#009E73", "#E69F00", "#D55E00")
+SCENARIO_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2")
+# Difference map: sharing in the scenario only, in the baseline only, in both or neither.
+DIFFERENCE_COLOURS = {
+    "scenario only": "#009E73",
+    "baseline only": "#D55E00",
+    "both": "#56B4E9",
+    "neither": "#d9d9d9",
+}
 
 
 @dataclass
@@ -41,6 +50,7 @@ class MapRaster:
     pixel_of: np.ndarray  # (N,) flat pixel index of each household
     background: np.ndarray  # (H, W, 4) zone tints
     outlines: np.ndarray  # (M, 2, 2) segments between zones, in pixel coordinates
+    zone_grid: np.ndarray | None = None  # (side, side) zone of each cell
 
     @classmethod
     def from_layout(cls, layout) -> MapRaster:
@@ -74,7 +84,7 @@ class MapRaster:
             y = (r + 1) * k - 0.5
             segments.append([[c * k - 0.5, y], [(c + 1) * k - 0.5, y]])
         outlines = np.array(segments, dtype=float).reshape(-1, 2, 2)
-        return cls(side, k, pixel_of, background, outlines)
+        return cls(side, k, pixel_of, background, outlines, zone_grid)
 
     def image(self, mode: np.ndarray, need: np.ndarray) -> np.ndarray:
         """RGBA raster for one good: households by mode, empty slots by zone tint."""
@@ -85,6 +95,30 @@ class MapRaster:
         picture = self.background.reshape(-1, 4).copy()
         picture[self.pixel_of] = palette[colour_index]
         return picture.reshape(self.background.shape)
+
+    def image_of(self, colours: np.ndarray) -> np.ndarray:
+        """RGBA raster with each household in its own colour (N, 4), empty slots by zone tint."""
+        picture = self.background.reshape(-1, 4).copy()
+        picture[self.pixel_of] = colours
+        return picture.reshape(self.background.shape)
+
+    def zone_label_positions(self) -> dict[int, tuple[float, float]]:
+        """Where to write each zone's name, in raster pixels: the zone holding the middle cell at
+        the middle, every other zone at its first cell on the middle column (its top edge for rings)."""
+        if self.zone_grid is None:
+            return {}
+        middle = self.side // 2
+        out = {int(self.zone_grid[middle, middle]): ((middle + 0.5) * self.slots, (middle + 0.5) * self.slots)}
+        for zone in np.unique(self.zone_grid):
+            if int(zone) in out:
+                continue
+            rows = np.nonzero(self.zone_grid[:, middle] == zone)[0]
+            if rows.size:
+                row, col = int(rows[0]), middle
+            else:
+                row, col = (int(v[0]) for v in np.nonzero(self.zone_grid == zone))
+            out[int(zone)] = ((col + 0.5) * self.slots, (row + 0.9) * self.slots)
+        return out
 
     def position(self, row: int) -> tuple[float, float]:
         y, x = divmod(int(self.pixel_of[row]), self.side * self.slots)
@@ -277,8 +311,12 @@ def story_figure(
     good: str,
     horizon: int,
     title: str,
+    lang: str = "en",
 ) -> Figure:
     """Large map and large adoption curves, for showing a class."""
+    from .i18n import gettext
+
+    names = {"own": "own it", "rent": "rent it", "share": "share it", "forgo": "go without"}
     fig = Figure(figsize=(13, 6), dpi=80)
     left, right = fig.subplots(1, 2, width_ratios=(1, 1.25))
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.14, top=0.92, wspace=0.12)
@@ -287,7 +325,7 @@ def story_figure(
     left.set_xticks([])
     left.set_yticks([])
     left.set_title(title, fontsize=20)
-    handles = [Patch(color=MODE_COLOURS[m], label=m) for m in MODE_LABELS]
+    handles = [Patch(color=MODE_COLOURS[m], label=gettext(names[m], lang)) for m in MODE_LABELS]
     left.legend(
         handles=handles,
         loc="upper center",
@@ -305,62 +343,190 @@ def story_figure(
             100 * frame[f"{good}.{mode_name}"].to_numpy(),
             color=MODE_COLOURS[mode_name],
             linewidth=4,
-            label=mode_name,
+            label=gettext(names[mode_name], lang),
         )
     right.plot(
         months,
         100 * frame["trust.mean"].to_numpy(),
-        color="#8e44ad",
+        color="#CC79A7",
         linewidth=3,
         linestyle="--",
-        label="trust",
+        label=gettext("trust (0 to 100)", lang),
     )
     right.set_xlim(0, horizon)
     right.set_ylim(0, 100)
-    right.set_xlabel("month", fontsize=16)
-    right.set_ylabel(f"% of households needing a {good}", fontsize=16)
+    right.set_xticks(range(0, horizon + 1, 12))
+    right.set_xlabel(gettext("month (every 12 months is a year)", lang), fontsize=16)
+    right.set_ylabel(
+        gettext("% of households needing a {good}", lang).format(good=gettext(good, lang)),
+        fontsize=16,
+    )
     right.tick_params(labelsize=14)
     right.legend(fontsize=15, loc="center right")
     right.grid(alpha=0.3)
     return fig
 
 
-def sweep_scatter(values: pd.DataFrame, parameter: str, outcome: str) -> Figure:
-    """An outcome at the horizon against a swept parameter, with the mean by bin."""
+def plain_numbers(ax, lang: str, axes: str = "xy") -> None:
+    """Tick labels in the language's number format, never in scientific notation."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    from .svg import tick_label
+
+    for name in axes:
+        axis = ax.xaxis if name == "x" else ax.yaxis
+        axis.set_major_locator(MaxNLocator(nbins=6))
+
+        def label(value, _position, axis=axis):
+            ticks = axis.get_majorticklocs()
+            step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+            return tick_label(value, step, lang)
+
+        axis.set_major_formatter(FuncFormatter(label))
+
+
+def sweep_scatter(
+    values: pd.DataFrame,
+    parameter: str,
+    outcome: str,
+    parameter_words: str = "",
+    outcome_words: str = "",
+    lang: str = "en",
+) -> Figure:
+    """An outcome at the horizon against a swept parameter: dots and the mean by bin for numbers,
+    dots by category with their mean for named values (e.g. the network's kind)."""
+    from .i18n import gettext
+
     fig = Figure(figsize=(7.5, 4.5), dpi=80)
     ax = fig.add_subplot()
-    x = pd.to_numeric(values[parameter], errors="coerce")
     y = pd.to_numeric(values[outcome], errors="coerce")
-    ax.scatter(x, y, s=14, alpha=0.6, color="#2e86c1", label="runs")
-    ok = x.notna() & y.notna()
-    if ok.sum() >= 4 and x[ok].nunique() > 1:
-        bins = min(10, int(x[ok].nunique()))
-        binned = pd.DataFrame({"x": x[ok], "y": y[ok], "bin": pd.cut(x[ok], bins)})
-        means = binned.groupby("bin", observed=True)[["x", "y"]].mean()
-        ax.plot(means["x"], means["y"], color="#c0392b", linewidth=2, label="mean by bin")
-    ax.set_xlabel(parameter)
-    ax.set_ylabel(f"{outcome} at the horizon")
+    numeric = pd.to_numeric(values[parameter], errors="coerce")
+    if numeric.isna().any():
+        categories = sorted(values[parameter].astype(str).unique())
+        position = values[parameter].astype(str).map({c: i for i, c in enumerate(categories)})
+        ax.scatter(position, y, s=14, alpha=0.6, color="#0072B2", label=gettext("runs", lang))
+        means = y.groupby(position).mean()
+        ax.plot(means.index, means.to_numpy(), "D", color="#D55E00", markersize=9,
+                label=gettext("mean", lang))
+        ax.set_xticks(range(len(categories)), [gettext(c, lang) for c in categories])
+        plain_numbers(ax, lang, "y")
+    else:
+        x = numeric
+        ax.scatter(x, y, s=14, alpha=0.6, color="#0072B2", label=gettext("runs", lang))
+        ok = x.notna() & y.notna()
+        if ok.sum() >= 4 and x[ok].nunique() > 1:
+            bins = min(10, int(x[ok].nunique()))
+            binned = pd.DataFrame({"x": x[ok], "y": y[ok], "bin": pd.cut(x[ok], bins)})
+            means = binned.groupby("bin", observed=True)[["x", "y"]].mean()
+            ax.plot(means["x"], means["y"], color="#D55E00", linewidth=2,
+                    label=gettext("mean by bin", lang))
+        plain_numbers(ax, lang)
+    ax.set_xlabel(parameter_words or parameter)
+    ax.set_ylabel(gettext("{outcome} at the horizon", lang).format(outcome=outcome_words or outcome),
+                  wrap=True)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def indices_bars(table: pd.DataFrame, outcome: str) -> Figure:
-    """Sensitivity indices of one outcome (Sobol S1/ST or Morris mu*), one bar group per parameter."""
-    part = table[table["outcome"] == outcome]
+def indices_bars(
+    table: pd.DataFrame,
+    outcome: str,
+    outcome_words: str = "",
+    parameter_words: dict[str, str] | None = None,
+    lang: str = "en",
+) -> Figure:
+    """Sensitivity indices of one outcome (Sobol S1/ST, Morris mu* or rank correlations),
+    one bar group per parameter, the strongest at the top."""
+    from .i18n import gettext
+
+    part = table[table["outcome"] == outcome].copy()
+    key = "ST" if "ST" in part else ("mu_star" if "mu_star" in part and "spearman" not in part else "spearman")
+    part["_order"] = part[key].abs().fillna(-1)
+    part = part.sort_values("_order")
     fig = Figure(figsize=(7.5, 1.6 + 0.45 * max(1, len(part))), dpi=80)
     ax = fig.add_subplot()
-    names = part["parameter"].tolist()
+    names = [(parameter_words or {}).get(p, p) for p in part["parameter"]]
     y = np.arange(len(names))
-    if "spearman" in part:
-        ax.barh(y, part["spearman"].abs(), color="#7f8c8d", label="|Spearman rank correlation|")
-    elif "ST" in part:
-        ax.barh(y - 0.2, part["S1"], height=0.4, xerr=part.get("S1_conf"), label="S1 (first order)")
-        ax.barh(y + 0.2, part["ST"], height=0.4, xerr=part.get("ST_conf"), label="ST (total)")
+    if key == "spearman":
+        ax.barh(y, part["spearman"].abs(), color="#0072B2",
+                label=gettext("strength of the link (0 to 1)", lang))
+    elif key == "ST":
+        ax.barh(y - 0.2, part["S1"], height=0.4, xerr=part.get("S1_conf"), color="#56B4E9",
+                label=gettext("S1 (alone)", lang))
+        ax.barh(y + 0.2, part["ST"], height=0.4, xerr=part.get("ST_conf"), color="#0072B2",
+                label=gettext("ST (with interactions)", lang))
     else:
-        ax.barh(y, part["mu_star"], xerr=part.get("mu_star_conf"), label="mu* (Morris)")
+        ax.barh(y, part["mu_star"], xerr=part.get("mu_star_conf"), color="#0072B2",
+                label="mu* (Morris)")
     ax.set_yticks(y, names, fontsize=8)
-    ax.set_title(f"Sensitivity of {outcome}", fontsize=10)
+    plain_numbers(ax, lang, "x")
+    ax.set_title(gettext("What moves: {outcome}", lang).format(outcome=outcome_words or outcome),
+                 fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+@dataclass
+class PolygonMap:
+    """A territory from data drawn as dots in its zones' outlines (no map tiles).
+
+    Households are placed on a picture `width` pixels wide at their position in metres,
+    one dot each (coloured like the grid's raster); zones are the polygons' outlines."""
+
+    width: int
+    height: int
+    pixel_xy: np.ndarray  # (N, 2) integer pixel of each household
+    outlines: list[tuple[str, str]]  # (SVG path in pixels, zone name), zone order
+
+    @classmethod
+    def from_layout(cls, layout, width: int = 480) -> PolygonMap:
+        shapes = layout.territory.projected.reset_index(drop=True)
+        west, south, east, north = (float(v) for v in shapes.total_bounds)
+        scale = (width - 4) / max(east - west, 1.0)
+        height = int(math.ceil((north - south) * scale)) + 4
+
+        def to_pixels(x, y):
+            return 2 + (np.asarray(x) - west) * scale, 2 + (north - np.asarray(y)) * scale
+
+        px, py = to_pixels(layout.household_xy_m[:, 0], layout.household_xy_m[:, 1])
+        pixel_xy = np.stack(
+            [np.clip(px.astype(int), 0, width - 1), np.clip(py.astype(int), 0, height - 1)], axis=1
+        )
+        outlines = []
+        for shape, name in zip(shapes, layout.territory.names, strict=True):
+            parts = getattr(shape, "geoms", [shape])
+            path = []
+            for part in parts:
+                xs, ys = to_pixels(*part.exterior.xy)
+                path.append(
+                    "M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys, strict=True)) + "Z"
+                )
+            outlines.append(("".join(path), str(name)))
+        return cls(width, height, pixel_xy, outlines)
+
+    def image(self, mode: np.ndarray, need: np.ndarray) -> np.ndarray:
+        """RGBA picture: a 2×2 dot per household coloured by its mode, white elsewhere."""
+        palette = np.array(
+            [to_rgba(MODE_COLOURS[m]) for m in MODE_LABELS] + [to_rgba(NO_NEED_COLOUR)]
+        )
+        colours = palette[np.where(need, mode.astype(np.int64), len(MODE_LABELS))]
+        return self.image_of(colours)
+
+    def image_of(self, colours: np.ndarray) -> np.ndarray:
+        picture = np.ones((self.height, self.width, 4))
+        picture[..., 3] = 0.0
+        # Households needing nothing first, so a mode is never hidden under a grey dot.
+        order = np.argsort(colours[:, :3].sum(axis=1) > 2.4, kind="stable")[::-1]
+        for dx in (0, 1):
+            for dy in (0, 1):
+                x = np.clip(self.pixel_xy[order, 0] + dx, 0, self.width - 1)
+                y = np.clip(self.pixel_xy[order, 1] + dy, 0, self.height - 1)
+                picture[y, x] = colours[order]
+        return picture
+
+    def nearest(self, fx: float, fy: float) -> int:
+        """The household nearest a click given as fractions of the picture's width and height."""
+        distance = np.hypot(self.pixel_xy[:, 0] - fx * self.width, self.pixel_xy[:, 1] - fy * self.height)
+        return int(np.argmin(distance))

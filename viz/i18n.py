@@ -77,9 +77,11 @@ def format_number(value: float, lang: str, digits: int = 0) -> str:
 
 
 def format_eur(value: float, lang: str, digits: int = 0) -> str:
-    """An amount in euros: `1 234 €` in French, `€1,234` in English."""
+    """An amount in euros: `1 234 €` in French, `€1,234` (and `-€1,234`) in English."""
     number = format_number(value, lang, digits)
-    return f"{number}\u00a0€" if checked_language(lang) == "fr" else f"€{number}"
+    if checked_language(lang) == "fr":
+        return f"{number}\u00a0€"
+    return f"-€{number[1:]}" if number.startswith("-") else f"€{number}"
 
 
 def format_percent(share: float, lang: str, digits: int = 1) -> str:

@@ -28,7 +28,11 @@ from model.model import TerritoryModel
 
 from . import catalogue
 from .catalogue import BASELINE
+from .controls import PngImage, escaped
 from .figures import MapRaster, story_figure
+from .i18n import gettext
+from .language import current as current_language
+from .language import number, tr
 
 STORY_GOOD = "drill"
 STORY_HOUSEHOLDS = 1500
@@ -75,7 +79,7 @@ CHAPTERS = (
         "2. Trust rises",
         24,
         "Month 24: a campaign, third places and a trust label have made {aware:.0f} % aware of "
-        "sharing and raised trust to {trust:.2f}, yet only {share:.0f} % borrow their drill: while "
+        "sharing and raised trust to {trust}, yet only {share:.0f} % borrow their drill: while "
         "few neighbours share, their example carries little weight, and {own:.0f} % still own.",
     ),
     Chapter(
@@ -146,7 +150,7 @@ def figures_at(model: TerritoryModel) -> dict[str, float]:
     }
 
 
-def story_png(model: TerritoryModel, title: str) -> bytes:
+def story_png(model: TerritoryModel, title: str, lang: str = "en") -> bytes:
     g = model.goods.names.index(STORY_GOOD)
     raster = MapRaster.from_layout(model.layout)
     figure = story_figure(
@@ -157,12 +161,13 @@ def story_png(model: TerritoryModel, title: str) -> bytes:
         STORY_GOOD,
         STORY_MONTHS,
         title,
+        lang,
     )
     curves = figure.axes[1]
     if model.steps >= LIBRARY_MONTH:
         curves.axvline(LIBRARY_MONTH, color="#2c3e50", linewidth=2, linestyle=":")
         curves.annotate(
-            "tool library opens", (LIBRARY_MONTH, 97), xytext=(6, 0), textcoords="offset points",
+            gettext("tool library opens", lang), (LIBRARY_MONTH, 97), xytext=(6, 0), textcoords="offset points",
             fontsize=14, va="top", color="#2c3e50",
         )
     buffer = io.BytesIO()
@@ -182,42 +187,66 @@ def go_to(index: int) -> None:
 
 @solara.component
 def Page():
-    solara.Title("Partage — Learn")
+    solara.Title(tr("Learn"))
     if story_run.value is None:
         go_to(0)
     model = story_run.value
     current = CHAPTERS[chapter.value]
+    lang = current_language()
+    title = tr(current.title)
     image = solara.use_memo(
-        lambda: story_png(model, current.title), dependencies=[model, chapter.value]
+        lambda: story_png(model, title, lang), dependencies=[model, chapter.value, lang]
     )
-    with solara.Row(style="align-items: center"):
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Button(
-            "Previous",
+            tr("Previous"),
             on_click=lambda: go_to(chapter.value - 1),
             disabled=chapter.value == 0,
-            style="font-size: 1.2em",
+            style="font-size: 1.1em",
+            outlined=True,
         )
         solara.Button(
-            "Next",
+            tr("Next"),
             on_click=lambda: go_to(chapter.value + 1),
             color="primary",
             disabled=chapter.value == len(CHAPTERS) - 1,
-            style="font-size: 1.2em",
+            style="font-size: 1.1em",
         )
-        solara.Button("Start again", on_click=lambda: (story_run.set(None), go_to(0)))
-        solara.Text(f"Step {chapter.value + 1} of {len(CHAPTERS)}", style="font-size: 1.2em")
+        solara.Button(
+            tr("Start again"), on_click=lambda: (story_run.set(None), go_to(0)), text=True
+        )
+        solara.Text(
+            tr("Step {n} of {total}").format(n=chapter.value + 1, total=len(CHAPTERS)),
+            style="font-size: 1.1em",
+        )
+    figures = figures_at(model)
+    figures["trust"] = number(figures["trust"], 2)
     solara.HTML(
         tag="p",
-        unsafe_innerHTML=current.sentence.format(**figures_at(model)),
+        unsafe_innerHTML=escaped(tr(current.sentence).format(**figures)),
+        classes=["partage-story"],
         attributes={"data-testid": "story-sentence"},
-        style="font-size: 1.6em; line-height: 1.4; max-width: 1100px",
     )
-    solara.Image(image, width="100%")
-    solara.Markdown(
-        f"Setting: the baseline territory as a tight-knit commune, where neighbours' example weighs "
-        f"strongly (social weight {SOCIAL_WEIGHT:g}, against "
-        f"{catalogue.load_named(BASELINE).behaviour.social_weight:g} in the baseline territory). Fast "
-        "settings: 1 500 households who reconsider their choices more often than real ones, so that "
-        "eight years fit in a lesson. Open **Explore** to move the levers yourself.",
-        style="font-size: 1.1em",
+    PngImage(
+        image,
+        tr("{title}: map of the commune and curves of how households get a drill, month by month").format(
+            title=title
+        ),
+        test_id="story-image",
+    )
+    solara.Text(
+        tr(
+            "Setting: the baseline territory as a tight-knit commune, where neighbours' example "
+            "weighs strongly (social weight {weight}, against {base} in the baseline territory). Fast "
+            "settings: 1 500 households who reconsider their choices more often than real ones, so "
+            "that eight years fit in a lesson. Open Explore to move the levers yourself."
+        ).format(
+            weight=number(SOCIAL_WEIGHT, 0),
+            base=number(catalogue.load_named(BASELINE).behaviour.social_weight, 1),
+        ),
+        style="font-size: 1em; display: block; margin-top: 6px",
+    )
+    solara.Style(
+        ".partage-story { font-size: 1.35em; line-height: 1.35; max-width: 1100px; display: block;"
+        " margin: 6px 0; } [data-testid=story-image] { max-height: 52vh; width: auto; }"
     )

@@ -17,8 +17,13 @@ import numpy as np
 import pandas as pd
 import solara
 
+from . import catalogue
 from .catalogue import RESULTS_DIR
+from .controls import ChoiceSelect, PngImage, escaped
 from .figures import indices_bars, sweep_scatter
+from .language import current as current_language
+from .language import number, tr
+from .outcomes import outcome_label
 
 store_name = solara.reactive("")
 outcome = solara.reactive("")
@@ -49,7 +54,7 @@ def load_store(directory: Path) -> tuple[pd.DataFrame, list[str], list[str], str
     params = pd.DataFrame(
         [json.loads(p) if isinstance(p, str) else (p or {}) for p in runs["params"]]
     )
-    swept = [c for c in params.columns if pd.to_numeric(params[c], errors="coerce").nunique() > 1]
+    swept = [c for c in params.columns if params[c].astype(str).nunique() > 1]
     table = pd.concat([runs[["run_id", "point_id", "replication", "scenario"]], params], axis=1)
     return table, outcomes, swept, kind
 
@@ -62,24 +67,53 @@ def horizon_table(directory: Path, runs: pd.DataFrame, name: str) -> pd.DataFram
     return runs.merge(values[["run_id", name]], on="run_id")
 
 
+def is_categorical(values: pd.Series) -> bool:
+    """A parameter with named values (e.g. `network.kind`) rather than numbers."""
+    return pd.to_numeric(values, errors="coerce").isna().any()
+
+
+def correlation_ratio(categories: pd.Series, outcome: pd.Series) -> float:
+    """η: the share of the outcome's spread explained by the category (square root), 0 to 1."""
+    frame = pd.DataFrame({"c": categories.astype(str), "y": pd.to_numeric(outcome, errors="coerce")})
+    frame = frame.dropna()
+    total = ((frame["y"] - frame["y"].mean()) ** 2).sum()
+    if total == 0 or frame["c"].nunique() < 2:
+        return float("nan")
+    means = frame.groupby("c")["y"].transform("mean")
+    return float(np.sqrt(((means - frame["y"].mean()) ** 2).sum() / total))
+
+
 def sensitivity(
     directory: Path, table: pd.DataFrame, name: str, swept: list[str]
 ) -> tuple[pd.DataFrame, str]:
-    """Indices from the experiment's analysis, else rank correlations; with a note on which."""
-    try:
-        from experiments.sensitivity import analyse
+    """Indices from the experiment's analysis (Sobol or Morris designs), else rank correlations
+    (a correlation ratio for a parameter with named values); with a note saying which."""
+    from experiments.store import StoreReader
 
-        return analyse(directory, [name], resamples=200), ""
-    except Exception as error:  # noqa: BLE001 - any failure falls back to correlations, with the reason shown
-        note = f"No Sobol or Morris indices for this store ({str(error).splitlines()[0]}); "
+    with StoreReader(directory) as reader:
+        method = ((reader.design or {}).get("sampler") or {}).get("method", "")
+    if method in ("sobol", "morris"):
+        try:
+            from experiments.sensitivity import analyse
+
+            return analyse(directory, [name], resamples=200), ""
+        except Exception:  # noqa: BLE001 - an unfinished analysis falls back to correlations, said in the note
+            pass
+    note = tr(
+        "This experiment has no Sobol or Morris indices: bars show the strength of the link "
+        "between each parameter and the outcome at the horizon (|Spearman rank correlation|; "
+        "for a parameter with named values, the correlation ratio η)."
+    )
     rows = []
     for column in swept:
+        if is_categorical(table[column]):
+            strength = correlation_ratio(table[column], table[name])
+            rows.append({"outcome": name, "parameter": column, "spearman": strength})
+            continue
         x = pd.to_numeric(table[column], errors="coerce")
         rho = x.rank().corr(table[name].rank()) if x.notna().sum() > 2 else np.nan
-        rows.append({"outcome": name, "parameter": column, "mu_star": abs(rho), "spearman": rho})
-    return pd.DataFrame(
-        rows
-    ), note + "bars show |Spearman rank correlation| with the outcome at the horizon."
+        rows.append({"outcome": name, "parameter": column, "spearman": rho})
+    return pd.DataFrame(rows), note
 
 
 def _png(figure) -> bytes:
@@ -88,25 +122,44 @@ def _png(figure) -> bytes:
     return buffer.getvalue()
 
 
+def parameter_label(path: str) -> str:
+    """The schema's words for a swept parameter, with its path for the record."""
+    try:
+        lever = catalogue._lever(catalogue.load_named(catalogue.BASELINE), path, "")
+    except Exception:  # noqa: BLE001 - a path the baseline does not have keeps its own name
+        lever = None
+    words = tr(lever.label) if lever is not None and lever.title else path.split(".")[-1].replace("_", " ")
+    return f"{words} ({path})"
+
+
 @solara.component
 def Page():
-    solara.Title("Partage — Results")
+    solara.Title(tr("Results"))
+    lang = current_language()
+    solara.HTML(tag="h2", unsafe_innerHTML=escaped(tr("Experiments")))
     names = store_names()
-    solara.Markdown(f"## Experiment stores in `{results_dir().name}/`")
     if not names:
-        solara.Info("No experiment store yet: run `partage sweep DESIGN.toml` to make one.")
+        solara.Info(tr("No experiment yet: run “partage sweep DESIGN.toml” to make one."))
         return
     name = store_name.value if store_name.value in names else names[0]
     directory = results_dir() / name
-    solara.Select("Experiment", values=names, value=name, on_value=store_name.set)
+    ChoiceSelect(tr("Experiment"), [(n, n) for n in names], name, store_name.set)
     try:
         runs, outcomes, swept, kind = load_store(directory)
-    except Exception as error:  # noqa: BLE001 - a broken store is reported, the app keeps working
-        solara.Error(f"{name}: {error}")
+    except Exception:  # noqa: BLE001 - a broken store is reported in one line, the app keeps working
+        solara.Error(
+            tr("{name}: this experiment's results cannot be read (unfinished or damaged store).").format(
+                name=name
+            )
+        )
         return
-    solara.Text(f"{kind}: {len(runs)} finished runs, {len(swept)} swept parameters")
+    solara.Text(
+        tr("{kind}: {runs} finished runs, {swept} swept parameters").format(
+            kind=tr(kind), runs=number(len(runs)), swept=number(len(swept))
+        )
+    )
     if not swept or not outcomes:
-        solara.Info("This store has no swept parameter or no outcome to plot.")
+        solara.Info(tr("This experiment has no swept parameter or no outcome to plot."))
         return
     chosen_outcome = (
         outcome.value
@@ -114,23 +167,60 @@ def Page():
         else ("sharing_households.share" if "sharing_households.share" in outcomes else outcomes[0])
     )
     chosen_parameter = parameter.value if parameter.value in swept else swept[0]
-    with solara.Row():
-        solara.Select("Outcome", values=outcomes, value=chosen_outcome, on_value=outcome.set)
-        solara.Select(
-            "Swept parameter", values=swept, value=chosen_parameter, on_value=parameter.set
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        ChoiceSelect(
+            tr("Outcome (type to search)"),
+            sorted(((o, outcome_label(o, lang)) for o in outcomes), key=lambda pair: pair[1]),
+            chosen_outcome,
+            outcome.set,
+            search=True,
+            test_id="outcome-select",
+        )
+        ChoiceSelect(
+            tr("Swept parameter"),
+            [(p, parameter_label(p)) for p in swept],
+            chosen_parameter,
+            parameter.set,
+            test_id="parameter-select",
         )
     table = horizon_table(directory, runs, chosen_outcome)
-    with solara.Columns([1, 1]):
-        solara.Image(_png(sweep_scatter(table, chosen_parameter, chosen_outcome)), width="100%")
-        indices, note = sensitivity(directory, table, chosen_outcome, swept)
-        with solara.Column():
+    outcome_words = outcome_label(chosen_outcome, lang)
+    indices, note = sensitivity(directory, table, chosen_outcome, swept)
+    labels = {p: parameter_label(p) for p in swept}
+    with solara.Div(classes=["partage-charts"]):
+        with solara.Div(classes=["partage-chart"]):
+            PngImage(
+                _png(
+                    sweep_scatter(
+                        table,
+                        chosen_parameter,
+                        chosen_outcome,
+                        labels[chosen_parameter],
+                        outcome_words,
+                        lang,
+                    )
+                ),
+                tr("{outcome} at the horizon against {parameter}, one dot per run").format(
+                    outcome=outcome_words, parameter=labels[chosen_parameter]
+                ),
+                test_id="sweep-scatter",
+            )
+        with solara.Div(classes=["partage-chart"]):
             if len(indices):
-                solara.Image(_png(indices_bars(indices, chosen_outcome)), width="100%")
+                PngImage(
+                    _png(indices_bars(indices, chosen_outcome, outcome_words, labels, lang)),
+                    tr("Bars: how strongly each parameter moves {outcome}, strongest first").format(
+                        outcome=outcome_words
+                    ),
+                    test_id="indices-bars",
+                )
             if note:
-                solara.Text(note, style="color: #555")
+                solara.Text(note, style="color: #595959")
     solara.FileDownload(
         table.to_csv(index=False),
         filename=f"{name}-{chosen_outcome}.csv",
-        label="Download these values (CSV)",
+        label=tr("Download these values (CSV)"),
         mime_type="text/csv",
     )
+    solara.Style(".partage-charts { display: flex; flex-wrap: wrap; gap: 8px; } "
+                 ".partage-chart { flex: 1 1 340px; min-width: 0; max-width: 100%; }")

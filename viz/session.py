@@ -17,8 +17,19 @@ from model.households import Mode
 from model.model import TerritoryModel
 from model.scenario import Scenario
 
-from .figures import MODE_COLOURS, MODE_LABELS, QUINTILE_COLOURS, MapRaster
-from .svg import Line, line_chart, raster_map
+from . import memory
+from .figures import (
+    DIFFERENCE_COLOURS,
+    MODE_COLOURS,
+    MODE_LABELS,
+    QUINTILE_COLOURS,
+    MapRaster,
+    PolygonMap,
+)
+from .i18n import gettext
+from .svg import Line, line_chart, polygon_map, raster_map
+
+MODE_NAMES = {"own": "own it", "rent": "rent it", "share": "share it", "forgo": "go without"}
 
 
 class ExploreRun:
@@ -46,7 +57,15 @@ class ExploreRun:
             else None
         )
         self.raster = MapRaster.from_layout(self.model.layout)
+        # A territory from data is drawn as dots in its real zones' outlines.
+        layout = self.model.layout
+        self.polygons = (
+            PolygonMap.from_layout(layout)
+            if getattr(layout, "territory", None) is not None
+            else None
+        )
         self._agents = {agent.row: agent for agent in self.model.agents} if agents else {}
+        memory.track(self)
 
     # ------------------------------------------------------------------ stepping
 
@@ -56,15 +75,36 @@ class ExploreRun:
 
     @property
     def running(self) -> bool:
-        return bool(self.model.running)
+        return self.model is not None and bool(self.model.running)
 
     def step(self) -> None:
-        """Advance one month (the reference too)."""
-        if not self.model.running:
+        """Advance one month (the reference too); a closed run stays where it is."""
+        model, reference = self.model, self.reference
+        if model is None or not model.running:
             return
-        self.model.step()
-        if self.reference is not None and self.reference.running:
-            self.reference.step()
+        model.step()
+        if reference is not None and reference.running:
+            reference.step()
+
+    def close(self) -> None:
+        """Let go of the models (their arrays are most of a session's memory).
+
+        Mesa 3.3 numbers agents per model in a class-level table keyed by the model
+        (`Agent._ids`), which keeps every model that ever had agents alive: the run takes
+        its models out of it."""
+        from mesa import Agent
+
+        for model in (self.model, self.reference):
+            if model is not None:
+                Agent._ids.pop(model, None)
+        self.model = None
+        self.reference = None
+        self._agents = {}
+
+    def run_to_horizon(self, cancelled=lambda: False) -> None:
+        """Every remaining month at once (the reference too), without drawing in between."""
+        while self.model.running and not cancelled():
+            self.step()
 
     # ------------------------------------------------------------------ what the page shows
 
@@ -72,27 +112,29 @@ class ExploreRun:
         return pd.DataFrame(self.model.series)
 
     def headline(self) -> dict[str, Any]:
-        """Sharing households, goods avoided, t CO2e, public spend so far."""
-        now, start = self.model.latest, self.model.series[0]
-        out = {
-            "month": self.month,
-            "sharing_households": int(now["sharing_households"]),
-            "sharing_share": float(now["sharing_households.share"]),
-            "goods_avoided": int(start["goods.stock_total"] - now["goods.stock_total"]),
-            "emissions_t": float(now["emissions.cumulative_t"]),
-            "public_spend_eur": float(now["public.cumulative_spend_eur"]),
-        }
-        if self.reference is not None:
-            ref = self.reference.latest
-            out["goods_avoided_vs_reference"] = int(
-                ref["goods.stock_total"] - now["goods.stock_total"]
-            )
-            out["emissions_avoided_t"] = float(
-                ref["emissions.cumulative_t"] - now["emissions.cumulative_t"]
-            )
-        return out
+        """This month's sharing households, spending, goods owned, t CO2e and public spend,
+        each with the baseline's value when the baseline runs alongside."""
 
-    def map_svg(self, good: str, selected: int | None = None, size: int = 460) -> str:
+        def figures(latest: dict) -> dict[str, float]:
+            return {
+                "sharing_households": float(latest["sharing_households"]),
+                "sharing_share": float(latest["sharing_households.share"]),
+                "spending_eur": float(latest["spending.mean_eur"]),
+                "goods": float(latest["goods.stock_total"]),
+                "emissions_t": float(latest["emissions.cumulative_t"]),
+                "public_spend_eur": float(latest["public.cumulative_spend_eur"]),
+            }
+
+        return {
+            "month": self.month,
+            "scenario": figures(self.model.latest),
+            "baseline": figures(self.reference.latest) if self.reference is not None else None,
+        }
+
+    def map_svg(
+        self, good: str, selected: int | None = None, size: int = 560, lang: str = "en"
+    ) -> str:
+        """The territory, each dot a household coloured by how it gets `good`; zones named."""
         g = self.model.goods.names.index(good)
         hh = self.model.households
         picture = self.raster.image(hh.mode[:, g], hh.need[:, g])
@@ -101,14 +143,121 @@ class ExploreRun:
             if selected is not None and 0 <= selected < hh.size
             else None
         )
-        return raster_map(picture, self.raster.outlines, size=size, marker=marker)
+        alt = gettext(
+            "Map of the territory: each dot is a household, coloured by how it gets a {good}", lang
+        )
+        if self.polygons is not None:
+            chosen = selected if selected is not None and 0 <= selected < hh.size else None
+            return polygon_map(
+                self.polygons.image(hh.mode[:, g], hh.need[:, g]),
+                self.polygons.outlines,
+                size=size,
+                marker=tuple(self.polygons.pixel_xy[chosen]) if chosen is not None else None,
+                alt=alt.format(good=gettext(good, lang)),
+            )
+        return raster_map(
+            picture,
+            self.raster.outlines,
+            size=size,
+            marker=marker,
+            labels=self.zone_labels(lang),
+            alt=alt.format(good=gettext(good, lang)),
+        )
 
-    def curves_svg(self, good: str) -> dict[str, str]:
-        """The four panels: adoption per mode, stock and emissions, spending by quintile, trust."""
+    def zone_labels(self, lang: str) -> list[tuple[float, float, str]]:
+        if self.polygons is not None:
+            return []  # real zones are named on hover of their outline
+        names = self.model.scenario.zone_names
+        return [
+            (x, y, gettext(names[zone], lang))
+            for zone, (x, y) in self.raster.zone_label_positions().items()
+            if zone < len(names)
+        ]
+
+    def comparison_maps(
+        self, good: str, lang: str = "en", size: int = 400
+    ) -> dict[str, str] | None:
+        """The baseline's map and a map of where sharing differs, beside the scenario's;
+        None without a baseline run or when the baseline has other households."""
+        reference = self.reference
+        if reference is None or reference.households.size != self.model.households.size:
+            return None
+        mine_zones = getattr(getattr(self.model.layout, "territory", None), "keys", None)
+        their_zones = getattr(getattr(reference.layout, "territory", None), "keys", None)
+        if mine_zones != their_zones:
+            return None  # the baseline is another territory: no map of differences
+        g = self.model.goods.names.index(good)
+        if good not in reference.goods.names:
+            return None
+        gr = reference.goods.names.index(good)
+        mine, theirs = self.model.households, reference.households
+        share = int(Mode.SHARE)
+        here = (mine.mode[:, g] == share) & mine.need[:, g]
+        there = (theirs.mode[:, gr] == share) & theirs.need[:, gr]
+        kind = np.select([here & ~there, there & ~here, here & there], [0, 1, 2], default=3)
+        from matplotlib.colors import to_rgba
+
+        palette = np.array([to_rgba(c) for c in DIFFERENCE_COLOURS.values()])
+        labels = self.zone_labels(lang)
+        good_name = gettext(good, lang)
+        if self.polygons is not None:
+            return {
+                "baseline": polygon_map(
+                    self.polygons.image(theirs.mode[:, gr], theirs.need[:, gr]),
+                    self.polygons.outlines,
+                    size=size,
+                    test_id="baseline-map",
+                    alt=gettext(
+                        "Map of the baseline: each dot is a household, coloured by how it gets a {good}",
+                        lang,
+                    ).format(good=good_name),
+                ),
+                "difference": polygon_map(
+                    self.polygons.image_of(palette[kind]),
+                    self.polygons.outlines,
+                    size=size,
+                    test_id="difference-map",
+                    alt=gettext(
+                        "Map of the difference: households sharing a {good} in the scenario only, in the baseline only, in both or in neither",
+                        lang,
+                    ).format(good=good_name),
+                ),
+            }
+        return {
+            "baseline": raster_map(
+                self.raster.image(theirs.mode[:, gr], theirs.need[:, gr]),
+                self.raster.outlines,
+                size=size,
+                labels=labels,
+                test_id="baseline-map",
+                alt=gettext(
+                    "Map of the baseline: each dot is a household, coloured by how it gets a {good}",
+                    lang,
+                ).format(good=good_name),
+            ),
+            "difference": raster_map(
+                self.raster.image_of(palette[kind]),
+                self.raster.outlines,
+                size=size,
+                labels=labels,
+                test_id="difference-map",
+                alt=gettext(
+                    "Map of the difference: households sharing a {good} in the scenario only, in the baseline only, in both or in neither",
+                    lang,
+                ).format(good=good_name),
+            ),
+        }
+
+    def curves_svg(self, good: str, lang: str = "en") -> dict[str, str]:
+        """The panels: adoption per mode, goods owned, emissions, spending by quintile, trust;
+        the baseline dashed."""
         frame = self.frame()
         ref = pd.DataFrame(self.reference.series) if self.reference is not None else None
         x = frame["month"].to_numpy()
         horizon = (0, self.model.months)
+
+        def tr(text: str) -> str:
+            return gettext(text, lang)
 
         def lines(columns: list[tuple[str, str, str]], scale: float = 1.0) -> list[Line]:
             out = [
@@ -118,7 +267,7 @@ class ExploreRun:
             if ref is not None:
                 out += [
                     Line(
-                        f"{label} (baseline)",
+                        f"{label} ({tr('baseline')})",
                         colour,
                         ref["month"].to_numpy(),
                         ref[column].to_numpy() * scale,
@@ -128,65 +277,89 @@ class ExploreRun:
                 ]
             return out
 
-        adoption = lines([(f"{good}.{m}", m, MODE_COLOURS[m]) for m in MODE_LABELS], 100)
-        stock = lines([("goods.stock_total", "goods owned", "#c0392b")])
-        emissions = lines([("emissions.cumulative_t", "t CO2e of goods in use", "#2c3e50")])
-        spending = lines(
-            [(f"spending.q{q}_eur", f"Q{q}", QUINTILE_COLOURS[q - 1]) for q in range(1, 6)]
+        def chart(name: str, chart_lines: list[Line], title: str, **options) -> str:
+            return line_chart(
+                chart_lines,
+                title=title,
+                x_range=horizon,
+                test_id=f"curve-{name}",
+                lang=lang,
+                baseline_label=tr("dashed: baseline"),
+                **options,
+            )
+
+        adoption = lines(
+            [(f"{good}.{m}", tr(MODE_NAMES[m]), MODE_COLOURS[m]) for m in MODE_LABELS], 100
         )
-        trust = lines([("trust.mean", "mean trust", "#8e44ad")])
+        quintiles = [
+            (f"spending.q{q}_eur", tr("Q{q}").format(q=q), QUINTILE_COLOURS[q - 1])
+            for q in range(1, 6)
+        ]
         return {
-            "adoption": line_chart(
+            "adoption": chart(
+                "adoption",
                 adoption,
-                title=f"Adoption: {good} (% of households needing it)",
-                x_range=horizon,
+                tr("How households get a {good} (% of those who need one)").format(good=tr(good)),
                 y_range=(0, 100),
-                test_id="curve-adoption",
             ),
-            "stock": line_chart(
-                stock, title="Goods owned (all goods)", x_range=horizon, test_id="curve-stock"
+            "stock": chart(
+                "stock",
+                lines([("goods.stock_total", tr("goods owned"), "#0072B2")]),
+                tr("Goods owned, all goods"),
             ),
-            "emissions": line_chart(
-                emissions,
-                title="Embodied emissions of goods in use so far (t CO2e)",
-                x_range=horizon,
-                test_id="curve-emissions",
+            "emissions": chart(
+                "emissions",
+                lines([("emissions.cumulative_t", tr("t CO2e"), "#000000")]),
+                tr("Embodied emissions of the goods in use so far (t CO2e)"),
             ),
-            "spending": line_chart(
-                spending,
-                title="Spending on these goods by income quintile (EUR/month)",
-                x_range=horizon,
-                test_id="curve-spending",
+            "spending": chart(
+                "spending",
+                lines(quintiles),
+                tr("Monthly spending on these goods by income fifth (€ per household)"),
             ),
-            "trust": line_chart(
-                trust,
-                title="Mean trust in sharing",
-                x_range=horizon,
+            "trust": chart(
+                "trust",
+                lines([("trust.mean", tr("mean trust"), "#CC79A7")]),
+                tr("Mean trust in sharing (0 to 1)"),
                 y_range=(0, 1),
-                test_id="curve-trust",
             ),
         }
 
     def describe(self, row: int) -> dict[str, Any]:
-        """A household's state (through its Mesa agent when agents exist)."""
+        """A household's state, numbered like the page numbers it (from 0)."""
         hh = self.model.households
         if not 0 <= row < hh.size:
             raise IndexError(
                 f"household {row}: there are {hh.size} households (0 to {hh.size - 1})"
             )
-        agent = self._agents.get(row)
-        if agent is not None:
-            return agent.describe()
         names = self.model.goods.names
         return {
+            "household": row,
             "zone": self.model.scenario.zone_names[int(hh.zone[row])],
+            "income_eur": float(hh.income_eur[row]),
             "quintile": int(hh.quintile[row]) + 1,
-            "trust": round(float(hh.trust[row]), 3),
+            "trust": float(hh.trust[row]),
             "modes": {
                 g: (Mode(int(hh.mode[row, i])).name.lower() if hh.need[row, i] else "none")
                 for i, g in enumerate(names)
             },
+            "lends": [g for i, g in enumerate(names) if hh.lending[row, i]],
+            "ties": int(self.model.degree[row]),
         }
+
+    def settings_frame(self, settings: dict[str, Any]) -> pd.DataFrame:
+        """The monthly series with the run's settings as leading columns, for a CSV."""
+        frame = self.frame()
+        if self.reference is not None:
+            ref = pd.DataFrame(self.reference.series)
+            frame = frame.merge(
+                ref.add_prefix("baseline."), left_on="month", right_on="baseline.month", how="left"
+            ).drop(columns="baseline.month")
+        for position, (name, value) in enumerate(settings.items()):
+            frame.insert(
+                position, name, value if not isinstance(value, (list, dict)) else str(value)
+            )
+        return frame
 
     def household_at(self, x: float, y: float) -> int | None:
         """The household nearest a point of the raster (pixel coordinates), if any is close."""

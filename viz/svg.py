@@ -11,10 +11,13 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
+
+from .i18n import format_number, gettext
 
 
 @dataclass
@@ -38,13 +41,26 @@ def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
     return [float(v) for v in np.arange(start, high + step * 1e-9, step)]
 
 
-def _label(value: float) -> str:
-    size = abs(value)
-    if size >= 1e6:
-        return f"{value / 1e6:.3g}M"
-    if size >= 1e4:
-        return f"{value / 1e3:.3g}k"
-    return f"{value:.3g}"
+def tick_label(value: float, step: float, lang: str) -> str:
+    """A tick's number with as many decimals as its step needs, in the language's format (never 1e-09)."""
+    if abs(value) < abs(step) * 1e-6:
+        value = 0.0
+    digits = max(0, min(6, -math.floor(math.log10(abs(step))))) if step and np.isfinite(step) else 0
+    return format_number(value, lang, digits)
+
+
+def _step_of(ticks: list[float]) -> float:
+    return ticks[1] - ticks[0] if len(ticks) > 1 else (abs(ticks[0]) or 1.0)
+
+
+def month_ticks(x0: float, x1: float) -> list[float]:
+    """Whole years (every 12, 24, 60... months) when the axis spans more than two years."""
+    span = x1 - x0
+    if span <= 24:
+        return _nice_ticks(x0, x1, 6)
+    years = next(y for y in (1, 2, 5, 10, 20, 50, 100) if span / (12 * y) <= 7)
+    step = 12 * years
+    return [float(v) for v in np.arange(math.ceil(x0 / step) * step, x1 + 1e-9, step)]
 
 
 def line_chart(
@@ -54,12 +70,27 @@ def line_chart(
     x_range: tuple[float, float] | None = None,
     y_range: tuple[float, float] | None = None,
     width: int = 440,
-    height: int = 240,
+    height: int = 250,
     test_id: str = "",
+    lang: str = "en",
+    baseline_label: str = "",
 ) -> str:
-    """An SVG line chart with axes, ticks, a legend and optional bands."""
-    left, right, top, bottom = 48, 10, 24, 40
+    """An SVG line chart with axes, ticks, a legend and optional bands; it shrinks with its column.
+
+    The time axis shows months and, below, years; `baseline_label` names the dashed lines."""
+    entries = [(line.colour, line.label, False) for line in lines if not line.dashed]
+    if baseline_label and any(line.dashed for line in lines):
+        entries.append(("#595959", baseline_label, True))
+    placed, legend_x, legend_row = [], 4.0, 0
+    for colour, text, dashed in entries:
+        size = 18 + 6.2 * len(text)
+        if legend_x + size > width and legend_x > 4:
+            legend_x, legend_row = 4.0, legend_row + 1
+        placed.append((legend_x, legend_row, colour, text, dashed))
+        legend_x += size
+    left, right, top, bottom = 52, 10, 24, 44
     plot_w, plot_h = width - left - right, height - top - bottom
+    height += 14 * (legend_row + 1)
     xs = [line.x for line in lines if len(line.x)]
     if x_range is None:
         x_range = (
@@ -73,7 +104,7 @@ def line_chart(
         finite = [v for v in finite if v.size]
         low = min((float(v.min()) for v in finite), default=0.0)
         high = max((float(v.max()) for v in finite), default=1.0)
-        pad = (high - low) * 0.08 or max(abs(high) * 0.1, 1e-9)
+        pad = (high - low) * 0.08 or max(abs(high) * 0.1, 1.0)
         y_range = (min(0.0, low) if low >= 0 and low < 0.3 * high else low - pad, high + pad)
     x0, x1 = x_range
     y0, y1 = y_range
@@ -86,27 +117,45 @@ def line_chart(
     def py(y):
         return top + plot_h - (np.asarray(y, dtype=float) - y0) / (y1 - y0) * plot_h
 
+    label = html.escape(title)
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11"'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
+        f'style="max-width:{width}px;height:auto;display:block" role="img" aria-label="{label}" '
+        'font-family="sans-serif" font-size="11"'
         + (f' data-testid="{html.escape(test_id)}"' if test_id else "")
         + ">",
-        f'<text x="{left}" y="15" font-size="12" font-weight="bold">{html.escape(title)}</text>',
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#999"/>',
+        f"<title>{label}</title>",
+        f'<text x="4" y="15" font-size="12" font-weight="bold">{label}</text>',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#767676"/>',
     ]
-    for tick in _nice_ticks(y0, y1):
+    y_ticks = _nice_ticks(y0, y1)
+    for tick in y_ticks:
         y = float(py(tick))
         out.append(
-            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>'
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e6e6e6"/>'
         )
-        out.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{_label(tick)}</text>')
-    for tick in _nice_ticks(x0, x1, 6):
+        out.append(
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{tick_label(tick, _step_of(y_ticks), lang)}</text>"
+        )
+    x_ticks = month_ticks(x0, x1)
+    for tick in x_ticks:
         x = float(px(tick))
         out.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 14}" text-anchor="middle">{_label(tick)}</text>'
+            f'<text x="{x:.1f}" y="{top + plot_h + 13}" text-anchor="middle">'
+            f"{tick_label(tick, _step_of(x_ticks), lang)}</text>"
         )
+        if tick % 12 == 0 and x1 - x0 > 24:
+            out.append(
+                f'<text x="{x:.1f}" y="{top + plot_h + 25}" text-anchor="middle" fill="#595959">'
+                f"{tick_label(tick / 12, 1, lang)}</text>"
+            )
+    axis = gettext("month", lang) + (
+        " (" + gettext("years below", lang) + ")" if x1 - x0 > 24 else ""
+    )
     out.append(
-        f'<text x="{left + plot_w / 2}" y="{height - 16}" text-anchor="middle" fill="#555">month</text>'
+        f'<text x="{left + plot_w / 2}" y="{top + plot_h + 38}" text-anchor="middle" '
+        f'fill="#595959">{html.escape(axis)}</text>'
     )
     for line in lines:
         if line.low is not None and line.high is not None and len(line.x):
@@ -130,13 +179,14 @@ def line_chart(
             f'stroke-width="{1.2 if line.dashed else 2}"{dash}><title>{html.escape(line.label)}'
             "</title></polyline>"
         )
-    legend_x = left
-    for line in [line for line in lines if not line.dashed]:
+    for legend_x, legend_row, colour, text, dashed in placed:
+        legend_y = top + plot_h + bottom + 10 + 14 * legend_row
+        dash = ' stroke-dasharray="4,3"' if dashed else ""
         out.append(
-            f'<rect x="{legend_x}" y="{height - 10}" width="10" height="4" fill="{line.colour}"/>'
+            f'<line x1="{legend_x}" x2="{legend_x + 12}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
+            f'stroke="{colour}" stroke-width="3"{dash}/>'
         )
-        out.append(f'<text x="{legend_x + 13}" y="{height - 5}">{html.escape(line.label)}</text>')
-        legend_x += 18 + 6.5 * len(line.label)
+        out.append(f'<text x="{legend_x + 15}" y="{legend_y}">{html.escape(text)}</text>')
     out.append("</svg>")
     return "".join(out)
 
@@ -148,8 +198,12 @@ def raster_map(
     size: int = 460,
     marker: tuple[float, float] | None = None,
     test_id: str = "map",
+    labels: list[tuple[float, float, str]] = (),
+    alt: str = "",
 ) -> str:
-    """An RGBA raster shown pixelated in an SVG, with zone outlines and an optional marker."""
+    """An RGBA raster shown pixelated in an SVG that fits its column (at most `size` px wide),
+    with zone outlines, zone names at (x, y) in raster pixels, an optional marker and a text
+    alternative `alt` for screen readers."""
     height, width = picture.shape[:2]
     image = Image.fromarray((np.clip(picture, 0, 1) * 255).astype(np.uint8), "RGBA")
     buffer = io.BytesIO()
@@ -159,8 +213,10 @@ def raster_map(
         f"M{a[0] + 0.5:.1f},{a[1] + 0.5:.1f}L{b[0] + 0.5:.1f},{b[1] + 0.5:.1f}" for a, b in outlines
     )
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size * height / width:.0f}" '
-        f'viewBox="0 0 {width} {height}" data-testid="{html.escape(test_id)}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
+        f'style="max-width:{size}px;height:auto;display:block" role="img" '
+        f'aria-label="{html.escape(alt)}" data-testid="{html.escape(test_id)}">',
+        f"<title>{html.escape(alt)}</title>",
         f'<image width="{width}" height="{height}" style="image-rendering:pixelated" '
         f'href="data:image/png;base64,{encoded}"/>',
         f'<path d="{path}" stroke="#2c3e50" stroke-width="{max(0.6, width / 300):.2f}" fill="none"/>',
@@ -169,7 +225,59 @@ def raster_map(
         x, y = marker
         out.append(
             f'<circle cx="{x + 0.5:.1f}" cy="{y + 0.5:.1f}" r="{max(2.5, width / 60):.1f}" '
-            f'fill="none" stroke="#1f1fff" stroke-width="{max(0.8, width / 200):.2f}"/>'
+            f'fill="none" stroke="#000" stroke-width="{max(0.8, width / 200):.2f}"/>'
+        )
+    font = max(6.0, width / 28)
+    for x, y, text in labels:
+        out.append(
+            f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-family="sans-serif" '
+            f'font-size="{font:.1f}" font-weight="bold" fill="#000" stroke="#fff" '
+            f'stroke-width="{font / 4:.2f}" paint-order="stroke">{html.escape(text)}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def polygon_map(
+    picture: np.ndarray,
+    outlines: list[tuple[str, str]],
+    *,
+    size: int = 560,
+    marker: tuple[float, float] | None = None,
+    test_id: str = "map",
+    alt: str = "",
+) -> str:
+    """Dots of households (a raster) over the outlines of real zones, each outline naming its
+    zone on hover; it fits its column like the grid's map."""
+    height, width = picture.shape[:2]
+    image = Image.fromarray((np.clip(picture, 0, 1) * 255).astype(np.uint8), "RGBA")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
+        f'style="max-width:{size}px;height:auto;display:block" role="img" '
+        f'aria-label="{html.escape(alt)}" data-testid="{html.escape(test_id)}">',
+        f"<title>{html.escape(alt)}</title>",
+    ]
+    for path, name in outlines:
+        out.append(
+            f'<path d="{path}" fill="#f7f3e8" stroke="none"><title>{html.escape(name)}</title></path>'
+        )
+    out.append(
+        f'<image width="{width}" height="{height}" style="image-rendering:pixelated" '
+        f'href="data:image/png;base64,{encoded}"/>'
+    )
+    for path, name in outlines:
+        out.append(
+            f'<path d="{path}" fill="none" stroke="#2c3e50" stroke-width="0.8">'
+            f"<title>{html.escape(name)}</title></path>"
+        )
+    if marker is not None:
+        x, y = marker
+        out.append(
+            f'<circle cx="{x + 1:.1f}" cy="{y + 1:.1f}" r="6" fill="none" stroke="#000" '
+            'stroke-width="1.5"/>'
         )
     out.append("</svg>")
     return "".join(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from benchmarks.app_responsiveness import CHROMIUM_ARGS
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM = os.environ.get("PARTAGE_CHROMIUM", "/usr/bin/chromium")
+# How long a browser test waits for the page (shorter to see old code fail quickly).
+TIMEOUT_MS = int(os.environ.get("PARTAGE_BROWSER_TIMEOUT_MS", "60000"))
 
 
 def _free_port() -> int:
@@ -48,8 +51,14 @@ def write_sweep_store(directory: Path, points: int = 6) -> Path:
     from model.simulate import simulate
 
     values = [0.0 + 0.04 * i for i in range(points)]
+    kinds = ["small-world", "random"]
     plan = [
-        SimpleNamespace(point_id=i, scenario="baseline", params={"behaviour.awareness_p": v}, x=[v])
+        SimpleNamespace(
+            point_id=i,
+            scenario="baseline",
+            params={"behaviour.awareness_p": v, "network.kind": kinds[i % 2]},
+            x=[v, i % 2],
+        )
         for i, v in enumerate(values)
     ]
     with ResultsStore(directory) as store:
@@ -97,12 +106,15 @@ def results_dir(tmp_path_factory) -> Path:
     """A results folder holding one small experiment store, for the Results page."""
     directory = tmp_path_factory.mktemp("results")
     write_sweep_store(directory / "demo_sweep")
+    broken = directory / "zz_broken"
+    broken.mkdir()
+    (broken / "experiment.duckdb").write_bytes(b"not a database")
     return directory
 
 
 @pytest.fixture(scope="session")
-def app_url(results_dir):
-    """The app served by `solara run` on a free port, stopped at the end of the session."""
+def app_server(results_dir):
+    """The app served by `solara run` on a free port (its URL and process), stopped at the end."""
     port = _free_port()
     log = (ROOT / "test-output").resolve()
     log.mkdir(parents=True, exist_ok=True)
@@ -130,13 +142,21 @@ def app_url(results_dir):
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_for(url + "/", process)
-            yield url
+            yield url, process
         finally:
             process.terminate()
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server) -> str:
+    return app_server[0]
+
+
+SERVER_LOG = ROOT / "test-output" / "app-server.log"
 
 
 @pytest.fixture(scope="session")
@@ -151,12 +171,23 @@ def browser():
         instance.close()
 
 
+def new_tab(browser, width: int = 1400, height: int = 1000, lang: str = "en-GB"):
+    """A fresh browser tab (a fresh app session) whose browser asks for `lang`."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        locale=lang,
+        extra_http_headers={"Accept-Language": lang},
+        accept_downloads=True,
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    return context, tab
+
+
 @pytest.fixture
 def page(browser, app_url):
-    """A fresh browser tab (a fresh app session) at 1400 x 1000."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    tab = context.new_page()
-    tab.set_default_timeout(60_000)
+    """A fresh browser tab (a fresh app session) at 1400 x 1000, in English."""
+    context, tab = new_tab(browser)
     yield tab
     context.close()
 
@@ -172,3 +203,75 @@ def screenshot():
         return path
 
     return save
+
+
+# --------------------------------------------------------------------------- driving the pages
+
+MONTH = re.compile(r"(?:Month|Mois)\s*(\d+)\s*/")
+
+
+class Ui:
+    """What the browser tests do on the pages, in words (the page texts in English)."""
+
+    def __init__(self, app_url: str):
+        self.url = app_url
+
+    def open_explore(self, tab, query: str = "households=2000&lang=en") -> None:
+        """Explore, by default on 2 000 households (quick to build) in English."""
+        tab.goto(self.url + "/" + (f"?{query}" if query else ""))
+        tab.wait_for_selector("[data-testid=territory-map] svg")
+
+    def month(self, tab) -> int:
+        return int(MONTH.search(tab.inner_text("body")).group(1))
+
+    def wait_month(self, tab, month: int) -> None:
+        tab.wait_for_function(
+            "(m) => new RegExp(`(Month|Mois)\\\\s*${m}\\\\s*/`).test(document.body.innerText)",
+            arg=month,
+            timeout=30_000,
+        )
+
+    def step(self, tab, months: int) -> None:
+        for _ in range(months):
+            expected = self.month(tab) + 1
+            tab.get_by_role("button", name="Step", exact=True).click()
+            self.wait_month(tab, expected)
+
+    def choose(self, tab, label: str, option: str) -> None:
+        """Pick an option of a Vuetify list by its label (the option's words, as a pattern)."""
+        tab.locator(".v-select", has_text=label).first.click()
+        tab.locator(
+            ".v-menu__content.menuable__content__active .v-list-item",
+            has_text=re.compile(f"^{option}$"),
+        ).first.click()
+
+    def field(self, tab, label: str):
+        return tab.locator(".v-text-field", has_text=label).locator("input").first
+
+    def type_in(self, tab, label: str, text: str) -> None:
+        field = self.field(tab, label)
+        field.fill(text)
+        field.press("Enter")
+
+    def server_log(self) -> str:
+        return SERVER_LOG.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def ui(app_url) -> Ui:
+    return Ui(app_url)
+
+
+@pytest.fixture
+def open_tab(browser, app_url):
+    """Open fresh tabs at a given size and language; all are closed after the test."""
+    contexts = []
+
+    def open_one(width: int = 1400, height: int = 1000, lang: str = "en-GB"):
+        context, tab = new_tab(browser, width, height, lang)
+        contexts.append(context)
+        return tab
+
+    yield open_one
+    for context in contexts:
+        context.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipyvuetify as v
-import ipywidgets
 import numpy as np
 import pytest
 import solara
@@ -13,6 +12,8 @@ from experiments.compare import compare_scenarios
 from model.scenario import ScenarioError, parameter_info
 from viz import catalogue, compare, explore, learn, results
 from viz.clickable import ClickableSvgWidget
+from viz.controls import checked_int, escaped
+from viz.language import eur, language
 
 
 @pytest.fixture
@@ -25,12 +26,13 @@ def fresh_explore():
     explore.seed.value = -1
     explore.show_baseline.value = True
     explore.error.value = ""
-    explore.notice.value = ""
-    explore.playing.value = False
+    explore.address_read.value = True
+    language.value = "en"
+    explore.playing.value = ""
     explore.current.value = None
     explore.rebuild()
     yield explore
-    explore.playing.value = False
+    explore.playing.value = ""
 
 
 def html_of(rc, test_id: str) -> str:
@@ -41,6 +43,15 @@ def html_of(rc, test_id: str) -> str:
     ]
     assert len(found) == 1, f"expected one element {test_id!r}, found {len(found)}"
     return found[0].unsafe_innerHTML
+
+
+def texts_of(widgets) -> list[str]:
+    """Every text shown inside these widgets, depth first."""
+    out = []
+    for widget in widgets:
+        for child in getattr(widget, "children", []) or []:
+            out.extend([child] if isinstance(child, str) else texts_of([child]))
+    return out
 
 
 def map_of(rc) -> str:
@@ -80,10 +91,9 @@ def test_households_are_capped_in_the_app(fresh_explore):
         catalogue.run_lever(catalogue.load_named("baseline"), "households").maximum
         == catalogue.MAX_HOUSEHOLDS
     )
-    explore.households.value = 400
-    explore.set_households(5_000_000)
-    assert explore.households.value == catalogue.MAX_HOUSEHOLDS
-    assert "at most" in explore.notice.value
+    value, why = checked_int("5000000", explore.MIN_HOUSEHOLDS, catalogue.MAX_HOUSEHOLDS)
+    assert value is None and "allowed from 10 to 20,000" in why
+    explore.set_households(catalogue.MAX_HOUSEHOLDS)
     assert explore.current.value.model.households.size == catalogue.MAX_HOUSEHOLDS
 
 
@@ -153,9 +163,9 @@ def test_stepping_changes_the_map_and_the_curves(fresh_explore):
 def test_controls_are_generated_for_the_scenario(fresh_explore):
     explore.choose_scenario("tool_library")
     _, controls = solara.render(explore.Controls(), handle_error=False)
-    labels = [slider.label for slider in controls.find(v.Slider).widgets]
-    assert "Size of the pool (units per 1 000 households): 6" in labels
-    assert len(labels) == sum(
+    labels = texts_of(controls.find(v.Html, class_="partage-lever").widgets)
+    assert "Size of the pool: 6.0 units per 1 000 households" in labels, labels
+    assert len(controls.find(v.Slider).widgets) == sum(
         lever.type in ("int", "float")
         for lever in catalogue.levers(explore.current.value.model.scenario)
     )
@@ -172,7 +182,7 @@ def test_a_lever_changes_the_outcome(fresh_explore):
     def spend_after(months: int) -> float:
         for _ in range(months):
             explore.step_once()
-        return explore.current.value.headline()["public_spend_eur"]
+        return explore.current.value.headline()["scenario"]["public_spend_eur"]
 
     before = spend_after(4)
     explore.set_lever(lever, 30.0)
@@ -202,7 +212,9 @@ def test_selecting_a_household_shows_its_state(fresh_explore):
     explore.selected.value = 17
     state = html_of(page, "household-state")
     agent = explore.current.value.describe(17)
-    assert f"<td>{agent['zone']}</td>" in state and f"<td>{agent['income_eur']}</td>" in state
+    assert agent["household"] == 17 and "<td>17</td>" in state
+    assert f"<td>{agent['zone']}</td>" in state
+    assert f"<td>{escaped(eur(agent['income_eur']))} per month</td>" in state
 
 
 def test_clicking_the_map_selects_the_household_under_the_pointer(fresh_explore):
@@ -214,7 +226,7 @@ def test_clicking_the_map_selects_the_household_under_the_pointer(fresh_explore)
         {"x": (x + 0.5) / width, "y": (y + 0.5) / width}
     )
     assert explore.selected.value == 123
-    assert f"<td>{run.describe(123)['income_eur']}</td>" in html_of(page, "household-state")
+    assert "<td>123</td>" in html_of(page, "household-state")
 
 
 def test_the_map_places_every_household_on_its_own_pixel(fresh_explore):
@@ -307,16 +319,18 @@ def test_the_story_tips_from_ownership_to_sharing():
 
 def test_results_reads_a_store_and_plots_an_outcome(results_dir, monkeypatch):
     monkeypatch.setenv("PARTAGE_RESULTS_DIR", str(results_dir))
-    assert results.store_names() == ["demo_sweep"]
+    assert results.store_names() == ["demo_sweep", "zz_broken"]
     runs, outcomes, swept, kind = results.load_store(results_dir / "demo_sweep")
-    assert kind == "sweep" and swept == ["behaviour.awareness_p"] and "trust.mean" in outcomes
+    assert kind == "sweep" and "trust.mean" in outcomes
+    assert swept == ["behaviour.awareness_p", "network.kind"], "named values are kept"
     table = results.horizon_table(results_dir / "demo_sweep", runs, "sharing_households.share")
     indices, note = results.sensitivity(
         results_dir / "demo_sweep", table, "sharing_households.share", swept
     )
     assert list(indices["parameter"]) == swept and "Spearman" in note
     _, page = solara.render(results.Page(), handle_error=False)
-    assert len(page.find(ipywidgets.Image).widgets) == 2, "the scatter and the indices"
+    images = [w for w in page.find(solara.widgets.HTML).widgets if w.tag == "img"]
+    assert len(images) == 2 and all(w.attributes["alt"] for w in images), "scatter and indices"
 
 
 def test_a_control_reporting_an_unchanged_value_keeps_the_run(fresh_explore):
