@@ -10,12 +10,15 @@ Rules:
   with their intervals, and buttons that open its scenario file in Explore or
   compare it with the baseline through the comparison engine.
 - Everything read from a folder is data: text is escaped, never rendered as
-  HTML; Markdown loses raw HTML and links other than http(s); images and
-  scenario files are read only from inside their folder.
+  HTML; a report's Markdown is turned into HTML by markdown-it with raw HTML
+  escaped and links other than http(s) kept as text (no `solara.Markdown`,
+  which would fetch KaTeX from a CDN); images and scenario files are read only
+  from inside their folder.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import math
@@ -26,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 import solara
 import solara.lab
+from markdown_it import MarkdownIt
 
 from . import i18n
 from .catalogue import BASELINE, RESULTS_DIR
@@ -166,7 +170,8 @@ class Front:
         (x0, x1), (y0, y1) = self._ranges()
         out = [
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-            f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">',
+            f'viewBox="0 0 {WIDTH} {HEIGHT}" style="max-width: 100%; height: auto" '
+            'font-family="sans-serif" font-size="11">',
             f'<rect x="70" y="30" width="{WIDTH - 86}" height="{HEIGHT - 76}" fill="#fff" stroke="#999"/>',
         ]
 
@@ -243,6 +248,11 @@ def impact_label(name: str, lang: str) -> str:
     return i18n.gettext(IMPACT_LABELS.get(name, name), lang)
 
 
+def heading(text: str, level: int = 2) -> None:
+    """A plain heading, its text escaped."""
+    solara.HTML(tag=f"h{level}", unsafe_innerHTML=html.escape(text))
+
+
 def _cell(value) -> str:
     if isinstance(value, float):
         return (
@@ -308,7 +318,7 @@ def OptimisationView(lang: str):
     t = lambda text: i18n.gettext(text, lang)  # noqa: E731
     router = solara.use_router()
     names = optimisation_folders()
-    solara.Markdown("## " + t("Pareto front of an optimisation"))
+    heading(t("Pareto front of an optimisation"))
     if not names:
         solara.Info(t("No finished optimisation yet: run `partage optimise DESIGN.toml`."))
         return
@@ -339,7 +349,7 @@ def OptimisationView(lang: str):
                 t("Click a square to see that package."), style="font-size: 0.85em; color: #555"
             )
         with solara.Column():
-            solara.Markdown(f"### {t('Package')} {picked}")
+            heading(f"{t('Package')} {picked}", 3)
             solara.Text(str(row.get("package", "")), classes=["optimise-package"])
             _table(
                 [(lever, _cell(row[lever])) for lever in front.levers],
@@ -399,9 +409,10 @@ def OptimisationView(lang: str):
         solara.ProgressLinear(value=compare_task.progress or 0.0)
     elif compare_task.finished and compare_task.value is not None:
         table = compare_task.value
-        solara.Markdown(
-            f"#### {t('Compared with the baseline')} ({COMPARE_REPLICATIONS} "
-            f"{t('paired replications')}, {COMPARE_HOUSEHOLDS} {t('households')})"
+        heading(
+            f"{t('Compared with the baseline')} ({COMPARE_REPLICATIONS} "
+            f"{t('paired replications')}, {COMPARE_HOUSEHOLDS} {t('households')})",
+            3,
         )
         _table(
             [tuple(_cell(v) for v in r) for r in table.itertuples(index=False)],
@@ -415,12 +426,31 @@ def OptimisationView(lang: str):
 # --------------------------------------------------------------------------- calibration
 
 
+def _markdown() -> MarkdownIt:
+    """CommonMark with tables; raw HTML escaped, images off, links kept only to http(s)."""
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
+    parser.validateLink = lambda url: re.match(r"https?://", url.strip(), re.IGNORECASE) is not None
+    return parser
+
+
 def safe_markdown(text: str) -> tuple[str, list[str]]:
-    """Markdown without raw HTML, image tags or links other than http(s); and the images it names."""
+    """A report's Markdown as HTML that holds no raw HTML, image or link other than http(s);
+    and the images it names (shown apart, read only from inside the report's folder)."""
     images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)[^)]*\)", text)
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]*)\]\((?!https?://)[^)]*\)", r"\1", text)
-    return html.escape(text, quote=False), images
+    return _markdown().render(text), images
+
+
+@solara.component
+def ReportFigure(image: Path):
+    """A report's figure with its file name as text alternative (solara.Image has none)."""
+    mime = "image/png" if image.suffix.lower() == ".png" else "image/jpeg"
+    encoded = base64.b64encode(image.read_bytes()).decode("ascii")
+    solara.HTML(
+        tag="img",
+        attributes={"src": f"data:{mime};base64,{encoded}", "alt": image.stem.replace("_", " ")},
+        style="max-width: 100%; height: auto",
+    )
 
 
 @solara.component
@@ -428,7 +458,7 @@ def CalibrationView(lang: str):
     t = lambda text: i18n.gettext(text, lang)  # noqa: E731
     router = solara.use_router()
     names = calibration_folders()
-    solara.Markdown("## " + t("Calibration report"))
+    heading(t("Calibration report"))
     if not names:
         solara.Info(t("No finished calibration yet: run `partage calibrate DESIGN.toml`."))
         return
@@ -442,8 +472,7 @@ def CalibrationView(lang: str):
     text, named_images = safe_markdown(
         report.read_text(encoding="utf-8", errors="replace")[:MAX_REPORT_CHARS]
     )
-    with solara.Column(classes=["calibration-report"]):
-        solara.Markdown(text)
+    solara.HTML(tag="div", unsafe_innerHTML=text, classes=["calibration-report"])
     images = [inside(folder, image) for image in named_images]
     images += [
         inside(folder, p.name)
@@ -453,7 +482,7 @@ def CalibrationView(lang: str):
     for image in dict.fromkeys(
         i for i in images if i is not None and i.suffix.lower() in IMAGE_SUFFIXES
     ):
-        solara.Image(image.read_bytes(), width="100%")
+        ReportFigure(image)
     for scenario in [inside(folder, p.name) for p in sorted(folder.glob("*.toml"))]:
         if scenario is None:
             continue
@@ -470,5 +499,6 @@ def CalibrationView(lang: str):
 def Page():
     lang = page_language()
     solara.Title("Partage — " + i18n.gettext("Policy design", lang))
-    OptimisationView(lang)
-    CalibrationView(lang)
+    with solara.Column(classes=["policy-design"]):
+        OptimisationView(lang)
+        CalibrationView(lang)

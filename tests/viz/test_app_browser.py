@@ -67,6 +67,7 @@ def test_every_page_fits_speaks_the_browser_language_and_passes_axe(
         ("compare", f"text={run_compare}", "compare"),
         ("learn", f"text={learn_step}", "learn"),
         ("results", "[data-testid=sweep-scatter]", "results"),
+        ("optimise", ".policy-design h2", "policy-design"),
     )
     for path, landmark, name in pages:
         tab.goto(f"{ui.url}/{path}?households=2000")

@@ -176,6 +176,7 @@ def test_bug_11_no_page_asks_for_a_cdn(open_tab, ui):
     for path, landmark in (
         ("/compare", "text=/Run (the )?comparison/"),
         ("/learn", "text=Step 1 of 4"),
+        ("/optimise", ".policy-design h2"),
     ):
         tab.goto(ui.url + path)
         tab.wait_for_selector(landmark)
