@@ -24,6 +24,7 @@ from model.scenario import (
     POLICY_BY_KIND,
     Scenario,
     ScenarioError,
+    Territory,
     apply_overrides,
     parameter_info,
     read_raw,
@@ -61,6 +62,20 @@ def scenario_names(directory: Path = SCENARIO_DIR) -> list[str]:
         names.remove(BASELINE)
         names.insert(0, BASELINE)
     return names
+
+
+def baseline_for(scenario: Scenario) -> Scenario:
+    """What `scenario` is measured against: on the abstract grid, the baseline file; on a
+    territory from data, the same scenario without its policies (same zones, goods, behaviour,
+    households and seed), since the grid's baseline is another place."""
+    if is_on_grid(scenario):
+        return load_named(BASELINE)
+    name = f"{scenario.name[:62]}_without_policies"
+    return scenario.with_overrides({"policies": {}, "name": name}, source=scenario.name)
+
+
+def is_on_grid(scenario: Scenario) -> bool:
+    return isinstance(scenario.territory, Territory)
 
 
 def scenario_path(name: str, directory: Path = SCENARIO_DIR) -> Path:

@@ -63,6 +63,7 @@ clock = {"started": 0.0}
 
 @solara.lab.task(prefer_threaded=True)
 def compare_task(
+    baseline: Scenario,
     scenarios: dict[str, Scenario],
     runs: int,
     size: int,
@@ -78,7 +79,7 @@ def compare_task(
     folder = tempfile.mkdtemp(prefix="partage-app-compare-")
     folders.value = [*folders.value, folder]
     comparison = compare_scenarios(
-        catalogue.load_named(BASELINE),
+        baseline,
         scenarios,
         replications=runs,
         seed=first_seed,
@@ -118,28 +119,67 @@ def start() -> None:
         problem.value = tr("Choose at least one scenario to compare with the baseline.")
         return
     try:
-        scenarios = {}
-        for name in chosen.value:
-            if name == EDITED:
-                scenario = edited_scenario()
-                if scenario is None:
-                    raise ScenarioError(tr("Explore has no edited scenario any more."))
-                scenarios["edited_scenario"] = scenario
-            else:
-                scenarios[name] = catalogue.load_named(name)
+        scenarios = chosen_scenarios()
+        baseline = baseline_of(scenarios)
     except ScenarioError as error:
         problem.value = str(error)
         return
     problem.value = ""
     stop = threading.Event()
     stop_event.value = stop
-    compare_task(scenarios, *settings(), stop)
+    compare_task(baseline, scenarios, *settings(baseline), stop)
 
 
-def settings() -> tuple[int, int, int, int]:
+def baseline_of(scenarios: dict[str, Scenario]) -> Scenario:
+    """The one baseline of a comparison, as Explore draws it (`catalogue.baseline_for`): the
+    baseline file on the grid, the scenario without its policies on a territory from data."""
+    territories = {
+        (scenario.territory.name, tuple(scenario.zone_names))
+        for scenario in scenarios.values()
+        if not catalogue.is_on_grid(scenario)
+    }
+    if not territories:
+        return catalogue.load_named(BASELINE)
+    on_grid = [scenario for scenario in scenarios.values() if catalogue.is_on_grid(scenario)]
+    if len(territories) > 1 or on_grid:
+        raise ScenarioError(tr("Scenarios on different territories are compared one territory at a time."))
+    return catalogue.baseline_for(next(iter(scenarios.values())))
+
+
+def chosen_scenarios() -> dict[str, Scenario]:
+    """The scenarios chosen for the next comparison, each under its name."""
+    scenarios = {}
+    for name in chosen.value:
+        if name == EDITED:
+            scenario = edited_scenario()
+            if scenario is None:
+                raise ScenarioError(tr("Explore has no edited scenario any more."))
+            scenarios["edited_scenario"] = scenario
+        else:
+            scenarios[name] = catalogue.load_named(name)
+    return scenarios
+
+
+def chosen_baseline() -> Scenario:
+    """The baseline of the scenarios chosen now (the baseline file when they cannot be read)."""
+    try:
+        return baseline_of(chosen_scenarios())
+    except ScenarioError:
+        return catalogue.load_named(BASELINE)
+
+
+def baseline_text(baseline: Scenario) -> str:
+    if baseline.policies or baseline.name == BASELINE:
+        return tr("Baseline: the scenario file baseline.toml, on the abstract territory.")
+    return tr(
+        "Baseline: {name} without its policies (same territory, goods, behaviour, households and seed)."
+    ).format(name=baseline.name.removesuffix("_without_policies"))
+
+
+def settings(baseline: Scenario | None = None) -> tuple[int, int, int, int]:
     """Replications, households, months and seed of the next comparison (the fields hold only
     allowed values); months and seed are the baseline's unless the user set them."""
-    baseline = catalogue.load_named(BASELINE)
+    baseline = baseline or chosen_baseline()
     return (
         replications.value,
         households.value,
@@ -218,6 +258,8 @@ def Page():
     solara.Style(STYLE)
     with solara.Sidebar():
         solara.Text(tr("Compare with the baseline"), style={"font-weight": "bold"})
+        baseline = chosen_baseline()
+        solara.Text(baseline_text(baseline), classes=["compare-baseline"])
         ChoiceSelect(
             tr("Scenarios"),
             options,
@@ -242,7 +284,7 @@ def Page():
             MAX_HOUSEHOLDS,
             test_id="households",
         )
-        _, _, shown_months, shown_seed = settings()
+        _, _, shown_months, shown_seed = settings(baseline)
         IntField(
             tr("Months (1 to {n})").format(n=MAX_MONTHS),
             shown_months,

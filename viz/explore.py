@@ -84,7 +84,7 @@ def rebuild() -> None:
         scenario = scenario_now()
         reference = None
         if show_baseline.value and (choice.value != BASELINE or overrides.value):
-            reference = catalogue.load_named(BASELINE)
+            reference = catalogue.baseline_for(base_scenario())
         n = households.value or min(scenario.households, MAX_HOUSEHOLDS)
         run = ExploreRun(
             scenario,

@@ -1,6 +1,6 @@
 """One Explore run: the model a planner steps, the baseline stepped alongside, and what the page shows.
 
-The reference (the baseline scenario with the same households and seed) is
+The reference (the baseline with the same households and seed: see `catalogue.baseline_for`) is
 stepped in lockstep, so the curves can show, month by month, what the chosen
 scenario and levers change. Drawing is done here, from numpy arrays, so the
 page only places strings and numbers.

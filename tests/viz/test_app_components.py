@@ -345,3 +345,36 @@ def test_a_control_reporting_an_unchanged_value_keeps_the_run(fresh_explore):
     run = explore.current.value
     explore.set_lever(lever, 30)
     assert explore.current.value is run and run.month == 1
+
+
+# --------------------------------------------------------------------------- baselines of territories from data
+
+
+def test_a_data_territory_is_measured_against_itself_without_its_policies(fresh_explore):
+    explore.choose_scenario("bordeaux_rive_droite")
+    run = explore.current.value
+    scenario, reference = run.model.scenario, run.reference.scenario
+    assert scenario.policies and reference.policies == {}
+    assert reference.zone_names == scenario.zone_names
+    assert (reference.goods, reference.behaviour) == (scenario.goods, scenario.behaviour)
+    assert run.reference.households.size == run.model.households.size
+    assert (reference.seed, reference.households) == (scenario.seed, scenario.households)
+    maps = run.comparison_maps("car")
+    assert maps is not None and "difference-map" in maps["difference"]
+
+
+def test_the_grid_keeps_the_baseline_file(fresh_explore):
+    explore.choose_scenario("tool_library")
+    assert explore.current.value.reference.scenario.name == catalogue.BASELINE
+
+
+def test_compare_uses_the_same_baseline_as_explore_and_says_which():
+    data = {name: catalogue.load_named(name) for name in ("bordeaux_rive_droite", "bordeaux_metropole")}
+    baseline = compare.baseline_of(data)
+    assert baseline.policies == {} and baseline.zone_names == data["bordeaux_rive_droite"].zone_names
+    assert "bordeaux_rive_droite without its policies" in compare.baseline_text(baseline)
+    grid = {"tool_library": catalogue.load_named("tool_library")}
+    assert compare.baseline_of(grid).name == catalogue.BASELINE
+    assert "baseline.toml" in compare.baseline_text(compare.baseline_of(grid))
+    with pytest.raises(ScenarioError, match="one territory at a time"):
+        compare.baseline_of({**data, **grid})
