@@ -20,7 +20,7 @@ from typing import Any
 
 import solara
 
-from model.scenario import Scenario, ScenarioError
+from model.scenario import Scenario, ScenarioError, text_in
 
 from . import catalogue
 from .catalogue import BASELINE, MAX_HOUSEHOLDS, Lever
@@ -367,7 +367,8 @@ def Controls():
     )
     run = current.value
     if run is not None:
-        description = run.model.scenario.description or run.model.scenario.name
+        scenario = run.model.scenario
+        description = text_in(scenario.description, current_language()) or scenario.name
         solara.Text(tr(description), classes=["partage-description"])
     with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):
         solara.Button(tr("Step"), on_click=step_once, color="primary", disabled=bool(playing.value))

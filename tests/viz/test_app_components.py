@@ -378,3 +378,17 @@ def test_compare_uses_the_same_baseline_as_explore_and_says_which():
     assert "baseline.toml" in compare.baseline_text(compare.baseline_of(grid))
     with pytest.raises(ScenarioError, match="one territory at a time"):
         compare.baseline_of({**data, **grid})
+
+
+def test_a_description_given_per_language_shows_in_the_pages_language(fresh_explore):
+    english, french = "<b>Shared</b> tools for the estate", "Des outils <b>partagés</b> pour la cité"
+    assert explore.apply_text(
+        f'extends = "tool_library.toml"\ndescription = {{en = "{english}", fr = "{french}"}}\n',
+        "per_language",
+    )
+    for lang, expected in (("en", english), ("fr", french)):
+        language.value = lang
+        _, controls = solara.render(explore.Controls(), handle_error=False)
+        shown = texts_of(controls.find(v.Html, class_="partage-description").widgets)
+        assert shown == [expected], shown
+    language.value = "en"
