@@ -344,9 +344,14 @@ def _build_target(spec: DesignSpec, path: Path) -> Target:
 
 
 def _check_parameter(design: Design, index: int, parameter: ParameterSpec) -> dict:
-    where = f"{design.source}: parameters[{index}] ({parameter.path})"
+    return check_parameter(f"{design.source}: parameters[{index}] ({parameter.path})", design.target, parameter)
+
+
+def check_parameter(where: str, target: Target, parameter: ParameterSpec) -> dict:
+    """The declaration of a parameter (type, bounds) after checking its path and range against the
+    target; `where` starts the one-line error (file, field)."""
     try:
-        info = design.target.parameter_info(parameter.path)
+        info = target.parameter_info(parameter.path)
     except KeyError as error:
         raise DesignError(f"{where}: {error.args[0]}") from None
     kind = info.get("type")

@@ -4,6 +4,11 @@ Column names (one row per month, month 0 being the initial state):
 - adoption, for each good: `{good}.own`, `.rent`, `.share`, `.forgo` (shares
   of the households needing the good; they sum to one), `.lenders` (share of
   them lending), `.aware`, and `{good}.share.{zone}` by zone;
+  `{good}.sharing.share` (households sharing the good, a share of all
+  households), `{good}.without.share` (households owning none, a share of all
+  households: for the car, the census's car-free share) and
+  `{good}.without.share.{zone}` by zone; `{good}.pool_units` (units of the
+  good in community pools this month);
   `sharing_households` (households sharing at least one good) and
   `sharing_households.share`.
 - ecological: `{good}.stock` (goods owned), `{good}.purchases`,
@@ -103,6 +108,10 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     zone_sharing = np.bincount(model.zone_good_index[sharing], minlength=len(zone_names) * len(goods.names))
     zone_sharing = zone_sharing.reshape(len(zone_names), len(goods.names))
     zone_need = np.maximum(model.zone_needing, 1)
+    owning = (hh.mode == Mode.OWN) & hh.need
+    zone_owning = np.bincount(model.zone_good_index[owning], minlength=len(zone_names) * len(goods.names))
+    zone_owning = zone_owning.reshape(len(zone_names), len(goods.names))
+    zone_households = np.maximum(model.households_by_zone, 1)
     stock = np.zeros(len(goods.names), dtype=np.int64)
     for g, name in enumerate(goods.names):
         counts = np.bincount(coded[:, g], minlength=len(Mode) + 1)
@@ -115,6 +124,11 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
         out[f"{name}.purchases"] = int(purchases[g])
         for z, zone in enumerate(zone_names):
             out[f"{name}.share.{zone}"] = zone_sharing[z, g] / zone_need[z, g]
+        out[f"{name}.sharing.share"] = counts[Mode.SHARE] / hh.size
+        out[f"{name}.without.share"] = 1 - counts[Mode.OWN] / hh.size
+        for z, zone in enumerate(zone_names):
+            out[f"{name}.without.share.{zone}"] = 1 - zone_owning[z, g] / zone_households[z]
+        out[f"{name}.pool_units"] = float(fx.pool_units[:, g].sum()) if market is not None else 0.0
 
     sharing_any = any_good(sharing)
     out["sharing_households"] = int(np.count_nonzero(sharing_any))

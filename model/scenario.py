@@ -199,6 +199,11 @@ class Behaviour(Strict):
     life_event_rate: float = Field(
         default=0.01, ge=0, le=1, description="Monthly probability that an owner reconsiders before end of life."
     )
+    pool_reconsider_rate: float = Field(
+        default=0.005, ge=0, le=1,
+        description="Monthly probability that an aware owner, to whom a community pool of the good is open, "
+        "reconsiders owning it (car-sharing members shed a car soon after joining).",
+    )
     awareness_p: float = Field(default=0.005, ge=0, le=1, description="Monthly awareness from media (Bass p).")
     awareness_q: float = Field(default=0.15, ge=0, le=1, description="Word of mouth (Bass q).")
     trust_gain: float = Field(default=0.03, ge=0, le=1, description="Trust gained after a good experience.")
