@@ -597,7 +597,7 @@ class Emulators:
             gp = GaussianProcessRegressor(
                 kernel=kernel,
                 normalize_y=True,
-                n_restarts_optimizer=2,
+                n_restarts_optimizer=1,
                 random_state=seed,
                 alpha=np.maximum(noise[ok, i], 0) / scale**2 + 1e-8,
             )

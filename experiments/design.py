@@ -85,7 +85,7 @@ class ParameterSpec(Strict):
             if self.min is None or self.max is None:
                 raise ValueError("needs min and max, or a list of values")
             if not self.min < self.max:
-                raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+                raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g}); allowed: a range with min < max")
         elif self.levels is not None:
             raise ValueError("levels applies to a min..max range, not to values")
         return self
