@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "cli.app",
     "cli.app_bench",
     "cli.interactions",
+    "cli.report",
     "cli.calibrate",
 ]
 

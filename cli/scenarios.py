@@ -20,7 +20,7 @@ from experiments.library import (
     library_files,
     simulated_net_cost,
 )
-from model.scenario import ScenarioError, json_schema, load_scenario
+from model.scenario import ScenarioError, json_schema, load_scenario, text_in
 
 
 def register(subparsers) -> None:
@@ -33,6 +33,17 @@ def register(subparsers) -> None:
     validate.set_defaults(handler=validate_command)
     schema = actions.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=schema_command)
+    parameters = actions.add_parser(
+        "parameters",
+        help="every scenario parameter with its label, description, unit, default and range (Markdown)",
+    )
+    parameters.add_argument(
+        "--lang", choices=("en", "fr"), default="en", help="language (default en)"
+    )
+    parameters.add_argument(
+        "--out", type=Path, metavar="FILE", help="write to FILE instead of printing"
+    )
+    parameters.set_defaults(handler=parameters_command)
     listing = actions.add_parser("list", help="name, levers, budget and description of scenarios")
     listing.add_argument(
         "files",
@@ -74,6 +85,18 @@ def schema_command(args) -> int:
     return 0
 
 
+def parameters_command(args) -> int:
+    from viz.parameters import parameters_markdown
+
+    text = parameters_markdown(args.lang)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"written: {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
 def list_command(args) -> int:
     files = args.files or library_files()
     failed = 0
@@ -93,7 +116,7 @@ def list_command(args) -> int:
             print(
                 f"  simulated net public cost: {euros(net)} ({args.households} households, scaled)"
             )
-        description = " ".join(scenario.description.split())
+        description = " ".join(text_in(scenario.description, "en").split())
         print(textwrap.fill(description, width=98, initial_indent="  ", subsequent_indent="  "))
         print()
     return 2 if failed else 0

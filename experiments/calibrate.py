@@ -69,13 +69,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 import tomllib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,6 +81,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from experiments.calibration_report import write_calibration_report, write_fitted_scenario
 from experiments.design import (
     ParameterSpec,
     Point,
@@ -673,6 +672,10 @@ class CalibrationResult:
     written: list[Path] = field(default_factory=list)
     elapsed_s: float = 0.0
 
+    @property
+    def main_scenario(self) -> Scenario:
+        return self.calibration.scenarios[MAIN]
+
     def intervals(self) -> pd.DataFrame:
         """Per parameter: prior range, not-ruled-out range, posterior mean, median and 95 % interval."""
         rows = []
@@ -807,8 +810,6 @@ def calibrate(
         fit_table(calibration, check),
         reach_table(calibration, waves),
     )
-    from experiments.calibration_report import write_calibration_report, write_fitted_scenario
-
     fitted_file = (
         Path(fitted_path)
         if fitted_path
@@ -921,12 +922,3 @@ class _Clock:
 
 def _duration(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"
-
-
-def relative_extends(original: Path, fitted: Path) -> str:
-    """The `extends` path of the fitted scenario: the original, relative to the fitted file's folder."""
-    return Path(os.path.relpath(original.resolve(), fitted.resolve().parent)).as_posix()
-
-
-def utc_today() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d")

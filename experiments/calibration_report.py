@@ -16,6 +16,8 @@ Files, in the calibration's output folder:
 from __future__ import annotations
 
 import math
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,15 @@ from experiments.report import format_number, markdown_table
 
 # Okabe-Ito colours, told apart with every common colour-vision deficiency.
 ORIGINAL_COLOUR, FITTED_COLOUR, OBSERVED_COLOUR = "#E69F00", "#0072B2", "#000000"
+
+
+def relative_extends(original: Path, fitted: Path) -> str:
+    """The `extends` path of the fitted scenario: the original, relative to the fitted file's folder."""
+    return Path(os.path.relpath(original.resolve(), fitted.resolve().parent)).as_posix()
+
+
+def utc_today() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d")
 
 
 def _toml_value(value) -> str:
@@ -37,13 +48,12 @@ def _toml_value(value) -> str:
 
 def write_fitted_scenario(result, path: Path) -> Path:
     """The fitted scenario: the original extended with the posterior medians, and the calibration in comments."""
-    from experiments.calibrate import MAIN, relative_extends, utc_today
     from model.scenario import load_scenario
 
     calibration = result.calibration
     spec = calibration.spec
     original_file = (calibration.source.parent / spec.scenario).resolve()
-    original = calibration.scenarios[MAIN]
+    original = result.main_scenario
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     intervals = result.intervals().set_index("parameter")
@@ -113,7 +123,7 @@ def markdown_report(result) -> str:
     calibration = result.calibration
     spec = calibration.spec
     method = spec.method
-    households = spec.households or calibration.scenarios["main"].households
+    households = spec.households or result.main_scenario.households
     intervals = result.intervals()
     lines = [
         f"# Calibration `{calibration.name}`",

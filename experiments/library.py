@@ -17,7 +17,7 @@ from pathlib import Path
 
 from model.model import DEFAULT_SCENARIO
 from model.policies import COST_PER_EVENT, REVENUE, declared_costs, scaled_public_cost
-from model.scenario import ScenarioError, load_scenario
+from model.scenario import ScenarioError, load_scenario, policy_texts
 from model.simulate import simulate
 
 LIBRARY = DEFAULT_SCENARIO.parent
@@ -37,9 +37,10 @@ def _is_package(path: Path) -> bool:
 
 
 def levers_of(scenario) -> str:
-    """The policy kinds of a scenario, e.g. `community_pool x2, trust_label`."""
+    """The kinds of policy of a scenario by their plain names, e.g. `Community pool x2, Trust label`."""
     counts = Counter(policy.kind for policy in scenario.policies.values())
-    return ", ".join(f"{kind} x{n}" if n > 1 else kind for kind, n in counts.items()) or "none"
+    names = {kind: policy_texts(kind)["label"] for kind in counts}
+    return ", ".join(f"{names[kind]} x{n}" if n > 1 else names[kind] for kind, n in counts.items()) or "none"
 
 
 def budget_text(scenario) -> str:

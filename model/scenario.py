@@ -19,15 +19,26 @@ Rules of the loader:
 from __future__ import annotations
 
 import copy
+import re
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
 
 ZONE_KINDS = ("dense", "suburb", "rural")
 ZoneKind = Literal["dense", "suburb", "rural"]
@@ -47,12 +58,67 @@ def _unit(unit: str) -> dict:
     return {"unit": unit}
 
 
+# Units of the schema's fields; a field whose number has no unit says why with one of these words.
+UNITS = {
+    "—": "no unit: a text, a name, a list of names, a choice or a switch",
+    "share": "a fraction from 0 to 1 of households, goods or an amount (0.25 = 25 %)",
+    "probability": "a chance from 0 to 1 that an event happens",
+    "probability/month": "a chance from 0 to 1 that an event happens in a given month",
+    "index (0-1)": "a score from 0 (none) to 1 (full), such as trust or concern",
+    "utility": "points of the households' choice model, comparable with each other but with no money value",
+    "factor": "a number that multiplies another",
+    "count": "a number of things",
+}
+TEXT_MAX_CHARS = 4000
+
+
+def _checked_text(value: Any) -> str | dict[str, str]:
+    """A text, or a table of texts keyed by two-letter language codes; refused otherwise."""
+    texts = value if isinstance(value, dict) else {"": value}
+    for lang, text in texts.items():
+        if not isinstance(text, str) or (lang and not re.fullmatch(r"[a-z]{2}", str(lang))):
+            raise ValueError(
+                'expected a text, or a table of texts by two-letter language code, e.g. {en = "…", fr = "…"}'
+            )
+        if len(text) > TEXT_MAX_CHARS:
+            raise ValueError(f"text longer than {TEXT_MAX_CHARS} characters")
+    return dict(value) if isinstance(value, dict) else value
+
+
+# A text given once, or in several languages: `description = {en = "…", fr = "…"}`.
+Text = Annotated[
+    str | dict[str, str],
+    PlainValidator(_checked_text),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "object", "additionalProperties": {"type": "string"}}]}),
+]
+
+
+def text_in(text: str | Mapping[str, str], lang: str) -> str:
+    """A text given plainly or per language, in `lang`: that language's text, else the English
+    one, else the first one given (a plain text is the same in every language)."""
+    if isinstance(text, str):
+        return text
+    for choice in (lang, "en"):
+        if text.get(choice):
+            return text[choice]
+    return next(iter(text.values()), "")
+
+
 class PerZoneKind(Strict):
     """One value for each zone type."""
 
-    dense: float = Field(ge=0)
-    suburb: float = Field(ge=0)
-    rural: float = Field(ge=0)
+    dense: float = Field(
+        ge=0, title="dense centre", description="Value for households of dense-centre zones.",
+        json_schema_extra=_unit("—"),
+    )
+    suburb: float = Field(
+        ge=0, title="suburb", description="Value for households of suburban zones.",
+        json_schema_extra=_unit("—"),
+    )
+    rural: float = Field(
+        ge=0, title="rural", description="Value for households of rural zones.",
+        json_schema_extra=_unit("—"),
+    )
 
     def of(self, kind: str) -> float:
         return float(getattr(self, kind))
@@ -61,17 +127,35 @@ class PerZoneKind(Strict):
 class ShareByZoneKind(PerZoneKind):
     """A share (0..1) for each zone type."""
 
-    dense: float = Field(ge=0, le=1)
-    suburb: float = Field(ge=0, le=1)
-    rural: float = Field(ge=0, le=1)
+    dense: float = Field(
+        ge=0, le=1, title="dense centre", description="Share for households of dense-centre zones.",
+        json_schema_extra=_unit("share"),
+    )
+    suburb: float = Field(
+        ge=0, le=1, title="suburb", description="Share for households of suburban zones.",
+        json_schema_extra=_unit("share"),
+    )
+    rural: float = Field(
+        ge=0, le=1, title="rural", description="Share for households of rural zones.",
+        json_schema_extra=_unit("share"),
+    )
 
 
 class UsesByZoneKind(PerZoneKind):
     """Expected uses per month for each zone type."""
 
-    dense: float = Field(ge=0, le=100, json_schema_extra=_unit("uses/month"))
-    suburb: float = Field(ge=0, le=100, json_schema_extra=_unit("uses/month"))
-    rural: float = Field(ge=0, le=100, json_schema_extra=_unit("uses/month"))
+    dense: float = Field(
+        ge=0, le=100, title="dense centre", description="Uses per month in dense-centre zones.",
+        json_schema_extra=_unit("uses/month"),
+    )
+    suburb: float = Field(
+        ge=0, le=100, title="suburb", description="Uses per month in suburban zones.",
+        json_schema_extra=_unit("uses/month"),
+    )
+    rural: float = Field(
+        ge=0, le=100, title="rural", description="Uses per month in rural zones.",
+        json_schema_extra=_unit("uses/month"),
+    )
 
 
 # --------------------------------------------------------------------------- territory
@@ -80,59 +164,115 @@ class UsesByZoneKind(PerZoneKind):
 class Zone(Strict):
     """A zone of the territory; zones are laid out as concentric rings, innermost first."""
 
-    kind: ZoneKind = Field(description="Zone type: dense centre, suburb or rural.")
-    household_share: float = Field(
-        gt=0, le=1, description="Relative weight of the zone in households (normalised)."
+    kind: ZoneKind = Field(
+        title="Type of zone", description="Zone type: dense centre, suburb or rural.",
+        json_schema_extra=_unit("—"),
     )
-    area_share: float = Field(gt=0, le=1, description="Relative weight of the zone in area (normalised).")
+    household_share: float = Field(
+        gt=0, le=1, title="Share of households",
+        description="Relative weight of the zone in households (normalised).",
+        json_schema_extra=_unit("share"),
+    )
+    area_share: float = Field(
+        gt=0, le=1, title="Share of the area",
+        description="Relative weight of the zone in area (normalised).",
+        json_schema_extra=_unit("share"),
+    )
     income_median_eur: float = Field(
-        ge=300, le=20000, description="Median monthly disposable income per household.",
+        ge=300, le=20000, title="Median household income",
+        description="Median monthly disposable income per household.",
         json_schema_extra=_unit("EUR/month"),
     )
-    income_sigma: float = Field(ge=0.05, le=1.5, description="Sigma of the log-normal income.")
-    trust_mean: float = Field(gt=0, lt=1, description="Mean initial trust in sharing (Beta).")
+    income_sigma: float = Field(
+        ge=0.05, le=1.5, title="Spread of incomes",
+        description="How unequal incomes are in the zone (sigma of the log-normal income; "
+        "0.5 means the richest tenth earn about four times the poorest tenth).",
+        json_schema_extra=_unit("—"),
+    )
+    trust_mean: float = Field(
+        gt=0, lt=1, title="Average trust in sharing",
+        description="Average initial trust of the zone's households in sharing with others.",
+        json_schema_extra=_unit("index (0-1)"),
+    )
     trust_concentration: float = Field(
-        ge=1, le=500, description="Alpha + beta of the initial trust Beta distribution."
+        ge=1, le=500, title="Agreement on trust",
+        description="How close households' initial trust is to the average: high values mean "
+        "everyone trusts alike (alpha + beta of a Beta distribution).",
+        json_schema_extra=_unit("—"),
     )
-    concern_mean: float = Field(gt=0, lt=1, description="Mean environmental concern (Beta).")
+    concern_mean: float = Field(
+        gt=0, lt=1, title="Average environmental concern",
+        description="Average concern of the zone's households for the environment.",
+        json_schema_extra=_unit("index (0-1)"),
+    )
     concern_concentration: float = Field(
-        default=4, ge=1, le=500, description="Alpha + beta of the environmental concern Beta distribution."
+        default=4, ge=1, le=500, title="Agreement on environmental concern",
+        description="How close households' environmental concern is to the average: high values mean "
+        "everyone cares alike (alpha + beta of a Beta distribution).",
+        json_schema_extra=_unit("—"),
     )
-    digital_access_share: float = Field(ge=0, le=1, description="Share of households using online platforms.")
+    digital_access_share: float = Field(
+        ge=0, le=1, title="Households online",
+        description="Share of households using online platforms.",
+        json_schema_extra=_unit("share"),
+    )
     rental_access_eur: float = Field(
-        ge=0, le=500, description="Cost of reaching a commercial renter, per use (travel, time).",
+        ge=0, le=500, title="Cost of reaching a rental agency",
+        description="Cost of reaching a commercial renter, per use (travel, time).",
         json_schema_extra=_unit("EUR/use"),
     )
     share_access_eur: float = Field(
-        ge=0, le=500, description="Cost of reaching a peer or a community pool, per use.",
+        ge=0, le=500, title="Cost of reaching a lender",
+        description="Cost of reaching a peer or a community pool, per use (travel, time).",
         json_schema_extra=_unit("EUR/use"),
     )
 
 
 class Territory(Strict):
-    name: str = Field(default="territory", max_length=80, description="Name of the territory, for display.")
-    households_per_cell: float = Field(
-        default=8, ge=1, le=200, description="Mean households per grid cell; sets the grid size."
+    name: str = Field(
+        default="territory", max_length=80, title="Name of the territory",
+        description="Name of the territory shown in results and reports.",
+        json_schema_extra=_unit("—"),
     )
-    zones: dict[Name, Zone] = Field(min_length=1, max_length=12)
+    households_per_cell: float = Field(
+        default=8, ge=1, le=200, title="Households per grid cell",
+        description="Average number of households in a cell of the map's grid; sets the grid size.",
+        json_schema_extra=_unit("households"),
+    )
+    zones: dict[Name, Zone] = Field(
+        min_length=1, max_length=12, title="Zones",
+        description="The zones of the territory, each under its own name.",
+        json_schema_extra=_unit("—"),
+    )
 
 
 class Network(Strict):
     kind: NetworkKind = Field(
-        default="small-world",
-        description="small-world: spatial neighbours plus long ties; random: ties drawn at random; "
-        "well-mixed: everyone sees the territory's averages (mean field).",
+        default="small-world", title="Kind of social network",
+        description="How households know each other: small-world (neighbours plus a few distant ties), "
+        "random (ties drawn at random) or well-mixed (everyone sees the territory's averages).",
+        json_schema_extra=_unit("—"),
     )
-    mean_degree: float = Field(default=8, ge=0, le=60, description="Mean number of ties per household.")
+    mean_degree: float = Field(
+        default=8, ge=0, le=60, title="Ties per household",
+        description="Average number of people a household knows well enough to borrow from.",
+        json_schema_extra=_unit("count"),
+    )
     long_tie_share: float = Field(
-        default=0.1, ge=0, le=1, description="Share of a household's ties that are long-range (small-world)."
+        default=0.1, ge=0, le=1, title="Share of distant ties",
+        description="Share of a household's ties that reach beyond its neighbourhood (small-world).",
+        json_schema_extra=_unit("share"),
     )
     same_zone_share: float = Field(
-        default=0.8, ge=0, le=1, description="Share of long ties kept within the household's zone (homophily)."
+        default=0.8, ge=0, le=1, title="Distant ties within the zone",
+        description="Share of distant ties kept within the household's own zone (people mix with "
+        "people like them).",
+        json_schema_extra=_unit("share"),
     )
     tie_from_sharing_prob: float = Field(
-        default=0.05, ge=0, le=1,
-        description="Probability that a month of platform or pool sharing creates a new tie.",
+        default=0.05, ge=0, le=1, title="New acquaintance from sharing",
+        description="Probability that a month of sharing through a platform or a pool creates a new tie.",
+        json_schema_extra=_unit("probability/month"),
     )
 
 
@@ -140,111 +280,284 @@ class Network(Strict):
 
 
 class Good(Strict):
-    label: str = Field(max_length=40, description="Name shown to people.")
-    purchase_eur: float = Field(ge=0, le=1e6, description="Purchase price of the good.", json_schema_extra=_unit("EUR"))
-    lifetime_months: int = Field(ge=1, le=600, description="Months an owned good lasts; it wears out with hazard 1 / lifetime.", json_schema_extra=_unit("months"))
+    label: str = Field(
+        max_length=40, title="Name of the good", description="Name of the good shown to people.",
+        json_schema_extra=_unit("—"),
+    )
+    purchase_eur: float = Field(
+        ge=0, le=1e6, title="Purchase price",
+        description="Price of buying the good new.",
+        json_schema_extra=_unit("EUR"),
+    )
+    lifetime_months: int = Field(
+        ge=1, le=600, title="Lifetime",
+        description="How long an owned good lasts before it must be replaced.",
+        json_schema_extra=_unit("months"),
+    )
     fixed_eur_per_month: float = Field(
-        ge=0, le=1e4, description="Insurance, parking, upkeep of an owned good.",
+        ge=0, le=1e4, title="Monthly cost of owning",
+        description="Insurance, parking and upkeep of an owned good, paid every month.",
         json_schema_extra=_unit("EUR/month"),
     )
-    rent_eur_per_use: float = Field(ge=0, le=1e4, description="Commercial rental price per use.", json_schema_extra=_unit("EUR/use"))
-    share_eur_per_use: float = Field(ge=0, le=1e4, description="Peer price per use.", json_schema_extra=_unit("EUR/use"))
+    rent_eur_per_use: float = Field(
+        ge=0, le=1e4, title="Rental price",
+        description="Price of one use rented from a commercial renter.",
+        json_schema_extra=_unit("EUR/use"),
+    )
+    share_eur_per_use: float = Field(
+        ge=0, le=1e4, title="Price of borrowing from a neighbour",
+        description="Price of one use borrowed from another household (peer-to-peer).",
+        json_schema_extra=_unit("EUR/use"),
+    )
     forgo_eur_per_use: float = Field(
-        ge=0, le=1e4, description="Value of a use that goes unmet.", json_schema_extra=_unit("EUR/use")
+        ge=0, le=1e4, title="Cost of doing without",
+        description="What a use that goes unmet costs the household (time, a longer trip, a job not done).",
+        json_schema_extra=_unit("EUR/use"),
     )
     spare_uses_per_month: float = Field(
-        ge=0, le=1000, description="Uses a lent good offers to others per month.",
+        ge=0, le=1000, title="Uses a lender can offer",
+        description="Uses a lent good offers to others each month.",
         json_schema_extra=_unit("uses/month"),
     )
     capacity_uses_per_month: float = Field(
-        gt=0, le=1000, description="Uses one pooled or rented unit serves per month.",
+        gt=0, le=1000, title="Uses served by a shared unit",
+        description="Uses one pooled or rented unit serves each month.",
         json_schema_extra=_unit("uses/month"),
     )
     bad_experience_prob: float = Field(
-        ge=0, le=1, description="Probability that a month of sharing the good goes badly."
+        ge=0, le=1, title="Chance of a bad experience",
+        description="Probability that a month of sharing the good goes badly (damage, no-show, dispute).",
+        json_schema_extra=_unit("probability/month"),
     )
-    perceived_risk: float = Field(ge=0, le=5, description="How risky sharing it feels (utility units).")
-    embodied_kg_co2e: float = Field(ge=0, le=1e5, json_schema_extra=_unit("kg CO2e"))
-    need_share: ShareByZoneKind = Field(description="Share of households that need the good.")
-    uses_per_month: UsesByZoneKind
+    perceived_risk: float = Field(
+        ge=0, le=5, title="Perceived risk of sharing",
+        description="How risky sharing the good feels to households.",
+        json_schema_extra=_unit("utility"),
+    )
+    embodied_kg_co2e: float = Field(
+        ge=0, le=1e5, title="Emissions of making one",
+        description="Greenhouse gases emitted to manufacture one unit of the good.",
+        json_schema_extra=_unit("kg CO2e"),
+    )
+    need_share: ShareByZoneKind = Field(
+        title="Households needing the good",
+        description="Share of households that need the good, by type of zone.",
+        json_schema_extra=_unit("share"),
+    )
+    uses_per_month: UsesByZoneKind = Field(
+        title="Uses per month",
+        description="How often a household that needs the good uses it, by type of zone.",
+        json_schema_extra=_unit("uses/month"),
+    )
     uses_shape: float = Field(
-        default=4, ge=0.1, le=1000,
-        description="Shape of the gamma spread of a household's uses around its zone's mean (larger: less spread).",
+        default=4, ge=0.1, le=1000, title="Similarity of households' uses",
+        description="How close each household's uses are to its zone's average: high values mean "
+        "everyone uses the good about as often (shape of a gamma distribution).",
+        json_schema_extra=_unit("—"),
     )
-    initial_own_share: ShareByZoneKind = Field(description="Share of needing households owning at month 0.")
-    initial_aware_share: float = Field(default=0.05, ge=0, le=1, description="Share of needing households aware at month 0 that the good can be shared.")
-    initial_lend_share: float = Field(default=0.05, ge=0, le=1, description="Share of aware owners lending at month 0.")
+    initial_own_share: ShareByZoneKind = Field(
+        title="Owners at the start",
+        description="Share of households needing the good who own one at the start, by type of zone.",
+        json_schema_extra=_unit("share"),
+    )
+    initial_aware_share: float = Field(
+        default=0.05, ge=0, le=1, title="Aware of sharing at the start",
+        description="Share of households needing the good who know at the start that they could share it.",
+        json_schema_extra=_unit("share"),
+    )
+    initial_lend_share: float = Field(
+        default=0.05, ge=0, le=1, title="Lenders at the start",
+        description="Share of aware owners who lend their good at the start.",
+        json_schema_extra=_unit("share"),
+    )
 
 
 # --------------------------------------------------------------------------- behaviour
 
 
 class Behaviour(Strict):
-    logit_scale: float = Field(default=1.0, ge=0, le=100, description="Multiplies all utilities.")
-    price_weight: float = Field(default=8.0, ge=0, le=200, description="Weight of monthly cost relative to income.")
-    convenience_own: float = Field(default=1.2, ge=-10, le=10, description="Convenience of owning (utility units).")
-    convenience_rent: float = Field(default=0.3, ge=-10, le=10, description="Convenience of renting (utility units).")
-    convenience_share: float = Field(default=0.6, ge=-10, le=10, description="Scaled by expected availability.")
-    risk_weight: float = Field(default=2.0, ge=0, le=50, description="Weight of perceived risk, times distrust (1 - trust), in sharing and lending.")
-    social_weight: float = Field(default=1.5, ge=0, le=50, description="Weight of the share of ties sharing the good.")
-    environment_weight: float = Field(
-        default=0.02, ge=0, le=10, description="Weight of avoided embodied emissions, per kg CO2e per month."
+    logit_scale: float = Field(
+        default=1.0, ge=0, le=100, title="Consistency of choices",
+        description="How consistently households pick the best option for them: 0 is choosing at "
+        "random, high values pick the best almost always (multiplies every utility).",
+        json_schema_extra=_unit("factor"),
     )
-    habit_bonus: float = Field(default=0.8, ge=0, le=20, description="Utility bonus of the current mode, and of the current lending choice (status quo).")
-    lend_hassle: float = Field(default=0.8, ge=0, le=20, description="Disutility of lending a good.")
+    price_weight: float = Field(
+        default=8.0, ge=0, le=200, title="Weight of money",
+        description="How much the monthly cost of an option weighs, relative to income: poorer "
+        "households feel the same cost more.",
+        json_schema_extra=_unit("utility"),
+    )
+    convenience_own: float = Field(
+        default=1.2, ge=-10, le=10, title="Convenience of owning",
+        description="How convenient owning the good feels (always at hand).",
+        json_schema_extra=_unit("utility"),
+    )
+    convenience_rent: float = Field(
+        default=0.3, ge=-10, le=10, title="Convenience of renting",
+        description="How convenient renting from a commercial renter feels.",
+        json_schema_extra=_unit("utility"),
+    )
+    convenience_share: float = Field(
+        default=0.6, ge=-10, le=10, title="Convenience of sharing",
+        description="How convenient borrowing feels when the good is always available; scaled by "
+        "the availability a household expects.",
+        json_schema_extra=_unit("utility"),
+    )
+    risk_weight: float = Field(
+        default=2.0, ge=0, le=50, title="Weight of risk",
+        description="How much the risk of sharing weighs in choices, for a household with no trust.",
+        json_schema_extra=_unit("utility"),
+    )
+    social_weight: float = Field(
+        default=1.5, ge=0, le=50, title="Influence of acquaintances",
+        description="How much the share of a household's ties who share the good draws it to sharing.",
+        json_schema_extra=_unit("utility"),
+    )
+    environment_weight: float = Field(
+        default=0.02, ge=0, le=10, title="Weight of the environment",
+        description="How much avoided manufacturing emissions count for a concerned household, "
+        "per kg CO2e per month.",
+        json_schema_extra=_unit("utility"),
+    )
+    habit_bonus: float = Field(
+        default=0.8, ge=0, le=20, title="Force of habit",
+        description="Extra appeal of the way a household already meets its need.",
+        json_schema_extra=_unit("utility"),
+    )
+    lend_hassle: float = Field(
+        default=0.8, ge=0, le=20, title="Hassle of lending",
+        description="The bother of lending a good (arranging hand-overs, wear and tear).",
+        json_schema_extra=_unit("utility"),
+    )
     reconsider_months: float = Field(
-        default=6, ge=1, le=240, description="Non-owners reconsider a good every this many months on average.",
+        default=6, ge=1, le=240, title="Time between reconsiderations",
+        description="Average time after which a household that does not own the good rethinks how "
+        "it meets its need.",
         json_schema_extra=_unit("months"),
     )
     life_event_rate: float = Field(
-        default=0.01, ge=0, le=1, description="Monthly probability that an owner reconsiders before end of life."
+        default=0.01, ge=0, le=1, title="Life events",
+        description="Monthly probability that an owner reconsiders before the good wears out "
+        "(a move, a birth, a new job).",
+        json_schema_extra=_unit("probability/month"),
     )
     pool_reconsider_rate: float = Field(
-        default=0.005, ge=0, le=1,
-        description="Monthly probability that an aware owner, to whom a community pool of the good is open, "
-        "reconsiders owning it (car-sharing members shed a car soon after joining).",
+        default=0.005, ge=0, le=1, title="Reconsidering a good when a pool opens",
+        description="Monthly probability that an owner who knows of sharing, and to whom a community "
+        "pool of the good is open, reconsiders owning it (car-sharing members shed a car soon after "
+        "joining).",
+        json_schema_extra=_unit("probability/month"),
     )
-    awareness_p: float = Field(default=0.005, ge=0, le=1, description="Monthly awareness from media (Bass p).")
-    awareness_q: float = Field(default=0.15, ge=0, le=1, description="Word of mouth (Bass q).")
-    trust_gain: float = Field(default=0.03, ge=0, le=1, description="Trust gained after a good experience.")
-    trust_loss: float = Field(default=0.15, ge=0, le=1, description="Trust lost after a bad experience.")
-    trust_drift: float = Field(default=0.02, ge=0, le=1, description="Monthly drift of trust toward ties' trust.")
-    availability_learning_rate: float = Field(default=0.3, ge=0, le=1, description="Share of the gap to what was met that expectations close each month.")
+    awareness_p: float = Field(
+        default=0.005, ge=0, le=1, title="Learning about sharing from the media",
+        description="Monthly probability that a household learns it could share a good from the "
+        "media or public information (Bass p).",
+        json_schema_extra=_unit("probability/month"),
+    )
+    awareness_q: float = Field(
+        default=0.15, ge=0, le=1, title="Learning about sharing by word of mouth",
+        description="Monthly probability of learning about sharing when all of a household's ties "
+        "share; less when fewer do (Bass q).",
+        json_schema_extra=_unit("probability/month"),
+    )
+    trust_gain: float = Field(
+        default=0.03, ge=0, le=1, title="Trust gained after a good experience",
+        description="How much trust in sharing rises after a month of sharing that went well.",
+        json_schema_extra=_unit("index (0-1)"),
+    )
+    trust_loss: float = Field(
+        default=0.15, ge=0, le=1, title="Trust lost after a bad experience",
+        description="How much trust in sharing falls after a month of sharing that went badly.",
+        json_schema_extra=_unit("index (0-1)"),
+    )
+    trust_drift: float = Field(
+        default=0.02, ge=0, le=1, title="Trust spreading between acquaintances",
+        description="Share of the gap to its ties' average trust that a household's trust closes each month.",
+        json_schema_extra=_unit("share"),
+    )
+    availability_learning_rate: float = Field(
+        default=0.3, ge=0, le=1, title="Learning from experience",
+        description="How fast households update the availability of sharing they expect after "
+        "trying to borrow (share of the gap closed each month).",
+        json_schema_extra=_unit("share"),
+    )
     initial_availability: float = Field(
-        default=0.7, ge=0, le=1, description="Share of shared uses a household expects to be served before sharing."
+        default=0.7, ge=0, le=1, title="Expected availability at the start",
+        description="Share of requests households expect to be served when they first consider sharing.",
+        json_schema_extra=_unit("share"),
     )
     initial_utilization: float = Field(
-        default=0.5, ge=0, le=1,
-        description="Share of its spare capacity an owner expects to see used before lending.",
+        default=0.5, ge=0, le=1, title="Expected demand for a lent good at the start",
+        description="Share of its spare uses an owner expects others to borrow when it first considers lending.",
+        json_schema_extra=_unit("share"),
     )
     pool_risk_relief: float = Field(
-        default=0.5, ge=0, le=1,
+        default=0.5, ge=0, le=1, title="Reassurance of a public pool",
         description="Share of perceived risk lifted when a community pool is open to the household "
         "(borrowing from an institution rather than a stranger).",
+        json_schema_extra=_unit("share"),
     )
     always_share_when_aware: bool = Field(
-        default=False, description="Validation switch: aware households always share (the Bass limit)."
+        default=False, title="Everyone aware shares (validation)",
+        description="Validation switch: aware households always share (the Bass limit).",
+        json_schema_extra=_unit("—"),
     )
 
 
 class Market(Strict):
-    platform_fee_share: float = Field(default=0.15, ge=0, le=0.5, description="Platform's cut of a peer payment.")
+    platform_fee_share: float = Field(
+        default=0.15, ge=0, le=0.5, title="Platform commission",
+        description="Share of each peer-to-peer payment kept by the sharing platform.",
+        json_schema_extra=_unit("share"),
+    )
 
 
 # --------------------------------------------------------------------------- policies
 
 
 class PolicyBase(Strict):
-    description: str = Field(default="", max_length=2000)
-    start_month: int = Field(default=0, ge=0, le=1200, description="First active month (0 = from the start).")
-    end_month: int | None = Field(default=None, ge=0, le=1200, description="Last active month; none = no end.")
-    zones: list[Name] = Field(default_factory=list, description="Target zones; empty = all.")
-    quintiles: list[Annotated[int, Field(ge=1, le=5)]] = Field(
-        default_factory=list, description="Target income quintiles (1 = poorest); empty = all."
+    description: Text = Field(
+        default="", title="Description",
+        description="What the policy is, in a few words, plainly or per language "
+        "(`{en = \"…\", fr = \"…\"}`).",
+        json_schema_extra=_unit("—"),
     )
-    goods: list[Name] = Field(default_factory=list, description="Target goods; empty = all.")
-    investment_eur: float = Field(default=0, ge=0, le=1e10, description="One-off public investment, paid in the first simulated month the policy is active.", json_schema_extra=_unit("EUR"))
-    running_eur_per_month: float = Field(default=0, ge=0, le=1e9, description="Public running cost per active month.", json_schema_extra=_unit("EUR/month"))
+    start_month: int = Field(
+        default=0, ge=0, le=1200, title="First month",
+        description="Month the policy starts (0 is the start of the simulation).",
+        json_schema_extra=_unit("months"),
+    )
+    end_month: int | None = Field(
+        default=None, ge=0, le=1200, title="Last month",
+        description="Last month the policy acts; none means it never ends.",
+        json_schema_extra=_unit("months"),
+    )
+    zones: list[Name] = Field(
+        default_factory=list, title="Target zones",
+        description="Zones where the policy acts; empty means every zone.",
+        json_schema_extra=_unit("—"),
+    )
+    quintiles: list[Annotated[int, Field(ge=1, le=5)]] = Field(
+        default_factory=list, title="Target income groups",
+        description="Income quintiles the policy reaches (1 = the poorest fifth); empty means everyone.",
+        json_schema_extra=_unit("—"),
+    )
+    goods: list[Name] = Field(
+        default_factory=list, title="Target goods",
+        description="Goods the policy concerns; empty means every good.",
+        json_schema_extra=_unit("—"),
+    )
+    investment_eur: float = Field(
+        default=0, ge=0, le=1e10, title="Initial investment",
+        description="Public money spent once, in the policy's first month.",
+        json_schema_extra=_unit("EUR"),
+    )
+    running_eur_per_month: float = Field(
+        default=0, ge=0, le=1e9, title="Running cost",
+        description="Public money spent every month the policy is active.",
+        json_schema_extra=_unit("EUR/month"),
+    )
 
     @model_validator(mode="after")
     def _window(self):
@@ -256,49 +569,116 @@ class PolicyBase(Strict):
         return self.start_month <= month and (self.end_month is None or month <= self.end_month)
 
 
+def _kind():
+    """The `kind` field of a policy class, which says which lever a policy table declares."""
+    return Field(
+        title="Kind of policy", description="Which lever this policy is (it sets the fields that follow).",
+        json_schema_extra=_unit("—"),
+    )
+
+
 class SharingSubsidy(PolicyBase):
     """A voucher, local currency or time-bank credit paid per shared use."""
 
-    kind: Literal["sharing_subsidy"]
-    eur_per_use: float = Field(ge=0, le=1000, description="Subsidy per shared use, paid by the public.", json_schema_extra=_unit("EUR/use"))
-    max_share_of_price: float = Field(default=1.0, ge=0, le=1, description="Cap as a share of the peer price.")
+    model_config = ConfigDict(title="Sharing subsidy")
+    kind: Literal["sharing_subsidy"] = _kind()
+    eur_per_use: float = Field(
+        ge=0, le=1000, title="Subsidy per shared use",
+        description="Public money paid for each use borrowed from another household.",
+        json_schema_extra=_unit("EUR/use"),
+    )
+    max_share_of_price: float = Field(
+        default=1.0, ge=0, le=1, title="Cap on the subsidy",
+        description="Largest share of the peer price the subsidy may cover.",
+        json_schema_extra=_unit("share"),
+    )
 
 
 class OwnershipCost(PolicyBase):
     """Resident parking fee or fewer mandatory parking spaces: owning costs more."""
 
-    kind: Literal["ownership_cost"]
-    eur_per_month: float = Field(ge=0, le=5000, description="Monthly fee added to owning the good (public revenue).", json_schema_extra=_unit("EUR/month"))
+    model_config = ConfigDict(title="Cost of owning")
+    kind: Literal["ownership_cost"] = _kind()
+    eur_per_month: float = Field(
+        ge=0, le=5000, title="Extra monthly cost of owning",
+        description="Fee added to the monthly cost of owning the good (public revenue).",
+        json_schema_extra=_unit("EUR/month"),
+    )
 
 
 class CommunityPool(PolicyBase):
     """Municipal tool library, car-sharing fleet or pooled equipment lent to residents."""
 
-    kind: Literal["community_pool"]
-    units_per_1000_households: float = Field(ge=0, le=1000, description="Units of the good in the pool per 1 000 households of each target zone.")
-    price_eur_per_use: float = Field(default=0, ge=0, le=1e4, description="Price a borrower pays the commune per pooled use (public revenue).", json_schema_extra=_unit("EUR/use"))
-    investment_eur_per_unit: float = Field(default=0, ge=0, le=1e6, description="Public investment per pool unit, paid in the first active month.", json_schema_extra=_unit("EUR"))
-    running_eur_per_unit_month: float = Field(default=0, ge=0, le=1e5, description="Public running cost per pool unit and active month.", json_schema_extra=_unit("EUR/month"))
+    model_config = ConfigDict(title="Community pool")
+    kind: Literal["community_pool"] = _kind()
+    units_per_1000_households: float = Field(
+        ge=0, le=1000, title="Size of the pool",
+        description="How many units of the good the pool offers for every 1 000 households of the target zones.",
+        json_schema_extra=_unit("units per 1 000 households"),
+    )
+    price_eur_per_use: float = Field(
+        default=0, ge=0, le=1e4, title="Price per use",
+        description="What a resident pays the pool for one use (public revenue).",
+        json_schema_extra=_unit("EUR/use"),
+    )
+    investment_eur_per_unit: float = Field(
+        default=0, ge=0, le=1e6, title="Purchase cost per unit",
+        description="Public money spent once for each unit of the pool.",
+        json_schema_extra=_unit("EUR"),
+    )
+    running_eur_per_unit_month: float = Field(
+        default=0, ge=0, le=1e5, title="Running cost per unit",
+        description="Public money spent each month for each unit of the pool (upkeep, staff).",
+        json_schema_extra=_unit("EUR/month"),
+    )
 
 
 class CarsharingParking(PolicyBase):
     """Dedicated spots for shared cars: cheaper, easier access to a shared car."""
 
-    kind: Literal["carsharing_parking"]
-    goods: list[Name] = Field(default_factory=lambda: ["car"], description="Target goods: shared cars.")
-    access_discount_eur_per_use: float = Field(ge=0, le=500, description="Access cost per shared use saved by a reserved spot.", json_schema_extra=_unit("EUR/use"))
-    convenience_bonus: float = Field(default=0.3, ge=0, le=5, description="Added convenience of sharing (utility units).")
-    spots_per_1000_households: float = Field(default=2, ge=0, le=1000, description="Reserved spots per 1 000 households of each target zone (their cost).")
-    eur_per_spot_month: float = Field(default=50, ge=0, le=1e4, description="Public cost per spot and active month.", json_schema_extra=_unit("EUR/month"))
+    model_config = ConfigDict(title="Car-sharing parking spots")
+    kind: Literal["carsharing_parking"] = _kind()
+    goods: list[Name] = Field(
+        default_factory=lambda: ["car"], title="Target goods",
+        description="Goods the policy concerns: shared cars.",
+        json_schema_extra=_unit("—"),
+    )
+    access_discount_eur_per_use: float = Field(
+        ge=0, le=500, title="Saving on reaching a shared car",
+        description="How much cheaper it is to reach a shared car, per use, thanks to the spots.",
+        json_schema_extra=_unit("EUR/use"),
+    )
+    convenience_bonus: float = Field(
+        default=0.3, ge=0, le=5, title="Extra convenience of sharing",
+        description="How much more convenient sharing feels with a reserved spot nearby.",
+        json_schema_extra=_unit("utility"),
+    )
+    spots_per_1000_households: float = Field(
+        default=2, ge=0, le=1000, title="Reserved spots",
+        description="Reserved parking spots for every 1 000 households of the target zones.",
+        json_schema_extra=_unit("spots per 1 000 households"),
+    )
+    eur_per_spot_month: float = Field(
+        default=50, ge=0, le=1e4, title="Cost per spot",
+        description="Public money spent each month for each reserved spot.",
+        json_schema_extra=_unit("EUR/month"),
+    )
 
 
 class InsuranceFund(PolicyBase):
     """A public guarantee fund covering losses of peer sharing."""
 
-    kind: Literal["insurance_fund"]
-    cover_share: float = Field(ge=0, le=1, description="Share of a bad experience's loss covered.")
+    model_config = ConfigDict(title="Guarantee fund")
+    kind: Literal["insurance_fund"] = _kind()
+    cover_share: float = Field(
+        ge=0, le=1, title="Share of losses covered",
+        description="Share of the loss of a bad sharing experience that the fund pays back; "
+        "perceived risk falls by as much.",
+        json_schema_extra=_unit("share"),
+    )
     claim_eur: float = Field(
-        default=100, ge=0, le=1e5, description="Mean payout per covered bad experience.",
+        default=100, ge=0, le=1e5, title="Payout per claim",
+        description="Average public money paid for each covered bad experience.",
         json_schema_extra=_unit("EUR"),
     )
 
@@ -306,51 +686,91 @@ class InsuranceFund(PolicyBase):
 class TrustLabel(PolicyBase):
     """A trust label or support to reputation systems: fewer bad experiences, less perceived risk."""
 
-    kind: Literal["trust_label"]
-    bad_experience_reduction: float = Field(ge=0, le=1, description="Share by which the label lowers the rate of bad experiences.")
-    perceived_risk_reduction: float = Field(default=0.3, ge=0, le=1, description="Share by which the label lowers perceived risk.")
+    model_config = ConfigDict(title="Trust label")
+    kind: Literal["trust_label"] = _kind()
+    bad_experience_reduction: float = Field(
+        ge=0, le=1, title="Fewer bad experiences",
+        description="Share by which the chance of a bad sharing experience falls.",
+        json_schema_extra=_unit("share"),
+    )
+    perceived_risk_reduction: float = Field(
+        default=0.3, ge=0, le=1, title="Less perceived risk",
+        description="Share by which the risk households perceive in sharing falls.",
+        json_schema_extra=_unit("share"),
+    )
 
 
 class AwarenessCampaign(PolicyBase):
-    """Forum, events, mapping of local sharing actors: raises Bass p."""
+    """Forum, events, mapping of local sharing actors: more households learn they could share."""
 
-    kind: Literal["awareness_campaign"]
-    extra_awareness_p: float = Field(ge=0, le=1, description="Added monthly awareness probability.")
+    model_config = ConfigDict(title="Awareness campaign")
+    kind: Literal["awareness_campaign"] = _kind()
+    extra_awareness_p: float = Field(
+        ge=0, le=1, title="Extra chance of learning about sharing",
+        description="Added monthly probability that a household learns it could share a good.",
+        json_schema_extra=_unit("probability/month"),
+    )
 
 
 class ThirdPlaces(PolicyBase):
     """Repair cafés, shared gardens, coworking, fab labs: new ties and trust."""
 
-    kind: Literal["third_places"]
-    ties_per_1000_households_month: float = Field(ge=0, le=1000, description="New ties per 1 000 households of each target zone and month.")
-    trust_boost_per_month: float = Field(default=0.002, ge=0, le=0.2, description="Share of the gap to full trust closed each month for residents reached.")
+    model_config = ConfigDict(title="Third places")
+    kind: Literal["third_places"] = _kind()
+    ties_per_1000_households_month: float = Field(
+        ge=0, le=1000, title="New acquaintances",
+        description="New ties between residents each month for every 1 000 households of the target zones.",
+        json_schema_extra=_unit("ties per 1 000 households per month"),
+    )
+    trust_boost_per_month: float = Field(
+        default=0.002, ge=0, le=0.2, title="Monthly rise in trust",
+        description="Share of the distance to full trust that residents' trust closes each month.",
+        json_schema_extra=_unit("share"),
+    )
 
 
 class DigitalInclusion(PolicyBase):
     """Training that brings households online, opening platform sharing."""
 
-    kind: Literal["digital_inclusion"]
-    trained_share_per_month: float = Field(ge=0, le=1, description="Share of offline households trained each month.")
-    eur_per_trainee: float = Field(default=150, ge=0, le=1e4, description="Public cost of training one household.", json_schema_extra=_unit("EUR"))
+    model_config = ConfigDict(title="Digital inclusion")
+    kind: Literal["digital_inclusion"] = _kind()
+    trained_share_per_month: float = Field(
+        ge=0, le=1, title="Households trained each month",
+        description="Share of the offline households of the target zones trained each month.",
+        json_schema_extra=_unit("share"),
+    )
+    eur_per_trainee: float = Field(
+        default=150, ge=0, le=1e4, title="Cost per trainee",
+        description="Public money spent to train one household.",
+        json_schema_extra=_unit("EUR"),
+    )
 
 
 class PublicPlatform(PolicyBase):
     """A public or cooperative platform with no (or a low) fee."""
 
-    kind: Literal["public_platform"]
-    fee_share: float = Field(default=0, ge=0, le=0.5, description="Fee of the public platform, a share of each platform payment.")
+    model_config = ConfigDict(title="Public sharing platform")
+    kind: Literal["public_platform"] = _kind()
+    fee_share: float = Field(
+        default=0, ge=0, le=0.5, title="Platform commission",
+        description="Share of each peer-to-peer payment the public platform keeps.",
+        json_schema_extra=_unit("share"),
+    )
 
 
 class RentalSupport(PolicyBase):
     """Support for commercial rental in under-served zones."""
 
-    kind: Literal["rental_support"]
+    model_config = ConfigDict(title="Rental support")
+    kind: Literal["rental_support"] = _kind()
     rent_discount_eur_per_use: float = Field(
-        default=0, ge=0, le=1e4, description="Support per rented use, paid by the public.",
+        default=0, ge=0, le=1e4, title="Discount on the rental price",
+        description="Public money paid to bring down the price of each commercial rental.",
         json_schema_extra=_unit("EUR/use"),
     )
     access_discount_eur_per_use: float = Field(
-        default=0, ge=0, le=500, description="Access cost per rented use paid by the public (e.g. a closer agency).",
+        default=0, ge=0, le=500, title="Saving on reaching a renter",
+        description="How much cheaper it is to reach a commercial renter, per use.",
         json_schema_extra=_unit("EUR/use"),
     )
 
@@ -367,26 +787,60 @@ POLICY_BY_KIND = {cls.model_fields["kind"].annotation.__args__[0]: cls for cls i
 
 
 class Scenario(Strict):
-    name: str = Field(max_length=80)
-    description: str = Field(default="", max_length=4000)
+    name: str = Field(
+        max_length=80, title="Name of the scenario",
+        description="Short name of the scenario; the file's name when not given.",
+        json_schema_extra=_unit("—"),
+    )
+    description: Text = Field(
+        default="", title="Description",
+        description="What the scenario is and why, plainly or per language (`{en = \"…\", fr = \"…\"}`).",
+        json_schema_extra=_unit("—"),
+    )
     households: int = Field(
-        default=10_000, ge=10, le=5_000_000,
-        description="Households simulated: a sample of the territory's; counts are per household simulated.",
+        default=10_000, ge=10, le=5_000_000, title="Households simulated",
+        description="Number of households simulated; results per household hold for the whole territory.",
+        json_schema_extra=_unit("households"),
     )
     months: int = Field(
-        default=120, ge=1, le=1200, description="Horizon: months simulated after the initial state.",
+        default=120, ge=1, le=1200, title="Horizon",
+        description="Number of months simulated.",
         json_schema_extra=_unit("months"),
     )
     seed: int = Field(
-        default=42, ge=0, le=2**63 - 1,
-        description="Seed of the model's random generator: the same scenario and seed give the same run.",
+        default=42, ge=0, le=2**63 - 1, title="Random seed",
+        description="Number that fixes the random draws: the same seed gives the same results.",
+        json_schema_extra=_unit("—"),
     )
-    territory: Territory
-    network: Network = Network()
-    goods: dict[Name, Good] = Field(min_length=1, max_length=12)
-    behaviour: Behaviour = Behaviour()
-    market: Market = Market()
-    policies: dict[Name, Policy] = Field(default_factory=dict)
+    territory: Territory = Field(
+        title="Territory", description="The place simulated: its zones and their households.",
+        json_schema_extra=_unit("—"),
+    )
+    network: Network = Field(
+        default=Network(), title="Social network",
+        description="Who knows whom: the ties along which households borrow and talk.",
+        json_schema_extra=_unit("—"),
+    )
+    goods: dict[Name, Good] = Field(
+        min_length=1, max_length=12, title="Goods",
+        description="The goods households own, rent, share or do without, each under its own name.",
+        json_schema_extra=_unit("—"),
+    )
+    behaviour: Behaviour = Field(
+        default=Behaviour(), title="Behaviour",
+        description="How households weigh money, convenience, risk, their acquaintances and the environment.",
+        json_schema_extra=_unit("—"),
+    )
+    market: Market = Field(
+        default=Market(), title="Sharing market",
+        description="How peer-to-peer sharing is paid for.",
+        json_schema_extra=_unit("—"),
+    )
+    policies: dict[Name, Policy] = Field(
+        default_factory=dict, title="Policies",
+        description="The public policies of the scenario, each under its own name.",
+        json_schema_extra=_unit("—"),
+    )
 
     @model_validator(mode="after")
     def _references(self):
@@ -621,32 +1075,159 @@ def _value_at(raw: Any, path: list[str]) -> Any:
 # --------------------------------------------------------------------------- schema introspection
 
 
-def parameter_info(scenario: Scenario, path: str) -> dict:
-    """Type, bounds, unit and description of the parameter at a dotted path.
+Translate = Callable[[str], str]
+# Names standing for the keys of the schema's tables in the list of every parameter.
+PLACEHOLDERS = {"zones": "<zone>", "goods": "<good>", "policies": "<policy>"}
 
-    Used by sweeps (to check ranges) and by the web app (to build controls). A policy's
-    field (`policies.<name>.<field>`) is read from the class of that policy's kind.
+
+def field_texts(field: FieldInfo, translate: Translate | None = None,
+                table: FieldInfo | None = None) -> dict[str, str]:
+    """Label, description and unit of a field, in plain language (translated by `translate`).
+
+    A value of a per-zone-type table (`goods.car.need_share.dense`) is labelled by its table
+    and its zone type together, and described by its table.
+    """
+    tr = translate or (lambda text: text)
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    texts = {"label": tr(field.title or ""), "description": tr(field.description or ""),
+             "unit": tr(extra.get("unit", ""))}
+    if table is not None:
+        texts["label"] = f"{tr(table.title or '')}: {texts['label']}"
+        texts["description"] = tr(table.description or "")
+    return texts
+
+
+def _limits(field: FieldInfo) -> dict[str, Any]:
+    limits: dict[str, Any] = {}
+    annotation = field.annotation
+    if typing.get_origin(annotation) is Literal:
+        limits["type"] = "choice"
+        limits["choices"] = list(typing.get_args(annotation))
+    else:
+        limits["type"] = {float: "float", int: "int", bool: "bool", str: "str"}.get(annotation, "other")
+    for meta in field.metadata:
+        for attr in ("ge", "gt", "le", "lt"):
+            if hasattr(meta, attr):
+                limits[{"ge": "min", "gt": "min", "le": "max", "lt": "max"}[attr]] = getattr(meta, attr)
+    return limits
+
+
+def parameter_info(scenario: Scenario, path: str, translate: Translate | None = None) -> dict:
+    """Label, description, unit, type, bounds and value of the parameter at a dotted path.
+
+    Used by sweeps (to check ranges), the web app (to build controls) and the reports. A
+    policy's field (`policies.<name>.<field>`) is read from the class of that policy's kind.
+    `translate` turns the schema's English texts into another language.
     """
     keys = path.split(".")
     if len(keys) >= 3 and keys[0] == "policies" and keys[1] in scenario.policies:
         keys.insert(2, scenario.policies[keys[1]].kind)
-    _, field, _ = _walk(keys)
+    _, field, model = _walk(keys)
     if field is None:
         raise ScenarioError(f"{scenario.name}: {path}: no such parameter")
-    info: dict[str, Any] = {"path": path, "value": scenario.get(path), "description": field.description or ""}
-    annotation = field.annotation
-    if typing.get_origin(annotation) is Literal:
-        info["type"] = "choice"
-        info["choices"] = list(typing.get_args(annotation))
-    else:
-        info["type"] = {float: "float", int: "int", bool: "bool", str: "str"}.get(annotation, "other")
-    for meta in field.metadata:
-        for attr in ("ge", "gt", "le", "lt"):
-            if hasattr(meta, attr):
-                info[{"ge": "min", "gt": "min", "le": "max", "lt": "max"}[attr]] = getattr(meta, attr)
-    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-    info["unit"] = extra.get("unit", "")
+    table = None
+    if isinstance(model, type) and issubclass(model, PerZoneKind) and keys[-1] in model.model_fields:
+        table = _walk(keys[:-1])[1]
+    info: dict[str, Any] = {"path": path, "value": scenario.get(path)}
+    info |= field_texts(field, translate, table)
+    info |= _limits(field)
     return info
+
+
+def policy_texts(kind: str, translate: Translate | None = None) -> dict[str, str]:
+    """Plain name and description of a kind of policy (`community_pool`: "Community pool", …)."""
+    tr = translate or (lambda text: text)
+    cls = POLICY_BY_KIND[kind]
+    return {"label": tr(cls.model_config.get("title", kind)), "description": tr(cls.__doc__ or "")}
+
+
+def schema_models() -> list[type[BaseModel]]:
+    """Every model of the schema reachable from `Scenario`, tables and policy kinds included."""
+    found: list[type[BaseModel]] = []
+
+    def visit(annotation: Any) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation in found:
+                return
+            found.append(annotation)
+            for field in annotation.model_fields.values():
+                visit(field.annotation)
+        for arg in typing.get_args(annotation):
+            visit(arg)
+
+    visit(Scenario)
+    return found
+
+
+def schema_texts() -> list[str]:
+    """Every text of the schema shown to people (labels, descriptions, units, kinds of policy),
+    each once: what the translation catalogues must cover."""
+    texts: list[str] = []
+    for model in schema_models():
+        for field in model.model_fields.values():
+            texts += field_texts(field).values()
+    for kind in POLICY_BY_KIND:
+        texts += policy_texts(kind).values()
+    for unit, meaning in UNITS.items():
+        texts += [unit, meaning]
+    return list(dict.fromkeys(text for text in texts if text))
+
+
+@dataclass(frozen=True)
+class SchemaField:
+    """One parameter of the schema as the documentation lists it; `path` uses placeholders
+    (`goods.<good>.purchase_eur`), and `policy_kind` names the kind a policy field belongs to."""
+
+    path: str
+    label: str
+    description: str
+    unit: str
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple = ()
+    policy_kind: str = ""
+    required: bool = False
+
+
+def schema_fields(translate: Translate | None = None) -> list[SchemaField]:
+    """Every field of the scenario schema, in the order of the schema; tables first, then
+    what they hold. Policy fields common to every kind come once, before each kind's own."""
+    rows: list[SchemaField] = []
+
+    def add(field: FieldInfo, path: str, kind: str = "", table: FieldInfo | None = None) -> None:
+        limits = _limits(field)
+        default = None if field.is_required() else field.get_default(call_default_factory=True)
+        if isinstance(default, BaseModel):
+            default = ""  # a table with defaults of its own, listed in its rows
+        rows.append(SchemaField(
+            path=path, **field_texts(field, translate, table), default=default,
+            minimum=limits.get("min"), maximum=limits.get("max"),
+            choices=tuple(limits.get("choices", ())), policy_kind=kind, required=field.is_required(),
+        ))
+
+    def visit(model: type[BaseModel], prefix: str, kind: str = "", skip: tuple = ()) -> None:
+        for name, field in model.model_fields.items():
+            if name in skip:
+                continue
+            path = prefix + name
+            add(field, path, kind)
+            annotation = field.annotation
+            if typing.get_origin(annotation) is dict:
+                annotation = typing.get_args(annotation)[1]
+                path = f"{path}.{PLACEHOLDERS.get(name, '<name>')}"
+            if isinstance(annotation, type) and issubclass(annotation, PerZoneKind):
+                for child, child_field in annotation.model_fields.items():
+                    add(child_field, f"{path}.{child}", kind, table=field)
+            elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                visit(annotation, path + ".")
+            elif name == "policies":
+                visit(PolicyBase, path + ".")
+                for policy_kind, cls in POLICY_BY_KIND.items():
+                    visit(cls, path + ".", policy_kind, skip=tuple(PolicyBase.model_fields))
+
+    visit(Scenario, "")
+    return rows
 
 
 def json_schema() -> dict:

@@ -138,11 +138,13 @@ class Lever:
     unit: str = ""
     description: str = ""
     group: str = ""
+    title: str = ""
 
     @property
     def label(self) -> str:
-        name = self.path.split(".")[-1].replace("_", " ")
-        return f"{name} ({self.unit})" if self.unit else name
+        """The schema's plain name, with the unit when the value has one."""
+        name = self.title or self.path.split(".")[-1].replace("_", " ")
+        return f"{name} ({self.unit})" if self.unit and self.unit != "—" else name
 
     def slider_range(self) -> tuple[float, float]:
         """Slider ends: the schema's bounds, the upper one brought near the current value when huge."""
@@ -177,6 +179,7 @@ def _lever(scenario: Scenario, path: str, group: str) -> Lever | None:
         unit=info.get("unit", ""),
         description=info.get("description", ""),
         group=group,
+        title=info.get("label", ""),
     )
 
 

@@ -1,8 +1,8 @@
 """Validation check: the Bass limit (`check_bass`).
 
-In a well-mixed territory where a household
-shares as soon as it is aware, the share F(t) of adopters among the
-households needing a good must follow the discrete Bass curve
+In a well-mixed territory where a household shares as soon as it is aware, the
+share F(t) of adopters among the households needing a good must follow the
+discrete Bass curve
 F(t+1) = F(t) + (p + q F(t)) (1 - F(t)), F(0) = 0, for several (p, q).
 Tolerance, from the population size N (households needing the good): given
 F(t), the month's new adopters are Binomial(N (1 - F), p + q F), so the
@@ -13,13 +13,13 @@ with h_t = p + q F_t and G'(F) = 1 - p + q - 2 q F (early deviations are
 amplified by word of mouth, later ones damped by saturation). sigma(t) is of
 the order of the binomial error sqrt(F (1 - F) / N) times a factor of 1 to 3.
 Where only a few households are left to adopt (the first and last months)
-counts are not Gaussian and sigma(t) falls below one household: the
-resolution of one household, 1/N, is added in quadrature. The mean of R
-replications must stay within 4 sigma(t) / sqrt(R) of the curve at every
-month and for every good (about 100 correlated comparisons: a false alarm
-rate below 1 %, by Bonferroni), and each month's increment, given the
-simulated F(t), must have a binomial z-score below 4.5 (its standard
-deviation, too, at least one household).
+counts are not Gaussian and sigma(t) falls below one household: the resolution
+of one household, 1/N, is added in quadrature. The mean of R replications must
+stay within 4 sigma(t) / sqrt(R) of the curve at every month and for every
+good (about 100 correlated comparisons: a false alarm rate below 1 %, by
+Bonferroni), and each month's increment, given the simulated F(t), must have a
+binomial z-score below 4.5 (its standard deviation, too, at least one
+household).
 """
 
 from __future__ import annotations

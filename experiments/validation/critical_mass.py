@@ -1,17 +1,17 @@
 """Validation check: critical mass (`check_critical_mass`, `check_hysteresis`).
 
-The full behavioural model with a
-sharing subsidy per use swept from 0 to the peer price; the final share of
-households sharing, with 95 % intervals over replications. The tipping
-region is where the response is steepest (with how often it stays the
-steepest when the replications are resampled); non-linearity is measured as
-the steepest slope over the mean slope (1 for a straight line).
-Second case (`check_hysteresis`), with a strong social feedback
-(social_weight 5, `critical_mass_tipping.toml`): the same sweep along two
-branches, upward (runs start from today's low sharing) and downward (runs
-primed at the top subsidy, which is then lowered to the level), with paired
-seeds. Where the downward branch stays above the upward one beyond its 95 %
-interval, two levels of sharing persist at the same subsidy (hysteresis).
+The full behavioural model with a sharing subsidy per use swept from 0 to the
+peer price; the final share of households sharing, with 95 % intervals over
+replications. The tipping region is where the response is steepest (with how
+often it stays the steepest when the replications are resampled);
+non-linearity is measured as the steepest slope over the mean slope (1 for a
+straight line).
+Second case (`check_hysteresis`), with a strong social feedback (social_weight
+5, `critical_mass_tipping.toml`): the same sweep along two branches, upward
+(runs start from today's low sharing) and downward (runs primed at the top
+subsidy, which is then lowered to the level), with paired seeds. Where the
+downward branch stays above the upward one beyond its 95 % interval, two
+levels of sharing persist at the same subsidy (hysteresis).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Validation check: network effects (`check_network_effects`).
 
-The same households as the Bass limit, word of
-mouth through the ties of the small-world network. We report the time to
-10 %, 50 % and 90 % adoption as clustering (`network.long_tie_share`, the
-Watts-Strogatz rewiring share) and `network.mean_degree` vary, with the
-measured clustering coefficient. Checked: every curve is an S (slow start,
-fastest growth in the middle, saturation), and more ties spread faster.
+The same households as the Bass limit, word of mouth through the ties of the
+small-world network. We report the time to 10 %, 50 % and 90 % adoption as
+clustering (`network.long_tie_share`, the Watts-Strogatz rewiring share) and
+`network.mean_degree` vary, with the measured clustering coefficient. Checked:
+every curve is an S (slow start, fastest growth in the middle, saturation),
+and more ties spread faster.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """Validation check: the scalar reference (`check_reference`).
 
-`model.reference`, written the
-idiomatic Mesa way, against the vectorized model, replication by
-replication with paired seeds (same territory and initial households,
-independent draws afterwards); the final outcomes must not differ beyond
-4 standard errors of the paired differences.
+`model.reference`, written the idiomatic Mesa way, against the vectorized
+model, replication by replication with paired seeds (same territory and
+initial households, independent draws afterwards); the final outcomes must not
+differ beyond 4 standard errors of the paired differences.
 """
 
 from __future__ import annotations

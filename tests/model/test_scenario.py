@@ -12,13 +12,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model.scenario import (
+    POLICY_BY_KIND,
     ScenarioError,
+    field_texts,
     json_schema,
     load_scenario,
     parameter_info,
     parse_assignment,
     parse_value,
+    policy_texts,
     read_raw,
+    schema_models,
+    text_in,
 )
 from model.simulate import simulate
 
@@ -207,6 +212,60 @@ def test_random_scenarios_run_or_fail_with_one_line(tmp_path, baseline_path, cha
         return
     series = simulate(scenario, agents=False)
     assert len(series) == scenario.months + 1
+
+
+# --------------------------------------------------------------------------- plain language
+
+
+def test_every_field_has_a_label_a_description_and_a_unit():
+    missing = []
+    for model in schema_models():
+        for name, field in model.model_fields.items():
+            texts = field_texts(field)
+            empty = [key for key, text in texts.items() if not text.strip()]
+            if empty:
+                missing.append(f"{model.__name__}.{name}: {', '.join(empty)}")
+    assert not missing, "fields without plain texts: " + "; ".join(missing)
+    for kind in POLICY_BY_KIND:
+        texts = policy_texts(kind)
+        assert texts["label"] and texts["label"] != kind and texts["description"], kind
+    # every field counted, including each kind of policy's own ones
+    assert sum(len(m.model_fields) for m in schema_models()) > 180
+
+
+def test_parameter_info_gives_plain_label_description_and_unit(tmp_path):
+    library = load_scenario("scenarios/territoire_partage.toml")
+    price = parameter_info(library, "goods.car.purchase_eur")
+    assert (price["label"], price["unit"]) == ("Purchase price", "EUR")
+    assert price["description"].endswith(".")
+    need = parameter_info(library, "goods.car.need_share.rural")
+    assert need["label"] == "Households needing the good: rural" and need["unit"] == "share"
+    pool = parameter_info(library, "policies.tool_library.units_per_1000_households")
+    assert (pool["label"], pool["unit"]) == ("Size of the pool", "units per 1 000 households")
+    shouted = parameter_info(library, "network.mean_degree", translate=str.upper)
+    assert shouted["label"] == "TIES PER HOUSEHOLD" and shouted["unit"] == "COUNT"
+
+
+def test_descriptions_may_be_given_per_language(tmp_path, baseline_path):
+    both = child_of_baseline(tmp_path, baseline_path, '[description]\nen = "Tools for all."\nfr = "Des outils pour tous."\n')
+    scenario = load_scenario(both)
+    assert text_in(scenario.description, "fr") == "Des outils pour tous."
+    assert text_in(scenario.description, "en") == "Tools for all."
+    assert text_in(scenario.description, "de") == "Tools for all."  # English when the language is missing
+    assert text_in({"fr": "Seulement en français."}, "en") == "Seulement en français."
+    assert text_in(load_scenario(baseline_path).description, "fr").startswith("A Gironde-like")
+    inline = child_of_baseline(
+        tmp_path, baseline_path,
+        '[policies.p]\nkind = "awareness_campaign"\nextra_awareness_p = 0.01\n'
+        'description = {en = "A campaign.", fr = "Une campagne."}\n',
+    )
+    assert text_in(load_scenario(inline).policies["p"].description, "fr") == "Une campagne."
+    bad = child_of_baseline(tmp_path, baseline_path, '[description]\nfrench = "Bonjour"\n')
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(bad)
+    message = str(error.value)
+    assert "\n" not in message and "child.toml" in message and "description" in message
+    assert "two-letter language code" in message
 
 
 def test_every_number_the_model_draws_households_from_is_a_declared_parameter(tiny):

@@ -154,7 +154,7 @@ def test_controls_are_generated_for_the_scenario(fresh_explore):
     explore.choose_scenario("tool_library")
     _, controls = solara.render(explore.Controls(), handle_error=False)
     labels = [slider.label for slider in controls.find(v.Slider).widgets]
-    assert "units per 1000 households: 6" in labels
+    assert "Size of the pool (units per 1 000 households): 6" in labels
     assert len(labels) == sum(
         lever.type in ("int", "float")
         for lever in catalogue.levers(explore.current.value.model.scenario)
