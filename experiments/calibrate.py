@@ -15,6 +15,9 @@ and the targets: observed figures with their uncertainty and their source.
     [arms]
     fleet = "../../scenarios/carsharing_fleet.toml"
 
+    [fixed]                     # optional: values set in every scenario
+    "behaviour.pool_reconsider_rate" = 0.0
+
     [method]
     waves = 3
     points_per_wave = 30
@@ -170,6 +173,10 @@ class CalibrationSpec(Strict):
     arms: dict[str, str] = Field(
         default_factory=dict, description="Scenarios run beside it, by name."
     )
+    fixed: dict[str, bool | int | float | str] = Field(
+        default_factory=dict,
+        description="Values set at dotted paths in every scenario, e.g. to test a rule switched off.",
+    )
     method: MethodSpec = MethodSpec()
     parameters: list[ParameterSpec] = Field(min_length=1, max_length=30)
     targets: list[TargetSpec] = Field(min_length=1, max_length=200)
@@ -279,6 +286,10 @@ def load_calibration(path: str | Path) -> Calibration:
     except ValidationError as error:
         raise UserError(f"{path}: {_one_line_calibration(error, raw)}") from None
     sizes = {"months": spec.months} | ({"households": spec.households} if spec.households else {})
+    plain = _load_scenario(path, "scenario", spec.scenario, sizes)
+    for key in spec.fixed:
+        _check_path(f"{path}: fixed.{key}", plain, key)
+    sizes |= spec.fixed
     scenarios = {MAIN: _load_scenario(path, "scenario", spec.scenario, sizes)}
     for name, file in spec.arms.items():
         scenarios[name] = _load_scenario(path, f"arms.{name}", file, sizes)

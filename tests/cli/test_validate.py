@@ -17,7 +17,7 @@ def test_validate_command_writes_a_report_with_plots(tmp_path, monkeypatch):
 
     validate_command(Args())
     report = (Args.out / "report.md").read_text()
-    for heading in ("Bass limit", "Network effects", "Critical mass", "Scalar reference"):
+    for heading in ("Bass limit", "Network effects", "Critical mass", "Scalar reference", "Calibration recovers"):
         assert heading in report
     for plot in ("bass.png", "network.png", "critical_mass.png"):
         assert (Args.out / plot).stat().st_size > 1000
