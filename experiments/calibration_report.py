@@ -113,6 +113,7 @@ def write_calibration_report(result) -> list[Path]:
         plot_fit(result, directory / "fit.png"),
         plot_correlation(result, directory / "correlation.png"),
     ]
+    written += drift_maps(result)
     report = directory / "report.md"
     report.write_text(markdown_report(result), encoding="utf-8")
     written.append(report)
@@ -167,6 +168,8 @@ def markdown_report(result) -> str:
         ),
         "",
         "![Fit per target](fit.png)",
+        "",
+        *[f"![{p.stem}]({p.name})" for p in sorted(result.directory.glob("map_*.png"))],
         "",
         "## Can the model reach each target?",
         "",
@@ -311,6 +314,42 @@ def plot_correlation(result, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def drift_maps(result) -> list[Path]:
+    """For a territory from data (polygons) and `experiments.maps`: each target by zone after
+    calibration, on the map, hatched where its 95 % interval holds the observed value. Skipped on a
+    grid, or when the maps module is absent."""
+    import importlib.util
+
+    territory = result.main_scenario.territory
+    if not hasattr(territory, "resolved") or importlib.util.find_spec("experiments.maps") is None:
+        return []
+    from experiments.maps import draw_zones
+
+    zones = result.main_scenario.zone_names
+    fit = result.fit
+    written = []
+    for target in result.calibration.spec.targets:
+        if target.zones is None:
+            continue
+        rows = fit[fit["target"].str.startswith(f"{target.name}[")].set_index("zone")
+        values = np.array([rows["fitted"].get(zone, np.nan) for zone in zones])
+        low = np.array([rows["fitted_low"].get(zone, np.nan) for zone in zones])
+        high = np.array([rows["fitted_high"].get(zone, np.nan) for zone in zones])
+        path = result.directory / f"map_{target.name}.png"
+        draw_zones(
+            territory.resolved(),
+            values,
+            path,
+            title=f"{target.name} after calibration ({target.statistic})",
+            label=target.outcome,
+            diverging=target.statistic == "drift",
+            percent=True,
+            unsettled=(low <= target.observed) & (target.observed <= high),
+        )
+        written.append(path)
+    return written
 
 
 def drift_table(result) -> pd.DataFrame:

@@ -234,3 +234,22 @@ source = "6t / ADEME 2016"
     design.write_text(bad)
     with pytest.raises(UserError, match=r"scenario = 'fleets': no such arm; allowed: main, fleet"):
         load_calibration(design)
+
+
+@pytest.mark.dask
+def test_a_calibration_on_a_dask_cluster_matches_a_local_one(dask_cluster, write_design, tmp_path):
+    design = tiny_design(write_design)
+    on_dask = calibrate(
+        design,
+        out=tmp_path / "dask",
+        scheduler=dask_cluster.address,
+        progress=False,
+        echo=lambda _: None,
+    )
+    local = calibrate(
+        design, out=tmp_path / "local", workers=2, progress=False, echo=lambda _: None
+    )
+
+    assert on_dask.posterior.equals(local.posterior)
+    with StoreReader(tmp_path / "dask" / "wave-1") as reader:
+        assert reader.con.execute("SELECT count(DISTINCT worker) FROM runs").fetchone()[0] == 2
