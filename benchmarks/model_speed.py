@@ -18,6 +18,12 @@ household) is timed on a small territory; the speed ratio divides the
 vectorized model's throughput at 100 000 households (or the largest size run
 below that) by the reference's, and the same-size ratio is reported too.
 
+A territory from data (default: Bordeaux Métropole, `scenarios/bordeaux_metropole.toml`) is
+timed at its real size (the sum of its figures' households) beside the grid baseline at the same
+size, each in a fresh process: the throughput of the two and their ratio, with the target that
+the territory runs within 20 % of the grid; and a million households are placed in its polygons
+and tied (wall time, target under 20 s).
+
 Phases are timed by wrapping the functions the month calls (`TimedPhases`),
 on the model's instances and in `model.model`'s namespace, for the run only;
 what the wrappers do not cover (influence over ties, awareness and digital
@@ -37,12 +43,17 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.errors import UserError
 from model import model as model_module
 from model import reporters as reporters_module
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 QUICK_SIZES = (1_000, 10_000, 100_000)
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+DEFAULT_TERRITORY = Path(__file__).resolve().parent.parent / "scenarios" / "bordeaux_metropole.toml"
+TARGET_TERRITORY_RATIO = 0.8  # a territory from data runs at 80 % of the grid's throughput or more
+PLACEMENT_HOUSEHOLDS = 1_000_000
+TARGET_PLACEMENT_S = 20.0
 REFERENCE_HOUSEHOLDS = 1_000
 REFERENCE_MONTHS = 24
 
@@ -176,8 +187,56 @@ def scaling_exponent(households: list[int], seconds: list[float]) -> float:
     return float(slope)
 
 
-def benchmark(sizes, months: int, scenario: str, reference: bool = True, echo=print) -> dict:
-    """Time every size in its own process, then the scalar reference; return the report."""
+def real_households(scenario: str) -> int:
+    """The households of a territory from data: the sum of its figures' counts."""
+    from model.scenario import TerritoryFromData, load_scenario
+
+    territory = load_scenario(scenario).territory
+    if not isinstance(territory, TerritoryFromData):
+        raise UserError(f"--territory {scenario}: the territory is an abstract grid, not one from data")
+    return int(round(territory.resolved().households.sum()))
+
+
+def time_placement(scenario: str, households: int, seed: int = 1) -> dict:
+    """Seconds to place households in a territory's polygons and tie them (run in a fresh process;
+    the files are read before the clock starts)."""
+    from model.geography import build_network, layout_territory
+    from model.scenario import load_scenario
+
+    loaded = load_scenario(scenario, {"households": households})
+    loaded.territory.resolved()
+    rng = np.random.default_rng(seed)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    layout = layout_territory(loaded, households, rng)
+    placed = time.perf_counter()
+    network = build_network(loaded, layout, rng)
+    done, done_cpu = time.perf_counter(), time.process_time()
+    return {"households": households, "place_s": placed - start, "tie_s": done - placed,
+            "total_s": done - start, "cpu_s": done_cpu - start_cpu,
+            "mean_degree": float(network.sum() / households)}
+
+
+def benchmark_territory(territory: str, grid: str, months: int, households: int | None = None,
+                        echo=print, placement_households: int = PLACEMENT_HOUSEHOLDS) -> dict:
+    """A territory from data and the grid at the same size, each timed in a fresh process, and the
+    placement and ties of `placement_households` in the territory."""
+    placement = in_fresh_process(time_placement, territory, placement_households)
+    echo(f"{Path(territory).stem}: {placement_households:,} households placed in "
+         f"{placement['place_s']:.1f} s and tied in {placement['tie_s']:.1f} s")
+    households = households or real_households(territory)
+    on_data = in_fresh_process(time_vectorized, territory, households, months)
+    echo(f"{Path(territory).stem}: " + format_row(on_data))
+    on_grid = in_fresh_process(time_vectorized, grid, households, months)
+    echo(f"{Path(grid).stem} (grid): " + format_row(on_grid))
+    return {"scenario": Path(territory).stem, "grid": Path(grid).stem, "households": households,
+            "months": months, "territory_run": on_data, "grid_run": on_grid, "placement": placement,
+            "throughput_ratio": on_data["hgm_per_s"] / on_grid["hgm_per_s"]}
+
+
+def benchmark(sizes, months: int, scenario: str, reference: bool = True, echo=print,
+              territory: str | None = None, territory_households: int | None = None) -> dict:
+    """Time every size in its own process, then the scalar reference and a territory from data;
+    return the report."""
     runs = []
     for households in sizes:
         result = in_fresh_process(time_vectorized, scenario, households, months)
@@ -204,6 +263,8 @@ def benchmark(sizes, months: int, scenario: str, reference: bool = True, echo=pr
         at_scale = [r for r in runs if r["households"] <= 100_000] or runs
         report["speed_ratio"] = at_scale[-1]["hgm_per_s"] / scalar["hgm_per_s"]
         report["speed_ratio_households"] = at_scale[-1]["households"]
+    if territory is not None:
+        report["territory"] = benchmark_territory(territory, scenario, months, territory_households, echo)
     report["targets"] = check_targets(report)
     return report
 
@@ -231,6 +292,14 @@ def check_targets(report: dict) -> dict[str, bool | None]:
         ),
         "speed ratio to scalar reference >= 30": (
             None if "speed_ratio" not in report else report["speed_ratio"] >= TARGET_SPEED_RATIO
+        ),
+        "territory from data within 20 % of the grid's throughput": (
+            None if "territory" not in report
+            else report["territory"]["throughput_ratio"] >= TARGET_TERRITORY_RATIO
+        ),
+        "1M households placed in polygons and tied in under 20 s": (
+            None if "territory" not in report or report["territory"]["placement"]["households"] < 1_000_000
+            else report["territory"]["placement"]["total_s"] < TARGET_PLACEMENT_S
         ),
     }
 
@@ -275,6 +344,18 @@ def summary(report: dict) -> str:
             f"{report['speed_ratio_households']:,} households, {report['speed_ratio_same_size']:.0f}x at "
             "the same size"
         )
+    if "territory" in report:
+        t = report["territory"]
+        lines.append(
+            f"{t['scenario']} at its real size ({t['households']:,} households, {t['months']} months): "
+            f"{t['territory_run']['hgm_per_s'] / 1e6:.2f} M hgm/s (setup {t['territory_run']['setup_s']:.1f} s), "
+            f"the grid {t['grid']} at the same size {t['grid_run']['hgm_per_s'] / 1e6:.2f} M hgm/s "
+            f"(setup {t['grid_run']['setup_s']:.1f} s): ratio {t['throughput_ratio']:.2f}"
+        )
+        p = t["placement"]
+        lines.append(f"{p['households']:,} households placed in {p['place_s']:.1f} s and tied in {p['tie_s']:.1f} s "
+                     f"(wall; {p['cpu_s']:.1f} s of CPU, the KD-tree query on every core; mean degree "
+                     f"{p['mean_degree']:.2f})")
     for target, met in report["targets"].items():
         lines.append(
             f"  [{'not measured' if met is None else 'met' if met else 'MISSED'}] {target}"

@@ -4,3 +4,7 @@ Each command module exposes `register(subparsers)`, which adds its parser and
 sets `handler`; the work itself lives in `experiments`, `benchmarks`, `viz`
 and `model`. Nothing imports this package.
 """
+
+from cli import signals
+
+signals.install()  # first, so that a Ctrl-C during the imports of the commands is handled too

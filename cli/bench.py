@@ -13,6 +13,7 @@ from pathlib import Path
 from benchmarks.model_speed import (
     DEFAULT_SCENARIO,
     DEFAULT_SIZES,
+    DEFAULT_TERRITORY,
     QUICK_SIZES,
     benchmark,
     markdown_table,
@@ -42,6 +43,18 @@ def register(subparsers) -> None:
         "--no-reference", action="store_true", help="skip timing the scalar reference"
     )
     bench.add_argument(
+        "--territory",
+        default=str(DEFAULT_TERRITORY),
+        help="territory from data timed at its real size beside the grid (default: Bordeaux Métropole)",
+    )
+    bench.add_argument(
+        "--territory-households",
+        type=int,
+        metavar="N",
+        help="households of the territory's run (default: its real size)",
+    )
+    bench.add_argument("--no-territory", action="store_true", help="skip the territory from data")
+    bench.add_argument(
         "--json",
         type=Path,
         default=Path("results") / "bench" / "bench.json",
@@ -62,7 +75,17 @@ def bench_command(args) -> int:
     if not Path(args.scenario).is_file():
         raise UserError(f"{args.scenario}: no such scenario file")
     print(f"partage bench: {Path(args.scenario).stem}, {months} months, one process per size")
-    report = benchmark(sorted(sizes), months, args.scenario, reference=not args.no_reference)
+    territory = None if args.no_territory else args.territory
+    if territory is not None and not Path(territory).is_file():
+        raise UserError(f"--territory {territory}: no such scenario file")
+    report = benchmark(
+        sorted(sizes),
+        months,
+        args.scenario,
+        reference=not args.no_reference,
+        territory=territory,
+        territory_households=args.territory_households,
+    )
     print(summary(report))
     print()
     print(markdown_table(report))

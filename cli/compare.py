@@ -8,7 +8,6 @@ headline table and the cost-effectiveness.
 from __future__ import annotations
 
 import math
-import sys
 
 import pandas as pd
 
@@ -106,29 +105,23 @@ def register(subparsers) -> None:
         "--out", metavar="DIR", help="results directory (default results/compare-...)"
     )
     add_execution_options(parser)
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, resumable=True)
 
 
 def handle(args) -> int:
-    try:
-        directory, summary = run_compare(
-            args.baseline,
-            args.scenarios,
-            replications=args.replications,
-            households=args.households,
-            months=args.months,
-            seed=args.seed,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            out=args.out,
-            progress=not args.no_progress,
-        )
-    except KeyboardInterrupt:
-        print(
-            "interrupted: finished runs are stored; run the same command again to resume",
-            file=sys.stderr,
-        )
-        raise
+    directory, summary = run_compare(
+        args.baseline,
+        args.scenarios,
+        replications=args.replications,
+        households=args.households,
+        months=args.months,
+        seed=args.seed,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        out=args.out,
+        progress=not args.no_progress,
+        cluster_timeout_s=args.cluster_timeout,
+    )
     code = report_summary(summary, directory)
     table, costs, written = write_report(directory)
     print(headline_markdown(table))

@@ -5,7 +5,10 @@ Each sub-command lives in its own module of `cli`, which exposes
 function taking the parsed arguments and returning an exit code. Errors a user
 can fix (a bad scenario, a missing file) are raised as
 `experiments.errors.UserError` or `model.scenario.ScenarioError` and printed as
-one line, without a traceback.
+one line, without a traceback. Ctrl-C ends any command with one line and exit
+code 130, and a closed pipe (`partage ... | head`) with exit code 141, silently
+(see `cli.signals`). Commands import their machinery when they are built, so
+that the signal handler is in place first.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
+import shlex
 import sys
 
-from experiments.errors import UserError
-from model.scenario import ScenarioError
+from cli import signals
 
 # Modules that register sub-commands, in the order `partage --help` lists them.
 COMMAND_MODULES = [
@@ -34,6 +37,8 @@ COMMAND_MODULES = [
     "cli.app_bench",
     "cli.interactions",
     "cli.report",
+    "cli.territory",
+    "cli.map",
     "cli.calibrate",
 ]
 
@@ -59,16 +64,52 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    signals.install()
+    args = None
     try:
-        return int(args.handler(args) or 0)
-    except (ScenarioError, UserError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        from experiments.errors import UserError
+        from model.scenario import ScenarioError
+
+        args = build_parser().parse_args(argv)
+        try:
+            code = int(args.handler(args) or 0)
+        except (ScenarioError, UserError) as error:
+            print(f"error: {error}{resume_command(args, argv, error)}", file=sys.stderr)
+            code = 2
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
+    except BaseException as error:
+        if signals.interrupted() or isinstance(error, KeyboardInterrupt):
+            print(interrupted_message(args), file=sys.stderr)
+            return signals.INTERRUPTED_EXIT
+        if isinstance(error, BrokenPipeError) or (isinstance(error, SystemExit) and not _flushed()):
+            signals.silence_stdout()
+            return signals.BROKEN_PIPE_EXIT
+        raise
+
+
+def _flushed() -> bool:
+    """Flush stdout (argparse's --help ends with SystemExit); False if its reader has gone."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return False
+    return True
+
+
+def resume_command(args, argv: list[str] | None, error: BaseException) -> str:
+    """For an error after which the same command resumes (a lost cluster), that command to copy."""
+    if not (getattr(error, "resume", False) and getattr(args, "resumable", False)):
+        return ""
+    arguments = sys.argv[1:] if argv is None else argv
+    return ": partage " + " ".join(shlex.quote(argument) for argument in arguments)
+
+
+def interrupted_message(args) -> str:
+    """One line; commands that resume (sweep, compare) say so with `set_defaults(resumable=True)`."""
+    if getattr(args, "resumable", False):
+        return "interrupted: finished runs are stored; run the same command again to resume"
+    return "interrupted"
 
 
 if __name__ == "__main__":

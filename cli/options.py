@@ -53,4 +53,12 @@ def add_execution_options(parser) -> None:
         metavar="ADDRESS",
         help="run on an existing Dask cluster, e.g. tcp://HOST:8786",
     )
+    parser.add_argument(
+        "--cluster-timeout",
+        type=float,
+        default=60,
+        metavar="SECONDS",
+        help="with --scheduler: stop, keeping finished runs, when the scheduler is unreachable "
+        "or the cluster has no worker for this long (default 60)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

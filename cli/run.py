@@ -64,6 +64,15 @@ def summary_table(series: pd.DataFrame, goods: list[str]) -> str:
         f"household spending {first['spending.mean_eur']:.0f} → {last['spending.mean_eur']:.0f} EUR/month; "
         f"public spend {last['public.cumulative_spend_eur']:,.0f} EUR",
     ]
+    if "real.households" in series.columns:
+        lines += [
+            "the figures above are the simulated sample's; "
+            f"scaled to the real territory ({last['real.households']:,.0f} households): "
+            f"{last['real.sharing_households']:,.0f} households share at least one good, goods owned "
+            f"{last['real.goods.stock_total']:,.0f}, embodied emissions of the goods in use "
+            f"{last['real.emissions.cumulative_t']:,.0f} t CO2e, public spend "
+            f"{last['real.public.cumulative_spend_eur']:,.0f} EUR (columns real.* of the series)",
+        ]
     return "\n".join(lines)
 
 
@@ -73,5 +82,5 @@ def run_command(args) -> int:
     )
     goods = [c.removesuffix(".own") for c in series.columns if c.endswith(".own")]
     print(summary_table(series, goods))
-    print(f"series and manifest written to {out}/")
+    print(f"series, outcomes by zone (zones.parquet) and manifest written to {out}/")
     return 0

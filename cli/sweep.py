@@ -26,26 +26,26 @@ def register(subparsers) -> None:
     parser.add_argument("design", metavar="DESIGN.toml", help="design file")
     parser.add_argument("--out", metavar="DIR", help="results directory (default results/NAME)")
     parser.add_argument("--retry-failed", action="store_true", help="run failed runs again")
+    parser.add_argument(
+        "--allow-large-design",
+        action="store_true",
+        help="run a design of more than a million runs (refused otherwise, as a likely mistake)",
+    )
     add_execution_options(parser)
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, resumable=True)
 
 
 def handle(args) -> int:
-    try:
-        outcome = run_sweep(
-            args.design,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            out=args.out,
-            retry_failed=args.retry_failed,
-            progress=not args.no_progress,
-        )
-    except KeyboardInterrupt:
-        print(
-            "interrupted: finished runs are stored; run the same command again to resume",
-            file=sys.stderr,
-        )
-        raise
+    outcome = run_sweep(
+        args.design,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        out=args.out,
+        retry_failed=args.retry_failed,
+        progress=not args.no_progress,
+        cluster_timeout_s=args.cluster_timeout,
+        allow_large=args.allow_large_design,
+    )
     code = report_summary(outcome.summary, outcome.directory)
     if (
         outcome.design.spec.sampler.method in ("grid", "lhs")

@@ -16,7 +16,10 @@ Rules:
 - For each outcome at the horizon (each run's last month): the mean over
   replications with a 95 % Student interval, and the paired difference from
   the baseline with its 95 % interval. By zone, where the results have zones
-  (`{good}.share.{zone}`), the same paired differences zone by zone.
+  (`{good}.share.{zone}`), the same paired differences zone by zone; and for
+  every outcome by zone the runs keep (`model.zone_results`, the store's
+  `zone_series`), the mean and the paired difference with their intervals,
+  zone by zone (`zone_table`, `zone_comparison.csv`).
 - Cost-effectiveness divides the extra net public spending (spending minus
   revenue, cumulated to the horizon) by the extra households sharing at least
   one good, and by the tonnes CO2e of embodied emissions avoided; its 95 %
@@ -46,6 +49,7 @@ API:
     comparison.cost_effectiveness() # EUR per extra sharing household and per tonne avoided, bootstrap intervals
     comparison.impacts()            # the planner's summary: changes and costs, one row per indicator
     comparison.by_zone()            # paired differences of sharing, good by good and zone by zone
+    comparison.zone_table()         # every outcome by zone at the horizon: means and paired differences
     comparison.curves(outcomes, band="mean" or "runs")  # mean and band per month
     comparison.differences(outcomes)                      # paired differences per month
     write_comparison(comparison, "results/my-comparison")  # the files `partage compare` writes
@@ -54,6 +58,7 @@ API:
 directory (`partage compare`): the first runs or resumes the comparison into
 it, the second reads it back and writes `comparison.csv` and `comparison.md`
 (the table), `cost_effectiveness.csv`, `zones.csv` (where results have zones),
+`zone_comparison.csv` and `.parquet` (every outcome by zone at the horizon),
 `curves.png` (mean curves with 95 % bands), `differences.png` (paired
 differences with bands) and `series.parquet` (the raw monthly series of every
 run), beside `manifest.json` and the store `experiment.duckdb`.
@@ -72,7 +77,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from experiments.design import Point, fingerprint, plan_runs, replication_seed
+from experiments.design import Point, fingerprint, plan_runs, replication_seed, without_descriptions
 from experiments.errors import UserError
 from experiments.executors import RunSummary
 from experiments.intervals import mean_interval, ratio_interval
@@ -125,6 +130,7 @@ def run_compare(
     progress: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    cluster_timeout_s: float = 60,
 ) -> tuple[Path, RunSummary]:
     """Run (or resume) a comparison into a results directory; returns (directory, run summary).
 
@@ -148,7 +154,16 @@ def run_compare(
         "files": [None if isinstance(s, Scenario) else str(Path(s).resolve()) for s in sources],
         "replications": replications, "households": households, "months": months, "seed": seed,
     }
-    key = fingerprint({k: v for k, v in design.items() if k != "files"} | {"target": target.fingerprint_data()})
+    # What defines each replication's runs: not the number of replications (more extend the
+    # comparison), nor the files' places or the scenarios' descriptions.
+    defining = {k: v for k, v in design.items() if k not in ("files", "replications")}
+    key = fingerprint(defining | {"target": without_descriptions(target.fingerprint_data())})
+
+    def legacy_key(stored: dict) -> str:
+        """The fingerprint of stores written when the number of replications was part of it."""
+        return fingerprint(defining | {"replications": stored.get("replications"),
+                                       "target": target.fingerprint_data()})
+
     seeds = {"design_seed": seed, "common_random_numbers": True,
              "replication_seeds": [replication_seed(seed, r) for r in range(replications)]}
     finished = {"runs": 0}
@@ -160,8 +175,9 @@ def run_compare(
 
     summary = run_experiment(
         directory, name=name, kind="compare", fingerprint=key, design=design, target=target,
-        points=points, tasks=tasks, seeds=seeds, workers=workers, scheduler=scheduler, progress=progress,
-        on_result=count, cancelled=cancelled,
+        points=points, tasks=tasks, planned_runs=len(tasks), seeds=seeds, workers=workers, scheduler=scheduler,
+        progress=progress, on_result=count, cancelled=cancelled, cluster_timeout_s=cluster_timeout_s,
+        legacy_fingerprint=legacy_key,
     )
     return directory, summary
 
@@ -249,6 +265,7 @@ class Comparison:
     outcomes: list[str]
     directory: Path | None = None
     summary: RunSummary | None = field(default=None, repr=False)
+    zones: pd.DataFrame | None = field(default=None, repr=False)  # outcomes by zone at each run's horizon
 
     @property
     def names(self) -> list[str]:
@@ -334,6 +351,13 @@ class Comparison:
         part["baseline"] = part["outcome"].map(base)
         return part[columns].reset_index(drop=True)
 
+    def zone_table(self) -> pd.DataFrame:
+        """Every outcome by zone at the horizon: per zone, outcome and scenario the mean with its 95 %
+        interval and the paired difference from the baseline with its interval (`zone_comparison`)."""
+        if self.zones is None or self.zones.empty:
+            return pd.DataFrame()
+        return zone_comparison(self.zones, self.baseline, self.scenarios)
+
     def curves(self, outcomes: Sequence[str], band: Literal["mean", "runs"] = "mean") -> pd.DataFrame:
         """Mean over replications per (scenario, outcome, month), with `low` and `high`.
 
@@ -378,11 +402,12 @@ def load_comparison(directory: str | Path, summary: RunSummary | None = None) ->
         if not outcomes:
             raise UserError(f"{reader.path}: no finished run yet")
         series = reader.series_wide()
+        zones = reader.zone_values()
         design = reader.design
     return Comparison(
         baseline=design["baseline"], scenarios=list(design["scenarios"]), replications=design["replications"],
         households=design["households"], months=design["months"], seed=design["seed"], series=series,
-        outcomes=outcomes, directory=Path(directory), summary=summary,
+        outcomes=outcomes, directory=Path(directory), summary=summary, zones=zones,
     )
 
 
@@ -409,6 +434,39 @@ def comparison_table(values: pd.DataFrame, baseline: str, scenarios: list[str],
                 row |= {"diff": diff, "diff_low": diff_low, "diff_high": diff_high}
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def zone_comparison(values: pd.DataFrame, baseline: str, scenarios: list[str]) -> pd.DataFrame:
+    """Per zone, outcome and scenario: mean over replications with its 95 % interval, and the paired
+    difference from the baseline with its interval (`values`: rows of `StoreReader.zone_values`,
+    all at one month or each at its run's horizon)."""
+    from scipy import stats
+
+    if values.empty:
+        return pd.DataFrame()
+    wide = values.pivot_table(index=["zone", "outcome", "replication"], columns="scenario", values="value")
+
+    def summarise(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+        grouped = frame.groupby(level=["zone", "outcome"])
+        mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
+        half = (stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)).where(n > 1)
+        label = prefix or "mean"
+        low, high = (f"{prefix}_low", f"{prefix}_high") if prefix else ("ci_low", "ci_high")
+        parts = {
+            name: pd.DataFrame({"pairs" if prefix else "runs": n[name], label: mean[name],
+                                low: mean[name] - half[name], high: mean[name] + half[name]})
+            for name in frame.columns
+        }
+        return pd.concat(parts, names=["scenario"]).reset_index()
+
+    levels = summarise(wide[[c for c in [baseline, *scenarios] if c in wide.columns]], "")
+    present = [s for s in scenarios if s in wide.columns]
+    if baseline in wide.columns and present:
+        diffs = summarise(wide[present].sub(wide[baseline], axis=0), "diff")
+        levels = levels.merge(diffs, on=["scenario", "zone", "outcome"], how="left")
+    months = values["month"].unique()
+    levels["month"] = int(months[0]) if len(months) == 1 else int(months.max())
+    return levels.sort_values(["outcome", "zone", "scenario"]).reset_index(drop=True)
 
 
 def cost_effectiveness(values: pd.DataFrame, baseline: str, scenarios: list[str]) -> pd.DataFrame:
@@ -488,6 +546,11 @@ def write_comparison(comparison: Comparison, directory: str | Path) -> tuple[pd.
     zones = comparison.by_zone()
     if not zones.empty:
         written += write_table(zones, directory, "zones", title="Households sharing each good, by zone")
+    by_zone = comparison.zone_table()
+    if not by_zone.empty:
+        by_zone.to_csv(directory / "zone_comparison.csv", index=False)
+        by_zone.to_parquet(directory / "zone_comparison.parquet", index=False)
+        written += [directory / "zone_comparison.csv", directory / "zone_comparison.parquet"]
     headline = [o for o in HEADLINE_OUTCOMES if o in comparison.outcomes]
     if comparison.series["month"].nunique() > 1 and headline:
         written.append(plot_bands(comparison.curves(headline), headline, directory / "curves.png",

@@ -32,6 +32,10 @@ Rules:
 - LHS, Sobol and Morris draw from the unit hypercube (Sobol and Morris through
   SALib, with the design's seed). A parameter with `values` is sampled as a
   discrete uniform choice; an integer parameter is rounded.
+- Runs are planned lazily, one at a time, so the memory a sweep needs does not
+  grow with its design (a grid is walked as a product; a SALib sample is one
+  matrix of points by parameters). A design of more than `MAX_PLANNED_RUNS`
+  runs is refused in one line unless asked for explicitly (`--allow-large-design`).
 - Runs are identified by (point index, replication), e.g. `p000012r0003`, which
   never change for a given design. Replication `r` gets the seed of
   `SeedSequence(seed).spawn(replications)[r]`, the same for every point (common
@@ -47,6 +51,7 @@ import json
 import math
 import tomllib
 import typing
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -58,6 +63,7 @@ from experiments.errors import UserError
 from experiments.targets import BUILTIN_TARGETS, ScenarioTarget, Target
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
+MAX_PLANNED_RUNS = 1_000_000
 Scalar = bool | int | float | str
 
 
@@ -182,12 +188,39 @@ class Design:
         return salib_problem(self.spec)
 
     def points(self) -> list[Point]:
+        return list(self.iter_points())
+
+    def iter_points(self) -> Iterator[Point]:
+        """The points one at a time, in their fixed order (see the module's rules)."""
         scenario = self.target.scenario_names()[0]
-        rows = sample_unit(self)
-        return [
-            Point(index, scenario, self.values_of(row), tuple(float(v) for v in row))
-            for index, row in enumerate(rows)
-        ]
+        for index, row in enumerate(sample_unit(self)):
+            yield Point(index, scenario, self.values_of(row), tuple(float(v) for v in row))
+
+    def point_count(self) -> int:
+        """How many points the sampler gives, counted without sampling."""
+        sampler, dimensions = self.spec.sampler, len(self.spec.parameters)
+        if sampler.method == "grid":
+            return math.prod(
+                len(p.values) if p.values is not None else (p.levels or 3) for p in self.spec.parameters
+            )
+        if sampler.method == "lhs":
+            return sampler.samples
+        if sampler.method == "sobol":
+            return sampler.samples * (2 * dimensions + 2 if sampler.second_order else dimensions + 2)
+        return sampler.samples * (dimensions + 1)
+
+    def run_count(self) -> int:
+        return self.point_count() * self.spec.replications
+
+    def check_size(self, *, allow_large: bool = False) -> None:
+        """Refuse, in one line, a design above `MAX_PLANNED_RUNS` runs unless `allow_large`."""
+        runs = self.run_count()
+        if runs > MAX_PLANNED_RUNS and not allow_large:
+            raise DesignError(
+                f"{self.source}: the design plans {runs:,} runs ({self.point_count():,} points × "
+                f"{self.spec.replications:,} replications), more than the limit of {MAX_PLANNED_RUNS:,}; "
+                "make it smaller, or pass --allow-large-design to run it anyway"
+            )
 
     def values_of(self, row) -> dict[str, Any]:
         """Parameter values, by dotted path, of one row of the sample."""
@@ -197,21 +230,27 @@ class Design:
         }
 
     def fingerprint(self) -> str:
-        return fingerprint(
-            {
-                "sampler": self.spec.sampler.model_dump(),
-                "parameters": [p.model_dump() for p in self.spec.parameters],
-                "seed": self.spec.seed,
-                "replications": self.spec.replications,
-                "households": self.spec.households,
-                "months": self.spec.months,
-                "common_random_numbers": self.spec.common_random_numbers,
-                "target": self.target.fingerprint_data(),
-            }
-        )
+        """What defines the runs of each replication: not their number, nor any description."""
+        return fingerprint(self._defining_data(None) | {"target": without_descriptions(self.target.fingerprint_data())})
 
-    def tasks(self, points: list[Point]) -> list[RunTask]:
-        return plan_runs(
+    def legacy_fingerprint(self, stored_design: dict) -> str:
+        """The fingerprint stores written before replications could be added hold (they counted them)."""
+        return fingerprint(self._defining_data(stored_design.get("replications")))
+
+    def _defining_data(self, replications: int | None) -> dict:
+        data = {
+            "sampler": self.spec.sampler.model_dump(),
+            "parameters": [p.model_dump() for p in self.spec.parameters],
+            "seed": self.spec.seed,
+            "households": self.spec.households,
+            "months": self.spec.months,
+            "common_random_numbers": self.spec.common_random_numbers,
+            "target": self.target.fingerprint_data(),
+        }
+        return data if replications is None else data | {"replications": replications}
+
+    def tasks(self, points: Iterable[Point]) -> Iterator[RunTask]:
+        return iter_runs(
             points, self.spec.replications, self.spec.seed, self.spec.households, self.spec.months,
             common_random_numbers=self.spec.common_random_numbers,
         )
@@ -219,6 +258,15 @@ class Design:
 
 def fingerprint(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def without_descriptions(data: Any) -> Any:
+    """`data` without its `description` fields: text for people, which changes no run."""
+    if isinstance(data, dict):
+        return {key: without_descriptions(value) for key, value in data.items() if key != "description"}
+    if isinstance(data, list):
+        return [without_descriptions(value) for value in data]
+    return data
 
 
 # --------------------------------------------------------------------------- seeds and runs
@@ -236,19 +284,26 @@ def replication_seed(seed: int, replication: int, point_id: int | None = None) -
 
 
 def plan_runs(
-    points: list[Point], replications: int, seed: int, households: int | None, months: int | None,
+    points: Iterable[Point], replications: int, seed: int, households: int | None, months: int | None,
     *, common_random_numbers: bool = True,
 ) -> list[RunTask]:
-    seeds = [replication_seed(seed, r) for r in range(replications)]
-    return [
-        RunTask(
-            run_id(point.point_id, r), point.point_id, r, point.scenario, point.params,
-            seeds[r] if common_random_numbers else replication_seed(seed, r, point.point_id),
-            households, months,
-        )
-        for point in points
-        for r in range(replications)
-    ]
+    return list(iter_runs(points, replications, seed, households, months,
+                          common_random_numbers=common_random_numbers))
+
+
+def iter_runs(
+    points: Iterable[Point], replications: int, seed: int, households: int | None, months: int | None,
+    *, common_random_numbers: bool = True,
+) -> Iterator[RunTask]:
+    """The runs of the points, point by point, replication by replication, made as they are asked for."""
+    shared = [replication_seed(seed, r) for r in range(replications)] if common_random_numbers else None
+    for point in points:
+        for r in range(replications):
+            yield RunTask(
+                run_id(point.point_id, r), point.point_id, r, point.scenario, point.params,
+                shared[r] if shared is not None else replication_seed(seed, r, point.point_id),
+                households, months,
+            )
 
 
 # --------------------------------------------------------------------------- samplers
@@ -278,8 +333,11 @@ def _value(parameter: ParameterSpec, info: dict, x: float) -> Any:
     return float(x)
 
 
-def sample_unit(design: Design) -> np.ndarray:
-    """Rows of the sample, each value in its parameter's sampling bounds (see `_bounds`)."""
+def sample_unit(design: Design) -> Iterable:
+    """Rows of the sample, each value in its parameter's sampling bounds (see `_bounds`).
+
+    A grid is a lazy product of its axes; the SALib samplers give a matrix.
+    """
     spec = design.spec
     problem = design.problem()
     method = spec.sampler.method
@@ -289,8 +347,8 @@ def sample_unit(design: Design) -> np.ndarray:
             if parameter.values is not None:
                 axes.append([i + 0.5 for i in range(len(parameter.values))])
             else:
-                axes.append(list(np.linspace(parameter.min, parameter.max, parameter.levels or 3)))
-        return np.array(list(itertools.product(*axes)), dtype=float)
+                axes.append([float(v) for v in np.linspace(parameter.min, parameter.max, parameter.levels or 3)])
+        return itertools.product(*axes)
     if method == "lhs":
         from SALib.sample import latin
 

@@ -16,29 +16,41 @@ Rules:
   lost, not recorded, and the next invocation runs it again.
 - Importing mesa makes "spawn" the start method of the process, so the pool
   uses spawn explicitly; workers ignore Ctrl-C, which the parent handles.
+- A pool worker exits when the process that started it dies, even by SIGKILL
+  (which no handler sees): a watchdog thread in each worker checks its parent
+  every second. With the workers gone, multiprocessing's resource tracker,
+  which lives until the last process holding its pipe exits, ends too.
 """
 
 from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
+import contextlib
+import logging
 import multiprocessing
 import os
 import signal
 import socket
+import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 
 from experiments.design import RunTask
+from experiments.errors import UserError
 from experiments.store import ResultsStore, RunResult
 from experiments.targets import Target
 
 IN_FLIGHT_PER_WORKER = 4
+PARENT_CHECK_S = 1.0
+WAIT_POLL_S = 1.0  # waits on workers wake up this often to check that the workers are still there
+BROKEN_AFTER_S = 10.0
+STOP_WAIT_S = 10.0
 MAX_ATTEMPTS = 2  # a run whose worker dies twice is reported as lost, not retried forever
 
 
@@ -61,6 +73,7 @@ def execute_run(target: Target, task: RunTask) -> RunResult:
         task.run_id, task.point_id, task.replication, task.scenario, task.params, task.seed,
         status, error, trace, time.perf_counter() - clock, f"{socket.gethostname()}:{os.getpid()}",
         started_at, datetime.now(), series,
+        zones=series.attrs.pop("zones", None) if series is not None else None,
     )
 
 
@@ -83,7 +96,7 @@ class SerialExecutor:
     def __exit__(self, *exc):
         return None
 
-    def results(self, target: Target, tasks: list[RunTask]) -> Iterator[RunResult | LostRun]:
+    def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
         for task in tasks:
             yield execute_run(target, task)
 
@@ -95,6 +108,15 @@ def _init_pool_worker(target: Target) -> None:
     global _WORKER_TARGET
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_TARGET = target
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), name="parent-watchdog",
+                     daemon=True).start()
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """Exit this worker as soon as its parent is gone (the worker is then re-parented)."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
 
 
 def _execute_in_pool(task: RunTask) -> RunResult:
@@ -103,7 +125,15 @@ def _execute_in_pool(task: RunTask) -> RunResult:
 
 
 class LocalPoolExecutor:
-    """A pool of `workers` local processes (spawned)."""
+    """A pool of `workers` local processes (spawned).
+
+    Every wait is bounded. Results are awaited a second at a time, and a pool
+    that has lost a worker without saying so within `BROKEN_AFTER_S` is
+    treated as broken. A pool is stopped (at the end, on Ctrl-C, or when a dead
+    worker broke it) by stopping its workers outright, bounded joins, and not
+    by `shutdown(wait=True)`: with a worker killed, the pool's own threads can
+    stay blocked on its queues, and the end of the sweep would wait for them.
+    """
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -114,15 +144,9 @@ class LocalPoolExecutor:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if self.pool is None:
-            return None
-        if exc_type is None:
-            self.pool.shutdown(wait=True)
-        else:  # interrupted: stop the workers now, finished runs are already stored
-            processes = list((getattr(self.pool, "_processes", None) or {}).values())
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
+        if self.pool is not None:  # every result is in (or the sweep was stopped): nothing to wait for
+            _stop_pool(self.pool)
+            self.pool = None
         return None
 
     def _start_pool(self, target: Target) -> None:
@@ -133,111 +157,240 @@ class LocalPoolExecutor:
             initargs=(target,),
         )
 
-    def results(self, target: Target, tasks: list[RunTask]) -> Iterator[RunResult | LostRun]:
+    def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
         """Results as they come; a pool broken by a dying worker is replaced and its runs retried once."""
         self._start_pool(target)
-        queue = collections.deque(tasks)
+        tasks = iter(tasks)
+        retries: collections.deque = collections.deque()
         attempts: collections.Counter = collections.Counter()
         pending: dict[cf.Future, RunTask] = {}
+        silent_since: float | None = None
+
+        def next_task() -> RunTask | None:
+            return retries.popleft() if retries else next(tasks, None)
 
         def submit_more() -> bool:
             """Fill the window; False if the pool turned out to be broken."""
-            while queue and len(pending) < self.workers * IN_FLIGHT_PER_WORKER:
-                task = queue.popleft()
+            while len(pending) < self.workers * IN_FLIGHT_PER_WORKER:
+                task = next_task()
+                if task is None:
+                    break
                 try:
                     pending[self.pool.submit(_execute_in_pool, task)] = task
                 except BrokenProcessPool:
-                    queue.appendleft(task)
+                    retries.appendleft(task)
                     return False
                 attempts[task.run_id] += 1
             return True
 
-        while pending or queue:
+        while True:
             broken = not submit_more()
-            if pending:
-                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                for future in done:
-                    task = pending.pop(future)
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool as exc:  # a worker died (killed, out of memory)
-                        broken = True
-                        if attempts[task.run_id] < MAX_ATTEMPTS:
-                            queue.appendleft(task)
-                        else:
-                            yield LostRun(task, f"{type(exc).__name__}: {exc}")
+            if not pending and not broken:
+                break
+            done, _ = cf.wait(pending, timeout=WAIT_POLL_S, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                try:
+                    yield future.result()
+                except BrokenProcessPool as exc:  # a worker died (killed, out of memory)
+                    broken = True
+                    if attempts[task.run_id] < MAX_ATTEMPTS:
+                        retries.appendleft(task)
+                    else:
+                        yield LostRun(task, f"{type(exc).__name__}: {exc}")
+            if done or not _a_worker_died(self.pool):
+                silent_since = None
+            elif silent_since is None:
+                silent_since = time.monotonic()
+            elif time.monotonic() - silent_since > BROKEN_AFTER_S:
+                broken = True  # a worker is dead and the pool has not noticed: do not wait for it
             if broken:
                 for future, task in list(pending.items()):  # runs in flight died with the pool
                     pending.pop(future)
-                    queue.appendleft(task)
+                    retries.appendleft(task)
                     attempts[task.run_id] -= 1  # not their fault: this attempt does not count
-                self.pool.shutdown(wait=False, cancel_futures=True)
+                _stop_pool(self.pool)
                 self._start_pool(target)
+                silent_since = None
+
+
+def _a_worker_died(pool: cf.ProcessPoolExecutor) -> bool:
+    processes = getattr(pool, "_processes", None) or {}
+    return any(process.exitcode is not None for process in list(processes.values()))
+
+
+def _stop_pool(pool: cf.ProcessPoolExecutor) -> None:
+    """Stop a pool's workers and threads with bounded waits (see `LocalPoolExecutor`)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    deadline = time.monotonic() + STOP_WAIT_S
+    for process in processes:
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+        if process.exitcode is None:
+            with contextlib.suppress(Exception):
+                process.kill()
+                process.join(timeout=1)
+    if manager is not None:
+        manager.join(timeout=max(0.1, deadline - time.monotonic()))
+
+
+class ClusterLost(UserError):
+    """The Dask scheduler, or every worker, is gone: finished runs are stored and a rerun resumes."""
+
+    resume = True  # the command line adds the command to run again
 
 
 class DaskExecutor:
-    """Runs tasks on an existing Dask cluster, given its scheduler address."""
+    """Runs tasks on an existing Dask cluster, given its scheduler address.
 
-    def __init__(self, address: str, *, connect_timeout_s: float = 20):
+    Every wait on the cluster is bounded: a scheduler unreachable, or a cluster
+    without a worker, for `lost_after_s` ends the sweep with `ClusterLost`
+    (one line) instead of hanging or printing the client's tracebacks.
+    """
+
+    def __init__(self, address: str, *, connect_timeout_s: float = 20, lost_after_s: float = 60):
         self.address = address
         self.description = f"Dask scheduler {address}"
         self.connect_timeout_s = connect_timeout_s
+        self.lost_after_s = lost_after_s
         self.client = None
         self.token = uuid.uuid4().hex[:8]
+        self._quiet = contextlib.ExitStack()
 
     def __enter__(self):
         from distributed import Client
 
-        from experiments.errors import UserError
-
+        self._quiet.enter_context(_quiet_distributed_logs())
         try:
             self.client = Client(self.address, timeout=self.connect_timeout_s)
         except OSError as error:
+            self._quiet.close()
             raise UserError(f"--scheduler {self.address}: cannot reach a Dask scheduler ({error})") from None
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         if self.client is not None:
-            self.client.close()
+            with contextlib.suppress(Exception):  # a lost scheduler cannot be told goodbye
+                self.client.close(timeout=min(10, self.connect_timeout_s))
+        if not isinstance(exc, ClusterLost):  # else the client may still log its attempts to reconnect
+            self._quiet.close()
         return None
 
-    def results(self, target: Target, tasks: list[RunTask]) -> Iterator[RunResult | LostRun]:
-        from distributed import as_completed
+    def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
+        from distributed import wait
+        from distributed.client import FuturesCancelledError
 
         client = self.client
-
-        def window() -> int:  # follows the cluster as workers come and go
-            threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
-            return max(1, threads) * IN_FLIGHT_PER_WORKER
-
-        shared = [client.scatter(target, broadcast=True, hash=False)]
-        queue = iter(tasks)
-        pending = {}
+        watch = _ClusterWatch(self)
+        pending: dict[str, tuple] = {}  # future key -> (future, task)
         attempts = collections.Counter()
+        queue = iter(tasks)
+        shared = [self._call(client.scatter, target, broadcast=True, hash=False, timeout=self.connect_timeout_s)]
 
         def submit(task):
             attempts[task.run_id] += 1
             key = f"partage-run-{self.token}-{task.run_id}-{attempts[task.run_id]}"
-            future = client.submit(execute_run, shared[0], task, key=key, pure=False)
-            pending[future.key] = task
-            return future
+            future = self._call(client.submit, execute_run, shared[0], task, key=key, pure=False)
+            pending[future.key] = (future, task)
 
-        stream = as_completed([submit(task) for task in _take(queue, window())])
-        for future in stream:
-            task = pending.pop(future.key)
-            try:
-                yield future.result()
-            except Exception as exc:  # KilledWorker, lost data and other losses of the cluster
-                if attempts[task.run_id] < MAX_ATTEMPTS:
-                    # Run it again, with the target sent again in case its copies went with a worker.
-                    shared[0] = client.scatter(target, broadcast=True, hash=False)
-                    stream.add(submit(task))
+        def window() -> int:  # follows the cluster as workers come and go
+            threads = sum(w.get("nthreads", 1) for w in watch.workers().values())
+            return max(1, threads) * IN_FLIGHT_PER_WORKER
+
+        for task in _take(queue, window()):
+            submit(task)
+        while pending:
+            futures = [future for future, _ in pending.values()]
+            with contextlib.suppress(TimeoutError, FuturesCancelledError):
+                wait(futures, timeout=WAIT_POLL_S, return_when="FIRST_COMPLETED")
+            done = [future for future in futures if future.status != "pending"]
+            if not done:
+                watch.check()
+                continue
+            for future in done:
+                _, task = pending.pop(future.key)
+                try:
+                    result = future.result(timeout=self.connect_timeout_s)
+                except Exception as exc:  # KilledWorker, lost data, cancelled: the cluster lost the run
+                    watch.check(now=True)
+                    if attempts[task.run_id] < MAX_ATTEMPTS:
+                        # Run it again, with the target sent again in case its copies went with a worker.
+                        shared[0] = self._call(client.scatter, target, broadcast=True, hash=False,
+                                               timeout=self.connect_timeout_s)
+                        submit(task)
+                    else:
+                        yield LostRun(task, f"{type(exc).__name__}: {exc}")
                 else:
-                    yield LostRun(task, f"{type(exc).__name__}: {exc}")
-            finally:
-                future.release()
+                    yield result
+                finally:
+                    future.release()
             for new_task in _take(queue, max(1, window() - len(pending))):
-                stream.add(submit(new_task))
+                submit(new_task)
+
+    def _call(self, function, *args, **kwargs):
+        """A call to the cluster; failing because the scheduler is gone, it is `ClusterLost`."""
+        try:
+            return function(*args, **kwargs)
+        except Exception as error:
+            if self.client.status != "running" or isinstance(error, OSError | TimeoutError):
+                raise self.lost(f"the Dask scheduler at {self.address} stopped answering") from None
+            raise
+
+    def lost(self, what: str) -> ClusterLost:
+        return ClusterLost(f"{what}; finished runs are stored: when the cluster is back, "
+                           "run the same command again to resume")
+
+
+class _ClusterWatch:
+    """Tells a cluster that is slow from one that is gone: no scheduler, or no worker, for a while."""
+
+    def __init__(self, executor: DaskExecutor):
+        self.executor = executor
+        self.trouble_since: float | None = None
+
+    def workers(self) -> dict:
+        client = self.executor.client
+        if client.status != "running":
+            return {}
+        try:
+            return client.scheduler_info(n_workers=-1)["workers"]
+        except Exception:  # noqa: BLE001 - an unreachable scheduler shows as a cluster without workers
+            return {}
+
+    def check(self, *, now: bool = False) -> None:
+        client, executor = self.executor.client, self.executor
+        scheduler_gone = client.status != "running"
+        if not scheduler_gone and self.workers():
+            self.trouble_since = None
+            return
+        if self.trouble_since is None:
+            self.trouble_since = time.monotonic()
+        if time.monotonic() - self.trouble_since < executor.lost_after_s:
+            return
+        if scheduler_gone:
+            raise executor.lost(f"lost the Dask scheduler at {executor.address}")
+        raise executor.lost(
+            f"the Dask cluster at {executor.address} has had no worker for {executor.lost_after_s:g} s"
+        )
+
+
+@contextlib.contextmanager
+def _quiet_distributed_logs():
+    """The Dask client logs every lost connection with its traceback; the sweep reports them in one line."""
+    names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] in ("distributed", "tornado")]
+    loggers = [logging.getLogger(name) for name in ("distributed", "tornado", *names)]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _take(iterator, count: int) -> list:
@@ -250,9 +403,9 @@ def _take(iterator, count: int) -> list:
     return items
 
 
-def make_executor(workers: int = 1, scheduler: str | None = None):
+def make_executor(workers: int = 1, scheduler: str | None = None, *, cluster_timeout_s: float = 60):
     if scheduler:
-        return DaskExecutor(scheduler)
+        return DaskExecutor(scheduler, lost_after_s=cluster_timeout_s)
     if workers <= 1:
         return SerialExecutor()
     return LocalPoolExecutor(workers)
@@ -278,9 +431,10 @@ class RunSummary:
 def run_tasks(
     store: ResultsStore,
     target: Target,
-    tasks: list[RunTask],
+    tasks: Iterable[RunTask],
     executor,
     *,
+    planned: int,
     retry_failed: bool = False,
     progress: bool = True,
     on_result: Callable[[RunResult], None] | None = None,
@@ -288,17 +442,18 @@ def run_tasks(
 ) -> RunSummary:
     """Run the tasks not yet finished in the store, storing each result as it arrives.
 
-    `cancelled` is asked after every result: when it answers True the remaining runs are
-    dropped (finished ones stay stored) and the summary counts only what ran."""
-    finished = store.finished_run_ids(retry_failed=retry_failed)
-    todo = [task for task in tasks if task.run_id not in finished]
-    summary = RunSummary(planned=len(tasks), skipped=len(tasks) - len(todo))
+    `tasks` may be a generator: it is read as runs are sent, never held whole. `cancelled` is asked
+    after every result: when it answers True the remaining runs are dropped (finished ones stay
+    stored) and the summary counts only what ran.
+    """
+    skipped = store.finished_count(retry_failed=retry_failed)
+    summary = RunSummary(planned=planned, skipped=skipped)
     clock = time.perf_counter()
-    bar = _progress_bar(len(tasks), summary.skipped, executor.description, enabled=progress)
+    bar = _progress_bar(planned, summary.skipped, executor.description, enabled=progress)
     try:
-        if todo and not (cancelled is not None and cancelled()):
+        if skipped < planned and not (cancelled is not None and cancelled()):
             with executor:
-                results = executor.results(target, todo)
+                results = executor.results(target, store.unfinished(tasks, retry_failed=retry_failed))
                 for result in results:
                     if isinstance(result, LostRun):
                         summary.lost += 1

@@ -3,8 +3,12 @@
 `show` describes the experiment, its progress and the errors of failed runs.
 `export` writes Parquet files for pandas, R or Arrow users: `runs.parquet`
 (one row per finished run), `points.parquet` (the sampled points),
-`series.parquet` (one row per run and month, one column per outcome) and
-`design.json`.
+`series.parquet` (one row per run and month, one column per outcome),
+`zones.parquet` (outcomes by zone: run, scenario, replication, month, zone,
+outcome, value; when the runs have zones) and `design.json`. Parameters are
+columns, one per parameter named by its dotted path (`param:NAME` if that name
+is already a column), in the runs, points and series tables, so that the series
+can be grouped by parameter without a join.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 from pathlib import Path
 
 from experiments.report import markdown_table
-from experiments.store import StoreReader, export_series, sql_path
+from experiments.store import StoreReader, export_series, sql_path, with_parameter_columns
 
 
 def show(directory: str | Path) -> str:
@@ -22,6 +26,11 @@ def show(directory: str | Path) -> str:
         finished = sum(counts.values())
         lines = [
             f"experiment {reader.name} ({reader.kind}), store {reader.path}",
+            *(
+                [f"being written: as of {reader.snapshot_time:%H:%M:%S}, the writer's latest copy"]
+                if reader.live
+                else []
+            ),
             f"runs: {finished} of {reader.planned_runs} finished — "
             + ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
             + (
@@ -57,13 +66,28 @@ def export(directory: str | Path, out: str | Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     with StoreReader(directory) as reader:
         written = []
-        for table in ("runs", "points"):
+        for table, key in (("runs", "run_id"), ("points", "point_id")):
             path = out / f"{table}.parquet"
-            reader.con.execute(
-                f"COPY (SELECT * FROM {table} ORDER BY 1) TO '{sql_path(path)}' (FORMAT parquet)"
-            )
+            frame = with_parameter_columns(reader.con.execute(f"SELECT * FROM {table} ORDER BY 1").df(), key)
+            reader.con.register("exported", frame)
+            try:
+                reader.con.execute(f"COPY (SELECT * FROM exported) TO '{sql_path(path)}' (FORMAT parquet)")
+            finally:
+                reader.con.unregister("exported")
             written.append(path)
         written.append(export_series(reader, out / "series.parquet"))
+        zones = reader.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'zone_series'"
+        ).fetchone()[0] and reader.con.execute("SELECT count(*) FROM zone_series").fetchone()[0]
+        if zones:
+            path = out / "zones.parquet"
+            reader.con.execute(
+                f"""COPY (SELECT z.run_id, r.scenario, r.point_id, r.replication, z.month, z.zone,
+                                 z.outcome, z.value
+                          FROM zone_series z JOIN runs r USING (run_id) ORDER BY ALL)
+                    TO '{sql_path(path)}' (FORMAT parquet)"""
+            )
+            written.append(path)
         design = out / "design.json"
         design.write_text(
             json.dumps(

@@ -4,7 +4,13 @@
 - `series.parquet` and `series.csv`: one row per month (0 = initial state),
   columns `month`, `{good}.own|rent|share|forgo|lenders|aware|stock` and the
   other outcomes of `model.reporters`;
+- `zones.parquet`: outcomes by zone, a long table (month, zone, outcome, value;
+  see `model.zone_results`);
 - `manifest.json`: the resolved scenario, the seed, package versions and git commit.
+
+On a territory from data the households simulated are a sample: the series'
+plain columns are the sample's, and `real.<outcome>` columns scale every count
+of households, goods, uses, euros and tonnes to the real territory.
 
 `plot_adoption` draws adoption over time for one or more such folders
 (`partage run` and `partage plot-adoption` in `cli/`).
@@ -23,6 +29,7 @@ from tqdm import tqdm
 from experiments.manifest import git_commit, package_versions
 from model.model import TerritoryModel
 from model.scenario import ScenarioError, load_scenario
+from model.zone_results import zone_frame
 
 RESULTS = Path("results")
 
@@ -41,6 +48,7 @@ def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progr
     out.mkdir(parents=True, exist_ok=True)
     series.to_parquet(out / "series.parquet", index=False)
     series.to_csv(out / "series.csv", index=False)
+    zone_frame(model).to_parquet(out / "zones.parquet", index=False)
     manifest = {
         "scenario_file": str(scenario_path),
         "overrides": overrides,

@@ -8,6 +8,8 @@ Tables:
   status (`done` or `failed`), error and traceback, duration, worker, times.
 - `series`: the monthly series of every finished run, in long format
   (run_id, month, outcome, value), so that any outcome of any target fits.
+- `zone_series`: the outcomes by zone of runs of the model (run_id, month,
+  zone, outcome, value).
 - `invocations`: each command that wrote to the store, with the git commit and
   package versions (the manifest of that invocation).
 
@@ -19,14 +21,37 @@ Rules:
   rerun neither duplicates nor loses a run. Failed runs are kept, and run again
   only on request (`retry_failed`).
 - A store belongs to one experiment: opening it with a different fingerprint
-  (another design, a changed scenario) is refused rather than mixing results.
+  (another design, a changed scenario) is refused rather than mixing results,
+  except that more replications extend an experiment (see `bind`).
+- A damaged store (truncated, corrupted bytes) is detected before anything is
+  written: the writer first opens the file read-only and reads every table
+  whole (DuckDB checks each block's checksum), and refuses in one line, leaving
+  the file as it was. Readers make the same check.
+
+Reading while a sweep writes: DuckDB lets one process hold a database file
+for writing and no other process open it meanwhile, not even read-only. So
+the writer publishes a consistent copy of the store, `experiment.live.duckdb`
+next to it: after binding and then at most every few seconds between runs, it
+checkpoints (everything committed goes into the main file) and copies the
+file under a temporary name (with `cp`, in another process, so as not to drop
+its own lock), renamed into place atomically. Readers
+(`partage results show|export`, the app's Results page) open the main file
+read-only when it is free, and that copy read-only when a writer holds the
+file: they see the finished runs as of the last copy, never block the writer
+and never touch the file it writes. The copy is removed when the writer closes.
+A reader holds the main file only for the moment of a query, so a writer that
+finds it held waits a few seconds for it rather than failing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
-from collections.abc import Iterable
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +65,11 @@ import pyarrow as pa
 from experiments.errors import UserError
 
 DATABASE_NAME = "experiment.duckdb"
+HEADER_BYTES = 3 * 4096  # DuckDB's file header, then whole blocks
+BLOCK_BYTES = 262144
+LOCK_WAIT_S = 20.0  # how long a writer waits for a reader to let go of the file
+POINTS_PER_INSERT = 10_000
+SNAPSHOT_EVERY_S = 3.0  # at most this often, and at most 5 % of the writer's time, is spent copying
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS experiment (
@@ -53,6 +83,9 @@ CREATE TABLE IF NOT EXISTS runs (
     worker VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS series (run_id VARCHAR, month INTEGER, outcome VARCHAR, value DOUBLE);
+CREATE TABLE IF NOT EXISTS zone_series (
+    run_id VARCHAR, month INTEGER, zone VARCHAR, outcome VARCHAR, value DOUBLE
+);
 CREATE TABLE IF NOT EXISTS invocations (started_at TIMESTAMP, argv VARCHAR, manifest JSON);
 """
 
@@ -94,6 +127,7 @@ class RunResult:
     started_at: datetime
     finished_at: datetime
     series: pd.DataFrame | None
+    zones: pd.DataFrame | None = None  # outcomes by zone: month, zone, outcome, value
 
 
 def database_path(directory: str | Path) -> Path:
@@ -101,61 +135,158 @@ def database_path(directory: str | Path) -> Path:
     return directory if directory.suffix == ".duckdb" else directory / DATABASE_NAME
 
 
-def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a store's database, turning a lock held by another process into a one-line error."""
+def snapshot_path(database: Path) -> Path:
+    """The copy a writer publishes for readers: `experiment.live.duckdb` next to `experiment.duckdb`."""
+    return database.with_suffix(".live.duckdb")
+
+
+class StoreBusy(StoreError):
+    """The store's file is held by another process."""
+
+
+def connect(path: str | Path, *, read_only: bool = False, wait_s: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """Open a store's database; a lock held by another process (after `wait_s`) or damage is one line."""
     path = Path(path)
     if read_only and not path.is_file():
         raise StoreError(f"{path}: no results store here")
-    try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as error:
-        text = str(error)
-        if "lock" in text.lower():
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            text = str(error)
+            if "lock" not in text.lower():
+                raise damaged(path, error) from None
+            if time.monotonic() < deadline:
+                time.sleep(0.2)
+                continue
             holder = text.split("(PID")[-1].split(")")[0].strip() if "(PID" in text else "?"
-            raise StoreError(
+            raise StoreBusy(
                 f"{path}: in use by another process (PID {holder}); wait for it to finish or stop it"
             ) from None
-        raise StoreError(f"{path}: cannot open: {text.splitlines()[0]}") from None
+        except duckdb.Error as error:
+            raise damaged(path, error) from None
+
+
+def damaged(path: Path, error: BaseException | str) -> StoreError:
+    """The one-line error for a store that cannot be read; the file is left as it is."""
+    detail = (str(error).strip().splitlines() or [""])[0][:200]
+    return StoreError(
+        f"{path}: the results store is damaged ({detail}); it was left untouched: restore it from a copy, "
+        "or move it away (or give another --out) to start again"
+    )
+
+
+def check_intact(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Read every table whole, so that a truncated or corrupted block is found before any use."""
+    size = path.stat().st_size
+    if size < HEADER_BYTES or (size - HEADER_BYTES) % BLOCK_BYTES:
+        raise damaged(path, f"its size, {size} bytes, is not a whole number of blocks: the file was cut")
+    try:
+        tables = con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(f'SELECT count(*), sum(hash(COLUMNS(*))) FROM "{table}"').fetchall()
+    except duckdb.Error as error:
+        raise damaged(path, error) from None
+
+
+def open_checked(path: Path, *, read_only: bool, wait_s: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """A connection to an intact store; the check reads the file read-only before any writing."""
+    if path.is_file():
+        probe = connect(path, read_only=True, wait_s=wait_s)
+        try:
+            check_intact(probe, path)
+        finally:
+            probe.close()
+        if read_only:
+            return connect(path, read_only=True, wait_s=wait_s)
+    return connect(path, read_only=read_only, wait_s=wait_s)
 
 
 class ResultsStore(_OpenDatabase):
     """The writer's handle on an experiment's database."""
 
-    def __init__(self, directory: str | Path):
+    def __init__(self, directory: str | Path, *, publish: bool = True):
         self.path = database_path(directory)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = connect(self.path)
+        self.con = open_checked(self.path, read_only=False, wait_s=LOCK_WAIT_S)
         self.con.execute(SCHEMA)
-        self._recorded = {row[0] for row in self.con.execute("SELECT run_id FROM runs").fetchall()}
+        self.publish = publish
+        self._snapshot_due = 0.0
+        self._snapshot_cost_s = 0.0
+
+    def close(self) -> None:
+        self.con.close()
+        if self.publish:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(snapshot_path(self.path))
+
+    # -- readers' copy
+
+    def publish_snapshot(self, *, force: bool = False) -> None:
+        """Copy the committed store for readers, at most every `SNAPSHOT_EVERY_S` (see the module's rules)."""
+        if not self.publish or (not force and time.monotonic() < self._snapshot_due):
+            return
+        clock = time.monotonic()
+        self.con.execute("CHECKPOINT")
+        target = snapshot_path(self.path)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        # Copied by another process: closing any descriptor of the file in this one would drop
+        # the lock DuckDB holds on it (POSIX record locks belong to the process, not to the descriptor).
+        subprocess.run(["cp", str(self.path), str(partial)], check=True, timeout=600)
+        os.replace(partial, target)
+        self._snapshot_cost_s = time.monotonic() - clock
+        self._snapshot_due = time.monotonic() + max(SNAPSHOT_EVERY_S, 20 * self._snapshot_cost_s)
 
     # -- experiment
 
     def bind(self, *, name: str, kind: str, fingerprint: str, design: dict, points: Iterable,
-             planned_runs: int) -> bool:
+             planned_runs: int, legacy_fingerprint: Callable[[dict], str] | None = None) -> bool:
         """Attach the store to an experiment; returns True if it was created now.
 
-        An existing store must hold the same experiment (same fingerprint).
+        An existing store must hold the same experiment (same fingerprint, or
+        the `legacy_fingerprint` its older version recorded). The number of
+        replications is not part of it: asking for more extends the experiment
+        (its runs are added; the runs already finished are kept), asking for
+        fewer is refused, since a store never drops finished runs.
         """
-        row = self.con.execute("SELECT name, fingerprint FROM experiment").fetchone()
+        row = self.con.execute("SELECT name, fingerprint, design, planned_runs FROM experiment").fetchone()
         if row is not None:
-            if row[1] != fingerprint:
+            stored = json.loads(row[2])
+            legacy = legacy_fingerprint(stored) if legacy_fingerprint is not None else None
+            if row[1] not in (fingerprint, legacy):
                 raise StoreError(
                     f"{self.path}: holds another experiment ({row[0]!r}, a different design or scenario); "
                     "choose another --out directory, or delete this one to start again"
                 )
+            before, now = stored.get("replications"), design.get("replications")
+            if before is not None and now is not None and now < before:
+                raise StoreError(
+                    f"{self.path}: holds {before} replications of this experiment; ask for at least "
+                    f"{before} (more extend it)"
+                )
+            if (row[1], stored, row[3]) != (fingerprint, design, planned_runs):
+                self.con.execute(
+                    "UPDATE experiment SET fingerprint = ?, design = ?, planned_runs = ?",
+                    [fingerprint, json.dumps(design, default=str), planned_runs],
+                )
             return False
-        frame = pd.DataFrame(
-            [(p.point_id, p.scenario, json.dumps(p.params), list(p.x)) for p in points],
-            columns=["point_id", "scenario", "params", "x"],
-        )
         self.con.execute("BEGIN TRANSACTION")
         self.con.execute(
             "INSERT INTO experiment VALUES (?, ?, ?, ?, ?, ?)",
             [name, kind, fingerprint, json.dumps(design, default=str), planned_runs, datetime.now()],
         )
-        self.con.register("incoming_points", frame)
-        self.con.execute("INSERT INTO points SELECT * FROM incoming_points")
-        self.con.unregister("incoming_points")
+        points = iter(points)
+        while chunk := list(itertools.islice(points, POINTS_PER_INSERT)):  # memory bounded whatever the design
+            frame = pd.DataFrame(
+                [(p.point_id, p.scenario, json.dumps(p.params), list(p.x)) for p in chunk],
+                columns=["point_id", "scenario", "params", "x"],
+            )
+            self.con.register("incoming_points", frame)
+            self.con.execute("INSERT INTO points SELECT * FROM incoming_points")
+            self.con.unregister("incoming_points")
         self.con.execute("COMMIT")
         return True
 
@@ -165,12 +296,26 @@ class ResultsStore(_OpenDatabase):
             [datetime.now(), argv, json.dumps(manifest, default=str)],
         )
 
-    def finished_run_ids(self, *, retry_failed: bool = False) -> set[str]:
-        statuses = ("done",) if retry_failed else ("done", "failed")
-        rows = self.con.execute(
-            f"SELECT run_id FROM runs WHERE status IN ({', '.join('?' * len(statuses))})", list(statuses)
-        ).fetchall()
-        return {row[0] for row in rows}
+    def finished_run_ids(self, *, retry_failed: bool = False, among: list[str] | None = None) -> set[str]:
+        """Runs not to run again (done, and failed unless `retry_failed`), of `among` if given."""
+        statuses = ["done"] if retry_failed else ["done", "failed"]
+        where, args = f"status IN ({', '.join('?' * len(statuses))})", list(statuses)
+        if among is not None:
+            where, args = where + " AND run_id IN (SELECT unnest(?::VARCHAR[]))", [*args, among]
+        return {row[0] for row in self.con.execute(f"SELECT run_id FROM runs WHERE {where}", args).fetchall()}
+
+    def finished_count(self, *, retry_failed: bool = False) -> int:
+        statuses = ["done"] if retry_failed else ["done", "failed"]
+        return self.con.execute(
+            f"SELECT count(*) FROM runs WHERE status IN ({', '.join('?' * len(statuses))})", statuses
+        ).fetchone()[0]
+
+    def unfinished(self, tasks: Iterable, *, retry_failed: bool = False, batch: int = 10_000) -> Iterator:
+        """The tasks still to run, looked up in batches so that memory does not grow with the design."""
+        tasks = iter(tasks)
+        while chunk := list(itertools.islice(tasks, batch)):
+            finished = self.finished_run_ids(retry_failed=retry_failed, among=[t.run_id for t in chunk])
+            yield from (task for task in chunk if task.run_id not in finished)
 
     # -- runs
 
@@ -179,9 +324,10 @@ class ResultsStore(_OpenDatabase):
         long = series_to_long(result.run_id, result.series) if result.series is not None else None
         self.con.execute("BEGIN TRANSACTION")
         try:
-            if result.run_id in self._recorded:  # a failed run tried again
-                self.con.execute("DELETE FROM runs WHERE run_id = ?", [result.run_id])
-                self.con.execute("DELETE FROM series WHERE run_id = ?", [result.run_id])
+            # A failed run tried again replaces its earlier row.
+            self.con.execute("DELETE FROM runs WHERE run_id = ?", [result.run_id])
+            self.con.execute("DELETE FROM series WHERE run_id = ?", [result.run_id])
+            self.con.execute("DELETE FROM zone_series WHERE run_id = ?", [result.run_id])
             self.con.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -195,17 +341,33 @@ class ResultsStore(_OpenDatabase):
                 self.con.register("incoming_series", long)
                 self.con.execute("INSERT INTO series SELECT * FROM incoming_series")
                 self.con.unregister("incoming_series")
+            if result.zones is not None and len(result.zones):
+                zones = result.zones.assign(run_id=result.run_id)[["run_id", "month", "zone", "outcome", "value"]]
+                self.con.register("incoming_zones", zones)
+                self.con.execute("INSERT INTO zone_series SELECT * FROM incoming_zones")
+                self.con.unregister("incoming_zones")
             self.con.execute("COMMIT")
         except BaseException as error:
             self._rollback()
             if _is_interrupt(error):  # DuckDB turns Ctrl-C during a statement into its own error
                 raise KeyboardInterrupt from None
             raise
-        self._recorded.add(result.run_id)
+        self.publish_snapshot()
 
     def _rollback(self) -> None:
         with contextlib.suppress(duckdb.Error):  # no transaction was open
             self.con.execute("ROLLBACK")
+
+
+def _holder(path: Path) -> str:
+    """The PID that holds a database's lock, from DuckDB's message, or `?`."""
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.IOException as error:
+        text = str(error)
+        if "(PID" in text:
+            return text.split("(PID")[-1].split(")")[0].strip()
+    return "?"
 
 
 def _is_interrupt(error: BaseException) -> bool:
@@ -241,13 +403,37 @@ class StoreReader(_OpenDatabase):
 
     def __init__(self, directory: str | Path):
         self.path = database_path(directory)
-        self.con = connect(self.path, read_only=True)
+        self.live = False  # True when reading the copy a running writer publishes
+        self.snapshot_time: datetime | None = None
+        self.con = self._open()
         row = self.con.execute("SELECT name, kind, fingerprint, design, planned_runs FROM experiment").fetchone()
         if row is None:
             raise StoreError(f"{self.path}: the store holds no experiment yet")
         self.name, self.kind, self.fingerprint = row[0], row[1], row[2]
         self.design = json.loads(row[3])
         self.planned_runs = int(row[4])
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """The main file when it is free, else the writer's published copy (retried if the writer just closed)."""
+        copy = snapshot_path(self.path)
+        for _ in range(3):
+            try:
+                return open_checked(self.path, read_only=True)
+            except StoreBusy:
+                try:
+                    con = open_checked(copy, read_only=True)
+                except StoreError:
+                    if copy.exists():
+                        raise
+                    time.sleep(0.3)  # the writer may be closing, or not have published yet
+                    continue
+                self.live = True
+                self.snapshot_time = datetime.fromtimestamp(copy.stat().st_mtime)
+                return con
+        raise StoreBusy(
+            f"{self.path}: in use by another process (PID {_holder(self.path)}) that has not yet "
+            "published a copy for readers; try again in a few seconds"
+        )
 
     def status_counts(self) -> dict[str, int]:
         return dict(self.con.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
@@ -257,6 +443,31 @@ class StoreReader(_OpenDatabase):
 
     def points(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM points ORDER BY point_id").df()
+
+    def zone_values(self, month: int | None = None, outcomes: list[str] | None = None) -> pd.DataFrame:
+        """Outcomes by zone of finished runs at one month (default: each run's last): one row per
+        (run, zone, outcome) with the run's scenario and replication. Empty for older stores."""
+        has_table = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'zone_series'"
+        ).fetchone()[0]
+        if not has_table:
+            return pd.DataFrame(columns=["run_id", "replication", "scenario", "month", "zone", "outcome", "value"])
+        where, args = [], []
+        if outcomes:
+            where.append(f"z.outcome IN ({', '.join('?' * len(outcomes))})")
+            args += list(outcomes)
+        if month is None:
+            where.append("z.month = (SELECT max(month) FROM zone_series m WHERE m.run_id = z.run_id)")
+        else:
+            where.append("z.month = ?")
+            args.append(int(month))
+        return self.con.execute(
+            f"""SELECT z.run_id, r.replication, r.scenario, z.month, z.zone, z.outcome, z.value
+                FROM zone_series z JOIN runs r USING (run_id)
+                WHERE r.status = 'done' AND {' AND '.join(where)}
+                ORDER BY z.run_id, z.zone, z.outcome""",
+            args,
+        ).df()
 
     def outcomes(self) -> list[str]:
         return [r[0] for r in self.con.execute("SELECT DISTINCT outcome FROM series ORDER BY 1").fetchall()]
@@ -308,12 +519,46 @@ class StoreReader(_OpenDatabase):
         return wide.sort_values(["run_id", "month"]).reset_index(drop=True)
 
 
+def parameter_columns(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """`key` and one column per parameter (named by its dotted path) from a frame's `params` JSON column."""
+    values = pd.DataFrame(
+        [json.loads(p) if isinstance(p, str) else (p or {}) for p in frame["params"]], index=frame.index
+    )
+    taken = set(frame.columns) - {"params"}
+    values.columns = [f"param:{name}" if name in taken else name for name in values.columns]
+    return pd.concat([frame[[key]], values], axis=1)
+
+
+def with_parameter_columns(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The frame with its `params` JSON replaced by one column per parameter, in its place."""
+    position = list(frame.columns).index("params")
+    columns = parameter_columns(frame, key).drop(columns=[key])
+    return pd.concat([frame.iloc[:, :position], columns, frame.iloc[:, position + 1:]], axis=1)
+
+
 def export_series(reader: StoreReader, path: Path) -> Path:
-    """The monthly series of every finished run, one row per (run, month), written by DuckDB."""
-    sql = """PIVOT (SELECT r.scenario, r.point_id, r.replication, r.seed, s.run_id, s.month, s.outcome, s.value
-                    FROM series s JOIN runs r USING (run_id))
-             ON outcome USING first(value) ORDER BY run_id, month"""
-    reader.con.execute(f"COPY ({sql}) TO '{sql_path(path)}' (FORMAT parquet)")
+    """The monthly series of every finished run, one row per (run, month), with the run's parameters.
+
+    Columns: scenario, point_id, replication, seed, one column per parameter,
+    run_id, month, then one column per outcome — one table that pandas or R
+    can group by parameter without a join. Written by DuckDB, run by run, from
+    the long table.
+    """
+    runs = reader.con.execute("SELECT run_id, params FROM runs").df()
+    parameters = parameter_columns(runs, "run_id")
+    names = [column for column in parameters.columns if column != "run_id"]
+    reader.con.register("run_parameters", parameters)
+    try:
+        chosen = "".join(f', p."{name}"' for name in names)
+        sql = f"""WITH wide AS (
+                      PIVOT (SELECT s.run_id, s.month, s.outcome, s.value FROM series s)
+                      ON outcome USING first(value))
+                  SELECT r.scenario, r.point_id, r.replication, r.seed{chosen}, wide.*
+                  FROM wide JOIN runs r USING (run_id) JOIN run_parameters p USING (run_id)
+                  ORDER BY run_id, month"""
+        reader.con.execute(f"COPY ({sql}) TO '{sql_path(path)}' (FORMAT parquet)")
+    finally:
+        reader.con.unregister("run_parameters")
     return path
 
 

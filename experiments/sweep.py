@@ -11,7 +11,7 @@ indices of the design's outcomes are computed when every run is finished.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +42,9 @@ def run_experiment(
     fingerprint: str,
     design: dict,
     target: Target,
-    points: list[Point],
-    tasks: list[RunTask],
+    points: Iterable[Point],
+    tasks: Iterable[RunTask],
+    planned_runs: int,
     seeds: dict,
     workers: int = 1,
     scheduler: str | None = None,
@@ -51,19 +52,22 @@ def run_experiment(
     progress: bool = True,
     on_result: Callable[[RunResult], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    cluster_timeout_s: float = 60,
+    legacy_fingerprint: Callable[[dict], str] | None = None,
 ) -> RunSummary:
     """Bind the store to the experiment, write the manifest, and run what is not finished yet."""
     directory.mkdir(parents=True, exist_ok=True)
-    executor = make_executor(workers, scheduler)
+    executor = make_executor(workers, scheduler, cluster_timeout_s=cluster_timeout_s)
     with ResultsStore(directory) as store:
         store.bind(name=name, kind=kind, fingerprint=fingerprint, design=design, points=points,
-                   planned_runs=len(tasks))
+                   planned_runs=planned_runs, legacy_fingerprint=legacy_fingerprint)
         manifest = build_manifest(name=name, kind=kind, fingerprint=fingerprint, design=design,
                                   seeds=seeds, executor=executor.description)
         write_manifest(directory, manifest)
         store.record_invocation(manifest["command"], manifest)
-        return run_tasks(store, target, tasks, executor, retry_failed=retry_failed, progress=progress,
-                         on_result=on_result, cancelled=cancelled)
+        store.publish_snapshot(force=True)
+        return run_tasks(store, target, tasks, executor, planned=planned_runs, retry_failed=retry_failed,
+                         progress=progress, on_result=on_result, cancelled=cancelled)
 
 
 def run_sweep(
@@ -75,12 +79,17 @@ def run_sweep(
     retry_failed: bool = False,
     progress: bool = True,
     on_result: Callable[[RunResult], None] | None = None,
+    cluster_timeout_s: float = 60,
+    allow_large: bool = False,
 ) -> SweepOutcome:
-    """Run (or resume) the sweep a design file declares; returns where its results are."""
+    """Run (or resume) the sweep a design file declares; returns where its results are.
+
+    Points and runs are made as they are needed (see `experiments.design`): a
+    design above the size limit is refused unless `allow_large`.
+    """
     design = load_design(design_path)
+    design.check_size(allow_large=allow_large)
     directory = Path(out) if out else RESULTS_DIR / design.name
-    points = design.points()
-    tasks = design.tasks(points)
     spec = design.spec
     seeds = {
         "design_seed": spec.seed,
@@ -90,8 +99,10 @@ def run_sweep(
     described = spec.model_dump(mode="json") | {"source": str(Path(design_path).resolve())}
     summary = run_experiment(
         directory, name=design.name, kind="sweep", fingerprint=design.fingerprint(), design=described,
-        target=design.target, points=points, tasks=tasks, seeds=seeds, workers=workers,
+        target=design.target, points=design.iter_points(), tasks=design.tasks(design.iter_points()),
+        planned_runs=design.run_count(), seeds=seeds, workers=workers,
         scheduler=scheduler, retry_failed=retry_failed, progress=progress, on_result=on_result,
+        cluster_timeout_s=cluster_timeout_s, legacy_fingerprint=design.legacy_fingerprint,
     )
     return SweepOutcome(directory, design, summary)
 

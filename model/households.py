@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 from mesa.discrete_space import CellAgent
 
-from .scenario import Scenario
+from .scenario import Scenario, TerritoryFromData
 from .territory import Layout
 
 
@@ -100,6 +100,12 @@ class GoodTable:
         def by_zone(attr):
             return np.array([[getattr(g, attr).of(kind) for g in goods] for kind in kinds])
 
+        need_share, uses_per_month = by_zone("need_share"), by_zone("uses_per_month")
+        initial_own_share = by_zone("initial_own_share")
+        if isinstance(scenario.territory, TerritoryFromData):  # the zones' own figures
+            scenario.territory.resolved().apply_to_goods(
+                list(scenario.goods), need_share, uses_per_month, initial_own_share
+            )
         return cls(
             names=list(scenario.goods),
             purchase_eur=column("purchase_eur"),
@@ -113,9 +119,9 @@ class GoodTable:
             bad_experience_prob=column("bad_experience_prob"),
             perceived_risk=column("perceived_risk"),
             embodied_kg_co2e=column("embodied_kg_co2e"),
-            need_share=by_zone("need_share"),
-            uses_per_month=by_zone("uses_per_month"),
-            initial_own_share=by_zone("initial_own_share"),
+            need_share=need_share,
+            uses_per_month=uses_per_month,
+            initial_own_share=initial_own_share,
             uses_shape=column("uses_shape"),
             initial_aware_share=column("initial_aware_share"),
             initial_lend_share=column("initial_lend_share"),

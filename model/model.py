@@ -44,13 +44,14 @@ from mesa.discrete_space import OrthogonalMooreGrid
 from . import reporters
 from .awareness import spread_awareness, train_offline_households
 from .choice import assign_initial_modes, decide
+from .geography import build_network, layout_territory
 from .households import QUINTILES, GoodTable, Household, HouseholdState, populate
 from .learning import learn_from_the_month
 from .market import MarketResult, clear_market, pool_open
 from .network import Ties
 from .policies import Effects, PolicyBook
 from .scenario import Scenario, load_scenario
-from .territory import build_network, layout_territory
+from .zone_results import real_scales
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 
@@ -138,6 +139,8 @@ class TerritoryModel(mesa.Model):
         self.quintile_sizes = np.bincount(hh.quintile, minlength=QUINTILES)
         self.policy_book = PolicyBook(self.scenario, self.households_by_zone)
         self.totals = reporters.Totals()
+        self.real_scale, self.zone_real_scale = real_scales(self.scenario, self.households_by_zone)
+        self.zone_series: list[np.ndarray] = []  # (Z, K) outcomes by zone, one per month
         self._grid: OrthogonalMooreGrid | None = None
         if agents:
             self._build_agents()

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .households import QUINTILES
-from .scenario import Scenario
+from .scenario import Scenario, TerritoryFromData
 from .territory import _split
 
 # Kinds whose public cost also depends on what households do (paid per use, claim or trainee),
@@ -129,10 +129,11 @@ class PolicyBook:
         self.zone_names = scenario.zone_names
         self.good_names = scenario.good_names
         self.households_by_zone = households_by_zone.astype(float)
+        self.whole_units = not isinstance(scenario.territory, TerritoryFromData)
         self.share_price = np.array([g.share_eur_per_use for g in scenario.goods.values()])
 
     def _targets(self, policy):
-        zones = np.array([not policy.zones or z in policy.zones for z in self.zone_names])
+        zones = self.scenario.targeted_zones(policy.zones)
         quintiles = np.array([not policy.quintiles or q + 1 in policy.quintiles for q in range(QUINTILES)])
         goods = np.array([not policy.goods or g in policy.goods for g in self.good_names])
         return zones, quintiles, goods
@@ -155,13 +156,25 @@ class PolicyBook:
         return fx
 
     def units(self, per_1000: float, zones: np.ndarray) -> np.ndarray:
-        """Units of a per-1000-households provision in each zone."""
-        return np.round(per_1000 * self.households_by_zone / 1000.0) * zones
+        """Units of a per-1000-households provision in each zone: whole units on a grid; on a
+        territory from data, the real zone's units scaled to its sample, which may be fractional
+        (19 cars for 12 861 real households are 0.46 of a car for 306 sampled ones)."""
+        units = per_1000 * self.households_by_zone / 1000.0
+        return (np.round(units) if self.whole_units else units) * zones
+
+
+def territory_households(scenario: Scenario) -> int:
+    """The households of the scenario's territory: the real ones of a territory from data, else the
+    scenario's `households`."""
+    if isinstance(scenario.territory, TerritoryFromData):
+        return int(round(scenario.territory.resolved().households.sum()))
+    return scenario.households
 
 
 def households_by_zone(scenario: Scenario, households: int | None = None) -> np.ndarray:
-    """Households in each zone, split exactly as the territory splits them."""
-    total = scenario.households if households is None else households
+    """Households in each zone, split exactly as the territory splits them (by default, those of
+    the scenario's territory: the real ones of a territory from data)."""
+    total = territory_households(scenario) if households is None else households
     return _split(total, [z.household_share for z in scenario.territory.zones.values()], minimum=0)
 
 
@@ -183,11 +196,20 @@ def lump_sum_costs(scenario: Scenario) -> float:
     return total
 
 
+def lump_sum_in_month(scenario: Scenario, month: int) -> float:
+    """Investments and running costs due in one month (EUR), declared for the whole territory."""
+    total = 0.0
+    for policy in scenario.policies.values():
+        if month >= 1 and policy.active(month):
+            total += policy.running_eur_per_month + (policy.investment_eur if month == first_month(policy) else 0.0)
+    return total
+
+
 def scaled_public_cost(scenario: Scenario, net_eur: float, households: int) -> float:
     """Net public cost of a run with `households`, scaled to the scenario's territory: lump sums as
     declared, everything per unit, use, claim or trainee in proportion to households."""
     lump = lump_sum_costs(scenario)
-    return lump + (net_eur - lump) * scenario.households / households
+    return lump + (net_eur - lump) * territory_households(scenario) / households
 
 
 def _sharing_subsidy(book, p, fx, month, zqg, **_):

@@ -29,6 +29,10 @@ Column names (one row per month, month 0 being the initial state):
   `bad_experiences`.
 - public: `public.spend_eur`, `public.revenue_eur` (this month),
   `public.cumulative_spend_eur`, `public.cumulative_revenue_eur`.
+- on a territory from data, `real.<outcome>` for each outcome that counts
+  households, goods, uses, euros or tonnes, scaled from the sample to the real
+  territory (`real.households` of them); the unprefixed outcomes are the
+  sample's. Outcomes by zone are in `model.zone_results`.
 - money flows of the sharing market, for the conservation check:
   `money.borrowers_eur`, `money.subsidies_eur`, `money.lenders_eur`,
   `money.platform_eur`, `money.pools_eur`, and `money.renters_eur`.
@@ -42,7 +46,8 @@ from functools import partial
 import numpy as np
 
 from .households import MODE_NAMES, QUINTILES, Mode, any_good, sum_over_goods
-from .policies import per_household
+from .policies import lump_sum_in_month, per_household
+from .zone_results import measure_zones
 
 
 @dataclass
@@ -56,6 +61,8 @@ class Totals:
     public_revenue_eur: float = 0.0
     transactions: int = 0
     bad_experiences: int = 0
+    real_public_spend_eur: float = 0.0
+    real_public_revenue_eur: float = 0.0
 
 
 def latest_outcome(model, name: str) -> float:
@@ -122,7 +129,7 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
         stock[g] = counts[Mode.OWN]
         out[f"{name}.stock"] = int(counts[Mode.OWN])
         out[f"{name}.purchases"] = int(purchases[g])
-        for z, zone in enumerate(zone_names):
+        for z, zone in enumerate(zone_names if model.real_scale is None else ()):  # from data: by zone
             out[f"{name}.share.{zone}"] = zone_sharing[z, g] / zone_need[z, g]
         out[f"{name}.sharing.share"] = counts[Mode.SHARE] / hh.size
         out[f"{name}.without.share"] = 1 - counts[Mode.OWN] / hh.size
@@ -201,4 +208,36 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     out["public.revenue_eur"] = revenue
     out["public.cumulative_spend_eur"] = totals.public_spend_eur
     out["public.cumulative_revenue_eur"] = totals.public_revenue_eur
+
+    model.zone_series.append(measure_zones(model, market, spending))
+    if model.real_scale is not None:
+        out.update(scaled_to_territory(model, out, lump_sum_in_month(model.scenario, out["month"])))
     return out
+
+
+# Outcomes that count households, goods, uses, euros or tonnes: on a territory from data each is also
+# reported for the real territory, as `real.<outcome>`.
+COUNTED = (
+    "sharing_households", "goods.stock_total", "emissions.stock_t", "emissions.purchases_t",
+    "emissions.purchases_cumulative_t", "emissions.month_t", "emissions.cumulative_t", "lender_income_eur",
+    "uses.unmet", "uses.forgone", "ties.created", "transactions", "bad_experiences", "public.revenue_eur",
+)
+COUNTED_SUFFIXES = (".stock", ".purchases")
+
+
+def scaled_to_territory(model, out: dict, lump_sum_eur: float) -> dict:
+    """`real.<outcome>` for every counted outcome: the sample's figure times real households over
+    sampled ones. Public spending declared for the whole territory (investments, running costs) is
+    not scaled; what it pays per unit, use, claim or trainee is."""
+    scale = model.real_scale
+    real = {f"real.{name}": value * scale for name, value in out.items()
+            if name in COUNTED or name.startswith("money.") or name.endswith(COUNTED_SUFFIXES)}
+    totals = model.totals
+    spend = lump_sum_eur + (out["public.spend_eur"] - lump_sum_eur) * scale
+    totals.real_public_spend_eur += spend
+    totals.real_public_revenue_eur += real["real.public.revenue_eur"]
+    real["real.households"] = scale * model.households.size
+    real["real.public.spend_eur"] = spend
+    real["real.public.cumulative_spend_eur"] = totals.real_public_spend_eur
+    real["real.public.cumulative_revenue_eur"] = totals.real_public_revenue_eur
+    return real

@@ -29,16 +29,21 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import annotated_types
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PlainValidator,
+    Tag,
     ValidationError,
     WithJsonSchema,
     model_validator,
 )
 from pydantic.fields import FieldInfo
+
+from .geodata import RealTerritory, TerritoryDataError, read_territory
 
 ZONE_KINDS = ("dense", "suburb", "rural")
 ZoneKind = Literal["dense", "suburb", "rural"]
@@ -274,6 +279,167 @@ class Network(Strict):
         description="Probability that a month of sharing through a platform or a pool creates a new tie.",
         json_schema_extra=_unit("probability/month"),
     )
+
+
+# --------------------------------------------------------------------------- territory from data
+
+ZoneRef = Annotated[str, Field(min_length=1, max_length=80)]
+FIGURE_COLUMNS_OPTIONAL = (
+    "kind", "income_sigma", "trust_mean", "trust_concentration", "concern_mean", "digital_access_share",
+    "rental_access_eur", "share_access_eur",
+)
+GOOD_COLUMNS_OPTIONAL = ("need_share", "uses_per_month", "initial_own_share")
+
+
+def _like_zone(name: str, default: PerZoneKind) -> Any:
+    """A per-zone-type default with the plain texts of the zone field it stands for."""
+    zone_field = Zone.model_fields[name]
+    return Field(default=default, title=zone_field.title, description=zone_field.description,
+                 json_schema_extra=zone_field.json_schema_extra)
+
+
+class ZoneKindDefaults(Strict):
+    """What a zone from data is given, by its kind, when the figures table has no column for a value.
+
+    The values are those of the baseline's grid zones of the same kind (see `scenarios/baseline.toml`
+    for their sources)."""
+
+    income_sigma: PerZoneKind = _like_zone("income_sigma", PerZoneKind(dense=0.55, suburb=0.45, rural=0.45))
+    trust_mean: ShareByZoneKind = _like_zone("trust_mean", ShareByZoneKind(dense=0.50, suburb=0.45, rural=0.50))
+    trust_concentration: PerZoneKind = _like_zone(
+        "trust_concentration", PerZoneKind(dense=10, suburb=10, rural=10)
+    )
+    concern_mean: ShareByZoneKind = _like_zone(
+        "concern_mean", ShareByZoneKind(dense=0.50, suburb=0.45, rural=0.40)
+    )
+    digital_access_share: ShareByZoneKind = _like_zone(
+        "digital_access_share", ShareByZoneKind(dense=0.90, suburb=0.87, rural=0.80)
+    )
+    rental_access_eur: PerZoneKind = _like_zone("rental_access_eur", PerZoneKind(dense=3, suburb=8, rural=20))
+    share_access_eur: PerZoneKind = _like_zone("share_access_eur", PerZoneKind(dense=1, suburb=2, rural=4))
+
+
+class TerritoryFromData(Strict):
+    """A real territory: zones are polygons read from a geodata file, joined by a key column to a
+    table of public figures (CSV, one row per zone). Paths are relative to the scenario file.
+
+    Required columns: the key, the name, households, the median income and the share of households
+    without a car. Optional columns (a value missing from the table is filled in from the zone's
+    kind, itself derived from its density in households per km2, and `partage territory show` says
+    which and why): `kind`, `area_km2` (else the polygon's area), `population` (for consumption
+    units), `income_sigma`, `trust_mean`, `trust_concentration`, `concern_mean`,
+    `digital_access_share`, `rental_access_eur`, `share_access_eur`, and per good
+    `{good}.need_share`, `{good}.uses_per_month`, `{good}.initial_own_share`."""
+
+    kind: Literal["data"] = Field(
+        title="Territory from data", description="The territory is read from a map and a table of figures.",
+        json_schema_extra=_unit("—"),
+    )
+    name: str = Field(
+        default="territory", max_length=80, title="Name of the territory",
+        description="Name of the territory shown in results and reports.",
+        json_schema_extra=_unit("—"),
+    )
+    polygons: str = Field(
+        min_length=1, max_length=1000, title="Map of the zones",
+        description="File of the zones' outlines (GeoJSON, GeoPackage or Shapefile), in the coordinate "
+        "system it declares, relative to the scenario file.",
+        json_schema_extra=_unit("—"),
+    )
+    figures: str = Field(
+        min_length=1, max_length=1000, title="Figures of the zones",
+        description="Table of public figures (CSV), one row per zone, relative to the scenario file.",
+        json_schema_extra=_unit("—"),
+    )
+    key_column: str = Field(
+        min_length=1, max_length=80, title="Key column",
+        description="Column that joins the map and the table, such as an INSEE code.",
+        json_schema_extra=_unit("—"),
+    )
+    name_column: str = Field(
+        min_length=1, max_length=80, title="Name column",
+        description="Column of the table holding the zones' names.", json_schema_extra=_unit("—"),
+    )
+    households_column: str = Field(
+        default="households", min_length=1, max_length=80, title="Households column",
+        description="Column of the table holding each zone's number of households.",
+        json_schema_extra=_unit("—"),
+    )
+    car_free_share_column: str = Field(
+        default="households_without_car_share", min_length=1, max_length=80, title="Car-free column",
+        description="Column of the table holding the share of households without a car.",
+        json_schema_extra=_unit("—"),
+    )
+    income_column: str = Field(
+        default="median_income_eur_per_month", min_length=1, max_length=80, title="Income column",
+        description="Column of the table holding the median monthly disposable income.",
+        json_schema_extra=_unit("—"),
+    )
+    income_per: Literal["household", "consumption_unit"] = Field(
+        title="Income per",
+        description="Whether the median income is per household or per consumption unit (standard "
+        "of living); per consumption unit, it is multiplied by a household's consumption units.",
+        json_schema_extra=_unit("—"),
+    )
+    consumption_units_per_household: float | None = Field(
+        default=None, ge=1, le=5, title="Consumption units per household",
+        description="Consumption units of a household (1 for the first adult, 0.5 for each other "
+        "person of 14 or more, 0.3 for each child); none: computed from persons per household "
+        "when the table has a population column, else 1.5 (a couple).",
+        json_schema_extra=_unit("count"),
+    )
+    car_good: Name = Field(
+        default="car", title="Car good",
+        description="The good whose ownership at the start follows the share of households without a car.",
+        json_schema_extra=_unit("—"),
+    )
+    dense_households_per_km2: float = Field(
+        default=750, gt=0, le=1e6, title="Density of a dense zone",
+        description="Households per km2 from which a zone is a dense centre (Eurostat's urban "
+        "centres, 1 500 inhabitants per km2, at 2 persons per household).",
+        json_schema_extra=_unit("households/km2"),
+    )
+    rural_households_per_km2: float = Field(
+        default=150, gt=0, le=1e6, title="Density of a rural zone",
+        description="Households per km2 below which a zone is rural (Eurostat's urban clusters, "
+        "300 inhabitants per km2, at 2 persons per household).",
+        json_schema_extra=_unit("households/km2"),
+    )
+    zone_defaults: ZoneKindDefaults = Field(
+        default=ZoneKindDefaults(), title="Values by type of zone",
+        description="Values a zone takes from its type when the table has no column for them.",
+        json_schema_extra=_unit("—"),
+    )
+    groups: dict[Name, list[ZoneRef]] = Field(
+        default_factory=dict, title="Groups of zones",
+        description="Named groups of zones (keys or names) that policies can target.",
+        json_schema_extra=_unit("—"),
+    )
+
+    @model_validator(mode="after")
+    def _thresholds(self):
+        if self.rural_households_per_km2 > self.dense_households_per_km2:
+            raise ValueError(
+                f"rural_households_per_km2 ({self.rural_households_per_km2:g}) is above "
+                f"dense_households_per_km2 ({self.dense_households_per_km2:g})"
+            )
+        return self
+
+    def resolved(self) -> RealTerritory:
+        """The zones read from the files (cached; see `model.geodata`)."""
+        try:
+            return read_territory(self, Zone)
+        except TerritoryDataError as error:
+            raise ScenarioError(str(error)) from None
+
+    @property
+    def zones(self) -> dict[str, Zone]:
+        return self.resolved().zones
+
+
+def _territory_kind(value: Any) -> str:
+    kind = value.get("kind", "grid") if isinstance(value, dict) else getattr(value, "kind", "grid")
+    return kind if kind in ("grid", "data") else "data"
 
 
 # --------------------------------------------------------------------------- goods
@@ -533,9 +699,10 @@ class PolicyBase(Strict):
         description="Last month the policy acts; none means it never ends.",
         json_schema_extra=_unit("months"),
     )
-    zones: list[Name] = Field(
+    zones: list[ZoneRef] = Field(
         default_factory=list, title="Target zones",
-        description="Zones where the policy acts; empty means every zone.",
+        description="Zones where the policy acts (on a territory from data: by key, name or group); "
+        "empty means every zone.",
         json_schema_extra=_unit("—"),
     )
     quintiles: list[Annotated[int, Field(ge=1, le=5)]] = Field(
@@ -781,6 +948,7 @@ POLICY_KINDS = (
 )
 Policy = Annotated[Union[POLICY_KINDS], Field(discriminator="kind")]  # noqa: UP007
 POLICY_BY_KIND = {cls.model_fields["kind"].annotation.__args__[0]: cls for cls in POLICY_KINDS}
+TERRITORY_BY_KIND = {"grid": Territory, "data": TerritoryFromData}
 
 
 # --------------------------------------------------------------------------- scenario
@@ -812,7 +980,10 @@ class Scenario(Strict):
         description="Number that fixes the random draws: the same seed gives the same results.",
         json_schema_extra=_unit("—"),
     )
-    territory: Territory = Field(
+    territory: Annotated[
+        Annotated[Territory, Tag("grid")] | Annotated[TerritoryFromData, Tag("data")],
+        Discriminator(_territory_kind),
+    ] = Field(
         title="Territory", description="The place simulated: its zones and their households.",
         json_schema_extra=_unit("—"),
     )
@@ -845,7 +1016,8 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _references(self):
         for name, policy in self.policies.items():
-            for zone in policy.zones:
+            for zone in policy.zones if isinstance(self.territory, Territory) else ():
+                # zones of a territory from data are checked once its files are read (`validate_raw`)
                 if zone not in self.territory.zones:
                     raise ValueError(
                         f"policies.{name}.zones: unknown zone {zone!r}; "
@@ -880,7 +1052,18 @@ class Scenario(Strict):
 
     @property
     def zone_names(self) -> list[str]:
+        """Zone identifiers: names of grid zones, keys of zones from data."""
         return list(self.territory.zones)
+
+    def targeted_zones(self, refs: list[str]) -> np.ndarray:
+        """(Z,) flags of the zones a policy's `zones` list designates (all when it is empty): grid
+        zones by name; zones from data by key, name or group."""
+        names = self.zone_names
+        if not refs:
+            return np.ones(len(names), dtype=bool)
+        if isinstance(self.territory, Territory):
+            return np.array([z in refs for z in names])
+        return self.territory.resolved().flags(refs)
 
 
 # --------------------------------------------------------------------------- loading
@@ -942,6 +1125,7 @@ def read_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError(f"{path}: not valid TOML: {error}") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+    _resolve_territory_files(raw, path)
     parent_name = raw.pop("extends", None)
     if parent_name is None:
         return raw
@@ -950,7 +1134,22 @@ def read_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     parent = read_raw(path.parent / parent_name, (*_seen, resolved))
     parent.pop("name", None)
     parent.pop("description", None)
+    territory = raw.get("territory")
+    declares = isinstance(territory, dict) and ("kind" in territory or "zones" in territory)
+    if declares and _territory_kind(territory) != _territory_kind(parent.get("territory", {})):
+        parent.pop("territory", None)  # a territory of another kind replaces the parent's whole
     return _merge(parent, raw)
+
+
+def _resolve_territory_files(raw: dict, path: Path) -> None:
+    """Make the data files a territory names relative to its scenario file absolute (in place)."""
+    territory = raw.get("territory")
+    if not isinstance(territory, dict):
+        return
+    for key in ("polygons", "figures"):
+        value = territory.get(key)
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            territory[key] = str((path.parent / value).resolve())
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -962,11 +1161,22 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
 
 
 def validate_raw(raw: dict, source: str = "scenario", overridden: set[str] | None = None) -> Scenario:
-    """Validate a raw table, turning the first problem into a one-line `ScenarioError`."""
+    """Validate a raw table, turning the first problem into a one-line `ScenarioError`. A territory
+    from data has its files read and checked here, and the zones its policies target looked up."""
     try:
-        return Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(raw)
     except ValidationError as error:
         raise ScenarioError(_one_line(error, raw, source, overridden or set())) from None
+    if isinstance(scenario.territory, TerritoryFromData):
+        territory = scenario.territory.resolved()
+        try:
+            territory.check_groups(source)
+            territory.check_goods(list(scenario.goods), source)
+            for name, policy in scenario.policies.items():
+                territory.check_references(policy.zones, f"{source}: policies.{name}.zones")
+        except TerritoryDataError as error:
+            raise ScenarioError(str(error)) from None
+    return scenario
 
 
 # --------------------------------------------------------------------------- error messages
@@ -1019,6 +1229,9 @@ def _walk(loc: list[str]):
                 annotation = args[0]
                 continue
             if origin in (Union, types.UnionType):
+                if part in TERRITORY_BY_KIND:
+                    annotation = TERRITORY_BY_KIND[part]
+                    continue
                 if part in POLICY_BY_KIND:
                     annotation = POLICY_BY_KIND[part]
                     continue
@@ -1085,7 +1298,7 @@ def field_texts(field: FieldInfo, translate: Translate | None = None,
     """Label, description and unit of a field, in plain language (translated by `translate`).
 
     A value of a per-zone-type table (`goods.car.need_share.dense`) is labelled by its table
-    and its zone type together, and described by its table.
+    and its zone type together, and described by its table, whose unit it takes when it has none.
     """
     tr = translate or (lambda text: text)
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
@@ -1094,6 +1307,9 @@ def field_texts(field: FieldInfo, translate: Translate | None = None,
     if table is not None:
         texts["label"] = f"{tr(table.title or '')}: {texts['label']}"
         texts["description"] = tr(table.description or "")
+        if extra.get("unit", "—") == "—":  # a plain per-zone-type table takes its unit from the field
+            table_extra = table.json_schema_extra if isinstance(table.json_schema_extra, dict) else {}
+            texts["unit"] = tr(table_extra.get("unit", "—"))
     return texts
 
 
@@ -1176,7 +1392,8 @@ def schema_texts() -> list[str]:
 @dataclass(frozen=True)
 class SchemaField:
     """One parameter of the schema as the documentation lists it; `path` uses placeholders
-    (`goods.<good>.purchase_eur`), and `policy_kind` names the kind a policy field belongs to."""
+    (`goods.<good>.purchase_eur`), and `variant` names the kind of table a field belongs to
+    where a table comes in several kinds (policies: `community_pool`, …)."""
 
     path: str
     label: str
@@ -1186,16 +1403,35 @@ class SchemaField:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple = ()
-    policy_kind: str = ""
+    variant: str = ""
     required: bool = False
+
+
+def _models_of(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation holds directly: itself, or the members of a union."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _models_of(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return [model for arg in typing.get_args(annotation) for model in _models_of(arg)]
+    return [annotation] if isinstance(annotation, type) and issubclass(annotation, BaseModel) else []
+
+
+def _variant(model: type[BaseModel]) -> str:
+    """The value of a model's `kind` literal (`community_pool`), or "" when it has none."""
+    kind = model.model_fields.get("kind")
+    if kind is None or typing.get_origin(kind.annotation) is not Literal:
+        return ""
+    return str(typing.get_args(kind.annotation)[0])
 
 
 def schema_fields(translate: Translate | None = None) -> list[SchemaField]:
     """Every field of the scenario schema, in the order of the schema; tables first, then
-    what they hold. Policy fields common to every kind come once, before each kind's own."""
+    what they hold. A table that comes in several kinds lists each kind's fields; for
+    policies, the fields common to every kind come once, before each kind's own."""
     rows: list[SchemaField] = []
 
-    def add(field: FieldInfo, path: str, kind: str = "", table: FieldInfo | None = None) -> None:
+    def add(field: FieldInfo, path: str, variant: str = "", table: FieldInfo | None = None) -> None:
         limits = _limits(field)
         default = None if field.is_required() else field.get_default(call_default_factory=True)
         if isinstance(default, BaseModel):
@@ -1203,28 +1439,36 @@ def schema_fields(translate: Translate | None = None) -> list[SchemaField]:
         rows.append(SchemaField(
             path=path, **field_texts(field, translate, table), default=default,
             minimum=limits.get("min"), maximum=limits.get("max"),
-            choices=tuple(limits.get("choices", ())), policy_kind=kind, required=field.is_required(),
+            choices=tuple(limits.get("choices", ())), variant=variant, required=field.is_required(),
         ))
 
-    def visit(model: type[BaseModel], prefix: str, kind: str = "", skip: tuple = ()) -> None:
+    def visit(model: type[BaseModel], prefix: str, variant: str = "", skip: tuple = ()) -> None:
         for name, field in model.model_fields.items():
             if name in skip:
                 continue
             path = prefix + name
-            add(field, path, kind)
+            add(field, path, variant)
             annotation = field.annotation
             if typing.get_origin(annotation) is dict:
                 annotation = typing.get_args(annotation)[1]
                 path = f"{path}.{PLACEHOLDERS.get(name, '<name>')}"
-            if isinstance(annotation, type) and issubclass(annotation, PerZoneKind):
-                for child, child_field in annotation.model_fields.items():
-                    add(child_field, f"{path}.{child}", kind, table=field)
-            elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                visit(annotation, path + ".")
-            elif name == "policies":
+            models = _models_of(annotation)
+            if name == "territory" and model is Scenario:
+                # the grid's fields, then those only a territory from data has
+                visit(Territory, path + ".")
+                visit(TerritoryFromData, path + ".", skip=tuple(Territory.model_fields))
+            elif name == "policies" and model is Scenario:
                 visit(PolicyBase, path + ".")
-                for policy_kind, cls in POLICY_BY_KIND.items():
-                    visit(cls, path + ".", policy_kind, skip=tuple(PolicyBase.model_fields))
+                for kind, cls in POLICY_BY_KIND.items():
+                    visit(cls, path + ".", kind, skip=tuple(PolicyBase.model_fields))
+            elif len(models) == 1 and issubclass(models[0], PerZoneKind):
+                for child, child_field in models[0].model_fields.items():
+                    add(child_field, f"{path}.{child}", variant, table=field)
+            elif len(models) == 1:
+                visit(models[0], path + ".", variant)
+            else:
+                for member in models:
+                    visit(member, path + ".", _variant(member) or variant)
 
     visit(Scenario, "")
     return rows

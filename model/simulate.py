@@ -10,6 +10,7 @@ import pandas as pd
 
 from .model import TerritoryModel
 from .scenario import Scenario
+from .zone_results import zone_frame
 
 
 def simulate(
@@ -25,9 +26,12 @@ def simulate(
     """One simulation; a DataFrame with one row per month (0 = initial state) and a `month` column.
 
     Nothing reads the Mesa agents of a run whose series alone is returned, so they are not
-    built unless `agents=True`."""
+    built unless `agents=True`. Its `attrs["zones"]` holds the outcomes by zone, a long table
+    (month, zone, outcome, value)."""
     model = TerritoryModel(
         scenario, seed=seed, households=households, months=months, overrides=overrides, agents=agents
     )
     model.run(progress)
-    return model.series_frame()
+    series = model.series_frame()
+    series.attrs["zones"] = zone_frame(model)
+    return series

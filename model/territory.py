@@ -133,15 +133,22 @@ def _small_world(mean_degree, long_tie_share, same_zone_share, layout: Layout, r
     a = np.concatenate(a_parts) if a_parts else np.empty(0, np.int64)
     b = np.concatenate(b_parts) if b_parts else np.empty(0, np.int64)
 
+    return a, rewire_long_ties(a, b, long_tie_share, same_zone_share, layout.household_zone, rng)
+
+
+def rewire_long_ties(a, b, long_tie_share, same_zone_share, household_zone, rng) -> np.ndarray:
+    """The far ends `b` of ties, a share `long_tie_share` of them moved to a random household: of the
+    same zone as `a` with probability `same_zone_share` (homophily), else anywhere."""
+    n = household_zone.size
     rewire = rng.random(a.size) < long_tie_share
     n_rewire = int(rewire.sum())
     if n_rewire:
         same_zone = rng.random(n_rewire) < same_zone_share
         anywhere = rng.integers(0, n, n_rewire)
-        within = random_member_of_zone(layout.household_zone, layout.household_zone[a[rewire]], rng)
+        within = random_member_of_zone(household_zone, household_zone[a[rewire]], rng)
         b = b.copy()
         b[rewire] = np.where(same_zone, within, anywhere)
-    return a, b
+    return b
 
 
 def random_member_of_zone(household_zone: np.ndarray, zones: np.ndarray, rng) -> np.ndarray:

@@ -64,9 +64,10 @@ def _allowed(row: SchemaField, lang: str) -> str:
 
 
 def _group(row: SchemaField) -> str:
-    if row.policy_kind:
-        return "policies." + row.policy_kind
+    """The section a row belongs to: its table, and the table's kind where it has several."""
     head = row.path.split(".")[0]
+    if row.variant:
+        return f"{head}:{row.variant}"
     if head == "territory" and row.path.startswith("territory.zones."):
         return "territory.zones"
     return head if "." in row.path or head in ("policies",) else ""
@@ -89,13 +90,15 @@ def parameters_markdown(lang: str = "en") -> str:
     for row in rows:
         groups.setdefault(_group(row), []).append(row)
     for key, members in groups.items():
-        if key.startswith("policies."):
-            kind = key.split(".", 1)[1]
-            texts = policy_texts(kind, tr)
-            heading = f'{tr("Policies")} — {texts["label"]} (`kind = "{kind}"`)'
+        head, _, variant = key.partition(":")
+        if head == "policies" and variant:
+            texts = policy_texts(variant, tr)
+            heading = f'{tr("Policies")} — {texts["label"]} (`kind = "{variant}"`)'
             lead = texts["description"]
-        elif key == "policies":
+        elif head == "policies":
             heading, lead = f"{tr('Policies')} — {tr(COMMON_POLICY_HEADING)}", ""
+        elif variant:
+            heading, lead = f'{tr(GROUPS.get(head, head))} (`kind = "{variant}"`)', ""
         else:
             heading, lead = tr(GROUPS.get(key, key)), ""
         lines += ["", f"## {heading}", ""]

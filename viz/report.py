@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from experiments.compare import OKABE_ITO
 from experiments.errors import UserError
 from model.scenario import (
     Scenario,
@@ -58,6 +59,13 @@ from viz.i18n import (
 )
 
 
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of a `#rrggbb` colour (0 black, 1 white)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
 def N_(text: str) -> str:
     """Marks a text for translation where it is declared; it is translated where it is shown."""
     return text
@@ -66,10 +74,15 @@ def N_(text: str) -> str:
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 CHROMIUM = os.environ.get("PARTAGE_CHROMIUM", "/usr/bin/chromium")
 PDF_TIMEOUT_S = 180
-# Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies; the
-# baseline is drawn in black, dashed.
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+# The comparison engine's Okabe-Ito palette, safe with the common colour-vision deficiencies:
+# the baseline in its black, dashed; scenarios in its colours, darkest first for contrast on
+# paper, without the yellow, too pale for lines on white.
 BASELINE_COLOUR = "#000000"
+SCENARIO_COLOURS = tuple(
+    sorted(
+        (c for c in OKABE_ITO if c not in (BASELINE_COLOUR, "#F0E442")), key=lambda c: _luminance(c)
+    )
+)
 QUINTILES = 5
 # Units added to the title of a curve's panel, by kind of outcome.
 PANEL_UNITS = {"eur": "€", "eur_month": "€", "tonnes": "t CO2e"}
@@ -792,7 +805,7 @@ def _curves_figure(
 def _colours(comparison: ComparisonResults) -> dict[str, str]:
     colours = {comparison.baseline: BASELINE_COLOUR}
     for index, name in enumerate(comparison.scenarios):
-        colours[name] = OKABE_ITO[index % len(OKABE_ITO)]
+        colours[name] = SCENARIO_COLOURS[index % len(SCENARIO_COLOURS)]
     return colours
 
 

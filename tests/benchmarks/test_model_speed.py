@@ -45,3 +45,16 @@ def test_one_timed_run_reports_throughput_phases_and_memory(baseline_path):
     report["targets"] = model_speed.check_targets(report)
     assert report["targets"]["hgm_per_s_at_100k >= 3e6"] is None  # not measured at this size
     assert model_speed.markdown_table(report).count("\n") == 3
+
+
+def test_a_territory_from_data_is_timed_beside_the_grid_at_the_same_size(baseline_path):
+    territory = str(baseline_path.parent / "bordeaux_metropole.toml")
+    assert model_speed.real_households(territory) == 420_263
+    row = model_speed.benchmark_territory(territory, str(baseline_path), months=2, households=600, echo=lambda _: None,
+                                    placement_households=2000)
+    assert row["placement"]["mean_degree"] == pytest.approx(8, abs=0.05)
+    assert row["territory_run"]["households"] == row["grid_run"]["households"] == 600
+    assert row["throughput_ratio"] == pytest.approx(row["territory_run"]["hgm_per_s"] / row["grid_run"]["hgm_per_s"])
+    report = {"runs": [], "months": 2, "exponent": float("nan"), "territory": row}
+    assert model_speed.check_targets(report)["territory from data within 20 % of the grid's throughput"] is not None
+    assert "ratio" in model_speed.summary(report | {"targets": model_speed.check_targets(report)})

@@ -44,9 +44,11 @@ def test_every_command_module_registers_its_commands_with_a_handler():
         "interactions",
         "report",
         "calibrate",
+        "territory",
+        "map",
     }
     assert set(commands) == expected
     for name in COMMAND_MODULES:
         assert callable(importlib.import_module(name).register)
-    for command in ("run", "compare", "sweep", "validate", "bench"):
+    for command in ("run", "compare", "sweep", "validate", "bench", "report"):
         assert callable(commands[command].get_default("handler"))

@@ -83,10 +83,14 @@ def store_rows():
     return read_store_rows
 
 
+# `python -m cli` from the source tree: the installed `partage` script may point at another checkout.
+PARTAGE = [sys.executable, "-m", "cli"]
+
+
 @pytest.fixture
 def partage_command():
-    """The `partage` command of this environment, and the directory to run it from."""
-    return [str(BIN / "partage")], ROOT
+    """The `partage` command of this source tree, and the directory to run it from."""
+    return list(PARTAGE), ROOT
 
 
 @pytest.fixture
@@ -106,7 +110,7 @@ def partage_cli():
     """Run the `partage` command in a subprocess; returns the CompletedProcess."""
 
     def run(*args: str, cwd: Path = ROOT, timeout: float = 120):
-        return subprocess.run([str(BIN / "partage"), *args], cwd=cwd, capture_output=True, text=True,
+        return subprocess.run([*PARTAGE, *args], cwd=cwd, capture_output=True, text=True,
                               timeout=timeout)
 
     return run

@@ -17,7 +17,9 @@ from model.scenario import (
     PerZoneKind,
     Scenario,
     Territory,
+    TerritoryFromData,
     Zone,
+    ZoneKindDefaults,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +39,8 @@ def written_default(field) -> str:
         return "[" + ", ".join(f'"{v}"' for v in value) + "]" if value else "[] (all)"
     if isinstance(value, str):
         return f'"{value}"'
+    if isinstance(value, PerZoneKind):
+        return " / ".join(f"{value.of(kind):g}" for kind in ("dense", "suburb", "rural"))
     return f"{value:g}"
 
 
@@ -47,8 +51,8 @@ def schema_parameters() -> list[tuple[str, str]]:
     def leaves(model: type[BaseModel], prefix: str, skip: tuple[str, ...] = ()) -> None:
         for name, field in model.model_fields.items():
             annotation = field.annotation
-            if name in skip or typing.get_origin(annotation) is dict:
-                continue  # a policy's kind names its table; zones, goods, policies are tables
+            if name in skip or typing.get_origin(annotation) is dict or name == "territory":
+                continue  # a policy's kind names its table; zones, goods, policies, territories are tables
             if isinstance(annotation, type) and issubclass(annotation, PerZoneKind):
                 found.append((f"{prefix}{name}.<dense/suburb/rural>", written_default(field)))
             elif not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
@@ -56,6 +60,8 @@ def schema_parameters() -> list[tuple[str, str]]:
 
     leaves(Scenario, "")
     leaves(Territory, "territory.")
+    leaves(TerritoryFromData, "territory.")
+    leaves(ZoneKindDefaults, "territory.zone_defaults.")
     leaves(Zone, "territory.zones.<zone>.")
     leaves(Network, "network.")
     leaves(Good, "goods.<good>.")

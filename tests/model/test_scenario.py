@@ -10,10 +10,13 @@ import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import Field
 
 from model.scenario import (
     POLICY_BY_KIND,
+    PerZoneKind,
     ScenarioError,
+    ShareByZoneKind,
     field_texts,
     json_schema,
     load_scenario,
@@ -244,6 +247,16 @@ def test_parameter_info_gives_plain_label_description_and_unit(tmp_path):
     assert (pool["label"], pool["unit"]) == ("Size of the pool", "units per 1 000 households")
     shouted = parameter_info(library, "network.mean_degree", translate=str.upper)
     assert shouted["label"] == "TIES PER HOUSEHOLD" and shouted["unit"] == "COUNT"
+    schema = json_schema()["$defs"]["Good"]["properties"]["purchase_eur"]
+    assert (schema["title"], schema["unit"]) == ("Purchase price", "EUR") and schema["description"]
+
+
+def test_a_plain_per_zone_type_value_takes_its_tables_unit():
+    table = Field(title="Cost of reaching a renter", description="By type of zone.", json_schema_extra={"unit": "EUR/use"})
+    texts = field_texts(PerZoneKind.model_fields["rural"], table=table)
+    assert texts == {"label": "Cost of reaching a renter: rural", "description": "By type of zone.", "unit": "EUR/use"}
+    shares = field_texts(ShareByZoneKind.model_fields["rural"], table=table)
+    assert shares["unit"] == "share"  # a value with a unit of its own keeps it
 
 
 def test_descriptions_may_be_given_per_language(tmp_path, baseline_path):

@@ -86,17 +86,17 @@ def test_explore_loads_chooses_a_scenario_and_stepping_changes_map_and_curves(
 def test_a_policy_lever_changes_the_outcome(page, app_url, screenshot):
     open_explore(page, app_url)
     choose(page, "Scenario", "tool_library")
-    page.wait_for_selector("text=units per 1000 households")
+    page.wait_for_selector("text=Size of the pool (units per 1 000 households)")
     step(page, 3)
     before = headline(page)
     slider = (
-        page.locator(".v-input", has_text="units per 1000 households")
+        page.locator(".v-input", has_text="Size of the pool (units per 1 000 households)")
         .locator("[role=slider]")
         .first
     )
     slider.focus()
     page.keyboard.press("End")
-    page.wait_for_selector("text=units per 1000 households: 30")
+    page.wait_for_selector("text=Size of the pool (units per 1 000 households): 30")
     page.wait_for_function(
         "() => document.querySelector('.partage-headline').innerText.includes('0 / 120')"
     )

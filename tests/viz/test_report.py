@@ -137,6 +137,22 @@ def test_not_a_comparison_is_one_line(tmp_path, comparison_dir):
         report.write_report(comparison_dir, tmp_path / "file", pdf=False)
 
 
+def test_a_scenario_file_gone_leaves_its_levers_out_and_says_so(comparison_dir, tmp_path):
+    import json
+    import shutil
+
+    copy = tmp_path / "moved"
+    shutil.copytree(comparison_dir, copy, ignore=shutil.ignore_patterns("report*"))
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["design"]["files"][1] = str(tmp_path / "gone.toml")
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    html = report.write_report(copy, tmp_path / "out", lang="en", pdf=False)[0].read_text(
+        encoding="utf-8"
+    )
+    assert "can no longer be read; its levers are not shown" in html
+    assert '<section id="results">' in html and "Size of the pool" not in html
+
+
 def test_pdf_is_printed_with_pages(comparison_dir, tmp_path):
     if not Path(report.CHROMIUM).exists():
         pytest.skip(f"no Chromium at {report.CHROMIUM} (the CI script installs Debian's chromium)")
@@ -200,3 +216,11 @@ def test_every_report_text_has_a_french_translation():
         if not any(text in c and c[text].string and not c[text].fuzzy for c in catalogues.values())
     ]
     assert not missing, f"{len(missing)} report texts without French: {missing[:5]}"
+
+
+def test_curves_colours_are_okabe_ito_and_the_first_four_read_on_paper():
+    from experiments.compare import OKABE_ITO
+
+    assert set(report.SCENARIO_COLOURS) <= set(OKABE_ITO) and report.BASELINE_COLOUR in OKABE_ITO
+    contrast = [1.05 / (report._luminance(colour) + 0.05) for colour in report.SCENARIO_COLOURS]
+    assert all(ratio >= 3 for ratio in contrast[:4])  # WCAG 2.1 non-text contrast against white

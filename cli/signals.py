@@ -1,0 +1,47 @@
+"""Ctrl-C and closed pipes: one line and a conventional exit code, never a traceback.
+
+The first Ctrl-C (SIGINT) is remembered and raised as `KeyboardInterrupt`;
+the command line then treats whatever exception comes out of the command as
+that interruption, because libraries do not always let `KeyboardInterrupt`
+through unchanged (DuckDB turns it into its own errors, an import interrupted
+half-way can surface as `ImportError`). Further Ctrl-Cs while the command
+stops are ignored: stopping is already under way, and every wait in it is
+bounded. The handler is installed when the `cli` package is imported, before
+the heavy imports of the commands.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, what shells report when the reader of a pipe went away
+
+_interrupted = threading.Event()
+
+
+def _on_interrupt(signum, frame) -> None:
+    if _interrupted.is_set():
+        return
+    _interrupted.set()
+    raise KeyboardInterrupt
+
+
+def install() -> None:
+    """Handle Ctrl-C as described above (only the main thread may install a handler)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_interrupt)
+
+
+def interrupted() -> bool:
+    return _interrupted.is_set()
+
+
+def silence_stdout() -> None:
+    """After the reader of stdout went away (`partage ... | head`): send what is left nowhere."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

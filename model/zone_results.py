@@ -1,0 +1,168 @@
+"""Outcomes by zone, every month, kept as a long table (month, zone, outcome, value).
+
+For each zone, with shares over the zone's sampled households:
+- per good: `{good}.own`, `.rent`, `.share`, `.forgo` (shares of the zone's
+  households needing the good, as in the territory-wide series), `.lenders`
+  (share of them lending) and `{good}.without.share` (share of all the zone's
+  households owning none: for the car, the census's car-free share);
+- `sharing_households.share` (households sharing at least one good);
+- `emissions.month_t`: embodied t CO2e of the goods in use in the zone (owned,
+  and pooled by policies), spread over their lifetimes, this month;
+- `spending.mean_eur`: mean household spending on the goods (EUR/month);
+- `trust.mean`; `public.subsidy_eur`: sharing subsidy paid in the zone;
+- counts: `households`, `sharing_households`, `{good}.stock`, and for a
+  territory from data each count and each euro or tonne total scaled to the
+  zone's real households as `real.<outcome>` (the others are the sample's).
+
+Zone identifiers are grid zone names, or keys of zones from data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .households import Mode, any_good
+
+UNITS = {
+    "share": "share of households",
+    "households": "households",
+    "stock": "goods owned",
+    "t": "t CO2e per month",
+    "eur": "EUR per month",
+    "trust": "trust (0 to 1)",
+}
+
+
+def outcome_names(goods: list[str], real: bool) -> list[str]:
+    names = []
+    for good in goods:
+        names += [f"{good}.{mode}" for mode in ("own", "rent", "share", "forgo", "lenders")]
+        names += [f"{good}.without.share", f"{good}.stock"]
+    names += [
+        "households",
+        "sharing_households",
+        "sharing_households.share",
+        "emissions.month_t",
+        "spending.mean_eur",
+        "trust.mean",
+        "public.subsidy_eur",
+    ]
+    if real:
+        names += [f"real.{name}" for name in names if _scaled(name)]
+    return names
+
+
+def _scaled(name: str) -> bool:
+    return name in (
+        "households",
+        "sharing_households",
+        "emissions.month_t",
+        "public.subsidy_eur",
+    ) or (name.endswith(".stock"))
+
+
+def real_scales(scenario, households_by_zone: np.ndarray):
+    """(territory scale, (Z,) zone scales) from the sample to the real territory, or (None, None) on
+    a grid; a zone without sampled households has no scale (NaN)."""
+    from .scenario import TerritoryFromData
+
+    if not isinstance(scenario.territory, TerritoryFromData):
+        return None, None
+    real = scenario.territory.resolved().households
+    sampled = households_by_zone.astype(float)
+    zone_scale = np.divide(real, sampled, out=np.full(real.shape, np.nan), where=sampled > 0)
+    return float(real.sum() / sampled.sum()), zone_scale
+
+
+def unit_of(outcome: str) -> str:
+    """The unit of a zone outcome, for legends."""
+    name = outcome.removeprefix("real.")
+    if name.endswith("_t"):
+        return UNITS["t"]
+    if name.endswith("_eur"):
+        return UNITS["eur"] if name.startswith("spending") else "EUR this month"
+    if name.endswith(".stock"):
+        return UNITS["stock"]
+    if name.startswith("trust"):
+        return UNITS["trust"]
+    if name in ("households", "sharing_households"):
+        return UNITS["households"]
+    return UNITS["share"]
+
+
+def measure_zones(model, market, spending: np.ndarray) -> np.ndarray:
+    """This month's outcomes by zone: a (Z, K) array in the order of `outcome_names`."""
+    hh, goods = model.households, model.goods
+    zones = model.zone_count
+    zone = hh.zone.astype(np.int64)
+    size = model.households_by_zone.astype(float)
+    safe_size = np.maximum(size, 1)
+    columns = []
+    owned = np.zeros((zones, len(goods.names)))
+    for g in range(len(goods.names)):
+        coded = np.where(hh.need[:, g], hh.mode[:, g], len(Mode)).astype(np.int64)
+        counts = np.bincount(zone * (len(Mode) + 1) + coded, minlength=zones * (len(Mode) + 1))
+        counts = counts.reshape(zones, len(Mode) + 1).astype(float)
+        needing = np.maximum(counts[:, : len(Mode)].sum(axis=1), 1)
+        for m in range(len(Mode)):
+            columns.append(counts[:, m] / needing)
+        lenders = np.bincount(zone, weights=hh.lending[:, g], minlength=zones)
+        columns.append(lenders / needing)
+        owned[:, g] = counts[:, Mode.OWN]
+        columns.append((size - counts[:, Mode.OWN]) / safe_size)
+        columns.append(counts[:, Mode.OWN])
+    sharing = np.bincount(
+        zone, weights=any_good((hh.mode == Mode.SHARE) & hh.need), minlength=zones
+    )
+    in_use = owned
+    subsidy = np.zeros(zones)
+    if market is not None:
+        in_use = owned + model.effects.pool_units
+        if market.rows.size:
+            subsidy = np.bincount(
+                zone[market.rows], weights=market.subsidy_eur.sum(axis=1), minlength=zones
+            )
+    emissions_t = (
+        (in_use * goods.own_emissions_kg_per_month).sum(axis=1) / 1000
+        if market is not None
+        else np.zeros(zones)
+    )
+    columns += [
+        size,
+        sharing,
+        sharing / safe_size,
+        emissions_t,
+        np.bincount(zone, weights=spending, minlength=zones) / safe_size,
+        np.bincount(zone, weights=hh.trust, minlength=zones) / safe_size,
+        subsidy,
+    ]
+    table = np.column_stack(columns)
+    table[size == 0, :] = np.nan  # a zone the sample left empty has no shares
+    table[size == 0, outcome_names(goods.names, real=False).index("households")] = 0
+    scale = getattr(model, "zone_real_scale", None)
+    if scale is not None:
+        names = outcome_names(goods.names, real=False)
+        scaled = [table[:, i] * scale for i, name in enumerate(names) if _scaled(name)]
+        table = np.column_stack([table, *scaled])
+    return table
+
+
+def zone_frame(model):
+    """The zone outcomes of every month so far as a long DataFrame (month, zone, outcome, value)."""
+    import pandas as pd
+
+    names = outcome_names(
+        model.goods.names, real=getattr(model, "zone_real_scale", None) is not None
+    )
+    stacked = np.stack(model.zone_series)  # (months, Z, K)
+    months, zones, outcomes = stacked.shape
+    return pd.DataFrame(
+        {
+            "month": np.repeat(np.arange(months, dtype=np.int32), zones * outcomes),
+            "zone": np.tile(
+                np.repeat(np.asarray(model.scenario.zone_names, dtype=object), outcomes), months
+            ),
+            "outcome": np.tile(np.asarray(names, dtype=object), months * zones),
+            "value": stacked.reshape(-1),
+        }
+    )

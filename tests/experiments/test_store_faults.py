@@ -1,0 +1,184 @@
+"""Damaged stores are refused in one line and left untouched; a store is readable while a sweep writes it."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import time
+
+import pytest
+
+from experiments.store import StoreReader
+from experiments.sweep import run_sweep
+
+pytestmark = pytest.mark.timeout(240)
+
+HEADER_BYTES, BLOCK_BYTES = 3 * 4096, 262144  # DuckDB's file layout: a header, then whole blocks
+
+
+def database_path(directory):
+    return directory / "experiment.duckdb"
+
+
+def snapshot_path(database):
+    return database.with_name("experiment.live.duckdb")
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _cut_in_half(path) -> None:
+    blocks = (path.stat().st_size - HEADER_BYTES) // BLOCK_BYTES
+    with open(path, "r+b") as file:
+        file.truncate(HEADER_BYTES + blocks // 2 * BLOCK_BYTES)
+
+
+def _cut_mid_block(path) -> None:
+    with open(path, "r+b") as file:
+        file.truncate(path.stat().st_size - 1000)
+
+
+def _scramble_every_block(path) -> None:
+    """Overwrite a few bytes inside every block, as a failing disk would."""
+    with open(path, "r+b") as file:
+        for offset in range(HEADER_BYTES, path.stat().st_size, BLOCK_BYTES):
+            file.seek(offset + 4096)
+            file.write(b"\xa5" * 64)
+
+
+@pytest.mark.parametrize("damage", [_cut_in_half, _cut_mid_block, _scramble_every_block])
+def test_every_command_that_opens_a_damaged_store_says_so_in_one_line_and_leaves_it_as_it_was(
+    damage, diffusion_design, scenario_file, tmp_path, capsys
+):
+    from cli.main import main
+
+    design = diffusion_design(households=300, months=6, replications=1)
+    run_sweep(design, out=tmp_path / "store", progress=False)
+    database = database_path(tmp_path / "store")
+    damage(database)
+    size, digest = database.stat().st_size, _digest(database)
+    commands = [
+        ["sweep", str(design), "--out", str(tmp_path / "store"), "--no-progress"],
+        ["sweep", str(design), "--out", str(tmp_path / "store"), "--retry-failed", "--no-progress"],
+        ["results", "show", str(tmp_path / "store")],
+        ["results", "export", str(tmp_path / "store"), "--out", str(tmp_path / "export")],
+        ["sensitivity", str(tmp_path / "store")],
+        [
+            "compare",
+            str(scenario_file("baseline")),
+            str(scenario_file("tool_library")),
+            "-r",
+            "1",
+            "--households",
+            "100",
+            "--months",
+            "2",
+            "--out",
+            str(tmp_path / "store"),
+            "--no-progress",
+        ],
+    ]
+    capsys.readouterr()
+    for command in commands:
+        code = main(command)
+        stderr = capsys.readouterr().err
+        assert code == 2, (command, stderr)
+        assert stderr.strip().count("\n") == 0 and "the results store is damaged" in stderr, (
+            command,
+            stderr,
+        )
+        assert (database.stat().st_size, _digest(database)) == (size, digest), command
+
+
+def test_a_store_is_read_while_a_sweep_writes_it_and_the_sweep_completes(
+    diffusion_design, partage_command, tmp_path
+):
+    from experiments.results import show
+    from viz.results import load_store
+
+    # Runs of about two seconds each, so that the sweep is still writing when it is read.
+    design = diffusion_design(
+        households=1_000_000, months=100, replications=1, p_values=(0.01, 0.02, 0.03)
+    )
+    partage, root = partage_command
+    out = tmp_path / "live"
+    sweep = subprocess.Popen(
+        [*partage, "sweep", str(design), "--out", str(out), "--no-progress"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        finished = 0
+        while finished < 1 and sweep.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.3)
+            if snapshot_path(database_path(out)).exists():
+                with StoreReader(out) as reader:
+                    assert reader.live
+                    finished = sum(reader.status_counts().values())
+        assert sweep.poll() is None and finished >= 1, (
+            "the sweep ended, or published nothing, before it was read"
+        )
+
+        text = show(out)
+        assert "being written" in text and "of 6 finished" in text
+        shown = subprocess.run(
+            [*partage, "results", "show", str(out)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert "being written" in shown.stdout
+        exported = subprocess.run(
+            [*partage, "results", "export", str(out), "--out", str(tmp_path / "x")],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert exported.returncode == 0, exported.stderr
+        runs, outcomes, swept, kind = load_store(out)  # the app's Results page
+        assert len(runs) >= 1 and "adoption_share" in outcomes and kind == "sweep"
+        stdout, stderr = sweep.communicate(timeout=180)
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+            sweep.wait(timeout=30)
+    assert sweep.returncode == 0, stderr[-2000:]
+    with StoreReader(out) as reader:
+        assert not reader.live
+        assert reader.status_counts() == {"done": 6}
+    assert not snapshot_path(database_path(out)).exists()
+
+
+def test_a_reader_holding_a_store_delays_a_sweep_instead_of_stopping_it(
+    diffusion_design, partage_command, tmp_path
+):
+    design = diffusion_design(households=300, months=6, replications=1)
+    run_sweep(design, out=tmp_path / "held", progress=False)
+    partage, root = partage_command
+    with StoreReader(tmp_path / "held"):
+        sweep = subprocess.Popen(
+            [
+                *partage,
+                "sweep",
+                str(design),
+                "--out",
+                str(tmp_path / "held"),
+                "--retry-failed",
+                "--no-progress",
+            ],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(8)  # longer than the command takes to start and reach the store
+    stdout, stderr = sweep.communicate(timeout=120)
+    assert sweep.returncode == 0, stderr[-1500:]
+    assert "6 already finished" in stdout
