@@ -529,6 +529,7 @@ def run_batch(
         target=target,
         points=points,
         tasks=tasks,
+        planned_runs=len(tasks),
         seeds={"design_seed": spec.seed, "common_random_numbers": True},
         workers=workers,
         scheduler=scheduler,
