@@ -7,14 +7,18 @@ local cluster of two single-threaded worker processes started for the
 occasion). `runs_per_minute` counts the whole sweep as a user sees it:
 starting the workers, shipping the scenario, running and storing every run;
 `steady_runs_per_minute` counts from the first stored run to the last, the
-rate a long sweep approaches once its workers are up.
+rate a long sweep approaches once its workers are up. With `progress`, one bar
+on stderr counts the runs of all three sweeps and estimates the time left.
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+from tqdm import tqdm
 
 from experiments.sweep import run_sweep
 
@@ -46,7 +50,13 @@ max = 4.0
 
 
 def benchmark(
-    *, runs: int, households: int, months: int, scheduler: str | None, scenario: Path = SCENARIO
+    *,
+    runs: int,
+    households: int,
+    months: int,
+    scheduler: str | None,
+    scenario: Path = SCENARIO,
+    progress: bool = False,
 ) -> list[dict]:
     """Time the sweep with each executor; one row per executor with runs per minute."""
     rows = []
@@ -78,6 +88,20 @@ def benchmark(
             )
         else:
             setups.append((f"Dask, {scheduler}", {"scheduler": scheduler}))
+        planned = max(1, runs // 2) * 2  # points x the design's two replications
+        bar = tqdm(
+            total=planned * len(setups),
+            desc="sweep-bench",
+            unit="run",
+            disable=not progress,
+            file=sys.stderr,
+            mininterval=0.5,
+        )
+
+        def arrived(seen: list[float]) -> None:
+            seen.append(time.perf_counter())
+            bar.update(1)
+
         try:
             for label, options in setups:
                 arrivals: list[float] = []
@@ -86,7 +110,7 @@ def benchmark(
                     design,
                     out=Path(tmp) / label.replace(" ", "_"),
                     progress=False,
-                    on_result=lambda _, seen=arrivals: seen.append(time.perf_counter()),
+                    on_result=lambda _, seen=arrivals: arrived(seen),
                     **options,
                 )
                 elapsed = time.perf_counter() - clock
@@ -106,6 +130,7 @@ def benchmark(
                     }
                 )
         finally:
+            bar.close()
             if cluster is not None:
                 cluster.close()
     return rows

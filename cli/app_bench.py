@@ -10,13 +10,25 @@ from benchmarks.app_responsiveness import measure, measure_browser
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("app-bench", help="time one Explore step and its redraw")
-    parser.add_argument("--households", type=int, default=5000)
-    parser.add_argument("--steps", type=int, default=24)
-    parser.add_argument("--scenario", default="tool_library", help="scenario name in scenarios/")
+    parser.add_argument(
+        "--households", type=int, default=5000, help="households of the run (default 5000)"
+    )
+    parser.add_argument(
+        "--steps", type=int, default=24, help="months stepped and timed (default 24)"
+    )
+    parser.add_argument(
+        "--scenario",
+        default="tool_library",
+        help="scenario name in scenarios/ shown beside the baseline (default tool_library)",
+    )
     parser.add_argument(
         "--browser", action="store_true", help="also time click-to-screen in Chromium"
     )
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument(
+        "--chromium",
+        default="/usr/bin/chromium",
+        help="Chromium executable for --browser (default /usr/bin/chromium)",
+    )
     parser.set_defaults(handler=handle)
 
 

@@ -20,6 +20,7 @@ from benchmarks.model_speed import (
     summary,
 )
 from experiments.errors import UserError
+from experiments.outputs import writable_file
 
 
 def register(subparsers) -> None:
@@ -58,7 +59,7 @@ def register(subparsers) -> None:
         "--json",
         type=Path,
         default=Path("results") / "bench" / "bench.json",
-        help="where to write the JSON report",
+        help="where to write the JSON report (default results/bench/bench.json)",
     )
     bench.set_defaults(handler=bench_command)
 
@@ -74,6 +75,7 @@ def bench_command(args) -> int:
         raise UserError("--months: must be at least 1")
     if not Path(args.scenario).is_file():
         raise UserError(f"{args.scenario}: no such scenario file")
+    writable_file(args.json, "--json")
     print(f"partage bench: {Path(args.scenario).stem}, {months} months, one process per size")
     territory = None if args.no_territory else args.territory
     if territory is not None and not Path(territory).is_file():

@@ -18,9 +18,10 @@ from experiments.report import format_number, markdown_table
 
 def headline_markdown(table: pd.DataFrame) -> str:
     part = table[table["outcome"].isin(HEADLINE_OUTCOMES)].copy()
+    cut = part["ci_cut_to_range"] if "ci_cut_to_range" in part else [False] * len(part)
     part["mean (95% CI)"] = [
-        f"{_num(m)} [{_num(lo)}, {_num(hi)}]"
-        for m, lo, hi in zip(part["mean"], part["ci_low"], part["ci_high"], strict=True)
+        f"{_num(m)} [{_num(lo)}, {_num(hi)}]" + (" *" if was_cut else "")
+        for m, lo, hi, was_cut in zip(part["mean"], part["ci_low"], part["ci_high"], cut, strict=True)
     ]
     if "diff" in part:
         part["difference (95% CI)"] = [
@@ -30,7 +31,16 @@ def headline_markdown(table: pd.DataFrame) -> str:
     columns = ["outcome", "scenario", "mean (95% CI)"] + (
         ["difference (95% CI)"] if "diff" in part else []
     )
-    return markdown_table(part[columns])
+    table = markdown_table(part[columns])
+    if any(cut):
+        table += "\n" + CUT_NOTE
+    return table
+
+
+CUT_NOTE = (
+    "* interval cut at the outcome's range (a count is never negative, a share lies in 0..1); "
+    "a cut interval still covers the mean at least 95 % of the time"
+)
 
 
 def costs_markdown(costs: pd.DataFrame) -> str:

@@ -8,8 +8,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cli.options import worker_count
 from experiments.errors import UserError
 from experiments.interactions import FIGURES, effects, library_entries, render, run_all
+from experiments.outputs import RESULTS_DIR, writable_file
+
+DEFAULT_OUT = RESULTS_DIR / "interactions.md"
 
 
 def register(subparsers) -> None:
@@ -22,16 +26,26 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--households", type=int, default=3000, help="simulated households (default 3000)"
     )
-    parser.add_argument("--months", type=int, help="horizon (default: the scenarios')")
+    parser.add_argument(
+        "--months", type=int, help="horizon in months (default: the scenarios', 120)"
+    )
     parser.add_argument(
         "--seed", type=int, help="root seed of the replications (default: the baseline's)"
     )
     parser.add_argument(
-        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel processes"
+        "--workers",
+        type=worker_count,
+        default=min(2, os.cpu_count() or 1),
+        help="parallel processes (default: 2, or 1 on a one-core machine)",
     )
     parser.add_argument(
-        "--out", type=Path, default=Path("docs/interactions.md"), help="Markdown file"
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"Markdown file to write (default {DEFAULT_OUT}; the table of the docs is "
+        "docs/interactions.md, rewritten only when named here)",
     )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(handler=interactions_command)
 
 
@@ -40,12 +54,19 @@ def interactions_command(args) -> int:
         raise UserError("--replications must be at least 2 to give standard errors")
     if args.households < 10:
         raise UserError("--households must be at least 10")
+    writable_file(args.out)
     entries = library_entries()
     baseline = entries[0].scenario
     months = args.months or baseline.months
     seed = baseline.seed if args.seed is None else args.seed
     results = run_all(
-        entries, args.replications, args.households, args.months, seed, args.workers, progress=True
+        entries,
+        args.replications,
+        args.households,
+        args.months,
+        seed,
+        args.workers,
+        progress=not args.no_progress,
     )
     scale = baseline.households
     table = effects(results, scale)
@@ -66,7 +87,6 @@ def interactions_command(args) -> int:
         scale_households=scale,
         months=months,
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")
     print(report)
     return 0

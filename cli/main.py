@@ -36,6 +36,9 @@ COMMAND_MODULES = [
     "cli.app",
     "cli.app_bench",
     "cli.interactions",
+    "cli.optimise",
+    "cli.discover",
+    "cli.outcomes",
     "cli.report",
     "cli.territory",
     "cli.map",
@@ -51,8 +54,19 @@ def package_version() -> str:
         return "unknown"
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors (which quote what was typed) are escaped and cut
+    like every other message."""
+
+    def error(self, message: str):
+        from model.messages import one_line
+
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="partage",
         description="Collaborative consumption in a territory: own, rent, share or forgo.",
     )
@@ -68,13 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     args = None
     try:
         from experiments.errors import UserError
+        from model.messages import one_line
         from model.scenario import ScenarioError
 
         args = build_parser().parse_args(argv)
         try:
             code = int(args.handler(args) or 0)
         except (ScenarioError, UserError) as error:
-            print(f"error: {error}{resume_command(args, argv, error)}", file=sys.stderr)
+            print(f"error: {one_line(error)}{resume_command(args, argv, error)}", file=sys.stderr)
             code = 2
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code

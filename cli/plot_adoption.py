@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from experiments.outputs import writable_file
 from experiments.run import RESULTS, plot_adoption, read_runs
+from model.messages import escaped
 
 
 def register(subparsers) -> None:
     plot = subparsers.add_parser("plot-adoption", help="plot adoption over time of finished runs")
     plot.add_argument("runs", nargs="+", type=Path, help="output folders of `partage run`")
     plot.add_argument(
-        "--out", type=Path, default=RESULTS / "adoption.png", help="PNG file to write"
+        "--out",
+        type=Path,
+        default=RESULTS / "adoption.png",
+        help=f"PNG file to write (default {RESULTS / 'adoption.png'})",
     )
     plot.set_defaults(handler=plot_command)
 
 
 def plot_command(args) -> int:
+    writable_file(args.out)
     plot_adoption(read_runs(args.runs), args.out)
-    print(f"adoption plot written to {args.out}")
+    print(f"adoption plot written to {escaped(args.out)}")
     return 0

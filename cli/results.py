@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from experiments.outputs import writable_folder
 from experiments.results import export, show
 
 
@@ -37,7 +38,7 @@ def handle_show(args) -> int:
 
 def handle_export(args) -> int:
     base = Path(args.directory)
-    out = args.out or (base.parent if base.suffix == ".duckdb" else base) / "parquet"
+    out = writable_folder(args.out) if args.out else (base.parent if base.suffix == ".duckdb" else base) / "parquet"
     for path in export(args.directory, out):
         print(path)
     return 0

@@ -13,6 +13,7 @@ import pandas as pd
 
 from experiments.run import run_scenario_to
 from model.households import MODE_NAMES
+from model.messages import escaped
 from model.scenario import parse_assignment
 
 
@@ -82,5 +83,5 @@ def run_command(args) -> int:
     )
     goods = [c.removesuffix(".own") for c in series.columns if c.endswith(".own")]
     print(summary_table(series, goods))
-    print(f"series, outcomes by zone (zones.parquet) and manifest written to {out}/")
+    print(f"series, outcomes by zone (zones.parquet) and manifest written to {escaped(out)}/")
     return 0

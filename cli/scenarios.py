@@ -9,8 +9,12 @@ simulation with fewer households, scaled to the scenario's.
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
 
 from experiments.library import (
     LIBRARY,
@@ -18,8 +22,11 @@ from experiments.library import (
     euros,
     levers_of,
     library_files,
+    scenario_changes,
     simulated_net_cost,
 )
+from experiments.report import format_number, markdown_table
+from model.messages import escaped, one_line
 from model.scenario import ScenarioError, json_schema, load_scenario, text_in
 
 
@@ -29,7 +36,7 @@ def register(subparsers) -> None:
     )
     actions = scenarios.add_subparsers(dest="action", metavar="ACTION", required=True)
     validate = actions.add_parser("validate", help="check scenario files; one line per file")
-    validate.add_argument("files", nargs="+")
+    validate.add_argument("files", nargs="+", help="scenario files (TOML); every one is checked")
     validate.set_defaults(handler=validate_command)
     schema = actions.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=schema_command)
@@ -63,6 +70,11 @@ def register(subparsers) -> None:
         help="households of the --simulate run; its cost is scaled to the scenario's (default 2000)",
     )
     listing.set_defaults(handler=list_command)
+    show = actions.add_parser(
+        "show", help="what a scenario changes against the scenario it extends, with units"
+    )
+    show.add_argument("file", type=Path, help="scenario file (TOML)")
+    show.set_defaults(handler=show_command)
 
 
 def validate_command(args) -> int:
@@ -71,13 +83,36 @@ def validate_command(args) -> int:
         try:
             scenario = load_scenario(path)
         except ScenarioError as error:
-            print(f"error: {error}")
+            print(f"error: {one_line(error)}")
             failed += 1
         else:
             print(
-                f"ok: {path} ({scenario.name}: {len(scenario.goods)} goods, {len(scenario.policies)} policies)"
+                f"ok: {escaped(path)} ({scenario.name}: {len(scenario.goods)} goods, "
+                f"{len(scenario.policies)} policies)"
             )
     return 2 if failed else 0
+
+
+def show_command(args) -> int:
+    scenario, parent, changes = scenario_changes(args.file)
+    against = f"extends {escaped(parent.name)}" if parent else "extends no other file"
+    print(f"{scenario.name} ({escaped(args.file)}) {against}: {len(changes)} values set here")
+    if changes:
+        rows = pd.DataFrame(
+            {
+                "path": [c.path for c in changes],
+                "label": [c.label for c in changes],
+                "unit": [c.unit for c in changes],
+                "extended": ["(not set)" if c.before is None else _value(c.before) for c in changes],
+                "this scenario": ["(removed)" if c.after is None else _value(c.after) for c in changes],
+            }
+        )
+        print(markdown_table(rows))
+    return 0
+
+
+def _value(value) -> str:
+    return escaped(value if isinstance(value, str) else format_number(value) if isinstance(value, int | float) else value)
 
 
 def schema_command(args) -> int:
@@ -100,14 +135,17 @@ def parameters_command(args) -> int:
 def list_command(args) -> int:
     files = args.files or library_files()
     failed = 0
-    for path in files:
+    bar = tqdm(
+        files, desc="simulating", unit="scenario", disable=not args.simulate, file=sys.stderr
+    )
+    for path in bar:
         try:
             scenario = load_scenario(path)
         except ScenarioError as error:
-            print(f"error: {error}")
+            print(f"error: {one_line(error)}")
             failed += 1
             continue
-        print(f"{scenario.name}  ({path.name})")
+        print(f"{scenario.name}  ({escaped(path.name)})")
         print(f"  levers: {levers_of(scenario)}")
         budget = budget_text(scenario) if scenario.policies else "none"
         print(f"  budget: {budget}")
@@ -116,7 +154,8 @@ def list_command(args) -> int:
             print(
                 f"  simulated net public cost: {euros(net)} ({args.households} households, scaled)"
             )
-        description = " ".join(text_in(scenario.description, "en").split())
-        print(textwrap.fill(description, width=98, initial_indent="  ", subsequent_indent="  "))
-        print()
+        description = escaped(" ".join(text_in(scenario.description, "en").split()), 4000)
+        with tqdm.external_write_mode(file=sys.stderr):
+            print(textwrap.fill(description, width=98, initial_indent="  ", subsequent_indent="  "))
+            print()
     return 2 if failed else 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 from experiments.report import markdown_table
-from experiments.sensitivity import write_sensitivity
+from experiments.sensitivity import caution, write_sensitivity
 
 
 def register(subparsers) -> None:
@@ -17,7 +19,8 @@ def register(subparsers) -> None:
         "--outcome",
         action="append",
         metavar="NAME",
-        help="outcome to analyse (repeatable; default: the design's outcomes)",
+        help="outcome to analyse (repeatable; default: the design's outcomes); "
+        "chosen outcomes are written to sensitivity-<outcomes>.* beside the sweep's own files",
     )
     parser.add_argument(
         "--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)"
@@ -28,5 +31,7 @@ def register(subparsers) -> None:
 def handle(args) -> int:
     table, written = write_sensitivity(args.directory, args.outcome, resamples=args.resamples)
     print(markdown_table(table))
+    if caution(table):
+        print(caution(table), file=sys.stderr)
     print("written: " + ", ".join(str(path) for path in written))
     return 0

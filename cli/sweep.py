@@ -12,7 +12,7 @@ import sys
 from cli.options import add_execution_options, report_summary
 from experiments.errors import UserError
 from experiments.report import markdown_table, write_table
-from experiments.sensitivity import write_sensitivity
+from experiments.sensitivity import caution, write_sensitivity
 from experiments.sweep import point_summary, run_sweep
 
 
@@ -69,5 +69,7 @@ def handle(args) -> int:
             print(f"sensitivity not computed: {error}", file=sys.stderr)
         else:
             print(markdown_table(table))
+            if caution(table):
+                print(caution(table), file=sys.stderr)
             print("written: " + ", ".join(str(path) for path in written))
     return code

@@ -24,12 +24,17 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--scheduler", metavar="ADDRESS", help="Dask scheduler (default: start a local one)"
     )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(handler=handle)
 
 
 def handle(args) -> int:
     rows = benchmark(
-        runs=args.runs, households=args.households, months=args.months, scheduler=args.scheduler
+        runs=args.runs,
+        households=args.households,
+        months=args.months,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
     )
     print(
         f"sweep of {args.runs} runs of the baseline, {args.households} households, {args.months} months"

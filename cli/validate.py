@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from experiments.outputs import writable_folder
 from experiments.validation.suite import write_validation
 
 
@@ -20,12 +21,18 @@ def register(subparsers) -> None:
         "--quick", action="store_true", help="smaller territories and fewer replications"
     )
     validate.add_argument(
-        "--out", type=Path, default=Path("results") / "validation", help="report folder"
+        "--out",
+        type=Path,
+        default=Path("results") / "validation",
+        help="report folder (default results/validation)",
     )
+    validate.add_argument("--no-progress", action="store_true", help="no progress bar")
     validate.set_defaults(handler=validate_command)
 
 
 def validate_command(args) -> int:
-    report, passed = write_validation(args.out, quick=args.quick)
+    report, passed = write_validation(
+        writable_folder(args.out), quick=args.quick, progress=not getattr(args, "no_progress", False)
+    )
     print(f"wrote {report}")
     return 0 if passed else 1

@@ -73,7 +73,6 @@ from __future__ import annotations
 import json
 import math
 import time
-import tomllib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -88,18 +87,20 @@ from experiments.calibration_report import write_calibration_report, write_fitte
 from experiments.design import (
     ParameterSpec,
     Point,
-    _one_line,
     check_parameter,
     fingerprint,
+    first_problem,
     plan_runs,
 )
 from experiments.errors import UserError
 from experiments.intervals import mean_interval
 from experiments.manifest import build_manifest, write_manifest
+from experiments.outputs import default_folder, writable_file, writable_folder
 from experiments.store import StoreReader
-from experiments.sweep import RESULTS_DIR, run_experiment
+from experiments.sweep import run_experiment
 from experiments.targets import ScenarioTarget
-from model.scenario import Scenario, ScenarioError, load_scenario
+from model.messages import escaped
+from model.scenario import Scenario, ScenarioError, load_scenario, read_toml_file
 
 STATISTICS = ("level", "drift", "reduction_per_unit")
 MAIN = "main"
@@ -273,18 +274,14 @@ class Calibration:
 def load_calibration(path: str | Path) -> Calibration:
     """Read and check a calibration design; every problem is one line naming the file and field."""
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: no such calibration design")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"{path}: not valid TOML: {error}") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not a UTF-8 text file") from None
+        raw = read_toml_file(path, "calibration design")
+    except ScenarioError as error:
+        raise UserError(str(error)) from None
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as error:
-        raise UserError(f"{path}: {_one_line_calibration(error, raw)}") from None
+        raise UserError(f"{escaped(path)}: {first_problem(error, raw, CalibrationSpec)}") from None
     sizes = {"months": spec.months} | ({"households": spec.households} if spec.households else {})
     plain = _load_scenario(path, "scenario", spec.scenario, sizes)
     for key in spec.fixed:
@@ -405,31 +402,6 @@ def _expand_targets(
             )
         items += [TargetItem(target, zone) for zone in zones]
     return items
-
-
-def _one_line_calibration(error: ValidationError, raw: dict) -> str:
-    first = error.errors(include_url=False)[0]
-    if first["type"] == "extra_forbidden":
-        loc = list(first["loc"])
-        dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-        model = _model_at(loc[:-1])
-        more = len(error.errors()) - 1
-        return f"{dotted}: unknown key; allowed keys here: {', '.join(model.model_fields)}" + (
-            f" (and {more} more)" if more else ""
-        )
-    return _one_line(error, raw)
-
-
-def _model_at(loc: list) -> type[BaseModel]:
-    model: type[BaseModel] = CalibrationSpec
-    for part in loc:
-        if isinstance(part, int) or part not in model.model_fields:
-            continue
-        annotation = model.model_fields[part].annotation
-        for candidate in (annotation, *getattr(annotation, "__args__", ())):
-            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                model = candidate
-    return model
 
 
 def check_unchanged(calibration: Calibration, directory: Path) -> None:
@@ -727,8 +699,9 @@ def calibrate(
     """Run (or resume) the calibration a design declares; write the fitted scenario and the report."""
     started = time.perf_counter()
     calibration = load_calibration(design_path)
-    directory = Path(out) if out else RESULTS_DIR / calibration.name
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = writable_folder(out) if out else writable_folder(default_folder(calibration.name))
+    if fitted_path is not None:
+        writable_file(fitted_path, "--fitted")
     check_unchanged(calibration, directory)
     (directory / DESIGN_RECORD).write_text(
         json.dumps(calibration.record(), indent=1), encoding="utf-8"

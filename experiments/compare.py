@@ -80,11 +80,13 @@ import pandas as pd
 from experiments.design import Point, fingerprint, plan_runs, replication_seed, without_descriptions
 from experiments.errors import UserError
 from experiments.executors import RunSummary
-from experiments.intervals import mean_interval, ratio_interval
+from experiments.intervals import bounded_mean_interval, mean_interval, ratio_interval
+from experiments.outputs import default_folder, writable_folder
 from experiments.report import write_table
 from experiments.store import StoreReader, export_series
-from experiments.sweep import RESULTS_DIR, run_experiment
+from experiments.sweep import run_experiment
 from experiments.targets import ScenarioTarget
+from model.outcomes import outcome_bounds
 from model.scenario import Scenario, load_scenario
 
 HEADLINE_OUTCOMES = (
@@ -146,8 +148,8 @@ def run_compare(
     target = ScenarioTarget(named)
     points = [Point(i, name, {}) for i, name in enumerate(names)]
     tasks = plan_runs(points, replications, seed, households, months)
-    name = "compare-" + "-vs-".join([names[0], "-".join(names[1:])])
-    directory = Path(out) if out else RESULTS_DIR / name
+    name = comparison_name(names)
+    directory = writable_folder(out) if out else writable_folder(default_folder(name), "output folder")
     sources = [baseline, *(scenarios.values() if isinstance(scenarios, Mapping) else scenarios)]
     design = {
         "baseline": names[0], "scenarios": names[1:],
@@ -180,6 +182,14 @@ def run_compare(
         legacy_fingerprint=legacy_key,
     )
     return directory, summary
+
+
+def comparison_name(names: list[str]) -> str:
+    """`compare-BASELINE-vs-A-B`, shortened with a digest of the names when it would pass 80 characters."""
+    name = "compare-" + "-vs-".join([names[0], "-".join(names[1:])])
+    if len(name) > 80:
+        name = f"{name[:70]}-{fingerprint(names)[:8]}"
+    return name
 
 
 def compare_scenarios(
@@ -367,7 +377,7 @@ class Comparison:
         if band == "runs":
             frame = grouped.agg(mean="mean", low=lambda v: v.quantile(0.05), high=lambda v: v.quantile(0.95))
             return frame.reset_index()
-        return _student_band(grouped)
+        return _cut_to_range(_student_band(grouped))
 
     def differences(self, outcomes: Sequence[str]) -> pd.DataFrame:
         """Paired difference from the baseline per (scenario, outcome, month), with its 95 % interval."""
@@ -391,6 +401,15 @@ def _student_band(grouped) -> pd.DataFrame:
     half = t * frame["sd"] / np.sqrt(frame["n"])
     frame["low"], frame["high"] = frame["mean"] - half, frame["mean"] + half
     return frame.drop(columns=["sd", "n"])
+
+
+def _cut_to_range(frame: pd.DataFrame) -> pd.DataFrame:
+    """Bands of levels kept in their outcome's range (`model.outcomes`); see `experiments.intervals`."""
+    floors = frame["outcome"].map(lambda o: outcome_bounds(o)[0]).astype(float)
+    ceilings = frame["outcome"].map(lambda o: outcome_bounds(o)[1]).astype(float)
+    frame["low"] = frame["low"].where(floors.isna() | (frame["low"] >= floors), floors)
+    frame["high"] = frame["high"].where(ceilings.isna() | (frame["high"] <= ceilings), ceilings)
+    return frame
 
 
 def load_comparison(directory: str | Path, summary: RunSummary | None = None) -> Comparison:
@@ -425,9 +444,10 @@ def comparison_table(values: pd.DataFrame, baseline: str, scenarios: list[str],
             part = by_scenario.get(name)
             if part is None:
                 continue
-            mean, low, high = mean_interval(part[outcome].dropna().to_numpy())
+            mean, low, high, cut = bounded_mean_interval(part[outcome].dropna().to_numpy(),
+                                                         outcome_bounds(outcome))
             row = {"outcome": outcome, "scenario": name, "runs": int(part[outcome].notna().sum()),
-                   "mean": mean, "ci_low": low, "ci_high": high}
+                   "mean": mean, "ci_low": low, "ci_high": high, "ci_cut_to_range": cut}
             if name != baseline and base is not None:
                 paired = (part[outcome] - base[outcome]).dropna()
                 diff, diff_low, diff_high = mean_interval(paired.to_numpy())
@@ -567,3 +587,69 @@ def write_report(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, lis
     with StoreReader(directory) as reader:
         written.append(export_series(reader, Path(directory) / "series.parquet"))
     return table, costs, written
+
+
+# --------------------------------------------------------------------------- impacts of a candidate
+
+
+# What a policy package changes, measured pair by pair against the baseline of the same
+# replication; optimisation designs choose their objectives among these names.
+IMPACTS = {
+    "extra_sharing_households": "households sharing at least one good at the horizon, above the baseline",
+    "t_co2e_avoided": "t CO2e of the goods in use cumulated to the horizon, below the baseline",
+    "poorest_savings_eur_per_month": "monthly spending on the goods of the two poorest income quintiles, "
+    "averaged over the months, below the baseline (EUR per household)",
+    "net_public_cost_eur": "public spending less revenue cumulated to the horizon, above the baseline (EUR)",
+}
+POOREST_SPENDING = ("spending.q1_eur", "spending.q2_eur")
+
+
+def run_measures(con, point_ids: list[int]) -> pd.DataFrame:
+    """Per finished run of the given points, the figures impacts are differences of: sharing
+    households, cumulative emissions and net public cost at the horizon, and the mean monthly
+    spending of the two poorest quintiles over months 1..horizon.
+
+    The rows are read in a fixed order and summed by numpy, so a run's figures are the same bit
+    for bit however DuckDB's threads would have split a sum."""
+    wanted = [SHARING, EMISSIONS, PUBLIC_SPEND, PUBLIC_REVENUE, *POOREST_SPENDING]
+    rows = con.execute(
+        f"""SELECT r.point_id, r.replication, s.month, s.outcome, s.value
+            FROM series s JOIN runs r USING (run_id)
+            WHERE r.status = 'done' AND r.point_id IN ({", ".join("?" * len(point_ids))})
+              AND s.outcome IN ({", ".join("?" * len(wanted))})
+            ORDER BY r.point_id, r.replication, s.outcome, s.month""",
+        [*point_ids, *wanted],
+    ).df()
+    measures = []
+    for (point_id, replication), run in rows.groupby(["point_id", "replication"], sort=True):
+        horizon = run[run["month"] == run["month"].max()].set_index("outcome")["value"]
+        poorest = run[run["outcome"].isin(POOREST_SPENDING) & (run["month"] >= 1)]["value"]
+        measures.append({
+            "point_id": int(point_id), "replication": int(replication),
+            "sharing": float(horizon.get(SHARING, math.nan)),
+            "emissions_t": float(horizon.get(EMISSIONS, math.nan)),
+            "net_public_eur": float(horizon.get(PUBLIC_SPEND, math.nan)) - float(horizon.get(PUBLIC_REVENUE, 0.0)),
+            "poorest_spending_eur": float(np.mean(poorest.to_numpy())) if len(poorest) else math.nan,
+        })
+    return pd.DataFrame(
+        measures,
+        columns=["point_id", "replication", "sharing", "emissions_t", "net_public_eur", "poorest_spending_eur"],
+    )
+
+
+def paired_impacts(measures: pd.DataFrame, baseline_point: int) -> pd.DataFrame:
+    """Each impact of `IMPACTS` per (point, replication), against the baseline's run of the same
+    replication (common random numbers); replications the baseline lacks are left out."""
+    base = measures[measures["point_id"] == baseline_point].set_index("replication")
+    others = measures[measures["point_id"] != baseline_point]
+    paired = others.join(base.drop(columns="point_id"), on="replication", rsuffix="_base", how="inner")
+    return pd.DataFrame({
+        "point_id": paired["point_id"].to_numpy(),
+        "replication": paired["replication"].to_numpy(),
+        "extra_sharing_households": (paired["sharing"] - paired["sharing_base"]).to_numpy(),
+        "t_co2e_avoided": (paired["emissions_t_base"] - paired["emissions_t"]).to_numpy(),
+        "poorest_savings_eur_per_month": (
+            paired["poorest_spending_eur_base"] - paired["poorest_spending_eur"]
+        ).to_numpy(),
+        "net_public_cost_eur": (paired["net_public_eur"] - paired["net_public_eur_base"]).to_numpy(),
+    })

@@ -49,7 +49,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -61,6 +60,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from experiments.errors import UserError
 from experiments.targets import BUILTIN_TARGETS, ScenarioTarget, Target
+from model.messages import escaped, shown
+from model.scenario import PLAIN_NAME, PLAIN_NAME_RULE, ScenarioError, is_plain_name, read_toml_file
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
 MAX_PLANNED_RUNS = 1_000_000
@@ -116,7 +117,7 @@ class SamplerSpec(Strict):
 
 
 class DesignSpec(Strict):
-    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+    name: str | None = Field(default=None, pattern=rf"^{PLAIN_NAME.pattern}$")
     description: str = Field(default="", max_length=4000)
     scenario: str | None = Field(default=None, description="Base scenario file, relative to the design.")
     target: Literal[tuple(BUILTIN_TARGETS)] | None = None  # type: ignore[valid-type]
@@ -370,18 +371,19 @@ def sample_unit(design: Design) -> Iterable:
 def load_design(path: str | Path) -> Design:
     """Read, validate and check a design file against its target; raises `DesignError`."""
     path = Path(path)
-    if not path.is_file():
-        raise DesignError(f"{path}: no such design file")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise DesignError(f"{path}: not valid TOML: {error}") from None
-    except UnicodeDecodeError:
-        raise DesignError(f"{path}: not a UTF-8 text file") from None
+        raw = read_toml_file(path, "design")
+    except ScenarioError as error:
+        raise DesignError(str(error)) from None
     try:
         spec = DesignSpec.model_validate(raw)
     except ValidationError as error:
-        raise DesignError(f"{path}: {_one_line(error, raw)}") from None
+        raise DesignError(f"{escaped(path)}: {first_problem(error, raw)}") from None
+    if spec.name is None and not is_plain_name(path.stem):
+        raise DesignError(
+            f"{escaped(path)}: the file's name {shown(path.stem)} cannot name the results folder; "
+            f'add name = "..." ({PLAIN_NAME_RULE})'
+        )
     target = _build_target(spec, path)
     design = Design(spec, str(path), target)
     design.infos = [_check_parameter(design, index, p) for index, p in enumerate(spec.parameters)]
@@ -395,14 +397,18 @@ def _build_target(spec: DesignSpec, path: Path) -> Target:
 
     scenario_path = (path.parent / spec.scenario).resolve()
     if not scenario_path.is_file():
-        raise DesignError(f"{path}: scenario = {spec.scenario!r}: no such file (looked for {scenario_path})")
+        raise DesignError(
+            f"{escaped(path)}: scenario = {shown(spec.scenario)}: no such file (looked for {escaped(scenario_path)})"
+        )
     sizes = {key: value for key, value in (("households", spec.households), ("months", spec.months)) if value}
     scenario = load_scenario(scenario_path, sizes)
     return ScenarioTarget({scenario.name: scenario})
 
 
 def _check_parameter(design: Design, index: int, parameter: ParameterSpec) -> dict:
-    return check_parameter(f"{design.source}: parameters[{index}] ({parameter.path})", design.target, parameter)
+    return check_parameter(
+        f"{escaped(design.source)}: parameters[{index}] ({escaped(parameter.path)})", design.target, parameter
+    )
 
 
 def check_parameter(where: str, target: Target, parameter: ParameterSpec) -> dict:
@@ -411,15 +417,15 @@ def check_parameter(where: str, target: Target, parameter: ParameterSpec) -> dic
     try:
         info = target.parameter_info(parameter.path)
     except KeyError as error:
-        raise DesignError(f"{where}: {error.args[0]}") from None
+        raise DesignError(f"{where}: {escaped(error.args[0])}") from None
     kind = info.get("type")
     if parameter.values is not None:
         allowed = info.get("choices") or ([True, False] if kind == "bool" else None)
         for value in parameter.values:
             if allowed is not None and value not in allowed:
-                raise DesignError(f"{where}: value {value!r} not allowed; allowed: {', '.join(map(str, allowed))}")
+                raise DesignError(f"{where}: value {shown(value)} not allowed; allowed: {', '.join(map(str, allowed))}")
             if kind in ("float", "int") and (isinstance(value, bool) or not isinstance(value, int | float)):
-                raise DesignError(f"{where}: value {value!r} is not a number")
+                raise DesignError(f"{where}: value {shown(value)} is not a number")
             if kind in ("float", "int"):
                 _check_bounds(where, "value", float(value), info)
         return info
@@ -439,15 +445,16 @@ def _check_bounds(where: str, name: str, value: float, info: dict) -> None:
         raise DesignError(f"{where}: {name} = {value:g} is out of range; allowed: {allowed}")
 
 
-def _one_line(error: ValidationError, raw: dict) -> str:
+def first_problem(error: ValidationError, raw: dict, root: type[BaseModel] | None = None) -> str:
+    """The first problem of a validation error as one line; `root` is the model validated."""
     problems = error.errors(include_url=False)
     first = problems[0]
     loc = list(first["loc"])
-    dotted = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+    dotted = escaped("".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip("."))
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     kind = first["type"]
     if kind == "extra_forbidden":
-        model = _model_at(loc[:-1])
+        model = _model_at(loc[:-1], root or DesignSpec)
         return f"{dotted}: unknown key; allowed keys here: {', '.join(model.model_fields)}{more}"
     if kind == "missing":
         return f"{dotted}: required value is missing{more}"
@@ -460,11 +467,11 @@ def _one_line(error: ValidationError, raw: dict) -> str:
     allowed = ""
     if kind == "literal_error":
         allowed = f"; allowed: {first['ctx']['expected']}"
-    return f"{dotted} = {given!r}: {message}{allowed}{more}" if given is not None else f"{dotted}: {message}{more}"
+    return f"{dotted} = {shown(given)}: {message}{allowed}{more}" if given is not None else f"{dotted}: {message}{more}"
 
 
-def _model_at(loc: list) -> type[BaseModel]:
-    model: type[BaseModel] = DesignSpec
+def _model_at(loc: list, root: type[BaseModel]) -> type[BaseModel]:
+    model: type[BaseModel] = root
     for part in loc:
         if isinstance(part, int):
             continue

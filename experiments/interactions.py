@@ -15,8 +15,9 @@ Figures, at the horizon and scaled to the scenario's own number of households:
 - savings by income quintile: baseline minus scenario household spending on
   the goods, EUR per household per month, averaged over the last twelve months;
 - public cost: net public spending (spending minus revenue) over the horizon;
-  investments and running costs are declared for the whole territory and kept
-  as they are, costs per unit, use, claim or trainee and revenue are scaled.
+  the declared part (investments, running costs, pool units, parking spots) is
+  the territory's declared budget over the run's horizon, and only costs per
+  use, claim or trainee and revenue are scaled from the simulated households.
 For a pair, the synergy is its extra sharing households minus the sum of its
 two levers' taken alone: positive when the levers reinforce each other.
 """
@@ -101,7 +102,8 @@ def figures_of(scenario: Scenario, series: pd.DataFrame, households: int) -> dic
         "goods": last["goods.stock_total"] / households,
         "co2": last["emissions.cumulative_t"] / households,
         "public": scaled_public_cost(
-            scenario, last["public.cumulative_spend_eur"] - last["public.cumulative_revenue_eur"], households
+            scenario, last["public.cumulative_spend_eur"] - last["public.cumulative_revenue_eur"], households,
+            months=int(last["month"]),  # the run's horizon, which may be shorter than the scenario's
         ) / scenario.households,
     }
     out.update({q: float(recent[q].mean()) for q in QUINTILES})

@@ -5,6 +5,12 @@ Both the comparison engine (`experiments.compare`) and sweep summaries
 interval; cost-effectiveness divides two paired mean differences, whose
 interval comes from resampling the replications (the pairs stay together).
 The bootstrap has a fixed seed, so a table is the same each time it is written.
+
+An outcome with a known range (a count is never negative, a share lies in
+0..1: `model.outcomes`) gets its Student interval intersected with that range:
+the true mean lies in the range for certain, so the cut interval covers it at
+least as often as the whole one, and no table shows a negative count. The cut is
+reported (`bounded_mean_interval` returns it), never hidden.
 """
 
 from __future__ import annotations
@@ -29,6 +35,21 @@ def mean_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float
         stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
     )
     return mean, mean - half, mean + half
+
+
+def bounded_mean_interval(
+    values: np.ndarray, bounds: tuple[float | None, float | None] = (None, None), level: float = 0.95
+) -> tuple[float, float, float, bool]:
+    """Mean and Student interval cut to `bounds` (low, high; None = open); the last item says
+    whether the interval was cut."""
+    mean, low, high = mean_interval(values, level)
+    floor, ceiling = bounds
+    cut = False
+    if floor is not None and low < floor:
+        low, cut = float(floor), True
+    if ceiling is not None and high > ceiling:
+        high, cut = float(ceiling), True
+    return mean, low, high, cut
 
 
 def ratio_interval(numerator: np.ndarray, denominator: np.ndarray, level: float = 0.95):

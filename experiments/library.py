@@ -6,18 +6,30 @@ computed month by month from the policies (`model.policies.declared_costs`),
 without simulating. Costs paid per use, claim or trainee, and revenue, depend
 on what households do: they are flagged, and `simulated_net_cost` gives the net
 public cost of one simulation with fewer households, scaled to the scenario's
-(lump sums as declared, the rest in proportion to households).
+(the declared budget of the territory as declared, costs per event and revenue in
+proportion to households).
+`scenario_changes` lists what a scenario changes against the scenario it
+extends, each value with the schema's label and unit (`partage scenarios show`).
 `partage scenarios` (in `cli/scenarios.py`) prints them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from model.model import DEFAULT_SCENARIO
 from model.policies import COST_PER_EVENT, REVENUE, declared_costs, scaled_public_cost
-from model.scenario import ScenarioError, load_scenario, policy_texts
+from model.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parameter_info,
+    policy_texts,
+    read_toml_file,
+)
 from model.simulate import simulate
 
 LIBRARY = DEFAULT_SCENARIO.parent
@@ -74,3 +86,55 @@ def euros(value: float) -> str:
     if abs(value) >= 1e3:
         return f"{value / 1e3:.0f} kEUR"
     return f"{value:.0f} EUR"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A value a scenario sets differently from the scenario it extends (`before` None: added)."""
+
+    path: str
+    label: str
+    unit: str
+    before: Any
+    after: Any
+
+
+def _leaves(table: dict, prefix: str = "") -> dict[str, Any]:
+    """Dotted path -> value for every scalar or list of a nested table."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out |= _leaves(value, path + ".")
+        else:
+            out[path] = value
+    return out
+
+
+def parent_of(path: Path) -> Path | None:
+    """The file a scenario extends, or None."""
+    parent = read_toml_file(path).get("extends")
+    return path.parent / parent if isinstance(parent, str) else None
+
+
+def scenario_changes(path: str | Path) -> tuple[Scenario, Path | None, list[Change]]:
+    """The scenario of a file, the file it extends, and every value it changes or adds, with the
+    schema's label and unit; name and description are left out."""
+    path = Path(path)
+    scenario = load_scenario(path)
+    parent_path = parent_of(path)
+    parent = load_scenario(parent_path) if parent_path else None
+    before = _leaves(parent.model_dump(exclude_none=True)) if parent else {}
+    after = _leaves(scenario.model_dump(exclude_none=True))
+    changes = []
+    for dotted in [*after, *(p for p in before if p not in after)]:
+        if dotted in ("name", "description") or before.get(dotted) == after.get(dotted):
+            continue
+        owner = scenario if dotted in after else parent
+        try:
+            info = parameter_info(owner, dotted)
+        except ScenarioError:
+            info = {"label": dotted.rsplit(".", 1)[-1].replace("_", " "), "unit": ""}
+        label = info["label"] or dotted.rsplit(".", 1)[-1].replace("_", " ")
+        changes.append(Change(dotted, label, info["unit"], before.get(dotted), after.get(dotted)))
+    return scenario, parent_path, changes

@@ -55,8 +55,7 @@ def show(directory: str | Path) -> str:
             )
         outcomes = reader.outcomes()
         lines.append(
-            f"outcomes ({len(outcomes)}): {', '.join(outcomes[:12])}"
-            + (" ..." if len(outcomes) > 12 else "")
+            f"outcomes ({len(outcomes)}; units and meanings: `partage outcomes`): {', '.join(outcomes)}"
         )
     return "\n".join(lines)
 

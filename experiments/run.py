@@ -27,17 +27,23 @@ import pandas as pd
 from tqdm import tqdm
 
 from experiments.manifest import git_commit, package_versions
+from experiments.outputs import RESULTS_DIR, default_folder, writable_folder
 from model.model import TerritoryModel
 from model.scenario import ScenarioError, load_scenario
 from model.zone_results import zone_frame
 
-RESULTS = Path("results")
+RESULTS = RESULTS_DIR
 
 
 def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progress: bool = True):
-    """Run a scenario file with overrides; write series and manifest; return (series, out folder)."""
+    """Run a scenario file with overrides; write series and manifest; return (series, out folder).
+
+    The output folder is checked before the simulation starts (`experiments.outputs`)."""
     scenario = load_scenario(scenario_path, overrides)
-    out = out or RESULTS / scenario.name
+    if out is None:
+        out = writable_folder(default_folder(scenario.name), "output folder")
+    else:
+        out = writable_folder(out)
     started = time.perf_counter()
     model = TerritoryModel(scenario)
     with tqdm(total=scenario.months, desc=scenario.name, unit="month", disable=not progress,
@@ -45,7 +51,6 @@ def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progr
         model.run(progress=lambda month: bar.update(1))
     elapsed = time.perf_counter() - started
     series = model.series_frame()
-    out.mkdir(parents=True, exist_ok=True)
     series.to_parquet(out / "series.parquet", index=False)
     series.to_csv(out / "series.csv", index=False)
     zone_frame(model).to_parquet(out / "zones.parquet", index=False)

@@ -8,7 +8,15 @@ Saltelli sample: a point whose runs all failed or are not run yet stops the
 analysis with a one-line error, rather than silently biasing the indices.
 
 `write_sensitivity` (`partage sensitivity results/NAME [--outcome X ...]`) writes
-`sensitivity.csv`, `sensitivity.md` and `sensitivity.png` next to the store.
+`sensitivity.csv`, `sensitivity.md` and `sensitivity.png` next to the store for
+the design's outcomes (what the sweep itself writes); indices of outcomes
+chosen with `--outcome` go to `sensitivity-<outcomes>.*`, so they never replace
+the sweep's files.
+
+Indices from a small sample can be unreadable (a negative S1, an interval wider
+than the index's whole range): every row carries a `readable` flag, false when
+the 95 % half-width exceeds `READABLE_HALF_WIDTH` (Sobol) or the index itself
+(Morris mu*), and `caution` says how many are too small to read.
 """
 
 from __future__ import annotations
@@ -18,12 +26,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.design import DesignSpec, salib_problem
+from experiments.design import DesignSpec, fingerprint, salib_problem
 from experiments.errors import UserError
 from experiments.report import write_table
 from experiments.store import StoreReader
+from model.messages import escaped, shown
 
 ANALYSIS_SEED = 20130701
+READABLE_HALF_WIDTH = 0.25  # on the 0..1 scale of Sobol indices
 
 
 def point_responses(reader: StoreReader, outcomes: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
@@ -51,7 +61,14 @@ def analyse(directory: str | Path, outcomes: list[str] | None = None, *, resampl
         method = spec.sampler.method
         if method not in ("sobol", "morris"):
             raise UserError(f"{reader.path}: sampler {method!r} gives no indices; use sobol or morris")
-        outcomes = outcomes or list(spec.outcomes) or reader.outcomes()
+        known = reader.outcomes()
+        unknown = [o for o in outcomes or [] if o not in known]
+        if unknown:
+            raise UserError(
+                f"{reader.path}: unknown outcome {shown(unknown[0])}; allowed: {escaped(', '.join(known), 300)} "
+                "(see `partage outcomes`)"
+            )
+        outcomes = outcomes or list(spec.outcomes) or known
         responses, x = point_responses(reader, outcomes)
     problem = salib_problem(spec)
     rows = []
@@ -63,9 +80,10 @@ def analyse(directory: str | Path, outcomes: list[str] | None = None, *, resampl
             result = sobol.analyze(problem, y, calc_second_order=spec.sampler.second_order,
                                    num_resamples=resamples, conf_level=conf_level, seed=ANALYSIS_SEED)
             for i, name in enumerate(problem["names"]):
-                rows.append({"outcome": outcome, "parameter": name,
-                             "S1": result["S1"][i], "S1_conf": result["S1_conf"][i],
-                             "ST": result["ST"][i], "ST_conf": result["ST_conf"][i]})
+                s1, s1_conf, st, st_conf = (result[key][i] for key in ("S1", "S1_conf", "ST", "ST_conf"))
+                readable = bool(max(s1_conf, st_conf) <= READABLE_HALF_WIDTH and s1 >= -s1_conf and st >= -st_conf)
+                rows.append({"outcome": outcome, "parameter": name, "S1": s1, "S1_conf": s1_conf,
+                             "ST": st, "ST_conf": st_conf, "readable": readable})
         else:
             from SALib.analyze import morris
 
@@ -74,7 +92,8 @@ def analyse(directory: str | Path, outcomes: list[str] | None = None, *, resampl
             for i, name in enumerate(problem["names"]):
                 rows.append({"outcome": outcome, "parameter": name, "mu": result["mu"][i],
                              "mu_star": result["mu_star"][i], "mu_star_conf": result["mu_star_conf"][i],
-                             "sigma": result["sigma"][i]})
+                             "sigma": result["sigma"][i],
+                             "readable": bool(result["mu_star_conf"][i] <= result["mu_star"][i])})
     return pd.DataFrame(rows)
 
 
@@ -112,12 +131,36 @@ def plot_indices(table: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def caution(table: pd.DataFrame) -> str:
+    """One line saying how many indices are too small a sample to read, or "" when all are readable."""
+    unreadable = int((~table["readable"]).sum()) if "readable" in table else 0
+    if not unreadable:
+        return ""
+    rule = (f"95 % half-width above {READABLE_HALF_WIDTH:g} or an index below zero beyond it"
+            if "S1" in table else "95 % interval of mu* wider than mu* itself")
+    return (f"caution: {unreadable} of {len(table)} indices are too small a sample to read ({rule}); "
+            "raise sampler.samples (and replications) before reading them")
+
+
+def output_stem(outcomes: list[str] | None, design_outcomes: list[str]) -> str:
+    """`sensitivity` for the design's own outcomes; `sensitivity-<outcomes>` for a chosen few."""
+    if not outcomes or list(outcomes) == list(design_outcomes):
+        return "sensitivity"
+    stem = "sensitivity-" + "-".join(outcomes)
+    if len(stem) > 80:
+        stem = f"{stem[:70]}-{fingerprint(list(outcomes))[:8]}"
+    return stem
+
+
 def write_sensitivity(directory: str | Path, outcomes: list[str] | None = None, *,
                       resamples: int = 1000) -> tuple[pd.DataFrame, list[Path]]:
     directory = Path(directory)
     if directory.suffix == ".duckdb":
         directory = directory.parent
     table = analyse(directory, outcomes, resamples=resamples)
-    written = write_table(table, directory, "sensitivity", title=f"Sensitivity indices: {directory.name}")
-    written.append(plot_indices(table, directory / "sensitivity.png"))
+    with StoreReader(directory) as reader:
+        design_outcomes = list(reader.design.get("outcomes") or [])
+    stem = output_stem(outcomes, design_outcomes)
+    written = write_table(table, directory, stem, title=f"Sensitivity indices: {directory.name}")
+    written.append(plot_indices(table, directory / f"{stem}.png"))
     return table, written

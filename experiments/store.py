@@ -290,6 +290,23 @@ class ResultsStore(_OpenDatabase):
         self.con.execute("COMMIT")
         return True
 
+    def add_points(self, points: Iterable) -> None:
+        """Add points found while the experiment runs (an optimisation's new candidates), in one
+        transaction; a point already stored under its id is left as it is."""
+        known = {row[0] for row in self.con.execute("SELECT point_id FROM points").fetchall()}
+        fresh = [p for p in points if p.point_id not in known]
+        if not fresh:
+            return
+        frame = pd.DataFrame(
+            [(p.point_id, p.scenario, json.dumps(p.params), list(p.x)) for p in fresh],
+            columns=["point_id", "scenario", "params", "x"],
+        )
+        self.con.execute("BEGIN TRANSACTION")
+        self.con.register("incoming_points", frame)
+        self.con.execute("INSERT INTO points SELECT * FROM incoming_points")
+        self.con.unregister("incoming_points")
+        self.con.execute("COMMIT")
+
     def record_invocation(self, argv: str, manifest: dict) -> None:
         self.con.execute(
             "INSERT INTO invocations VALUES (?, ?, ?)",

@@ -19,12 +19,12 @@ import pandas as pd
 
 from experiments.design import Design, Point, RunTask, load_design, replication_seed
 from experiments.executors import RunSummary, make_executor, run_tasks
-from experiments.intervals import mean_interval
+from experiments.intervals import bounded_mean_interval
 from experiments.manifest import build_manifest, write_manifest
+from experiments.outputs import default_folder, writable_folder
 from experiments.store import ResultsStore, RunResult, StoreReader
 from experiments.targets import Target
-
-RESULTS_DIR = Path("results")
+from model.outcomes import outcome_bounds
 
 
 @dataclass
@@ -89,7 +89,7 @@ def run_sweep(
     """
     design = load_design(design_path)
     design.check_size(allow_large=allow_large)
-    directory = Path(out) if out else RESULTS_DIR / design.name
+    directory = writable_folder(out) if out else writable_folder(default_folder(design.name), "output folder")
     spec = design.spec
     seeds = {
         "design_seed": spec.seed,
@@ -121,7 +121,7 @@ def point_summary(directory: Path, outcomes: list[str]) -> pd.DataFrame:
         runs = values[values["point_id"] == point_id]
         row["runs"] = len(runs)
         for outcome in outcomes:
-            mean, low, high = mean_interval(runs[outcome].dropna().to_numpy())
+            mean, low, high, _ = bounded_mean_interval(runs[outcome].dropna().to_numpy(), outcome_bounds(outcome))
             row |= {outcome: mean, f"{outcome} low": low, f"{outcome} high": high}
         rows.append(row)
     return pd.DataFrame(rows)

@@ -178,22 +178,16 @@ def households_by_zone(scenario: Scenario, households: int | None = None) -> np.
     return _split(total, [z.household_share for z in scenario.territory.zones.values()], minimum=0)
 
 
-def declared_costs(scenario: Scenario, households: int | None = None) -> np.ndarray:
+def declared_costs(scenario: Scenario, households: int | None = None, months: int | None = None) -> np.ndarray:
     """Public cost known in advance for each month 0..horizon (EUR): investments, running costs,
-    pool units and parking spots. Costs per event (`COST_PER_EVENT`) and revenue are left out."""
+    pool units and parking spots. Costs per event (`COST_PER_EVENT`) and revenue are left out.
+
+    `households` and `months` default to the scenario's; a run with fewer households has its
+    pool units and parking spots rounded zone by zone for its own size, which is why the
+    declared budget of the territory is computed at the territory's size, never scaled."""
     book = PolicyBook(scenario, households_by_zone(scenario, households))
-    return np.array([0.0] + [book.effects(m).fixed_cost_eur for m in range(1, scenario.months + 1)])
-
-
-def lump_sum_costs(scenario: Scenario) -> float:
-    """Investments and running costs over the horizon (EUR): the part of the public cost declared for
-    the whole territory, which does not grow with the number of households simulated."""
-    total = 0.0
-    for policy in scenario.policies.values():
-        total += policy.running_eur_per_month * sum(policy.active(m) for m in range(1, scenario.months + 1))
-        if first_month(policy) <= scenario.months and policy.active(first_month(policy)):
-            total += policy.investment_eur
-    return total
+    horizon = scenario.months if months is None else months
+    return np.array([0.0] + [book.effects(m).fixed_cost_eur for m in range(1, horizon + 1)])
 
 
 def lump_sum_in_month(scenario: Scenario, month: int) -> float:
@@ -205,11 +199,16 @@ def lump_sum_in_month(scenario: Scenario, month: int) -> float:
     return total
 
 
-def scaled_public_cost(scenario: Scenario, net_eur: float, households: int) -> float:
-    """Net public cost of a run with `households`, scaled to the scenario's territory: lump sums as
-    declared, everything per unit, use, claim or trainee in proportion to households."""
-    lump = lump_sum_costs(scenario)
-    return lump + (net_eur - lump) * territory_households(scenario) / households
+def scaled_public_cost(scenario: Scenario, net_eur: float, households: int, months: int | None = None) -> float:
+    """Net public cost of a run with `households` over `months` (default: the scenario's horizon),
+    scaled to the scenario's territory.
+
+    The declared part (investments, running costs, pool units, parking spots) is the declared
+    budget of the territory over the run's horizon; only what households' choices drive (costs
+    per use, claim or trainee, and revenue) is scaled in proportion to households."""
+    declared_in_run = float(declared_costs(scenario, households, months).sum())
+    declared_for_territory = float(declared_costs(scenario, None, months).sum())
+    return declared_for_territory + (net_eur - declared_in_run) * territory_households(scenario) / households
 
 
 def _sharing_subsidy(book, p, fx, month, zqg, **_):

@@ -1,41 +1,17 @@
 """Named outcomes, measured every month, in the five families of the design.
 
-Column names (one row per month, month 0 being the initial state):
-- adoption, for each good: `{good}.own`, `.rent`, `.share`, `.forgo` (shares
-  of the households needing the good; they sum to one), `.lenders` (share of
-  them lending), `.aware`, and `{good}.share.{zone}` by zone;
-  `{good}.sharing.share` (households sharing the good, a share of all
-  households), `{good}.without.share` (households owning none, a share of all
-  households: for the car, the census's car-free share) and
-  `{good}.without.share.{zone}` by zone; `{good}.pool_units` (units of the
-  good in community pools this month);
-  `sharing_households` (households sharing at least one good) and
-  `sharing_households.share`.
-- ecological: `{good}.stock` (goods owned), `{good}.purchases`,
-  `goods.stock_total`, `emissions.stock_t` (embodied t CO2e of the stock),
-  `emissions.purchases_t` (of this month's purchases) and
-  `emissions.purchases_cumulative_t`; `emissions.month_t`, the embodied
-  emissions of the goods in use (owned, and pooled by policies) spread over
-  their lifetimes, and `emissions.cumulative_t`, its running total: the
-  footprint that sharing avoids, which a household giving up a good and later
-  buying again does not inflate.
-- economic: `spending.mean_eur` (household spending on these goods this
-  month: amortised purchase, fixed costs and fees less lending income; rental;
-  shared uses and their access; nothing for forgone uses), `spending.q1_eur`
-  to `spending.q5_eur` by income quintile (q1 poorest), `lender_income_eur`,
-  `uses.unmet` (shared uses not served), `uses.forgone`, `subsidy.q1_eur` to
-  `subsidy.q5_eur` (sharing subsidy received per household of each quintile).
-- social: `trust.mean`, `ties.created` (cumulative), `transactions`,
-  `bad_experiences`.
-- public: `public.spend_eur`, `public.revenue_eur` (this month),
-  `public.cumulative_spend_eur`, `public.cumulative_revenue_eur`.
-- on a territory from data, `real.<outcome>` for each outcome that counts
-  households, goods, uses, euros or tonnes, scaled from the sample to the real
-  territory (`real.households` of them); the unprefixed outcomes are the
-  sample's. Outcomes by zone are in `model.zone_results`.
-- money flows of the sharing market, for the conservation check:
-  `money.borrowers_eur`, `money.subsidies_eur`, `money.lenders_eur`,
-  `money.platform_eur`, `money.pools_eur`, and `money.renters_eur`.
+`measure` computes every column of a month: adoption (mode shares per good
+and by zone, lenders, awareness, sharing households), ecological (stocks,
+purchases, embodied emissions of the stock, of purchases and of the goods in
+use), economic (household spending by income quintile, lender income, unmet and
+forgone uses, subsidies received), social (trust, ties created, transactions,
+bad experiences), public (spending and revenue) and the money flows of the
+sharing market, for the conservation check. On a territory from data,
+`real.<outcome>` repeats each outcome that counts households, goods, uses, euros
+or tonnes, scaled from the sample to the real territory (`real.households` of
+them); outcomes by zone are then in `model.zone_results`. What each column
+means, its unit and its range are declared once, in `model.outcomes`
+(`partage outcomes`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,17 @@ Rules of the loader:
   overridden (`--set path=value` on the CLI, `overrides={path: value}` in Python).
 - A malformed file, unknown key, wrong type or out-of-range value raises
   `ScenarioError` with one line naming the file, the dotted path, the value
-  given and what is allowed. Nothing in a scenario is ever executed.
+  given and what is allowed. Nothing in a scenario is ever executed; user text
+  in a message is escaped and cut (`model.messages`).
+- `extends` names another `.toml` file; no other file is read, and a file that
+  cannot be read is named in the error, its content never quoted.
+- What is read is bounded: a file of at most `MAX_FILE_BYTES`, tables and arrays
+  nested at most `MAX_DEPTH` deep (in a file, an `extends` chain, a `--set` path
+  or value), so hostile input gives one line, not a `RecursionError`.
+- A scenario's `name` names its output folder: it must be a plain name
+  (`PLAIN_NAME`). A policy starting after the horizon, and zone household
+  shares that do not sum to one, are refused: both would silently mean
+  something other than what was written.
 """
 
 from __future__ import annotations
@@ -44,11 +54,19 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from .geodata import RealTerritory, TerritoryDataError, read_territory
+from .messages import escaped, shown
 
 ZONE_KINDS = ("dense", "suburb", "rural")
 ZoneKind = Literal["dense", "suburb", "rural"]
 NetworkKind = Literal["small-world", "random", "well-mixed"]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+# A scenario's or design's name becomes a folder under results/: no separator, no `..`, no control.
+PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
+PLAIN_NAME_RULE = "1 to 80 letters, digits, '_', '-' or '.', starting with a letter or a digit"
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 16
+MAX_SET_CHARS = 10_000
+SHARE_SUM_TOLERANCE = 0.01
 
 
 class ScenarioError(ValueError):
@@ -1014,19 +1032,41 @@ class Scenario(Strict):
     )
 
     @model_validator(mode="after")
+    def _meaningful(self):
+        if not is_plain_name(self.name):
+            raise ValueError(f"name = {shown(self.name)}: not a plain name; allowed: {PLAIN_NAME_RULE}")
+        for name, policy in self.policies.items():
+            if policy.start_month > self.months:
+                raise ValueError(
+                    f"policies.{name}.start_month = {policy.start_month}: after the horizon "
+                    f"(months = {self.months}), so the policy would never act; "
+                    f"allowed: 0 to {self.months}, or a longer horizon"
+                )
+        if not isinstance(self.territory, Territory):
+            return self  # a territory from data takes its households from its figures
+        total = sum(zone.household_share for zone in self.territory.zones.values())
+        if abs(total - 1) > SHARE_SUM_TOLERANCE:
+            shares = " + ".join(f"{zone.household_share:g}" for zone in self.territory.zones.values())
+            raise ValueError(
+                f"territory.zones.*.household_share sum to {total:g} ({shares}); "
+                f"allowed: shares summing to 1 (within {SHARE_SUM_TOLERANCE:g})"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _references(self):
         for name, policy in self.policies.items():
             for zone in policy.zones if isinstance(self.territory, Territory) else ():
                 # zones of a territory from data are checked once its files are read (`validate_raw`)
                 if zone not in self.territory.zones:
                     raise ValueError(
-                        f"policies.{name}.zones: unknown zone {zone!r}; "
+                        f"policies.{name}.zones: unknown zone {shown(zone)}; "
                         f"allowed: {', '.join(self.territory.zones)}"
                     )
             for good in policy.goods:
                 if good not in self.goods:
                     raise ValueError(
-                        f"policies.{name}.goods: unknown good {good!r}; allowed: {', '.join(self.goods)}"
+                        f"policies.{name}.goods: unknown good {shown(good)}; allowed: {', '.join(self.goods)}"
                     )
         return self
 
@@ -1037,7 +1077,7 @@ class Scenario(Strict):
         node: Any = self.model_dump()
         for key in path.split("."):
             if not isinstance(node, dict) or key not in node:
-                raise ScenarioError(f"{self.name}: {path}: no such parameter")
+                raise ScenarioError(f"{self.name}: {escaped(path)}: no such parameter")
             node = node[key]
         return node
 
@@ -1069,33 +1109,102 @@ class Scenario(Strict):
 # --------------------------------------------------------------------------- loading
 
 
+def is_plain_name(name: Any) -> bool:
+    """Whether `name` can name a folder as it is: see `PLAIN_NAME_RULE`."""
+    return isinstance(name, str) and PLAIN_NAME.fullmatch(name) is not None
+
+
+def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deep tables and arrays nest in `value` (a scalar is 0), counted without recursion and
+    stopping once past `limit`."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def read_toml(text: str, source: str) -> dict:
+    """Parse TOML text bounded in size and depth; any problem is a one-line `ScenarioError`."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{escaped(source)}: larger than {MAX_FILE_BYTES // 1000} kB; not read")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"{escaped(source)}: not valid TOML: {escaped(error)}") from None
+    except RecursionError:
+        raw = None
+    if raw is None or nesting_depth(raw) > MAX_DEPTH:
+        raise ScenarioError(f"{escaped(source)}: tables or arrays nested more than {MAX_DEPTH} deep; not read")
+    return raw
+
+
+def read_toml_file(path: str | Path, what: str = "scenario") -> dict:
+    """A TOML file as a table: it must be a regular file, UTF-8, within the size and depth limits."""
+    path = Path(path)
+    try:
+        regular = path.is_file()
+    except (OSError, ValueError):  # a NUL in the path, a name too long
+        regular = False
+    if not regular:
+        raise ScenarioError(f"{escaped(path)}: no such {what} file")
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{escaped(path)}: larger than {MAX_FILE_BYTES // 1000} kB; not read")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{escaped(path)}: not a UTF-8 text file") from None
+    except OSError as error:
+        raise ScenarioError(f"{escaped(path)}: cannot read the {what} file ({error.strerror})") from None
+    return read_toml(text, str(path))
+
+
 def parse_value(text: str) -> Any:
     """A `--set` value: a TOML literal (number, boolean, string, array), else a bare string."""
+    if len(text) > MAX_SET_CHARS:
+        raise ScenarioError(f"--set value {shown(text)}: longer than {MAX_SET_CHARS} characters")
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:
+        value = None
+    if value is None or nesting_depth(value) > MAX_DEPTH:
+        raise ScenarioError(f"--set value {shown(text)}: arrays nested more than {MAX_DEPTH} deep")
+    return value
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
     """Split `path=value` as given to `--set`."""
     path, sep, value = text.partition("=")
     if not sep or not path.strip():
-        raise ScenarioError(f"--set {text!r}: expected path=value, e.g. goods.car.purchase_eur=20000")
-    return path.strip(), parse_value(value.strip())
+        raise ScenarioError(f"--set {shown(text)}: expected path=value, e.g. goods.car.purchase_eur=20000")
+    return check_path(path.strip(), "--set"), parse_value(value.strip())
+
+
+def check_path(path: str, where: str = "override") -> str:
+    """A dotted path of sensible depth, returned as given."""
+    if path.count(".") >= MAX_DEPTH:
+        raise ScenarioError(f"{where} {shown(path)}: more than {MAX_DEPTH} dotted parts")
+    return path
 
 
 def apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> dict:
     """A copy of `raw` with each dotted path set to its value (tables created as needed)."""
     raw = copy.deepcopy(raw)
     for path, value in overrides.items():
-        keys = path.split(".")
+        keys = check_path(path).split(".")
         node = raw
         for depth, key in enumerate(keys[:-1]):
             child = node.setdefault(key, {})
             if not isinstance(child, dict):
                 where = ".".join(keys[: depth + 1])
-                raise ScenarioError(f"override {path}: {where} is a value, not a table")
+                raise ScenarioError(f"override {escaped(path)}: {escaped(where)} is a value, not a table")
             node = child
         node[keys[-1]] = value
     return raw
@@ -1114,24 +1223,24 @@ def _merge(parent: dict, child: dict) -> dict:
 def read_raw(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     """The raw table of a scenario file with its `extends` chain merged in."""
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
+    raw = read_toml_file(path)
     resolved = path.resolve()
     if resolved in _seen:
-        raise ScenarioError(f"{path}: extends itself (cycle through {', '.join(p.name for p in _seen)})")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+        cycle = ", ".join(escaped(p.name) for p in _seen)
+        raise ScenarioError(f"{escaped(path)}: extends itself (cycle through {cycle})")
+    if len(_seen) >= MAX_DEPTH:
+        raise ScenarioError(f"{escaped(path)}: extends chain longer than {MAX_DEPTH} files")
     _resolve_territory_files(raw, path)
     parent_name = raw.pop("extends", None)
     if parent_name is None:
         return raw
-    if not isinstance(parent_name, str):
-        raise ScenarioError(f"{path}: extends = {parent_name!r}: expected a file name as a string")
+    if not isinstance(parent_name, str) or not parent_name.endswith(".toml"):
+        raise ScenarioError(
+            f"{escaped(path)}: extends = {shown(parent_name)}: allowed: the name of a .toml scenario file"
+        )
     parent = read_raw(path.parent / parent_name, (*_seen, resolved))
+    if nesting_depth(parent) + 1 > MAX_DEPTH:
+        raise ScenarioError(f"{escaped(path)}: tables or arrays nested more than {MAX_DEPTH} deep")
     parent.pop("name", None)
     parent.pop("description", None)
     territory = raw.get("territory")
@@ -1163,6 +1272,8 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
 def validate_raw(raw: dict, source: str = "scenario", overridden: set[str] | None = None) -> Scenario:
     """Validate a raw table, turning the first problem into a one-line `ScenarioError`. A territory
     from data has its files read and checked here, and the zones its policies target looked up."""
+    if nesting_depth(raw) > MAX_DEPTH:
+        raise ScenarioError(f"{escaped(source)}: tables or arrays nested more than {MAX_DEPTH} deep")
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
@@ -1187,8 +1298,8 @@ def _one_line(error: ValidationError, raw: dict, source: str, overridden: set[st
     first = problems[0]
     loc = [str(part) for part in first["loc"]]
     path, field, model = _walk(loc)
-    dotted = ".".join(path) or "(top level)"
-    origin = f"{source} (--set {dotted})" if dotted in overridden else source
+    dotted = escaped(".".join(path) or "(top level)")
+    origin = f"{escaped(source)} (--set {dotted})" if ".".join(path) in overridden else escaped(source)
     more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
     kind = first["type"]
     if kind == "extra_forbidden":
@@ -1198,13 +1309,13 @@ def _one_line(error: ValidationError, raw: dict, source: str, overridden: set[st
         return f"{origin}: {dotted}: required value is missing{more}"
     if kind == "value_error" and not path:
         return f"{origin}: {first['msg'].removeprefix('Value error, ')}{more}"
-    given = _value_at(raw, path)
+    given = shown(_value_at(raw, path))
     allowed = _allowed(field) if field else ""
     message = first["msg"].removeprefix("Value error, ")
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         message = "unknown policy kind" if kind == "union_tag_invalid" else "policy needs a kind"
         allowed = "one of " + ", ".join(POLICY_BY_KIND)
-    return f"{origin}: {dotted} = {given!r}: {message}" + (f"; allowed: {allowed}" if allowed else "") + more
+    return f"{origin}: {dotted} = {given}: {message}" + (f"; allowed: {allowed}" if allowed else "") + more
 
 
 def _walk(loc: list[str]):
@@ -1340,7 +1451,7 @@ def parameter_info(scenario: Scenario, path: str, translate: Translate | None = 
         keys.insert(2, scenario.policies[keys[1]].kind)
     _, field, model = _walk(keys)
     if field is None:
-        raise ScenarioError(f"{scenario.name}: {path}: no such parameter")
+        raise ScenarioError(f"{scenario.name}: {escaped(path)}: no such parameter")
     table = None
     if isinstance(model, type) and issubclass(model, PerZoneKind) and keys[-1] in model.model_fields:
         table = _walk(keys[:-1])[1]

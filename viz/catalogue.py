@@ -13,11 +13,11 @@ Rules:
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from model.messages import shown
 from model.scenario import (
     POLICY_BY_KIND,
     Scenario,
@@ -25,6 +25,7 @@ from model.scenario import (
     apply_overrides,
     parameter_info,
     read_raw,
+    read_toml,
     validate_raw,
 )
 
@@ -94,20 +95,17 @@ def scenario_from_text(
             text = text.decode("utf-8")
         except UnicodeDecodeError:
             raise ScenarioError(f"{source}: not a UTF-8 text file") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{source}: not valid TOML: {error}") from None
+    raw = read_toml(text, source)
     parent_name = raw.pop("extends", None)
     if parent_name is not None:
         if not isinstance(parent_name, str):
             raise ScenarioError(
-                f"{source}: extends = {parent_name!r}: expected a file name as a string"
+                f"{source}: extends = {shown(parent_name)}: expected a file name as a string"
             )
         parent_file = directory / parent_name
         if Path(parent_name).name != parent_name or not parent_file.is_file():
             allowed = ", ".join(f"{n}.toml" for n in scenario_names(directory))
-            raise ScenarioError(f"{source}: extends = {parent_name!r}: allowed: {allowed}")
+            raise ScenarioError(f"{source}: extends = {shown(parent_name)}: allowed: {allowed}")
         parent = read_raw(parent_file)
         parent.pop("name", None)
         parent.pop("description", None)

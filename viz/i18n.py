@@ -23,7 +23,7 @@ from babel.support import Translations
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
-DOMAINS = ("app", "schema", "report")
+DOMAINS = ("app", "schema", "report", "app_optimise")
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 _LOCALE_NAMES = {"fr": "fr_FR", "en": "en_GB"}
 

@@ -60,6 +60,10 @@ def _allowed(row: SchemaField, lang: str) -> str:
         return ", ".join(f"`{choice}`" for choice in row.choices)
     if row.minimum is None and row.maximum is None:
         return ""
+    if row.maximum is None:
+        return f"≥ {_value(row.minimum, lang)}"
+    if row.minimum is None:
+        return f"≤ {_value(row.maximum, lang)}"
     return f"{_value(row.minimum, lang)} – {_value(row.maximum, lang)}"
 
 

@@ -127,6 +127,14 @@ CURVES = (
     "trust.mean",
 )
 OUTCOME_BY_NAME = {outcome.name: outcome for outcome in HEADLINE}
+# Outcomes a territory from data also reports scaled to its real households (`real.<outcome>`).
+REAL_OUTCOMES = (
+    "sharing_households",
+    "goods.stock_total",
+    "emissions.cumulative_t",
+    "public.cumulative_spend_eur",
+    "public.cumulative_revenue_eur",
+)
 
 
 # --------------------------------------------------------------------------- reading a comparison
@@ -168,6 +176,15 @@ class ComparisonResults:
             return list(dict.fromkeys(self.zone_table["zone"].astype(str)))
         base = self.definitions.get(self.baseline)
         return base.zone_names if base is not None else []
+
+    def zone_name(self, zone: str) -> str:
+        """A zone's name: a territory from data knows its zones by key (an INSEE code) and name."""
+        base = self.definitions.get(self.baseline)
+        resolved = getattr(getattr(base, "territory", None), "resolved", None)
+        if resolved is None:
+            return zone
+        territory = resolved()
+        return dict(zip(territory.keys, territory.names, strict=True)).get(zone, zone)
 
     def zone_row(self, zone: str, outcome: str, scenario: str) -> pd.Series | None:
         """A zone's row: from the table by zone, or the territory-wide row of `outcome` with
@@ -273,7 +290,7 @@ class Numbers:
                 )
             return format_percent(value, self.lang)
         if kind == "tonnes":
-            return format_tonnes(value, self.lang)
+            return format_tonnes(value, self.lang, 0 if abs(value) >= 100 else 1)
         if kind == "eur":
             return format_eur(value, self.lang)
         if kind == "eur_month":
@@ -438,9 +455,11 @@ def _territory(comparison: ComparisonResults, lang: str) -> dict:
     kinds = {"dense": "dense centre", "suburb": "suburb", "rural": "rural"}
     zones = [
         {
-            "name": name,
+            "name": comparison.zone_name(name),
             "kind": gettext(kinds.get(zone.kind, zone.kind), lang),
-            "households": format_percent(zone.household_share / total, lang, 0),
+            "households": format_percent(
+                zone.household_share / total, lang, 0 if zone.household_share / total >= 0.1 else 1
+            ),
             "income": format_eur(zone.income_median_eur, lang),
             "online": format_percent(zone.digital_access_share, lang, 0),
         }
@@ -450,10 +469,14 @@ def _territory(comparison: ComparisonResults, lang: str) -> dict:
     return {"missing": False, "name": base.territory.name, "zones": zones, "goods": goods}
 
 
-def _results(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list[dict]:
-    """Per headline outcome: the baseline and each scenario at the horizon, and the difference."""
+def _results(
+    comparison: ComparisonResults, lang: str, numbers: Numbers, prefix: str = ""
+) -> list[dict]:
+    """Per headline outcome: the baseline and each scenario at the horizon, and the difference;
+    with `prefix="real."`, the outcomes that a territory from data scales to its real households."""
     rows = []
-    for outcome in HEADLINE:
+    for outcome in HEADLINE if not prefix else [OUTCOME_BY_NAME[name] for name in REAL_OUTCOMES]:
+        outcome = Outcome(prefix + outcome.name, outcome.label, outcome.kind)
         base = comparison.row(outcome.name, comparison.baseline)
         if base is None:
             continue
@@ -484,6 +507,12 @@ def _results(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list
             }
         )
     return rows
+
+
+def _real_households(comparison: ComparisonResults, lang: str) -> str:
+    """The real territory's households, for a territory from data ("" for a grid)."""
+    row = comparison.row("real.households", comparison.baseline)
+    return "" if row is None else format_number(row["mean"], lang)
 
 
 def _by_quintile(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list[dict]:
@@ -566,7 +595,7 @@ def _by_zone(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list
                     }
                 )
             if any(cells):
-                rows.append({"zone": zone, "cells": cells})
+                rows.append({"zone": comparison.zone_name(zone), "cells": cells})
         if rows:
             out.append({"name": name, "goods": [header for header, _, _ in columns], "rows": rows})
     return out
@@ -949,6 +978,8 @@ def render_html(comparison: ComparisonResults, out_dir: Path, lang: str) -> str:
         "levers": _levers(comparison, lang),
         "territory": _territory(comparison, lang),
         "results": _results(comparison, lang, numbers),
+        "real_results": _results(comparison, lang, numbers, prefix="real."),
+        "real_households": _real_households(comparison, lang),
         "quintiles": _by_quintile(comparison, lang, numbers),
         "zones": _by_zone(comparison, lang, numbers),
         "costs": _costs(comparison, lang, numbers),

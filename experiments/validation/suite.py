@@ -13,15 +13,19 @@ The checks, one module each (the tests call the same functions at a smaller size
    against the vectorized model, replication by replication.
 
 `write_validation` runs them (`FULL` or `QUICK` sizes) and writes `report.md`,
-`bass.png`, `network.png` and `critical_mass.png` into a folder.
+`bass.png`, `network.png` and `critical_mass.png` into a folder. With
+`progress`, a bar on stderr advances by each check's estimated work (households
+x months x runs) and shows the time left.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from experiments.errors import UserError
 from experiments.validation.bass import BASS_PARAMETERS, bass_tolerance, check_bass
@@ -65,7 +69,38 @@ QUICK = Sizes(5_000, 30, 3, 5_000, 120, 2, 2_000, 120, 3, 600, 120, 2, 500, 24, 
               recovery_households=600, recovery_months=24, recovery_waves=2, recovery_points=16)
 
 
-def run_all(sizes: Sizes, echo=print) -> dict:
+def stage_work(sizes: Sizes) -> list[float]:
+    """Estimated work of each stage of `run_all`, in the order it reports them (households x months
+    x runs; the network check runs 7 settings, critical mass 11 subsidy levels, hysteresis 6 levels
+    on two branches, the scalar comparison both models)."""
+    bass = sizes.bass_households * sizes.bass_months * sizes.bass_replications
+    return [
+        *[bass] * len(BASS_PARAMETERS),
+        sizes.reference_households * sizes.bass_months * sizes.bass_replications,
+        7 * sizes.network_households * sizes.network_months * sizes.network_replications,
+        11 * sizes.mass_households * sizes.mass_months * sizes.mass_replications,
+        12 * sizes.tipping_households * sizes.tipping_months * sizes.tipping_replications,
+        2 * sizes.reference_households * sizes.reference_months * sizes.reference_replications,
+    ]
+
+
+def run_all(sizes: Sizes, echo=print, progress: bool = False) -> dict:
+    """Every check at `sizes`; `echo` gets one line per check, as the bar (if any) advances."""
+    work = stage_work(sizes)
+    bar = tqdm(total=sum(work), desc="validate", unit="", disable=not progress, file=sys.stderr,
+               bar_format="{l_bar}{bar}| {percentage:3.0f}% [{elapsed}<{remaining}]")
+    stages = iter(work)
+
+    def report(line: str) -> None:
+        with tqdm.external_write_mode(file=sys.stderr):
+            echo(line)
+        bar.update(next(stages, 0))
+
+    with bar:
+        return _run_checks(sizes, report)
+
+
+def _run_checks(sizes: Sizes, echo) -> dict:
     results: dict = {"bass": [], "sizes": sizes}
     for p, q in BASS_PARAMETERS:
         result = check_bass(
@@ -116,6 +151,7 @@ def run_all(sizes: Sizes, echo=print) -> dict:
         households=sizes.tipping_households,
         months=sizes.tipping_months,
         replications=sizes.tipping_replications,
+        prime_months=min(48, sizes.tipping_months // 2),  # the lowered subsidy must act before the horizon
     )
     hy = results["hysteresis"]
     region = hy["hysteresis_region"]
@@ -447,7 +483,7 @@ def markdown_report(results: dict) -> str:
     return "\n".join(lines)
 
 
-def write_validation(out: Path, quick: bool = False, echo=print) -> tuple[Path, bool]:
+def write_validation(out: Path, quick: bool = False, echo=print, progress: bool = False) -> tuple[Path, bool]:
     """Run the suite, write the plots and `report.md` into `out`; return the report and whether it passed."""
     import matplotlib
 
@@ -456,7 +492,7 @@ def write_validation(out: Path, quick: bool = False, echo=print) -> tuple[Path, 
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"--out {out}: cannot create the folder ({error.strerror})") from None
-    results = run_all(QUICK if quick else FULL, echo=echo)
+    results = run_all(QUICK if quick else FULL, echo=echo, progress=progress)
     plot_bass(results, out / "bass.png")
     plot_network(results, out / "network.png")
     plot_critical_mass(results, out / "critical_mass.png")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -36,11 +38,12 @@ values = [0.2, 0.38]
 """
 
 
-def _start_sweep(tmp_path: Path, *extra: str) -> subprocess.Popen:
+def _start_sweep(tmp_path: Path, *extra: str, progress: bool = False) -> subprocess.Popen:
     design = tmp_path / "slow.toml"
     design.write_text(SLOW_DESIGN, encoding="utf-8")
+    quiet = [] if progress else ["--no-progress"]
     return subprocess.Popen(
-        [*PARTAGE, "sweep", str(design), "--out", str(tmp_path / "out"), "--no-progress", *extra],
+        [*PARTAGE, "sweep", str(design), "--out", str(tmp_path / "out"), *quiet, *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -66,6 +69,29 @@ def _wait_for_finished_runs(
         if finished >= count:
             return finished
     raise AssertionError("the sweep ended, or finished no run in time, before it could be stopped")
+
+
+def _wait_for_progress(process: subprocess.Popen, count: int, timeout_s: float = 120) -> None:
+    """Read the progress bar on the sweep's stderr until it shows `count` finished runs."""
+    seen: list[int] = []
+
+    def read() -> None:
+        tail = ""
+        for chunk in iter(lambda: process.stderr.read(64), ""):
+            text = tail + chunk
+            seen.extend(int(match.group(1)) for match in re.finditer(r"(\d+)/(\d+) \[", text))
+            tail = text[-32:]
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + timeout_s
+    while (
+        not (seen and max(seen) >= count) and process.poll() is None and time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+    if not (seen and max(seen) >= count) or process.poll() is not None:
+        raise AssertionError(
+            "the sweep ended, or finished no run in time, before it could be stopped"
+        )
 
 
 def _descendants(process: subprocess.Popen) -> list[psutil.Process]:
@@ -154,10 +180,10 @@ def test_output_piped_into_a_closed_reader_ends_quietly(command):
 
 
 def test_killing_the_sweep_process_ends_its_workers_and_resource_tracker(tmp_path):
-    sweep = _start_sweep(tmp_path, "--workers", "2")
+    sweep = _start_sweep(tmp_path, "--workers", "2", progress=True)
     children = []
     try:
-        _wait_for_finished_runs(sweep, tmp_path / "out", 1)
+        _wait_for_progress(sweep, 1)
         children = _descendants(sweep)
         assert len(children) >= 2, "expected two workers (and the resource tracker)"
         sweep.send_signal(signal.SIGKILL)

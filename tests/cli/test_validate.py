@@ -6,7 +6,7 @@ from cli.validate import validate_command
 from experiments.validation import suite
 
 
-def test_validate_command_writes_a_report_with_plots(tmp_path, monkeypatch):
+def test_validate_command_writes_a_report_with_plots(tmp_path, monkeypatch, capsys):
     tiny = suite.Sizes(600, 12, 2, 600, 60, 1, 400, 24, 2, 400, 24, 2, 200, 6, 3)
     monkeypatch.setattr(suite, "QUICK", tiny)
     monkeypatch.setattr(suite, "BASS_PARAMETERS", ((0.03, 0.38),))
@@ -16,6 +16,8 @@ def test_validate_command_writes_a_report_with_plots(tmp_path, monkeypatch):
         out = tmp_path / "validation"
 
     validate_command(Args())
+    err = capsys.readouterr().err
+    assert "validate" in err and "100%" in err and "<00:00]" in err  # the bar ran to its end
     report = (Args.out / "report.md").read_text()
     for heading in ("Bass limit", "Network effects", "Critical mass", "Scalar reference", "Calibration recovers"):
         assert heading in report

@@ -9,7 +9,7 @@ import tracemalloc
 
 import pytest
 
-from experiments.design import MAX_PLANNED_RUNS, load_design
+from experiments.design import load_design
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -67,6 +67,8 @@ def test_a_design_beyond_the_limit_is_refused_in_one_line(
 
 
 def test_runs_are_planned_lazily_whatever_the_size_of_the_design(write_design):
+    from experiments.design import MAX_PLANNED_RUNS
+
     design = load_design(write_design(GRID.format(levels=200, replications=2)))  # 16 000 000 runs
     assert design.run_count() == 16_000_000 > MAX_PLANNED_RUNS
     design.check_size(allow_large=True)

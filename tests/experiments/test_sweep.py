@@ -120,7 +120,7 @@ def test_morris_screening_runs_through_the_store(write_design, example_design, t
     assert outcome.summary.done == 20 * 4
 
     table = analyse(tmp_path / "morris", resamples=200)
-    assert list(table.columns) == ["outcome", "parameter", "mu", "mu_star", "mu_star_conf", "sigma"]
+    assert list(table.columns) == ["outcome", "parameter", "mu", "mu_star", "mu_star_conf", "sigma", "readable"]
     assert (table["mu_star"] > 0).all()
     # x3 has no effect of its own: its elementary effects are driven by x1, so they vary in sign.
     assert table.loc[2, "sigma"] > table.loc[2, "mu"]

@@ -21,7 +21,7 @@ from model.households import Mode
 from model.model import TerritoryModel
 from model.policies import declared_costs
 from model.reporters import household_spending
-from model.scenario import POLICY_BY_KIND, load_scenario
+from model.scenario import POLICY_BY_KIND, ScenarioError, load_scenario
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
 HOUSEHOLDS = 2500
@@ -167,8 +167,8 @@ def test_validate_rejects_a_bad_file_with_one_line(tmp_path, capsys):
 # --------------------------------------------------------------------------- windows and costs
 
 
-def test_a_policy_after_the_horizon_has_no_effect_and_no_cost():
-    late = {"policies.sharing_forum_and_map.start_month": 200,
+def test_a_policy_has_no_effect_and_no_cost_before_its_window():
+    late = {"policies.sharing_forum_and_map.start_month": 20,
             "policies.sharing_forum_and_map.end_month": 300}
     shifted = TerritoryModel(
         LIBRARY / "awareness_campaign.toml", seed=7, households=600, months=24, overrides=late,
@@ -177,8 +177,20 @@ def test_a_policy_after_the_horizon_has_no_effect_and_no_cost():
     shifted.run()
     base = TerritoryModel(LIBRARY / "baseline.toml", seed=7, households=600, months=24, agents=False)
     base.run()
-    pd.testing.assert_frame_equal(shifted.series_frame(), base.series_frame())
-    assert shifted.series_frame()["public.cumulative_spend_eur"].iloc[-1] == 0
+    before = slice(0, 20)  # months 0..19
+    pd.testing.assert_frame_equal(shifted.series_frame().iloc[before], base.series_frame().iloc[before])
+    assert shifted.series_frame()["public.cumulative_spend_eur"].iloc[19] == 0
+    assert shifted.series_frame()["public.cumulative_spend_eur"].iloc[20] > 0
+
+
+def test_a_policy_starting_after_the_horizon_is_refused_rather_than_ignored():
+    late = {"policies.sharing_forum_and_map.start_month": 200,
+            "policies.sharing_forum_and_map.end_month": 300}
+    with pytest.raises(ScenarioError, match="start_month = 200: after the horizon"):
+        TerritoryModel(
+            LIBRARY / "awareness_campaign.toml", seed=7, households=600, months=24, overrides=late,
+            agents=False,
+        )
 
 
 def test_costs_are_accounted_month_by_month():

@@ -76,6 +76,7 @@ def test_report_has_every_section_and_figure(reports, lang):
     assert f'<html lang="{lang}">' in html
     for section in SECTIONS:
         assert f'<section id="{section}">' in html, section
+    assert '<section id="real">' not in html  # a grid has no real territory to scale to
     images = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)">', html)
     assert len(images) == 2 and all(len(alt) > 40 for alt in images)
     # levers with the schema's plain labels, zones and quintiles as rows
@@ -224,3 +225,40 @@ def test_curves_colours_are_okabe_ito_and_the_first_four_read_on_paper():
     assert set(report.SCENARIO_COLOURS) <= set(OKABE_ITO) and report.BASELINE_COLOUR in OKABE_ITO
     contrast = [1.05 / (report._luminance(colour) + 0.05) for colour in report.SCENARIO_COLOURS]
     assert all(ratio >= 3 for ratio in contrast[:4])  # WCAG 2.1 non-text contrast against white
+
+
+def test_a_territory_from_data_gets_its_zones_by_name_and_a_map(tiny_territory, tmp_path):
+    from experiments.compare import run_compare
+    from experiments.compare import write_report as write_tables
+
+    policy = tiny_territory.folder / "policy.toml"
+    policy.write_text(
+        'extends = "tiny.toml"\nname = "fee"\n\n[policies.fee]\nkind = "ownership_cost"\n'
+        'goods = ["car"]\nzones = ["west"]\neur_per_month = 3000\n',
+        encoding="utf-8",
+    )
+    directory, _ = run_compare(
+        tiny_territory.scenario,
+        [policy],
+        replications=2,
+        households=600,
+        months=4,
+        out=tmp_path / "compare",
+        progress=False,
+    )
+    write_tables(directory)
+    html_path, _ = report.write_report(directory, tmp_path / "out", lang="en", pdf=False)
+    html = html_path.read_text(encoding="utf-8")
+    zones = html[html.index('<section id="zones">') : html.index('<section id="figures">')]
+    for name in ("Alpha", "Bravo", "Charlie", "Delta"):
+        assert f"<td>{name}</td>" in zones
+    assert "Share of households sharing at least one good" in zones  # the first column by zone
+    real = html[html.index('<section id="real">') : html.index('<section id="quintiles">')]
+    assert (
+        "11,200 households of the real territory" in real
+    )  # the figures' 6000 + 3200 + 1500 + 500
+    assert (tmp_path / "out" / "figures" / "map-1.en.png").stat().st_size > 5_000
+    alts = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)">', html)
+    assert len(alts) == 3 and alts[2].startswith(
+        "Map of the territory&#39;s zones coloured by the difference"
+    )

@@ -1,0 +1,45 @@
+"""User text inside messages: escaped and cut, so that a key or a value can neither forge a line
+nor flood the terminal.
+
+Every message built from user input (a file name, a key, a value) shows it through `shown`
+(a quoted value) or `escaped` (a name or a path, unquoted); the command line passes each
+whole message through `one_line` before printing it. Control characters become visible
+escapes (`\\x1b`, `\\n`), printable text (accents included) is kept, and anything longer than
+its limit is cut with the number of characters left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+VALUE_LIMIT = 80
+MESSAGE_LIMIT = 400
+
+
+def _cut(text: str, limit: int, original_length: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…({original_length} characters in all)"
+
+
+def escaped(text: Any, limit: int = VALUE_LIMIT) -> str:
+    """A name or path as printable text: control characters escaped, cut at `limit` characters."""
+    text = str(text)
+    visible = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit + 1])
+    return _cut(visible, limit, len(text))
+
+
+def shown(value: Any, limit: int = VALUE_LIMIT) -> str:
+    """A value given by the user, quoted as Python shows it (`'text'`, `[1, 2]`), escaped and cut."""
+    if isinstance(value, str):
+        return _cut(repr(value[: limit + 1]), limit, len(value))
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = f"<{type(value).__name__} nested too deep>"
+    return escaped(text, limit)
+
+
+def one_line(message: Any, limit: int = MESSAGE_LIMIT) -> str:
+    """A whole message ready to print on one line: no control character, at most `limit` characters."""
+    return escaped(message, limit)

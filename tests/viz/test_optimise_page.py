@@ -1,0 +1,157 @@
+"""The Policy design page in a real Chromium: a finished optimisation's front and a calibration's report.
+
+A tiny optimisation and a calibration folder are written into the results
+folder the app server reads (the session's `results_dir`), without an
+experiment store, so the Results page's list is unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
+
+TINY = """
+name = "tiny-optimisation"
+scenario = "{scenarios}/territoire_partage.toml"
+baseline = "{scenarios}/baseline.toml"
+seed = 5
+replications = 2
+households = 200
+months = 6
+
+[search]
+population = 4
+generations = 2
+
+[[objectives]]
+outcome = "extra_sharing_households"
+direction = "maximise"
+
+[[objectives]]
+outcome = "net_public_cost_eur"
+direction = "minimise"
+
+[levers.tool_library]
+optional = true
+units_per_1000_households = {{ min = 1, max = 12 }}
+
+[levers.coop_platform]
+optional = true
+
+[levers.sharing_forum_and_map]
+optional = true
+"""
+
+REPORT = """# Calibration of the demo
+
+| parameter | plausible range |
+|---|---|
+| behaviour.lend_hassle | 1.2 – 2.0 |
+
+<img src="nowhere" onerror="window.hacked = 1"> is shown as text, never run.
+
+![fit per target](fit.png)
+"""
+
+
+@pytest.fixture(scope="module")
+def folders(results_dir, tmp_path_factory):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from experiments.optimise import run_optimisation
+
+    design = tmp_path_factory.mktemp("design") / "tiny.toml"
+    design.write_text(TINY.format(scenarios=ROOT / "scenarios"), encoding="utf-8")
+    optimisation = results_dir / "tiny-optimisation"
+    outcome = run_optimisation(design, out=optimisation, progress=False)
+    (optimisation / "experiment.duckdb").unlink()
+    calibration = results_dir / "calibration-demo"
+    calibration.mkdir()
+    (calibration / "manifest.json").write_text(json.dumps({"kind": "calibrate"}))
+    (calibration / "report.md").write_text(REPORT, encoding="utf-8")
+    figure, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [0, 1])
+    figure.savefig(calibration / "fit.png")
+    plt.close(figure)
+    shutil.copy(ROOT / "scenarios" / "tool_library.toml", calibration / "fitted.toml")
+    return outcome
+
+
+def test_clicking_a_point_of_the_front_shows_its_package_and_opens_it(
+    page, app_url, folders, screenshot
+):
+    from viz.optimise import Front
+
+    assert len(folders.front) >= 2, "the tiny search must give a front of at least two packages"
+    page.goto(app_url + "/optimise")
+    page.wait_for_selector("[data-testid=pareto-front] svg")
+    drawing = Front(folders.directory)
+    assert page.locator("[data-testid=pareto-front] svg rect[width='10']").count() == len(
+        drawing.front
+    )
+    second = drawing.row(2)
+    fx, fy = drawing.to_fraction(float(second[drawing.x]), float(second[drawing.y]))
+    box = page.locator("[data-testid=pareto-front] svg").bounding_box()
+    page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    page.wait_for_selector("text=Package 2")
+    assert page.inner_text(".optimise-package") == second["package"]
+    impacts = page.inner_text("[data-testid=front-impacts]")
+    assert "Extra sharing households" in impacts and "Net public cost (EUR)" in impacts
+    levers = page.inner_text("[data-testid=front-levers]")
+    assert all(lever in levers for lever in drawing.levers)
+    screenshot(page, "optimise-front")
+
+    page.get_by_role("button", name="Compare with the baseline").click()
+    page.wait_for_selector("[data-testid=front-compare]", timeout=120_000)
+    assert (
+        "baseline" in page.inner_text("[data-testid=front-compare]").lower()
+        or page.locator("[data-testid=front-compare] tr").count() > 1
+    )
+
+    page.get_by_role("button", name="Open in Explore").click()
+    page.wait_for_url(app_url + "/")
+    page.wait_for_selector("[data-testid=territory-map] svg")
+    page.wait_for_function(
+        "() => document.body.innerText.includes('Point 2 of the Pareto front')", timeout=60_000
+    )
+    screenshot(page, "optimise-opened-in-explore")
+
+
+def test_a_calibration_report_is_shown_as_text_with_its_figures(page, app_url, folders, screenshot):
+    page.goto(app_url + "/optimise")
+    page.wait_for_selector(".calibration-report")
+    report = page.inner_text(".calibration-report")
+    assert "Calibration of the demo" in report and "behaviour.lend_hassle" in report
+    assert '<img src="nowhere"' in report, "raw HTML of a report is shown as text"
+    assert page.evaluate("() => window.hacked") is None
+    assert page.locator(".calibration-report img").count() == 0
+    page.wait_for_selector("img")
+    loaded = "() => [...document.images].filter(i => i.complete && i.naturalWidth > 0).length"
+    assert page.evaluate(loaded) >= 1, "the report's figure is displayed"
+    assert page.get_by_text("Fitted scenario: fitted.toml").count() == 1
+    screenshot(page, "optimise-calibration")
+
+
+def test_the_page_speaks_french_to_a_french_browser(browser, app_url, folders):
+    context = browser.new_context(
+        locale="fr-FR", extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"}
+    )
+    tab = context.new_page()
+    try:
+        tab.goto(app_url + "/optimise")
+        tab.wait_for_selector("[data-testid=pareto-front] svg", timeout=60_000)
+        assert "Front de Pareto d'une optimisation" in tab.inner_text("body")
+        assert (
+            "ouvrir dans explorer" in tab.inner_text("body").lower()
+        )  # buttons are upper-cased by CSS
+    finally:
+        context.close()

@@ -1,0 +1,474 @@
+"""Policy design page: a finished optimisation's Pareto front, and a finished calibration's report.
+
+Rules:
+- Folders are read from the results directory (`PARTAGE_RESULTS_DIR`, else
+  `results/`): an optimisation is a folder whose `manifest.json` says
+  `kind = "optimise"` and that holds `front.csv` (what `partage optimise`
+  writes); a calibration is a folder holding `report.md` whose manifest kind
+  or name says calibration (what `partage calibrate` writes).
+- Clicking the front picks the nearest point: its package, levers and impacts
+  with their intervals, and buttons that open its scenario file in Explore or
+  compare it with the baseline through the comparison engine.
+- Everything read from a folder is data: text is escaped, never rendered as
+  HTML; Markdown loses raw HTML and links other than http(s); images and
+  scenario files are read only from inside their folder.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import solara
+import solara.lab
+
+from . import i18n
+from .catalogue import BASELINE, RESULTS_DIR
+from .clickable import ClickableSvg
+
+FRONT, OTHER, PICKED = "#0072B2", "#999999", "#D55E00"  # Okabe-Ito blue, grey and vermilion
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+COMPARE_REPLICATIONS = 4
+COMPARE_HOUSEHOLDS = 1000
+WIDTH, HEIGHT = 560, 380
+MAX_REPORT_CHARS = 200_000
+
+chosen_optimisation = solara.reactive("")
+picked_rank = solara.reactive(1)
+chosen_calibration = solara.reactive("")
+problem = solara.reactive("")
+
+
+def results_dir() -> Path:
+    return Path(os.environ.get("PARTAGE_RESULTS_DIR", RESULTS_DIR))
+
+
+def page_language() -> str:
+    """French or English, as the browser asks (French by default)."""
+    headers = solara.lab.headers.value or {}
+    asked = headers.get("accept-language") or headers.get("Accept-Language") or [""]
+    return i18n.preferred_language(asked[0] if isinstance(asked, list) else asked)
+
+
+def _manifest_kind(folder: Path) -> str:
+    try:
+        return str(
+            json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("kind", "")
+        )
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def optimisation_folders(directory: Path | None = None) -> list[str]:
+    directory = directory or results_dir()
+    if not directory.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in directory.iterdir()
+        if p.is_dir() and (p / "front.csv").is_file() and _manifest_kind(p) == "optimise"
+    )
+
+
+def calibration_folders(directory: Path | None = None) -> list[str]:
+    directory = directory or results_dir()
+    if not directory.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in directory.iterdir()
+        if p.is_dir()
+        and (p / "report.md").is_file()
+        and ("calib" in _manifest_kind(p).lower() or "calib" in p.name.lower())
+    )
+
+
+def inside(folder: Path, relative: str) -> Path | None:
+    """`folder / relative` if it stays inside `folder` (no `..`, no absolute path, no link out)."""
+    path = (folder / relative).resolve()
+    return path if path.is_relative_to(folder.resolve()) and path.is_file() else None
+
+
+# --------------------------------------------------------------------------- optimisation
+
+
+class Front:
+    """A finished optimisation read from its folder: the front, every candidate, the objectives."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.front = pd.read_csv(folder / "front.csv")
+        candidates = folder / "candidates.csv"
+        self.candidates = pd.read_csv(candidates) if candidates.is_file() else self.front
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        design = manifest.get("design", {})
+        self.objectives = [(o["outcome"], o["direction"]) for o in design.get("objectives", [])]
+        budget = design.get("budget") or {}
+        self.budget = budget.get("net_public_cost_eur")
+        self.baseline = design.get("baseline", "")
+        names = [name for name, _ in self.objectives] or ["extra_sharing_households"]
+        self.x = names[0]
+        self.y = names[1] if len(names) > 1 else "net_public_cost_eur"
+        start = list(self.front.columns).index("package") + 1 if "package" in self.front else 3
+        end = (
+            list(self.front.columns).index("replications")
+            if "replications" in self.front
+            else start
+        )
+        self.levers = list(self.front.columns[start:end])
+
+    def impacts(self) -> list[str]:
+        return [c for c in self.front.columns if f"{c} low" in self.front.columns]
+
+    def row(self, rank: int) -> pd.Series:
+        match = self.front[self.front["rank"] == rank]
+        return (match if len(match) else self.front).iloc[0]
+
+    def scenario_text(self, rank: int) -> str | None:
+        path = inside(self.folder, str(self.row(rank)["scenario file"]))
+        return path.read_text(encoding="utf-8") if path and path.suffix == ".toml" else None
+
+    # -- the drawing and the picking share one mapping from values to the drawing
+
+    def _ranges(self):
+        def span(column):
+            values = pd.concat([self.candidates[column], self.front[column]]).astype(float)
+            values = values[values.apply(math.isfinite)]
+            low, high = (values.min(), values.max()) if len(values) else (0.0, 1.0)
+            pad = (high - low) * 0.08 or max(abs(high) * 0.1, 1.0)
+            return low - pad, high + pad
+
+        return span(self.x), span(self.y)
+
+    def to_fraction(self, x: float, y: float) -> tuple[float, float]:
+        (x0, x1), (y0, y1) = self._ranges()
+        left, right, top, bottom = 70, 16, 30, 46
+        px = left + (x - x0) / (x1 - x0) * (WIDTH - left - right)
+        py = top + (1 - (y - y0) / (y1 - y0)) * (HEIGHT - top - bottom)
+        return px / WIDTH, py / HEIGHT
+
+    def nearest_rank(self, fx: float, fy: float) -> int:
+        distances = [
+            (
+                math.dist((fx, fy), self.to_fraction(float(r[self.x]), float(r[self.y]))),
+                int(r["rank"]),
+            )
+            for _, r in self.front.iterrows()
+        ]
+        return min(distances)[1]
+
+    def svg(self, picked: int, lang: str) -> str:
+        (x0, x1), (y0, y1) = self._ranges()
+        out = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+            f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">',
+            f'<rect x="70" y="30" width="{WIDTH - 86}" height="{HEIGHT - 76}" fill="#fff" stroke="#999"/>',
+        ]
+
+        def at(x, y):
+            fx, fy = self.to_fraction(x, y)
+            return fx * WIDTH, fy * HEIGHT
+
+        if self.budget is not None and self.y == "net_public_cost_eur" and y0 < self.budget < y1:
+            _, by = at(x0, self.budget)
+            out.append(
+                f'<line x1="70" x2="{WIDTH - 16}" y1="{by:.1f}" y2="{by:.1f}" '
+                'stroke="#000" stroke-dasharray="5,4"/>'
+            )
+            out.append(
+                f'<text x="{WIDTH - 18}" y="{by - 4:.1f}" text-anchor="end">'
+                f"{html.escape(i18n.gettext('budget', lang))}</text>"
+            )
+        on_front = set(self.front["point"]) if "point" in self.front else set()
+        for _, row in self.candidates.iterrows():
+            if row.get("point") in on_front or not (
+                math.isfinite(row[self.x]) and math.isfinite(row[self.y])
+            ):
+                continue
+            cx, cy = at(float(row[self.x]), float(row[self.y]))
+            out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{OTHER}"/>')
+        for _, row in self.front.iterrows():
+            cx, cy = at(float(row[self.x]), float(row[self.y]))
+            rank = int(row["rank"])
+            colour = PICKED if rank == picked else FRONT
+            out.append(
+                f'<rect x="{cx - 5:.1f}" y="{cy - 5:.1f}" width="10" height="10" fill="{colour}">'
+                f"<title>{rank}</title></rect>"
+            )
+            out.append(f'<text x="{cx + 7:.1f}" y="{cy - 6:.1f}">{rank}</text>')
+        for value, anchor in ((x0, "start"), (x1, "end")):
+            x, _ = at(value, y0)
+            out.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - 32}" text-anchor="{anchor}">'
+                f"{html.escape(_short(value))}</text>"
+            )
+        for value in (y0, y1):
+            _, y = at(x0, value)
+            out.append(
+                f'<text x="66" y="{y + 4:.1f}" text-anchor="end">{html.escape(_short(value))}</text>'
+            )
+        out.append(
+            f'<text x="{WIDTH / 2}" y="{HEIGHT - 12}" text-anchor="middle" fill="#333">'
+            f"{html.escape(impact_label(self.x, lang))}</text>"
+        )
+        out.append(
+            f'<text x="12" y="20" fill="#333">{html.escape(impact_label(self.y, lang))}</text>'
+        )
+        out.append("</svg>")
+        return "".join(out)
+
+
+def _short(value: float) -> str:
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if abs(value) >= 1e4:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:.3g}"
+
+
+IMPACT_LABELS = {
+    "extra_sharing_households": "Extra sharing households",
+    "t_co2e_avoided": "t CO2e avoided",
+    "poorest_savings_eur_per_month": "Savings of the two poorest quintiles (EUR/month per household)",
+    "net_public_cost_eur": "Net public cost (EUR)",
+}
+
+
+def impact_label(name: str, lang: str) -> str:
+    return i18n.gettext(IMPACT_LABELS.get(name, name), lang)
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return (
+            "–"
+            if not math.isfinite(value)
+            else f"{value:,.4g}"
+            if abs(value) < 1e4
+            else f"{value:,.0f}"
+        )
+    return str(value)
+
+
+def _table(rows: list[tuple[str, ...]], header: tuple[str, ...], test_id: str) -> None:
+    """A plain table; every cell escaped."""
+    head = "".join(
+        f"<th style='text-align:left;padding:2px 10px'>{html.escape(h)}</th>" for h in header
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td style='padding:2px 10px'>{html.escape(c)}</td>" for c in row)
+        + "</tr>"
+        for row in rows
+    )
+    solara.HTML(
+        tag="table",
+        unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
+        attributes={"data-testid": test_id},
+    )
+
+
+@solara.lab.task(prefer_threaded=True)
+def compare_task(text: str, name: str):
+    from experiments.compare import compare_scenarios
+
+    from .catalogue import load_named, scenario_from_text
+
+    scenario = scenario_from_text(text, name)
+    comparison = compare_scenarios(
+        load_named(BASELINE),
+        {name: scenario},
+        replications=COMPARE_REPLICATIONS,
+        households=COMPARE_HOUSEHOLDS,
+        months=scenario.months,
+        on_progress=lambda done, total: setattr(compare_task, "progress", 100.0 * done / total),
+        cancelled=lambda: not compare_task.is_current(),
+    )
+    return comparison.impacts()
+
+
+def open_in_explore(text: str, name: str, router) -> None:
+    from . import explore
+
+    explore.editor_text.value = text
+    explore.apply_text(text, name)
+    if explore.error.value:
+        problem.value = explore.error.value
+        return
+    router.push("/")
+
+
+@solara.component
+def OptimisationView(lang: str):
+    t = lambda text: i18n.gettext(text, lang)  # noqa: E731
+    router = solara.use_router()
+    names = optimisation_folders()
+    solara.Markdown("## " + t("Pareto front of an optimisation"))
+    if not names:
+        solara.Info(t("No finished optimisation yet: run `partage optimise DESIGN.toml`."))
+        return
+    name = chosen_optimisation.value if chosen_optimisation.value in names else names[0]
+    solara.Select(t("Optimisation"), values=names, value=name, on_value=chosen_optimisation.set)
+    try:
+        front = Front(results_dir() / name)
+    except (OSError, ValueError, KeyError) as error:
+        solara.Error(f"{name}: {error}")
+        return
+    if front.front.empty:
+        solara.Info(t("No package met the budget in this optimisation."))
+        return
+    picked = (
+        picked_rank.value
+        if picked_rank.value in set(front.front["rank"])
+        else int(front.front["rank"].iloc[0])
+    )
+    row = front.row(picked)
+    with solara.Columns([6, 5]):
+        with solara.Column():
+            ClickableSvg(
+                front.svg(picked, lang),
+                on_pick=lambda fx, fy: picked_rank.set(front.nearest_rank(fx, fy)),
+                test_id="pareto-front",
+            )
+            solara.Text(
+                t("Click a square to see that package."), style="font-size: 0.85em; color: #555"
+            )
+        with solara.Column():
+            solara.Markdown(f"### {t('Package')} {picked}")
+            solara.Text(str(row.get("package", "")), classes=["optimise-package"])
+            _table(
+                [(lever, _cell(row[lever])) for lever in front.levers],
+                (t("lever"), t("value")),
+                "front-levers",
+            )
+            impacts = []
+            for impact in front.impacts():
+                better = row.get(f"{impact} better share")
+                impacts.append(
+                    (
+                        impact_label(impact, lang),
+                        _cell(row[impact]),
+                        f"{_cell(row[f'{impact} low'])} – {_cell(row[f'{impact} high'])}",
+                        ""
+                        if better is None or (isinstance(better, float) and math.isnan(better))
+                        else i18n.format_percent(float(better), lang, 0),
+                    )
+                )
+            _table(
+                impacts,
+                (
+                    t("impact"),
+                    t("mean"),
+                    t("95 % interval"),
+                    t("replications better than baseline"),
+                ),
+                "front-impacts",
+            )
+            if "within budget share" in row:
+                solara.Text(
+                    f"{t('Replications within the budget')}: "
+                    f"{i18n.format_percent(float(row['within budget share']), lang, 0)}"
+                )
+            text = front.scenario_text(picked)
+            if text is None:
+                solara.Warning(t("The scenario file of this point is missing."))
+                return
+            scenario_name = Path(str(row["scenario file"])).stem
+            with solara.Row():
+                solara.Button(
+                    t("Open in Explore"),
+                    color="primary",
+                    on_click=lambda: open_in_explore(text, scenario_name, router),
+                )
+                solara.Button(
+                    t("Compare with the baseline"),
+                    on_click=lambda: compare_task(text, scenario_name),
+                    disabled=compare_task.pending,
+                )
+                solara.FileDownload(
+                    text, filename=f"{scenario_name}.toml", label=t("Download the scenario")
+                )
+            if problem.value:
+                solara.Error(problem.value)
+    if compare_task.pending:
+        solara.ProgressLinear(value=compare_task.progress or 0.0)
+    elif compare_task.finished and compare_task.value is not None:
+        table = compare_task.value
+        solara.Markdown(
+            f"#### {t('Compared with the baseline')} ({COMPARE_REPLICATIONS} "
+            f"{t('paired replications')}, {COMPARE_HOUSEHOLDS} {t('households')})"
+        )
+        _table(
+            [tuple(_cell(v) for v in r) for r in table.itertuples(index=False)],
+            tuple(map(str, table.columns)),
+            "front-compare",
+        )
+    elif compare_task.error:
+        solara.Error(str(compare_task.exception))
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def safe_markdown(text: str) -> tuple[str, list[str]]:
+    """Markdown without raw HTML, image tags or links other than http(s); and the images it names."""
+    images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)[^)]*\)", text)
+    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\]]*)\]\((?!https?://)[^)]*\)", r"\1", text)
+    return html.escape(text, quote=False), images
+
+
+@solara.component
+def CalibrationView(lang: str):
+    t = lambda text: i18n.gettext(text, lang)  # noqa: E731
+    router = solara.use_router()
+    names = calibration_folders()
+    solara.Markdown("## " + t("Calibration report"))
+    if not names:
+        solara.Info(t("No finished calibration yet: run `partage calibrate DESIGN.toml`."))
+        return
+    name = chosen_calibration.value if chosen_calibration.value in names else names[0]
+    solara.Select(t("Calibration"), values=names, value=name, on_value=chosen_calibration.set)
+    folder = results_dir() / name
+    report = inside(folder, "report.md")
+    if report is None:
+        solara.Error(f"{name}: report.md is not inside its folder")
+        return
+    text, named_images = safe_markdown(
+        report.read_text(encoding="utf-8", errors="replace")[:MAX_REPORT_CHARS]
+    )
+    with solara.Column(classes=["calibration-report"]):
+        solara.Markdown(text)
+    images = [inside(folder, image) for image in named_images]
+    images += [
+        inside(folder, p.name)
+        for p in sorted(folder.iterdir())
+        if p.suffix.lower() in IMAGE_SUFFIXES
+    ]
+    for image in dict.fromkeys(
+        i for i in images if i is not None and i.suffix.lower() in IMAGE_SUFFIXES
+    ):
+        solara.Image(image.read_bytes(), width="100%")
+    for scenario in [inside(folder, p.name) for p in sorted(folder.glob("*.toml"))]:
+        if scenario is None:
+            continue
+        body = scenario.read_text(encoding="utf-8", errors="replace")
+        with solara.Row():
+            solara.Text(f"{t('Fitted scenario')}: {scenario.name}")
+            solara.Button(
+                t("Open the fitted scenario in Explore"),
+                on_click=lambda body=body, stem=scenario.stem: open_in_explore(body, stem, router),
+            )
+
+
+@solara.component
+def Page():
+    lang = page_language()
+    solara.Title("Partage — " + i18n.gettext("Policy design", lang))
+    OptimisationView(lang)
+    CalibrationView(lang)
