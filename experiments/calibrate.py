@@ -101,6 +101,7 @@ from experiments.sweep import run_experiment
 from experiments.targets import ScenarioTarget
 from model.messages import escaped
 from model.scenario import Scenario, ScenarioError, load_scenario, read_toml_file
+from model.zone_results import outcome_names as zone_outcome_names
 
 STATISTICS = ("level", "drift", "reduction_per_unit")
 MAIN = "main"
@@ -386,6 +387,7 @@ def _expand_targets(
                     )
             by_zone = sorted(
                 {n[: -len(z) - 1] for n in known for z in zone_names if n.endswith(f".{z}")}
+                | set(zone_outcome_names(scenarios[arm].good_names, real=False))
             )
             if target.outcome not in by_zone:
                 raise UserError(
@@ -521,7 +523,27 @@ def statistics(
     """Each target item's statistic, per point and replication, from a batch's store."""
     arms = list(calibration.scenarios)
     with StoreReader(directory) as reader:
-        wide = reader.series_wide(calibration.columns())
+        in_series = set(reader.outcomes())
+        wanted = calibration.columns()
+        wide = reader.series_wide([c for c in wanted if c in in_series])
+        by_zone = sorted(
+            {
+                item.target.outcome
+                for item in calibration.items
+                if item.zone and item.column(item.target.outcome) not in in_series
+            }
+        )
+        if by_zone:  # a territory from data keeps its outcomes by zone apart (`zone_series`)
+            zones = reader.con.execute(
+                f"""SELECT r.point_id, r.replication, z.month, z.outcome || '.' || z.zone AS column, z.value
+                    FROM zone_series z JOIN runs r USING (run_id)
+                    WHERE r.status = 'done' AND z.outcome IN ({", ".join("?" * len(by_zone))})""",
+                by_zone,
+            ).df()
+            zones = zones.pivot_table(
+                index=["point_id", "replication", "month"], columns="column", values="value"
+            ).reset_index()
+            wide = wide.merge(zones, on=["point_id", "replication", "month"], how="left")
     values = np.full((points, replications, len(calibration.items)), np.nan)
     frames = {
         key: part.set_index("month") for key, part in wide.groupby(["point_id", "replication"])
@@ -541,6 +563,8 @@ def item_statistic(item: TargetItem, runs: dict[str, pd.DataFrame | None]) -> fl
     column = item.column(target.outcome)
 
     def window_mean(frame: pd.DataFrame, name: str) -> float:
+        if name not in frame.columns:  # a zone without sampled households has no value
+            return math.nan
         return float(frame.loc[first:last, name].mean())
 
     arm = runs.get(target.scenario or MAIN)
@@ -549,7 +573,9 @@ def item_statistic(item: TargetItem, runs: dict[str, pd.DataFrame | None]) -> fl
     if target.statistic == "level":
         return window_mean(arm, column)
     if target.statistic == "drift":
-        return window_mean(arm, column) - float(arm.loc[0, column])
+        return window_mean(arm, column) - (
+            float(arm.loc[0, column]) if column in arm.columns else math.nan
+        )
     main = runs.get(MAIN)
     units = window_mean(arm, target.per)
     if main is None or units <= 0:
@@ -573,6 +599,9 @@ class Emulators:
         for i in range(means.shape[1]):
             y = means[:, i]
             ok = np.isfinite(y)
+            if ok.sum() < 3:  # no value to learn from (e.g. a zone never sampled): no information
+                self.models.append(None)
+                continue
             scale = float(np.std(y[ok])) or 1.0
             kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(
                 length_scale=np.full(d, 0.3), length_scale_bounds=(0.02, 20.0), nu=2.5
@@ -595,6 +624,10 @@ class Emulators:
         """Emulated means and variances, shape (points, items)."""
         means, variances = [], []
         for gp in self.models:
+            if gp is None:
+                means.append(np.full(len(unit), np.nan))
+                variances.append(np.full(len(unit), np.nan))
+                continue
             mean, sd = gp.predict(unit, return_std=True)
             means.append(mean)
             variances.append(sd**2)
@@ -628,7 +661,7 @@ def next_wave(
     candidates = sobol_candidates(
         len(calibration.paths), method.candidates, calibration.spec.seed + wave
     )
-    worst = implausibility(calibration, emulators, candidates).max(axis=1)
+    worst = np.nanmax(implausibility(calibration, emulators, candidates), axis=1)
     kept = candidates[worst < method.cutoff]
     share = len(kept) / len(candidates)
     if len(kept) < method.points_per_wave:  # too few left: the least implausible candidates
@@ -824,8 +857,8 @@ def draw_posterior(calibration: Calibration, emulators: Emulators):
     observed, sd = observations(calibration)
     mean, variance = emulators.predict(candidates)
     total = sd**2 + variance
-    worst = (np.abs(observed - mean) / np.sqrt(total)).max(axis=1)
-    log_weight = -0.5 * (((observed - mean) ** 2) / total + np.log(total)).sum(axis=1)
+    worst = np.nanmax(np.abs(observed - mean) / np.sqrt(total), axis=1)
+    log_weight = -0.5 * np.nansum(((observed - mean) ** 2) / total + np.log(total), axis=1)
     weight = np.exp(log_weight - log_weight.max())
     weight /= weight.sum()
     ess = float(1.0 / (weight**2).sum())
@@ -868,13 +901,17 @@ def reach_table(calibration: Calibration, waves: list[Batch]) -> pd.DataFrame:
     means = np.vstack([b.means for b in waves])
     rows = []
     for i, item in enumerate(calibration.items):
-        low, high = float(np.nanmin(means[:, i])), float(np.nanmax(means[:, i]))
+        finite = means[:, i][np.isfinite(means[:, i])]
+        low, high = (
+            (float(finite.min()), float(finite.max())) if finite.size else (math.nan, math.nan)
+        )
         observed, sd = item.target.observed, item.target.sd
         rows.append(
             {
                 "target": item.label,
                 "observed": observed,
                 "sd": sd,
+                "points": int(finite.size),
                 "lowest": low,
                 "highest": high,
                 "reached": bool(low <= observed + 2 * sd and high >= observed - 2 * sd),

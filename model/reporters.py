@@ -109,7 +109,7 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
             out[f"{name}.share.{zone}"] = zone_sharing[z, g] / zone_need[z, g]
         out[f"{name}.sharing.share"] = counts[Mode.SHARE] / hh.size
         out[f"{name}.without.share"] = 1 - counts[Mode.OWN] / hh.size
-        for z, zone in enumerate(zone_names):
+        for z, zone in enumerate(zone_names if model.real_scale is None else ()):  # from data: by zone
             out[f"{name}.without.share.{zone}"] = 1 - zone_owning[z, g] / zone_households[z]
         out[f"{name}.pool_units"] = float(fx.pool_units[:, g].sum()) if market is not None else 0.0
 

@@ -123,11 +123,11 @@ def test_a_bad_design_is_refused_in_one_line_naming_file_and_field(write_design,
 
 def test_an_outcome_without_zones_is_refused_for_a_target_by_zone(write_design):
     design = tiny_design(write_design, outcome="car.aware", zones='"each"')
-    text = design.read_text().replace('outcome = "car.without.share"', 'outcome = "trust.mean"')
+    text = design.read_text().replace('outcome = "car.without.share"', 'outcome = "uses.unmet"')
     design.write_text(text)
     with pytest.raises(
         UserError,
-        match=r"outcome = 'trust.mean': no values by zone; allowed outcomes by zone: .*car.without.share",
+        match=r"outcome = 'uses.unmet': no values by zone; allowed outcomes by zone: .*car.without.share",
     ):
         load_calibration(design)
 
