@@ -35,10 +35,10 @@ def register(subparsers) -> None:
         help="density a box must reach to be chosen (default 0.8)",
     )
     parser.add_argument(
-        "--peel-alpha", type=float, default=0.05, help="share peeled at each step (0.05)"
+        "--peel-alpha", type=float, default=0.05, help="share peeled at each step (default 0.05)"
     )
     parser.add_argument(
-        "--mass-min", type=float, default=0.05, help="smallest share of runs in a box (0.05)"
+        "--mass-min", type=float, default=0.05, help="smallest share of runs in a box (default 0.05)"
     )
     parser.add_argument("--box", type=int, help="report this box of the trajectory instead")
     parser.add_argument("--out", metavar="DIR", help="output folder (default STORE/discover-RULE)")

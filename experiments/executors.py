@@ -336,7 +336,11 @@ class DaskExecutor:
         try:
             return function(*args, **kwargs)
         except Exception as error:
-            if self.client.status != "running" or isinstance(error, OSError | TimeoutError):
+            if self.client.status != "running":
+                raise self.lost(f"the Dask scheduler at {self.address} stopped answering") from None
+            if isinstance(error, OSError | TimeoutError):
+                if not _ClusterWatch(self).workers():
+                    raise self.lost(f"the Dask cluster at {self.address} has no worker left") from None
                 raise self.lost(f"the Dask scheduler at {self.address} stopped answering") from None
             raise
 

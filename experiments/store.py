@@ -170,7 +170,7 @@ def connect(path: str | Path, *, read_only: bool = False, wait_s: float = 0.0) -
 
 def damaged(path: Path, error: BaseException | str) -> StoreError:
     """The one-line error for a store that cannot be read; the file is left as it is."""
-    detail = (str(error).strip().splitlines() or [""])[0][:200]
+    detail = (str(error).strip().splitlines() or [""])[0][:120]
     return StoreError(
         f"{path}: the results store is damaged ({detail}); it was left untouched: restore it from a copy, "
         "or move it away (or give another --out) to start again"

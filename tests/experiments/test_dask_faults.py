@@ -40,7 +40,7 @@ def test_a_lost_cluster_ends_the_sweep_in_one_line_with_the_command_to_resume(
     loss, dask_cluster, diffusion_design, partage_command, tmp_path
 ):
     design = diffusion_design(
-        households=1_000_000, months=60, replications=2, p_values=(0.01, 0.02, 0.03, 0.04)
+        households=500_000, months=40, replications=2, p_values=(0.01, 0.02, 0.03, 0.04)
     )
     partage, root = partage_command
     out = tmp_path / "out"
@@ -76,6 +76,7 @@ def test_a_lost_cluster_ends_the_sweep_in_one_line_with_the_command_to_resume(
     assert sweep.returncode == 2, watch.text[-3000:]
     assert "Traceback" not in watch.text and len(lines) == 1, watch.text[-3000:]
     assert "finished runs are stored" in lines[0]
+    assert ("scheduler" if loss == "scheduler" else "no worker") in lines[0]
     assert lines[0].endswith("partage " + " ".join(command))
     with StoreReader(out) as reader:  # intact, and holding the runs finished before the loss
         finished = sum(reader.status_counts().values())

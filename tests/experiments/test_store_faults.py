@@ -94,12 +94,14 @@ def test_every_command_that_opens_a_damaged_store_says_so_in_one_line_and_leaves
 def test_a_store_is_read_while_a_sweep_writes_it_and_the_sweep_completes(
     diffusion_design, partage_command, tmp_path
 ):
-    from experiments.results import show
+    import pandas as pd
+
+    from experiments.results import export, show
     from viz.results import load_store
 
     # Runs of about two seconds each, so that the sweep is still writing when it is read.
     design = diffusion_design(
-        households=1_000_000, months=100, replications=1, p_values=(0.01, 0.02, 0.03)
+        households=1_000_000, months=100, replications=2, p_values=(0.01, 0.02, 0.03)
     )
     partage, root = partage_command
     out = tmp_path / "live"
@@ -123,25 +125,20 @@ def test_a_store_is_read_while_a_sweep_writes_it_and_the_sweep_completes(
             "the sweep ended, or published nothing, before it was read"
         )
 
-        text = show(out)
-        assert "being written" in text and "of 6 finished" in text
-        shown = subprocess.run(
+        shown = subprocess.Popen(  # started now: the command takes a few seconds to start
             [*partage, "results", "show", str(out)],
             cwd=root,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=60,
         )
-        assert shown.returncode == 0, shown.stderr
-        assert "being written" in shown.stdout
-        exported = subprocess.run(
-            [*partage, "results", "export", str(out), "--out", str(tmp_path / "x")],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert exported.returncode == 0, exported.stderr
+        text = show(out)
+        assert "being written" in text and "of 12 finished" in text
+        written = export(out, tmp_path / "x")
+        assert len(pd.read_parquet(written[0])) >= 1
+        stdout, stderr = shown.communicate(timeout=60)
+        assert shown.returncode == 0, stderr
+        assert "being written" in stdout
         runs, outcomes, swept, kind = load_store(out)  # the app's Results page
         assert len(runs) >= 1 and "adoption_share" in outcomes and kind == "sweep"
         stdout, stderr = sweep.communicate(timeout=180)
@@ -152,7 +149,7 @@ def test_a_store_is_read_while_a_sweep_writes_it_and_the_sweep_completes(
     assert sweep.returncode == 0, stderr[-2000:]
     with StoreReader(out) as reader:
         assert not reader.live
-        assert reader.status_counts() == {"done": 6}
+        assert reader.status_counts() == {"done": 12}
     assert not snapshot_path(database_path(out)).exists()
 
 
