@@ -92,7 +92,7 @@ class ParameterSpec(Strict):
             if self.min is None or self.max is None:
                 raise ValueError("needs min and max, or a list of values")
             if not self.min < self.max:
-                raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+                raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g}); allowed: a range with min < max")
         elif self.levels is not None:
             raise ValueError("levels applies to a min..max range, not to values")
         return self
@@ -406,9 +406,16 @@ def _build_target(spec: DesignSpec, path: Path) -> Target:
 
 
 def _check_parameter(design: Design, index: int, parameter: ParameterSpec) -> dict:
-    where = f"{escaped(design.source)}: parameters[{index}] ({escaped(parameter.path)})"
+    return check_parameter(
+        f"{escaped(design.source)}: parameters[{index}] ({escaped(parameter.path)})", design.target, parameter
+    )
+
+
+def check_parameter(where: str, target: Target, parameter: ParameterSpec) -> dict:
+    """The declaration of a parameter (type, bounds) after checking its path and range against the
+    target; `where` starts the one-line error (file, field)."""
     try:
-        info = design.target.parameter_info(parameter.path)
+        info = target.parameter_info(parameter.path)
     except KeyError as error:
         raise DesignError(f"{where}: {escaped(error.args[0])}") from None
     kind = info.get("type")

@@ -4,6 +4,12 @@ Who reconsiders, each month (a uniform draw u per household and good needed):
 - an owner whose good wears out (u < 1 / lifetime_months): if it keeps owning,
   it buys a new one;
 - an owner on a life event (otherwise, u < 1 / lifetime_months + `life_event_rate`);
+- an aware owner to whom a community pool of the good is open, at the monthly
+  rate `pool_reconsider_rate` (otherwise, u below the sum of the three):
+  households joining car-sharing shed a car soon after joining, not only when
+  it wears out (6t / ADEME 2016: 5 cars sold per shared car; Martin, Shaheen &
+  Lidicker 2010: 0.47 to 0.24 cars per member household). The same draw u is
+  used, so a territory without a pool draws exactly as before;
 - a non-owner from time to time (u < 1 / `reconsider_months`) or in the month it
   learnt that the good can be shared.
 With `always_share_when_aware` (a validation switch) every aware household
@@ -289,8 +295,12 @@ def decide(
     draw = rng.random(hh.mode.shape)
     wear_out = owner & (draw < 1.0 / goods.lifetime_months)
     life_event = owner & ~wear_out & (draw < 1.0 / goods.lifetime_months + b.life_event_rate)
+    pool_news = (
+        owner & ~wear_out & ~life_event & hh.aware & pool_ok
+        & (draw < 1.0 / goods.lifetime_months + b.life_event_rate + b.pool_reconsider_rate)
+    )
     others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
-    rows, cols = pairs(hh.need & (wear_out | life_event | others))
+    rows, cols = pairs(hh.need & (wear_out | life_event | pool_news | others))
     old_mode = hh.mode[rows, cols]
     utility, can_share = utilities_of_pairs(
         hh, goods, b, fx, rows, cols, social=social, lending_ties=lending_ties, pool_ok=pool_ok,

@@ -157,7 +157,9 @@ class ReferenceHousehold(mesa.Agent):
             hazard = 1.0 / goods.lifetime_months[g]
             if self.mode[g] == OWN:
                 wear_out = draw < hazard
-                if not (wear_out or draw < hazard + b.life_event_rate):
+                pool_news = self.aware[g] and self.pool_open(g)
+                threshold = hazard + b.life_event_rate + (b.pool_reconsider_rate if pool_news else 0.0)
+                if not (wear_out or draw < threshold):
                     continue
             else:
                 wear_out = False

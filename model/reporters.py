@@ -91,6 +91,10 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     zone_sharing = np.bincount(model.zone_good_index[sharing], minlength=len(zone_names) * len(goods.names))
     zone_sharing = zone_sharing.reshape(len(zone_names), len(goods.names))
     zone_need = np.maximum(model.zone_needing, 1)
+    owning = (hh.mode == Mode.OWN) & hh.need
+    zone_owning = np.bincount(model.zone_good_index[owning], minlength=len(zone_names) * len(goods.names))
+    zone_owning = zone_owning.reshape(len(zone_names), len(goods.names))
+    zone_households = np.maximum(model.households_by_zone, 1)
     stock = np.zeros(len(goods.names), dtype=np.int64)
     for g, name in enumerate(goods.names):
         counts = np.bincount(coded[:, g], minlength=len(Mode) + 1)
@@ -103,6 +107,11 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
         out[f"{name}.purchases"] = int(purchases[g])
         for z, zone in enumerate(zone_names if model.real_scale is None else ()):  # from data: by zone
             out[f"{name}.share.{zone}"] = zone_sharing[z, g] / zone_need[z, g]
+        out[f"{name}.sharing.share"] = counts[Mode.SHARE] / hh.size
+        out[f"{name}.without.share"] = 1 - counts[Mode.OWN] / hh.size
+        for z, zone in enumerate(zone_names if model.real_scale is None else ()):  # from data: by zone
+            out[f"{name}.without.share.{zone}"] = 1 - zone_owning[z, g] / zone_households[z]
+        out[f"{name}.pool_units"] = float(fx.pool_units[:, g].sum()) if market is not None else 0.0
 
     sharing_any = any_good(sharing)
     out["sharing_households"] = int(np.count_nonzero(sharing_any))

@@ -626,6 +626,13 @@ class Behaviour(Strict):
         "(a move, a birth, a new job).",
         json_schema_extra=_unit("probability/month"),
     )
+    pool_reconsider_rate: float = Field(
+        default=0.005, ge=0, le=1, title="Reconsidering a good when a pool opens",
+        description="Monthly probability that an owner who knows of sharing, and to whom a community "
+        "pool of the good is open, reconsiders owning it (car-sharing members shed a car soon after "
+        "joining).",
+        json_schema_extra=_unit("probability/month"),
+    )
     awareness_p: float = Field(
         default=0.005, ge=0, le=1, title="Learning about sharing from the media",
         description="Monthly probability that a household learns it could share a good from the "
