@@ -63,10 +63,48 @@ class Sizes:
     recovery_points: int = 12
 
 
-FULL = Sizes(20_000, 40, 5, 20_000, 120, 3, 5_000, 120, 6, 2_000, 120, 6, 1_000, 48, 10,
-             recovery_households=2_000, recovery_months=36, recovery_waves=3, recovery_points=24)
-QUICK = Sizes(5_000, 30, 3, 5_000, 120, 2, 2_000, 120, 3, 600, 120, 2, 500, 24, 6,
-              recovery_households=600, recovery_months=24, recovery_waves=2, recovery_points=16)
+FULL = Sizes(
+    20_000,
+    40,
+    5,
+    20_000,
+    120,
+    3,
+    5_000,
+    120,
+    6,
+    2_000,
+    120,
+    6,
+    1_000,
+    48,
+    10,
+    recovery_households=2_000,
+    recovery_months=36,
+    recovery_waves=3,
+    recovery_points=24,
+)
+QUICK = Sizes(
+    5_000,
+    30,
+    3,
+    5_000,
+    120,
+    2,
+    2_000,
+    120,
+    3,
+    600,
+    120,
+    2,
+    500,
+    24,
+    6,
+    recovery_households=600,
+    recovery_months=24,
+    recovery_waves=2,
+    recovery_points=16,
+)
 
 
 def stage_work(sizes: Sizes) -> list[float]:
@@ -87,8 +125,14 @@ def stage_work(sizes: Sizes) -> list[float]:
 def run_all(sizes: Sizes, echo=print, progress: bool = False) -> dict:
     """Every check at `sizes`; `echo` gets one line per check, as the bar (if any) advances."""
     work = stage_work(sizes)
-    bar = tqdm(total=sum(work), desc="validate", unit="", disable=not progress, file=sys.stderr,
-               bar_format="{l_bar}{bar}| {percentage:3.0f}% [{elapsed}<{remaining}]")
+    bar = tqdm(
+        total=sum(work),
+        desc="validate",
+        unit="",
+        disable=not progress,
+        file=sys.stderr,
+        bar_format="{l_bar}{bar}| {percentage:3.0f}% [{elapsed}<{remaining}]",
+    )
     stages = iter(work)
 
     def report(line: str) -> None:
@@ -151,7 +195,9 @@ def _run_checks(sizes: Sizes, echo) -> dict:
         households=sizes.tipping_households,
         months=sizes.tipping_months,
         replications=sizes.tipping_replications,
-        prime_months=min(48, sizes.tipping_months // 2),  # the lowered subsidy must act before the horizon
+        prime_months=min(
+            48, sizes.tipping_months // 2
+        ),  # the lowered subsidy must act before the horizon
     )
     hy = results["hysteresis"]
     region = hy["hysteresis_region"]
@@ -483,7 +529,9 @@ def markdown_report(results: dict) -> str:
     return "\n".join(lines)
 
 
-def write_validation(out: Path, quick: bool = False, echo=print, progress: bool = False) -> tuple[Path, bool]:
+def write_validation(
+    out: Path, quick: bool = False, echo=print, progress: bool = False
+) -> tuple[Path, bool]:
     """Run the suite, write the plots and `report.md` into `out`; return the report and whether it passed."""
     import matplotlib
 
