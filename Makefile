@@ -18,6 +18,8 @@ run: $(STAMP)
 	$(BIN)/partage run scenarios/baseline.toml --out results/baseline
 	$(BIN)/partage run scenarios/tool_library.toml --out results/tool_library
 	$(BIN)/partage plot-adoption results/baseline results/tool_library --out results/adoption.png
+	$(BIN)/partage run scenarios/bordeaux_metropole.toml --households 20000 --out results/bordeaux_metropole
+	$(BIN)/partage map results/bordeaux_metropole --outcome car.without.share --month 120 --out results/bordeaux_car_free.png
 
 test: $(STAMP)
 	$(BIN)/ruff check .

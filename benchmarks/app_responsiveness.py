@@ -134,7 +134,9 @@ def measure_browser(
                         button.click()
                         page.wait_for_function(MONTH_SHOWN, arg=month)
                         step_samples.append(time.perf_counter() - start)
-                months = int(re.search(r"Month\s*\d+\s*/\s*(\d+)", page.inner_text("body")).group(1))
+                months = int(
+                    re.search(r"Month\s*\d+\s*/\s*(\d+)", page.inner_text("body")).group(1)
+                )
                 start = time.perf_counter()
                 page.get_by_role("button", name="Run to the horizon").click()
                 page.wait_for_function(MONTH_SHOWN, arg=months)

@@ -193,7 +193,9 @@ def real_households(scenario: str) -> int:
 
     territory = load_scenario(scenario).territory
     if not isinstance(territory, TerritoryFromData):
-        raise UserError(f"--territory {scenario}: the territory is an abstract grid, not one from data")
+        raise UserError(
+            f"--territory {scenario}: the territory is an abstract grid, not one from data"
+        )
     return int(round(territory.resolved().households.sum()))
 
 
@@ -211,30 +213,57 @@ def time_placement(scenario: str, households: int, seed: int = 1) -> dict:
     placed = time.perf_counter()
     network = build_network(loaded, layout, rng)
     done, done_cpu = time.perf_counter(), time.process_time()
-    return {"households": households, "place_s": placed - start, "tie_s": done - placed,
-            "total_s": done - start, "cpu_s": done_cpu - start_cpu,
-            "mean_degree": float(network.sum() / households)}
+    return {
+        "households": households,
+        "place_s": placed - start,
+        "tie_s": done - placed,
+        "total_s": done - start,
+        "cpu_s": done_cpu - start_cpu,
+        "mean_degree": float(network.sum() / households),
+    }
 
 
-def benchmark_territory(territory: str, grid: str, months: int, households: int | None = None,
-                        echo=print, placement_households: int = PLACEMENT_HOUSEHOLDS) -> dict:
+def benchmark_territory(
+    territory: str,
+    grid: str,
+    months: int,
+    households: int | None = None,
+    echo=print,
+    placement_households: int = PLACEMENT_HOUSEHOLDS,
+) -> dict:
     """A territory from data and the grid at the same size, each timed in a fresh process, and the
     placement and ties of `placement_households` in the territory."""
     placement = in_fresh_process(time_placement, territory, placement_households)
-    echo(f"{Path(territory).stem}: {placement_households:,} households placed in "
-         f"{placement['place_s']:.1f} s and tied in {placement['tie_s']:.1f} s")
+    echo(
+        f"{Path(territory).stem}: {placement_households:,} households placed in "
+        f"{placement['place_s']:.1f} s and tied in {placement['tie_s']:.1f} s"
+    )
     households = households or real_households(territory)
     on_data = in_fresh_process(time_vectorized, territory, households, months)
     echo(f"{Path(territory).stem}: " + format_row(on_data))
     on_grid = in_fresh_process(time_vectorized, grid, households, months)
     echo(f"{Path(grid).stem} (grid): " + format_row(on_grid))
-    return {"scenario": Path(territory).stem, "grid": Path(grid).stem, "households": households,
-            "months": months, "territory_run": on_data, "grid_run": on_grid, "placement": placement,
-            "throughput_ratio": on_data["hgm_per_s"] / on_grid["hgm_per_s"]}
+    return {
+        "scenario": Path(territory).stem,
+        "grid": Path(grid).stem,
+        "households": households,
+        "months": months,
+        "territory_run": on_data,
+        "grid_run": on_grid,
+        "placement": placement,
+        "throughput_ratio": on_data["hgm_per_s"] / on_grid["hgm_per_s"],
+    }
 
 
-def benchmark(sizes, months: int, scenario: str, reference: bool = True, echo=print,
-              territory: str | None = None, territory_households: int | None = None) -> dict:
+def benchmark(
+    sizes,
+    months: int,
+    scenario: str,
+    reference: bool = True,
+    echo=print,
+    territory: str | None = None,
+    territory_households: int | None = None,
+) -> dict:
     """Time every size in its own process, then the scalar reference and a territory from data;
     return the report."""
     runs = []
@@ -264,7 +293,9 @@ def benchmark(sizes, months: int, scenario: str, reference: bool = True, echo=pr
         report["speed_ratio"] = at_scale[-1]["hgm_per_s"] / scalar["hgm_per_s"]
         report["speed_ratio_households"] = at_scale[-1]["households"]
     if territory is not None:
-        report["territory"] = benchmark_territory(territory, scenario, months, territory_households, echo)
+        report["territory"] = benchmark_territory(
+            territory, scenario, months, territory_households, echo
+        )
     report["targets"] = check_targets(report)
     return report
 
@@ -294,11 +325,14 @@ def check_targets(report: dict) -> dict[str, bool | None]:
             None if "speed_ratio" not in report else report["speed_ratio"] >= TARGET_SPEED_RATIO
         ),
         "territory from data within 20 % of the grid's throughput": (
-            None if "territory" not in report
+            None
+            if "territory" not in report
             else report["territory"]["throughput_ratio"] >= TARGET_TERRITORY_RATIO
         ),
         "1M households placed in polygons and tied in under 20 s": (
-            None if "territory" not in report or report["territory"]["placement"]["households"] < 1_000_000
+            None
+            if "territory" not in report
+            or report["territory"]["placement"]["households"] < 1_000_000
             else report["territory"]["placement"]["total_s"] < TARGET_PLACEMENT_S
         ),
     }
@@ -353,9 +387,11 @@ def summary(report: dict) -> str:
             f"(setup {t['grid_run']['setup_s']:.1f} s): ratio {t['throughput_ratio']:.2f}"
         )
         p = t["placement"]
-        lines.append(f"{p['households']:,} households placed in {p['place_s']:.1f} s and tied in {p['tie_s']:.1f} s "
-                     f"(wall; {p['cpu_s']:.1f} s of CPU, the KD-tree query on every core; mean degree "
-                     f"{p['mean_degree']:.2f})")
+        lines.append(
+            f"{p['households']:,} households placed in {p['place_s']:.1f} s and tied in {p['tie_s']:.1f} s "
+            f"(wall; {p['cpu_s']:.1f} s of CPU, the KD-tree query on every core; mean degree "
+            f"{p['mean_degree']:.2f})"
+        )
     for target, met in report["targets"].items():
         lines.append(
             f"  [{'not measured' if met is None else 'met' if met else 'MISSED'}] {target}"

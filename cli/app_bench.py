@@ -36,8 +36,13 @@ def register(subparsers) -> None:
 def handle(args) -> int:
     figures = measure(args.households, args.steps, args.scenario)
     if args.browser:
-        for label, scenario in (("baseline alone", "baseline"), ("baseline alongside", args.scenario)):
-            step_ms, horizon_ms = measure_browser(args.households, args.steps, scenario, args.chromium)
+        for label, scenario in (
+            ("baseline alone", "baseline"),
+            ("baseline alongside", args.scenario),
+        ):
+            step_ms, horizon_ms = measure_browser(
+                args.households, args.steps, scenario, args.chromium
+            )
             figures[f"click Step to new month in Chromium, {label} (ms)"] = step_ms
             figures[f"click Run to the horizon to last month, {label} (ms)"] = horizon_ms
     for name, value in figures.items():

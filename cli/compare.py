@@ -21,7 +21,9 @@ def headline_markdown(table: pd.DataFrame) -> str:
     cut = part["ci_cut_to_range"] if "ci_cut_to_range" in part else [False] * len(part)
     part["mean (95% CI)"] = [
         f"{_num(m)} [{_num(lo)}, {_num(hi)}]" + (" *" if was_cut else "")
-        for m, lo, hi, was_cut in zip(part["mean"], part["ci_low"], part["ci_high"], cut, strict=True)
+        for m, lo, hi, was_cut in zip(
+            part["mean"], part["ci_low"], part["ci_high"], cut, strict=True
+        )
     ]
     if "diff" in part:
         part["difference (95% CI)"] = [

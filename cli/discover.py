@@ -38,7 +38,10 @@ def register(subparsers) -> None:
         "--peel-alpha", type=float, default=0.05, help="share peeled at each step (default 0.05)"
     )
     parser.add_argument(
-        "--mass-min", type=float, default=0.05, help="smallest share of runs in a box (default 0.05)"
+        "--mass-min",
+        type=float,
+        default=0.05,
+        help="smallest share of runs in a box (default 0.05)",
     )
     parser.add_argument("--box", type=int, help="report this box of the trajectory instead")
     parser.add_argument("--out", metavar="DIR", help="output folder (default STORE/discover-RULE)")

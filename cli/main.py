@@ -42,6 +42,7 @@ COMMAND_MODULES = [
     "cli.report",
     "cli.territory",
     "cli.map",
+    "cli.calibrate",
 ]
 
 

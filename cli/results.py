@@ -38,7 +38,11 @@ def handle_show(args) -> int:
 
 def handle_export(args) -> int:
     base = Path(args.directory)
-    out = writable_folder(args.out) if args.out else (base.parent if base.suffix == ".duckdb" else base) / "parquet"
+    out = (
+        writable_folder(args.out)
+        if args.out
+        else (base.parent if base.suffix == ".duckdb" else base) / "parquet"
+    )
     for path in export(args.directory, out):
         print(path)
     return 0

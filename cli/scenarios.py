@@ -103,8 +103,12 @@ def show_command(args) -> int:
                 "path": [c.path for c in changes],
                 "label": [c.label for c in changes],
                 "unit": [c.unit for c in changes],
-                "extended": ["(not set)" if c.before is None else _value(c.before) for c in changes],
-                "this scenario": ["(removed)" if c.after is None else _value(c.after) for c in changes],
+                "extended": [
+                    "(not set)" if c.before is None else _value(c.before) for c in changes
+                ],
+                "this scenario": [
+                    "(removed)" if c.after is None else _value(c.after) for c in changes
+                ],
             }
         )
         print(markdown_table(rows))
@@ -112,7 +116,13 @@ def show_command(args) -> int:
 
 
 def _value(value) -> str:
-    return escaped(value if isinstance(value, str) else format_number(value) if isinstance(value, int | float) else value)
+    return escaped(
+        value
+        if isinstance(value, str)
+        else format_number(value)
+        if isinstance(value, int | float)
+        else value
+    )
 
 
 def schema_command(args) -> int:

@@ -32,7 +32,9 @@ def register(subparsers) -> None:
 
 def validate_command(args) -> int:
     report, passed = write_validation(
-        writable_folder(args.out), quick=args.quick, progress=not getattr(args, "no_progress", False)
+        writable_folder(args.out),
+        quick=args.quick,
+        progress=not getattr(args, "no_progress", False),
     )
     print(f"wrote {report}")
     return 0 if passed else 1

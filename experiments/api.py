@@ -59,7 +59,9 @@ def run_outcomes(
     names = list(outcomes) if outcomes is not None else [c for c in series.columns if c != "month"]
     missing = [name for name in names if name not in series.columns]
     if missing:
-        raise KeyError(f"no outcome {missing[0]!r}; available: {', '.join(c for c in series.columns if c != 'month')}")
+        raise KeyError(
+            f"no outcome {missing[0]!r}; available: {', '.join(c for c in series.columns if c != 'month')}"
+        )
     return {name: float(last[name]) for name in names}
 
 
@@ -82,6 +84,8 @@ def outcome_function(
     wanted = list(outcomes) if outcomes is not None else None
 
     def model(**overrides: Any) -> dict[str, float]:
-        return run_outcomes(base, overrides, seed=seed, households=households, months=months, outcomes=wanted)
+        return run_outcomes(
+            base, overrides, seed=seed, households=households, months=months, outcomes=wanted
+        )
 
     return model

@@ -90,8 +90,15 @@ from model.outcomes import outcome_bounds
 from model.scenario import Scenario, load_scenario
 
 HEADLINE_OUTCOMES = (
-    "sharing_households", "sharing_households.share", "goods.stock_total", "emissions.cumulative_t",
-    "emissions.stock_t", "spending.mean_eur", "spending.q1_eur", "trust.mean", "uses.unmet",
+    "sharing_households",
+    "sharing_households.share",
+    "goods.stock_total",
+    "emissions.cumulative_t",
+    "emissions.stock_t",
+    "spending.mean_eur",
+    "spending.q1_eur",
+    "trust.mean",
+    "uses.unmet",
     "public.cumulative_spend_eur",
 )
 SHARING = "sharing_households"
@@ -106,7 +113,10 @@ OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "
 # The planner's summary (`Comparison.impacts`): indicator, unit and the horizon outcome it reads.
 IMPACT_INDICATORS = (
     ("change in sharing households", "households", SHARING),
-    *((f"change in spending, income quintile {q}", "EUR/household/month", f"spending.q{q}_eur") for q in range(1, 6)),
+    *(
+        (f"change in spending, income quintile {q}", "EUR/household/month", f"spending.q{q}_eur")
+        for q in range(1, 6)
+    ),
     ("change in embodied emissions of goods in use", "t CO2e", EMISSIONS),
     ("change in goods owned", "goods", "goods.stock_total"),
     ("change in net public cost", "EUR", NET_PUBLIC),
@@ -142,19 +152,27 @@ def run_compare(
     base = _load(baseline)
     households = households or base.households
     months = months or base.months
-    named = _named_scenarios(base, baseline, scenarios, {"households": households, "months": months})
+    named = _named_scenarios(
+        base, baseline, scenarios, {"households": households, "months": months}
+    )
     names = list(named)
     seed = base.seed if seed is None else seed
     target = ScenarioTarget(named)
     points = [Point(i, name, {}) for i, name in enumerate(names)]
     tasks = plan_runs(points, replications, seed, households, months)
     name = comparison_name(names)
-    directory = writable_folder(out) if out else writable_folder(default_folder(name), "output folder")
+    directory = (
+        writable_folder(out) if out else writable_folder(default_folder(name), "output folder")
+    )
     sources = [baseline, *(scenarios.values() if isinstance(scenarios, Mapping) else scenarios)]
     design = {
-        "baseline": names[0], "scenarios": names[1:],
+        "baseline": names[0],
+        "scenarios": names[1:],
         "files": [None if isinstance(s, Scenario) else str(Path(s).resolve()) for s in sources],
-        "replications": replications, "households": households, "months": months, "seed": seed,
+        "replications": replications,
+        "households": households,
+        "months": months,
+        "seed": seed,
     }
     # What defines each replication's runs: not the number of replications (more extend the
     # comparison), nor the files' places or the scenarios' descriptions.
@@ -163,11 +181,16 @@ def run_compare(
 
     def legacy_key(stored: dict) -> str:
         """The fingerprint of stores written when the number of replications was part of it."""
-        return fingerprint(defining | {"replications": stored.get("replications"),
-                                       "target": target.fingerprint_data()})
+        return fingerprint(
+            defining
+            | {"replications": stored.get("replications"), "target": target.fingerprint_data()}
+        )
 
-    seeds = {"design_seed": seed, "common_random_numbers": True,
-             "replication_seeds": [replication_seed(seed, r) for r in range(replications)]}
+    seeds = {
+        "design_seed": seed,
+        "common_random_numbers": True,
+        "replication_seeds": [replication_seed(seed, r) for r in range(replications)],
+    }
     finished = {"runs": 0}
 
     def count(_result) -> None:
@@ -176,9 +199,22 @@ def run_compare(
             on_progress(finished["runs"], len(tasks))
 
     summary = run_experiment(
-        directory, name=name, kind="compare", fingerprint=key, design=design, target=target,
-        points=points, tasks=tasks, planned_runs=len(tasks), seeds=seeds, workers=workers, scheduler=scheduler,
-        progress=progress, on_result=count, cancelled=cancelled, cluster_timeout_s=cluster_timeout_s,
+        directory,
+        name=name,
+        kind="compare",
+        fingerprint=key,
+        design=design,
+        target=target,
+        points=points,
+        tasks=tasks,
+        planned_runs=len(tasks),
+        seeds=seeds,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        on_result=count,
+        cancelled=cancelled,
+        cluster_timeout_s=cluster_timeout_s,
         legacy_fingerprint=legacy_key,
     )
     return directory, summary
@@ -212,9 +248,17 @@ def compare_scenarios(
     Scenarios are files, validated `Scenario` objects, or a mapping from names to either; sizes
     and seed default to the baseline's. With `directory` the runs are stored there and resumed
     on the next call; without it they go through a temporary store."""
-    options = dict(replications=replications, households=households, months=months, seed=seed,
-                   workers=workers, scheduler=scheduler, progress=progress, on_progress=on_progress,
-                   cancelled=cancelled)
+    options = dict(
+        replications=replications,
+        households=households,
+        months=months,
+        seed=seed,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        on_progress=on_progress,
+        cancelled=cancelled,
+    )
     if directory is not None:
         directory, summary = run_compare(baseline, scenarios, out=directory, **options)
         return load_comparison(directory, summary=summary)
@@ -231,7 +275,9 @@ def _load(source: ScenarioSource, overrides: dict | None = None) -> Scenario:
     return load_scenario(source, overrides)
 
 
-def _named_scenarios(base: Scenario, baseline: ScenarioSource, scenarios, sizes: dict) -> dict[str, Scenario]:
+def _named_scenarios(
+    base: Scenario, baseline: ScenarioSource, scenarios, sizes: dict
+) -> dict[str, Scenario]:
     """The baseline first, then the scenarios, each under a unique name, at the comparison's size."""
     if isinstance(scenarios, Mapping):
         named = {base.name: _load(baseline, sizes)}
@@ -252,8 +298,10 @@ def _unique_names(names: list[str], sources: list[ScenarioSource]) -> list[str]:
         stem = source.name if isinstance(source, Scenario) else Path(source).stem
         candidate = name if name not in unique else stem
         if candidate in unique:
-            raise UserError(f"{source if not isinstance(source, Scenario) else stem}: "
-                            f"scenario {candidate!r} is given twice")
+            raise UserError(
+                f"{source if not isinstance(source, Scenario) else stem}: "
+                f"scenario {candidate!r} is given twice"
+            )
         unique.append(candidate)
     return unique
 
@@ -275,7 +323,9 @@ class Comparison:
     outcomes: list[str]
     directory: Path | None = None
     summary: RunSummary | None = field(default=None, repr=False)
-    zones: pd.DataFrame | None = field(default=None, repr=False)  # outcomes by zone at each run's horizon
+    zones: pd.DataFrame | None = field(
+        default=None, repr=False
+    )  # outcomes by zone at each run's horizon
 
     @property
     def names(self) -> list[str]:
@@ -305,13 +355,26 @@ class Comparison:
         `replications` (pairs). The last two indicators are the cost-effectiveness ratios."""
         values = self.horizon()
         values[NET_PUBLIC] = values[PUBLIC_SPEND] - values.get(PUBLIC_REVENUE, 0.0)
-        wanted = [(label, unit, outcome) for label, unit, outcome in IMPACT_INDICATORS if outcome in values]
+        wanted = [
+            (label, unit, outcome)
+            for label, unit, outcome in IMPACT_INDICATORS
+            if outcome in values
+        ]
         table = comparison_table(values, self.baseline, self.scenarios, [o for _, _, o in wanted])
         costs = cost_effectiveness(values, self.baseline, self.scenarios).set_index("scenario")
         rows = []
         if "diff" not in table:  # no finished baseline run: nothing to pair with
-            return pd.DataFrame(columns=["scenario", "indicator", "unit", "mean", "low_95", "high_95",
-                                         "replications"])
+            return pd.DataFrame(
+                columns=[
+                    "scenario",
+                    "indicator",
+                    "unit",
+                    "mean",
+                    "low_95",
+                    "high_95",
+                    "replications",
+                ]
+            )
         for name in self.scenarios:
             part = table[table["scenario"] == name].set_index("outcome")
             if part.empty:
@@ -319,20 +382,45 @@ class Comparison:
             pairs = int(costs.loc[name, "pairs"]) if name in costs.index else 0
             for label, unit, outcome in wanted:
                 row = part.loc[outcome]
-                rows.append({"scenario": name, "indicator": label, "unit": unit, "mean": row["diff"],
-                             "low_95": row["diff_low"], "high_95": row["diff_high"], "replications": pairs})
+                rows.append(
+                    {
+                        "scenario": name,
+                        "indicator": label,
+                        "unit": unit,
+                        "mean": row["diff"],
+                        "low_95": row["diff_low"],
+                        "high_95": row["diff_high"],
+                        "replications": pairs,
+                    }
+                )
             if name in costs.index:
                 cost = costs.loc[name]
-                rows.append({"scenario": name, "indicator": "public cost per extra sharing household",
-                             "unit": "EUR/household", "mean": cost["eur_per_extra_sharing_household"],
-                             "low_95": cost["eur_per_household_low"], "high_95": cost["eur_per_household_high"],
-                             "replications": pairs})
-                rows.append({"scenario": name, "indicator": "public cost per tonne CO2e avoided",
-                             "unit": "EUR/t", "mean": cost["eur_per_t_co2e_avoided"],
-                             "low_95": cost["eur_per_t_low"], "high_95": cost["eur_per_t_high"],
-                             "replications": pairs})
-        return pd.DataFrame(rows, columns=["scenario", "indicator", "unit", "mean", "low_95", "high_95",
-                                           "replications"])
+                rows.append(
+                    {
+                        "scenario": name,
+                        "indicator": "public cost per extra sharing household",
+                        "unit": "EUR/household",
+                        "mean": cost["eur_per_extra_sharing_household"],
+                        "low_95": cost["eur_per_household_low"],
+                        "high_95": cost["eur_per_household_high"],
+                        "replications": pairs,
+                    }
+                )
+                rows.append(
+                    {
+                        "scenario": name,
+                        "indicator": "public cost per tonne CO2e avoided",
+                        "unit": "EUR/t",
+                        "mean": cost["eur_per_t_co2e_avoided"],
+                        "low_95": cost["eur_per_t_low"],
+                        "high_95": cost["eur_per_t_high"],
+                        "replications": pairs,
+                    }
+                )
+        return pd.DataFrame(
+            rows,
+            columns=["scenario", "indicator", "unit", "mean", "low_95", "high_95", "replications"],
+        )
 
     def zone_outcomes(self) -> list[tuple[str, str, str]]:
         """(outcome, good, zone) of every sharing share by zone the runs report."""
@@ -352,7 +440,9 @@ class Comparison:
         columns = ["scenario", "good", "zone", "baseline", "diff", "diff_low", "diff_high"]
         if not zones:
             return pd.DataFrame(columns=columns)
-        table = comparison_table(self.horizon(), self.baseline, self.scenarios, [o for o, _, _ in zones])
+        table = comparison_table(
+            self.horizon(), self.baseline, self.scenarios, [o for o, _, _ in zones]
+        )
         base = table[table["scenario"] == self.baseline].set_index("outcome")["mean"]
         where = {outcome: (good, zone) for outcome, good, zone in zones}
         part = table[table["scenario"] != self.baseline].copy()
@@ -368,14 +458,18 @@ class Comparison:
             return pd.DataFrame()
         return zone_comparison(self.zones, self.baseline, self.scenarios)
 
-    def curves(self, outcomes: Sequence[str], band: Literal["mean", "runs"] = "mean") -> pd.DataFrame:
+    def curves(
+        self, outcomes: Sequence[str], band: Literal["mean", "runs"] = "mean"
+    ) -> pd.DataFrame:
         """Mean over replications per (scenario, outcome, month), with `low` and `high`.
 
         `band="mean"`: the 95 % Student interval of the mean; `band="runs"`: the 5-95 % spread of the runs."""
         long = self._long(outcomes)
         grouped = long.groupby(["scenario", "outcome", "month"], sort=False)["value"]
         if band == "runs":
-            frame = grouped.agg(mean="mean", low=lambda v: v.quantile(0.05), high=lambda v: v.quantile(0.95))
+            frame = grouped.agg(
+                mean="mean", low=lambda v: v.quantile(0.05), high=lambda v: v.quantile(0.95)
+            )
             return frame.reset_index()
         return _cut_to_range(_student_band(grouped))
 
@@ -384,13 +478,18 @@ class Comparison:
         long = self._long(outcomes)
         base = long[long["scenario"] == self.baseline].drop(columns="scenario")
         paired = long[long["scenario"] != self.baseline].merge(
-            base, on=["replication", "outcome", "month"], suffixes=("", "_base"))
+            base, on=["replication", "outcome", "month"], suffixes=("", "_base")
+        )
         paired["value"] = paired["value"] - paired["value_base"]
         return _student_band(paired.groupby(["scenario", "outcome", "month"], sort=False)["value"])
 
     def _long(self, outcomes: Sequence[str]) -> pd.DataFrame:
-        return self.series.melt(id_vars=["scenario", "replication", "month"], value_vars=list(outcomes),
-                                var_name="outcome", value_name="value")
+        return self.series.melt(
+            id_vars=["scenario", "replication", "month"],
+            value_vars=list(outcomes),
+            var_name="outcome",
+            value_name="value",
+        )
 
 
 def _student_band(grouped) -> pd.DataFrame:
@@ -424,17 +523,26 @@ def load_comparison(directory: str | Path, summary: RunSummary | None = None) ->
         zones = reader.zone_values()
         design = reader.design
     return Comparison(
-        baseline=design["baseline"], scenarios=list(design["scenarios"]), replications=design["replications"],
-        households=design["households"], months=design["months"], seed=design["seed"], series=series,
-        outcomes=outcomes, directory=Path(directory), summary=summary, zones=zones,
+        baseline=design["baseline"],
+        scenarios=list(design["scenarios"]),
+        replications=design["replications"],
+        households=design["households"],
+        months=design["months"],
+        seed=design["seed"],
+        series=series,
+        outcomes=outcomes,
+        directory=Path(directory),
+        summary=summary,
+        zones=zones,
     )
 
 
 # --------------------------------------------------------------------------- statistics
 
 
-def comparison_table(values: pd.DataFrame, baseline: str, scenarios: list[str],
-                     outcomes: list[str]) -> pd.DataFrame:
+def comparison_table(
+    values: pd.DataFrame, baseline: str, scenarios: list[str], outcomes: list[str]
+) -> pd.DataFrame:
     """Per outcome and scenario: mean with interval, and paired difference from the baseline."""
     rows = []
     by_scenario = {name: part.set_index("replication") for name, part in values.groupby("scenario")}
@@ -444,10 +552,18 @@ def comparison_table(values: pd.DataFrame, baseline: str, scenarios: list[str],
             part = by_scenario.get(name)
             if part is None:
                 continue
-            mean, low, high, cut = bounded_mean_interval(part[outcome].dropna().to_numpy(),
-                                                         outcome_bounds(outcome))
-            row = {"outcome": outcome, "scenario": name, "runs": int(part[outcome].notna().sum()),
-                   "mean": mean, "ci_low": low, "ci_high": high, "ci_cut_to_range": cut}
+            mean, low, high, cut = bounded_mean_interval(
+                part[outcome].dropna().to_numpy(), outcome_bounds(outcome)
+            )
+            row = {
+                "outcome": outcome,
+                "scenario": name,
+                "runs": int(part[outcome].notna().sum()),
+                "mean": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "ci_cut_to_range": cut,
+            }
             if name != baseline and base is not None:
                 paired = (part[outcome] - base[outcome]).dropna()
                 diff, diff_low, diff_high = mean_interval(paired.to_numpy())
@@ -464,7 +580,9 @@ def zone_comparison(values: pd.DataFrame, baseline: str, scenarios: list[str]) -
 
     if values.empty:
         return pd.DataFrame()
-    wide = values.pivot_table(index=["zone", "outcome", "replication"], columns="scenario", values="value")
+    wide = values.pivot_table(
+        index=["zone", "outcome", "replication"], columns="scenario", values="value"
+    )
 
     def summarise(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
         grouped = frame.groupby(level=["zone", "outcome"])
@@ -473,8 +591,14 @@ def zone_comparison(values: pd.DataFrame, baseline: str, scenarios: list[str]) -
         label = prefix or "mean"
         low, high = (f"{prefix}_low", f"{prefix}_high") if prefix else ("ci_low", "ci_high")
         parts = {
-            name: pd.DataFrame({"pairs" if prefix else "runs": n[name], label: mean[name],
-                                low: mean[name] - half[name], high: mean[name] + half[name]})
+            name: pd.DataFrame(
+                {
+                    "pairs" if prefix else "runs": n[name],
+                    label: mean[name],
+                    low: mean[name] - half[name],
+                    high: mean[name] + half[name],
+                }
+            )
             for name in frame.columns
         }
         return pd.concat(parts, names=["scenario"]).reset_index()
@@ -506,23 +630,30 @@ def cost_effectiveness(values: pd.DataFrame, baseline: str, scenarios: list[str]
         avoided = (paired[f"{EMISSIONS}_base"] - paired[EMISSIONS]).to_numpy()
         per_sharer = ratio_interval(cost, sharers)
         per_tonne = ratio_interval(cost, avoided)
-        rows.append({
-            "scenario": name, "pairs": len(paired),
-            "extra_public_eur": cost.mean() if len(cost) else math.nan,
-            "extra_sharing_households": sharers.mean() if len(sharers) else math.nan,
-            "t_co2e_avoided": avoided.mean() if len(avoided) else math.nan,
-            "eur_per_extra_sharing_household": per_sharer[0],
-            "eur_per_household_low": per_sharer[1], "eur_per_household_high": per_sharer[2],
-            "eur_per_t_co2e_avoided": per_tonne[0],
-            "eur_per_t_low": per_tonne[1], "eur_per_t_high": per_tonne[2],
-        })
+        rows.append(
+            {
+                "scenario": name,
+                "pairs": len(paired),
+                "extra_public_eur": cost.mean() if len(cost) else math.nan,
+                "extra_sharing_households": sharers.mean() if len(sharers) else math.nan,
+                "t_co2e_avoided": avoided.mean() if len(avoided) else math.nan,
+                "eur_per_extra_sharing_household": per_sharer[0],
+                "eur_per_household_low": per_sharer[1],
+                "eur_per_household_high": per_sharer[2],
+                "eur_per_t_co2e_avoided": per_tonne[0],
+                "eur_per_t_low": per_tonne[1],
+                "eur_per_t_high": per_tonne[2],
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- files
 
 
-def plot_bands(bands: pd.DataFrame, outcomes: list[str], path: Path, title: str, order: list[str]) -> Path:
+def plot_bands(
+    bands: pd.DataFrame, outcomes: list[str], path: Path, title: str, order: list[str]
+) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -539,11 +670,13 @@ def plot_bands(bands: pd.DataFrame, outcomes: list[str], path: Path, title: str,
             if line.empty:
                 continue
             ax.plot(line["month"], line["mean"], label=name, color=colours[name])
-            ax.fill_between(line["month"], line["low"], line["high"], alpha=0.25, color=colours[name])
+            ax.fill_between(
+                line["month"], line["low"], line["high"], alpha=0.25, color=colours[name]
+            )
         ax.set_title(outcome, fontsize=10)
         ax.set_xlabel("month")
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(outcomes):]:
+    for ax in list(axes.flat)[len(outcomes) :]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(title)
@@ -553,19 +686,25 @@ def plot_bands(bands: pd.DataFrame, outcomes: list[str], path: Path, title: str,
     return path
 
 
-def write_comparison(comparison: Comparison, directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
+def write_comparison(
+    comparison: Comparison, directory: str | Path
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
     """Tables and plots of a comparison into `directory`; returns (table, cost-effectiveness, files)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     baseline, scenarios = comparison.baseline, comparison.scenarios
     table = comparison.table()
     costs = comparison.cost_effectiveness()
-    written = write_table(table, directory, "comparison", title=f"{baseline} vs {', '.join(scenarios)}")
+    written = write_table(
+        table, directory, "comparison", title=f"{baseline} vs {', '.join(scenarios)}"
+    )
     if not costs.empty:
         written += write_table(costs, directory, "cost_effectiveness", title="Cost-effectiveness")
     zones = comparison.by_zone()
     if not zones.empty:
-        written += write_table(zones, directory, "zones", title="Households sharing each good, by zone")
+        written += write_table(
+            zones, directory, "zones", title="Households sharing each good, by zone"
+        )
     by_zone = comparison.zone_table()
     if not by_zone.empty:
         by_zone.to_csv(directory / "zone_comparison.csv", index=False)
@@ -573,10 +712,24 @@ def write_comparison(comparison: Comparison, directory: str | Path) -> tuple[pd.
         written += [directory / "zone_comparison.csv", directory / "zone_comparison.parquet"]
     headline = [o for o in HEADLINE_OUTCOMES if o in comparison.outcomes]
     if comparison.series["month"].nunique() > 1 and headline:
-        written.append(plot_bands(comparison.curves(headline), headline, directory / "curves.png",
-                                  "Mean over replications with 95 % band", comparison.names))
-        written.append(plot_bands(comparison.differences(headline), headline, directory / "differences.png",
-                                  f"Difference from {baseline} (paired), 95 % band", scenarios))
+        written.append(
+            plot_bands(
+                comparison.curves(headline),
+                headline,
+                directory / "curves.png",
+                "Mean over replications with 95 % band",
+                comparison.names,
+            )
+        )
+        written.append(
+            plot_bands(
+                comparison.differences(headline),
+                headline,
+                directory / "differences.png",
+                f"Difference from {baseline} (paired), 95 % band",
+                scenarios,
+            )
+        )
     return table, costs, written
 
 
@@ -624,16 +777,29 @@ def run_measures(con, point_ids: list[int]) -> pd.DataFrame:
     for (point_id, replication), run in rows.groupby(["point_id", "replication"], sort=True):
         horizon = run[run["month"] == run["month"].max()].set_index("outcome")["value"]
         poorest = run[run["outcome"].isin(POOREST_SPENDING) & (run["month"] >= 1)]["value"]
-        measures.append({
-            "point_id": int(point_id), "replication": int(replication),
-            "sharing": float(horizon.get(SHARING, math.nan)),
-            "emissions_t": float(horizon.get(EMISSIONS, math.nan)),
-            "net_public_eur": float(horizon.get(PUBLIC_SPEND, math.nan)) - float(horizon.get(PUBLIC_REVENUE, 0.0)),
-            "poorest_spending_eur": float(np.mean(poorest.to_numpy())) if len(poorest) else math.nan,
-        })
+        measures.append(
+            {
+                "point_id": int(point_id),
+                "replication": int(replication),
+                "sharing": float(horizon.get(SHARING, math.nan)),
+                "emissions_t": float(horizon.get(EMISSIONS, math.nan)),
+                "net_public_eur": float(horizon.get(PUBLIC_SPEND, math.nan))
+                - float(horizon.get(PUBLIC_REVENUE, 0.0)),
+                "poorest_spending_eur": float(np.mean(poorest.to_numpy()))
+                if len(poorest)
+                else math.nan,
+            }
+        )
     return pd.DataFrame(
         measures,
-        columns=["point_id", "replication", "sharing", "emissions_t", "net_public_eur", "poorest_spending_eur"],
+        columns=[
+            "point_id",
+            "replication",
+            "sharing",
+            "emissions_t",
+            "net_public_eur",
+            "poorest_spending_eur",
+        ],
     )
 
 
@@ -642,14 +808,20 @@ def paired_impacts(measures: pd.DataFrame, baseline_point: int) -> pd.DataFrame:
     replication (common random numbers); replications the baseline lacks are left out."""
     base = measures[measures["point_id"] == baseline_point].set_index("replication")
     others = measures[measures["point_id"] != baseline_point]
-    paired = others.join(base.drop(columns="point_id"), on="replication", rsuffix="_base", how="inner")
-    return pd.DataFrame({
-        "point_id": paired["point_id"].to_numpy(),
-        "replication": paired["replication"].to_numpy(),
-        "extra_sharing_households": (paired["sharing"] - paired["sharing_base"]).to_numpy(),
-        "t_co2e_avoided": (paired["emissions_t_base"] - paired["emissions_t"]).to_numpy(),
-        "poorest_savings_eur_per_month": (
-            paired["poorest_spending_eur_base"] - paired["poorest_spending_eur"]
-        ).to_numpy(),
-        "net_public_cost_eur": (paired["net_public_eur"] - paired["net_public_eur_base"]).to_numpy(),
-    })
+    paired = others.join(
+        base.drop(columns="point_id"), on="replication", rsuffix="_base", how="inner"
+    )
+    return pd.DataFrame(
+        {
+            "point_id": paired["point_id"].to_numpy(),
+            "replication": paired["replication"].to_numpy(),
+            "extra_sharing_households": (paired["sharing"] - paired["sharing_base"]).to_numpy(),
+            "t_co2e_avoided": (paired["emissions_t_base"] - paired["emissions_t"]).to_numpy(),
+            "poorest_savings_eur_per_month": (
+                paired["poorest_spending_eur_base"] - paired["poorest_spending_eur"]
+            ).to_numpy(),
+            "net_public_cost_eur": (
+                paired["net_public_eur"] - paired["net_public_eur_base"]
+            ).to_numpy(),
+        }
+    )

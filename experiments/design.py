@@ -77,11 +77,15 @@ class Strict(BaseModel):
 
 
 class ParameterSpec(Strict):
-    path: str = Field(min_length=1, description="Dotted path of the parameter, e.g. behaviour.trust_gain.")
+    path: str = Field(
+        min_length=1, description="Dotted path of the parameter, e.g. behaviour.trust_gain."
+    )
     min: float | None = None
     max: float | None = None
     values: list[Scalar] | None = Field(default=None, min_length=1)
-    levels: int | None = Field(default=None, ge=2, le=1000, description="Grid: evenly spaced values.")
+    levels: int | None = Field(
+        default=None, ge=2, le=1000, description="Grid: evenly spaced values."
+    )
 
     @model_validator(mode="after")
     def _range_or_values(self):
@@ -92,7 +96,9 @@ class ParameterSpec(Strict):
             if self.min is None or self.max is None:
                 raise ValueError("needs min and max, or a list of values")
             if not self.min < self.max:
-                raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+                raise ValueError(
+                    f"min ({self.min:g}) must be below max ({self.max:g}); allowed: a range with min < max"
+                )
         elif self.levels is not None:
             raise ValueError("levels applies to a min..max range, not to values")
         return self
@@ -101,11 +107,15 @@ class ParameterSpec(Strict):
 class SamplerSpec(Strict):
     method: Literal["grid", "lhs", "sobol", "morris"]
     samples: int = Field(
-        default=64, ge=1, le=1_000_000,
+        default=64,
+        ge=1,
+        le=1_000_000,
         description="lhs: points; sobol: base sample N (a power of two); morris: trajectories.",
     )
     levels: int = Field(default=4, ge=2, le=100, description="Morris: levels of the grid.")
-    second_order: bool = Field(default=False, description="Sobol: also sample for second-order indices.")
+    second_order: bool = Field(
+        default=False, description="Sobol: also sample for second-order indices."
+    )
 
     @model_validator(mode="after")
     def _power_of_two(self):
@@ -119,7 +129,9 @@ class SamplerSpec(Strict):
 class DesignSpec(Strict):
     name: str | None = Field(default=None, pattern=rf"^{PLAIN_NAME.pattern}$")
     description: str = Field(default="", max_length=4000)
-    scenario: str | None = Field(default=None, description="Base scenario file, relative to the design.")
+    scenario: str | None = Field(
+        default=None, description="Base scenario file, relative to the design."
+    )
     target: Literal[tuple(BUILTIN_TARGETS)] | None = None  # type: ignore[valid-type]
     seed: int = Field(default=1, ge=0, le=2**63 - 1)
     replications: int = Field(default=1, ge=1, le=100_000)
@@ -134,7 +146,7 @@ class DesignSpec(Strict):
     def _scenario_or_target(self):
         if (self.scenario is None) == (self.target is None):
             raise ValueError(
-                "give exactly one of scenario = \"file.toml\" or target = "
+                'give exactly one of scenario = "file.toml" or target = '
                 + " | ".join(f'"{name}"' for name in BUILTIN_TARGETS)
             )
         paths = [parameter.path for parameter in self.parameters]
@@ -202,12 +214,15 @@ class Design:
         sampler, dimensions = self.spec.sampler, len(self.spec.parameters)
         if sampler.method == "grid":
             return math.prod(
-                len(p.values) if p.values is not None else (p.levels or 3) for p in self.spec.parameters
+                len(p.values) if p.values is not None else (p.levels or 3)
+                for p in self.spec.parameters
             )
         if sampler.method == "lhs":
             return sampler.samples
         if sampler.method == "sobol":
-            return sampler.samples * (2 * dimensions + 2 if sampler.second_order else dimensions + 2)
+            return sampler.samples * (
+                2 * dimensions + 2 if sampler.second_order else dimensions + 2
+            )
         return sampler.samples * (dimensions + 1)
 
     def run_count(self) -> int:
@@ -232,7 +247,10 @@ class Design:
 
     def fingerprint(self) -> str:
         """What defines the runs of each replication: not their number, nor any description."""
-        return fingerprint(self._defining_data(None) | {"target": without_descriptions(self.target.fingerprint_data())})
+        return fingerprint(
+            self._defining_data(None)
+            | {"target": without_descriptions(self.target.fingerprint_data())}
+        )
 
     def legacy_fingerprint(self, stored_design: dict) -> str:
         """The fingerprint stores written before replications could be added hold (they counted them)."""
@@ -252,7 +270,11 @@ class Design:
 
     def tasks(self, points: Iterable[Point]) -> Iterator[RunTask]:
         return iter_runs(
-            points, self.spec.replications, self.spec.seed, self.spec.households, self.spec.months,
+            points,
+            self.spec.replications,
+            self.spec.seed,
+            self.spec.households,
+            self.spec.months,
             common_random_numbers=self.spec.common_random_numbers,
         )
 
@@ -264,7 +286,9 @@ def fingerprint(data: Any) -> str:
 def without_descriptions(data: Any) -> Any:
     """`data` without its `description` fields: text for people, which changes no run."""
     if isinstance(data, dict):
-        return {key: without_descriptions(value) for key, value in data.items() if key != "description"}
+        return {
+            key: without_descriptions(value) for key, value in data.items() if key != "description"
+        }
     if isinstance(data, list):
         return [without_descriptions(value) for value in data]
     return data
@@ -285,25 +309,50 @@ def replication_seed(seed: int, replication: int, point_id: int | None = None) -
 
 
 def plan_runs(
-    points: Iterable[Point], replications: int, seed: int, households: int | None, months: int | None,
-    *, common_random_numbers: bool = True,
+    points: Iterable[Point],
+    replications: int,
+    seed: int,
+    households: int | None,
+    months: int | None,
+    *,
+    common_random_numbers: bool = True,
 ) -> list[RunTask]:
-    return list(iter_runs(points, replications, seed, households, months,
-                          common_random_numbers=common_random_numbers))
+    return list(
+        iter_runs(
+            points,
+            replications,
+            seed,
+            households,
+            months,
+            common_random_numbers=common_random_numbers,
+        )
+    )
 
 
 def iter_runs(
-    points: Iterable[Point], replications: int, seed: int, households: int | None, months: int | None,
-    *, common_random_numbers: bool = True,
+    points: Iterable[Point],
+    replications: int,
+    seed: int,
+    households: int | None,
+    months: int | None,
+    *,
+    common_random_numbers: bool = True,
 ) -> Iterator[RunTask]:
     """The runs of the points, point by point, replication by replication, made as they are asked for."""
-    shared = [replication_seed(seed, r) for r in range(replications)] if common_random_numbers else None
+    shared = (
+        [replication_seed(seed, r) for r in range(replications)] if common_random_numbers else None
+    )
     for point in points:
         for r in range(replications):
             yield RunTask(
-                run_id(point.point_id, r), point.point_id, r, point.scenario, point.params,
+                run_id(point.point_id, r),
+                point.point_id,
+                r,
+                point.scenario,
+                point.params,
                 shared[r] if shared is not None else replication_seed(seed, r, point.point_id),
-                households, months,
+                households,
+                months,
             )
 
 
@@ -348,7 +397,12 @@ def sample_unit(design: Design) -> Iterable:
             if parameter.values is not None:
                 axes.append([i + 0.5 for i in range(len(parameter.values))])
             else:
-                axes.append([float(v) for v in np.linspace(parameter.min, parameter.max, parameter.levels or 3)])
+                axes.append(
+                    [
+                        float(v)
+                        for v in np.linspace(parameter.min, parameter.max, parameter.levels or 3)
+                    ]
+                )
         return itertools.product(*axes)
     if method == "lhs":
         from SALib.sample import latin
@@ -358,11 +412,16 @@ def sample_unit(design: Design) -> Iterable:
         from SALib.sample import sobol
 
         return sobol.sample(
-            problem, spec.sampler.samples, calc_second_order=spec.sampler.second_order, seed=spec.seed
+            problem,
+            spec.sampler.samples,
+            calc_second_order=spec.sampler.second_order,
+            seed=spec.seed,
         )
     from SALib.sample import morris
 
-    return morris.sample(problem, spec.sampler.samples, num_levels=spec.sampler.levels, seed=spec.seed)
+    return morris.sample(
+        problem, spec.sampler.samples, num_levels=spec.sampler.levels, seed=spec.seed
+    )
 
 
 # --------------------------------------------------------------------------- loading
@@ -400,15 +459,28 @@ def _build_target(spec: DesignSpec, path: Path) -> Target:
         raise DesignError(
             f"{escaped(path)}: scenario = {shown(spec.scenario)}: no such file (looked for {escaped(scenario_path)})"
         )
-    sizes = {key: value for key, value in (("households", spec.households), ("months", spec.months)) if value}
+    sizes = {
+        key: value
+        for key, value in (("households", spec.households), ("months", spec.months))
+        if value
+    }
     scenario = load_scenario(scenario_path, sizes)
     return ScenarioTarget({scenario.name: scenario})
 
 
 def _check_parameter(design: Design, index: int, parameter: ParameterSpec) -> dict:
-    where = f"{escaped(design.source)}: parameters[{index}] ({escaped(parameter.path)})"
+    return check_parameter(
+        f"{escaped(design.source)}: parameters[{index}] ({escaped(parameter.path)})",
+        design.target,
+        parameter,
+    )
+
+
+def check_parameter(where: str, target: Target, parameter: ParameterSpec) -> dict:
+    """The declaration of a parameter (type, bounds) after checking its path and range against the
+    target; `where` starts the one-line error (file, field)."""
     try:
-        info = design.target.parameter_info(parameter.path)
+        info = target.parameter_info(parameter.path)
     except KeyError as error:
         raise DesignError(f"{where}: {escaped(error.args[0])}") from None
     kind = info.get("type")
@@ -416,8 +488,12 @@ def _check_parameter(design: Design, index: int, parameter: ParameterSpec) -> di
         allowed = info.get("choices") or ([True, False] if kind == "bool" else None)
         for value in parameter.values:
             if allowed is not None and value not in allowed:
-                raise DesignError(f"{where}: value {shown(value)} not allowed; allowed: {', '.join(map(str, allowed))}")
-            if kind in ("float", "int") and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise DesignError(
+                    f"{where}: value {shown(value)} not allowed; allowed: {', '.join(map(str, allowed))}"
+                )
+            if kind in ("float", "int") and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
                 raise DesignError(f"{where}: value {shown(value)} is not a number")
             if kind in ("float", "int"):
                 _check_bounds(where, "value", float(value), info)
@@ -425,7 +501,9 @@ def _check_parameter(design: Design, index: int, parameter: ParameterSpec) -> di
     if kind not in ("float", "int"):
         allowed = info.get("choices") or ([True, False] if kind == "bool" else [])
         hint = f"; allowed values: {', '.join(map(str, allowed))}" if allowed else ""
-        raise DesignError(f"{where}: a {kind} parameter needs a list of values, not min and max{hint}")
+        raise DesignError(
+            f"{where}: a {kind} parameter needs a list of values, not min and max{hint}"
+        )
     _check_bounds(where, "min", parameter.min, info)
     _check_bounds(where, "max", parameter.max, info)
     return info
@@ -434,7 +512,9 @@ def _check_parameter(design: Design, index: int, parameter: ParameterSpec) -> di
 def _check_bounds(where: str, name: str, value: float, info: dict) -> None:
     low, high = info.get("min"), info.get("max")
     if (low is not None and value < low) or (high is not None and value > high):
-        allowed = f"from {low if low is not None else '-inf'} to {high if high is not None else 'inf'}"
+        allowed = (
+            f"from {low if low is not None else '-inf'} to {high if high is not None else 'inf'}"
+        )
         raise DesignError(f"{where}: {name} = {value:g} is out of range; allowed: {allowed}")
 
 
@@ -443,7 +523,9 @@ def first_problem(error: ValidationError, raw: dict, root: type[BaseModel] | Non
     problems = error.errors(include_url=False)
     first = problems[0]
     loc = list(first["loc"])
-    dotted = escaped("".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip("."))
+    dotted = escaped(
+        "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+    )
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     kind = first["type"]
     if kind == "extra_forbidden":
@@ -460,7 +542,11 @@ def first_problem(error: ValidationError, raw: dict, root: type[BaseModel] | Non
     allowed = ""
     if kind == "literal_error":
         allowed = f"; allowed: {first['ctx']['expected']}"
-    return f"{dotted} = {shown(given)}: {message}{allowed}{more}" if given is not None else f"{dotted}: {message}{more}"
+    return (
+        f"{dotted} = {shown(given)}: {message}{allowed}{more}"
+        if given is not None
+        else f"{dotted}: {message}{more}"
+    )
 
 
 def _model_at(loc: list, root: type[BaseModel]) -> type[BaseModel]:
@@ -478,7 +564,13 @@ def _model_at(loc: list, root: type[BaseModel]) -> type[BaseModel]:
 def _value_at(raw: Any, loc: list) -> Any:
     node = raw
     for part in loc:
-        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (
+            isinstance(node, dict)
+            and part in node
+            or isinstance(node, list)
+            and isinstance(part, int)
+            and part < len(node)
+        ):
             node = node[part]
         else:
             return None

@@ -70,9 +70,20 @@ def execute_run(target: Target, task: RunTask) -> RunResult:
         error = f"{type(exc).__name__}: {first_line}"
         trace = traceback.format_exc()
     return RunResult(
-        task.run_id, task.point_id, task.replication, task.scenario, task.params, task.seed,
-        status, error, trace, time.perf_counter() - clock, f"{socket.gethostname()}:{os.getpid()}",
-        started_at, datetime.now(), series,
+        task.run_id,
+        task.point_id,
+        task.replication,
+        task.scenario,
+        task.params,
+        task.seed,
+        status,
+        error,
+        trace,
+        time.perf_counter() - clock,
+        f"{socket.gethostname()}:{os.getpid()}",
+        started_at,
+        datetime.now(),
+        series,
         zones=series.attrs.pop("zones", None) if series is not None else None,
     )
 
@@ -108,8 +119,9 @@ def _init_pool_worker(target: Target) -> None:
     global _WORKER_TARGET
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_TARGET = target
-    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), name="parent-watchdog",
-                     daemon=True).start()
+    threading.Thread(
+        target=_exit_when_orphaned, args=(os.getppid(),), name="parent-watchdog", daemon=True
+    ).start()
 
 
 def _exit_when_orphaned(parent_pid: int) -> None:
@@ -144,7 +156,9 @@ class LocalPoolExecutor:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if self.pool is not None:  # every result is in (or the sweep was stopped): nothing to wait for
+        if (
+            self.pool is not None
+        ):  # every result is in (or the sweep was stopped): nothing to wait for
             _stop_pool(self.pool)
             self.pool = None
         return None
@@ -269,14 +283,18 @@ class DaskExecutor:
             self.client = Client(self.address, timeout=self.connect_timeout_s)
         except OSError as error:
             self._quiet.close()
-            raise UserError(f"--scheduler {self.address}: cannot reach a Dask scheduler ({error})") from None
+            raise UserError(
+                f"--scheduler {self.address}: cannot reach a Dask scheduler ({error})"
+            ) from None
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if self.client is not None:
             with contextlib.suppress(Exception):  # a lost scheduler cannot be told goodbye
                 self.client.close(timeout=min(10, self.connect_timeout_s))
-        if not isinstance(exc, ClusterLost):  # else the client may still log its attempts to reconnect
+        if not isinstance(
+            exc, ClusterLost
+        ):  # else the client may still log its attempts to reconnect
             self._quiet.close()
         return None
 
@@ -289,7 +307,11 @@ class DaskExecutor:
         pending: dict[str, tuple] = {}  # future key -> (future, task)
         attempts = collections.Counter()
         queue = iter(tasks)
-        shared = [self._call(client.scatter, target, broadcast=True, hash=False, timeout=self.connect_timeout_s)]
+        shared = [
+            self._call(
+                client.scatter, target, broadcast=True, hash=False, timeout=self.connect_timeout_s
+            )
+        ]
 
         def submit(task):
             attempts[task.run_id] += 1
@@ -315,12 +337,19 @@ class DaskExecutor:
                 _, task = pending.pop(future.key)
                 try:
                     result = future.result(timeout=self.connect_timeout_s)
-                except Exception as exc:  # KilledWorker, lost data, cancelled: the cluster lost the run
+                except (
+                    Exception
+                ) as exc:  # KilledWorker, lost data, cancelled: the cluster lost the run
                     watch.check(now=True)
                     if attempts[task.run_id] < MAX_ATTEMPTS:
                         # Run it again, with the target sent again in case its copies went with a worker.
-                        shared[0] = self._call(client.scatter, target, broadcast=True, hash=False,
-                                               timeout=self.connect_timeout_s)
+                        shared[0] = self._call(
+                            client.scatter,
+                            target,
+                            broadcast=True,
+                            hash=False,
+                            timeout=self.connect_timeout_s,
+                        )
                         submit(task)
                     else:
                         yield LostRun(task, f"{type(exc).__name__}: {exc}")
@@ -340,13 +369,17 @@ class DaskExecutor:
                 raise self.lost(f"the Dask scheduler at {self.address} stopped answering") from None
             if isinstance(error, OSError | TimeoutError):
                 if not _ClusterWatch(self).workers():
-                    raise self.lost(f"the Dask cluster at {self.address} has no worker left") from None
+                    raise self.lost(
+                        f"the Dask cluster at {self.address} has no worker left"
+                    ) from None
                 raise self.lost(f"the Dask scheduler at {self.address} stopped answering") from None
             raise
 
     def lost(self, what: str) -> ClusterLost:
-        return ClusterLost(f"{what}; finished runs are stored: when the cluster is back, "
-                           "run the same command again to resume")
+        return ClusterLost(
+            f"{what}; finished runs are stored: when the cluster is back, "
+            "run the same command again to resume"
+        )
 
 
 class _ClusterWatch:
@@ -385,7 +418,11 @@ class _ClusterWatch:
 @contextlib.contextmanager
 def _quiet_distributed_logs():
     """The Dask client logs every lost connection with its traceback; the sweep reports them in one line."""
-    names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] in ("distributed", "tornado")]
+    names = [
+        name
+        for name in logging.root.manager.loggerDict
+        if name.split(".")[0] in ("distributed", "tornado")
+    ]
     loggers = [logging.getLogger(name) for name in ("distributed", "tornado", *names)]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
@@ -457,7 +494,9 @@ def run_tasks(
     try:
         if skipped < planned and not (cancelled is not None and cancelled()):
             with executor:
-                results = executor.results(target, store.unfinished(tasks, retry_failed=retry_failed))
+                results = executor.results(
+                    target, store.unfinished(tasks, retry_failed=retry_failed)
+                )
                 for result in results:
                     if isinstance(result, LostRun):
                         summary.lost += 1
@@ -482,6 +521,12 @@ def _progress_bar(total: int, initial: int, where: str, *, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(
-        total=total, initial=initial, desc=f"runs ({where})", unit="run", disable=not enabled,
-        dynamic_ncols=True, smoothing=0.1, mininterval=0.5,
+        total=total,
+        initial=initial,
+        desc=f"runs ({where})",
+        unit="run",
+        disable=not enabled,
+        dynamic_ncols=True,
+        smoothing=0.1,
+        mininterval=0.5,
     )

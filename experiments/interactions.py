@@ -38,8 +38,8 @@ from model.scenario import Scenario, read_raw, validate_raw
 
 LIBRARY = DEFAULT_SCENARIO.parent
 PAIRS = (
-    ("tool_library", "trust_label"),          # supply with trust
-    ("carsharing_fleet", "insurance_fund"),   # supply with trust
+    ("tool_library", "trust_label"),  # supply with trust
+    ("carsharing_fleet", "insurance_fund"),  # supply with trust
     ("sharing_subsidy", "awareness_campaign"),  # price with awareness
     ("public_platform", "digital_inclusion"),  # a platform with the people to use it
 )
@@ -102,16 +102,26 @@ def figures_of(scenario: Scenario, series: pd.DataFrame, households: int) -> dic
         "goods": last["goods.stock_total"] / households,
         "co2": last["emissions.cumulative_t"] / households,
         "public": scaled_public_cost(
-            scenario, last["public.cumulative_spend_eur"] - last["public.cumulative_revenue_eur"], households,
-            months=int(last["month"]),  # the run's horizon, which may be shorter than the scenario's
-        ) / scenario.households,
+            scenario,
+            last["public.cumulative_spend_eur"] - last["public.cumulative_revenue_eur"],
+            households,
+            months=int(
+                last["month"]
+            ),  # the run's horizon, which may be shorter than the scenario's
+        )
+        / scenario.households,
     }
     out.update({q: float(recent[q].mean()) for q in QUINTILES})
     return out
 
 
 def run_all(
-    entries: list[Entry], replications: int, households: int, months: int | None, seed: int, workers: int,
+    entries: list[Entry],
+    replications: int,
+    households: int,
+    months: int | None,
+    seed: int,
+    workers: int,
     progress: bool = False,
 ) -> dict[str, np.ndarray]:
     """Figures of every entry and replication: label -> array (replication, figure).
@@ -119,13 +129,20 @@ def run_all(
     The runs are one comparison of the comparison engine, every entry against the baseline
     (`entries[0]`) with common random numbers."""
     comparison = compare_scenarios(
-        entries[0].scenario, {entry.label: entry.scenario for entry in entries[1:]},
-        replications=replications, households=households, months=months, seed=seed, workers=workers,
+        entries[0].scenario,
+        {entry.label: entry.scenario for entry in entries[1:]},
+        replications=replications,
+        households=households,
+        months=months,
+        seed=seed,
+        workers=workers,
         progress=progress,
     )
     labels = dict(zip(comparison.names, [entry.label for entry in entries], strict=True))
     scenarios = {entry.label: entry.scenario for entry in entries}
-    results: dict[str, np.ndarray] = {e.label: np.full((replications, len(FIGURES)), np.nan) for e in entries}
+    results: dict[str, np.ndarray] = {
+        e.label: np.full((replications, len(FIGURES)), np.nan) for e in entries
+    }
     for (name, r), series in comparison.series.groupby(["scenario", "replication"]):
         label = labels[name]
         figures = figures_of(scenarios[label], series.sort_values("month"), households)
@@ -145,7 +162,7 @@ def effects(results: dict[str, np.ndarray], scale: float) -> dict[str, np.ndarra
         if label == "baseline":
             continue
         diff = (values - base) * sign
-        diff[:, TOTALS] *= scale    # per household -> totals for the territory
+        diff[:, TOTALS] *= scale  # per household -> totals for the territory
         out[label] = diff
     return out
 
@@ -159,8 +176,17 @@ def _thousands(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ")
 
 
-def render(entries, table, baseline_figures, *, command: str, replications: int, households: int,
-           scale_households: int, months: int) -> str:
+def render(
+    entries,
+    table,
+    baseline_figures,
+    *,
+    command: str,
+    replications: int,
+    households: int,
+    scale_households: int,
+    months: int,
+) -> str:
     """The Markdown report: the table of effects, then the synergies of the pairs.
 
     `command` is the command line that generated it, quoted at the top of the report."""

@@ -38,7 +38,9 @@ def mean_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float
 
 
 def bounded_mean_interval(
-    values: np.ndarray, bounds: tuple[float | None, float | None] = (None, None), level: float = 0.95
+    values: np.ndarray,
+    bounds: tuple[float | None, float | None] = (None, None),
+    level: float = 0.95,
 ) -> tuple[float, float, float, bool]:
     """Mean and Student interval cut to `bounds` (low, high; None = open); the last item says
     whether the interval was cut."""

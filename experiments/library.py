@@ -52,7 +52,10 @@ def levers_of(scenario) -> str:
     """The kinds of policy of a scenario by their plain names, e.g. `Community pool x2, Trust label`."""
     counts = Counter(policy.kind for policy in scenario.policies.values())
     names = {kind: policy_texts(kind)["label"] for kind in counts}
-    return ", ".join(f"{names[kind]} x{n}" if n > 1 else names[kind] for kind, n in counts.items()) or "none"
+    return (
+        ", ".join(f"{names[kind]} x{n}" if n > 1 else names[kind] for kind, n in counts.items())
+        or "none"
+    )
 
 
 def budget_text(scenario) -> str:

@@ -16,7 +16,18 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-PACKAGES = ("partage", "mesa", "numpy", "pandas", "pydantic", "duckdb", "SALib", "dask", "distributed", "scipy")
+PACKAGES = (
+    "partage",
+    "mesa",
+    "numpy",
+    "pandas",
+    "pydantic",
+    "duckdb",
+    "SALib",
+    "dask",
+    "distributed",
+    "scipy",
+)
 
 
 def package_versions() -> dict[str, str]:
@@ -47,8 +58,9 @@ def git_commit() -> dict[str, str | bool | None]:
     return {"commit": commit, "dirty": bool(status) if status is not None else None}
 
 
-def build_manifest(*, name: str, kind: str, fingerprint: str, design: dict, seeds: dict,
-                   executor: str) -> dict:
+def build_manifest(
+    *, name: str, kind: str, fingerprint: str, design: dict, seeds: dict, executor: str
+) -> dict:
     return {
         "experiment": name,
         "kind": kind,

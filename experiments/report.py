@@ -26,17 +26,31 @@ def format_number(value, digits: int = 4) -> str:
 def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
     """A GitHub-flavoured Markdown table of a DataFrame, numbers right-aligned."""
     columns = [str(c) for c in frame.columns]
-    rows = [[format_number(v, digits) if not isinstance(v, str) else v for v in row]
-            for row in frame.itertuples(index=False)]
+    rows = [
+        [format_number(v, digits) if not isinstance(v, str) else v for v in row]
+        for row in frame.itertuples(index=False)
+    ]
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
     widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
 
     def line(cells):
-        return "| " + " | ".join(
-            cell.rjust(w) if num else cell.ljust(w) for cell, w, num in zip(cells, widths, numeric, strict=True)
-        ) + " |"
+        return (
+            "| "
+            + " | ".join(
+                cell.rjust(w) if num else cell.ljust(w)
+                for cell, w, num in zip(cells, widths, numeric, strict=True)
+            )
+            + " |"
+        )
 
-    rule = "|" + "|".join(("-" * (w + 1) + ":") if num else ("-" * (w + 2)) for w, num in zip(widths, numeric, strict=True)) + "|"
+    rule = (
+        "|"
+        + "|".join(
+            ("-" * (w + 1) + ":") if num else ("-" * (w + 2))
+            for w, num in zip(widths, numeric, strict=True)
+        )
+        + "|"
+    )
     return "\n".join([line(columns), rule, *(line(r) for r in rows)])
 
 

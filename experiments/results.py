@@ -67,17 +67,24 @@ def export(directory: str | Path, out: str | Path) -> list[Path]:
         written = []
         for table, key in (("runs", "run_id"), ("points", "point_id")):
             path = out / f"{table}.parquet"
-            frame = with_parameter_columns(reader.con.execute(f"SELECT * FROM {table} ORDER BY 1").df(), key)
+            frame = with_parameter_columns(
+                reader.con.execute(f"SELECT * FROM {table} ORDER BY 1").df(), key
+            )
             reader.con.register("exported", frame)
             try:
-                reader.con.execute(f"COPY (SELECT * FROM exported) TO '{sql_path(path)}' (FORMAT parquet)")
+                reader.con.execute(
+                    f"COPY (SELECT * FROM exported) TO '{sql_path(path)}' (FORMAT parquet)"
+                )
             finally:
                 reader.con.unregister("exported")
             written.append(path)
         written.append(export_series(reader, out / "series.parquet"))
-        zones = reader.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'zone_series'"
-        ).fetchone()[0] and reader.con.execute("SELECT count(*) FROM zone_series").fetchone()[0]
+        zones = (
+            reader.con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'zone_series'"
+            ).fetchone()[0]
+            and reader.con.execute("SELECT count(*) FROM zone_series").fetchone()[0]
+        )
         if zones:
             path = out / "zones.parquet"
             reader.con.execute(

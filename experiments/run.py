@@ -46,8 +46,14 @@ def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progr
         out = writable_folder(out)
     started = time.perf_counter()
     model = TerritoryModel(scenario)
-    with tqdm(total=scenario.months, desc=scenario.name, unit="month", disable=not progress,
-              file=sys.stderr, mininterval=0.5) as bar:
+    with tqdm(
+        total=scenario.months,
+        desc=scenario.name,
+        unit="month",
+        disable=not progress,
+        file=sys.stderr,
+        mininterval=0.5,
+    ) as bar:
         model.run(progress=lambda month: bar.update(1))
     elapsed = time.perf_counter() - started
     series = model.series_frame()
@@ -75,7 +81,9 @@ def read_runs(folders: list[Path]) -> list[tuple[str, pd.DataFrame]]:
     for folder in folders:
         path = folder / "series.parquet"
         if not path.is_file():
-            raise ScenarioError(f"{folder}: no series.parquet; run `partage run SCENARIO --out {folder}` first")
+            raise ScenarioError(
+                f"{folder}: no series.parquet; run `partage run SCENARIO --out {folder}` first"
+            )
         runs.append((folder.name, pd.read_parquet(path)))
     return runs
 
@@ -88,20 +96,41 @@ def plot_adoption(runs: list[tuple[str, pd.DataFrame]], out: Path) -> Path:
     import matplotlib.pyplot as plt
 
     goods = [c.removesuffix(".own") for c in runs[0][1].columns if c.endswith(".own")]
-    fig, axes = plt.subplots(2, len(goods), figsize=(4.5 * len(goods), 7), sharex=True, squeeze=False,
-                             gridspec_kw={"height_ratios": [3, 2]})
-    colours = {"own": "#8c6d31", "rent": "#6b6ecf", "share": "#2ca02c", "forgo": "#999999",
-               "lenders": "#d62728"}
+    fig, axes = plt.subplots(
+        2,
+        len(goods),
+        figsize=(4.5 * len(goods), 7),
+        sharex=True,
+        squeeze=False,
+        gridspec_kw={"height_ratios": [3, 2]},
+    )
+    colours = {
+        "own": "#8c6d31",
+        "rent": "#6b6ecf",
+        "share": "#2ca02c",
+        "forgo": "#999999",
+        "lenders": "#d62728",
+    }
     styles = ["-", "--", ":", "-."]
     for column, good in enumerate(goods):
         top, bottom = axes[0][column], axes[1][column]
         for (name, series), style in zip(runs, styles, strict=False):
             for mode in ("own", "rent", "share", "forgo"):
-                top.plot(series["month"], series[f"{good}.{mode}"], style, color=colours[mode],
-                         label=f"{mode} ({name})")
+                top.plot(
+                    series["month"],
+                    series[f"{good}.{mode}"],
+                    style,
+                    color=colours[mode],
+                    label=f"{mode} ({name})",
+                )
             for mode in ("share", "lenders"):
-                bottom.plot(series["month"], series[f"{good}.{mode}"], style, color=colours[mode],
-                            label=f"{mode} ({name})")
+                bottom.plot(
+                    series["month"],
+                    series[f"{good}.{mode}"],
+                    style,
+                    color=colours[mode],
+                    label=f"{mode} ({name})",
+                )
         top.set_title(good)
         bottom.set_xlabel("month")
         for ax in (top, bottom):

@@ -51,16 +51,25 @@ def point_responses(reader: StoreReader, outcomes: list[str]) -> tuple[pd.DataFr
     return means.reset_index(drop=True), x
 
 
-def analyse(directory: str | Path, outcomes: list[str] | None = None, *, resamples: int = 1000,
-            conf_level: float = 0.95) -> pd.DataFrame:
+def analyse(
+    directory: str | Path,
+    outcomes: list[str] | None = None,
+    *,
+    resamples: int = 1000,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
     """The indices of each outcome for each parameter, one row per (outcome, parameter)."""
     with StoreReader(directory) as reader:
         if reader.kind != "sweep":
-            raise UserError(f"{reader.path}: sensitivity needs a sweep, this store holds a {reader.kind}")
+            raise UserError(
+                f"{reader.path}: sensitivity needs a sweep, this store holds a {reader.kind}"
+            )
         spec = DesignSpec.model_validate({k: v for k, v in reader.design.items() if k != "source"})
         method = spec.sampler.method
         if method not in ("sobol", "morris"):
-            raise UserError(f"{reader.path}: sampler {method!r} gives no indices; use sobol or morris")
+            raise UserError(
+                f"{reader.path}: sampler {method!r} gives no indices; use sobol or morris"
+            )
         known = reader.outcomes()
         unknown = [o for o in outcomes or [] if o not in known]
         if unknown:
@@ -77,23 +86,58 @@ def analyse(directory: str | Path, outcomes: list[str] | None = None, *, resampl
         if method == "sobol":
             from SALib.analyze import sobol
 
-            result = sobol.analyze(problem, y, calc_second_order=spec.sampler.second_order,
-                                   num_resamples=resamples, conf_level=conf_level, seed=ANALYSIS_SEED)
+            result = sobol.analyze(
+                problem,
+                y,
+                calc_second_order=spec.sampler.second_order,
+                num_resamples=resamples,
+                conf_level=conf_level,
+                seed=ANALYSIS_SEED,
+            )
             for i, name in enumerate(problem["names"]):
-                s1, s1_conf, st, st_conf = (result[key][i] for key in ("S1", "S1_conf", "ST", "ST_conf"))
-                readable = bool(max(s1_conf, st_conf) <= READABLE_HALF_WIDTH and s1 >= -s1_conf and st >= -st_conf)
-                rows.append({"outcome": outcome, "parameter": name, "S1": s1, "S1_conf": s1_conf,
-                             "ST": st, "ST_conf": st_conf, "readable": readable})
+                s1, s1_conf, st, st_conf = (
+                    result[key][i] for key in ("S1", "S1_conf", "ST", "ST_conf")
+                )
+                readable = bool(
+                    max(s1_conf, st_conf) <= READABLE_HALF_WIDTH
+                    and s1 >= -s1_conf
+                    and st >= -st_conf
+                )
+                rows.append(
+                    {
+                        "outcome": outcome,
+                        "parameter": name,
+                        "S1": s1,
+                        "S1_conf": s1_conf,
+                        "ST": st,
+                        "ST_conf": st_conf,
+                        "readable": readable,
+                    }
+                )
         else:
             from SALib.analyze import morris
 
-            result = morris.analyze(problem, x, y, num_resamples=resamples, conf_level=conf_level,
-                                    num_levels=spec.sampler.levels, seed=ANALYSIS_SEED)
+            result = morris.analyze(
+                problem,
+                x,
+                y,
+                num_resamples=resamples,
+                conf_level=conf_level,
+                num_levels=spec.sampler.levels,
+                seed=ANALYSIS_SEED,
+            )
             for i, name in enumerate(problem["names"]):
-                rows.append({"outcome": outcome, "parameter": name, "mu": result["mu"][i],
-                             "mu_star": result["mu_star"][i], "mu_star_conf": result["mu_star_conf"][i],
-                             "sigma": result["sigma"][i],
-                             "readable": bool(result["mu_star_conf"][i] <= result["mu_star"][i])})
+                rows.append(
+                    {
+                        "outcome": outcome,
+                        "parameter": name,
+                        "mu": result["mu"][i],
+                        "mu_star": result["mu_star"][i],
+                        "mu_star_conf": result["mu_star_conf"][i],
+                        "sigma": result["sigma"][i],
+                        "readable": bool(result["mu_star_conf"][i] <= result["mu_star"][i]),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -106,8 +150,12 @@ def plot_indices(table: pd.DataFrame, path: Path) -> Path:
 
     sobol = "S1" in table.columns
     outcomes = list(dict.fromkeys(table["outcome"]))
-    fig, axes = plt.subplots(len(outcomes), 1, figsize=(8, 2.2 + 0.45 * table["parameter"].nunique() * len(outcomes)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(outcomes),
+        1,
+        figsize=(8, 2.2 + 0.45 * table["parameter"].nunique() * len(outcomes)),
+        squeeze=False,
+    )
     for ax, outcome in zip(axes[:, 0], outcomes, strict=True):
         part = table[table["outcome"] == outcome]
         positions = np.arange(len(part))
@@ -117,14 +165,22 @@ def plot_indices(table: pd.DataFrame, path: Path) -> Path:
             bars = [("mu_star", "mu_star_conf", "mu*"), ("sigma", None, "sigma")]
         height = 0.38
         for k, (column, conf, label) in enumerate(bars):
-            ax.barh(positions + (k - 0.5) * height, part[column], height,
-                    xerr=part[conf] if conf else None, capsize=3, label=label)
+            ax.barh(
+                positions + (k - 0.5) * height,
+                part[column],
+                height,
+                xerr=part[conf] if conf else None,
+                capsize=3,
+                label=label,
+            )
         ax.set_yticks(positions, part["parameter"])
         ax.invert_yaxis()
         ax.set_title(outcome, fontsize=10)
         ax.axvline(0, color="black", linewidth=0.6)
         ax.legend(fontsize=8, loc="lower right")
-    axes[-1, 0].set_xlabel("Sobol index (95 % CI)" if sobol else "elementary effects (mu* with 95 % CI)")
+    axes[-1, 0].set_xlabel(
+        "Sobol index (95 % CI)" if sobol else "elementary effects (mu* with 95 % CI)"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -136,10 +192,15 @@ def caution(table: pd.DataFrame) -> str:
     unreadable = int((~table["readable"]).sum()) if "readable" in table else 0
     if not unreadable:
         return ""
-    rule = (f"95 % half-width above {READABLE_HALF_WIDTH:g} or an index below zero beyond it"
-            if "S1" in table else "95 % interval of mu* wider than mu* itself")
-    return (f"caution: {unreadable} of {len(table)} indices are too small a sample to read ({rule}); "
-            "raise sampler.samples (and replications) before reading them")
+    rule = (
+        f"95 % half-width above {READABLE_HALF_WIDTH:g} or an index below zero beyond it"
+        if "S1" in table
+        else "95 % interval of mu* wider than mu* itself"
+    )
+    return (
+        f"caution: {unreadable} of {len(table)} indices are too small a sample to read ({rule}); "
+        "raise sampler.samples (and replications) before reading them"
+    )
 
 
 def output_stem(outcomes: list[str] | None, design_outcomes: list[str]) -> str:
@@ -152,8 +213,9 @@ def output_stem(outcomes: list[str] | None, design_outcomes: list[str]) -> str:
     return stem
 
 
-def write_sensitivity(directory: str | Path, outcomes: list[str] | None = None, *,
-                      resamples: int = 1000) -> tuple[pd.DataFrame, list[Path]]:
+def write_sensitivity(
+    directory: str | Path, outcomes: list[str] | None = None, *, resamples: int = 1000
+) -> tuple[pd.DataFrame, list[Path]]:
     directory = Path(directory)
     if directory.suffix == ".duckdb":
         directory = directory.parent

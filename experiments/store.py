@@ -144,7 +144,9 @@ class StoreBusy(StoreError):
     """The store's file is held by another process."""
 
 
-def connect(path: str | Path, *, read_only: bool = False, wait_s: float = 0.0) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path, *, read_only: bool = False, wait_s: float = 0.0
+) -> duckdb.DuckDBPyConnection:
     """Open a store's database; a lock held by another process (after `wait_s`) or damage is one line."""
     path = Path(path)
     if read_only and not path.is_file():
@@ -181,7 +183,9 @@ def check_intact(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Read every table whole, so that a truncated or corrupted block is found before any use."""
     size = path.stat().st_size
     if size < HEADER_BYTES or (size - HEADER_BYTES) % BLOCK_BYTES:
-        raise damaged(path, f"its size, {size} bytes, is not a whole number of blocks: the file was cut")
+        raise damaged(
+            path, f"its size, {size} bytes, is not a whole number of blocks: the file was cut"
+        )
     try:
         tables = con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
@@ -242,8 +246,17 @@ class ResultsStore(_OpenDatabase):
 
     # -- experiment
 
-    def bind(self, *, name: str, kind: str, fingerprint: str, design: dict, points: Iterable,
-             planned_runs: int, legacy_fingerprint: Callable[[dict], str] | None = None) -> bool:
+    def bind(
+        self,
+        *,
+        name: str,
+        kind: str,
+        fingerprint: str,
+        design: dict,
+        points: Iterable,
+        planned_runs: int,
+        legacy_fingerprint: Callable[[dict], str] | None = None,
+    ) -> bool:
         """Attach the store to an experiment; returns True if it was created now.
 
         An existing store must hold the same experiment (same fingerprint, or
@@ -252,7 +265,9 @@ class ResultsStore(_OpenDatabase):
         (its runs are added; the runs already finished are kept), asking for
         fewer is refused, since a store never drops finished runs.
         """
-        row = self.con.execute("SELECT name, fingerprint, design, planned_runs FROM experiment").fetchone()
+        row = self.con.execute(
+            "SELECT name, fingerprint, design, planned_runs FROM experiment"
+        ).fetchone()
         if row is not None:
             stored = json.loads(row[2])
             legacy = legacy_fingerprint(stored) if legacy_fingerprint is not None else None
@@ -276,10 +291,19 @@ class ResultsStore(_OpenDatabase):
         self.con.execute("BEGIN TRANSACTION")
         self.con.execute(
             "INSERT INTO experiment VALUES (?, ?, ?, ?, ?, ?)",
-            [name, kind, fingerprint, json.dumps(design, default=str), planned_runs, datetime.now()],
+            [
+                name,
+                kind,
+                fingerprint,
+                json.dumps(design, default=str),
+                planned_runs,
+                datetime.now(),
+            ],
         )
         points = iter(points)
-        while chunk := list(itertools.islice(points, POINTS_PER_INSERT)):  # memory bounded whatever the design
+        while chunk := list(
+            itertools.islice(points, POINTS_PER_INSERT)
+        ):  # memory bounded whatever the design
             frame = pd.DataFrame(
                 [(p.point_id, p.scenario, json.dumps(p.params), list(p.x)) for p in chunk],
                 columns=["point_id", "scenario", "params", "x"],
@@ -313,25 +337,35 @@ class ResultsStore(_OpenDatabase):
             [datetime.now(), argv, json.dumps(manifest, default=str)],
         )
 
-    def finished_run_ids(self, *, retry_failed: bool = False, among: list[str] | None = None) -> set[str]:
+    def finished_run_ids(
+        self, *, retry_failed: bool = False, among: list[str] | None = None
+    ) -> set[str]:
         """Runs not to run again (done, and failed unless `retry_failed`), of `among` if given."""
         statuses = ["done"] if retry_failed else ["done", "failed"]
         where, args = f"status IN ({', '.join('?' * len(statuses))})", list(statuses)
         if among is not None:
             where, args = where + " AND run_id IN (SELECT unnest(?::VARCHAR[]))", [*args, among]
-        return {row[0] for row in self.con.execute(f"SELECT run_id FROM runs WHERE {where}", args).fetchall()}
+        return {
+            row[0]
+            for row in self.con.execute(f"SELECT run_id FROM runs WHERE {where}", args).fetchall()
+        }
 
     def finished_count(self, *, retry_failed: bool = False) -> int:
         statuses = ["done"] if retry_failed else ["done", "failed"]
         return self.con.execute(
-            f"SELECT count(*) FROM runs WHERE status IN ({', '.join('?' * len(statuses))})", statuses
+            f"SELECT count(*) FROM runs WHERE status IN ({', '.join('?' * len(statuses))})",
+            statuses,
         ).fetchone()[0]
 
-    def unfinished(self, tasks: Iterable, *, retry_failed: bool = False, batch: int = 10_000) -> Iterator:
+    def unfinished(
+        self, tasks: Iterable, *, retry_failed: bool = False, batch: int = 10_000
+    ) -> Iterator:
         """The tasks still to run, looked up in batches so that memory does not grow with the design."""
         tasks = iter(tasks)
         while chunk := list(itertools.islice(tasks, batch)):
-            finished = self.finished_run_ids(retry_failed=retry_failed, among=[t.run_id for t in chunk])
+            finished = self.finished_run_ids(
+                retry_failed=retry_failed, among=[t.run_id for t in chunk]
+            )
             yield from (task for task in chunk if task.run_id not in finished)
 
     # -- runs
@@ -348,9 +382,18 @@ class ResultsStore(_OpenDatabase):
             self.con.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    result.run_id, result.point_id, result.replication, result.scenario,
-                    json.dumps(result.params), result.seed, result.status, result.error,
-                    result.traceback, result.duration_s, result.worker, result.started_at,
+                    result.run_id,
+                    result.point_id,
+                    result.replication,
+                    result.scenario,
+                    json.dumps(result.params),
+                    result.seed,
+                    result.status,
+                    result.error,
+                    result.traceback,
+                    result.duration_s,
+                    result.worker,
+                    result.started_at,
                     result.finished_at,
                 ],
             )
@@ -359,7 +402,9 @@ class ResultsStore(_OpenDatabase):
                 self.con.execute("INSERT INTO series SELECT * FROM incoming_series")
                 self.con.unregister("incoming_series")
             if result.zones is not None and len(result.zones):
-                zones = result.zones.assign(run_id=result.run_id)[["run_id", "month", "zone", "outcome", "value"]]
+                zones = result.zones.assign(run_id=result.run_id)[
+                    ["run_id", "month", "zone", "outcome", "value"]
+                ]
                 self.con.register("incoming_zones", zones)
                 self.con.execute("INSERT INTO zone_series SELECT * FROM incoming_zones")
                 self.con.unregister("incoming_zones")
@@ -423,7 +468,9 @@ class StoreReader(_OpenDatabase):
         self.live = False  # True when reading the copy a running writer publishes
         self.snapshot_time: datetime | None = None
         self.con = self._open()
-        row = self.con.execute("SELECT name, kind, fingerprint, design, planned_runs FROM experiment").fetchone()
+        row = self.con.execute(
+            "SELECT name, kind, fingerprint, design, planned_runs FROM experiment"
+        ).fetchone()
         if row is None:
             raise StoreError(f"{self.path}: the store holds no experiment yet")
         self.name, self.kind, self.fingerprint = row[0], row[1], row[2]
@@ -453,7 +500,9 @@ class StoreReader(_OpenDatabase):
         )
 
     def status_counts(self) -> dict[str, int]:
-        return dict(self.con.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
+        return dict(
+            self.con.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall()
+        )
 
     def runs(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM runs ORDER BY run_id").df()
@@ -461,33 +510,42 @@ class StoreReader(_OpenDatabase):
     def points(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM points ORDER BY point_id").df()
 
-    def zone_values(self, month: int | None = None, outcomes: list[str] | None = None) -> pd.DataFrame:
+    def zone_values(
+        self, month: int | None = None, outcomes: list[str] | None = None
+    ) -> pd.DataFrame:
         """Outcomes by zone of finished runs at one month (default: each run's last): one row per
         (run, zone, outcome) with the run's scenario and replication. Empty for older stores."""
         has_table = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'zone_series'"
         ).fetchone()[0]
         if not has_table:
-            return pd.DataFrame(columns=["run_id", "replication", "scenario", "month", "zone", "outcome", "value"])
+            return pd.DataFrame(
+                columns=["run_id", "replication", "scenario", "month", "zone", "outcome", "value"]
+            )
         where, args = [], []
         if outcomes:
             where.append(f"z.outcome IN ({', '.join('?' * len(outcomes))})")
             args += list(outcomes)
         if month is None:
-            where.append("z.month = (SELECT max(month) FROM zone_series m WHERE m.run_id = z.run_id)")
+            where.append(
+                "z.month = (SELECT max(month) FROM zone_series m WHERE m.run_id = z.run_id)"
+            )
         else:
             where.append("z.month = ?")
             args.append(int(month))
         return self.con.execute(
             f"""SELECT z.run_id, r.replication, r.scenario, z.month, z.zone, z.outcome, z.value
                 FROM zone_series z JOIN runs r USING (run_id)
-                WHERE r.status = 'done' AND {' AND '.join(where)}
+                WHERE r.status = 'done' AND {" AND ".join(where)}
                 ORDER BY z.run_id, z.zone, z.outcome""",
             args,
         ).df()
 
     def outcomes(self) -> list[str]:
-        return [r[0] for r in self.con.execute("SELECT DISTINCT outcome FROM series ORDER BY 1").fetchall()]
+        return [
+            r[0]
+            for r in self.con.execute("SELECT DISTINCT outcome FROM series ORDER BY 1").fetchall()
+        ]
 
     def check_outcomes(self, outcomes: Iterable[str]) -> list[str]:
         available = self.outcomes()
@@ -503,7 +561,7 @@ class StoreReader(_OpenDatabase):
         self.check_outcomes(outcomes)
         frame = self.con.execute(
             f"""
-            WITH wanted AS (SELECT * FROM series WHERE outcome IN ({', '.join('?' * len(outcomes))})),
+            WITH wanted AS (SELECT * FROM series WHERE outcome IN ({", ".join("?" * len(outcomes))})),
                  horizon AS (SELECT run_id, max(month) AS month FROM wanted GROUP BY run_id)
             SELECT r.run_id, r.point_id, r.replication, r.scenario, w.outcome, w.value
             FROM runs r JOIN horizon h USING (run_id) JOIN wanted w USING (run_id, month)
@@ -512,7 +570,9 @@ class StoreReader(_OpenDatabase):
             list(outcomes),
         ).df()
         wide = frame.pivot_table(
-            index=["run_id", "point_id", "replication", "scenario"], columns="outcome", values="value"
+            index=["run_id", "point_id", "replication", "scenario"],
+            columns="outcome",
+            values="value",
         ).reset_index()
         wide.columns.name = None
         return wide.sort_values("run_id").reset_index(drop=True)
@@ -530,7 +590,8 @@ class StoreReader(_OpenDatabase):
         ).df()
         wide = frame.pivot_table(
             index=["run_id", "point_id", "replication", "scenario", "seed", "month"],
-            columns="outcome", values="value",
+            columns="outcome",
+            values="value",
         ).reset_index()
         wide.columns.name = None
         return wide.sort_values(["run_id", "month"]).reset_index(drop=True)
@@ -539,7 +600,8 @@ class StoreReader(_OpenDatabase):
 def parameter_columns(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     """`key` and one column per parameter (named by its dotted path) from a frame's `params` JSON column."""
     values = pd.DataFrame(
-        [json.loads(p) if isinstance(p, str) else (p or {}) for p in frame["params"]], index=frame.index
+        [json.loads(p) if isinstance(p, str) else (p or {}) for p in frame["params"]],
+        index=frame.index,
     )
     taken = set(frame.columns) - {"params"}
     values.columns = [f"param:{name}" if name in taken else name for name in values.columns]
@@ -550,7 +612,7 @@ def with_parameter_columns(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     """The frame with its `params` JSON replaced by one column per parameter, in its place."""
     position = list(frame.columns).index("params")
     columns = parameter_columns(frame, key).drop(columns=[key])
-    return pd.concat([frame.iloc[:, :position], columns, frame.iloc[:, position + 1:]], axis=1)
+    return pd.concat([frame.iloc[:, :position], columns, frame.iloc[:, position + 1 :]], axis=1)
 
 
 def export_series(reader: StoreReader, path: Path) -> Path:

@@ -59,15 +59,37 @@ def run_experiment(
     directory.mkdir(parents=True, exist_ok=True)
     executor = make_executor(workers, scheduler, cluster_timeout_s=cluster_timeout_s)
     with ResultsStore(directory) as store:
-        store.bind(name=name, kind=kind, fingerprint=fingerprint, design=design, points=points,
-                   planned_runs=planned_runs, legacy_fingerprint=legacy_fingerprint)
-        manifest = build_manifest(name=name, kind=kind, fingerprint=fingerprint, design=design,
-                                  seeds=seeds, executor=executor.description)
+        store.bind(
+            name=name,
+            kind=kind,
+            fingerprint=fingerprint,
+            design=design,
+            points=points,
+            planned_runs=planned_runs,
+            legacy_fingerprint=legacy_fingerprint,
+        )
+        manifest = build_manifest(
+            name=name,
+            kind=kind,
+            fingerprint=fingerprint,
+            design=design,
+            seeds=seeds,
+            executor=executor.description,
+        )
         write_manifest(directory, manifest)
         store.record_invocation(manifest["command"], manifest)
         store.publish_snapshot(force=True)
-        return run_tasks(store, target, tasks, executor, planned=planned_runs, retry_failed=retry_failed,
-                         progress=progress, on_result=on_result, cancelled=cancelled)
+        return run_tasks(
+            store,
+            target,
+            tasks,
+            executor,
+            planned=planned_runs,
+            retry_failed=retry_failed,
+            progress=progress,
+            on_result=on_result,
+            cancelled=cancelled,
+        )
 
 
 def run_sweep(
@@ -89,20 +111,38 @@ def run_sweep(
     """
     design = load_design(design_path)
     design.check_size(allow_large=allow_large)
-    directory = writable_folder(out) if out else writable_folder(default_folder(design.name), "output folder")
+    directory = (
+        writable_folder(out)
+        if out
+        else writable_folder(default_folder(design.name), "output folder")
+    )
     spec = design.spec
     seeds = {
         "design_seed": spec.seed,
         "common_random_numbers": spec.common_random_numbers,
-        "replication_seeds": [replication_seed(spec.seed, r) for r in range(min(spec.replications, 1000))],
+        "replication_seeds": [
+            replication_seed(spec.seed, r) for r in range(min(spec.replications, 1000))
+        ],
     }
     described = spec.model_dump(mode="json") | {"source": str(Path(design_path).resolve())}
     summary = run_experiment(
-        directory, name=design.name, kind="sweep", fingerprint=design.fingerprint(), design=described,
-        target=design.target, points=design.iter_points(), tasks=design.tasks(design.iter_points()),
-        planned_runs=design.run_count(), seeds=seeds, workers=workers,
-        scheduler=scheduler, retry_failed=retry_failed, progress=progress, on_result=on_result,
-        cluster_timeout_s=cluster_timeout_s, legacy_fingerprint=design.legacy_fingerprint,
+        directory,
+        name=design.name,
+        kind="sweep",
+        fingerprint=design.fingerprint(),
+        design=described,
+        target=design.target,
+        points=design.iter_points(),
+        tasks=design.tasks(design.iter_points()),
+        planned_runs=design.run_count(),
+        seeds=seeds,
+        workers=workers,
+        scheduler=scheduler,
+        retry_failed=retry_failed,
+        progress=progress,
+        on_result=on_result,
+        cluster_timeout_s=cluster_timeout_s,
+        legacy_fingerprint=design.legacy_fingerprint,
     )
     return SweepOutcome(directory, design, summary)
 
@@ -110,7 +150,6 @@ def run_sweep(
 def point_summary(directory: Path, outcomes: list[str]) -> pd.DataFrame:
     """One row per point: its parameter values and each outcome's mean at the horizon with a 95 % interval."""
     import json
-
 
     with StoreReader(directory) as reader:
         points = reader.points()
@@ -121,7 +160,9 @@ def point_summary(directory: Path, outcomes: list[str]) -> pd.DataFrame:
         runs = values[values["point_id"] == point_id]
         row["runs"] = len(runs)
         for outcome in outcomes:
-            mean, low, high, _ = bounded_mean_interval(runs[outcome].dropna().to_numpy(), outcome_bounds(outcome))
+            mean, low, high, _ = bounded_mean_interval(
+                runs[outcome].dropna().to_numpy(), outcome_bounds(outcome)
+            )
             row |= {outcome: mean, f"{outcome} low": low, f"{outcome} high": high}
         rows.append(row)
     return pd.DataFrame(rows)

@@ -57,13 +57,19 @@ class Target:
         """Everything that defines the target's behaviour, for detecting a changed experiment."""
         return {"kind": self.kind}
 
-    def prepare(self, scenario: str, params: Mapping[str, Any], households: int | None,
-                months: int | None) -> Any:
+    def prepare(
+        self, scenario: str, params: Mapping[str, Any], households: int | None, months: int | None
+    ) -> Any:
         """Everything `simulate` needs for a point, validated; cached per worker."""
         return {"params": dict(params), "households": households, "months": months}
 
-    def prepared(self, scenario: str, params: Mapping[str, Any], households: int | None = None,
-                 months: int | None = None) -> Any:
+    def prepared(
+        self,
+        scenario: str,
+        params: Mapping[str, Any],
+        households: int | None = None,
+        months: int | None = None,
+    ) -> Any:
         cache = self.__dict__.setdefault("_prepared", OrderedDict())
         key = (scenario, json.dumps(params, sort_keys=True, default=str), households, months)
         if key in cache:
@@ -83,7 +89,9 @@ class Target:
 class IshigamiTarget(Target):
     kind = "ishigami"
     default_outcomes = ("y",)
-    parameters = {name: {"type": "float", "min": -math.pi, "max": math.pi} for name in ("x1", "x2", "x3")}
+    parameters = {
+        name: {"type": "float", "min": -math.pi, "max": math.pi} for name in ("x1", "x2", "x3")
+    }
 
     def parameter_info(self, path: str) -> dict:
         if path not in self.parameters:
@@ -103,7 +111,10 @@ def ishigami_indices(a: float = ISHIGAMI_A, b: float = ISHIGAMI_B) -> dict[str, 
     v2 = a**2 / 8
     v13 = b**2 * pi**8 * (1 / 18 - 1 / 50)
     variance = v1 + v2 + v13
-    return {"S1": [v1 / variance, v2 / variance, 0.0], "ST": [(v1 + v13) / variance, v2 / variance, v13 / variance]}
+    return {
+        "S1": [v1 / variance, v2 / variance, 0.0],
+        "ST": [(v1 + v13) / variance, v2 / variance, v13 / variance],
+    }
 
 
 class DiffusionTarget(Target):
@@ -126,7 +137,9 @@ class DiffusionTarget(Target):
         p = float(params.get("awareness_p", self.parameters["awareness_p"]["default"]))
         q = float(params.get("awareness_q", self.parameters["awareness_q"]["default"]))
         if p + q > 1:
-            raise ValueError(f"awareness_p + awareness_q = {p + q:g} > 1: adoption probability above one")
+            raise ValueError(
+                f"awareness_p + awareness_q = {p + q:g} > 1: adoption probability above one"
+            )
         households = int(prepared["households"] or self.default_households)
         months = int(prepared["months"] or self.default_months)
         rng = np.random.default_rng(seed)
@@ -145,7 +158,11 @@ class ScenarioTarget(Target):
     """Scenarios of the Partage model, by name; points override dotted paths of one of them."""
 
     kind = "scenario"
-    default_outcomes = ("sharing_households", "emissions.cumulative_t", "public.cumulative_spend_eur")
+    default_outcomes = (
+        "sharing_households",
+        "emissions.cumulative_t",
+        "public.cumulative_spend_eur",
+    )
 
     def __init__(self, scenarios: Mapping[str, Any]):
         self.scenarios = dict(scenarios)
@@ -170,7 +187,9 @@ class ScenarioTarget(Target):
         }
 
     def prepare(self, scenario, params, households, months):
-        sizes = {key: value for key, value in (("households", households), ("months", months)) if value}
+        sizes = {
+            key: value for key, value in (("households", households), ("months", months)) if value
+        }
         overrides = {**params, **sizes}
         base = self.scenarios[scenario]
         return base.with_overrides(overrides, source=scenario) if overrides else base
@@ -183,4 +202,7 @@ class ScenarioTarget(Target):
         return simulate(prepared.model_copy(update={"seed": seed}))
 
 
-BUILTIN_TARGETS: dict[str, type[Target]] = {"ishigami": IshigamiTarget, "diffusion": DiffusionTarget}
+BUILTIN_TARGETS: dict[str, type[Target]] = {
+    "ishigami": IshigamiTarget,
+    "diffusion": DiffusionTarget,
+}

@@ -5,4 +5,12 @@ from .model import TerritoryModel
 from .scenario import Scenario, ScenarioError, load_scenario
 from .simulate import simulate
 
-__all__ = ["Household", "Mode", "Scenario", "ScenarioError", "TerritoryModel", "load_scenario", "simulate"]
+__all__ = [
+    "Household",
+    "Mode",
+    "Scenario",
+    "ScenarioError",
+    "TerritoryModel",
+    "load_scenario",
+    "simulate",
+]

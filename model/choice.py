@@ -4,6 +4,12 @@ Who reconsiders, each month (a uniform draw u per household and good needed):
 - an owner whose good wears out (u < 1 / lifetime_months): if it keeps owning,
   it buys a new one;
 - an owner on a life event (otherwise, u < 1 / lifetime_months + `life_event_rate`);
+- an aware owner to whom a community pool of the good is open, at the monthly
+  rate `pool_reconsider_rate` (otherwise, u below the sum of the three):
+  households joining car-sharing shed a car soon after joining, not only when
+  it wears out (6t / ADEME 2016: 5 cars sold per shared car; Martin, Shaheen &
+  Lidicker 2010: 0.47 to 0.24 cars per member household). The same draw u is
+  used, so a territory without a pool draws exactly as before;
 - a non-owner from time to time (u < 1 / `reconsider_months`) or in the month it
   learnt that the good can be shared.
 With `always_share_when_aware` (a validation switch) every aware household
@@ -111,7 +117,9 @@ def mode_utilities(
     return utility
 
 
-def choose(utility: np.ndarray, available: np.ndarray, scale: float, rng: np.random.Generator) -> np.ndarray:
+def choose(
+    utility: np.ndarray, available: np.ndarray, scale: float, rng: np.random.Generator
+) -> np.ndarray:
     """Multinomial logit draw: argmax of scaled utility plus Gumbel noise over available modes."""
     noisy = scale * utility + gumbel(rng, utility.shape)
     noisy[~available] = -np.inf
@@ -179,19 +187,26 @@ def utilities_of_pairs(
         return _by_pair(table, zq, cols)
 
     risk = (
-        goods.perceived_risk[cols] * effect(fx.perceived_risk_factor)
+        goods.perceived_risk[cols]
+        * effect(fx.perceived_risk_factor)
         * np.where(pool_ok[rows, cols], 1 - b.pool_risk_relief, 1.0)
     )
     expected_lend = (
-        hh.lending[rows, cols] * goods.spare_uses_per_month[cols] * goods.share_eur_per_use[cols]
-        * (1 - fee) * hh.utilization[rows, cols]
+        hh.lending[rows, cols]
+        * goods.spare_uses_per_month[cols]
+        * goods.share_eur_per_use[cols]
+        * (1 - fee)
+        * hh.utilization[rows, cols]
     )
     own_cost = (
-        goods.purchase_eur[cols] / goods.lifetime_months[cols] + goods.fixed_eur_per_month[cols]
-        + effect(fx.ownership_fee_eur) - expected_lend
+        goods.purchase_eur[cols] / goods.lifetime_months[cols]
+        + goods.fixed_eur_per_month[cols]
+        + effect(fx.ownership_fee_eur)
+        - expected_lend
     )
     rent_per_use = (
-        goods.rent_eur_per_use[cols] - effect(fx.rent_discount_eur)
+        goods.rent_eur_per_use[cols]
+        - effect(fx.rent_discount_eur)
         + np.maximum(0.0, rental_access_eur[zone] - effect(fx.rent_access_discount_eur))
     )
     expected_price = np.where(
@@ -199,7 +214,9 @@ def utilities_of_pairs(
         hh.expected_price[rows, cols],
         np.minimum(hh.expected_price[rows, cols], fx.pool_price_eur[zone, cols]),
     )
-    subsidy = np.minimum(effect(fx.subsidy_eur), effect(fx.subsidy_cap_share) * goods.share_eur_per_use[cols])
+    subsidy = np.minimum(
+        effect(fx.subsidy_eur), effect(fx.subsidy_cap_share) * goods.share_eur_per_use[cols]
+    )
     share_per_use = np.maximum(0.0, expected_price - subsidy) + np.maximum(
         0.0, share_access_eur[zone] - effect(fx.share_access_discount_eur)
     )
@@ -245,9 +262,19 @@ def assign_initial_modes(
     rows, cols = np.nonzero(hh.need)
     nothing = np.zeros(hh.mode.shape)
     utility, _ = utilities_of_pairs(
-        hh, goods, behaviour, effects, rows, cols, social=nothing, lending_ties=nothing,
-        pool_ok=nothing.astype(bool), rental_access_eur=rental_access_eur, share_access_eur=share_access_eur,
-        well_mixed=False, habit=False,
+        hh,
+        goods,
+        behaviour,
+        effects,
+        rows,
+        cols,
+        social=nothing,
+        lending_ties=nothing,
+        pool_ok=nothing.astype(bool),
+        rental_access_eur=rental_access_eur,
+        share_access_eur=share_access_eur,
+        well_mixed=False,
+        habit=False,
     )
     noisy = behaviour.logit_scale * utility + gumbel(rng, utility.shape)
     alternative = np.where(noisy[:, Mode.RENT] >= noisy[:, Mode.FORGO], Mode.RENT, Mode.FORGO)
@@ -264,7 +291,9 @@ def assign_initial_modes(
     hh.mode[rows, cols] = np.where(own, Mode.OWN, alternative).astype(np.int8)
     owner = hh.mode == Mode.OWN
     hh.lending = owner & hh.aware & (rng.random(owner.shape) < goods.initial_lend_share)
-    hh.age_months = ((rng.random(owner.shape) * goods.lifetime_months).astype(np.int16) * owner).astype(np.int16)
+    hh.age_months = (
+        (rng.random(owner.shape) * goods.lifetime_months).astype(np.int16) * owner
+    ).astype(np.int16)
 
 
 def decide(
@@ -289,12 +318,30 @@ def decide(
     draw = rng.random(hh.mode.shape)
     wear_out = owner & (draw < 1.0 / goods.lifetime_months)
     life_event = owner & ~wear_out & (draw < 1.0 / goods.lifetime_months + b.life_event_rate)
+    pool_news = (
+        owner
+        & ~wear_out
+        & ~life_event
+        & hh.aware
+        & pool_ok
+        & (draw < 1.0 / goods.lifetime_months + b.life_event_rate + b.pool_reconsider_rate)
+    )
     others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
-    rows, cols = pairs(hh.need & (wear_out | life_event | others))
+    rows, cols = pairs(hh.need & (wear_out | life_event | pool_news | others))
     old_mode = hh.mode[rows, cols]
     utility, can_share = utilities_of_pairs(
-        hh, goods, b, fx, rows, cols, social=social, lending_ties=lending_ties, pool_ok=pool_ok,
-        rental_access_eur=rental_access_eur, share_access_eur=share_access_eur, well_mixed=well_mixed,
+        hh,
+        goods,
+        b,
+        fx,
+        rows,
+        cols,
+        social=social,
+        lending_ties=lending_ties,
+        pool_ok=pool_ok,
+        rental_access_eur=rental_access_eur,
+        share_access_eur=share_access_eur,
+        well_mixed=well_mixed,
     )
     available = np.ones(utility.shape, dtype=bool)
     available[:, Mode.SHARE] = can_share
@@ -320,7 +367,9 @@ def decide(
         zq = hh.zq[rows]
         fee = fx.platform_fee_share[hh.zone[rows]]
         expected_income = (
-            goods.spare_uses_per_month[cols] * goods.share_eur_per_use[cols] * (1 - fee)
+            goods.spare_uses_per_month[cols]
+            * goods.share_eur_per_use[cols]
+            * (1 - fee)
             * hh.utilization[rows, cols]
         )
         hh.lending[rows, cols] = lend_decision(

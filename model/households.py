@@ -82,8 +82,8 @@ class GoodTable:
     bad_experience_prob: np.ndarray
     perceived_risk: np.ndarray
     embodied_kg_co2e: np.ndarray
-    need_share: np.ndarray         # (zone, good)
-    uses_per_month: np.ndarray     # (zone, good)
+    need_share: np.ndarray  # (zone, good)
+    uses_per_month: np.ndarray  # (zone, good)
     initial_own_share: np.ndarray  # (zone, good)
     uses_shape: np.ndarray
     initial_aware_share: np.ndarray
@@ -136,23 +136,23 @@ class GoodTable:
 class HouseholdState:
     """All households' state; row i is household i."""
 
-    zone: np.ndarray          # (N,) int8
-    cell: np.ndarray          # (N,) int32
-    income_eur: np.ndarray    # (N,) monthly disposable income
-    quintile: np.ndarray      # (N,) int8, 0 = poorest fifth
-    trust: np.ndarray         # (N,) 0..1
-    concern: np.ndarray       # (N,) 0..1
-    digital: np.ndarray       # (N,) bool
-    need: np.ndarray          # (N, G) bool
-    uses: np.ndarray          # (N, G) uses per month (0 where no need)
-    mode: np.ndarray          # (N, G) int8 Mode
-    lending: np.ndarray       # (N, G) bool
-    aware: np.ndarray         # (N, G) bool
+    zone: np.ndarray  # (N,) int8
+    cell: np.ndarray  # (N,) int32
+    income_eur: np.ndarray  # (N,) monthly disposable income
+    quintile: np.ndarray  # (N,) int8, 0 = poorest fifth
+    trust: np.ndarray  # (N,) 0..1
+    concern: np.ndarray  # (N,) 0..1
+    digital: np.ndarray  # (N,) bool
+    need: np.ndarray  # (N, G) bool
+    uses: np.ndarray  # (N, G) uses per month (0 where no need)
+    mode: np.ndarray  # (N, G) int8 Mode
+    lending: np.ndarray  # (N, G) bool
+    aware: np.ndarray  # (N, G) bool
     availability: np.ndarray  # (N, G) expected share of shared uses served
     expected_price: np.ndarray  # (N, G) expected price per shared use before subsidy
-    tried: np.ndarray         # (N, G) bool: has shared this good at least once
-    utilization: np.ndarray   # (N, G) expected share of spare capacity a lender sees used
-    age_months: np.ndarray    # (N, G) age of the owned good
+    tried: np.ndarray  # (N, G) bool: has shared this good at least once
+    utilization: np.ndarray  # (N, G) expected share of spare capacity a lender sees used
+    age_months: np.ndarray  # (N, G) age of the owned good
     lend_income_eur: np.ndarray  # (N, G) last month's lending income
 
     @property
@@ -173,7 +173,9 @@ def _beta(rng, mean, concentration, size):
     return rng.beta(mean * concentration, (1 - mean) * concentration, size)
 
 
-def populate(scenario: Scenario, layout: Layout, goods: GoodTable, rng: np.random.Generator) -> HouseholdState:
+def populate(
+    scenario: Scenario, layout: Layout, goods: GoodTable, rng: np.random.Generator
+) -> HouseholdState:
     zones = list(scenario.territory.zones.values())
     zone = layout.household_zone
     n, g_n = zone.size, len(goods.names)
@@ -181,7 +183,9 @@ def populate(scenario: Scenario, layout: Layout, goods: GoodTable, rng: np.rando
     def per_zone(attr):
         return np.array([getattr(z, attr) for z in zones], dtype=float)[zone]
 
-    income = np.exp(np.log(per_zone("income_median_eur")) + per_zone("income_sigma") * rng.standard_normal(n))
+    income = np.exp(
+        np.log(per_zone("income_median_eur")) + per_zone("income_sigma") * rng.standard_normal(n)
+    )
     ranks = np.argsort(np.argsort(income, kind="stable"), kind="stable")
     quintile = (ranks * QUINTILES // max(n, 1)).astype(np.int8)
     trust = _beta(rng, per_zone("trust_mean"), per_zone("trust_concentration"), n)
@@ -190,7 +194,11 @@ def populate(scenario: Scenario, layout: Layout, goods: GoodTable, rng: np.rando
 
     need = rng.random((n, g_n)) < goods.need_share[zone]
     # Heterogeneous use: gamma around the zone's mean (mean 1, shape `uses_shape`).
-    uses = goods.uses_per_month[zone] * rng.gamma(goods.uses_shape, 1 / goods.uses_shape, (n, g_n)) * need
+    uses = (
+        goods.uses_per_month[zone]
+        * rng.gamma(goods.uses_shape, 1 / goods.uses_shape, (n, g_n))
+        * need
+    )
 
     aware = need & (rng.random((n, g_n)) < goods.initial_aware_share)
     no_goods = np.zeros((n, g_n), dtype=bool)
@@ -288,15 +296,26 @@ class Household(CellAgent):
 
     @property
     def lending(self) -> dict[str, bool]:
-        return {good: bool(v) for good, v in zip(self.model.goods.names, self._state.lending[self.row], strict=True)}
+        return {
+            good: bool(v)
+            for good, v in zip(self.model.goods.names, self._state.lending[self.row], strict=True)
+        }
 
     @property
     def aware(self) -> dict[str, bool]:
-        return {good: bool(v) for good, v in zip(self.model.goods.names, self._state.aware[self.row], strict=True)}
+        return {
+            good: bool(v)
+            for good, v in zip(self.model.goods.names, self._state.aware[self.row], strict=True)
+        }
 
     @property
     def availability(self) -> dict[str, float]:
-        return {good: float(v) for good, v in zip(self.model.goods.names, self._state.availability[self.row], strict=True)}
+        return {
+            good: float(v)
+            for good, v in zip(
+                self.model.goods.names, self._state.availability[self.row], strict=True
+            )
+        }
 
     def describe(self) -> dict:
         """Everything about this household, for display."""

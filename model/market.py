@@ -50,11 +50,11 @@ class MarketResult:
     served_informal: np.ndarray
     served_pool: np.ndarray
     served_platform: np.ndarray
-    used_informal: np.ndarray      # lenders' capacity used informally
-    used_platform: np.ndarray      # lenders' capacity used through the platform
-    capacity: np.ndarray           # lenders' spare capacity
+    used_informal: np.ndarray  # lenders' capacity used informally
+    used_platform: np.ndarray  # lenders' capacity used through the platform
+    capacity: np.ndarray  # lenders' spare capacity
     borrower_paid_eur: np.ndarray  # payments of borrowers (net of subsidy), excluding access
-    subsidy_eur: np.ndarray        # public subsidy per borrower
+    subsidy_eur: np.ndarray  # public subsidy per borrower
     lender_income_eur: np.ndarray
     platform_fees_eur: float
     pool_revenue_eur: float
@@ -78,7 +78,9 @@ def _ratio(supply: np.ndarray, demand: np.ndarray) -> np.ndarray:
 def pool_open(households: HouseholdState, effects: Effects) -> np.ndarray:
     """(N, G) flags: a community pool with units of the good is open to the household."""
     if effects.pool_units.any():
-        return per_household(effects.pool_access, households.zq) & (effects.pool_units[households.zone] > 0)
+        return per_household(effects.pool_access, households.zq) & (
+            effects.pool_units[households.zone] > 0
+        )
     return np.zeros(households.mode.shape, dtype=bool)
 
 
@@ -89,9 +91,12 @@ def clear_market(
     hh, fx = households, effects
     borrower = (hh.mode == Mode.SHARE) & hh.need
     rows = np.flatnonzero(any_good(borrower | hh.lending))
-    lending_ties = np.zeros((rows.size, len(goods.names))) if ties.well_mixed else ties.lending_ties[rows]
+    lending_ties = (
+        np.zeros((rows.size, len(goods.names))) if ties.well_mixed else ties.lending_ties[rows]
+    )
     subsidy = np.minimum(
-        per_household(fx.subsidy_eur, hh.zq), per_household(fx.subsidy_cap_share, hh.zq) * goods.share_eur_per_use
+        per_household(fx.subsidy_eur, hh.zq),
+        per_household(fx.subsidy_cap_share, hh.zq) * goods.share_eur_per_use,
     )
     return allocate(
         rows=rows,
@@ -117,7 +122,10 @@ def clear_market(
 def zone_sum(zones: np.ndarray, zone_count: int, values: np.ndarray) -> np.ndarray:
     """Sum of (R, G) values over the households of each zone, given their `zones`: (Z, G)."""
     return np.stack(
-        [np.bincount(zones, weights=values[:, g], minlength=zone_count) for g in range(values.shape[1])],
+        [
+            np.bincount(zones, weights=values[:, g], minlength=zone_count)
+            for g in range(values.shape[1])
+        ],
         axis=1,
     )
 
@@ -150,7 +158,9 @@ def allocate(
     if well_mixed:
         offered = zone_sum(capacity)
         served_informal = demand * _ratio(offered, zone_sum(demand))[zone]
-        used_share = np.divide(zone_sum(served_informal), offered, out=np.zeros(offered.shape), where=offered > 0)
+        used_share = np.divide(
+            zone_sum(served_informal), offered, out=np.zeros(offered.shape), where=offered > 0
+        )
         used_informal = capacity * used_share[zone]
     else:
         # A borrower splits its demand equally among its lending ties.
@@ -175,7 +185,10 @@ def allocate(
     platform_supply = zone_sum(listed_capacity)
     served_platform = platform_demand * _ratio(platform_supply, zone_sum(platform_demand))[zone]
     used_share = np.divide(
-        zone_sum(served_platform), platform_supply, out=np.zeros(platform_supply.shape), where=platform_supply > 0
+        zone_sum(served_platform),
+        platform_supply,
+        out=np.zeros(platform_supply.shape),
+        where=platform_supply > 0,
     )
     used_platform = listed_capacity * used_share[zone]
 

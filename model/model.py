@@ -105,12 +105,16 @@ class TerritoryModel(mesa.Model):
         merged.update({k: v for k, v in dotted.items() if "." in k})
         unknown = [k for k in dotted if "." not in k]
         if unknown:
-            raise TypeError(f"TerritoryModel got unexpected keyword arguments: {', '.join(unknown)}")
+            raise TypeError(
+                f"TerritoryModel got unexpected keyword arguments: {', '.join(unknown)}"
+            )
         if rng is not None:
             if seed is not None:
                 raise TypeError("TerritoryModel: give seed or rng, not both")
             seed = rng
-        self.scenario = resolve_scenario(scenario, merged, households=households, months=months, seed=seed)
+        self.scenario = resolve_scenario(
+            scenario, merged, households=households, months=months, seed=seed
+        )
         super().__init__(seed=self.scenario.seed)
         self.months = self.scenario.months
         self.goods = GoodTable.from_scenario(self.scenario)
@@ -132,7 +136,9 @@ class TerritoryModel(mesa.Model):
         self.share_access_by_household = self.share_access_eur[hh.zone][:, None]
         self.needing = hh.need.sum(axis=0)
         goods_count = len(self.goods.names)
-        self.zone_good_index = hh.zone.astype(np.int64)[:, None] * goods_count + np.arange(goods_count)
+        self.zone_good_index = hh.zone.astype(np.int64)[:, None] * goods_count + np.arange(
+            goods_count
+        )
         self.zone_needing = np.bincount(
             self.zone_good_index[hh.need], minlength=self.zone_count * goods_count
         ).reshape(self.zone_count, goods_count)
@@ -148,13 +154,20 @@ class TerritoryModel(mesa.Model):
         self.last_market: MarketResult | None = None
         self.effects: Effects = self.policy_book.effects(0)
         assign_initial_modes(
-            hh, self.goods, self.behaviour, self.effects,
-            rental_access_eur=self.rental_access_eur, share_access_eur=self.share_access_eur, rng=self.rng,
+            hh,
+            self.goods,
+            self.behaviour,
+            self.effects,
+            rental_access_eur=self.rental_access_eur,
+            share_access_eur=self.share_access_eur,
+            rng=self.rng,
         )
         self.ties.count(hh)
         self.latest: dict[str, float] = reporters.measure(self, None, np.zeros(goods_count))
         self.series: list[dict[str, float]] = [self.latest]
-        self.datacollector = mesa.DataCollector(model_reporters=reporters.model_reporters(self.latest))
+        self.datacollector = mesa.DataCollector(
+            model_reporters=reporters.model_reporters(self.latest)
+        )
         self.datacollector.collect(self)
         self.running = self.months > 0
 
@@ -162,7 +175,13 @@ class TerritoryModel(mesa.Model):
 
     def step(self) -> None:
         """One month: the nine phases of the module docstring, in order."""
-        hh, goods, behaviour, ties, rng = self.households, self.goods, self.behaviour, self.ties, self.rng
+        hh, goods, behaviour, ties, rng = (
+            self.households,
+            self.goods,
+            self.behaviour,
+            self.ties,
+            self.rng,
+        )
         # 1. policies
         fx = self.effects = self.policy_book.effects(self.steps)
         # 2. influence
@@ -175,9 +194,18 @@ class TerritoryModel(mesa.Model):
         pool_ok = pool_open(hh, fx)
         active_before, lending_before = hh.sharing_or_lending(), hh.lending.copy()
         purchases = decide(
-            hh, goods, behaviour, fx, social=social, lending_ties=lending_ties, pool_ok=pool_ok,
-            newly_aware=newly_aware, rental_access_eur=self.rental_access_eur,
-            share_access_eur=self.share_access_eur, well_mixed=self.well_mixed, rng=rng,
+            hh,
+            goods,
+            behaviour,
+            fx,
+            social=social,
+            lending_ties=lending_ties,
+            pool_ok=pool_ok,
+            newly_aware=newly_aware,
+            rental_access_eur=self.rental_access_eur,
+            share_access_eur=self.share_access_eur,
+            well_mixed=self.well_mixed,
+            rng=rng,
         )
         ties.update_counts(hh, active_before, lending_before)
         # 6. market
@@ -189,7 +217,9 @@ class TerritoryModel(mesa.Model):
             hh, market, self.scenario.network.tie_from_sharing_prob, fx.new_ties_by_zone, rng
         )
         # 9. reporters
-        public_cost_eur = fx.fixed_cost_eur + training_eur + float(market.subsidy_eur.sum()) + claims_eur
+        public_cost_eur = (
+            fx.fixed_cost_eur + training_eur + float(market.subsidy_eur.sum()) + claims_eur
+        )
         self.latest = reporters.measure(
             self, market, purchases, public_cost=public_cost_eur, ties_created=created
         )
@@ -204,7 +234,9 @@ class TerritoryModel(mesa.Model):
         """The grid and one `Household` handle per row, each placed on its cell."""
         if self._grid is not None:
             return
-        self._grid = OrthogonalMooreGrid((self.layout.side, self.layout.side), torus=False, random=self.random)
+        self._grid = OrthogonalMooreGrid(
+            (self.layout.side, self.layout.side), torus=False, random=self.random
+        )
         cells = self._grid.all_cells.cells
         for row, cell in enumerate(self.households.cell):
             Household(self, row, cells[cell])

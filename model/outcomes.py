@@ -84,6 +84,33 @@ OUTCOMES: tuple[Outcome, ...] = (
         SHARE,
     ),
     Outcome(
+        "{good}.sharing.share",
+        "share",
+        "Share of all households sharing the good (e.g. car-sharing users per household).",
+        "adoption",
+        SHARE,
+    ),
+    Outcome(
+        "{good}.without.share",
+        "share",
+        "Share of all households owning none of the good (for the car, the census's car-free share).",
+        "adoption",
+        SHARE,
+    ),
+    Outcome(
+        "{good}.without.share.{zone}",
+        "share",
+        "Share of the zone's households owning none of the good.",
+        "adoption by zone",
+        SHARE,
+    ),
+    Outcome(
+        "{good}.pool_units",
+        "goods",
+        "Units of the good in community pools this month.",
+        "ecological",
+    ),
+    Outcome(
         "sharing_households", "households", "Households sharing at least one good.", "adoption"
     ),
     Outcome(

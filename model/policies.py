@@ -58,22 +58,22 @@ class Effects:
     ownership_fee_eur: np.ndarray
     share_access_discount_eur: np.ndarray
     share_convenience_bonus: np.ndarray
-    pool_units: np.ndarray               # (zone, good) units available
-    pool_price_eur: np.ndarray           # (zone, good)
-    pool_access: np.ndarray              # (zone, quintile, good) bool: may borrow from the pool
+    pool_units: np.ndarray  # (zone, good) units available
+    pool_price_eur: np.ndarray  # (zone, good)
+    pool_access: np.ndarray  # (zone, quintile, good) bool: may borrow from the pool
     insurance_cover: np.ndarray
     claim_eur: np.ndarray
     bad_experience_factor: np.ndarray
     perceived_risk_factor: np.ndarray
     extra_awareness_p: np.ndarray
-    platform_fee_share: np.ndarray       # (zone,)
+    platform_fee_share: np.ndarray  # (zone,)
     rent_discount_eur: np.ndarray
     rent_access_discount_eur: np.ndarray
-    trust_boost: np.ndarray              # (zone, quintile)
-    digital_training_share: np.ndarray   # (zone, quintile)
-    eur_per_trainee: np.ndarray          # (zone, quintile)
-    new_ties_by_zone: np.ndarray         # (zone,) expected new ties this month
-    fixed_cost_eur: float = 0.0          # investments and running costs due this month
+    trust_boost: np.ndarray  # (zone, quintile)
+    digital_training_share: np.ndarray  # (zone, quintile)
+    eur_per_trainee: np.ndarray  # (zone, quintile)
+    new_ties_by_zone: np.ndarray  # (zone,) expected new ties this month
+    fixed_cost_eur: float = 0.0  # investments and running costs due this month
     active: list[str] = field(default_factory=list)
 
 
@@ -134,7 +134,9 @@ class PolicyBook:
 
     def _targets(self, policy):
         zones = self.scenario.targeted_zones(policy.zones)
-        quintiles = np.array([not policy.quintiles or q + 1 in policy.quintiles for q in range(QUINTILES)])
+        quintiles = np.array(
+            [not policy.quintiles or q + 1 in policy.quintiles for q in range(QUINTILES)]
+        )
         goods = np.array([not policy.goods or g in policy.goods for g in self.good_names])
         return zones, quintiles, goods
 
@@ -178,7 +180,9 @@ def households_by_zone(scenario: Scenario, households: int | None = None) -> np.
     return _split(total, [z.household_share for z in scenario.territory.zones.values()], minimum=0)
 
 
-def declared_costs(scenario: Scenario, households: int | None = None, months: int | None = None) -> np.ndarray:
+def declared_costs(
+    scenario: Scenario, households: int | None = None, months: int | None = None
+) -> np.ndarray:
     """Public cost known in advance for each month 0..horizon (EUR): investments, running costs,
     pool units and parking spots. Costs per event (`COST_PER_EVENT`) and revenue are left out.
 
@@ -195,11 +199,15 @@ def lump_sum_in_month(scenario: Scenario, month: int) -> float:
     total = 0.0
     for policy in scenario.policies.values():
         if month >= 1 and policy.active(month):
-            total += policy.running_eur_per_month + (policy.investment_eur if month == first_month(policy) else 0.0)
+            total += policy.running_eur_per_month + (
+                policy.investment_eur if month == first_month(policy) else 0.0
+            )
     return total
 
 
-def scaled_public_cost(scenario: Scenario, net_eur: float, households: int, months: int | None = None) -> float:
+def scaled_public_cost(
+    scenario: Scenario, net_eur: float, households: int, months: int | None = None
+) -> float:
     """Net public cost of a run with `households` over `months` (default: the scenario's horizon),
     scaled to the scenario's territory.
 
@@ -208,12 +216,17 @@ def scaled_public_cost(scenario: Scenario, net_eur: float, households: int, mont
     per use, claim or trainee, and revenue) is scaled in proportion to households."""
     declared_in_run = float(declared_costs(scenario, households, months).sum())
     declared_for_territory = float(declared_costs(scenario, None, months).sum())
-    return declared_for_territory + (net_eur - declared_in_run) * territory_households(scenario) / households
+    return (
+        declared_for_territory
+        + (net_eur - declared_in_run) * territory_households(scenario) / households
+    )
 
 
 def _sharing_subsidy(book, p, fx, month, zqg, **_):
     fx.subsidy_eur = np.where(zqg, fx.subsidy_eur + p.eur_per_use, fx.subsidy_eur)
-    fx.subsidy_cap_share = np.where(zqg, np.minimum(fx.subsidy_cap_share, p.max_share_of_price), fx.subsidy_cap_share)
+    fx.subsidy_cap_share = np.where(
+        zqg, np.minimum(fx.subsidy_cap_share, p.max_share_of_price), fx.subsidy_cap_share
+    )
 
 
 def _ownership_cost(book, p, fx, month, zqg, **_):
@@ -232,20 +245,30 @@ def _community_pool(book, p, fx, month, zqg, zg, zones, **_):
 
 
 def _carsharing_parking(book, p, fx, month, zqg, zones, **_):
-    fx.share_access_discount_eur = fx.share_access_discount_eur + zqg * p.access_discount_eur_per_use
+    fx.share_access_discount_eur = (
+        fx.share_access_discount_eur + zqg * p.access_discount_eur_per_use
+    )
     fx.share_convenience_bonus = fx.share_convenience_bonus + zqg * p.convenience_bonus
-    fx.fixed_cost_eur += float(book.units(p.spots_per_1000_households, zones).sum()) * p.eur_per_spot_month
+    fx.fixed_cost_eur += (
+        float(book.units(p.spots_per_1000_households, zones).sum()) * p.eur_per_spot_month
+    )
 
 
 def _insurance_fund(book, p, fx, month, zqg, **_):
-    fx.insurance_cover = np.where(zqg, np.maximum(fx.insurance_cover, p.cover_share), fx.insurance_cover)
+    fx.insurance_cover = np.where(
+        zqg, np.maximum(fx.insurance_cover, p.cover_share), fx.insurance_cover
+    )
     fx.claim_eur = np.where(zqg, np.maximum(fx.claim_eur, p.claim_eur), fx.claim_eur)
     fx.perceived_risk_factor = fx.perceived_risk_factor * np.where(zqg, 1 - p.cover_share, 1.0)
 
 
 def _trust_label(book, p, fx, month, zqg, **_):
-    fx.bad_experience_factor = fx.bad_experience_factor * np.where(zqg, 1 - p.bad_experience_reduction, 1.0)
-    fx.perceived_risk_factor = fx.perceived_risk_factor * np.where(zqg, 1 - p.perceived_risk_reduction, 1.0)
+    fx.bad_experience_factor = fx.bad_experience_factor * np.where(
+        zqg, 1 - p.bad_experience_reduction, 1.0
+    )
+    fx.perceived_risk_factor = fx.perceived_risk_factor * np.where(
+        zqg, 1 - p.perceived_risk_reduction, 1.0
+    )
 
 
 def _awareness_campaign(book, p, fx, month, zqg, **_):
@@ -253,17 +276,26 @@ def _awareness_campaign(book, p, fx, month, zqg, **_):
 
 
 def _third_places(book, p, fx, month, zq, zones, **_):
-    fx.new_ties_by_zone = fx.new_ties_by_zone + p.ties_per_1000_households_month * book.households_by_zone / 1000 * zones
+    fx.new_ties_by_zone = (
+        fx.new_ties_by_zone
+        + p.ties_per_1000_households_month * book.households_by_zone / 1000 * zones
+    )
     fx.trust_boost = fx.trust_boost + zq * p.trust_boost_per_month
 
 
 def _digital_inclusion(book, p, fx, month, zq, **_):
-    fx.digital_training_share = np.where(zq, np.maximum(fx.digital_training_share, p.trained_share_per_month), fx.digital_training_share)
+    fx.digital_training_share = np.where(
+        zq,
+        np.maximum(fx.digital_training_share, p.trained_share_per_month),
+        fx.digital_training_share,
+    )
     fx.eur_per_trainee = np.where(zq, p.eur_per_trainee, fx.eur_per_trainee)
 
 
 def _public_platform(book, p, fx, month, zones, **_):
-    fx.platform_fee_share = np.where(zones, np.minimum(fx.platform_fee_share, p.fee_share), fx.platform_fee_share)
+    fx.platform_fee_share = np.where(
+        zones, np.minimum(fx.platform_fee_share, p.fee_share), fx.platform_fee_share
+    )
 
 
 def _rental_support(book, p, fx, month, zqg, **_):

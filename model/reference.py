@@ -71,8 +71,8 @@ class ReferenceHousehold(mesa.Agent):
         self.tried = [bool(state.tried[row, g]) for g in goods]
         self.utilization = [float(state.utilization[row, g]) for g in goods]
         self.age = [int(state.age_months[row, g]) for g in goods]
-        self.ties: list[ReferenceHousehold] = []        # from the territory's network
-        self.new_ties: list[ReferenceHousehold] = []    # created by sharing and third places
+        self.ties: list[ReferenceHousehold] = []  # from the territory's network
+        self.new_ties: list[ReferenceHousehold] = []  # created by sharing and third places
         self.reset_month()
 
     # ---------------------------------------------------------------- helpers
@@ -157,7 +157,11 @@ class ReferenceHousehold(mesa.Agent):
             hazard = 1.0 / goods.lifetime_months[g]
             if self.mode[g] == OWN:
                 wear_out = draw < hazard
-                if not (wear_out or draw < hazard + b.life_event_rate):
+                pool_news = self.aware[g] and self.pool_open(g)
+                threshold = (
+                    hazard + b.life_event_rate + (b.pool_reconsider_rate if pool_news else 0.0)
+                )
+                if not (wear_out or draw < threshold):
                     continue
             else:
                 wear_out = False
@@ -180,22 +184,30 @@ class ReferenceHousehold(mesa.Agent):
         if self.pool_open(g):
             risk *= 1 - b.pool_risk_relief
         expected_lend = (
-            goods.spare_uses_per_month[g] * goods.share_eur_per_use[g] * (1 - fee) * self.utilization[g]
-            if self.lending[g] else 0.0
+            goods.spare_uses_per_month[g]
+            * goods.share_eur_per_use[g]
+            * (1 - fee)
+            * self.utilization[g]
+            if self.lending[g]
+            else 0.0
         )
         own_cost = (
-            goods.purchase_eur[g] / goods.lifetime_months[g] + goods.fixed_eur_per_month[g]
-            + self.effect(fx.ownership_fee_eur, g) - expected_lend
+            goods.purchase_eur[g] / goods.lifetime_months[g]
+            + goods.fixed_eur_per_month[g]
+            + self.effect(fx.ownership_fee_eur, g)
+            - expected_lend
         )
         rent_per_use = (
-            goods.rent_eur_per_use[g] - self.effect(fx.rent_discount_eur, g)
+            goods.rent_eur_per_use[g]
+            - self.effect(fx.rent_discount_eur, g)
             + max(0.0, model.rental_access_eur[zone] - self.effect(fx.rent_access_discount_eur, g))
         )
         expected_price = self.expected_price[g]
         if not self.tried[g] and self.pool_open(g):
             expected_price = min(expected_price, float(fx.pool_price_eur[zone, g]))
         subsidy = min(
-            self.effect(fx.subsidy_eur, g), self.effect(fx.subsidy_cap_share, g) * goods.share_eur_per_use[g]
+            self.effect(fx.subsidy_eur, g),
+            self.effect(fx.subsidy_cap_share, g) * goods.share_eur_per_use[g],
         )
         share_per_use = max(0.0, expected_price - subsidy) + max(
             0.0, model.share_access_eur[zone] - self.effect(fx.share_access_discount_eur, g)
@@ -261,7 +273,10 @@ class ReferenceHousehold(mesa.Agent):
                 continue
             fee = float(fx.platform_fee_share[self.zone])
             expected_income = (
-                goods.spare_uses_per_month[g] * goods.share_eur_per_use[g] * (1 - fee) * self.utilization[g]
+                goods.spare_uses_per_month[g]
+                * goods.share_eur_per_use[g]
+                * (1 - fee)
+                * self.utilization[g]
             )
             risk = goods.perceived_risk[g] * self.effect(fx.perceived_risk_factor, g)
             lend = (
@@ -272,7 +287,9 @@ class ReferenceHousehold(mesa.Agent):
                 + b.habit_bonus * self.lending[g]
             )
             keep_out = b.habit_bonus * (not self.lending[g])
-            self.lending[g] = b.logit_scale * lend + self.gumbel() > b.logit_scale * keep_out + self.gumbel()
+            self.lending[g] = (
+                b.logit_scale * lend + self.gumbel() > b.logit_scale * keep_out + self.gumbel()
+            )
 
     # ---------------------------------------------------------------- 6. market
 
@@ -280,9 +297,11 @@ class ReferenceHousehold(mesa.Agent):
         """A borrower splits its monthly uses equally among its lending ties."""
         model = self.model
         n = model.n_goods
-        self.lending_ties = [0] * n if model.well_mixed else [
-            sum(1 for t in self.all_ties() if t.lending[g]) for g in range(n)
-        ]
+        self.lending_ties = (
+            [0] * n
+            if model.well_mixed
+            else [sum(1 for t in self.all_ties() if t.lending[g]) for g in range(n)]
+        )
         for g in range(n):
             self.demand[g] = self.uses[g] if self.is_sharing(g) else 0.0
             if model.well_mixed or not (self.demand[g] > 0 and self.lending_ties[g] > 0):
@@ -298,7 +317,9 @@ class ReferenceHousehold(mesa.Agent):
             return
         for g in range(self.model.n_goods):
             if self.lending[g]:
-                self.lender_ratio[g] = ratio(self.model.goods.spare_uses_per_month[g], self.asked_of_me[g])
+                self.lender_ratio[g] = ratio(
+                    self.model.goods.spare_uses_per_month[g], self.asked_of_me[g]
+                )
                 self.used_informal[g] = self.asked_of_me[g] * self.lender_ratio[g]
 
     def collect_from_ties(self) -> None:
@@ -382,7 +403,9 @@ class ReferenceModel(mesa.Model):
         seed: int | None = None,
         overrides: dict[str, Any] | None = None,
     ):
-        self.scenario = resolve_scenario(scenario, overrides, households=households, months=months, seed=seed)
+        self.scenario = resolve_scenario(
+            scenario, overrides, households=households, months=months, seed=seed
+        )
         super().__init__(seed=self.scenario.seed)
         self.months = self.scenario.months
         self.behaviour = self.scenario.behaviour
@@ -438,7 +461,9 @@ class ReferenceModel(mesa.Model):
         self.clear_market()
 
         agents.shuffle_do("learn_from_the_month")
-        self.mean_trust_after_experience = sum(p.trust_after_experience for p in self.people) / len(self.people)
+        self.mean_trust_after_experience = sum(p.trust_after_experience for p in self.people) / len(
+            self.people
+        )
         agents.shuffle_do("listen_to_ties")
         agents.do("adopt_new_trust")
         self.create_ties()
@@ -469,18 +494,28 @@ class ReferenceModel(mesa.Model):
                 # The commune's pool, for eligible borrowers.
                 wanting = [p for p in members if p.demand[g] > 0 and p.pool_open(g)]
                 pool_demand = sum(p.demand[g] - p.served_informal[g] for p in wanting)
-                pool_share = ratio(float(fx.pool_units[z, g]) * goods.capacity_uses_per_month[g], pool_demand)
+                pool_share = ratio(
+                    float(fx.pool_units[z, g]) * goods.capacity_uses_per_month[g], pool_demand
+                )
                 for p in wanting:
                     p.served_pool[g] = (p.demand[g] - p.served_informal[g]) * pool_share
                 # The platform, between households online.
-                listed = {p: p.capacity(g) - p.used_informal[g] for p in members if p.lending[g] and p.digital}
+                listed = {
+                    p: p.capacity(g) - p.used_informal[g]
+                    for p in members
+                    if p.lending[g] and p.digital
+                }
                 online = [p for p in members if p.demand[g] > 0 and p.digital]
                 supply = sum(listed.values())
-                platform_demand = sum(p.demand[g] - p.served_informal[g] - p.served_pool[g] for p in online)
+                platform_demand = sum(
+                    p.demand[g] - p.served_informal[g] - p.served_pool[g] for p in online
+                )
                 platform_share = ratio(supply, platform_demand)
                 served_total = 0.0
                 for p in online:
-                    p.served_platform[g] = (p.demand[g] - p.served_informal[g] - p.served_pool[g]) * platform_share
+                    p.served_platform[g] = (
+                        p.demand[g] - p.served_informal[g] - p.served_pool[g]
+                    ) * platform_share
                     served_total += p.served_platform[g]
                 used_share = served_total / supply if supply > 0 else 0.0
                 for p, listed_capacity in listed.items():
@@ -496,15 +531,21 @@ class ReferenceModel(mesa.Model):
                             p.effect(fx.subsidy_eur, g), p.effect(fx.subsidy_cap_share, g) * price
                         )
                         self.public_cost += peer * subsidy
-                    p.lend_income[g] = p.used_informal[g] * price + p.used_platform[g] * price * (1 - fee)
+                    p.lend_income[g] = p.used_informal[g] * price + p.used_platform[g] * price * (
+                        1 - fee
+                    )
 
     def create_ties(self) -> None:
         """Platform and pool exchanges create ties within the zone; third places too."""
         if self.well_mixed:
             return
         participants = [
-            p for p in self.people
-            if any(p.served_platform[g] + p.served_pool[g] > 0 or p.used_platform[g] > 0 for g in range(self.n_goods))
+            p
+            for p in self.people
+            if any(
+                p.served_platform[g] + p.served_pool[g] > 0 or p.used_platform[g] > 0
+                for g in range(self.n_goods)
+            )
         ]
         by_zone: dict[int, list[ReferenceHousehold]] = {}
         for p in participants:
@@ -517,7 +558,9 @@ class ReferenceModel(mesa.Model):
                     pairs.append((p, self.random.choice(by_zone[p.zone])))
         for z, expected in enumerate(self.effects.new_ties_by_zone):
             for _ in range(int(self.rng.poisson(expected))):
-                pairs.append((self.random.choice(self.by_zone[z]), self.random.choice(self.by_zone[z])))
+                pairs.append(
+                    (self.random.choice(self.by_zone[z]), self.random.choice(self.by_zone[z]))
+                )
         for a, b in pairs:
             if a is b:
                 continue
@@ -553,7 +596,8 @@ class ReferenceModel(mesa.Model):
             out["bad_experiences"] = self.bad_experiences
             out["uses.unmet"] = sum(
                 p.demand[g] - p.served_informal[g] - p.served_pool[g] - p.served_platform[g]
-                for p in self.people for g in range(self.n_goods)
+                for p in self.people
+                for g in range(self.n_goods)
             )
             out["lender_income_eur"] = sum(sum(p.lend_income) for p in self.people)
             out["ties.created"] = self.ties_created

@@ -67,20 +67,28 @@ def household_spending(model, market, rent_uses: np.ndarray | None = None) -> np
         own_cost = own_cost + per_household(fx.ownership_fee_eur, hh.zq)
     rent_access = model.rental_access_by_household
     if fx.rent_access_discount_eur.any():
-        rent_access = np.maximum(0.0, rent_access - per_household(fx.rent_access_discount_eur, hh.zq))
+        rent_access = np.maximum(
+            0.0, rent_access - per_household(fx.rent_access_discount_eur, hh.zq)
+        )
     rent_price = goods.rent_eur_per_use - per_household(fx.rent_discount_eur, hh.zq)
     total = own * own_cost + rent_uses * (rent_price + rent_access)
     if market is not None:
         share_access = model.share_access_by_household
         if fx.share_access_discount_eur.any():
-            share_access = np.maximum(0.0, share_access - per_household(fx.share_access_discount_eur, hh.zq))
+            share_access = np.maximum(
+                0.0, share_access - per_household(fx.share_access_discount_eur, hh.zq)
+            )
         if np.ndim(share_access) == 2:
             share_access = share_access[market.rows]
-        total[market.rows] += market.borrower_paid_eur + market.served * share_access - market.lender_income_eur
+        total[market.rows] += (
+            market.borrower_paid_eur + market.served * share_access - market.lender_income_eur
+        )
     return sum_over_goods(total)
 
 
-def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties_created: int = 0) -> dict:
+def measure(
+    model, market, purchases: np.ndarray, public_cost: float = 0.0, ties_created: int = 0
+) -> dict:
     """All outcomes of the month just ended; `purchases` counts this month's purchases per good."""
     hh, goods, fx, totals = model.households, model.goods, model.effects, model.totals
     out: dict[str, float] = {"month": int(model.steps)}
@@ -88,9 +96,17 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     sharing = (hh.mode == Mode.SHARE) & hh.need
     coded = np.where(hh.need, hh.mode, len(Mode))  # modes of the households needing each good
     zone_names = model.scenario.zone_names
-    zone_sharing = np.bincount(model.zone_good_index[sharing], minlength=len(zone_names) * len(goods.names))
+    zone_sharing = np.bincount(
+        model.zone_good_index[sharing], minlength=len(zone_names) * len(goods.names)
+    )
     zone_sharing = zone_sharing.reshape(len(zone_names), len(goods.names))
     zone_need = np.maximum(model.zone_needing, 1)
+    owning = (hh.mode == Mode.OWN) & hh.need
+    zone_owning = np.bincount(
+        model.zone_good_index[owning], minlength=len(zone_names) * len(goods.names)
+    )
+    zone_owning = zone_owning.reshape(len(zone_names), len(goods.names))
+    zone_households = np.maximum(model.households_by_zone, 1)
     stock = np.zeros(len(goods.names), dtype=np.int64)
     for g, name in enumerate(goods.names):
         counts = np.bincount(coded[:, g], minlength=len(Mode) + 1)
@@ -101,8 +117,17 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
         stock[g] = counts[Mode.OWN]
         out[f"{name}.stock"] = int(counts[Mode.OWN])
         out[f"{name}.purchases"] = int(purchases[g])
-        for z, zone in enumerate(zone_names if model.real_scale is None else ()):  # from data: by zone
+        for z, zone in enumerate(
+            zone_names if model.real_scale is None else ()
+        ):  # from data: by zone
             out[f"{name}.share.{zone}"] = zone_sharing[z, g] / zone_need[z, g]
+        out[f"{name}.sharing.share"] = counts[Mode.SHARE] / hh.size
+        out[f"{name}.without.share"] = 1 - counts[Mode.OWN] / hh.size
+        for z, zone in enumerate(
+            zone_names if model.real_scale is None else ()
+        ):  # from data: by zone
+            out[f"{name}.without.share.{zone}"] = 1 - zone_owning[z, g] / zone_households[z]
+        out[f"{name}.pool_units"] = float(fx.pool_units[:, g].sum()) if market is not None else 0.0
 
     sharing_any = any_good(sharing)
     out["sharing_households"] = int(np.count_nonzero(sharing_any))
@@ -115,7 +140,11 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     out["emissions.purchases_cumulative_t"] = totals.purchases_t
     # The goods in use, owned or pooled, each carry their embodied emissions over their lifetime.
     in_use = stock + fx.pool_units.sum(axis=0) if market is not None else stock
-    month_t = float((in_use * goods.own_emissions_kg_per_month).sum() / 1000) if market is not None else 0.0
+    month_t = (
+        float((in_use * goods.own_emissions_kg_per_month).sum() / 1000)
+        if market is not None
+        else 0.0
+    )
     totals.emissions_t += month_t
     out["emissions.month_t"] = month_t
     out["emissions.cumulative_t"] = totals.emissions_t
@@ -123,7 +152,9 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     rent_uses = rented_uses(hh)
     spending = household_spending(model, market, rent_uses)
     out["spending.mean_eur"] = float(spending.mean())
-    by_quintile = np.bincount(hh.quintile, weights=spending, minlength=QUINTILES) / np.maximum(model.quintile_sizes, 1)
+    by_quintile = np.bincount(hh.quintile, weights=spending, minlength=QUINTILES) / np.maximum(
+        model.quintile_sizes, 1
+    )
     for q in range(QUINTILES):
         out[f"spending.q{q + 1}_eur"] = float(by_quintile[q])
 
@@ -135,13 +166,16 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
     if market is not None:
         if fx.rent_discount_eur.any() or fx.rent_access_discount_eur.any():
             rent_support = rent_uses * (
-                per_household(fx.rent_discount_eur, hh.zq) + per_household(fx.rent_access_discount_eur, hh.zq)
+                per_household(fx.rent_discount_eur, hh.zq)
+                + per_household(fx.rent_access_discount_eur, hh.zq)
             )
             public_cost += float(rent_support.sum())
         out["lender_income_eur"] = float(market.lender_income_eur.sum())
         out["uses.unmet"] = float(market.unmet.sum())
         received = np.bincount(
-            model.households.quintile[market.rows], weights=sum_over_goods(market.subsidy_eur), minlength=QUINTILES
+            model.households.quintile[market.rows],
+            weights=sum_over_goods(market.subsidy_eur),
+            minlength=QUINTILES,
         )
         for q in range(QUINTILES):
             out[f"subsidy.q{q + 1}_eur"] = float(received[q] / max(model.quintile_sizes[q], 1))
@@ -185,9 +219,20 @@ def measure(model, market, purchases: np.ndarray, public_cost: float = 0.0, ties
 # Outcomes that count households, goods, uses, euros or tonnes: on a territory from data each is also
 # reported for the real territory, as `real.<outcome>`.
 COUNTED = (
-    "sharing_households", "goods.stock_total", "emissions.stock_t", "emissions.purchases_t",
-    "emissions.purchases_cumulative_t", "emissions.month_t", "emissions.cumulative_t", "lender_income_eur",
-    "uses.unmet", "uses.forgone", "ties.created", "transactions", "bad_experiences", "public.revenue_eur",
+    "sharing_households",
+    "goods.stock_total",
+    "emissions.stock_t",
+    "emissions.purchases_t",
+    "emissions.purchases_cumulative_t",
+    "emissions.month_t",
+    "emissions.cumulative_t",
+    "lender_income_eur",
+    "uses.unmet",
+    "uses.forgone",
+    "ties.created",
+    "transactions",
+    "bad_experiences",
+    "public.revenue_eur",
 )
 COUNTED_SUFFIXES = (".stock", ".purchases")
 
@@ -197,8 +242,11 @@ def scaled_to_territory(model, out: dict, lump_sum_eur: float) -> dict:
     sampled ones. Public spending declared for the whole territory (investments, running costs) is
     not scaled; what it pays per unit, use, claim or trainee is."""
     scale = model.real_scale
-    real = {f"real.{name}": value * scale for name, value in out.items()
-            if name in COUNTED or name.startswith("money.") or name.endswith(COUNTED_SUFFIXES)}
+    real = {
+        f"real.{name}": value * scale
+        for name, value in out.items()
+        if name in COUNTED or name.startswith("money.") or name.endswith(COUNTED_SUFFIXES)
+    }
     totals = model.totals
     spend = lump_sum_eur + (out["public.spend_eur"] - lump_sum_eur) * scale
     totals.real_public_spend_eur += spend

@@ -112,7 +112,14 @@ def _checked_text(value: Any) -> str | dict[str, str]:
 Text = Annotated[
     str | dict[str, str],
     PlainValidator(_checked_text),
-    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "object", "additionalProperties": {"type": "string"}}]}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "object", "additionalProperties": {"type": "string"}},
+            ]
+        }
+    ),
 ]
 
 
@@ -131,15 +138,21 @@ class PerZoneKind(Strict):
     """One value for each zone type."""
 
     dense: float = Field(
-        ge=0, title="dense centre", description="Value for households of dense-centre zones.",
+        ge=0,
+        title="dense centre",
+        description="Value for households of dense-centre zones.",
         json_schema_extra=_unit("—"),
     )
     suburb: float = Field(
-        ge=0, title="suburb", description="Value for households of suburban zones.",
+        ge=0,
+        title="suburb",
+        description="Value for households of suburban zones.",
         json_schema_extra=_unit("—"),
     )
     rural: float = Field(
-        ge=0, title="rural", description="Value for households of rural zones.",
+        ge=0,
+        title="rural",
+        description="Value for households of rural zones.",
         json_schema_extra=_unit("—"),
     )
 
@@ -151,15 +164,24 @@ class ShareByZoneKind(PerZoneKind):
     """A share (0..1) for each zone type."""
 
     dense: float = Field(
-        ge=0, le=1, title="dense centre", description="Share for households of dense-centre zones.",
+        ge=0,
+        le=1,
+        title="dense centre",
+        description="Share for households of dense-centre zones.",
         json_schema_extra=_unit("share"),
     )
     suburb: float = Field(
-        ge=0, le=1, title="suburb", description="Share for households of suburban zones.",
+        ge=0,
+        le=1,
+        title="suburb",
+        description="Share for households of suburban zones.",
         json_schema_extra=_unit("share"),
     )
     rural: float = Field(
-        ge=0, le=1, title="rural", description="Share for households of rural zones.",
+        ge=0,
+        le=1,
+        title="rural",
+        description="Share for households of rural zones.",
         json_schema_extra=_unit("share"),
     )
 
@@ -168,15 +190,24 @@ class UsesByZoneKind(PerZoneKind):
     """Expected uses per month for each zone type."""
 
     dense: float = Field(
-        ge=0, le=100, title="dense centre", description="Uses per month in dense-centre zones.",
+        ge=0,
+        le=100,
+        title="dense centre",
+        description="Uses per month in dense-centre zones.",
         json_schema_extra=_unit("uses/month"),
     )
     suburb: float = Field(
-        ge=0, le=100, title="suburb", description="Uses per month in suburban zones.",
+        ge=0,
+        le=100,
+        title="suburb",
+        description="Uses per month in suburban zones.",
         json_schema_extra=_unit("uses/month"),
     )
     rural: float = Field(
-        ge=0, le=100, title="rural", description="Uses per month in rural zones.",
+        ge=0,
+        le=100,
+        title="rural",
+        description="Uses per month in rural zones.",
         json_schema_extra=_unit("uses/month"),
     )
 
@@ -188,64 +219,88 @@ class Zone(Strict):
     """A zone of the territory; zones are laid out as concentric rings, innermost first."""
 
     kind: ZoneKind = Field(
-        title="Type of zone", description="Zone type: dense centre, suburb or rural.",
+        title="Type of zone",
+        description="Zone type: dense centre, suburb or rural.",
         json_schema_extra=_unit("—"),
     )
     household_share: float = Field(
-        gt=0, le=1, title="Share of households",
+        gt=0,
+        le=1,
+        title="Share of households",
         description="Relative weight of the zone in households (normalised).",
         json_schema_extra=_unit("share"),
     )
     area_share: float = Field(
-        gt=0, le=1, title="Share of the area",
+        gt=0,
+        le=1,
+        title="Share of the area",
         description="Relative weight of the zone in area (normalised).",
         json_schema_extra=_unit("share"),
     )
     income_median_eur: float = Field(
-        ge=300, le=20000, title="Median household income",
+        ge=300,
+        le=20000,
+        title="Median household income",
         description="Median monthly disposable income per household.",
         json_schema_extra=_unit("EUR/month"),
     )
     income_sigma: float = Field(
-        ge=0.05, le=1.5, title="Spread of incomes",
+        ge=0.05,
+        le=1.5,
+        title="Spread of incomes",
         description="How unequal incomes are in the zone (sigma of the log-normal income; "
         "0.5 means the richest tenth earn about four times the poorest tenth).",
         json_schema_extra=_unit("—"),
     )
     trust_mean: float = Field(
-        gt=0, lt=1, title="Average trust in sharing",
+        gt=0,
+        lt=1,
+        title="Average trust in sharing",
         description="Average initial trust of the zone's households in sharing with others.",
         json_schema_extra=_unit("index (0-1)"),
     )
     trust_concentration: float = Field(
-        ge=1, le=500, title="Agreement on trust",
+        ge=1,
+        le=500,
+        title="Agreement on trust",
         description="How close households' initial trust is to the average: high values mean "
         "everyone trusts alike (alpha + beta of a Beta distribution).",
         json_schema_extra=_unit("—"),
     )
     concern_mean: float = Field(
-        gt=0, lt=1, title="Average environmental concern",
+        gt=0,
+        lt=1,
+        title="Average environmental concern",
         description="Average concern of the zone's households for the environment.",
         json_schema_extra=_unit("index (0-1)"),
     )
     concern_concentration: float = Field(
-        default=4, ge=1, le=500, title="Agreement on environmental concern",
+        default=4,
+        ge=1,
+        le=500,
+        title="Agreement on environmental concern",
         description="How close households' environmental concern is to the average: high values mean "
         "everyone cares alike (alpha + beta of a Beta distribution).",
         json_schema_extra=_unit("—"),
     )
     digital_access_share: float = Field(
-        ge=0, le=1, title="Households online",
+        ge=0,
+        le=1,
+        title="Households online",
         description="Share of households using online platforms.",
         json_schema_extra=_unit("share"),
     )
     rental_access_eur: float = Field(
-        ge=0, le=500, title="Cost of reaching a rental agency",
+        ge=0,
+        le=500,
+        title="Cost of reaching a rental agency",
         description="Cost of reaching a commercial renter, per use (travel, time).",
         json_schema_extra=_unit("EUR/use"),
     )
     share_access_eur: float = Field(
-        ge=0, le=500, title="Cost of reaching a lender",
+        ge=0,
+        le=500,
+        title="Cost of reaching a lender",
         description="Cost of reaching a peer or a community pool, per use (travel, time).",
         json_schema_extra=_unit("EUR/use"),
     )
@@ -253,17 +308,24 @@ class Zone(Strict):
 
 class Territory(Strict):
     name: str = Field(
-        default="territory", max_length=80, title="Name of the territory",
+        default="territory",
+        max_length=80,
+        title="Name of the territory",
         description="Name of the territory shown in results and reports.",
         json_schema_extra=_unit("—"),
     )
     households_per_cell: float = Field(
-        default=8, ge=1, le=200, title="Households per grid cell",
+        default=8,
+        ge=1,
+        le=200,
+        title="Households per grid cell",
         description="Average number of households in a cell of the map's grid; sets the grid size.",
         json_schema_extra=_unit("households"),
     )
     zones: dict[Name, Zone] = Field(
-        min_length=1, max_length=12, title="Zones",
+        min_length=1,
+        max_length=12,
+        title="Zones",
         description="The zones of the territory, each under its own name.",
         json_schema_extra=_unit("—"),
     )
@@ -271,29 +333,42 @@ class Territory(Strict):
 
 class Network(Strict):
     kind: NetworkKind = Field(
-        default="small-world", title="Kind of social network",
+        default="small-world",
+        title="Kind of social network",
         description="How households know each other: small-world (neighbours plus a few distant ties), "
         "random (ties drawn at random) or well-mixed (everyone sees the territory's averages).",
         json_schema_extra=_unit("—"),
     )
     mean_degree: float = Field(
-        default=8, ge=0, le=60, title="Ties per household",
+        default=8,
+        ge=0,
+        le=60,
+        title="Ties per household",
         description="Average number of people a household knows well enough to borrow from.",
         json_schema_extra=_unit("count"),
     )
     long_tie_share: float = Field(
-        default=0.1, ge=0, le=1, title="Share of distant ties",
+        default=0.1,
+        ge=0,
+        le=1,
+        title="Share of distant ties",
         description="Share of a household's ties that reach beyond its neighbourhood (small-world).",
         json_schema_extra=_unit("share"),
     )
     same_zone_share: float = Field(
-        default=0.8, ge=0, le=1, title="Distant ties within the zone",
+        default=0.8,
+        ge=0,
+        le=1,
+        title="Distant ties within the zone",
         description="Share of distant ties kept within the household's own zone (people mix with "
         "people like them).",
         json_schema_extra=_unit("share"),
     )
     tie_from_sharing_prob: float = Field(
-        default=0.05, ge=0, le=1, title="New acquaintance from sharing",
+        default=0.05,
+        ge=0,
+        le=1,
+        title="New acquaintance from sharing",
         description="Probability that a month of sharing through a platform or a pool creates a new tie.",
         json_schema_extra=_unit("probability/month"),
     )
@@ -303,8 +378,14 @@ class Network(Strict):
 
 ZoneRef = Annotated[str, Field(min_length=1, max_length=80)]
 FIGURE_COLUMNS_OPTIONAL = (
-    "kind", "income_sigma", "trust_mean", "trust_concentration", "concern_mean", "digital_access_share",
-    "rental_access_eur", "share_access_eur",
+    "kind",
+    "income_sigma",
+    "trust_mean",
+    "trust_concentration",
+    "concern_mean",
+    "digital_access_share",
+    "rental_access_eur",
+    "share_access_eur",
 )
 GOOD_COLUMNS_OPTIONAL = ("need_share", "uses_per_month", "initial_own_share")
 
@@ -312,8 +393,12 @@ GOOD_COLUMNS_OPTIONAL = ("need_share", "uses_per_month", "initial_own_share")
 def _like_zone(name: str, default: PerZoneKind) -> Any:
     """A per-zone-type default with the plain texts of the zone field it stands for."""
     zone_field = Zone.model_fields[name]
-    return Field(default=default, title=zone_field.title, description=zone_field.description,
-                 json_schema_extra=zone_field.json_schema_extra)
+    return Field(
+        default=default,
+        title=zone_field.title,
+        description=zone_field.description,
+        json_schema_extra=zone_field.json_schema_extra,
+    )
 
 
 class ZoneKindDefaults(Strict):
@@ -322,8 +407,12 @@ class ZoneKindDefaults(Strict):
     The values are those of the baseline's grid zones of the same kind (see `scenarios/baseline.toml`
     for their sources)."""
 
-    income_sigma: PerZoneKind = _like_zone("income_sigma", PerZoneKind(dense=0.55, suburb=0.45, rural=0.45))
-    trust_mean: ShareByZoneKind = _like_zone("trust_mean", ShareByZoneKind(dense=0.50, suburb=0.45, rural=0.50))
+    income_sigma: PerZoneKind = _like_zone(
+        "income_sigma", PerZoneKind(dense=0.55, suburb=0.45, rural=0.45)
+    )
+    trust_mean: ShareByZoneKind = _like_zone(
+        "trust_mean", ShareByZoneKind(dense=0.50, suburb=0.45, rural=0.50)
+    )
     trust_concentration: PerZoneKind = _like_zone(
         "trust_concentration", PerZoneKind(dense=10, suburb=10, rural=10)
     )
@@ -333,8 +422,12 @@ class ZoneKindDefaults(Strict):
     digital_access_share: ShareByZoneKind = _like_zone(
         "digital_access_share", ShareByZoneKind(dense=0.90, suburb=0.87, rural=0.80)
     )
-    rental_access_eur: PerZoneKind = _like_zone("rental_access_eur", PerZoneKind(dense=3, suburb=8, rural=20))
-    share_access_eur: PerZoneKind = _like_zone("share_access_eur", PerZoneKind(dense=1, suburb=2, rural=4))
+    rental_access_eur: PerZoneKind = _like_zone(
+        "rental_access_eur", PerZoneKind(dense=3, suburb=8, rural=20)
+    )
+    share_access_eur: PerZoneKind = _like_zone(
+        "share_access_eur", PerZoneKind(dense=1, suburb=2, rural=4)
+    )
 
 
 class TerritoryFromData(Strict):
@@ -350,46 +443,67 @@ class TerritoryFromData(Strict):
     `{good}.need_share`, `{good}.uses_per_month`, `{good}.initial_own_share`."""
 
     kind: Literal["data"] = Field(
-        title="Territory from data", description="The territory is read from a map and a table of figures.",
+        title="Territory from data",
+        description="The territory is read from a map and a table of figures.",
         json_schema_extra=_unit("—"),
     )
     name: str = Field(
-        default="territory", max_length=80, title="Name of the territory",
+        default="territory",
+        max_length=80,
+        title="Name of the territory",
         description="Name of the territory shown in results and reports.",
         json_schema_extra=_unit("—"),
     )
     polygons: str = Field(
-        min_length=1, max_length=1000, title="Map of the zones",
+        min_length=1,
+        max_length=1000,
+        title="Map of the zones",
         description="File of the zones' outlines (GeoJSON, GeoPackage or Shapefile), in the coordinate "
         "system it declares, relative to the scenario file.",
         json_schema_extra=_unit("—"),
     )
     figures: str = Field(
-        min_length=1, max_length=1000, title="Figures of the zones",
+        min_length=1,
+        max_length=1000,
+        title="Figures of the zones",
         description="Table of public figures (CSV), one row per zone, relative to the scenario file.",
         json_schema_extra=_unit("—"),
     )
     key_column: str = Field(
-        min_length=1, max_length=80, title="Key column",
+        min_length=1,
+        max_length=80,
+        title="Key column",
         description="Column that joins the map and the table, such as an INSEE code.",
         json_schema_extra=_unit("—"),
     )
     name_column: str = Field(
-        min_length=1, max_length=80, title="Name column",
-        description="Column of the table holding the zones' names.", json_schema_extra=_unit("—"),
+        min_length=1,
+        max_length=80,
+        title="Name column",
+        description="Column of the table holding the zones' names.",
+        json_schema_extra=_unit("—"),
     )
     households_column: str = Field(
-        default="households", min_length=1, max_length=80, title="Households column",
+        default="households",
+        min_length=1,
+        max_length=80,
+        title="Households column",
         description="Column of the table holding each zone's number of households.",
         json_schema_extra=_unit("—"),
     )
     car_free_share_column: str = Field(
-        default="households_without_car_share", min_length=1, max_length=80, title="Car-free column",
+        default="households_without_car_share",
+        min_length=1,
+        max_length=80,
+        title="Car-free column",
         description="Column of the table holding the share of households without a car.",
         json_schema_extra=_unit("—"),
     )
     income_column: str = Field(
-        default="median_income_eur_per_month", min_length=1, max_length=80, title="Income column",
+        default="median_income_eur_per_month",
+        min_length=1,
+        max_length=80,
+        title="Income column",
         description="Column of the table holding the median monthly disposable income.",
         json_schema_extra=_unit("—"),
     )
@@ -400,36 +514,48 @@ class TerritoryFromData(Strict):
         json_schema_extra=_unit("—"),
     )
     consumption_units_per_household: float | None = Field(
-        default=None, ge=1, le=5, title="Consumption units per household",
+        default=None,
+        ge=1,
+        le=5,
+        title="Consumption units per household",
         description="Consumption units of a household (1 for the first adult, 0.5 for each other "
         "person of 14 or more, 0.3 for each child); none: computed from persons per household "
         "when the table has a population column, else 1.5 (a couple).",
         json_schema_extra=_unit("count"),
     )
     car_good: Name = Field(
-        default="car", title="Car good",
+        default="car",
+        title="Car good",
         description="The good whose ownership at the start follows the share of households without a car.",
         json_schema_extra=_unit("—"),
     )
     dense_households_per_km2: float = Field(
-        default=750, gt=0, le=1e6, title="Density of a dense zone",
+        default=750,
+        gt=0,
+        le=1e6,
+        title="Density of a dense zone",
         description="Households per km2 from which a zone is a dense centre (Eurostat's urban "
         "centres, 1 500 inhabitants per km2, at 2 persons per household).",
         json_schema_extra=_unit("households/km2"),
     )
     rural_households_per_km2: float = Field(
-        default=150, gt=0, le=1e6, title="Density of a rural zone",
+        default=150,
+        gt=0,
+        le=1e6,
+        title="Density of a rural zone",
         description="Households per km2 below which a zone is rural (Eurostat's urban clusters, "
         "300 inhabitants per km2, at 2 persons per household).",
         json_schema_extra=_unit("households/km2"),
     )
     zone_defaults: ZoneKindDefaults = Field(
-        default=ZoneKindDefaults(), title="Values by type of zone",
+        default=ZoneKindDefaults(),
+        title="Values by type of zone",
         description="Values a zone takes from its type when the table has no column for them.",
         json_schema_extra=_unit("—"),
     )
     groups: dict[Name, list[ZoneRef]] = Field(
-        default_factory=dict, title="Groups of zones",
+        default_factory=dict,
+        title="Groups of zones",
         description="Named groups of zones (keys or names) that policies can target.",
         json_schema_extra=_unit("—"),
     )
@@ -465,61 +591,85 @@ def _territory_kind(value: Any) -> str:
 
 class Good(Strict):
     label: str = Field(
-        max_length=40, title="Name of the good", description="Name of the good shown to people.",
+        max_length=40,
+        title="Name of the good",
+        description="Name of the good shown to people.",
         json_schema_extra=_unit("—"),
     )
     purchase_eur: float = Field(
-        ge=0, le=1e6, title="Purchase price",
+        ge=0,
+        le=1e6,
+        title="Purchase price",
         description="Price of buying the good new.",
         json_schema_extra=_unit("EUR"),
     )
     lifetime_months: int = Field(
-        ge=1, le=600, title="Lifetime",
+        ge=1,
+        le=600,
+        title="Lifetime",
         description="How long an owned good lasts before it must be replaced.",
         json_schema_extra=_unit("months"),
     )
     fixed_eur_per_month: float = Field(
-        ge=0, le=1e4, title="Monthly cost of owning",
+        ge=0,
+        le=1e4,
+        title="Monthly cost of owning",
         description="Insurance, parking and upkeep of an owned good, paid every month.",
         json_schema_extra=_unit("EUR/month"),
     )
     rent_eur_per_use: float = Field(
-        ge=0, le=1e4, title="Rental price",
+        ge=0,
+        le=1e4,
+        title="Rental price",
         description="Price of one use rented from a commercial renter.",
         json_schema_extra=_unit("EUR/use"),
     )
     share_eur_per_use: float = Field(
-        ge=0, le=1e4, title="Price of borrowing from a neighbour",
+        ge=0,
+        le=1e4,
+        title="Price of borrowing from a neighbour",
         description="Price of one use borrowed from another household (peer-to-peer).",
         json_schema_extra=_unit("EUR/use"),
     )
     forgo_eur_per_use: float = Field(
-        ge=0, le=1e4, title="Cost of doing without",
+        ge=0,
+        le=1e4,
+        title="Cost of doing without",
         description="What a use that goes unmet costs the household (time, a longer trip, a job not done).",
         json_schema_extra=_unit("EUR/use"),
     )
     spare_uses_per_month: float = Field(
-        ge=0, le=1000, title="Uses a lender can offer",
+        ge=0,
+        le=1000,
+        title="Uses a lender can offer",
         description="Uses a lent good offers to others each month.",
         json_schema_extra=_unit("uses/month"),
     )
     capacity_uses_per_month: float = Field(
-        gt=0, le=1000, title="Uses served by a shared unit",
+        gt=0,
+        le=1000,
+        title="Uses served by a shared unit",
         description="Uses one pooled or rented unit serves each month.",
         json_schema_extra=_unit("uses/month"),
     )
     bad_experience_prob: float = Field(
-        ge=0, le=1, title="Chance of a bad experience",
+        ge=0,
+        le=1,
+        title="Chance of a bad experience",
         description="Probability that a month of sharing the good goes badly (damage, no-show, dispute).",
         json_schema_extra=_unit("probability/month"),
     )
     perceived_risk: float = Field(
-        ge=0, le=5, title="Perceived risk of sharing",
+        ge=0,
+        le=5,
+        title="Perceived risk of sharing",
         description="How risky sharing the good feels to households.",
         json_schema_extra=_unit("utility"),
     )
     embodied_kg_co2e: float = Field(
-        ge=0, le=1e5, title="Emissions of making one",
+        ge=0,
+        le=1e5,
+        title="Emissions of making one",
         description="Greenhouse gases emitted to manufacture one unit of the good.",
         json_schema_extra=_unit("kg CO2e"),
     )
@@ -534,7 +684,10 @@ class Good(Strict):
         json_schema_extra=_unit("uses/month"),
     )
     uses_shape: float = Field(
-        default=4, ge=0.1, le=1000, title="Similarity of households' uses",
+        default=4,
+        ge=0.1,
+        le=1000,
+        title="Similarity of households' uses",
         description="How close each household's uses are to its zone's average: high values mean "
         "everyone uses the good about as often (shape of a gamma distribution).",
         json_schema_extra=_unit("—"),
@@ -545,12 +698,18 @@ class Good(Strict):
         json_schema_extra=_unit("share"),
     )
     initial_aware_share: float = Field(
-        default=0.05, ge=0, le=1, title="Aware of sharing at the start",
+        default=0.05,
+        ge=0,
+        le=1,
+        title="Aware of sharing at the start",
         description="Share of households needing the good who know at the start that they could share it.",
         json_schema_extra=_unit("share"),
     )
     initial_lend_share: float = Field(
-        default=0.05, ge=0, le=1, title="Lenders at the start",
+        default=0.05,
+        ge=0,
+        le=1,
+        title="Lenders at the start",
         description="Share of aware owners who lend their good at the start.",
         json_schema_extra=_unit("share"),
     )
@@ -561,122 +720,196 @@ class Good(Strict):
 
 class Behaviour(Strict):
     logit_scale: float = Field(
-        default=1.0, ge=0, le=100, title="Consistency of choices",
+        default=1.0,
+        ge=0,
+        le=100,
+        title="Consistency of choices",
         description="How consistently households pick the best option for them: 0 is choosing at "
         "random, high values pick the best almost always (multiplies every utility).",
         json_schema_extra=_unit("factor"),
     )
     price_weight: float = Field(
-        default=8.0, ge=0, le=200, title="Weight of money",
+        default=8.0,
+        ge=0,
+        le=200,
+        title="Weight of money",
         description="How much the monthly cost of an option weighs, relative to income: poorer "
         "households feel the same cost more.",
         json_schema_extra=_unit("utility"),
     )
     convenience_own: float = Field(
-        default=1.2, ge=-10, le=10, title="Convenience of owning",
+        default=1.2,
+        ge=-10,
+        le=10,
+        title="Convenience of owning",
         description="How convenient owning the good feels (always at hand).",
         json_schema_extra=_unit("utility"),
     )
     convenience_rent: float = Field(
-        default=0.3, ge=-10, le=10, title="Convenience of renting",
+        default=0.3,
+        ge=-10,
+        le=10,
+        title="Convenience of renting",
         description="How convenient renting from a commercial renter feels.",
         json_schema_extra=_unit("utility"),
     )
     convenience_share: float = Field(
-        default=0.6, ge=-10, le=10, title="Convenience of sharing",
+        default=0.6,
+        ge=-10,
+        le=10,
+        title="Convenience of sharing",
         description="How convenient borrowing feels when the good is always available; scaled by "
         "the availability a household expects.",
         json_schema_extra=_unit("utility"),
     )
     risk_weight: float = Field(
-        default=2.0, ge=0, le=50, title="Weight of risk",
+        default=2.0,
+        ge=0,
+        le=50,
+        title="Weight of risk",
         description="How much the risk of sharing weighs in choices, for a household with no trust.",
         json_schema_extra=_unit("utility"),
     )
     social_weight: float = Field(
-        default=1.5, ge=0, le=50, title="Influence of acquaintances",
+        default=1.5,
+        ge=0,
+        le=50,
+        title="Influence of acquaintances",
         description="How much the share of a household's ties who share the good draws it to sharing.",
         json_schema_extra=_unit("utility"),
     )
     environment_weight: float = Field(
-        default=0.02, ge=0, le=10, title="Weight of the environment",
+        default=0.02,
+        ge=0,
+        le=10,
+        title="Weight of the environment",
         description="How much avoided manufacturing emissions count for a concerned household, "
         "per kg CO2e per month.",
         json_schema_extra=_unit("utility"),
     )
     habit_bonus: float = Field(
-        default=0.8, ge=0, le=20, title="Force of habit",
+        default=0.8,
+        ge=0,
+        le=20,
+        title="Force of habit",
         description="Extra appeal of the way a household already meets its need.",
         json_schema_extra=_unit("utility"),
     )
     lend_hassle: float = Field(
-        default=0.8, ge=0, le=20, title="Hassle of lending",
+        default=0.8,
+        ge=0,
+        le=20,
+        title="Hassle of lending",
         description="The bother of lending a good (arranging hand-overs, wear and tear).",
         json_schema_extra=_unit("utility"),
     )
     reconsider_months: float = Field(
-        default=6, ge=1, le=240, title="Time between reconsiderations",
+        default=6,
+        ge=1,
+        le=240,
+        title="Time between reconsiderations",
         description="Average time after which a household that does not own the good rethinks how "
         "it meets its need.",
         json_schema_extra=_unit("months"),
     )
     life_event_rate: float = Field(
-        default=0.01, ge=0, le=1, title="Life events",
+        default=0.01,
+        ge=0,
+        le=1,
+        title="Life events",
         description="Monthly probability that an owner reconsiders before the good wears out "
         "(a move, a birth, a new job).",
         json_schema_extra=_unit("probability/month"),
     )
+    pool_reconsider_rate: float = Field(
+        default=0.005,
+        ge=0,
+        le=1,
+        title="Reconsidering a good when a pool opens",
+        description="Monthly probability that an owner who knows of sharing, and to whom a community "
+        "pool of the good is open, reconsiders owning it (car-sharing members shed a car soon after "
+        "joining).",
+        json_schema_extra=_unit("probability/month"),
+    )
     awareness_p: float = Field(
-        default=0.005, ge=0, le=1, title="Learning about sharing from the media",
+        default=0.005,
+        ge=0,
+        le=1,
+        title="Learning about sharing from the media",
         description="Monthly probability that a household learns it could share a good from the "
         "media or public information (Bass p).",
         json_schema_extra=_unit("probability/month"),
     )
     awareness_q: float = Field(
-        default=0.15, ge=0, le=1, title="Learning about sharing by word of mouth",
+        default=0.15,
+        ge=0,
+        le=1,
+        title="Learning about sharing by word of mouth",
         description="Monthly probability of learning about sharing when all of a household's ties "
         "share; less when fewer do (Bass q).",
         json_schema_extra=_unit("probability/month"),
     )
     trust_gain: float = Field(
-        default=0.03, ge=0, le=1, title="Trust gained after a good experience",
+        default=0.03,
+        ge=0,
+        le=1,
+        title="Trust gained after a good experience",
         description="How much trust in sharing rises after a month of sharing that went well.",
         json_schema_extra=_unit("index (0-1)"),
     )
     trust_loss: float = Field(
-        default=0.15, ge=0, le=1, title="Trust lost after a bad experience",
+        default=0.15,
+        ge=0,
+        le=1,
+        title="Trust lost after a bad experience",
         description="How much trust in sharing falls after a month of sharing that went badly.",
         json_schema_extra=_unit("index (0-1)"),
     )
     trust_drift: float = Field(
-        default=0.02, ge=0, le=1, title="Trust spreading between acquaintances",
+        default=0.02,
+        ge=0,
+        le=1,
+        title="Trust spreading between acquaintances",
         description="Share of the gap to its ties' average trust that a household's trust closes each month.",
         json_schema_extra=_unit("share"),
     )
     availability_learning_rate: float = Field(
-        default=0.3, ge=0, le=1, title="Learning from experience",
+        default=0.3,
+        ge=0,
+        le=1,
+        title="Learning from experience",
         description="How fast households update the availability of sharing they expect after "
         "trying to borrow (share of the gap closed each month).",
         json_schema_extra=_unit("share"),
     )
     initial_availability: float = Field(
-        default=0.7, ge=0, le=1, title="Expected availability at the start",
+        default=0.7,
+        ge=0,
+        le=1,
+        title="Expected availability at the start",
         description="Share of requests households expect to be served when they first consider sharing.",
         json_schema_extra=_unit("share"),
     )
     initial_utilization: float = Field(
-        default=0.5, ge=0, le=1, title="Expected demand for a lent good at the start",
+        default=0.5,
+        ge=0,
+        le=1,
+        title="Expected demand for a lent good at the start",
         description="Share of its spare uses an owner expects others to borrow when it first considers lending.",
         json_schema_extra=_unit("share"),
     )
     pool_risk_relief: float = Field(
-        default=0.5, ge=0, le=1, title="Reassurance of a public pool",
+        default=0.5,
+        ge=0,
+        le=1,
+        title="Reassurance of a public pool",
         description="Share of perceived risk lifted when a community pool is open to the household "
         "(borrowing from an institution rather than a stranger).",
         json_schema_extra=_unit("share"),
     )
     always_share_when_aware: bool = Field(
-        default=False, title="Everyone aware shares (validation)",
+        default=False,
+        title="Everyone aware shares (validation)",
         description="Validation switch: aware households always share (the Bass limit).",
         json_schema_extra=_unit("—"),
     )
@@ -684,7 +917,10 @@ class Behaviour(Strict):
 
 class Market(Strict):
     platform_fee_share: float = Field(
-        default=0.15, ge=0, le=0.5, title="Platform commission",
+        default=0.15,
+        ge=0,
+        le=0.5,
+        title="Platform commission",
         description="Share of each peer-to-peer payment kept by the sharing platform.",
         json_schema_extra=_unit("share"),
     )
@@ -695,44 +931,60 @@ class Market(Strict):
 
 class PolicyBase(Strict):
     description: Text = Field(
-        default="", title="Description",
+        default="",
+        title="Description",
         description="What the policy is, in a few words, plainly or per language "
-        "(`{en = \"…\", fr = \"…\"}`).",
+        '(`{en = "…", fr = "…"}`).',
         json_schema_extra=_unit("—"),
     )
     start_month: int = Field(
-        default=0, ge=0, le=1200, title="First month",
+        default=0,
+        ge=0,
+        le=1200,
+        title="First month",
         description="Month the policy starts (0 is the start of the simulation).",
         json_schema_extra=_unit("months"),
     )
     end_month: int | None = Field(
-        default=None, ge=0, le=1200, title="Last month",
+        default=None,
+        ge=0,
+        le=1200,
+        title="Last month",
         description="Last month the policy acts; none means it never ends.",
         json_schema_extra=_unit("months"),
     )
     zones: list[ZoneRef] = Field(
-        default_factory=list, title="Target zones",
+        default_factory=list,
+        title="Target zones",
         description="Zones where the policy acts (on a territory from data: by key, name or group); "
         "empty means every zone.",
         json_schema_extra=_unit("—"),
     )
     quintiles: list[Annotated[int, Field(ge=1, le=5)]] = Field(
-        default_factory=list, title="Target income groups",
+        default_factory=list,
+        title="Target income groups",
         description="Income quintiles the policy reaches (1 = the poorest fifth); empty means everyone.",
         json_schema_extra=_unit("—"),
     )
     goods: list[Name] = Field(
-        default_factory=list, title="Target goods",
+        default_factory=list,
+        title="Target goods",
         description="Goods the policy concerns; empty means every good.",
         json_schema_extra=_unit("—"),
     )
     investment_eur: float = Field(
-        default=0, ge=0, le=1e10, title="Initial investment",
+        default=0,
+        ge=0,
+        le=1e10,
+        title="Initial investment",
         description="Public money spent once, in the policy's first month.",
         json_schema_extra=_unit("EUR"),
     )
     running_eur_per_month: float = Field(
-        default=0, ge=0, le=1e9, title="Running cost",
+        default=0,
+        ge=0,
+        le=1e9,
+        title="Running cost",
         description="Public money spent every month the policy is active.",
         json_schema_extra=_unit("EUR/month"),
     )
@@ -740,7 +992,9 @@ class PolicyBase(Strict):
     @model_validator(mode="after")
     def _window(self):
         if self.end_month is not None and self.end_month < self.start_month:
-            raise ValueError(f"end_month ({self.end_month}) is before start_month ({self.start_month})")
+            raise ValueError(
+                f"end_month ({self.end_month}) is before start_month ({self.start_month})"
+            )
         return self
 
     def active(self, month: int) -> bool:
@@ -750,7 +1004,8 @@ class PolicyBase(Strict):
 def _kind():
     """The `kind` field of a policy class, which says which lever a policy table declares."""
     return Field(
-        title="Kind of policy", description="Which lever this policy is (it sets the fields that follow).",
+        title="Kind of policy",
+        description="Which lever this policy is (it sets the fields that follow).",
         json_schema_extra=_unit("—"),
     )
 
@@ -761,12 +1016,17 @@ class SharingSubsidy(PolicyBase):
     model_config = ConfigDict(title="Sharing subsidy")
     kind: Literal["sharing_subsidy"] = _kind()
     eur_per_use: float = Field(
-        ge=0, le=1000, title="Subsidy per shared use",
+        ge=0,
+        le=1000,
+        title="Subsidy per shared use",
         description="Public money paid for each use borrowed from another household.",
         json_schema_extra=_unit("EUR/use"),
     )
     max_share_of_price: float = Field(
-        default=1.0, ge=0, le=1, title="Cap on the subsidy",
+        default=1.0,
+        ge=0,
+        le=1,
+        title="Cap on the subsidy",
         description="Largest share of the peer price the subsidy may cover.",
         json_schema_extra=_unit("share"),
     )
@@ -778,7 +1038,9 @@ class OwnershipCost(PolicyBase):
     model_config = ConfigDict(title="Cost of owning")
     kind: Literal["ownership_cost"] = _kind()
     eur_per_month: float = Field(
-        ge=0, le=5000, title="Extra monthly cost of owning",
+        ge=0,
+        le=5000,
+        title="Extra monthly cost of owning",
         description="Fee added to the monthly cost of owning the good (public revenue).",
         json_schema_extra=_unit("EUR/month"),
     )
@@ -790,22 +1052,33 @@ class CommunityPool(PolicyBase):
     model_config = ConfigDict(title="Community pool")
     kind: Literal["community_pool"] = _kind()
     units_per_1000_households: float = Field(
-        ge=0, le=1000, title="Size of the pool",
+        ge=0,
+        le=1000,
+        title="Size of the pool",
         description="How many units of the good the pool offers for every 1 000 households of the target zones.",
         json_schema_extra=_unit("units per 1 000 households"),
     )
     price_eur_per_use: float = Field(
-        default=0, ge=0, le=1e4, title="Price per use",
+        default=0,
+        ge=0,
+        le=1e4,
+        title="Price per use",
         description="What a resident pays the pool for one use (public revenue).",
         json_schema_extra=_unit("EUR/use"),
     )
     investment_eur_per_unit: float = Field(
-        default=0, ge=0, le=1e6, title="Purchase cost per unit",
+        default=0,
+        ge=0,
+        le=1e6,
+        title="Purchase cost per unit",
         description="Public money spent once for each unit of the pool.",
         json_schema_extra=_unit("EUR"),
     )
     running_eur_per_unit_month: float = Field(
-        default=0, ge=0, le=1e5, title="Running cost per unit",
+        default=0,
+        ge=0,
+        le=1e5,
+        title="Running cost per unit",
         description="Public money spent each month for each unit of the pool (upkeep, staff).",
         json_schema_extra=_unit("EUR/month"),
     )
@@ -817,27 +1090,39 @@ class CarsharingParking(PolicyBase):
     model_config = ConfigDict(title="Car-sharing parking spots")
     kind: Literal["carsharing_parking"] = _kind()
     goods: list[Name] = Field(
-        default_factory=lambda: ["car"], title="Target goods",
+        default_factory=lambda: ["car"],
+        title="Target goods",
         description="Goods the policy concerns: shared cars.",
         json_schema_extra=_unit("—"),
     )
     access_discount_eur_per_use: float = Field(
-        ge=0, le=500, title="Saving on reaching a shared car",
+        ge=0,
+        le=500,
+        title="Saving on reaching a shared car",
         description="How much cheaper it is to reach a shared car, per use, thanks to the spots.",
         json_schema_extra=_unit("EUR/use"),
     )
     convenience_bonus: float = Field(
-        default=0.3, ge=0, le=5, title="Extra convenience of sharing",
+        default=0.3,
+        ge=0,
+        le=5,
+        title="Extra convenience of sharing",
         description="How much more convenient sharing feels with a reserved spot nearby.",
         json_schema_extra=_unit("utility"),
     )
     spots_per_1000_households: float = Field(
-        default=2, ge=0, le=1000, title="Reserved spots",
+        default=2,
+        ge=0,
+        le=1000,
+        title="Reserved spots",
         description="Reserved parking spots for every 1 000 households of the target zones.",
         json_schema_extra=_unit("spots per 1 000 households"),
     )
     eur_per_spot_month: float = Field(
-        default=50, ge=0, le=1e4, title="Cost per spot",
+        default=50,
+        ge=0,
+        le=1e4,
+        title="Cost per spot",
         description="Public money spent each month for each reserved spot.",
         json_schema_extra=_unit("EUR/month"),
     )
@@ -849,13 +1134,18 @@ class InsuranceFund(PolicyBase):
     model_config = ConfigDict(title="Guarantee fund")
     kind: Literal["insurance_fund"] = _kind()
     cover_share: float = Field(
-        ge=0, le=1, title="Share of losses covered",
+        ge=0,
+        le=1,
+        title="Share of losses covered",
         description="Share of the loss of a bad sharing experience that the fund pays back; "
         "perceived risk falls by as much.",
         json_schema_extra=_unit("share"),
     )
     claim_eur: float = Field(
-        default=100, ge=0, le=1e5, title="Payout per claim",
+        default=100,
+        ge=0,
+        le=1e5,
+        title="Payout per claim",
         description="Average public money paid for each covered bad experience.",
         json_schema_extra=_unit("EUR"),
     )
@@ -867,12 +1157,17 @@ class TrustLabel(PolicyBase):
     model_config = ConfigDict(title="Trust label")
     kind: Literal["trust_label"] = _kind()
     bad_experience_reduction: float = Field(
-        ge=0, le=1, title="Fewer bad experiences",
+        ge=0,
+        le=1,
+        title="Fewer bad experiences",
         description="Share by which the chance of a bad sharing experience falls.",
         json_schema_extra=_unit("share"),
     )
     perceived_risk_reduction: float = Field(
-        default=0.3, ge=0, le=1, title="Less perceived risk",
+        default=0.3,
+        ge=0,
+        le=1,
+        title="Less perceived risk",
         description="Share by which the risk households perceive in sharing falls.",
         json_schema_extra=_unit("share"),
     )
@@ -884,7 +1179,9 @@ class AwarenessCampaign(PolicyBase):
     model_config = ConfigDict(title="Awareness campaign")
     kind: Literal["awareness_campaign"] = _kind()
     extra_awareness_p: float = Field(
-        ge=0, le=1, title="Extra chance of learning about sharing",
+        ge=0,
+        le=1,
+        title="Extra chance of learning about sharing",
         description="Added monthly probability that a household learns it could share a good.",
         json_schema_extra=_unit("probability/month"),
     )
@@ -896,12 +1193,17 @@ class ThirdPlaces(PolicyBase):
     model_config = ConfigDict(title="Third places")
     kind: Literal["third_places"] = _kind()
     ties_per_1000_households_month: float = Field(
-        ge=0, le=1000, title="New acquaintances",
+        ge=0,
+        le=1000,
+        title="New acquaintances",
         description="New ties between residents each month for every 1 000 households of the target zones.",
         json_schema_extra=_unit("ties per 1 000 households per month"),
     )
     trust_boost_per_month: float = Field(
-        default=0.002, ge=0, le=0.2, title="Monthly rise in trust",
+        default=0.002,
+        ge=0,
+        le=0.2,
+        title="Monthly rise in trust",
         description="Share of the distance to full trust that residents' trust closes each month.",
         json_schema_extra=_unit("share"),
     )
@@ -913,12 +1215,17 @@ class DigitalInclusion(PolicyBase):
     model_config = ConfigDict(title="Digital inclusion")
     kind: Literal["digital_inclusion"] = _kind()
     trained_share_per_month: float = Field(
-        ge=0, le=1, title="Households trained each month",
+        ge=0,
+        le=1,
+        title="Households trained each month",
         description="Share of the offline households of the target zones trained each month.",
         json_schema_extra=_unit("share"),
     )
     eur_per_trainee: float = Field(
-        default=150, ge=0, le=1e4, title="Cost per trainee",
+        default=150,
+        ge=0,
+        le=1e4,
+        title="Cost per trainee",
         description="Public money spent to train one household.",
         json_schema_extra=_unit("EUR"),
     )
@@ -930,7 +1237,10 @@ class PublicPlatform(PolicyBase):
     model_config = ConfigDict(title="Public sharing platform")
     kind: Literal["public_platform"] = _kind()
     fee_share: float = Field(
-        default=0, ge=0, le=0.5, title="Platform commission",
+        default=0,
+        ge=0,
+        le=0.5,
+        title="Platform commission",
         description="Share of each peer-to-peer payment the public platform keeps.",
         json_schema_extra=_unit("share"),
     )
@@ -942,20 +1252,35 @@ class RentalSupport(PolicyBase):
     model_config = ConfigDict(title="Rental support")
     kind: Literal["rental_support"] = _kind()
     rent_discount_eur_per_use: float = Field(
-        default=0, ge=0, le=1e4, title="Discount on the rental price",
+        default=0,
+        ge=0,
+        le=1e4,
+        title="Discount on the rental price",
         description="Public money paid to bring down the price of each commercial rental.",
         json_schema_extra=_unit("EUR/use"),
     )
     access_discount_eur_per_use: float = Field(
-        default=0, ge=0, le=500, title="Saving on reaching a renter",
+        default=0,
+        ge=0,
+        le=500,
+        title="Saving on reaching a renter",
         description="How much cheaper it is to reach a commercial renter, per use.",
         json_schema_extra=_unit("EUR/use"),
     )
 
 
 POLICY_KINDS = (
-    SharingSubsidy, OwnershipCost, CommunityPool, CarsharingParking, InsuranceFund, TrustLabel,
-    AwarenessCampaign, ThirdPlaces, DigitalInclusion, PublicPlatform, RentalSupport,
+    SharingSubsidy,
+    OwnershipCost,
+    CommunityPool,
+    CarsharingParking,
+    InsuranceFund,
+    TrustLabel,
+    AwarenessCampaign,
+    ThirdPlaces,
+    DigitalInclusion,
+    PublicPlatform,
+    RentalSupport,
 )
 Policy = Annotated[Union[POLICY_KINDS], Field(discriminator="kind")]  # noqa: UP007
 POLICY_BY_KIND = {cls.model_fields["kind"].annotation.__args__[0]: cls for cls in POLICY_KINDS}
@@ -967,27 +1292,38 @@ TERRITORY_BY_KIND = {"grid": Territory, "data": TerritoryFromData}
 
 class Scenario(Strict):
     name: str = Field(
-        max_length=80, title="Name of the scenario",
+        max_length=80,
+        title="Name of the scenario",
         description="Short name of the scenario; the file's name when not given.",
         json_schema_extra=_unit("—"),
     )
     description: Text = Field(
-        default="", title="Description",
-        description="What the scenario is and why, plainly or per language (`{en = \"…\", fr = \"…\"}`).",
+        default="",
+        title="Description",
+        description='What the scenario is and why, plainly or per language (`{en = "…", fr = "…"}`).',
         json_schema_extra=_unit("—"),
     )
     households: int = Field(
-        default=10_000, ge=10, le=5_000_000, title="Households simulated",
+        default=10_000,
+        ge=10,
+        le=5_000_000,
+        title="Households simulated",
         description="Number of households simulated; results per household hold for the whole territory.",
         json_schema_extra=_unit("households"),
     )
     months: int = Field(
-        default=120, ge=1, le=1200, title="Horizon",
+        default=120,
+        ge=1,
+        le=1200,
+        title="Horizon",
         description="Number of months simulated.",
         json_schema_extra=_unit("months"),
     )
     seed: int = Field(
-        default=42, ge=0, le=2**63 - 1, title="Random seed",
+        default=42,
+        ge=0,
+        le=2**63 - 1,
+        title="Random seed",
         description="Number that fixes the random draws: the same seed gives the same results.",
         json_schema_extra=_unit("—"),
     )
@@ -995,31 +1331,38 @@ class Scenario(Strict):
         Annotated[Territory, Tag("grid")] | Annotated[TerritoryFromData, Tag("data")],
         Discriminator(_territory_kind),
     ] = Field(
-        title="Territory", description="The place simulated: its zones and their households.",
+        title="Territory",
+        description="The place simulated: its zones and their households.",
         json_schema_extra=_unit("—"),
     )
     network: Network = Field(
-        default=Network(), title="Social network",
+        default=Network(),
+        title="Social network",
         description="Who knows whom: the ties along which households borrow and talk.",
         json_schema_extra=_unit("—"),
     )
     goods: dict[Name, Good] = Field(
-        min_length=1, max_length=12, title="Goods",
+        min_length=1,
+        max_length=12,
+        title="Goods",
         description="The goods households own, rent, share or do without, each under its own name.",
         json_schema_extra=_unit("—"),
     )
     behaviour: Behaviour = Field(
-        default=Behaviour(), title="Behaviour",
+        default=Behaviour(),
+        title="Behaviour",
         description="How households weigh money, convenience, risk, their acquaintances and the environment.",
         json_schema_extra=_unit("—"),
     )
     market: Market = Field(
-        default=Market(), title="Sharing market",
+        default=Market(),
+        title="Sharing market",
         description="How peer-to-peer sharing is paid for.",
         json_schema_extra=_unit("—"),
     )
     policies: dict[Name, Policy] = Field(
-        default_factory=dict, title="Policies",
+        default_factory=dict,
+        title="Policies",
         description="The public policies of the scenario, each under its own name.",
         json_schema_extra=_unit("—"),
     )
@@ -1027,7 +1370,9 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _meaningful(self):
         if not is_plain_name(self.name):
-            raise ValueError(f"name = {shown(self.name)}: not a plain name; allowed: {PLAIN_NAME_RULE}")
+            raise ValueError(
+                f"name = {shown(self.name)}: not a plain name; allowed: {PLAIN_NAME_RULE}"
+            )
         for name, policy in self.policies.items():
             if policy.start_month > self.months:
                 raise ValueError(
@@ -1039,7 +1384,9 @@ class Scenario(Strict):
             return self  # a territory from data takes its households from its figures
         total = sum(zone.household_share for zone in self.territory.zones.values())
         if abs(total - 1) > SHARE_SUM_TOLERANCE:
-            shares = " + ".join(f"{zone.household_share:g}" for zone in self.territory.zones.values())
+            shares = " + ".join(
+                f"{zone.household_share:g}" for zone in self.territory.zones.values()
+            )
             raise ValueError(
                 f"territory.zones.*.household_share sum to {total:g} ({shares}); "
                 f"allowed: shares summing to 1 (within {SHARE_SUM_TOLERANCE:g})"
@@ -1117,7 +1464,9 @@ def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
         deepest = max(deepest, depth)
         if deepest > limit:
             break
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
         stack.extend((child, depth + 1) for child in children)
     return deepest
 
@@ -1133,7 +1482,9 @@ def read_toml(text: str, source: str) -> dict:
     except RecursionError:
         raw = None
     if raw is None or nesting_depth(raw) > MAX_DEPTH:
-        raise ScenarioError(f"{escaped(source)}: tables or arrays nested more than {MAX_DEPTH} deep; not read")
+        raise ScenarioError(
+            f"{escaped(source)}: tables or arrays nested more than {MAX_DEPTH} deep; not read"
+        )
     return raw
 
 
@@ -1148,12 +1499,16 @@ def read_toml_file(path: str | Path, what: str = "scenario") -> dict:
         raise ScenarioError(f"{escaped(path)}: no such {what} file")
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise ScenarioError(f"{escaped(path)}: larger than {MAX_FILE_BYTES // 1000} kB; not read")
+            raise ScenarioError(
+                f"{escaped(path)}: larger than {MAX_FILE_BYTES // 1000} kB; not read"
+            )
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ScenarioError(f"{escaped(path)}: not a UTF-8 text file") from None
     except OSError as error:
-        raise ScenarioError(f"{escaped(path)}: cannot read the {what} file ({error.strerror})") from None
+        raise ScenarioError(
+            f"{escaped(path)}: cannot read the {what} file ({error.strerror})"
+        ) from None
     return read_toml(text, str(path))
 
 
@@ -1176,7 +1531,9 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     """Split `path=value` as given to `--set`."""
     path, sep, value = text.partition("=")
     if not sep or not path.strip():
-        raise ScenarioError(f"--set {shown(text)}: expected path=value, e.g. goods.car.purchase_eur=20000")
+        raise ScenarioError(
+            f"--set {shown(text)}: expected path=value, e.g. goods.car.purchase_eur=20000"
+        )
     return check_path(path.strip(), "--set"), parse_value(value.strip())
 
 
@@ -1197,7 +1554,9 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> dict:
             child = node.setdefault(key, {})
             if not isinstance(child, dict):
                 where = ".".join(keys[: depth + 1])
-                raise ScenarioError(f"override {escaped(path)}: {escaped(where)} is a value, not a table")
+                raise ScenarioError(
+                    f"override {escaped(path)}: {escaped(where)} is a value, not a table"
+                )
             node = child
         node[keys[-1]] = value
     return raw
@@ -1262,11 +1621,15 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     return validate_raw(apply_overrides(raw, overrides), str(path), set(overrides))
 
 
-def validate_raw(raw: dict, source: str = "scenario", overridden: set[str] | None = None) -> Scenario:
+def validate_raw(
+    raw: dict, source: str = "scenario", overridden: set[str] | None = None
+) -> Scenario:
     """Validate a raw table, turning the first problem into a one-line `ScenarioError`. A territory
     from data has its files read and checked here, and the zones its policies target looked up."""
     if nesting_depth(raw) > MAX_DEPTH:
-        raise ScenarioError(f"{escaped(source)}: tables or arrays nested more than {MAX_DEPTH} deep")
+        raise ScenarioError(
+            f"{escaped(source)}: tables or arrays nested more than {MAX_DEPTH} deep"
+        )
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
@@ -1292,8 +1655,14 @@ def _one_line(error: ValidationError, raw: dict, source: str, overridden: set[st
     loc = [str(part) for part in first["loc"]]
     path, field, model = _walk(loc)
     dotted = escaped(".".join(path) or "(top level)")
-    origin = f"{escaped(source)} (--set {dotted})" if ".".join(path) in overridden else escaped(source)
-    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
+    origin = (
+        f"{escaped(source)} (--set {dotted})" if ".".join(path) in overridden else escaped(source)
+    )
+    more = (
+        f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+        if len(problems) > 1
+        else ""
+    )
     kind = first["type"]
     if kind == "extra_forbidden":
         allowed = ", ".join(model.model_fields) if model else "?"
@@ -1308,7 +1677,11 @@ def _one_line(error: ValidationError, raw: dict, source: str, overridden: set[st
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         message = "unknown policy kind" if kind == "union_tag_invalid" else "policy needs a kind"
         allowed = "one of " + ", ".join(POLICY_BY_KIND)
-    return f"{origin}: {dotted} = {given}: {message}" + (f"; allowed: {allowed}" if allowed else "") + more
+    return (
+        f"{origin}: {dotted} = {given}: {message}"
+        + (f"; allowed: {allowed}" if allowed else "")
+        + more
+    )
 
 
 def _walk(loc: list[str]):
@@ -1371,10 +1744,14 @@ def _allowed(field) -> str:
             high = f"{meta.le:g}"
         elif isinstance(meta, annotated_types.Lt):
             high = f"<{meta.lt:g}"
-    base = {float: "a number", int: "an integer", bool: "true or false", str: "a string"}.get(annotation, "")
+    base = {float: "a number", int: "an integer", bool: "true or false", str: "a string"}.get(
+        annotation, ""
+    )
     if low is None and high is None:
         return base
-    return f"{base} from {low if low is not None else '-inf'} to {high if high is not None else 'inf'}"
+    return (
+        f"{base} from {low if low is not None else '-inf'} to {high if high is not None else 'inf'}"
+    )
 
 
 def _value_at(raw: Any, path: list[str]) -> Any:
@@ -1397,8 +1774,9 @@ Translate = Callable[[str], str]
 PLACEHOLDERS = {"zones": "<zone>", "goods": "<good>", "policies": "<policy>"}
 
 
-def field_texts(field: FieldInfo, translate: Translate | None = None,
-                table: FieldInfo | None = None) -> dict[str, str]:
+def field_texts(
+    field: FieldInfo, translate: Translate | None = None, table: FieldInfo | None = None
+) -> dict[str, str]:
     """Label, description and unit of a field, in plain language (translated by `translate`).
 
     A value of a per-zone-type table (`goods.car.need_share.dense`) is labelled by its table
@@ -1406,13 +1784,20 @@ def field_texts(field: FieldInfo, translate: Translate | None = None,
     """
     tr = translate or (lambda text: text)
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-    texts = {"label": tr(field.title or ""), "description": tr(field.description or ""),
-             "unit": tr(extra.get("unit", ""))}
+    texts = {
+        "label": tr(field.title or ""),
+        "description": tr(field.description or ""),
+        "unit": tr(extra.get("unit", "")),
+    }
     if table is not None:
         texts["label"] = f"{tr(table.title or '')}: {texts['label']}"
         texts["description"] = tr(table.description or "")
-        if extra.get("unit", "—") == "—":  # a plain per-zone-type table takes its unit from the field
-            table_extra = table.json_schema_extra if isinstance(table.json_schema_extra, dict) else {}
+        if (
+            extra.get("unit", "—") == "—"
+        ):  # a plain per-zone-type table takes its unit from the field
+            table_extra = (
+                table.json_schema_extra if isinstance(table.json_schema_extra, dict) else {}
+            )
             texts["unit"] = tr(table_extra.get("unit", "—"))
     return texts
 
@@ -1424,11 +1809,15 @@ def _limits(field: FieldInfo) -> dict[str, Any]:
         limits["type"] = "choice"
         limits["choices"] = list(typing.get_args(annotation))
     else:
-        limits["type"] = {float: "float", int: "int", bool: "bool", str: "str"}.get(annotation, "other")
+        limits["type"] = {float: "float", int: "int", bool: "bool", str: "str"}.get(
+            annotation, "other"
+        )
     for meta in field.metadata:
         for attr in ("ge", "gt", "le", "lt"):
             if hasattr(meta, attr):
-                limits[{"ge": "min", "gt": "min", "le": "max", "lt": "max"}[attr]] = getattr(meta, attr)
+                limits[{"ge": "min", "gt": "min", "le": "max", "lt": "max"}[attr]] = getattr(
+                    meta, attr
+                )
     return limits
 
 
@@ -1446,7 +1835,11 @@ def parameter_info(scenario: Scenario, path: str, translate: Translate | None = 
     if field is None:
         raise ScenarioError(f"{scenario.name}: {escaped(path)}: no such parameter")
     table = None
-    if isinstance(model, type) and issubclass(model, PerZoneKind) and keys[-1] in model.model_fields:
+    if (
+        isinstance(model, type)
+        and issubclass(model, PerZoneKind)
+        and keys[-1] in model.model_fields
+    ):
         table = _walk(keys[:-1])[1]
     info: dict[str, Any] = {"path": path, "value": scenario.get(path)}
     info |= field_texts(field, translate, table)
@@ -1518,7 +1911,9 @@ def _models_of(annotation: Any) -> list[type[BaseModel]]:
         return _models_of(typing.get_args(annotation)[0])
     if origin in (Union, types.UnionType):
         return [model for arg in typing.get_args(annotation) for model in _models_of(arg)]
-    return [annotation] if isinstance(annotation, type) and issubclass(annotation, BaseModel) else []
+    return (
+        [annotation] if isinstance(annotation, type) and issubclass(annotation, BaseModel) else []
+    )
 
 
 def _variant(model: type[BaseModel]) -> str:
@@ -1540,11 +1935,18 @@ def schema_fields(translate: Translate | None = None) -> list[SchemaField]:
         default = None if field.is_required() else field.get_default(call_default_factory=True)
         if isinstance(default, BaseModel):
             default = ""  # a table with defaults of its own, listed in its rows
-        rows.append(SchemaField(
-            path=path, **field_texts(field, translate, table), default=default,
-            minimum=limits.get("min"), maximum=limits.get("max"),
-            choices=tuple(limits.get("choices", ())), variant=variant, required=field.is_required(),
-        ))
+        rows.append(
+            SchemaField(
+                path=path,
+                **field_texts(field, translate, table),
+                default=default,
+                minimum=limits.get("min"),
+                maximum=limits.get("max"),
+                choices=tuple(limits.get("choices", ())),
+                variant=variant,
+                required=field.is_required(),
+            )
+        )
 
     def visit(model: type[BaseModel], prefix: str, variant: str = "", skip: tuple = ()) -> None:
         for name, field in model.model_fields.items():

@@ -29,7 +29,12 @@ def simulate(
     built unless `agents=True`. Its `attrs["zones"]` holds the outcomes by zone, a long table
     (month, zone, outcome, value)."""
     model = TerritoryModel(
-        scenario, seed=seed, households=households, months=months, overrides=overrides, agents=agents
+        scenario,
+        seed=seed,
+        households=households,
+        months=months,
+        overrides=overrides,
+        agents=agents,
     )
     model.run(progress)
     series = model.series_frame()

@@ -35,10 +35,10 @@ class Layout:
     """Where households live: grid size, zone of each cell and of each household."""
 
     side: int
-    cell_zone: np.ndarray        # (side * side,) zone index of each cell, row-major
-    household_cell: np.ndarray   # (N,) cell index of each household
-    household_zone: np.ndarray   # (N,) zone index of each household
-    zone_kind: np.ndarray        # (Z,) index into ZONE_KINDS
+    cell_zone: np.ndarray  # (side * side,) zone index of each cell, row-major
+    household_cell: np.ndarray  # (N,) cell index of each household
+    household_zone: np.ndarray  # (N,) zone index of each household
+    zone_kind: np.ndarray  # (Z,) index into ZONE_KINDS
 
 
 def layout_territory(scenario: Scenario, households: int, rng: np.random.Generator) -> Layout:

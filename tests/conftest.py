@@ -46,13 +46,23 @@ ORIGINS = {"A": (0, 0), "B": (SIDE_M, 0), "C": (2 * SIDE_M, 0), "D": (5 * SIDE_M
 
 
 def square(x: float, y: float, side: float = SIDE_M) -> list:
-    return [[[X0 + x, Y0 + y], [X0 + x + side, Y0 + y], [X0 + x + side, Y0 + y + side],
-             [X0 + x, Y0 + y + side], [X0 + x, Y0 + y]]]
+    return [
+        [
+            [X0 + x, Y0 + y],
+            [X0 + x + side, Y0 + y],
+            [X0 + x + side, Y0 + y + side],
+            [X0 + x, Y0 + y + side],
+            [X0 + x, Y0 + y],
+        ]
+    ]
 
 
 def feature(key: str, coordinates, kind: str = "Polygon") -> dict:
-    return {"type": "Feature", "properties": {"code": key},
-            "geometry": None if coordinates is None else {"type": kind, "coordinates": coordinates}}
+    return {
+        "type": "Feature",
+        "properties": {"code": key},
+        "geometry": None if coordinates is None else {"type": kind, "coordinates": coordinates},
+    }
 
 
 class TinyTerritory:
@@ -67,8 +77,12 @@ class TinyTerritory:
         self.folder = folder
         self.features = [feature(key, square(*ORIGINS[key])) for key, *_ in FIGURES]
         self.crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}}
-        self.header = "code,name,households,households_without_car_share,median_income_eur_per_month"
-        self.rows = [f"{key},{name},{hh},{free},{income}" for key, name, hh, free, income in FIGURES]
+        self.header = (
+            "code,name,households,households_without_car_share,median_income_eur_per_month"
+        )
+        self.rows = [
+            f"{key},{name},{hh},{free},{income}" for key, name, hh, free, income in FIGURES
+        ]
         self.scenario_text = ""
 
     @property

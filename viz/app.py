@@ -16,8 +16,18 @@ from viz.language import Document, LanguageSwitch, tr, viewport_width
 
 # No "runs on Solara" banner over the page's corner (it hides content on a phone).
 solara.server.settings.theme.show_banner = False
+
+
+def forget_page_state() -> None:
+    """What the pages keep for a session, cleared when its tab closes."""
+    explore.playing.value = ""
+    explore.current.value = None
+    compare.last_result.value = None
+    compare.forget_folders()
+
+
 # A closed tab's session is freed at once (see viz/memory.py), a dropped connection after a minute.
-memory.free_closed_sessions(cull_timeout="60s")
+memory.free_closed_sessions(forget_page_state, cull_timeout="60s")
 
 # On a phone the side panel opens over the page and leaves a strip of it to tap to close.
 LAYOUT_STYLE = """

@@ -62,25 +62,24 @@ def _after_close() -> None:
     )
 
 
+_forget_page_state: list = []  # set by free_closed_sessions: clears the pages' per-session state
+
+
 def _on_session_start():
     import solara
-
-    from viz import compare, explore
 
     session = solara.get_kernel_id()
     with _lock:
         _sessions["open"] += 1
 
     def release():
-        explore.playing.value = ""
-        explore.current.value = None
+        for forget in _forget_page_state:
+            forget()
         # Whatever still points at this session's runs (a widget's callback, a thread), their
         # models' arrays go now.
         for run in list(live_runs):
             if getattr(run, "session_id", None) == session:
                 run.close()
-        compare.last_result.value = None
-        compare.forget_folders()
         with _lock:
             _sessions["open"] -= 1
         # The kernel's own objects are freed once this close returns: collect a moment later.
@@ -89,8 +88,10 @@ def _on_session_start():
     return release
 
 
-def free_closed_sessions(cull_timeout: str = "60s") -> None:
-    """Release each session's runs when it closes; close sessions whose connection dropped after `cull_timeout`."""
+def free_closed_sessions(forget_page_state, cull_timeout: str = "60s") -> None:
+    """Release each session's runs when it closes, after `forget_page_state()` has cleared what
+    the pages keep for it; close sessions whose connection dropped after `cull_timeout`."""
+    _forget_page_state[:] = [forget_page_state]
     import solara.lab
     import solara.server.settings
 

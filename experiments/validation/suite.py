@@ -7,7 +7,9 @@ The checks, one module each (the tests call the same functions at a smaller size
    S-curves and their timing as clustering and mean degree vary;
 3. `experiments.validation.critical_mass`: the response of sharing to a sharing
    subsidy, its tipping region, and hysteresis under strong social feedback;
-4. `experiments.validation.reference`: the scalar reference (`model.reference`)
+4. `experiments.validation.calibration_recovery`: calibration recovers known
+   parameter values from targets made by the model itself;
+5. `experiments.validation.reference`: the scalar reference (`model.reference`)
    against the vectorized model, replication by replication.
 
 `write_validation` runs them (`FULL` or `QUICK` sizes) and writes `report.md`,
@@ -27,6 +29,7 @@ from tqdm import tqdm
 
 from experiments.errors import UserError
 from experiments.validation.bass import BASS_PARAMETERS, bass_tolerance, check_bass
+from experiments.validation.calibration_recovery import check_recovery
 from experiments.validation.critical_mass import (
     BOOTSTRAP_SAMPLES,
     check_critical_mass,
@@ -54,10 +57,54 @@ class Sizes:
     reference_households: int
     reference_months: int
     reference_replications: int
+    recovery_households: int = 300
+    recovery_months: int = 24
+    recovery_waves: int = 2
+    recovery_points: int = 12
 
 
-FULL = Sizes(20_000, 40, 5, 20_000, 120, 3, 5_000, 120, 6, 2_000, 120, 6, 1_000, 48, 10)
-QUICK = Sizes(5_000, 30, 3, 5_000, 120, 2, 2_000, 120, 3, 600, 120, 2, 500, 24, 6)
+FULL = Sizes(
+    20_000,
+    40,
+    5,
+    20_000,
+    120,
+    3,
+    5_000,
+    120,
+    6,
+    2_000,
+    120,
+    6,
+    1_000,
+    48,
+    10,
+    recovery_households=2_000,
+    recovery_months=36,
+    recovery_waves=3,
+    recovery_points=24,
+)
+QUICK = Sizes(
+    5_000,
+    30,
+    3,
+    5_000,
+    120,
+    2,
+    2_000,
+    120,
+    3,
+    600,
+    120,
+    2,
+    500,
+    24,
+    6,
+    recovery_households=600,
+    recovery_months=24,
+    recovery_waves=2,
+    recovery_points=16,
+)
 
 
 def stage_work(sizes: Sizes) -> list[float]:
@@ -78,8 +125,14 @@ def stage_work(sizes: Sizes) -> list[float]:
 def run_all(sizes: Sizes, echo=print, progress: bool = False) -> dict:
     """Every check at `sizes`; `echo` gets one line per check, as the bar (if any) advances."""
     work = stage_work(sizes)
-    bar = tqdm(total=sum(work), desc="validate", unit="", disable=not progress, file=sys.stderr,
-               bar_format="{l_bar}{bar}| {percentage:3.0f}% [{elapsed}<{remaining}]")
+    bar = tqdm(
+        total=sum(work),
+        desc="validate",
+        unit="",
+        disable=not progress,
+        file=sys.stderr,
+        bar_format="{l_bar}{bar}| {percentage:3.0f}% [{elapsed}<{remaining}]",
+    )
     stages = iter(work)
 
     def report(line: str) -> None:
@@ -142,7 +195,9 @@ def _run_checks(sizes: Sizes, echo) -> dict:
         households=sizes.tipping_households,
         months=sizes.tipping_months,
         replications=sizes.tipping_replications,
-        prime_months=min(48, sizes.tipping_months // 2),  # the lowered subsidy must act before the horizon
+        prime_months=min(
+            48, sizes.tipping_months // 2
+        ),  # the lowered subsidy must act before the horizon
     )
     hy = results["hysteresis"]
     region = hy["hysteresis_region"]
@@ -163,6 +218,20 @@ def _run_checks(sizes: Sizes, echo) -> dict:
     echo(
         f"scalar reference vs vectorized: max |z| {results['reference']['max_abs_z']:.2f} "
         f"-> {'pass' if results['reference']['passed'] else 'FAIL'}"
+    )
+    results["recovery"] = check_recovery(
+        households=sizes.recovery_households,
+        months=sizes.recovery_months,
+        waves=sizes.recovery_waves,
+        points=sizes.recovery_points,
+    )
+    echo(
+        "calibration recovers known values: "
+        + ", ".join(
+            f"{r['parameter']} {r['truth']:g} in [{r['low_95']:.3g}, {r['high_95']:.3g}]"
+            for r in results["recovery"]["rows"]
+        )
+        + f" -> {'pass' if results['recovery']['passed'] else 'FAIL'}"
     )
     return results
 
@@ -438,10 +507,31 @@ def markdown_report(results: dict) -> str:
         f"Result: {'pass' if ref['passed'] else 'FAIL'} (max |z| = {ref['max_abs_z']:.2f}).",
         "",
     ]
+    rec = results["recovery"]
+    lines += [
+        "## 5. Calibration recovers known parameters",
+        "",
+        f"`experiments.validation.calibration_recovery`: targets measured on the baseline at known values "
+        f"(car awareness, drill and car lenders over the last six months), then calibrated back from priors "
+        f"by `partage calibrate`'s method ({rec['waves']} waves of {rec['points']} points, "
+        f"{rec['replications']} replications, {rec['households']:,} households, {rec['months']} months). "
+        "Pass: each known value inside its 95 % posterior interval, each interval narrower than 80 % of its prior.",
+        "",
+        "| parameter | known value | 95 % interval | fitted | prior width |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in rec["rows"]:
+        lines.append(
+            f"| {r['parameter']} | {r['truth']:g} | {r['low_95']:.3g} to {r['high_95']:.3g} | "
+            f"{r['fitted']:.3g} | {r['prior_width']:g} |"
+        )
+    lines += ["", f"Result: {'pass' if rec['passed'] else 'FAIL'}.", ""]
     return "\n".join(lines)
 
 
-def write_validation(out: Path, quick: bool = False, echo=print, progress: bool = False) -> tuple[Path, bool]:
+def write_validation(
+    out: Path, quick: bool = False, echo=print, progress: bool = False
+) -> tuple[Path, bool]:
     """Run the suite, write the plots and `report.md` into `out`; return the report and whether it passed."""
     import matplotlib
 
@@ -458,4 +548,5 @@ def write_validation(out: Path, quick: bool = False, echo=print, progress: bool 
     report.write_text(markdown_report(results), encoding="utf-8")
     passed = all(r["passed"] for r in results["bass"]) and results["bass_reference"]["passed"]
     passed = passed and results["reference"]["passed"] and results["network"]["all_s_shaped"]
+    passed = passed and results["recovery"]["passed"]
     return report, passed

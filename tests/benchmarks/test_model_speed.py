@@ -31,7 +31,10 @@ def test_timed_phases_change_nothing_and_put_everything_back(tiny):
     assert seconds["market"] > 0 and seconds["reporters"] > 0
     assert model_module.clear_market is original_market and reporters.measure is original_measure
     assert "_decide" not in vars(timed) and "collect" not in vars(timed.datacollector)
-    assert model_module.decide is original_decide and model_module.learn_from_the_month is original_learning
+    assert (
+        model_module.decide is original_decide
+        and model_module.learn_from_the_month is original_learning
+    )
     assert "make_new_ties" not in vars(timed.ties) and "update_counts" not in vars(timed.ties)
     assert all(seconds[phase] > 0 for phase in ("policies", "decisions", "learning_trust", "ties"))
 
@@ -50,11 +53,24 @@ def test_one_timed_run_reports_throughput_phases_and_memory(baseline_path):
 def test_a_territory_from_data_is_timed_beside_the_grid_at_the_same_size(baseline_path):
     territory = str(baseline_path.parent / "bordeaux_metropole.toml")
     assert model_speed.real_households(territory) == 420_263
-    row = model_speed.benchmark_territory(territory, str(baseline_path), months=2, households=600, echo=lambda _: None,
-                                    placement_households=2000)
+    row = model_speed.benchmark_territory(
+        territory,
+        str(baseline_path),
+        months=2,
+        households=600,
+        echo=lambda _: None,
+        placement_households=2000,
+    )
     assert row["placement"]["mean_degree"] == pytest.approx(8, abs=0.05)
     assert row["territory_run"]["households"] == row["grid_run"]["households"] == 600
-    assert row["throughput_ratio"] == pytest.approx(row["territory_run"]["hgm_per_s"] / row["grid_run"]["hgm_per_s"])
+    assert row["throughput_ratio"] == pytest.approx(
+        row["territory_run"]["hgm_per_s"] / row["grid_run"]["hgm_per_s"]
+    )
     report = {"runs": [], "months": 2, "exponent": float("nan"), "territory": row}
-    assert model_speed.check_targets(report)["territory from data within 20 % of the grid's throughput"] is not None
+    assert (
+        model_speed.check_targets(report)[
+            "territory from data within 20 % of the grid's throughput"
+        ]
+        is not None
+    )
     assert "ratio" in model_speed.summary(report | {"targets": model_speed.check_targets(report)})

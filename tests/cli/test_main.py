@@ -43,6 +43,7 @@ def test_every_command_module_registers_its_commands_with_a_handler():
         "app-bench",
         "interactions",
         "report",
+        "calibrate",
         "optimise",
         "discover",
         "outcomes",

@@ -19,7 +19,13 @@ def test_validate_command_writes_a_report_with_plots(tmp_path, monkeypatch, caps
     err = capsys.readouterr().err
     assert "validate" in err and "100%" in err and "<00:00]" in err  # the bar ran to its end
     report = (Args.out / "report.md").read_text()
-    for heading in ("Bass limit", "Network effects", "Critical mass", "Scalar reference"):
+    for heading in (
+        "Bass limit",
+        "Network effects",
+        "Critical mass",
+        "Scalar reference",
+        "Calibration recovers",
+    ):
         assert heading in report
     for plot in ("bass.png", "network.png", "critical_mass.png"):
         assert (Args.out / plot).stat().st_size > 1000

@@ -54,10 +54,24 @@ def write_design(tmp_path):
 def diffusion_design(write_design):
     """A grid design on the built-in diffusion target; `p_values` above 0.8 make every run of their points fail."""
 
-    def make(*, name="diffusion", seed=11, replications=2, households=2000, months=12,
-             p_values=(0.01, 0.03, 0.05), file="diffusion.toml") -> Path:
-        text = DIFFUSION_DESIGN.format(name=name, seed=seed, replications=replications,
-                                       households=households, months=months, p_values=list(p_values))
+    def make(
+        *,
+        name="diffusion",
+        seed=11,
+        replications=2,
+        households=2000,
+        months=12,
+        p_values=(0.01, 0.03, 0.05),
+        file="diffusion.toml",
+    ) -> Path:
+        text = DIFFUSION_DESIGN.format(
+            name=name,
+            seed=seed,
+            replications=replications,
+            households=households,
+            months=months,
+            p_values=list(p_values),
+        )
         return write_design(text, file)
 
     return make
@@ -102,7 +116,9 @@ def scenario_file():
 @pytest.fixture
 def example_design():
     """The text of an example design of `experiments/designs/`, by name."""
-    return lambda name: (ROOT / "experiments" / "designs" / f"{name}.toml").read_text(encoding="utf-8")
+    return lambda name: (ROOT / "experiments" / "designs" / f"{name}.toml").read_text(
+        encoding="utf-8"
+    )
 
 
 @pytest.fixture
@@ -110,8 +126,9 @@ def partage_cli():
     """Run the `partage` command in a subprocess; returns the CompletedProcess."""
 
     def run(*args: str, cwd: Path = ROOT, timeout: float = 120):
-        return subprocess.run([*PARTAGE, *args], cwd=cwd, capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(
+            [*PARTAGE, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+        )
 
     return run
 
@@ -125,8 +142,14 @@ class DaskCluster:
         self.processes: list[subprocess.Popen] = []
         self.workers: list[subprocess.Popen] = []
         self.scheduler = self._start(
-            "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-            "--scheduler-file", str(self.scheduler_file),
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(self.scheduler_file),
         )
         deadline = time.monotonic() + 60
         while not self.scheduler_file.exists():
@@ -138,7 +161,10 @@ class DaskCluster:
     def _start(self, *args: str) -> subprocess.Popen:
         log = open(self.directory / f"{args[0]}-{len(self.processes)}.log", "w")  # noqa: SIM115
         process = subprocess.Popen(
-            [str(BIN / "dask"), *args], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            [str(BIN / "dask"), *args],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             env=os.environ | {"PYTHONPATH": str(ROOT)},
         )
         self.processes.append(process)
@@ -146,8 +172,17 @@ class DaskCluster:
 
     def add_worker(self) -> subprocess.Popen:
         worker = self._start(
-            "worker", "--scheduler-file", str(self.scheduler_file), "--host", "127.0.0.1",
-            "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", f"worker-{len(self.workers)}",
+            "worker",
+            "--scheduler-file",
+            str(self.scheduler_file),
+            "--host",
+            "127.0.0.1",
+            "--nthreads",
+            "1",
+            "--no-nanny",
+            "--no-dashboard",
+            "--name",
+            f"worker-{len(self.workers)}",
         )
         self.workers.append(worker)
         return worker

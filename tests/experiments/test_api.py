@@ -18,12 +18,23 @@ def test_run_outcomes_returns_the_horizon_as_a_dict_and_is_deterministic(scenari
 
 
 def test_outcome_function_takes_dotted_paths_as_keywords(scenario_file):
-    model = outcome_function(scenario_file("baseline"), seed=3, households=150, months=6,
-                             outcomes=["sharing_households", "trust.mean"])
+    model = outcome_function(
+        scenario_file("baseline"),
+        seed=3,
+        households=150,
+        months=6,
+        outcomes=["sharing_households", "trust.mean"],
+    )
     result = model(**{"behaviour.trust_gain": 0.0, "behaviour.trust_loss": 0.5})
     assert set(result) == {"sharing_households", "trust.mean"}
-    assert result == run_outcomes(scenario_file("baseline"), {"behaviour.trust_gain": 0.0, "behaviour.trust_loss": 0.5},
-                                  seed=3, households=150, months=6, outcomes=["sharing_households", "trust.mean"])
+    assert result == run_outcomes(
+        scenario_file("baseline"),
+        {"behaviour.trust_gain": 0.0, "behaviour.trust_loss": 0.5},
+        seed=3,
+        households=150,
+        months=6,
+        outcomes=["sharing_households", "trust.mean"],
+    )
 
 
 def test_mesa_batch_run_still_works_on_the_territory_model(scenario_file):
@@ -31,8 +42,17 @@ def test_mesa_batch_run_still_works_on_the_territory_model(scenario_file):
 
     results = mesa.batch_run(
         TerritoryModel,
-        parameters={"scenario": str(scenario_file("baseline")), "households": 100, "months": 3, "seed": [1, 2]},
-        iterations=1, max_steps=3, number_processes=1, data_collection_period=-1, display_progress=False,
+        parameters={
+            "scenario": str(scenario_file("baseline")),
+            "households": 100,
+            "months": 3,
+            "seed": [1, 2],
+        },
+        iterations=1,
+        max_steps=3,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
     )
     assert len(results) == 2
     assert {"sharing_households", "Step"} <= set(results[0])

@@ -14,7 +14,9 @@ def test_a_sweep_through_a_dask_scheduler_matches_a_local_sweep(
     dask_cluster, diffusion_design, tmp_path, store_rows
 ):
     design = diffusion_design(replications=3, households=20_000)
-    on_dask = run_sweep(design, scheduler=dask_cluster.address, out=tmp_path / "dask", progress=False)
+    on_dask = run_sweep(
+        design, scheduler=dask_cluster.address, out=tmp_path / "dask", progress=False
+    )
     run_sweep(design, out=tmp_path / "local", progress=False)
 
     assert on_dask.summary.done == on_dask.summary.planned == 18
@@ -27,8 +29,9 @@ def test_a_sweep_through_a_dask_scheduler_matches_a_local_sweep(
 def test_a_worker_killed_mid_sweep_loses_and_duplicates_no_run(
     dask_cluster, diffusion_design, tmp_path, store_rows
 ):
-    design = diffusion_design(replications=4, households=300_000, months=20,
-                              p_values=(0.01, 0.02, 0.03, 0.04))
+    design = diffusion_design(
+        replications=4, households=300_000, months=20, p_values=(0.01, 0.02, 0.03, 0.04)
+    )
     victim = dask_cluster.workers[0]
     finished = []
 
@@ -37,8 +40,13 @@ def test_a_worker_killed_mid_sweep_loses_and_duplicates_no_run(
         if len(finished) == 4:
             dask_cluster.kill(victim)
 
-    outcome = run_sweep(design, scheduler=dask_cluster.address, out=tmp_path / "dask", progress=False,
-                        on_result=kill_after_a_few)
+    outcome = run_sweep(
+        design,
+        scheduler=dask_cluster.address,
+        out=tmp_path / "dask",
+        progress=False,
+        on_result=kill_after_a_few,
+    )
 
     assert victim.poll() is not None
     assert (outcome.summary.done, outcome.summary.lost, outcome.summary.failed) == (32, 0, 0)

@@ -30,7 +30,9 @@ def test_a_failing_run_is_recorded_and_the_others_complete(diffusion_design, tmp
         assert set(failed["point_id"]) == {2, 3}  # the two points with p = 0.9
         assert failed["error"].str.startswith("ValueError: awareness_p + awareness_q").all()
         assert failed["traceback"].str.contains("Traceback").all()
-        series_runs = {r[0] for r in reader.con.execute("SELECT DISTINCT run_id FROM series").fetchall()}
+        series_runs = {
+            r[0] for r in reader.con.execute("SELECT DISTINCT run_id FROM series").fetchall()
+        }
         assert series_runs == set(runs.loc[runs["status"] == "done", "run_id"])
 
 
@@ -62,7 +64,7 @@ def test_a_whole_sweep_is_reproducible_from_its_seed_whatever_the_executor(
 ):
     text = f"""
         name = "repro"
-        scenario = "{scenario_file('baseline').as_posix()}"
+        scenario = "{scenario_file("baseline").as_posix()}"
         seed = 99
         replications = 2
         households = 150
@@ -90,7 +92,9 @@ def test_a_whole_sweep_is_reproducible_from_its_seed_whatever_the_executor(
     assert len(series) > 6 * 6
 
 
-def test_the_sobol_indices_of_the_ishigami_function_are_recovered(write_design, example_design, tmp_path):
+def test_the_sobol_indices_of_the_ishigami_function_are_recovered(
+    write_design, example_design, tmp_path
+):
     """Saltelli sample with N = 256 (1 280 runs) through the same store and analysis as any sweep.
 
     At this N the bootstrap half-widths of the indices are about 0.1; the check allows twice the
@@ -107,7 +111,11 @@ def test_the_sobol_indices_of_the_ishigami_function_are_recovered(write_design, 
     for kind in ("S1", "ST"):
         estimate, conf = table[kind].to_numpy(), table[f"{kind}_conf"].to_numpy()
         assert (conf < 0.2).all(), (kind, conf)
-        assert (np.abs(estimate - np.array(exact[kind])) <= 2 * conf).all(), (kind, estimate, exact[kind])
+        assert (np.abs(estimate - np.array(exact[kind])) <= 2 * conf).all(), (
+            kind,
+            estimate,
+            exact[kind],
+        )
     s1, st = table["S1"].to_numpy(), table["ST"].to_numpy()
     assert s1[1] > s1[0] > s1[2]
     assert st[2] > 0.1 > abs(s1[2])  # x3 acts only through its interaction with x1
@@ -115,12 +123,22 @@ def test_the_sobol_indices_of_the_ishigami_function_are_recovered(write_design, 
 
 def test_morris_screening_runs_through_the_store(write_design, example_design, tmp_path):
     text = example_design("ishigami_sobol")
-    text = text.replace('method = "sobol"', 'method = "morris"\nlevels = 4').replace("samples = 512", "samples = 20")
+    text = text.replace('method = "sobol"', 'method = "morris"\nlevels = 4').replace(
+        "samples = 512", "samples = 20"
+    )
     outcome = run_sweep(write_design(text), out=tmp_path / "morris", progress=False)
     assert outcome.summary.done == 20 * 4
 
     table = analyse(tmp_path / "morris", resamples=200)
-    assert list(table.columns) == ["outcome", "parameter", "mu", "mu_star", "mu_star_conf", "sigma", "readable"]
+    assert list(table.columns) == [
+        "outcome",
+        "parameter",
+        "mu",
+        "mu_star",
+        "mu_star_conf",
+        "sigma",
+        "readable",
+    ]
     assert (table["mu_star"] > 0).all()
     # x3 has no effect of its own: its elementary effects are driven by x1, so they vary in sign.
     assert table.loc[2, "sigma"] > table.loc[2, "mu"]
@@ -139,10 +157,14 @@ def test_a_killed_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(
     diffusion_design, tmp_path, store_rows, partage_command
 ):
     # Runs long enough (a fraction of a second each) that the kill lands while runs remain.
-    design = diffusion_design(households=400_000, months=16, replications=3, p_values=(0.01, 0.02, 0.03, 0.04))
+    design = diffusion_design(
+        households=400_000, months=16, replications=3, p_values=(0.01, 0.02, 0.03, 0.04)
+    )
     partage, root = partage_command
     command = [*partage, "sweep", str(design), "--out", str(tmp_path / "killed")]
-    process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     seen: list[int] = []
     reader = threading.Thread(target=_read_progress, args=(process.stderr, seen), daemon=True)
     reader.start()
@@ -168,21 +190,35 @@ def test_a_killed_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(
     assert len(series) == 24 * 16 * 3
 
 
-def test_a_local_worker_killed_mid_sweep_loses_and_duplicates_no_run(diffusion_design, tmp_path, store_rows):
+def test_a_local_worker_killed_mid_sweep_loses_and_duplicates_no_run(
+    diffusion_design, tmp_path, store_rows
+):
     import os
 
     import psutil
 
-    design = diffusion_design(households=50_000, months=12, replications=3, p_values=(0.01, 0.02, 0.03))
+    design = diffusion_design(
+        households=50_000, months=12, replications=3, p_values=(0.01, 0.02, 0.03)
+    )
     finished = []
 
     def kill_a_worker_after_a_few(result):
         finished.append(result.run_id)
         if len(finished) == 3:
-            workers = [p for p in psutil.Process(os.getpid()).children() if "spawn_main" in " ".join(p.cmdline())]
+            workers = [
+                p
+                for p in psutil.Process(os.getpid()).children()
+                if "spawn_main" in " ".join(p.cmdline())
+            ]
             workers[0].kill()
 
-    outcome = run_sweep(design, workers=2, out=tmp_path / "pool", progress=False, on_result=kill_a_worker_after_a_few)
+    outcome = run_sweep(
+        design,
+        workers=2,
+        out=tmp_path / "pool",
+        progress=False,
+        on_result=kill_a_worker_after_a_few,
+    )
     assert (outcome.summary.done, outcome.summary.lost, outcome.summary.failed) == (18, 0, 0)
     run_sweep(design, out=tmp_path / "serial", progress=False)
     runs, series = store_rows(tmp_path / "pool")
@@ -199,4 +235,6 @@ def test_a_grid_summary_has_one_row_per_point_with_intervals(diffusion_design, t
     assert list(table["awareness_p"]) == [0.01, 0.01, 0.03, 0.03, 0.05, 0.05]
     assert (table["adoption_share low"] <= table["adoption_share"]).all()
     assert (table["adoption_share"] <= table["adoption_share high"]).all()
-    assert table["adoption_share"].iloc[5] > table["adoption_share"].iloc[0]  # more media, more adoption
+    assert (
+        table["adoption_share"].iloc[5] > table["adoption_share"].iloc[0]
+    )  # more media, more adoption

@@ -19,7 +19,9 @@ from model.simulate import simulate
 
 
 def mean_over_seeds(scenario, column, seeds=range(4)):
-    return float(np.mean([simulate(scenario, seed=s, agents=False)[column].iloc[-1] for s in seeds]))
+    return float(
+        np.mean([simulate(scenario, seed=s, agents=False)[column].iloc[-1] for s in seeds])
+    )
 
 
 # ---------------------------------------------------------------- decisions
@@ -28,11 +30,20 @@ def mean_over_seeds(scenario, column, seeds=range(4)):
 def test_a_dearer_good_has_lower_own_utility(tiny):
     behaviour = tiny().behaviour
     common = dict(
-        behaviour=behaviour, income=np.array([2000.0, 2000.0]), concern=np.array([0.5, 0.5]),
-        trust=np.array([0.5, 0.5]), uses=np.array([5.0, 5.0]), current=np.array([Mode.RENT, Mode.RENT]),
-        rent_cost_per_use=np.array([48.0, 48.0]), share_cost_per_use=np.array([31.0, 31.0]),
-        forgo_per_use=np.array([60.0, 60.0]), availability=np.array([0.7, 0.7]),
-        share_bonus=np.zeros(2), risk=np.ones(2), social=np.zeros(2), own_emissions=np.full(2, 40.0),
+        behaviour=behaviour,
+        income=np.array([2000.0, 2000.0]),
+        concern=np.array([0.5, 0.5]),
+        trust=np.array([0.5, 0.5]),
+        uses=np.array([5.0, 5.0]),
+        current=np.array([Mode.RENT, Mode.RENT]),
+        rent_cost_per_use=np.array([48.0, 48.0]),
+        share_cost_per_use=np.array([31.0, 31.0]),
+        forgo_per_use=np.array([60.0, 60.0]),
+        availability=np.array([0.7, 0.7]),
+        share_bonus=np.zeros(2),
+        risk=np.ones(2),
+        social=np.zeros(2),
+        own_emissions=np.full(2, 40.0),
         use_emissions=np.full(2, 10.0),
     )
     utility = mode_utilities(own_cost=np.array([250.0, 400.0]), **common)
@@ -70,9 +81,16 @@ def test_no_supply_means_no_sharing_and_unmet_uses(tiny):
 
 
 def test_a_community_pool_serves_where_peers_cannot(tiny):
-    overrides = {"behaviour.always_share_when_aware": True, "goods.drill.initial_aware_share": 1.0,
-                 "goods.drill.spare_uses_per_month": 0.0,
-                 "policies.library": {"kind": "community_pool", "goods": ["drill"], "units_per_1000_households": 50.0}}
+    overrides = {
+        "behaviour.always_share_when_aware": True,
+        "goods.drill.initial_aware_share": 1.0,
+        "goods.drill.spare_uses_per_month": 0.0,
+        "policies.library": {
+            "kind": "community_pool",
+            "goods": ["drill"],
+            "units_per_1000_households": 50.0,
+        },
+    }
     series = simulate(tiny(households=400, months=6, **overrides), agents=False)
     assert (series["transactions"].iloc[1:] > 0).all()
     assert series["public.cumulative_spend_eur"].iloc[-1] == 0  # the pool declared no cost
@@ -84,16 +102,24 @@ def test_a_community_pool_serves_where_peers_cannot(tiny):
 def test_a_bad_experience_lowers_trust_more_than_a_good_one_raises_it():
     trust = np.array([0.5, 0.5])
     no_cover = np.zeros((2, 1))
-    after_good = trust_after_experiences(trust, np.array([1, 0]), np.zeros((2, 1), int), 0.03, 0.15, no_cover)
-    after_bad = trust_after_experiences(trust, np.array([0, 0]), np.array([[0], [1]]), 0.03, 0.15, no_cover)
+    after_good = trust_after_experiences(
+        trust, np.array([1, 0]), np.zeros((2, 1), int), 0.03, 0.15, no_cover
+    )
+    after_bad = trust_after_experiences(
+        trust, np.array([0, 0]), np.array([[0], [1]]), 0.03, 0.15, no_cover
+    )
     assert after_good[0] > 0.5 > after_bad[1]
     assert 0.5 - after_bad[1] > after_good[0] - 0.5
-    insured = trust_after_experiences(trust, np.array([0, 0]), np.array([[0], [1]]), 0.03, 0.15, np.ones((2, 1)) * 0.5)
+    insured = trust_after_experiences(
+        trust, np.array([0, 0]), np.array([[0], [1]]), 0.03, 0.15, np.ones((2, 1)) * 0.5
+    )
     assert after_bad[1] < insured[1] < 0.5
 
 
 def test_awareness_spreads_only_through_ties_plus_media(tiny):
-    silent = tiny(households=600, months=1, **{"behaviour.awareness_p": 0.0, "behaviour.awareness_q": 0.5})
+    silent = tiny(
+        households=600, months=1, **{"behaviour.awareness_p": 0.0, "behaviour.awareness_q": 0.5}
+    )
     model = TerritoryModel(silent, agents=False)
     hh = model.households
     before = hh.aware.copy()
@@ -104,10 +130,17 @@ def test_awareness_spreads_only_through_ties_plus_media(tiny):
     assert newly.any()
     assert (ties_active[newly] > 0).all(), "with p = 0, only households with sharing ties learn"
 
-    nobody = tiny(households=600, months=12, **{"behaviour.awareness_p": 0.0, "behaviour.awareness_q": 0.5,
-                                              "goods.car.initial_aware_share": 0.0,
-                                              "goods.drill.initial_aware_share": 0.0,
-                                              "goods.lawnmower.initial_aware_share": 0.0})
+    nobody = tiny(
+        households=600,
+        months=12,
+        **{
+            "behaviour.awareness_p": 0.0,
+            "behaviour.awareness_q": 0.5,
+            "goods.car.initial_aware_share": 0.0,
+            "goods.drill.initial_aware_share": 0.0,
+            "goods.lawnmower.initial_aware_share": 0.0,
+        },
+    )
     series = simulate(nobody, agents=False)
     assert (series[["car.aware", "drill.aware", "lawnmower.aware"]] == 0).all().all()
 
@@ -122,12 +155,20 @@ def test_awareness_spreads_only_through_ties_plus_media(tiny):
 def busy_series():
     scenario = load_scenario(
         "scenarios/baseline.toml",
-        {"households": 1200, "months": 36, "goods.car.initial_aware_share": 0.5,
-         "goods.drill.initial_aware_share": 0.5,
-         "policies.s": {"kind": "sharing_subsidy", "eur_per_use": 3.0},
-         "policies.pool": {"kind": "community_pool", "goods": ["drill"], "units_per_1000_households": 5.0,
-                           "price_eur_per_use": 1.0},
-         "policies.platform": {"kind": "public_platform", "zones": ["centre"], "fee_share": 0.0}},
+        {
+            "households": 1200,
+            "months": 36,
+            "goods.car.initial_aware_share": 0.5,
+            "goods.drill.initial_aware_share": 0.5,
+            "policies.s": {"kind": "sharing_subsidy", "eur_per_use": 3.0},
+            "policies.pool": {
+                "kind": "community_pool",
+                "goods": ["drill"],
+                "units_per_1000_households": 5.0,
+                "price_eur_per_use": 1.0,
+            },
+            "policies.platform": {"kind": "public_platform", "zones": ["centre"], "fee_share": 0.0},
+        },
     )
     return simulate(scenario, agents=False)
 
@@ -155,10 +196,15 @@ def test_no_negative_stock_or_unmet(busy_series):
 
 
 def test_counts_over_ties_kept_up_to_date_equal_a_recount(tiny):
-    scenario = tiny(households=1500, months=36, **{"goods.drill.initial_aware_share": 0.5,
-                                                   "network.tie_from_sharing_prob": 0.5,
-                                                   "policies.cafes": {"kind": "third_places",
-                                                                      "ties_per_1000_households_month": 20.0}})
+    scenario = tiny(
+        households=1500,
+        months=36,
+        **{
+            "goods.drill.initial_aware_share": 0.5,
+            "network.tie_from_sharing_prob": 0.5,
+            "policies.cafes": {"kind": "third_places", "ties_per_1000_households_month": 20.0},
+        },
+    )
     model = TerritoryModel(scenario, agents=False)
     model.run()
     ties = model.ties
@@ -193,7 +239,9 @@ def test_same_seed_same_series_bit_for_bit(tiny):
 
 def test_different_seeds_differ(tiny):
     scenario = tiny(households=500, months=24)
-    assert not simulate(scenario, seed=1, agents=False).equals(simulate(scenario, seed=2, agents=False))
+    assert not simulate(scenario, seed=1, agents=False).equals(
+        simulate(scenario, seed=2, agents=False)
+    )
 
 
 @pytest.mark.parametrize("kind", ["small-world", "random", "well-mixed"])
@@ -224,7 +272,11 @@ def test_mesa_batch_run_drives_the_model():
     results = mesa.batch_run(
         TerritoryModel,
         parameters={"households": 150, "months": 3, "goods.car.purchase_eur": [10000.0, 40000.0]},
-        iterations=1, max_steps=3, number_processes=1, data_collection_period=-1, display_progress=False,
+        iterations=1,
+        max_steps=3,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
     )
     assert len(results) == 2
     assert {"car.own", "trust.mean", "goods.car.purchase_eur"} <= set(results[0])
@@ -246,13 +298,34 @@ def test_importing_model_loads_no_app_and_no_experiments():
 def test_emissions_of_goods_in_use_are_their_embodied_emissions_over_their_lifetimes(tiny):
     scenario = tiny(households=800, months=24)
     series = simulate(scenario, agents=False)
-    per_month_kg = {name: g.embodied_kg_co2e / g.lifetime_months for name, g in scenario.goods.items()}
+    per_month_kg = {
+        name: g.embodied_kg_co2e / g.lifetime_months for name, g in scenario.goods.items()
+    }
     expected = sum(series[f"{name}.stock"] * kg for name, kg in per_month_kg.items()) / 1000
     np.testing.assert_allclose(series["emissions.month_t"].iloc[1:], expected.iloc[1:], rtol=1e-12)
-    np.testing.assert_allclose(series["emissions.cumulative_t"], series["emissions.month_t"].cumsum(), rtol=1e-12)
-    bought = sum(series[f"{name}.purchases"] * g.embodied_kg_co2e for name, g in scenario.goods.items()) / 1000
-    np.testing.assert_allclose(series["emissions.purchases_cumulative_t"], bought.cumsum(), rtol=1e-12)
-    pooled = simulate(scenario.with_overrides({"policies.library": {
-        "kind": "community_pool", "goods": ["drill"], "units_per_1000_households": 50.0}}), agents=False)
+    np.testing.assert_allclose(
+        series["emissions.cumulative_t"], series["emissions.month_t"].cumsum(), rtol=1e-12
+    )
+    bought = (
+        sum(series[f"{name}.purchases"] * g.embodied_kg_co2e for name, g in scenario.goods.items())
+        / 1000
+    )
+    np.testing.assert_allclose(
+        series["emissions.purchases_cumulative_t"], bought.cumsum(), rtol=1e-12
+    )
+    pooled = simulate(
+        scenario.with_overrides(
+            {
+                "policies.library": {
+                    "kind": "community_pool",
+                    "goods": ["drill"],
+                    "units_per_1000_households": 50.0,
+                }
+            }
+        ),
+        agents=False,
+    )
     with_pool = sum(pooled[f"{name}.stock"] * kg for name, kg in per_month_kg.items()) / 1000
-    assert (pooled["emissions.month_t"].iloc[1:] > with_pool.iloc[1:]).all()  # the pool's drills count too
+    assert (
+        pooled["emissions.month_t"].iloc[1:] > with_pool.iloc[1:]
+    ).all()  # the pool's drills count too

@@ -28,9 +28,18 @@ HOUSEHOLDS = 2500
 MONTHS = 48
 SEEDS = (1, 2, 3, 4, 5)
 LEVERS = (
-    "sharing_subsidy", "parking_fee", "tool_library", "carsharing_fleet", "carsharing_parking",
-    "insurance_fund", "trust_label", "awareness_campaign", "third_places", "digital_inclusion",
-    "public_platform", "rental_support",
+    "sharing_subsidy",
+    "parking_fee",
+    "tool_library",
+    "carsharing_fleet",
+    "carsharing_parking",
+    "insurance_fund",
+    "trust_label",
+    "awareness_campaign",
+    "third_places",
+    "digital_inclusion",
+    "public_platform",
+    "rental_support",
 )
 PACKAGES = ("territoire_partage", "low_budget")
 
@@ -41,10 +50,10 @@ class Run:
 
     series: pd.DataFrame
     zones: list[str]
-    car_owners_by_zone: np.ndarray      # share of car-needing households owning one
-    renters_by_zone: np.ndarray         # share of needs (all goods) met by commercial rental
-    digital_by_zone: np.ndarray         # share of households with digital access
-    spending_by_zone: np.ndarray        # mean household spending (EUR/month)
+    car_owners_by_zone: np.ndarray  # share of car-needing households owning one
+    renters_by_zone: np.ndarray  # share of needs (all goods) met by commercial rental
+    digital_by_zone: np.ndarray  # share of households with digital access
+    spending_by_zone: np.ndarray  # mean household spending (EUR/month)
 
     def recent(self, column: str) -> float:
         """Mean over the last twelve months, to smooth month-to-month noise."""
@@ -60,19 +69,25 @@ def zone_facts(model: TerritoryModel) -> np.ndarray:
     car = model.goods.names.index("car")
     zones = [hh.zone == z for z in range(model.zone_count)]
     spending = household_spending(model, model.last_market)
-    return np.array([
-        [(hh.mode[hh.need[:, car] & z, car] == Mode.OWN).mean() for z in zones],
-        [(hh.mode[hh.need & z[:, None]] == Mode.RENT).mean() for z in zones],
-        [hh.digital[z].mean() for z in zones],
-        [spending[z].mean() for z in zones],
-    ])
+    return np.array(
+        [
+            [(hh.mode[hh.need[:, car] & z, car] == Mode.OWN).mean() for z in zones],
+            [(hh.mode[hh.need & z[:, None]] == Mode.RENT).mean() for z in zones],
+            [hh.digital[z].mean() for z in zones],
+            [spending[z].mean() for z in zones],
+        ]
+    )
 
 
 @functools.cache
 def run(name: str, seed: int, overrides: tuple = (), households: int = HOUSEHOLDS) -> Run:
     model = TerritoryModel(
-        LIBRARY / f"{name}.toml", seed=seed, households=households, months=MONTHS,
-        overrides={k: list(v) if isinstance(v, tuple) else v for k, v in overrides}, agents=False,
+        LIBRARY / f"{name}.toml",
+        seed=seed,
+        households=households,
+        months=MONTHS,
+        overrides={k: list(v) if isinstance(v, tuple) else v for k, v in overrides},
+        agents=False,
     )
     facts = []
     while model.running:
@@ -83,11 +98,17 @@ def run(name: str, seed: int, overrides: tuple = (), households: int = HOUSEHOLD
     return Run(model.series_frame(), model.scenario.zone_names, owners, renters, digital, spending)
 
 
-def paired(name: str, measure, overrides: tuple = (), households: int = HOUSEHOLDS, seeds=SEEDS) -> np.ndarray:
+def paired(
+    name: str, measure, overrides: tuple = (), households: int = HOUSEHOLDS, seeds=SEEDS
+) -> np.ndarray:
     """Scenario minus baseline of `measure(run)` for each seed (an array per seed if vector)."""
-    return np.array([
-        measure(run(name, s, overrides, households)) - measure(run("baseline", s, (), households)) for s in seeds
-    ])
+    return np.array(
+        [
+            measure(run(name, s, overrides, households))
+            - measure(run("baseline", s, (), households))
+            for s in seeds
+        ]
+    )
 
 
 def significant(differences: np.ndarray) -> np.ndarray:
@@ -99,12 +120,16 @@ def significant(differences: np.ndarray) -> np.ndarray:
 
 def assert_raises(name: str, measure, overrides: tuple = ()) -> None:
     differences = paired(name, measure, overrides)
-    assert significant(differences) > 2, f"{name}: mean change {differences.mean():+.4g} is not > 2 SE"
+    assert significant(differences) > 2, (
+        f"{name}: mean change {differences.mean():+.4g} is not > 2 SE"
+    )
 
 
 def assert_lowers(name: str, measure, overrides: tuple = ()) -> None:
     differences = paired(name, measure, overrides)
-    assert significant(differences) < -2, f"{name}: mean change {differences.mean():+.4g} is not < -2 SE"
+    assert significant(differences) < -2, (
+        f"{name}: mean change {differences.mean():+.4g} is not < -2 SE"
+    )
 
 
 def recent(column: str):
@@ -138,7 +163,10 @@ def test_every_library_file_validates_and_explains_itself():
     assert kinds == set(POLICY_BY_KIND)
     for name in (*LEVERS, *PACKAGES):
         assert (LIBRARY / f"{name}.toml").is_file()
-    assert len({p.kind for p in load_scenario(LIBRARY / "territoire_partage.toml").policies.values()}) >= 6
+    assert (
+        len({p.kind for p in load_scenario(LIBRARY / "territoire_partage.toml").policies.values()})
+        >= 6
+    )
 
 
 def test_list_shows_name_levers_budget_and_description(capsys):
@@ -168,53 +196,81 @@ def test_validate_rejects_a_bad_file_with_one_line(tmp_path, capsys):
 
 
 def test_a_policy_has_no_effect_and_no_cost_before_its_window():
-    late = {"policies.sharing_forum_and_map.start_month": 20,
-            "policies.sharing_forum_and_map.end_month": 300}
+    late = {
+        "policies.sharing_forum_and_map.start_month": 20,
+        "policies.sharing_forum_and_map.end_month": 300,
+    }
     shifted = TerritoryModel(
-        LIBRARY / "awareness_campaign.toml", seed=7, households=600, months=24, overrides=late,
+        LIBRARY / "awareness_campaign.toml",
+        seed=7,
+        households=600,
+        months=24,
+        overrides=late,
         agents=False,
     )
     shifted.run()
-    base = TerritoryModel(LIBRARY / "baseline.toml", seed=7, households=600, months=24, agents=False)
+    base = TerritoryModel(
+        LIBRARY / "baseline.toml", seed=7, households=600, months=24, agents=False
+    )
     base.run()
     before = slice(0, 20)  # months 0..19
-    pd.testing.assert_frame_equal(shifted.series_frame().iloc[before], base.series_frame().iloc[before])
+    pd.testing.assert_frame_equal(
+        shifted.series_frame().iloc[before], base.series_frame().iloc[before]
+    )
     assert shifted.series_frame()["public.cumulative_spend_eur"].iloc[19] == 0
     assert shifted.series_frame()["public.cumulative_spend_eur"].iloc[20] > 0
 
 
 def test_a_policy_starting_after_the_horizon_is_refused_rather_than_ignored():
-    late = {"policies.sharing_forum_and_map.start_month": 200,
-            "policies.sharing_forum_and_map.end_month": 300}
+    late = {
+        "policies.sharing_forum_and_map.start_month": 200,
+        "policies.sharing_forum_and_map.end_month": 300,
+    }
     with pytest.raises(ScenarioError, match="start_month = 200: after the horizon"):
         TerritoryModel(
-            LIBRARY / "awareness_campaign.toml", seed=7, households=600, months=24, overrides=late,
+            LIBRARY / "awareness_campaign.toml",
+            seed=7,
+            households=600,
+            months=24,
+            overrides=late,
             agents=False,
         )
 
 
 def test_costs_are_accounted_month_by_month():
-    window = {"policies.sharing_forum_and_map.start_month": 10, "policies.sharing_forum_and_map.end_month": 20}
+    window = {
+        "policies.sharing_forum_and_map.start_month": 10,
+        "policies.sharing_forum_and_map.end_month": 20,
+    }
     model = TerritoryModel(
-        LIBRARY / "awareness_campaign.toml", seed=3, households=500, months=30, overrides=window,
+        LIBRARY / "awareness_campaign.toml",
+        seed=3,
+        households=500,
+        months=30,
+        overrides=window,
         agents=False,
     )
     model.run()
     series = model.series_frame().set_index("month")["public.spend_eur"]
     expected = pd.Series(0.0, index=series.index)
-    expected[10] = 30000 + 4000   # investment in the first active month, plus its running cost
-    expected.loc[11:20] = 4000    # running cost while active, nothing after the end month
+    expected[10] = 30000 + 4000  # investment in the first active month, plus its running cost
+    expected.loc[11:20] = 4000  # running cost while active, nothing after the end month
     pd.testing.assert_series_equal(series, expected, check_names=False)
 
 
-@pytest.mark.parametrize("name", ["tool_library", "carsharing_parking", "third_places", "territoire_partage"])
+@pytest.mark.parametrize(
+    "name", ["tool_library", "carsharing_parking", "third_places", "territoire_partage"]
+)
 def test_declared_budget_matches_simulated_fixed_costs(name):
     """Pools, spots, investments and running costs are known in advance: simulation pays exactly those."""
     scenario = load_scenario(LIBRARY / f"{name}.toml", {"households": 800, "months": 40})
     if name == "territoire_partage":  # leave out the costs paid per event, and the fees
-        scenario = scenario.with_overrides({
-            "policies.guarantee_fund.claim_eur": 0, "policies.digital_advisers.eur_per_trainee": 0,
-        })
+        scenario = scenario.with_overrides(
+            {
+                "policies.guarantee_fund.claim_eur": 0,
+                "policies.digital_advisers.eur_per_trainee": 0,
+            }
+        )
     model = TerritoryModel(scenario, seed=5, agents=False)
     model.run()
     np.testing.assert_allclose(model.series_frame()["public.spend_eur"], declared_costs(scenario))
@@ -233,7 +289,10 @@ def test_sharing_subsidy_lowers_what_borrowers_pay_and_the_public_pays_the_rest(
         assert 0.79 < share_paid < 0.84
         assert base["money.subsidies_eur"].sum() == 0
         scenario = load_scenario(LIBRARY / "sharing_subsidy.toml", {"months": MONTHS})
-        paid = run("sharing_subsidy", seed).final("public.cumulative_spend_eur") - declared_costs(scenario).sum()
+        paid = (
+            run("sharing_subsidy", seed).final("public.cumulative_spend_eur")
+            - declared_costs(scenario).sum()
+        )
         assert paid == pytest.approx(r["money.subsidies_eur"].sum())
         assert paid > 0
         assert all(r[f"subsidy.q{q}_eur"].iloc[-1] > 0 for q in range(1, 6))
@@ -337,7 +396,9 @@ def test_public_platform_without_fee_brings_more_lenders():
 def test_rental_support_raises_renting_in_the_rural_fringe_and_pays_per_rental():
     # A small effect (a few tenths of a point of renting: owning a drill or a car still costs
     # far less than renting it), so a larger territory and more seeds than the other levers.
-    changes = paired("rental_support", lambda r: r.renters_by_zone, households=10_000, seeds=range(8))
+    changes = paired(
+        "rental_support", lambda r: r.renters_by_zone, households=10_000, seeds=range(8)
+    )
     rural = run("baseline", SEEDS[0]).zones.index("rural")
     assert significant(changes)[rural] > 2
     assert changes.mean(axis=0)[rural] > np.delete(changes.mean(axis=0), rural).max()

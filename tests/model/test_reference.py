@@ -64,11 +64,16 @@ def test_reference_and_vectorized_model_agree_statistically():
 def test_equivalence_check_rejects_a_reference_with_other_rules():
     # Media awareness ten times higher in the reference only: the check must see it.
     result = check_reference(
-        households=500, months=24, replications=4, reference_overrides={"behaviour.awareness_p": 0.05}
+        households=500,
+        months=24,
+        replications=4,
+        reference_overrides={"behaviour.awareness_p": 0.05},
     )
     assert not result["passed"]
 
 
 def test_reference_follows_the_bass_curve_in_the_bass_limit():
-    result = check_bass(0.03, 0.38, households=1_000, months=20, replications=2, model_class=ReferenceModel)
+    result = check_bass(
+        0.03, 0.38, households=1_000, months=20, replications=2, model_class=ReferenceModel
+    )
     assert result["passed"], result["goods"]

@@ -38,7 +38,9 @@ def write(tmp_path, name, text):
 
 
 def child_of_baseline(tmp_path, baseline_path, body: str):
-    return write(tmp_path, "child.toml", f'extends = "{baseline_path.as_posix()}"\nname = "child"\n{body}')
+    return write(
+        tmp_path, "child.toml", f'extends = "{baseline_path.as_posix()}"\nname = "child"\n{body}'
+    )
 
 
 def test_baseline_is_valid_and_complete(baseline_path):
@@ -53,7 +55,9 @@ def test_every_baseline_number_is_commented(baseline_path):
     for number, line in enumerate(baseline_path.read_text(encoding="utf-8").splitlines(), 1):
         code = line.split("#")[0]
         if "=" in code and any(ch.isdigit() for ch in code.split("=", 1)[1]):
-            assert "#" in line, f"baseline.toml line {number} has a number without a source: {line!r}"
+            assert "#" in line, (
+                f"baseline.toml line {number} has a number without a source: {line!r}"
+            )
 
 
 def test_extends_changes_only_what_the_child_states(tmp_path, baseline_path):
@@ -68,7 +72,11 @@ def test_extends_changes_only_what_the_child_states(tmp_path, baseline_path):
 def test_dotted_overrides_reach_any_value(baseline_path):
     scenario = load_scenario(
         baseline_path,
-        {"goods.car.purchase_eur": 21000, "network.kind": "random", "territory.zones.rural.income_median_eur": 2000},
+        {
+            "goods.car.purchase_eur": 21000,
+            "network.kind": "random",
+            "territory.zones.rural.income_median_eur": 2000,
+        },
     )
     assert scenario.get("goods.car.purchase_eur") == 21000
     assert scenario.network.kind == "random"
@@ -93,19 +101,30 @@ def test_cli_values_are_typed():
     [
         ("[goods.car]\npurchase_eur = -5\n", ["goods.car.purchase_eur", "-5", "from 0 to 1e+06"]),
         ("[goods.car]\ncolour = 'red'\n", ["goods.car.colour", "unknown key", "purchase_eur"]),
-        ("[network]\nkind = 'ring'\n", ["network.kind", "'ring'", "small-world, random, well-mixed"]),
+        (
+            "[network]\nkind = 'ring'\n",
+            ["network.kind", "'ring'", "small-world, random, well-mixed"],
+        ),
         ("[behaviour]\nprice_weight = 'high'\n", ["behaviour.price_weight", "'high'", "a number"]),
-        ("[policies.x]\nkind = 'magic'\n", ["policies.x", "unknown policy kind", "sharing_subsidy"]),
+        (
+            "[policies.x]\nkind = 'magic'\n",
+            ["policies.x", "unknown policy kind", "sharing_subsidy"],
+        ),
         ("[policies.x]\nkind = 'sharing_subsidy'\n", ["policies.x.eur_per_use", "missing"]),
         (
             "[policies.x]\nkind = 'sharing_subsidy'\neur_per_use = 1\nzones = ['moon']\n",
             ["policies.x.zones", "'moon'", "centre, suburb, rural"],
         ),
         ("households = 3\n", ["households", "3", "from 10 to"]),
-        ("[goods.car.need_share]\nrural = 1.5\n", ["goods.car.need_share.rural", "1.5", "from 0 to 1"]),
+        (
+            "[goods.car.need_share]\nrural = 1.5\n",
+            ["goods.car.need_share.rural", "1.5", "from 0 to 1"],
+        ),
     ],
 )
-def test_bad_values_get_one_line_naming_file_path_value_and_allowed(tmp_path, baseline_path, body, expected):
+def test_bad_values_get_one_line_naming_file_path_value_and_allowed(
+    tmp_path, baseline_path, body, expected
+):
     path = child_of_baseline(tmp_path, baseline_path, body)
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
@@ -154,7 +173,9 @@ def test_cli_prints_one_line_without_traceback(tmp_path, baseline_path):
     path = child_of_baseline(tmp_path, baseline_path, "[goods.car]\npurchase_eur = -5\n")
     done = subprocess.run(
         [sys.executable, "-m", "cli", "run", str(path), "--quiet"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
@@ -165,16 +186,35 @@ def test_cli_prints_one_line_without_traceback(tmp_path, baseline_path):
 # -- property-based: random keys, types and values are either accepted and run, or rejected cleanly
 
 PATHS = [
-    "households", "months", "seed", "network.kind", "network.mean_degree", "network.long_tie_share",
-    "goods.car.purchase_eur", "goods.drill.lifetime_months", "goods.lawnmower.need_share.rural",
-    "goods.car.uses_per_month.dense", "behaviour.price_weight", "behaviour.logit_scale",
-    "behaviour.always_share_when_aware", "territory.zones.centre.income_sigma",
-    "territory.zones.rural.kind", "territory.households_per_cell", "market.platform_fee_share",
-    "policies.p.kind", "policies.p.eur_per_use", "policies.p.zones", "policies.p.start_month",
-    "goods.car", "behaviour", "nonsense", "goods.car.nonsense", "territory.zones.centre.nonsense",
+    "households",
+    "months",
+    "seed",
+    "network.kind",
+    "network.mean_degree",
+    "network.long_tie_share",
+    "goods.car.purchase_eur",
+    "goods.drill.lifetime_months",
+    "goods.lawnmower.need_share.rural",
+    "goods.car.uses_per_month.dense",
+    "behaviour.price_weight",
+    "behaviour.logit_scale",
+    "behaviour.always_share_when_aware",
+    "territory.zones.centre.income_sigma",
+    "territory.zones.rural.kind",
+    "territory.households_per_cell",
+    "market.platform_fee_share",
+    "policies.p.kind",
+    "policies.p.eur_per_use",
+    "policies.p.zones",
+    "policies.p.start_month",
+    "goods.car",
+    "behaviour",
+    "nonsense",
+    "goods.car.nonsense",
+    "territory.zones.centre.nonsense",
 ]
 VALUES = st.one_of(
-    st.integers(min_value=-10**6, max_value=10**6),
+    st.integers(min_value=-(10**6), max_value=10**6),
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
     st.text(max_size=12),
@@ -184,7 +224,9 @@ VALUES = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(changes=st.dictionaries(st.sampled_from(PATHS), VALUES, min_size=1, max_size=3))
 def test_random_scenarios_run_or_fail_with_one_line(tmp_path, baseline_path, changes):
     raw = read_raw(baseline_path)
@@ -252,23 +294,38 @@ def test_parameter_info_gives_plain_label_description_and_unit(tmp_path):
 
 
 def test_a_plain_per_zone_type_value_takes_its_tables_unit():
-    table = Field(title="Cost of reaching a renter", description="By type of zone.", json_schema_extra={"unit": "EUR/use"})
+    table = Field(
+        title="Cost of reaching a renter",
+        description="By type of zone.",
+        json_schema_extra={"unit": "EUR/use"},
+    )
     texts = field_texts(PerZoneKind.model_fields["rural"], table=table)
-    assert texts == {"label": "Cost of reaching a renter: rural", "description": "By type of zone.", "unit": "EUR/use"}
+    assert texts == {
+        "label": "Cost of reaching a renter: rural",
+        "description": "By type of zone.",
+        "unit": "EUR/use",
+    }
     shares = field_texts(ShareByZoneKind.model_fields["rural"], table=table)
     assert shares["unit"] == "share"  # a value with a unit of its own keeps it
 
 
 def test_descriptions_may_be_given_per_language(tmp_path, baseline_path):
-    both = child_of_baseline(tmp_path, baseline_path, '[description]\nen = "Tools for all."\nfr = "Des outils pour tous."\n')
+    both = child_of_baseline(
+        tmp_path,
+        baseline_path,
+        '[description]\nen = "Tools for all."\nfr = "Des outils pour tous."\n',
+    )
     scenario = load_scenario(both)
     assert text_in(scenario.description, "fr") == "Des outils pour tous."
     assert text_in(scenario.description, "en") == "Tools for all."
-    assert text_in(scenario.description, "de") == "Tools for all."  # English when the language is missing
+    assert (
+        text_in(scenario.description, "de") == "Tools for all."
+    )  # English when the language is missing
     assert text_in({"fr": "Seulement en français."}, "en") == "Seulement en français."
     assert text_in(load_scenario(baseline_path).description, "fr").startswith("A Gironde-like")
     inline = child_of_baseline(
-        tmp_path, baseline_path,
+        tmp_path,
+        baseline_path,
         '[policies.p]\nkind = "awareness_campaign"\nextra_awareness_p = 0.01\n'
         'description = {en = "A campaign.", fr = "Une campagne."}\n',
     )
@@ -300,7 +357,9 @@ def test_every_number_the_model_draws_households_from_is_a_declared_parameter(ti
 
 
 def test_carsharing_spots_target_cars_by_a_declared_default(tiny):
-    scenario = tiny(**{"policies.spots": {"kind": "carsharing_parking", "access_discount_eur_per_use": 2.0}})
+    scenario = tiny(
+        **{"policies.spots": {"kind": "carsharing_parking", "access_discount_eur_per_use": 2.0}}
+    )
     assert scenario.get("policies.spots.goods") == ["car"]
     assert parameter_info(scenario, "policies.spots.goods")["description"]
     from model.policies import PolicyBook

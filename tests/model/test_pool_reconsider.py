@@ -1,0 +1,65 @@
+"""Owners aware of an open community pool reconsider their good soon, not only when it wears out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from model.simulate import simulate
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def cars_given_up_per_shared_car(rate: float, seeds=(1, 2, 3), months: int = 36) -> float:
+    """Cars fewer than without the fleet, per shared car, at the horizon (common random numbers)."""
+    given_up = []
+    for seed in seeds:
+        options = dict(
+            seed=seed,
+            households=3000,
+            months=months,
+            overrides={"behaviour.pool_reconsider_rate": rate},
+        )
+        base = simulate(SCENARIOS / "baseline.toml", **options)
+        fleet = simulate(SCENARIOS / "carsharing_fleet.toml", **options)
+        given_up.append(
+            (base["car.stock"].iloc[-1] - fleet["car.stock"].iloc[-1])
+            / fleet["car.pool_units"].iloc[-1]
+        )
+    return float(np.mean(given_up))
+
+
+def test_owners_with_a_pool_open_shed_more_cars_when_they_reconsider_soon():
+    without_rule = cars_given_up_per_shared_car(0.0)
+    with_rule = cars_given_up_per_shared_car(0.01)
+    assert with_rule > without_rule + 3, (without_rule, with_rule)
+
+
+def test_the_rule_leaves_a_territory_without_pool_unchanged_bit_for_bit():
+    options = dict(seed=4, households=800, months=24)
+    never = simulate(
+        SCENARIOS / "baseline.toml", overrides={"behaviour.pool_reconsider_rate": 0.0}, **options
+    )
+    often = simulate(
+        SCENARIOS / "baseline.toml", overrides={"behaviour.pool_reconsider_rate": 0.5}, **options
+    )
+    assert never.equals(often)
+
+
+def test_only_aware_owners_with_a_pool_open_reconsider_early():
+    # Without awareness nobody can learn of the pool: the rule then changes nothing.
+    options = dict(seed=5, households=1500, months=18)
+    overrides = {"goods.car.initial_aware_share": 0.0, "behaviour.awareness_p": 0.0}
+    never = simulate(
+        SCENARIOS / "carsharing_fleet.toml",
+        overrides=overrides | {"behaviour.pool_reconsider_rate": 0.0},
+        **options,
+    )
+    often = simulate(
+        SCENARIOS / "carsharing_fleet.toml",
+        overrides=overrides | {"behaviour.pool_reconsider_rate": 0.5},
+        **options,
+    )
+    assert never["car.aware"].max() == 0
+    assert never["car.stock"].equals(often["car.stock"])
