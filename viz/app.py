@@ -75,6 +75,8 @@ def Layout(children=[]):  # noqa: B006 - Solara's layout signature
 
 # The root route's layout is the layout of every page.
 routes = [
-    solara.Route(path=path, component=page.Page, label=label, layout=Layout if path == "/" else None)
+    solara.Route(
+        path=path, component=page.Page, label=label, layout=Layout if path == "/" else None
+    )
     for (path, label), page in zip(PAGES, (explore, compare, results, learn, optimise), strict=True)
 ]

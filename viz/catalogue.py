@@ -268,7 +268,11 @@ def library_policy(kind: str, directory: Path = SCENARIO_DIR) -> dict[str, Any]:
     for raw in raws:
         for policy in (raw.get("policies") or {}).values():
             if isinstance(policy, dict) and policy.get("kind") == kind:
-                return {k: v for k, v in policy.items() if k not in ("description", "zones", "quintiles")}
+                return {
+                    k: v
+                    for k, v in policy.items()
+                    if k not in ("description", "zones", "quintiles")
+                }
     return {}
 
 

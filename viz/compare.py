@@ -142,7 +142,9 @@ def baseline_of(scenarios: dict[str, Scenario]) -> Scenario:
         return catalogue.load_named(BASELINE)
     on_grid = [scenario for scenario in scenarios.values() if catalogue.is_on_grid(scenario)]
     if len(territories) > 1 or on_grid:
-        raise ScenarioError(tr("Scenarios on different territories are compared one territory at a time."))
+        raise ScenarioError(
+            tr("Scenarios on different territories are compared one territory at a time.")
+        )
     return catalogue.baseline_for(next(iter(scenarios.values())))
 
 
@@ -228,7 +230,9 @@ def scenario_title(name: str) -> str:
 def interval_text(row) -> str:
     """The 95 % interval, or in words why there is none."""
     if row.low_95 == row.low_95 and row.high_95 == row.high_95:
-        return tr("{low} to {high}").format(low=value_text(row.low_95), high=value_text(row.high_95))
+        return tr("{low} to {high}").format(
+            low=value_text(row.low_95), high=value_text(row.high_95)
+        )
     if row.indicator.startswith("public cost per"):
         return tr("unbounded: the change it divides by may be zero")
     if row.replications < 2:
@@ -427,15 +431,15 @@ def write_comparison_report(directory: Path, lang: str, results: Path | None = N
     try:
         from viz.report import write_report
     except ImportError:  # a build without the report writer: the comparison is kept all the same
-        return tr("The comparison is saved in {folder}; the report writer is not installed.").format(
-            folder=where
-        )
+        return tr(
+            "The comparison is saved in {folder}; the report writer is not installed."
+        ).format(folder=where)
     try:
         html, pdf = write_report(saved, lang=lang)
     except Exception as problem:  # noqa: BLE001 - e.g. no Chromium for the PDF: said in one line
-        return tr("The comparison is saved in {folder}; the report could not be written: {why}").format(
-            folder=where, why=str(problem).splitlines()[0]
-        )
+        return tr(
+            "The comparison is saved in {folder}; the report could not be written: {why}"
+        ).format(folder=where, why=str(problem).splitlines()[0])
     files = ", ".join(Path(p).name for p in (html, pdf) if p is not None)
     return tr("Report written in {folder}: {files}").format(folder=f"{where}/report", files=files)
 

@@ -546,9 +546,7 @@ def Headline(run: ExploreRun, month: int):
         )
         rows = "".join(
             "<tr>"
-            + "".join(
-                f"<td>{escaped(cell)}</td>" for cell in (cells if has_base else cells[:2])
-            )
+            + "".join(f"<td>{escaped(cell)}</td>" for cell in (cells if has_base else cells[:2]))
             + "</tr>"
             for cells in _headline_rows(run)
         )
@@ -707,9 +705,9 @@ def RunView(run: ExploreRun):
                 disabled=run.reference is None,
             )
             solara.Text(
-                tr("Each dot is a household, coloured by how it gets a {good}; lines separate the zones.").format(
-                    good=tr(shown)
-                ),
+                tr(
+                    "Each dot is a household, coloured by how it gets a {good}; lines separate the zones."
+                ).format(good=tr(shown)),
                 classes=["partage-caption"],
             )
             solara.HTML(tag="div", unsafe_innerHTML=map_legend(), classes=["partage-legend"])

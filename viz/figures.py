@@ -108,7 +108,12 @@ class MapRaster:
         if self.zone_grid is None:
             return {}
         middle = self.side // 2
-        out = {int(self.zone_grid[middle, middle]): ((middle + 0.5) * self.slots, (middle + 0.5) * self.slots)}
+        out = {
+            int(self.zone_grid[middle, middle]): (
+                (middle + 0.5) * self.slots,
+                (middle + 0.5) * self.slots,
+            )
+        }
         for zone in np.unique(self.zone_grid):
             if int(zone) in out:
                 continue
@@ -406,8 +411,14 @@ def sweep_scatter(
         position = values[parameter].astype(str).map({c: i for i, c in enumerate(categories)})
         ax.scatter(position, y, s=14, alpha=0.6, color="#0072B2", label=gettext("runs", lang))
         means = y.groupby(position).mean()
-        ax.plot(means.index, means.to_numpy(), "D", color="#D55E00", markersize=9,
-                label=gettext("mean", lang))
+        ax.plot(
+            means.index,
+            means.to_numpy(),
+            "D",
+            color="#D55E00",
+            markersize=9,
+            label=gettext("mean", lang),
+        )
         ax.set_xticks(range(len(categories)), [gettext(c, lang) for c in categories])
         plain_numbers(ax, lang, "y")
     else:
@@ -418,12 +429,19 @@ def sweep_scatter(
             bins = min(10, int(x[ok].nunique()))
             binned = pd.DataFrame({"x": x[ok], "y": y[ok], "bin": pd.cut(x[ok], bins)})
             means = binned.groupby("bin", observed=True)[["x", "y"]].mean()
-            ax.plot(means["x"], means["y"], color="#D55E00", linewidth=2,
-                    label=gettext("mean by bin", lang))
+            ax.plot(
+                means["x"],
+                means["y"],
+                color="#D55E00",
+                linewidth=2,
+                label=gettext("mean by bin", lang),
+            )
         plain_numbers(ax, lang)
     ax.set_xlabel(parameter_words or parameter)
-    ax.set_ylabel(gettext("{outcome} at the horizon", lang).format(outcome=outcome_words or outcome),
-                  wrap=True)
+    ax.set_ylabel(
+        gettext("{outcome} at the horizon", lang).format(outcome=outcome_words or outcome),
+        wrap=True,
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -441,7 +459,11 @@ def indices_bars(
     from .i18n import gettext
 
     part = table[table["outcome"] == outcome].copy()
-    key = "ST" if "ST" in part else ("mu_star" if "mu_star" in part and "spearman" not in part else "spearman")
+    key = (
+        "ST"
+        if "ST" in part
+        else ("mu_star" if "mu_star" in part and "spearman" not in part else "spearman")
+    )
     part["_order"] = part[key].abs().fillna(-1)
     part = part.sort_values("_order")
     fig = Figure(figsize=(7.5, 1.6 + 0.45 * max(1, len(part))), dpi=80)
@@ -449,20 +471,38 @@ def indices_bars(
     names = [(parameter_words or {}).get(p, p) for p in part["parameter"]]
     y = np.arange(len(names))
     if key == "spearman":
-        ax.barh(y, part["spearman"].abs(), color="#0072B2",
-                label=gettext("strength of the link (0 to 1)", lang))
+        ax.barh(
+            y,
+            part["spearman"].abs(),
+            color="#0072B2",
+            label=gettext("strength of the link (0 to 1)", lang),
+        )
     elif key == "ST":
-        ax.barh(y - 0.2, part["S1"], height=0.4, xerr=part.get("S1_conf"), color="#56B4E9",
-                label=gettext("S1 (alone)", lang))
-        ax.barh(y + 0.2, part["ST"], height=0.4, xerr=part.get("ST_conf"), color="#0072B2",
-                label=gettext("ST (with interactions)", lang))
+        ax.barh(
+            y - 0.2,
+            part["S1"],
+            height=0.4,
+            xerr=part.get("S1_conf"),
+            color="#56B4E9",
+            label=gettext("S1 (alone)", lang),
+        )
+        ax.barh(
+            y + 0.2,
+            part["ST"],
+            height=0.4,
+            xerr=part.get("ST_conf"),
+            color="#0072B2",
+            label=gettext("ST (with interactions)", lang),
+        )
     else:
-        ax.barh(y, part["mu_star"], xerr=part.get("mu_star_conf"), color="#0072B2",
-                label="mu* (Morris)")
+        ax.barh(
+            y, part["mu_star"], xerr=part.get("mu_star_conf"), color="#0072B2", label="mu* (Morris)"
+        )
     ax.set_yticks(y, names, fontsize=8)
     plain_numbers(ax, lang, "x")
-    ax.set_title(gettext("What moves: {outcome}", lang).format(outcome=outcome_words or outcome),
-                 fontsize=10)
+    ax.set_title(
+        gettext("What moves: {outcome}", lang).format(outcome=outcome_words or outcome), fontsize=10
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -528,5 +568,7 @@ class PolygonMap:
 
     def nearest(self, fx: float, fy: float) -> int:
         """The household nearest a click given as fractions of the picture's width and height."""
-        distance = np.hypot(self.pixel_xy[:, 0] - fx * self.width, self.pixel_xy[:, 1] - fy * self.height)
+        distance = np.hypot(
+            self.pixel_xy[:, 0] - fx * self.width, self.pixel_xy[:, 1] - fy * self.height
+        )
         return int(np.argmin(distance))

@@ -167,8 +167,13 @@ def story_png(model: TerritoryModel, title: str, lang: str = "en") -> bytes:
     if model.steps >= LIBRARY_MONTH:
         curves.axvline(LIBRARY_MONTH, color="#2c3e50", linewidth=2, linestyle=":")
         curves.annotate(
-            gettext("tool library opens", lang), (LIBRARY_MONTH, 97), xytext=(6, 0), textcoords="offset points",
-            fontsize=14, va="top", color="#2c3e50",
+            gettext("tool library opens", lang),
+            (LIBRARY_MONTH, 97),
+            xytext=(6, 0),
+            textcoords="offset points",
+            fontsize=14,
+            va="top",
+            color="#2c3e50",
         )
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
@@ -229,9 +234,9 @@ def Page():
     )
     PngImage(
         image,
-        tr("{title}: map of the commune and curves of how households get a drill, month by month").format(
-            title=title
-        ),
+        tr(
+            "{title}: map of the commune and curves of how households get a drill, month by month"
+        ).format(title=title),
         test_id="story-image",
     )
     solara.Text(

@@ -74,7 +74,9 @@ def is_categorical(values: pd.Series) -> bool:
 
 def correlation_ratio(categories: pd.Series, outcome: pd.Series) -> float:
     """η: the share of the outcome's spread explained by the category (square root), 0 to 1."""
-    frame = pd.DataFrame({"c": categories.astype(str), "y": pd.to_numeric(outcome, errors="coerce")})
+    frame = pd.DataFrame(
+        {"c": categories.astype(str), "y": pd.to_numeric(outcome, errors="coerce")}
+    )
     frame = frame.dropna()
     total = ((frame["y"] - frame["y"].mean()) ** 2).sum()
     if total == 0 or frame["c"].nunique() < 2:
@@ -128,7 +130,11 @@ def parameter_label(path: str) -> str:
         lever = catalogue._lever(catalogue.load_named(catalogue.BASELINE), path, "")
     except Exception:  # noqa: BLE001 - a path the baseline does not have keeps its own name
         lever = None
-    words = tr(lever.label) if lever is not None and lever.title else path.split(".")[-1].replace("_", " ")
+    words = (
+        tr(lever.label)
+        if lever is not None and lever.title
+        else path.split(".")[-1].replace("_", " ")
+    )
     return f"{words} ({path})"
 
 
@@ -148,9 +154,9 @@ def Page():
         runs, outcomes, swept, kind = load_store(directory)
     except Exception:  # noqa: BLE001 - a broken store is reported in one line, the app keeps working
         solara.Error(
-            tr("{name}: this experiment's results cannot be read (unfinished or damaged store).").format(
-                name=name
-            )
+            tr(
+                "{name}: this experiment's results cannot be read (unfinished or damaged store)."
+            ).format(name=name)
         )
         return
     solara.Text(
@@ -222,5 +228,7 @@ def Page():
         label=tr("Download these values (CSV)"),
         mime_type="text/csv",
     )
-    solara.Style(".partage-charts { display: flex; flex-wrap: wrap; gap: 8px; } "
-                 ".partage-chart { flex: 1 1 340px; min-width: 0; max-width: 100%; }")
+    solara.Style(
+        ".partage-charts { display: flex; flex-wrap: wrap; gap: 8px; } "
+        ".partage-chart { flex: 1 1 340px; min-width: 0; max-width: 100%; }"
+    )

@@ -101,7 +101,9 @@ def test_language_switch_and_a_link_that_reopens_the_same_view(open_tab, ui):
     again.goto(link)
     again.wait_for_selector(".partage-moved")
     assert again.get_by_role("button", name="Step", exact=True).is_visible()
-    assert again.locator(".partage-moved").inner_text() == tab.locator(".partage-moved").inner_text()
+    assert (
+        again.locator(".partage-moved").inner_text() == tab.locator(".partage-moved").inner_text()
+    )
     again.get_by_role("button", name="reset").first.click()
     again.wait_for_function("() => !document.querySelector('.partage-moved')")
 

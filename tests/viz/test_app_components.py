@@ -267,8 +267,12 @@ def test_the_compare_page_takes_its_horizon_and_seed_from_the_baseline_file():
 def test_compare_bands_and_impacts_cover_every_scenario():
     scenarios = {name: catalogue.load_named(name) for name in ("baseline", "tool_library")}
     compared = compare_scenarios(
-        scenarios["baseline"], {"tool_library": scenarios["tool_library"]},
-        replications=3, seed=1, households=300, months=8,
+        scenarios["baseline"],
+        {"tool_library": scenarios["tool_library"]},
+        replications=3,
+        seed=1,
+        households=300,
+        months=8,
     )
     series = compared.series
     assert set(series["scenario"]) == {"baseline", "tool_library"}
@@ -369,9 +373,13 @@ def test_the_grid_keeps_the_baseline_file(fresh_explore):
 
 
 def test_compare_uses_the_same_baseline_as_explore_and_says_which():
-    data = {name: catalogue.load_named(name) for name in ("bordeaux_rive_droite", "bordeaux_metropole")}
+    data = {
+        name: catalogue.load_named(name) for name in ("bordeaux_rive_droite", "bordeaux_metropole")
+    }
     baseline = compare.baseline_of(data)
-    assert baseline.policies == {} and baseline.zone_names == data["bordeaux_rive_droite"].zone_names
+    assert (
+        baseline.policies == {} and baseline.zone_names == data["bordeaux_rive_droite"].zone_names
+    )
     assert "bordeaux_rive_droite without its policies" in compare.baseline_text(baseline)
     grid = {"tool_library": catalogue.load_named("tool_library")}
     assert compare.baseline_of(grid).name == catalogue.BASELINE
@@ -381,7 +389,10 @@ def test_compare_uses_the_same_baseline_as_explore_and_says_which():
 
 
 def test_a_description_given_per_language_shows_in_the_pages_language(fresh_explore):
-    english, french = "<b>Shared</b> tools for the estate", "Des outils <b>partagés</b> pour la cité"
+    english, french = (
+        "<b>Shared</b> tools for the estate",
+        "Des outils <b>partagés</b> pour la cité",
+    )
     assert explore.apply_text(
         f'extends = "tool_library.toml"\ndescription = {{en = "{english}", fr = "{french}"}}\n',
         "per_language",
