@@ -58,13 +58,17 @@ class Entry:
 
 
 def library_entries(library: Path = LIBRARY) -> list[Entry]:
-    """The baseline, each lever alone, the pairs of `PAIRS` and the packages."""
-    entries = [Entry("baseline", "baseline", _load(library, "baseline"))]
+    """The baseline, each lever alone, the pairs of `PAIRS` and the packages; scenarios on
+    another territory than the baseline's (Bordeaux Métropole's communes) are left out."""
+    baseline = _load(library, "baseline")
+    entries = [Entry("baseline", "baseline", baseline)]
     levers, packages = [], []
     for path in sorted(library.glob("*.toml")):
         if path.stem == "baseline":
             continue
         scenario = _load(library, path.stem)
+        if scenario.territory != baseline.territory:
+            continue
         if len(scenario.policies) == 1:
             levers.append(Entry(path.stem, "lever", scenario))
         elif len(scenario.policies) > 1:
