@@ -14,6 +14,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from viz.server import command as server_command
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 CHROMIUM = "/usr/bin/chromium"
@@ -32,19 +34,7 @@ def take(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "solara",
-            "run",
-            str(ROOT / "viz" / "app.py"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--production",
-            "--no-open",
-        ],
+        server_command("127.0.0.1", port),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
