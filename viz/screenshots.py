@@ -14,8 +14,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-from viz.server import command as server_command
-
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 CHROMIUM = "/usr/bin/chromium"
@@ -34,7 +32,19 @@ def take(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     server = subprocess.Popen(
-        server_command("127.0.0.1", port),
+        [
+            sys.executable,
+            "-m",
+            "solara",
+            "run",
+            str(ROOT / "viz" / "app.py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--production",
+            "--no-open",
+        ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,

@@ -200,33 +200,51 @@ class ExploreRun:
         palette = np.array([to_rgba(c) for c in DIFFERENCE_COLOURS.values()])
         labels = self.zone_labels(lang)
         good_name = gettext(good, lang)
-        baseline_alt = gettext(
-            "Map of the baseline: each dot is a household, coloured by how it gets a {good}", lang
-        ).format(good=good_name)
-        difference_alt = gettext(
-            "Map of the difference: households sharing a {good} in the scenario only, in the baseline only, in both or in neither",
-            lang,
-        ).format(good=good_name)
         if self.polygons is not None:
-            layer, draw, extra = self.polygons, polygon_map, {}
-        else:
-            layer, draw, extra = self.raster, raster_map, {"labels": labels}
+            return {
+                "baseline": polygon_map(
+                    self.polygons.image(theirs.mode[:, gr], theirs.need[:, gr]),
+                    self.polygons.outlines,
+                    size=size,
+                    test_id="baseline-map",
+                    alt=gettext(
+                        "Map of the baseline: each dot is a household, coloured by how it gets a {good}",
+                        lang,
+                    ).format(good=good_name),
+                ),
+                "difference": polygon_map(
+                    self.polygons.image_of(palette[kind]),
+                    self.polygons.outlines,
+                    size=size,
+                    test_id="difference-map",
+                    alt=gettext(
+                        "Map of the difference: households sharing a {good} in the scenario only, in the baseline only, in both or in neither",
+                        lang,
+                    ).format(good=good_name),
+                ),
+            }
         return {
-            "baseline": draw(
-                layer.image(theirs.mode[:, gr], theirs.need[:, gr]),
-                layer.outlines,
+            "baseline": raster_map(
+                self.raster.image(theirs.mode[:, gr], theirs.need[:, gr]),
+                self.raster.outlines,
                 size=size,
+                labels=labels,
                 test_id="baseline-map",
-                alt=baseline_alt,
-                **extra,
+                alt=gettext(
+                    "Map of the baseline: each dot is a household, coloured by how it gets a {good}",
+                    lang,
+                ).format(good=good_name),
             ),
-            "difference": draw(
-                layer.image_of(palette[kind]),
-                layer.outlines,
+            "difference": raster_map(
+                self.raster.image_of(palette[kind]),
+                self.raster.outlines,
                 size=size,
+                labels=labels,
                 test_id="difference-map",
-                alt=difference_alt,
-                **extra,
+                alt=gettext(
+                    "Map of the difference: households sharing a {good} in the scenario only, in the baseline only, in both or in neither",
+                    lang,
+                ).format(good=good_name),
             ),
         }
 

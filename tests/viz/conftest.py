@@ -6,6 +6,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -13,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from benchmarks.app_responsiveness import CHROMIUM_ARGS
-from viz.server import command as server_command
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -121,7 +121,19 @@ def app_server(results_dir):
     env = {**os.environ, "PARTAGE_RESULTS_DIR": str(results_dir)}
     with open(log / "app-server.log", "w") as output:
         process = subprocess.Popen(
-            server_command("127.0.0.1", port),
+            [
+                sys.executable,
+                "-m",
+                "solara",
+                "run",
+                str(ROOT / "viz" / "app.py"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--production",
+                "--no-open",
+            ],
             cwd=ROOT,
             env=env,
             stdout=output,
