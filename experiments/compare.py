@@ -513,9 +513,12 @@ class Comparison:
         paired["value"] = paired["value"] - paired["value_base"]
         return _student_band(paired.groupby(["scenario", "outcome", "month"], sort=False)["value"])
 
+    def territory_series(self) -> pd.DataFrame:
+        """Every run month by month, for the territory (`experiments.territory_figures`)."""
+        return for_territory(self.series, self.territory)
+
     def _long(self, outcomes: Sequence[str]) -> pd.DataFrame:
-        """Month by month, for the territory."""
-        return for_territory(self.series, self.territory).melt(
+        return self.territory_series().melt(
             id_vars=["scenario", "replication", "month"],
             value_vars=list(outcomes),
             var_name="outcome",

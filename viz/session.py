@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.territory_figures import declared_households, run_figures
 from model.households import Mode
 from model.model import TerritoryModel
 from model.scenario import Scenario
@@ -45,6 +46,9 @@ class ExploreRun:
         agents: bool = True,
     ):
         self.model = TerritoryModel(scenario, households=households, seed=seed, agents=agents)
+        # The scenarios as declared: the figures shown are for their territory, not the sample.
+        self.declared = scenario
+        self.declared_reference = reference
         self.reference = (
             TerritoryModel(
                 reference,
@@ -111,11 +115,20 @@ class ExploreRun:
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.model.series)
 
-    def headline(self) -> dict[str, Any]:
-        """This month's sharing households, spending, goods owned, t CO2e and public spend,
-        each with the baseline's value when the baseline runs alongside."""
+    @property
+    def territory_households(self) -> int:
+        """The households of the scenario's territory, which the figures shown are for."""
+        return declared_households(self.declared)
 
-        def figures(latest: dict) -> dict[str, float]:
+    def headline(self) -> dict[str, Any]:
+        """This month's sharing households, spending, goods owned, t CO2e and public spend for the
+        territory (`experiments.territory_figures`), each with the baseline's value when the
+        baseline runs alongside, and the territory's households."""
+        households = self.territory_households
+        sample = self.model.households.size
+
+        def figures(scenario: Scenario, model_latest: dict) -> dict[str, float]:
+            latest = run_figures(scenario, model_latest, sample, households)
             return {
                 "sharing_households": float(latest["sharing_households"]),
                 "sharing_share": float(latest["sharing_households.share"]),
@@ -127,8 +140,11 @@ class ExploreRun:
 
         return {
             "month": self.month,
-            "scenario": figures(self.model.latest),
-            "baseline": figures(self.reference.latest) if self.reference is not None else None,
+            "households": households,
+            "scenario": figures(self.declared, self.model.latest),
+            "baseline": figures(self.declared_reference, self.reference.latest)
+            if self.reference is not None
+            else None,
         }
 
     def map_svg(
