@@ -146,3 +146,26 @@ def test_the_apps_compare_page_shows_the_terminals_figures(compared, expected):
     assert shown_as(numbers_in(public[3])[0], expected["public"])
     assert shown_as(numbers_in(per_sharer[3])[0], expected["per_sharer"])
     assert "for the territory (10,000 households" in heading
+
+
+def test_explore_shows_the_figures_compare_gives_for_the_same_run(compared):
+    """Explore's headline, for the run of the comparison's first replication, is the territory's
+    figure the comparison reads for that run."""
+    from viz.session import ExploreRun
+
+    _, _, comparison = compared
+    figures = comparison.figures().set_index(["scenario", "replication"]).loc[(POLICY, 0)]
+    run = ExploreRun(
+        load_scenario(ROOT / "scenarios" / f"{POLICY}.toml"),
+        households=SAMPLE,
+        seed=int(figures["seed"]),
+        agents=False,
+    )
+    for _ in range(MONTHS):
+        run.step()
+    headline = run.headline()
+    shown = headline["scenario"]
+    assert shown["public_spend_eur"] == pytest.approx(figures["public.cumulative_spend_eur"])
+    assert shown["sharing_households"] == pytest.approx(figures["sharing_households"])
+    assert shown["goods"] == pytest.approx(figures["goods.stock_total"])
+    assert headline["households"] == TERRITORY
