@@ -307,6 +307,8 @@ class ExploreRun:
         adoption = lines(
             [(f"{good}.{m}", tr(MODE_NAMES[m]), MODE_COLOURS[m]) for m in MODE_LABELS], 100
         )
+        # Goods and tonnes for the territory, as the headline counts them (`run_figures`).
+        to_territory = self.territory_households / self.model.households.size
         quintiles = [
             (f"spending.q{q}_eur", tr("Q{q}").format(q=q), QUINTILE_COLOURS[q - 1])
             for q in range(1, 6)
@@ -320,12 +322,12 @@ class ExploreRun:
             ),
             "stock": chart(
                 "stock",
-                lines([("goods.stock_total", tr("goods owned"), "#0072B2")]),
+                lines([("goods.stock_total", tr("goods owned"), "#0072B2")], to_territory),
                 tr("Goods owned, all goods"),
             ),
             "emissions": chart(
                 "emissions",
-                lines([("emissions.cumulative_t", tr("t CO2e"), "#000000")]),
+                lines([("emissions.cumulative_t", tr("t CO2e"), "#000000")], to_territory),
                 tr("Embodied emissions of the goods in use so far (t CO2e)"),
             ),
             "spending": chart(
