@@ -121,3 +121,23 @@ def test_a_territory_from_data_gets_the_figures_its_real_columns_give(tiny_terri
     for outcome in ("sharing_households", "goods.stock_total", "emissions.cumulative_t"):
         assert np.allclose(figures[outcome], horizon[f"real.{outcome}"], rtol=1e-9)
     assert not any(column.startswith("real.") for column in figures.columns)
+
+
+def test_a_store_written_before_the_territory_was_recorded_gets_it_from_its_files():
+    from experiments.compare import _territory_of
+    from model.policies import declared_costs
+    from model.scenario import load_scenario
+
+    design = {
+        "baseline": "baseline",
+        "scenarios": ["tool_library"],
+        "files": [str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "tool_library.toml")],
+        "households": 500,
+        "months": 12,
+    }
+    territory = _territory_of(design)
+    assert (territory.households, territory.sample) == (10_000, 500)
+    declared = declared_costs(load_scenario(SCENARIOS / "tool_library.toml"), 10_000, 12).sum()
+    assert territory.declared_eur["tool_library"][0][-1] == pytest.approx(declared)
+    # Scenarios the store cannot name (saved by the app before): the sample's own figures.
+    assert _territory_of(design | {"files": [None, None]}) is None
