@@ -342,7 +342,7 @@ class Comparison:
 
     def __post_init__(self):
         if self.territory is None:  # figures for the sample itself
-            self.territory = Territory(self.households, self.households, {})
+            self.territory = Territory(self.households, self.households, {}, known=False)
 
     @property
     def names(self) -> list[str]:

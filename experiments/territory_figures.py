@@ -84,6 +84,7 @@ class Territory:
     households: int
     sample: int
     declared_eur: Mapping[str, tuple[np.ndarray, np.ndarray]]
+    known: bool = True  # False: a comparison that cannot name its territory (figures of the sample)
 
     @property
     def factor(self) -> float:
@@ -93,6 +94,8 @@ class Territory:
     def label(self, number=None) -> str:
         """`for the territory (N households)`, with `number` formatting N (default: thin spaces)."""
         shown = number(self.households) if number else f"{self.households:,}".replace(",", "\u202f")
+        if not self.known:
+            return f"for the {shown} households simulated (the territory is not known)"
         return f"for the territory ({shown} households)"
 
     def public_spend_eur(self, scenario: str, month: np.ndarray, spend_eur: np.ndarray):
