@@ -13,6 +13,12 @@ Rules:
   cluster) into a DuckDB store (`experiments.store`): with a directory the
   comparison resumes where it stopped; without one it runs in a temporary
   store, removed once its series are read.
+- Every table, curve and ratio is for the scenario's territory: each run's
+  figures go through `experiments.territory_figures` (counts, tonnes and euros
+  scaled to the territory's households, the declared public budget counted at
+  the territory's size) before any statistic; the territory is recorded in the
+  comparison's design. `Comparison.series` and `horizon()` keep the runs as
+  simulated.
 - For each outcome at the horizon (each run's last month): the mean over
   replications with a 95 % Student interval, and the paired difference from
   the baseline with its 95 % interval. By zone, where the results have zones
@@ -45,6 +51,8 @@ API:
     )
     comparison.series               # per-replication monthly series: scenario, replication, seed, month, outcomes
     comparison.horizon()            # each run's last month
+    comparison.territory            # the territory's households, the sample's, declared budgets
+    comparison.figures()            # each run at the horizon, for the territory
     comparison.table()              # mean and paired difference with 95 % intervals, per outcome and scenario
     comparison.cost_effectiveness() # EUR per extra sharing household and per tonne avoided, bootstrap intervals
     comparison.impacts()            # the planner's summary: changes and costs, one row per indicator
