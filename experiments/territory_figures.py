@@ -34,6 +34,7 @@ API:
     territory.households, territory.label()     # e.g. 10 000, "for the territory (10 000 households)"
     for_territory(series, territory)            # runs' series (scenario, month, outcomes...) -> the territory's
     run_figures(scenario, latest, sample)       # one run's month (a dict of outcomes) -> the territory's
+    month_figures(latest, name, territory)      # the same with a territory built once (a run stepped live)
 
 The comparison engine (`experiments.compare.Comparison`) computes its tables, its
 cost-effectiveness, its impacts and its curves on `for_territory(...)`, with their
@@ -218,7 +219,14 @@ def run_figures(
         months=max(int(latest["month"]), 1),
         households=households,
     )
-    frame = pd.DataFrame([{**latest, "scenario": scenario.name}])
+    return month_figures(latest, scenario.name, territory)
+
+
+def month_figures(latest: Mapping[str, float], scenario: str, territory: Territory) -> dict:
+    """One run's outcomes for one month (`latest`, with its `month`) of the scenario named
+    `scenario` in `territory`, for the territory (a run stepped month by month builds its
+    `territory_for` once and calls this each month)."""
+    frame = pd.DataFrame([{**latest, "scenario": scenario}])
     return {k: v for k, v in for_territory(frame, territory).iloc[0].items() if k != "scenario"}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.territory_figures import declared_households, run_figures
+from experiments.territory_figures import declared_households, month_figures, territory_for
 from model.households import Mode
 from model.model import TerritoryModel
 from model.scenario import Scenario
@@ -48,7 +48,12 @@ class ExploreRun:
         self.model = TerritoryModel(scenario, households=households, seed=seed, agents=agents)
         # The scenarios as declared: the figures shown are for their territory, not the sample.
         self.declared = scenario
-        self.declared_reference = reference
+        self.territory = territory_for(
+            {"scenario": scenario} | ({"reference": reference} if reference is not None else {}),
+            sample=self.model.households.size,
+            months=self.model.months,
+            households=declared_households(scenario),
+        )
         self.reference = (
             TerritoryModel(
                 reference,
@@ -118,17 +123,15 @@ class ExploreRun:
     @property
     def territory_households(self) -> int:
         """The households of the scenario's territory, which the figures shown are for."""
-        return declared_households(self.declared)
+        return self.territory.households
 
     def headline(self) -> dict[str, Any]:
         """This month's sharing households, spending, goods owned, t CO2e and public spend for the
         territory (`experiments.territory_figures`), each with the baseline's value when the
         baseline runs alongside, and the territory's households."""
-        households = self.territory_households
-        sample = self.model.households.size
 
-        def figures(scenario: Scenario, model_latest: dict) -> dict[str, float]:
-            latest = run_figures(scenario, model_latest, sample, households)
+        def figures(role: str, model_latest: dict) -> dict[str, float]:
+            latest = month_figures(model_latest, role, self.territory)
             return {
                 "sharing_households": float(latest["sharing_households"]),
                 "sharing_share": float(latest["sharing_households.share"]),
@@ -140,9 +143,9 @@ class ExploreRun:
 
         return {
             "month": self.month,
-            "households": households,
-            "scenario": figures(self.declared, self.model.latest),
-            "baseline": figures(self.declared_reference, self.reference.latest)
+            "households": self.territory_households,
+            "scenario": figures("scenario", self.model.latest),
+            "baseline": figures("reference", self.reference.latest)
             if self.reference is not None
             else None,
         }
