@@ -141,3 +141,32 @@ def test_a_store_written_before_the_territory_was_recorded_gets_it_from_its_file
     assert territory.declared_eur["tool_library"][0][-1] == pytest.approx(declared)
     # Scenarios the store cannot name (saved by the app before): the sample's own figures.
     assert _territory_of(design | {"files": [None, None]}) is None
+
+
+def test_a_territory_from_datas_public_spending_is_its_declared_budget(tiny_territory):
+    policy = tiny_territory.folder / "pool.toml"
+    policy.write_text(
+        'extends = "tiny.toml"\nname = "pool"\n\n[policies.pool]\nkind = "community_pool"\n'
+        'goods = ["car"]\nzones = ["west"]\nunits_per_1000_households = 3\n'
+        "investment_eur = 10000\ninvestment_eur_per_unit = 15000\nrunning_eur_per_unit_month = 400\n",
+        encoding="utf-8",
+    )
+    comparison = compare_scenarios(
+        tiny_territory.scenario, [policy], replications=2, households=600, months=4, seed=3
+    )
+    from model.policies import declared_costs
+    from model.scenario import load_scenario
+
+    figures = comparison.figures().set_index(["scenario", "replication"])
+    horizon = comparison.horizon().set_index(["scenario", "replication"])
+    # The pool's budget is declared for the real zones' households, exactly; the model's
+    # `real.*` column scales the sample's fractional units, within the sample's rounding.
+    declared = declared_costs(load_scenario(policy), 11_200, 4).sum()
+    spend = figures.loc["pool", "public.cumulative_spend_eur"]
+    assert np.allclose(spend, declared) and declared > 10_000
+    assert np.allclose(spend, horizon.loc["pool", "real.public.cumulative_spend_eur"], rtol=1e-3)
+    assert np.allclose(
+        figures["public.cumulative_revenue_eur"],
+        horizon["real.public.cumulative_revenue_eur"],
+        rtol=1e-9,
+    )
