@@ -65,7 +65,7 @@ def is_counted(outcome: str) -> bool:
     return (
         outcome in COUNTED
         or outcome.startswith("money.")
-        or outcome.endswith(COUNTED_SUFFIXES)
+        or outcome.endswith((*COUNTED_SUFFIXES, ".pool_units"))
         or outcome == "public.cumulative_revenue_eur"
     )
 
