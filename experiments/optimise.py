@@ -223,7 +223,7 @@ class OptimiseSpec(Strict):
 
     @model_validator(mode="after")
     def _distinct_objectives(self):
-        names = [objective.outcome for objective in self.objectives]
+        names = [f"{o.statistic} {o.outcome}".removeprefix("mean ") for o in self.objectives]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ValueError(f"objective {repeated[0]} is listed more than once")
@@ -1194,6 +1194,12 @@ def front_summary(optimisation: Optimisation, front: pd.DataFrame) -> pd.DataFra
             label = objective.outcome.replace("_", " ")
             table[f"share better than baseline: {label}"] = front[
                 f"{objective.outcome} better share"
+            ]
+    for objective in optimisation.spec.objectives:
+        if objective.statistic != "mean":
+            column = objective_column(objective)
+            table[column.replace("_", " ") + " over scenarios"] = [
+                format_number(v) for v in front[column]
             ]
     if "within budget share" in front:
         table["share within budget"] = front["within budget share"]
