@@ -163,31 +163,46 @@ def analyse(
             )
         outcomes = outcomes or list(spec.outcomes) or known
         values = run_values(reader, outcomes, months, window, every_month)
-        groups = [
-            (month, part, *point_responses(reader, part, outcomes))
-            for month, part in values.groupby("month", sort=False)
-        ]
-    problem = salib_problem(spec)
-    rows = []
-    for outcome in outcomes:
-        for month, part, responses, x in groups:
-            y = responses[outcome].to_numpy(dtype=float)
-            share = noise_share(part, outcome)
-            common = {"outcome": outcome, "month": month}
-            indices = (
-                _sobol(problem, spec, y, resamples, conf_level)
-                if method == "sobol"
-                else (_morris(problem, spec, x, y, resamples, conf_level))
-            )
-            for row in indices:
-                row = common | row | {"noise_share": share}
-                row["reason"] = unreadable_reason(row)
-                row["readable"] = not row["reason"]
-                rows.append(row)
-    table = pd.DataFrame(rows)
+        points = reader.points()
+        for _, part in values.groupby("month", sort=False):
+            point_responses(reader, part, outcomes)  # every point has a finished run, or one line
+    x = np.array([list(row) for row in points["x"]], dtype=float)
+    table = index_table(spec, values, x, outcomes, resamples=resamples, conf_level=conf_level)
     if not (months or window or every_month):
         table = table.drop(columns="month")
     return table
+
+
+def index_table(
+    spec: DesignSpec,
+    values: pd.DataFrame,
+    x: np.ndarray,
+    outcomes: list[str],
+    *,
+    resamples: int = 1000,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """The indices of runs' responses (`point_id`, `replication`, `month`, one column per outcome;
+    points numbered in the order of the rows of the sample `x`), with the noise share of each
+    outcome at each month and whether each index is readable."""
+    problem = salib_problem(spec)
+    method = spec.sampler.method
+    rows = []
+    for outcome in outcomes:
+        for month, part in values.groupby("month", sort=False):
+            y = part.groupby("point_id")[outcome].mean().sort_index().to_numpy(dtype=float)
+            share = noise_share(part, outcome)
+            indices = (
+                _sobol(problem, spec, y, resamples, conf_level)
+                if method == "sobol"
+                else _morris(problem, spec, x, y, resamples, conf_level)
+            )
+            for row in indices:
+                row = {"outcome": outcome, "month": month} | row | {"noise_share": share}
+                row["reason"] = unreadable_reason(row)
+                row["readable"] = not row["reason"]
+                rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _sobol(problem: dict, spec: DesignSpec, y, resamples: int, conf_level: float) -> list[dict]:

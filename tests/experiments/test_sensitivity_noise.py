@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.sensitivity import NOISE_LIMIT, analyse, caution, noise_share
+from experiments.design import load_design
+from experiments.sensitivity import NOISE_LIMIT, analyse, caution, index_table, noise_share
 from experiments.sweep import run_sweep
-from experiments.targets import IshigamiTarget
+from experiments.targets import IshigamiTarget, ishigami_indices
 
 
 @pytest.fixture
@@ -74,3 +75,41 @@ def test_the_noise_share_leaves_out_what_a_replication_shares_at_every_point():
     values["y"] = effect + noise
     expected = 4.5 / (np.var(np.linspace(0, 10, 50), ddof=1) + 4.5)  # noise of a mean of 2
     assert noise_share(values, "y") == pytest.approx(expected, rel=0.5)
+
+
+def test_narrow_intervals_do_not_make_noise_readable(tmp_path, write_design, example_design):
+    """N = 2048, four replications, computed in memory: with dominant noise the intervals are
+    narrow (every half-width well below 0.25, the old rule's limit) yet the total indices sum to
+    about 2.5, each inflated by the noise; the noise share flags them all. With little noise the
+    indices are the analytic ones and readable."""
+    text = re.sub(r"samples = \d+", "samples = 2048", example_design("ishigami_sobol"))
+    design = load_design(write_design(text.replace("replications = 1", "replications = 4")))
+    x = np.array([point.x for point in design.points()])
+    clean = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    rng = np.random.default_rng(3)
+    exact = ishigami_indices()
+    for sd, dominant in ((12.0, True), (0.3, False)):
+        values = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "point_id": np.arange(len(x)),
+                        "replication": r,
+                        "month": "horizon",
+                        "y": clean + rng.normal(0.0, sd, len(x)),
+                    }
+                )
+                for r in range(4)
+            ],
+            ignore_index=True,
+        )
+        table = index_table(design.spec, values, x, ["y"], resamples=200)
+        assert (table[["S1_conf", "ST_conf"]] < 0.1).all().all()
+        if dominant:
+            assert table["noise_share"].iloc[0] > NOISE_LIMIT
+            assert table["ST"].sum() > 2.0
+            assert not table["readable"].any()
+        else:
+            assert table["noise_share"].iloc[0] < 0.01
+            assert table["readable"].all()
+            assert np.allclose(table["ST"], exact["ST"], atol=0.1)
