@@ -102,6 +102,15 @@ EXAMPLES = {
                 "--resamples",
                 "300",
             ),
+            (
+                "sensitivity",
+                "results/tool-library-sobol-noise",
+                "--window",
+                "12",
+                "24",
+                "--resamples",
+                "300",
+            ),
         ),
         "results/tool-library-sobol-noise",
         (
@@ -109,6 +118,7 @@ EXAMPLES = {
             "sensitivity.png",
             "sensitivity-months-every.md",
             "sensitivity-months-every.png",
+            "sensitivity-months-12-24.md",
         ),
         "docs/sensitivity",
         ("results/tool-library-sobol-noise",),
