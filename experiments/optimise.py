@@ -45,14 +45,24 @@ Rules:
   baseline's (a constraint of the search); the report gives the share of
   replications within it.
 - Every lever is a gene in [0, 1]: a field's value is its range cut into
-  `STEPS` steps (integer fields rounded), an on/off gene is on at 0.5 and above,
-  a zones gene picks one of the non-empty subsets of its zones. A policy left
-  out drops its other genes, so equal packages are one candidate.
-- The search is pymoo's NSGA-II, seeded with the design's seed. Each candidate
-  is a point of the experiment's results store, its replications runs of the
-  executors; a candidate met again (in this search or in an interrupted one
-  being resumed) is read from the store, never run again, so a rerun of the
-  same design gives the same front bit for bit.
+  `STEPS` steps (integer fields rounded) or one of its declared levels
+  (`{ levels = [0, 5, 10] }`, equal cells of the gene), an on/off gene is on at
+  0.5 and above, a zones gene picks one of the non-empty subsets of its zones. A
+  policy left out drops its other genes, so equal packages are one candidate.
+- The search is pymoo's NSGA-II, seeded with the design's seed. Duplicates are
+  removed on decoded packages (`PackageDuplicates`), and a package already
+  evaluated is not offered again. Each candidate is a point of the experiment's
+  results store, its replications runs of the executors; a candidate met again
+  (in an interrupted search being resumed) is read from the store, never run
+  again, so a rerun of the same design gives the same front bit for bit.
+- Every package evaluated is written once to the store's `archive` table; the
+  front is the non-dominated set of the archive within the budget, not of the
+  last population, and its hypervolume after each generation is reported.
+- Uncertainties (`[uncertainties]`: `ranges` of scenario parameters, a Latin
+  hypercube, and/or rows of a calibration's `posterior`) make every package run
+  in each of their `scenarios`, paired with the baseline in the same scenario;
+  each objective is then a `statistic` over the scenarios (`mean`, `pNN`, or
+  `regret` against the best package evaluated in each scenario).
 - A design is checked before any run: unknown outcome, policy, field or zone,
   empty or inverted bounds, bounds outside the schema, a budget below what even
   the cheapest package declares, and a design changed since a partial run in
@@ -61,8 +71,8 @@ Rules:
 Written under `results/NAME/` (or `--out`): `front.csv`/`front.md` (levers,
 impacts with 95 % intervals, shares of replications better than the baseline
 and within the budget), `candidates.csv` (every candidate evaluated),
-`front.png`, `report.md`, one scenario file per point of the front in `front/`,
-`manifest.json` and the store `experiment.duckdb`.
+`front.png`, `hypervolume.csv`/`.md`, `report.md`, one scenario file per point of the
+front in `front/`, `manifest.json` and the store `experiment.duckdb`.
 """
 
 from __future__ import annotations
