@@ -181,3 +181,11 @@ def test_a_lever_is_no_uncertainty(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DesignError, match="lever or a size, not an uncertainty"):
         load_optimisation(path)
+
+
+def test_the_policy_design_page_plots_two_distinct_impacts_of_a_robust_search(robust):
+    from viz.optimise import Front
+
+    _, outcome = robust
+    front = Front(outcome.directory)
+    assert (front.x, front.y) == ("extra_sharing_households", "net_public_cost_eur")
