@@ -172,12 +172,20 @@ def regenerate(
         for file in example.copies:
             shutil.copyfile(root / example.results / file, folder / file)
             written.append(folder / file)
-        written.append(write_block(root / example.page, name, commands, printed, elapsed, workers))
+        written.append(
+            write_block(root / example.page, name, commands, printed, elapsed, workers, fresh)
+        )
     return written
 
 
 def write_block(
-    page: Path, name: str, commands: list[list[str]], printed: str, elapsed: float, workers: int
+    page: Path,
+    name: str,
+    commands: list[list[str]],
+    printed: str,
+    elapsed: float,
+    workers: int,
+    fresh: bool = True,
 ) -> Path:
     """Replace the page's block between `<!-- example NAME -->` and `<!-- /example NAME -->`."""
     text = page.read_text(encoding="utf-8")
@@ -194,8 +202,9 @@ def write_block(
             "```",
             "",
             f"The last command printed (the commands took {minutes} min {seconds:02d} s with "
-            f"{workers} workers on a shared 2-core machine; regenerated with "
-            f"`python -m experiments.examples {name}`):",
+            f"{workers} workers on a shared 2-core machine"
+            + ("" if fresh else ", reading the runs already in `results/` from the store")
+            + f"; regenerated with `python -m experiments.examples --fresh {name}`):",
             "",
             "```",
             printed.rstrip(),

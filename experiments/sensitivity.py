@@ -293,9 +293,11 @@ def plot_indices(table: pd.DataFrame, path: Path) -> Path:
             _plot_over_time(ax, part, parameters)
         else:
             _plot_bars(ax, part)
-        share = part["noise_share"].max()
+        last = part[part["month"] == part["month"].iloc[-1]] if over_time else part
+        share = last["noise_share"].max()
         noise = "not measured (one replication)" if share != share else f"{share:.2f}"
-        ax.set_title(f"{outcome}: noise share {noise}", fontsize=10)
+        when = f" at month {last['month'].iloc[0]}" if over_time else ""
+        ax.set_title(f"{outcome}: noise share {noise}{when}", fontsize=10)
     sobol = "S1" in table
     label = "Sobol index (95 % CI)" if sobol else "elementary effects (mu* with 95 % CI)"
     if over_time:
