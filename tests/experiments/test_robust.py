@@ -189,3 +189,22 @@ def test_the_policy_design_page_plots_two_distinct_impacts_of_a_robust_search(ro
     _, outcome = robust
     front = Front(outcome.directory)
     assert (front.x, front.y) == ("extra_sharing_households", "net_public_cost_eur")
+
+
+def test_an_interrupted_robust_search_resumes_to_the_same_front(robust, tmp_path):
+    design, outcome = robust
+
+    def stop_after_first(generation):
+        if generation == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_optimisation(
+            design, out=tmp_path / "resumed", progress=False, on_generation=stop_after_first
+        )
+    resumed = run_optimisation(design, out=tmp_path / "resumed", progress=False)
+    assert resumed.runs_reused > 0
+    assert resumed.front == outcome.front
+    with StoreReader(tmp_path / "resumed") as a, StoreReader(outcome.directory) as b:
+        query = "SELECT * FROM archive ORDER BY package_id"
+        assert a.con.execute(query).fetchall() == b.con.execute(query).fetchall()
