@@ -136,7 +136,7 @@ def every_package(optimisation) -> list[dict]:
 
 def true_objectives(optimisation, packages) -> list[dict[str, list[float]]]:
     """Each package's impacts (one scenario) from the stand-in, scaled as the optimiser scales them."""
-    from model.policies import scaled_public_cost
+    from experiments.territory_figures import net_public_cost
 
     base = stand_in_series(optimisation.scenario_of(None, months=optimisation.months)).iloc[-1]
     means = []
@@ -147,10 +147,12 @@ def true_objectives(optimisation, packages) -> list[dict[str, list[float]]]:
             {"households": optimisation.households, "months": optimisation.months},
         )
         run = stand_in_series(scenario).iloc[-1]
-        cost = scaled_public_cost(
+        cost = net_public_cost(
             optimisation.scenario_of(params),
             float(run["public.cumulative_spend_eur"]),
             optimisation.households,
+            optimisation.months,
+            households=optimisation.territory_households,
         )
         means.append(
             {
