@@ -12,14 +12,18 @@ from cli.options import add_execution_options
 from experiments.calibrate import calibrate
 from experiments.report import markdown_table
 
+NOT_CREDIBLE_EXIT = 3  # the calibration ran, but its posterior is not to be trusted
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "calibrate",
         help="fit behaviour parameters to observed figures, with their uncertainty; resumable",
         description="Run the calibration a design file declares (history matching with Gaussian-process "
-        "emulators, then a posterior), locally or on a Dask cluster. Running the same command again "
-        "resumes an interrupted calibration.",
+        "emulators, then a posterior sampled by MCMC), locally or on a Dask cluster. Running the same "
+        "command again resumes an interrupted calibration. Exit status 3: the calibration finished but "
+        "its posterior is not credible (empty plausible region, collapse or too few effective "
+        "samples), said in the last line, the parameters table and the report.",
     )
     parser.add_argument("design", metavar="DESIGN.toml", help="calibration design file")
     parser.add_argument("--out", metavar="DIR", help="output folder (default results/NAME)")
@@ -56,7 +60,16 @@ def handle(args) -> int:
     print(
         markdown_table(
             intervals[
-                ["parameter", "prior_min", "prior_max", "original", "low_95", "fitted", "high_95"]
+                [
+                    "parameter",
+                    "prior_min",
+                    "prior_max",
+                    "original",
+                    "low_95",
+                    "fitted",
+                    "high_95",
+                    "credible",
+                ]
             ]
         )
     )
@@ -64,4 +77,8 @@ def handle(args) -> int:
     if len(unreached):
         print("not reached by any point of the prior: " + ", ".join(unreached["target"]))
     print("written: " + ", ".join(str(path) for path in result.written))
+    print(f"posterior {result.verdict()}")
+    if not result.credible:
+        echo(f"posterior {result.verdict()}")
+        return NOT_CREDIBLE_EXIT
     return 0
