@@ -61,6 +61,13 @@ def register(subparsers) -> None:
         choices=("household", "consumption_unit"),
         help="what the income is per (default: read from the column's name)",
     )
+    imported.add_argument(
+        "--today",
+        type=Path,
+        metavar="TOML",
+        help="the sharing that exists today (fleets, subscribers), with sources "
+        "(default: today.toml beside the figures, if any)",
+    )
     imported.set_defaults(handler=import_command)
 
     show = commands.add_parser(
@@ -107,6 +114,7 @@ def import_command(args) -> int:
         car_free_share_column=args.car_free_column,
         income_column=args.income_column,
         income_per=args.income_per,
+        today=args.today,
     )
     territory = scenario.territory.resolved()
     print(

@@ -24,12 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import tomli_w
+from pydantic import ValidationError
 
 from experiments.errors import UserError
 from model.geodata import read_figures
-from model.scenario import Scenario, TerritoryFromData, load_scenario
+from model.scenario import Scenario, TerritoryFromData, Today, load_scenario, read_toml_file
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+TODAY_FILE = "today.toml"
 
 
 def _one_column(columns: list[str], pattern: str, what: str, option: str, path: Path) -> str:
@@ -58,10 +60,15 @@ def import_territory(
     income_column: str | None = None,
     income_per: str | None = None,
     baseline: str | Path | None = None,
+    today: str | Path | None = None,
 ) -> Scenario:
     """Write a scenario on the territory of these files to `out`; returns it, loaded. It extends
-    `baseline`: by default the `baseline.toml` beside `out`, else the project's."""
+    `baseline`: by default the `baseline.toml` beside `out`, else the project's. The sharing that
+    exists today is read from `today` (by default the `today.toml` beside the figures, if any)
+    into the scenario's `[today]` tables."""
     polygons, figures, out = Path(polygons), Path(figures), Path(out)
+    if today is None and (figures.parent / TODAY_FILE).is_file():
+        today = figures.parent / TODAY_FILE
     if baseline is None:
         baseline = (
             out.parent / "baseline.toml" if (out.parent / "baseline.toml").is_file() else BASELINE
@@ -124,6 +131,8 @@ def import_territory(
         f"income_per = {_toml_value(income_per)}",
         "",
     ]
+    if today is not None:
+        lines += _today_tables(Path(today))
     text = "\n".join(lines)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(f".{out.name}.importing")
@@ -135,6 +144,22 @@ def import_territory(
         raise
     os.replace(staging, out)
     return scenario
+
+
+def _today_tables(path: Path) -> list[str]:
+    """The `[today]` tables of a scenario, from a file of the sharing that exists today."""
+    raw = read_toml_file(path, "sharing of today")
+    try:
+        Today.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise UserError(f"{path}: {where}: {first['msg']}") from None
+    return [
+        f"# The sharing that exists today, from {path.name} (its sources are in SOURCES.md beside it).",
+        tomli_w.dumps({"today": raw}, multiline_strings=False, indent=4).strip(),
+        "",
+    ]
 
 
 def describe_territory(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:

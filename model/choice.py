@@ -255,9 +255,11 @@ def assign_initial_modes(
     rental_access_eur: np.ndarray,
     share_access_eur: np.ndarray,
     rng: np.random.Generator,
+    subscribers: np.ndarray | None = None,
 ) -> None:
     """Month 0 (in place): owners up to each zone's `initial_own_share`, the others renting or
-    forgoing; aware owners lending with `initial_lend_share`; owned goods of random ages."""
+    forgoing, or sharing where a fleet of today has `subscribers` (zone, good) there; aware owners
+    lending with `initial_lend_share`; owned goods of random ages."""
     hh = households
     rows, cols = np.nonzero(hh.need)
     nothing = np.zeros(hh.mode.shape)
@@ -281,19 +283,55 @@ def assign_initial_modes(
     advantage = noisy[:, Mode.OWN] - np.maximum(noisy[:, Mode.RENT], noisy[:, Mode.FORGO])
     zone_count = goods.initial_own_share.shape[0]
     group = hh.zone[rows].astype(np.int64) * len(goods.names) + cols
-    order = np.lexsort((-advantage, group))
     sizes = np.bincount(group, minlength=zone_count * len(goods.names))
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    rank = np.empty(rows.size, dtype=np.int64)
-    rank[order] = np.arange(rows.size) - np.repeat(starts, sizes)
+    rank = _ranks_in_groups(-advantage, group, sizes.size)
     quota = np.round(goods.initial_own_share[hh.zone[rows], cols] * sizes[group])
     own = rank < quota
     hh.mode[rows, cols] = np.where(own, Mode.OWN, alternative).astype(np.int8)
+    if subscribers is not None and subscribers.any():
+        _subscribe(hh, goods, rows, cols, ~own, noisy, subscribers, effects, rng)
     owner = hh.mode == Mode.OWN
     hh.lending = owner & hh.aware & (rng.random(owner.shape) < goods.initial_lend_share)
     hh.age_months = (
         (rng.random(owner.shape) * goods.lifetime_months).astype(np.int16) * owner
     ).astype(np.int16)
+
+
+def _ranks_in_groups(key: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
+    """Each entry's rank (0 = smallest key) among the entries of its group."""
+    order = np.lexsort((key, group))
+    sizes = np.bincount(group, minlength=groups)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    rank = np.empty(key.size, dtype=np.int64)
+    rank[order] = np.arange(key.size) - np.repeat(starts, sizes)
+    return rank
+
+
+def _subscribe(hh, goods, rows, cols, non_owner, noisy, subscribers, effects, rng) -> None:
+    """Today's subscribers of a fleet (in place): in each zone, that many households owning none of
+    the good, those preferring sharing most among the households needing it first, then others
+    at random (a subscriber needs the good at times: it is given the zone's mean uses). They
+    share it, know it can be shared, have tried it and expect the fleet's price."""
+    goods_count = hh.mode.shape[1]
+    advantage = noisy[:, Mode.SHARE] - np.maximum(noisy[:, Mode.RENT], noisy[:, Mode.FORGO])
+    key = np.full(hh.mode.shape, np.inf)
+    key[rows[non_owner], cols[non_owner]] = -advantage[non_owner]
+    idle = ~hh.need & (subscribers[hh.zone] > 0)
+    key[idle] = 1e12 + rng.random(int(idle.sum()))
+    all_rows, all_cols = np.nonzero(np.isfinite(key))
+    group = hh.zone[all_rows].astype(np.int64) * goods_count + all_cols
+    rank = _ranks_in_groups(key[all_rows, all_cols], group, subscribers.size)
+    chosen = rank < subscribers[hh.zone[all_rows], all_cols]
+    r, c = all_rows[chosen], all_cols[chosen]
+    newly_needing = ~hh.need[r, c]
+    hh.uses[r[newly_needing], c[newly_needing]] = goods.uses_per_month[
+        hh.zone[r[newly_needing]], c[newly_needing]
+    ]
+    hh.need[r, c] = True
+    hh.mode[r, c] = Mode.SHARE
+    hh.aware[r, c] = True
+    hh.tried[r, c] = True
+    hh.expected_price[r, c] = effects.pool_price_eur[hh.zone[r], c]
 
 
 def decide(

@@ -100,6 +100,10 @@ class GoodTable:
         def by_zone(attr):
             return np.array([[getattr(g, attr).of(kind) for g in goods] for kind in kinds])
 
+        def today_or(values, attr):  # what is known today, where the scenario says it
+            known = [getattr(scenario.today.goods.get(g), attr, None) for g in scenario.goods]
+            return np.array([v if k is None else k for v, k in zip(values, known, strict=True)])
+
         need_share, uses_per_month = by_zone("need_share"), by_zone("uses_per_month")
         initial_own_share = by_zone("initial_own_share")
         if isinstance(scenario.territory, TerritoryFromData):  # the zones' own figures
@@ -123,8 +127,8 @@ class GoodTable:
             uses_per_month=uses_per_month,
             initial_own_share=initial_own_share,
             uses_shape=column("uses_shape"),
-            initial_aware_share=column("initial_aware_share"),
-            initial_lend_share=column("initial_lend_share"),
+            initial_aware_share=today_or(column("initial_aware_share"), "aware_share"),
+            initial_lend_share=today_or(column("initial_lend_share"), "lend_share"),
         )
 
     @property

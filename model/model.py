@@ -51,6 +51,7 @@ from .market import MarketResult, clear_market, pool_open
 from .network import Ties
 from .policies import Effects, PolicyBook
 from .scenario import Scenario, load_scenario
+from .today import subscribers_by_zone
 from .zone_results import real_scales
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
@@ -134,14 +135,10 @@ class TerritoryModel(mesa.Model):
         self.households_by_zone = self.ties.households_by_zone
         self.rental_access_by_household = self.rental_access_eur[hh.zone][:, None]
         self.share_access_by_household = self.share_access_eur[hh.zone][:, None]
-        self.needing = hh.need.sum(axis=0)
         goods_count = len(self.goods.names)
         self.zone_good_index = hh.zone.astype(np.int64)[:, None] * goods_count + np.arange(
             goods_count
         )
-        self.zone_needing = np.bincount(
-            self.zone_good_index[hh.need], minlength=self.zone_count * goods_count
-        ).reshape(self.zone_count, goods_count)
         self.quintile_sizes = np.bincount(hh.quintile, minlength=QUINTILES)
         self.policy_book = PolicyBook(self.scenario, self.households_by_zone)
         self.totals = reporters.Totals()
@@ -161,7 +158,9 @@ class TerritoryModel(mesa.Model):
             rental_access_eur=self.rental_access_eur,
             share_access_eur=self.share_access_eur,
             rng=self.rng,
+            subscribers=subscribers_by_zone(self.scenario, self.households_by_zone),
         )
+        self._count_needing()
         self.ties.count(hh)
         self.latest: dict[str, float] = reporters.measure(self, None, np.zeros(goods_count))
         self.series: list[dict[str, float]] = [self.latest]
@@ -227,6 +226,14 @@ class TerritoryModel(mesa.Model):
         self.datacollector.collect(self)
         if self.steps >= self.months:
             self.running = False
+
+    def _count_needing(self) -> None:
+        """Households needing each good, in all and by zone (fixed once month 0 is set)."""
+        hh = self.households
+        self.needing = hh.need.sum(axis=0)
+        self.zone_needing = np.bincount(
+            self.zone_good_index[hh.need], minlength=self.zone_count * len(self.goods.names)
+        ).reshape(self.zone_count, len(self.goods.names))
 
     # ------------------------------------------------------------------ agents, built when read
 

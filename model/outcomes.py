@@ -234,7 +234,18 @@ OUTCOMES: tuple[Outcome, ...] = (
         "money flows",
     ),
     Outcome("money.platform_eur", "EUR/month", "Platform fees.", "money flows"),
-    Outcome("money.pools_eur", "EUR/month", "User fees of community pools.", "money flows"),
+    Outcome(
+        "money.pools_eur",
+        "EUR/month",
+        "User fees of community pools and of the operators' fleets of today.",
+        "money flows",
+    ),
+    Outcome(
+        "money.operators_eur",
+        "EUR/month",
+        "User fees of the operators' fleets of today (part of money.pools_eur; not public revenue).",
+        "money flows",
+    ),
     Outcome("money.renters_eur", "EUR/month", "Paid to commercial renters.", "money flows"),
 )
 

@@ -183,14 +183,15 @@ def measure(
         out["money.subsidies_eur"] = float(market.subsidy_eur.sum())
         out["money.lenders_eur"] = out["lender_income_eur"]
         out["money.platform_eur"] = market.platform_fees_eur
-        out["money.pools_eur"] = market.pool_revenue_eur
+        out["money.pools_eur"] = market.pool_revenue_eur + market.operator_revenue_eur
+        out["money.operators_eur"] = market.operator_revenue_eur
         revenue = fees + market.pool_revenue_eur
     else:
         out["lender_income_eur"] = 0.0
         out["uses.unmet"] = 0.0
         for q in range(QUINTILES):
             out[f"subsidy.q{q + 1}_eur"] = 0.0
-        for key in ("borrowers", "subsidies", "lenders", "platform", "pools"):
+        for key in ("borrowers", "subsidies", "lenders", "platform", "pools", "operators"):
             out[f"money.{key}_eur"] = 0.0
         revenue = 0.0
     out["money.renters_eur"] = renters_eur

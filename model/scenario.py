@@ -1287,6 +1287,178 @@ POLICY_BY_KIND = {cls.model_fields["kind"].annotation.__args__[0]: cls for cls i
 TERRITORY_BY_KIND = {"grid": Territory, "data": TerritoryFromData}
 
 
+# --------------------------------------------------------------------------- today's sharing
+
+MAX_SERIES_POINTS = 600
+
+
+def _checked_series(value: Any) -> float | list[list[float]]:
+    """A number of units, or a dated series `[[month, units], ...]` with months in increasing
+    order; the months are checked against the horizon by the scenario."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number of units or a list of [month, units] pairs")
+    if isinstance(value, int | float):
+        if not 0 <= value <= 1e7:
+            raise ValueError("expected units from 0 to 10 000 000")
+        return float(value)
+    if not isinstance(value, list | tuple) or not value or len(value) > MAX_SERIES_POINTS:
+        raise ValueError(
+            f"expected a number of units or a list of 1 to {MAX_SERIES_POINTS} [month, units] pairs"
+        )
+    points = []
+    for point in value:
+        if (
+            not isinstance(point, list | tuple)
+            or len(point) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int | float) for v in point)
+            or point[0] != int(point[0])
+            or not 0 <= point[0] <= 1200
+            or not 0 <= point[1] <= 1e7
+        ):
+            raise ValueError(
+                "expected [month, units] pairs, months whole from 0 to 1200, units from 0 to 10 000 000"
+            )
+        points.append([int(point[0]), float(point[1])])
+    months = [m for m, _ in points]
+    if any(b <= a for a, b in zip(months, months[1:], strict=False)):
+        raise ValueError(
+            f"months {months[:12]} out of order; allowed: [month, units] pairs in increasing months"
+        )
+    return points
+
+
+# A size given once, or as a dated series `[[month, units], ...]` (linear between the months given,
+# constant before the first and after the last).
+UnitsOrSeries = Annotated[
+    float | list[list[float]],
+    PlainValidator(_checked_series),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "array", "items": {"type": "array", "minItems": 2, "maxItems": 2}},
+            ]
+        }
+    ),
+]
+
+
+def units_in_month(units: float | list[list[float]], month: int) -> float:
+    """The size of a fleet in a month: the number given, or the dated series read linearly between
+    its months (constant before the first and after the last)."""
+    if not isinstance(units, list):
+        return float(units)
+    months = [m for m, _ in units]
+    return float(np.interp(month, months, [u for _, u in units]))
+
+
+class OperatorFleet(Strict):
+    """A fleet that exists today, run by an operator (car-sharing, a tool library): supply that is
+    part of the territory's status quo, not a policy. It costs the public nothing, stays in a
+    comparison's baseline, and its users' fees go to the operator."""
+
+    good: Name = Field(
+        title="Good",
+        description="The good the fleet lends (e.g. car).",
+        json_schema_extra=_unit("—"),
+    )
+    description: Text = Field(
+        default="",
+        title="Description",
+        description="Who runs the fleet and where, in a few words.",
+        json_schema_extra=_unit("—"),
+    )
+    units: UnitsOrSeries = Field(
+        title="Units",
+        description="Units of the fleet in the whole territory (or its target zones): a number, or "
+        "a dated series of [month, units] pairs in increasing months within the horizon.",
+        json_schema_extra=_unit("count"),
+    )
+    zones: list[ZoneRef] = Field(
+        default_factory=list,
+        title="Zones served",
+        description="Zones where the fleet's units stand, shared out by households (by key, name "
+        "or group on a territory from data); empty means every zone.",
+        json_schema_extra=_unit("—"),
+    )
+    subscribers: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e8,
+        title="Subscribers today",
+        description="Households subscribed to the fleet at month 0 in the whole territory, shared "
+        "out like the units; none: not known, and nobody is a subscriber at month 0.",
+        json_schema_extra=_unit("households"),
+    )
+    price_eur_per_use: float = Field(
+        ge=0,
+        le=1e4,
+        title="Price per use",
+        description="What a subscriber pays the operator for one use.",
+        json_schema_extra=_unit("EUR/use"),
+    )
+    source: str = Field(
+        min_length=1,
+        max_length=TEXT_MAX_CHARS,
+        title="Source",
+        description="Where the figures come from (a page, a date); a figure without a source is left out.",
+        json_schema_extra=_unit("—"),
+    )
+
+
+class GoodToday(Strict):
+    """What is known today about sharing one good, beyond operator fleets; a figure not given keeps
+    the good's own `initial_aware_share` and `initial_lend_share`."""
+
+    aware_share: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        title="Households aware of sharing",
+        description="Share of the households needing the good who know it can be shared, today.",
+        json_schema_extra=_unit("share"),
+    )
+    lend_share: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        title="Owners lending",
+        description="Share of the owners aware of sharing who lend the good to peers, today.",
+        json_schema_extra=_unit("share"),
+    )
+    source: str = Field(
+        min_length=1,
+        max_length=TEXT_MAX_CHARS,
+        title="Source",
+        description="Where the figures come from.",
+        json_schema_extra=_unit("—"),
+    )
+
+
+class Today(Strict):
+    """The sharing that exists at month 0: the territory's status quo, which holds without policy."""
+
+    fleets: dict[Name, OperatorFleet] = Field(
+        default_factory=dict,
+        title="Operator fleets",
+        description="Fleets run today by operators (car-sharing, tool libraries), each under its own name.",
+        json_schema_extra=_unit("—"),
+    )
+    goods: dict[Name, GoodToday] = Field(
+        default_factory=dict,
+        title="Sharing known today, by good",
+        description="Awareness and peer lending known today, good by good.",
+        json_schema_extra=_unit("—"),
+    )
+    missing: list[Annotated[str, Field(max_length=400)]] = Field(
+        default_factory=list,
+        max_length=50,
+        title="Figures not found",
+        description="What exists today but has no sourced figure, so is left out (said, not invented).",
+        json_schema_extra=_unit("—"),
+    )
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -1366,6 +1538,14 @@ class Scenario(Strict):
         description="The public policies of the scenario, each under its own name.",
         json_schema_extra=_unit("—"),
     )
+    today: Today = Field(
+        default=Today(),
+        title="Sharing today",
+        description="The sharing that exists at month 0 (operator fleets, subscribers, awareness): "
+        "the territory's status quo, not a policy; it costs the public nothing and stays in a "
+        "comparison's baseline.",
+        json_schema_extra=_unit("—"),
+    )
 
     @model_validator(mode="after")
     def _meaningful(self):
@@ -1379,6 +1559,22 @@ class Scenario(Strict):
                     f"policies.{name}.start_month = {policy.start_month}: after the horizon "
                     f"(months = {self.months}), so the policy would never act; "
                     f"allowed: 0 to {self.months}, or a longer horizon"
+                )
+        for name, fleet in self.today.fleets.items():
+            if fleet.good not in self.goods:
+                raise ValueError(
+                    f"today.fleets.{name}.good: unknown good {shown(fleet.good)}; "
+                    f"allowed: {', '.join(self.goods)}"
+                )
+            if isinstance(fleet.units, list) and fleet.units[-1][0] > self.months:
+                raise ValueError(
+                    f"today.fleets.{name}.units: month {fleet.units[-1][0]} beyond the horizon; "
+                    f"allowed: months from 0 to {self.months} (months = {self.months})"
+                )
+        for good in self.today.goods:
+            if good not in self.goods:
+                raise ValueError(
+                    f"today.goods.{shown(good)}: unknown good; allowed: {', '.join(self.goods)}"
                 )
         if not isinstance(self.territory, Territory):
             return self  # a territory from data takes its households from its figures
@@ -1641,6 +1837,13 @@ def validate_raw(
             territory.check_goods(list(scenario.goods), source)
             for name, policy in scenario.policies.items():
                 territory.check_references(policy.zones, f"{source}: policies.{name}.zones")
+        except TerritoryDataError as error:
+            raise ScenarioError(str(error)) from None
+    if scenario.today.fleets:
+        from .today import check_today  # the rules of today's sharing, which use this schema
+
+        try:
+            check_today(scenario, escaped(source))
         except TerritoryDataError as error:
             raise ScenarioError(str(error)) from None
     return scenario
