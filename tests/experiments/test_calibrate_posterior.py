@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -224,3 +225,44 @@ outcome = "car.aware"
 {extra}series = {series}
 {source}
 """
+
+
+def test_a_peaked_likelihood_where_reweighting_the_prior_collapses_still_gets_200_samples(
+    write_design,
+):
+    """The emulators of a calibration replaced by a known function of the unit square, each target
+    reading one coordinate with a narrow uncertainty: reweighting the Sobol candidates of the prior
+    (the former method) rests on a handful of them; MCMC on the same likelihood on 200 or more."""
+    from scipy.stats import qmc
+
+    from experiments.calibrate import (
+        Emulators,
+        draw_posterior,
+        load_calibration,
+        log_likelihood,
+        observations,
+        sobol_candidates,
+    )
+
+    text = narrow_design(write_design, seed=5).read_text()
+    text += '\n[[targets]]\nname = "car_lenders"\noutcome = "car.lenders"\nwindow = [6, 12]\n'
+    text += 'observed = 0.7\nsd = 0.005\nsource = "a test figure"\n'
+    design = write_design(text, "peaked.toml")
+    calibration = load_calibration(design)
+    unit = qmc.LatinHypercube(2, seed=1).random(40)
+    emulators = Emulators(unit, unit.copy(), np.zeros_like(unit), seed=1)  # target i reads x_i
+
+    posterior, _, chain, share = draw_posterior(calibration, emulators)
+
+    candidates = sobol_candidates(2, calibration.spec.method.candidates, 7)
+    log_weight = log_likelihood(emulators, *observations(calibration))(candidates)
+    weight = np.exp(log_weight - log_weight.max())
+    reweighted_ess = weight.sum() ** 2 / (weight**2).sum()
+    assert reweighted_ess < 20  # the former method's collapse
+    assert chain.effective_samples >= 200 and chain.reliable
+    prior_low = np.array([0.001, 0.02])
+    width = np.array([0.049, 0.38])
+    np.testing.assert_allclose(
+        posterior.median().to_numpy(), prior_low + width * np.array([0.3, 0.7]), rtol=0.02
+    )
+    assert share > 0
