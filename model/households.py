@@ -195,12 +195,16 @@ class HouseholdState:
         several (a mean, so it may be fractional)."""
         return (self.mode == Mode.OWN) * (1.0 + self.extra * extra_units)
 
-    def months_since_joining(self, month: int, pool_ok: np.ndarray) -> np.ndarray:
+    def months_since_joining(
+        self, month: int, pool_ok: np.ndarray, pool_news_month: np.ndarray
+    ) -> np.ndarray:
         """(N, G) months since each household joined sharing a good, recording those joining now
-        (aware, with a pool open); -1 where it has not joined."""
+        (aware, with a pool open), or since the pool of its zone last opened or grew
+        (`pool_news_month`, (Z, G)), whichever is later; -1 where it has not joined."""
         joining = pool_ok & self.aware & (self.joined_month == NEVER_JOINED)
         self.joined_month[joining] = month
-        since = month - self.joined_month.astype(np.int32)
+        latest = np.maximum(self.joined_month.astype(np.int32), pool_news_month[self.zone])
+        since = month - latest
         since[self.joined_month == NEVER_JOINED] = -1
         return since
 

@@ -62,6 +62,7 @@ from .scenario import Scenario, load_scenario
 from .today import subscribers_by_zone
 from .zone_results import real_scales
 
+POOL_NEWS_GROWTH = 1.5  # a zone's pool that grows by half or more in a month is news to its members
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 
 
@@ -174,6 +175,8 @@ class TerritoryModel(mesa.Model):
             subscribers=self.month0_subscribers,
         )
         hh.joined_month[self.month0_pool_ok & hh.aware] = JOINED_LONG_AGO  # today's members
+        self.pool_units_before = self.effects.pool_units
+        self.pool_news_month = np.full(self.effects.pool_units.shape, JOINED_LONG_AGO)
         self._count_needing()
         self.ties.count(hh)
         self.latest: dict[str, float] = reporters.measure(self, None, np.zeros(goods_count))
@@ -206,7 +209,12 @@ class TerritoryModel(mesa.Model):
         # 5. decisions, then the counts over ties follow the changes
         pool_ok = pool_open(hh, fx)
         active_before, lending_before = hh.sharing_or_lending(), hh.lending.copy()
-        joined = hh.months_since_joining(self.steps, pool_ok) if pool_ok.any() else None
+        joined = None
+        if pool_ok.any():
+            grew = fx.pool_units > POOL_NEWS_GROWTH * self.pool_units_before
+            self.pool_news_month[grew] = self.steps
+            joined = hh.months_since_joining(self.steps, pool_ok, self.pool_news_month)
+        self.pool_units_before = fx.pool_units
         purchases = decide(
             hh,
             goods,

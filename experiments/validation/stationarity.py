@@ -132,19 +132,23 @@ def check_stationarity(
 
 
 def check_second_car(
-    *, households: int, months: int, replications: int, seed: int = 13, fleet=FLEET
+    *, households: int, months: int, replications: int, seed: int = 13, fleet=FLEET, overrides=None
 ) -> dict:
     """Cars per member household before and after joining, and private cars removed per shared
     car at five and ten years (the fleet scenario against the metropole without it)."""
     before, after, ratios = [], [], {m: [] for m in CARS_PER_SHARED_CAR}
     for s in replication_seeds(seed, replications):
-        with_fleet = TerritoryModel(fleet, households=households, months=months, seed=int(s))
+        with_fleet = TerritoryModel(
+            fleet, households=households, months=months, seed=int(s), overrides=overrides
+        )
         car = with_fleet.goods.names.index("car")
         hh = with_fleet.households
         units0 = with_fleet.units_held()[:, car].copy()
         sharing0 = (hh.mode[:, car] == Mode.SHARE) & hh.need[:, car]
         with_fleet.run()
-        without = TerritoryModel(BORDEAUX, households=households, months=months, seed=int(s))
+        without = TerritoryModel(
+            BORDEAUX, households=households, months=months, seed=int(s), overrides=overrides
+        )
         without.run()
         members = (hh.mode[:, car] == Mode.SHARE) & hh.need[:, car] & ~sharing0
         if members.any():
