@@ -27,11 +27,16 @@ import tomli_w
 from pydantic import ValidationError
 
 from experiments.errors import UserError
+from model.equilibrium import solve_constants
 from model.geodata import read_figures
+from model.model import TerritoryModel
+from model.policies import territory_households
 from model.scenario import Scenario, TerritoryFromData, Today, load_scenario, read_toml_file
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 TODAY_FILE = "today.toml"
+EQUILIBRIUM_HOUSEHOLDS = 30_000
+DYNAMIC_ROUNDS = 2  # short runs correcting the stationary constants for the dynamics
 
 
 def _one_column(columns: list[str], pattern: str, what: str, option: str, path: Path) -> str:
@@ -139,11 +144,64 @@ def import_territory(
     staging.write_text(text, encoding="utf-8")
     try:
         scenario = load_scenario(staging)
+        tables, gap = equilibrium_tables(scenario)
+        staging.write_text(text + constants_text(tables, gap), encoding="utf-8")
+        scenario = load_scenario(staging)
     except BaseException:
         staging.unlink(missing_ok=True)
         raise
     os.replace(staging, out)
     return scenario
+
+
+def equilibrium_tables(scenario: Scenario) -> tuple[dict, float]:
+    """The `[constants]` tables under which the scenario's observed state is the model's own
+    equilibrium (`model.equilibrium`), solved on `EQUILIBRIUM_HOUSEHOLDS` households of the
+    scenario's seed, and the largest gap left between stationary and observed shares."""
+    households = min(EQUILIBRIUM_HOUSEHOLDS, territory_households(scenario))
+    model = TerritoryModel(scenario, households=households, months=1)
+    constants, gap = solve_constants(model)
+    zones, goods = scenario.zone_names, scenario.good_names
+    for _ in range(DYNAMIC_ROUNDS):
+        run = TerritoryModel(
+            scenario.with_overrides({"constants": constants.to_tables(zones, goods)}),
+            households=households,
+        )
+        run.run()
+        shift_for_dynamics(constants, run)
+    return constants.to_tables(zones, goods), gap
+
+
+def shift_for_dynamics(constants, run) -> None:
+    """Shift each good's constants of owning and of holding several, in every zone alike, by the
+    gap in log odds between month 0 and the last year of a run: what the stationary shares of
+    month 0 miss of the run's dynamics (awareness spreading, learning, ties)."""
+    frame = run.series_frame()
+    last_year = frame.iloc[-12:]
+    for g, good in enumerate(run.goods.names):
+        start, end = frame[f"{good}.own"].iloc[0], last_year[f"{good}.own"].mean()
+        constants.own[:, g] += _logit(start) - _logit(end)
+        if run.goods.multi_unit[g]:
+            owning = frame[f"{good}.several.share"] + frame[f"{good}.one.share"]
+            several = frame[f"{good}.several.share"] / owning
+            start, end = several.iloc[0], several.iloc[-12:].mean()
+            constants.extra_units[:, g] += _logit(start) - _logit(end)
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p) - np.log1p(-p))
+
+
+def constants_text(tables: dict, gap: float) -> str:
+    return "\n".join(
+        [
+            "# Equilibrium constants by good and zone, solved by the import so that without policy the",
+            "# territory holds its observed state (docs/today.md); "
+            f"{EQUILIBRIUM_HOUSEHOLDS} households, largest gap {gap:.4f}.",
+            tomli_w.dumps({"constants": tables}).strip(),
+            "",
+        ]
+    )
 
 
 def _today_tables(path: Path) -> list[str]:

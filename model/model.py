@@ -43,9 +43,17 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from . import reporters
 from .awareness import spread_awareness, train_offline_households
-from .choice import assign_initial_modes, decide
+from .choice import decide
+from .equilibrium import assign_initial_modes
 from .geography import build_network, layout_territory
-from .households import QUINTILES, GoodTable, Household, HouseholdState, populate
+from .households import (
+    JOINED_LONG_AGO,
+    QUINTILES,
+    GoodTable,
+    Household,
+    HouseholdState,
+    populate,
+)
 from .learning import learn_from_the_month
 from .market import MarketResult, clear_market, pool_open
 from .network import Ties
@@ -54,6 +62,7 @@ from .scenario import Scenario, load_scenario
 from .today import subscribers_by_zone
 from .zone_results import real_scales
 
+POOL_NEWS_GROWTH = 1.5  # a zone's pool that grows by half or more in a month is news to its members
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 
 
@@ -150,16 +159,24 @@ class TerritoryModel(mesa.Model):
 
         self.last_market: MarketResult | None = None
         self.effects: Effects = self.policy_book.effects(0)
+        self.month0_pool_ok = pool_open(hh, self.effects)
+        self.month0_subscribers = subscribers_by_zone(self.scenario, self.households_by_zone)
+        self._count_needing()
+        self.zone_needing_before_subscribers = self.zone_needing
         assign_initial_modes(
             hh,
             self.goods,
             self.behaviour,
             self.effects,
+            pool_ok=self.month0_pool_ok,
             rental_access_eur=self.rental_access_eur,
             share_access_eur=self.share_access_eur,
             rng=self.rng,
-            subscribers=subscribers_by_zone(self.scenario, self.households_by_zone),
+            subscribers=self.month0_subscribers,
         )
+        hh.joined_month[self.month0_pool_ok & hh.aware] = JOINED_LONG_AGO  # today's members
+        self.pool_units_before = self.effects.pool_units
+        self.pool_news_month = np.full(self.effects.pool_units.shape, JOINED_LONG_AGO)
         self._count_needing()
         self.ties.count(hh)
         self.latest: dict[str, float] = reporters.measure(self, None, np.zeros(goods_count))
@@ -192,6 +209,12 @@ class TerritoryModel(mesa.Model):
         # 5. decisions, then the counts over ties follow the changes
         pool_ok = pool_open(hh, fx)
         active_before, lending_before = hh.sharing_or_lending(), hh.lending.copy()
+        joined = None
+        if pool_ok.any():
+            grew = fx.pool_units > POOL_NEWS_GROWTH * self.pool_units_before
+            self.pool_news_month[grew] = self.steps
+            joined = hh.months_since_joining(self.steps, pool_ok, self.pool_news_month)
+        self.pool_units_before = fx.pool_units
         purchases = decide(
             hh,
             goods,
@@ -205,6 +228,7 @@ class TerritoryModel(mesa.Model):
             share_access_eur=self.share_access_eur,
             well_mixed=self.well_mixed,
             rng=rng,
+            joined_months=joined,
         )
         ties.update_counts(hh, active_before, lending_before)
         # 6. market
@@ -226,6 +250,11 @@ class TerritoryModel(mesa.Model):
         self.datacollector.collect(self)
         if self.steps >= self.months:
             self.running = False
+
+    def units_held(self) -> np.ndarray:
+        """(N, G) units each household holds (owners needing the good: one, or more)."""
+        hh = self.households
+        return hh.units(self.goods.extra_units) * hh.need
 
     def _count_needing(self) -> None:
         """Households needing each good, in all and by zone (fixed once month 0 is set)."""

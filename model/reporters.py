@@ -61,7 +61,7 @@ def household_spending(model, market, rent_uses: np.ndarray | None = None) -> np
     hh, goods, fx = model.households, model.goods, model.effects
     if rent_uses is None:
         rent_uses = rented_uses(hh)
-    own = (hh.mode == Mode.OWN) & hh.need
+    own = model.units_held()
     own_cost = goods.purchase_eur / goods.lifetime_months + goods.fixed_eur_per_month
     if fx.ownership_fee_eur.any():
         own_cost = own_cost + per_household(fx.ownership_fee_eur, hh.zq)
@@ -107,16 +107,24 @@ def measure(
     )
     zone_owning = zone_owning.reshape(len(zone_names), len(goods.names))
     zone_households = np.maximum(model.households_by_zone, 1)
-    stock = np.zeros(len(goods.names), dtype=np.int64)
+    units = model.units_held()
+    stock = units.sum(axis=0) if goods.multi_unit.any() else np.zeros(len(goods.names))
+    several = hh.extra & owning
     for g, name in enumerate(goods.names):
         counts = np.bincount(coded[:, g], minlength=len(Mode) + 1)
         for m, mode_name in enumerate(MODE_NAMES):
             out[f"{name}.{mode_name}"] = counts[m] / needing[g]
         out[f"{name}.lenders"] = np.count_nonzero(hh.lending[:, g]) / needing[g]
         out[f"{name}.aware"] = np.count_nonzero(hh.aware[:, g] & hh.need[:, g]) / needing[g]
-        stock[g] = counts[Mode.OWN]
-        out[f"{name}.stock"] = int(counts[Mode.OWN])
-        out[f"{name}.purchases"] = int(purchases[g])
+        if not goods.multi_unit[g]:
+            stock[g] = counts[Mode.OWN]
+        out[f"{name}.stock"] = float(stock[g])
+        out[f"{name}.purchases"] = float(purchases[g])
+        holding_several = int(np.count_nonzero(several[:, g]))
+        out[f"{name}.per_household"] = float(stock[g]) / hh.size
+        out[f"{name}.one.share"] = (counts[Mode.OWN] - holding_several) / hh.size
+        out[f"{name}.several.share"] = holding_several / hh.size
+        out[f"{name}.several.households"] = holding_several
         for z, zone in enumerate(
             zone_names if model.real_scale is None else ()
         ):  # from data: by zone
@@ -132,7 +140,7 @@ def measure(
     sharing_any = any_good(sharing)
     out["sharing_households"] = int(np.count_nonzero(sharing_any))
     out["sharing_households.share"] = out["sharing_households"] / hh.size
-    out["goods.stock_total"] = int(stock.sum())
+    out["goods.stock_total"] = float(stock.sum())
     out["emissions.stock_t"] = float((stock * goods.embodied_kg_co2e).sum() / 1000)
     purchased_t = float((purchases * goods.embodied_kg_co2e).sum() / 1000)
     totals.purchases_t += purchased_t
@@ -161,8 +169,7 @@ def measure(
     renters_eur = float((rent_uses * goods.rent_eur_per_use).sum())
     fees = 0.0
     if fx.ownership_fee_eur.any():
-        own = (hh.mode == Mode.OWN) & hh.need
-        fees = float((own * per_household(fx.ownership_fee_eur, hh.zq)).sum())
+        fees = float((units * per_household(fx.ownership_fee_eur, hh.zq)).sum())
     if market is not None:
         if fx.rent_discount_eur.any() or fx.rent_access_discount_eur.any():
             rent_support = rent_uses * (
@@ -235,7 +242,7 @@ COUNTED = (
     "bad_experiences",
     "public.revenue_eur",
 )
-COUNTED_SUFFIXES = (".stock", ".purchases")
+COUNTED_SUFFIXES = (".stock", ".purchases", ".several.households")
 
 
 def scaled_to_territory(model, out: dict, lump_sum_eur: float) -> dict:

@@ -523,6 +523,16 @@ class TerritoryFromData(Strict):
         "when the table has a population column, else 1.5 (a couple).",
         json_schema_extra=_unit("count"),
     )
+    multi_car_share_column: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        title="Two-or-more-cars column",
+        description="Column of the table holding the share of households with two cars or more (the "
+        "census's P21_RP_VOIT2P / P21_RP, any vintage); none, or an empty cell: the car good's "
+        "initial_multi_owner_share of the zone's kind times its share of households with a car.",
+        json_schema_extra=_unit("—"),
+    )
     car_good: Name = Field(
         default="car",
         title="Car good",
@@ -713,6 +723,40 @@ class Good(Strict):
         description="Share of aware owners who lend their good at the start.",
         json_schema_extra=_unit("share"),
     )
+    max_units: Literal[1, 2] = Field(
+        default=1,
+        title="Units a household can hold",
+        description="1: a household owns one at most (a drill); 2: it may hold more than one "
+        "(cars: 0, 1, 2 or more), and keeping, buying or giving up the extra units is a decision "
+        "of its own.",
+        json_schema_extra=_unit("count"),
+    )
+    multi_units_mean: float = Field(
+        default=2.0,
+        ge=2,
+        le=10,
+        title="Units of a household holding several",
+        description="Mean number of units held by a household holding more than one (a good with "
+        "max_units = 2); costs, emissions and counts of the extra units follow it.",
+        json_schema_extra=_unit("count"),
+    )
+    extra_units_uses_share: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        title="Uses served by the extra units",
+        description="Share of a household's uses that its extra units serve: the uses it must meet "
+        "another way (its other unit, renting, sharing, going without) when it gives them up.",
+        json_schema_extra=_unit("share"),
+    )
+    initial_multi_owner_share: ShareByZoneKind = Field(
+        default=ShareByZoneKind(dense=0, suburb=0, rural=0),
+        title="Owners holding several at the start",
+        description="Share of the owners who hold more than one unit at the start, by type of zone "
+        "(a good with max_units = 2); on a territory from data, a zone's share of households with "
+        "two or more cars replaces it for the car.",
+        json_schema_extra=_unit("share"),
+    )
 
 
 # --------------------------------------------------------------------------- behaviour
@@ -830,6 +874,15 @@ class Behaviour(Strict):
         "pool of the good is open, reconsiders owning it (car-sharing members shed a car soon after "
         "joining).",
         json_schema_extra=_unit("probability/month"),
+    )
+    pool_reconsider_months: int = Field(
+        default=12,
+        ge=0,
+        le=1200,
+        title="Months of reconsidering after joining",
+        description="Months after an owner joins sharing (knows of it with a pool open) during which "
+        "`pool_reconsider_rate` applies; members shed a car soon after joining, not years later.",
+        json_schema_extra=_unit("months"),
     )
     awareness_p: float = Field(
         default=0.005,
@@ -1287,6 +1340,36 @@ POLICY_BY_KIND = {cls.model_fields["kind"].annotation.__args__[0]: cls for cls i
 TERRITORY_BY_KIND = {"grid": Territory, "data": TerritoryFromData}
 
 
+# --------------------------------------------------------------------------- equilibrium constants
+
+Constant = Annotated[float, Field(ge=-60, le=60)]
+
+
+class GoodConstants(Strict):
+    """Alternative-specific constants of one good, by zone: utility added to a mode so that the
+    observed state of today is the model's own equilibrium (`model.equilibrium`)."""
+
+    own: dict[ZoneRef, Constant] = Field(
+        default_factory=dict,
+        title="Constant of owning",
+        description="Utility added to owning the good, by zone (key or name); solved, not set by hand.",
+        json_schema_extra=_unit("utility"),
+    )
+    share: dict[ZoneRef, Constant] = Field(
+        default_factory=dict,
+        title="Constant of sharing",
+        description="Utility added to sharing the good, by zone; solved where a fleet of today has "
+        "subscribers.",
+        json_schema_extra=_unit("utility"),
+    )
+    extra_units: dict[ZoneRef, Constant] = Field(
+        default_factory=dict,
+        title="Constant of the extra units",
+        description="Utility added to keeping or buying more than one unit, by zone (max_units = 2).",
+        json_schema_extra=_unit("utility"),
+    )
+
+
 # --------------------------------------------------------------------------- today's sharing
 
 MAX_SERIES_POINTS = 600
@@ -1536,6 +1619,13 @@ class Scenario(Strict):
         default_factory=dict,
         title="Policies",
         description="The public policies of the scenario, each under its own name.",
+        json_schema_extra=_unit("—"),
+    )
+    constants: dict[Name, GoodConstants] = Field(
+        default_factory=dict,
+        title="Equilibrium constants",
+        description="Constants by good and zone, solved so that without policy the territory holds "
+        "its observed state (`partage territory import` writes them); none: zero.",
         json_schema_extra=_unit("—"),
     )
     today: Today = Field(
