@@ -32,6 +32,12 @@ def register(subparsers) -> None:
         metavar="FILE.toml",
         help="where to write the fitted scenario (default: in the output folder)",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="design seed instead of the design's own (a second calibration to compare with the first)",
+    )
     add_execution_options(parser)
     parser.set_defaults(handler=handle)
 
@@ -49,6 +55,7 @@ def handle(args) -> int:
             scheduler=args.scheduler,
             progress=not args.no_progress,
             echo=echo,
+            seed=args.seed,
         )
     except KeyboardInterrupt:
         print(

@@ -381,13 +381,16 @@ class Calibration:
 # --------------------------------------------------------------------------- loading and checking
 
 
-def load_calibration(path: str | Path) -> Calibration:
-    """Read and check a calibration design; every problem is one line naming the file and field."""
+def load_calibration(path: str | Path, *, seed: int | None = None) -> Calibration:
+    """Read and check a calibration design; every problem is one line naming the file and field.
+    `seed` replaces the design's seed (a second calibration with another design seed)."""
     path = Path(path)
     try:
         raw = read_toml_file(path, "calibration design")
     except ScenarioError as error:
         raise UserError(str(error)) from None
+    if seed is not None:
+        raw["seed"] = seed
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as error:
@@ -895,10 +898,12 @@ def calibrate(
     scheduler: str | None = None,
     progress: bool = True,
     echo: Callable[[str], None] = print,
+    seed: int | None = None,
 ) -> CalibrationResult:
-    """Run (or resume) the calibration a design declares; write the fitted scenario and the report."""
+    """Run (or resume) the calibration a design declares; write the fitted scenario and the report.
+    `seed` replaces the design's seed."""
     started = time.perf_counter()
-    calibration = load_calibration(design_path)
+    calibration = load_calibration(design_path, seed=seed)
     directory = writable_folder(out) if out else writable_folder(default_folder(calibration.name))
     if fitted_path is not None:
         writable_file(fitted_path, "--fitted")
