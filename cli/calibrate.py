@@ -38,6 +38,12 @@ def register(subparsers) -> None:
         metavar="N",
         help="design seed instead of the design's own (a second calibration to compare with the first)",
     )
+    parser.add_argument(
+        "--compare-with",
+        metavar="DIR",
+        help="output folder of another calibration of the same parameters (e.g. another seed): "
+        "its 95 %% intervals must overlap these; the report puts them side by side",
+    )
     add_execution_options(parser)
     parser.set_defaults(handler=handle)
 
@@ -56,6 +62,7 @@ def handle(args) -> int:
             progress=not args.no_progress,
             echo=echo,
             seed=args.seed,
+            compare_with=args.compare_with,
         )
     except KeyboardInterrupt:
         print(
@@ -83,6 +90,8 @@ def handle(args) -> int:
     unreached = result.reach[~result.reach["reached"]]
     if len(unreached):
         print("not reached by any point of the prior: " + ", ".join(unreached["target"]))
+    if result.comparison is not None:
+        print(markdown_table(result.comparison))
     print("written: " + ", ".join(str(path) for path in result.written))
     print(f"posterior {result.verdict()}")
     if not result.credible:

@@ -837,6 +837,7 @@ class CalibrationResult:
     fit: pd.DataFrame
     reach: pd.DataFrame
     problems: list[str]
+    comparison: pd.DataFrame | None = None  # the intervals of another calibration, side by side
     written: list[Path] = field(default_factory=list)
     elapsed_s: float = 0.0
 
@@ -899,11 +900,14 @@ def calibrate(
     progress: bool = True,
     echo: Callable[[str], None] = print,
     seed: int | None = None,
+    compare_with: str | Path | None = None,
 ) -> CalibrationResult:
     """Run (or resume) the calibration a design declares; write the fitted scenario and the report.
-    `seed` replaces the design's seed."""
+    `seed` replaces the design's seed; `compare_with` is the output folder of another calibration
+    of the same parameters (e.g. another seed), whose intervals must overlap these."""
     started = time.perf_counter()
     calibration = load_calibration(design_path, seed=seed)
+    other = read_other_intervals(compare_with, calibration) if compare_with else None
     directory = writable_folder(out) if out else writable_folder(default_folder(calibration.name))
     if fitted_path is not None:
         writable_file(fitted_path, "--fitted")
@@ -1001,6 +1005,14 @@ def calibrate(
         reach_table(calibration, waves),
         credibility_problems(calibration, chain, shares),
     )
+    if other is not None:
+        result.comparison = interval_overlap(result.intervals(), other, Path(compare_with))
+        disjoint = result.comparison[~result.comparison["overlap"]]["parameter"].tolist()
+        if disjoint:
+            result.problems.append(
+                f"intervals disjoint from the calibration in {compare_with} for "
+                + ", ".join(disjoint)
+            )
     fitted_file = (
         Path(fitted_path)
         if fitted_path
@@ -1092,6 +1104,43 @@ def credibility_problems(
             "the effective sample size is uncertain"
         )
     return problems
+
+
+def read_other_intervals(folder: str | Path, calibration: Calibration) -> pd.DataFrame:
+    """The parameters table of another calibration's output folder, checked to hold the same
+    parameters; one line naming the file and what is allowed otherwise."""
+    table_path = Path(folder) / "parameters.csv"
+    if not table_path.is_file():
+        raise UserError(
+            f"--compare-with {escaped(folder)}: no parameters.csv; allowed: the output folder of a "
+            "finished calibration"
+        )
+    other = pd.read_csv(table_path)
+    if sorted(other["parameter"]) != sorted(calibration.paths):
+        raise UserError(
+            f"{escaped(table_path)}: parameters {', '.join(other['parameter'])}; allowed: the "
+            f"parameters of this design ({', '.join(calibration.paths)})"
+        )
+    return other
+
+
+def interval_overlap(mine: pd.DataFrame, other: pd.DataFrame, where: Path) -> pd.DataFrame:
+    """Per parameter: this calibration's 95 % interval, the other's, and whether they overlap."""
+    other = other.set_index("parameter")
+    rows = []
+    for _, row in mine.iterrows():
+        low, high = other.loc[row["parameter"], ["low_95", "high_95"]]
+        rows.append(
+            {
+                "parameter": row["parameter"],
+                "low_95": row["low_95"],
+                "high_95": row["high_95"],
+                "other_low_95": float(low),
+                "other_high_95": float(high),
+                "overlap": bool(row["low_95"] <= high and low <= row["high_95"]),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def fit_table(calibration: Calibration, check: Batch) -> pd.DataFrame:

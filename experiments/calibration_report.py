@@ -150,6 +150,10 @@ def markdown_report(result) -> str:
         f"{spec.months} months, design seed {spec.seed}; implausibility cut-off {method.cutoff:g}. "
         f"Elapsed {result.elapsed_s / 60:.1f} min. Method and its limits: `docs/calibration.md`.",
         "",
+        "Not ruled out after each wave: the share of a Sobol sample of the prior box within the cut-off "
+        "of every target under that wave's emulators (fitted to every point simulated so far; the "
+        "regions are not intersected, so a share can grow when new points widen the emulators' view).",
+        "",
         "| after wave | share of the prior box not ruled out |",
         "|---:|---:|",
         *[f"| {w} | {share:.1%} |" for w, share in enumerate(result.kept_shares, start=1)],
@@ -207,6 +211,18 @@ def markdown_report(result) -> str:
             "**Not reached by any point:** "
             + ", ".join(f"`{t}`" for t in unreached["target"])
             + ". The rules, not only the parameters, keep the model from these figures.",
+            "",
+        ]
+    if result.comparison is not None:
+        overlap = result.comparison["overlap"]
+        lines += [
+            "## Another design seed",
+            "",
+            f"The 95 % intervals of this calibration (design seed {spec.seed}) beside those of "
+            f"another calibration of the same design: {int(overlap.sum())} of {len(overlap)} "
+            "parameters overlap.",
+            "",
+            markdown_table(result.comparison),
             "",
         ]
     correlation = result.posterior.corr()

@@ -223,6 +223,7 @@ def write_hindcast_page(hindcast: Hindcast, page: Path, figure: Path, command: s
         "",
         f"{' '.join(scenario.description.split())}",
         "",
+        *([" ".join(spec.description.split()), ""] if spec.description else []),
         f"Run: {spec.replications} replications of {spec.households or scenario.households:,} "
         f"households (a sample of the territory's {hindcast.real_households:,.0f}), "
         f"{spec.months} months from {spec.start_year or 'month 0'}, seed {spec.seed}, every "

@@ -62,15 +62,17 @@ def narrow_design(write_design, *, seed: int, observed: float = 0.3) -> Path:
 def test_two_design_seeds_give_credible_posteriors_with_overlapping_intervals(
     write_design, tmp_path
 ):
-    results = [
-        calibrate(
-            narrow_design(write_design, seed=seed),
-            out=tmp_path / f"seed-{seed}",
-            progress=False,
-            echo=lambda _: None,
-        )
-        for seed in (5, 6)
-    ]
+    design = narrow_design(write_design, seed=5)
+    first = calibrate(design, out=tmp_path / "seed-5", progress=False, echo=lambda _: None)
+    second = calibrate(  # the same design, another design seed, compared with the first
+        design,
+        out=tmp_path / "seed-6",
+        seed=6,
+        compare_with=tmp_path / "seed-5",
+        progress=False,
+        echo=lambda _: None,
+    )
+    results = [first, second]
 
     for result in results:
         assert result.effective_samples >= 200, result.verdict()
@@ -81,6 +83,9 @@ def test_two_design_seeds_give_credible_posteriors_with_overlapping_intervals(
         low_a, high_a = first.loc[parameter, ["low_95", "high_95"]]
         low_b, high_b = second.loc[parameter, ["low_95", "high_95"]]
         assert low_a <= high_b and low_b <= high_a, (parameter, low_a, high_a, low_b, high_b)
+    assert second.calibration.spec.seed == 6
+    assert second.comparison["overlap"].all() and second.credible
+    assert "## Another design seed" in (tmp_path / "seed-6" / "report.md").read_text()
     # the target informs: media awareness is pinned well inside its prior
     low, high = first.loc["behaviour.awareness_p", ["low_95", "high_95"]]
     assert high - low < 0.5 * (0.05 - 0.001)
