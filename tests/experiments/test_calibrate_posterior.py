@@ -78,16 +78,16 @@ def test_two_design_seeds_give_credible_posteriors_with_overlapping_intervals(
         assert result.effective_samples >= 200, result.verdict()
         assert result.credible, result.verdict()
         assert result.chain.reliable
-    first, second = (result.intervals().set_index("parameter") for result in results)
-    for parameter in first.index:
-        low_a, high_a = first.loc[parameter, ["low_95", "high_95"]]
-        low_b, high_b = second.loc[parameter, ["low_95", "high_95"]]
+    mine, other = (result.intervals().set_index("parameter") for result in results)
+    for parameter in mine.index:
+        low_a, high_a = mine.loc[parameter, ["low_95", "high_95"]]
+        low_b, high_b = other.loc[parameter, ["low_95", "high_95"]]
         assert low_a <= high_b and low_b <= high_a, (parameter, low_a, high_a, low_b, high_b)
     assert second.calibration.spec.seed == 6
     assert second.comparison["overlap"].all() and second.credible
     assert "## Another design seed" in (tmp_path / "seed-6" / "report.md").read_text()
     # the target informs: media awareness is pinned well inside its prior
-    low, high = first.loc["behaviour.awareness_p", ["low_95", "high_95"]]
+    low, high = mine.loc["behaviour.awareness_p", ["low_95", "high_95"]]
     assert high - low < 0.5 * (0.05 - 0.001)
 
 
