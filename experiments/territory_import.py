@@ -154,6 +154,29 @@ def import_territory(
     return scenario
 
 
+CONSTANTS_MARK = "# Equilibrium constants by good and zone"
+
+
+def write_equilibrium(path: str | Path) -> tuple[dict, float]:
+    """Solve the constants of the scenario file `path` afresh and write them at its end, in place of
+    the ones written before (the lines from `CONSTANTS_MARK` on); returns them and the gap left."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if CONSTANTS_MARK in text:
+        text = text[: text.index(CONSTANTS_MARK)].rstrip("\n") + "\n"
+    scenario = load_scenario(path, {"constants": {}})
+    tables, gap = equilibrium_tables(scenario)
+    staging = path.with_name(f".{path.name}.solving")
+    staging.write_text(text + "\n" + constants_text(tables, gap), encoding="utf-8")
+    try:
+        load_scenario(staging)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    os.replace(staging, path)
+    return tables, gap
+
+
 def equilibrium_tables(scenario: Scenario) -> tuple[dict, float]:
     """The `[constants]` tables under which the scenario's observed state is the model's own
     equilibrium (`model.equilibrium`), solved on `EQUILIBRIUM_HOUSEHOLDS` households of the
@@ -195,8 +218,8 @@ def _logit(p: float) -> float:
 def constants_text(tables: dict, gap: float) -> str:
     return "\n".join(
         [
-            "# Equilibrium constants by good and zone, solved by the import so that without policy the",
-            "# territory holds its observed state (docs/today.md); "
+            f"{CONSTANTS_MARK}, solved (`partage territory equilibrium`) so that without",
+            "# policy the territory holds its observed state (docs/today.md); "
             f"{EQUILIBRIUM_HOUSEHOLDS} households, largest gap {gap:.4f}.",
             tomli_w.dumps({"constants": tables}).strip(),
             "",

@@ -277,7 +277,7 @@ def stationary_by_zone(model) -> dict[str, np.ndarray]:
         hh,
         goods,
         model.behaviour,
-        model.effects,
+        model.status_quo,
         rows,
         cols,
         pool_ok=model.month0_pool_ok,

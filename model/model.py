@@ -159,7 +159,8 @@ class TerritoryModel(mesa.Model):
 
         self.last_market: MarketResult | None = None
         self.effects: Effects = self.policy_book.effects(0)
-        self.month0_pool_ok = pool_open(hh, self.effects)
+        self.status_quo = self.policy_book.status_quo()
+        self.month0_pool_ok = pool_open(hh, self.status_quo)
         self.month0_subscribers = subscribers_by_zone(self.scenario, self.households_by_zone)
         self._count_needing()
         self.zone_needing_before_subscribers = self.zone_needing
@@ -167,7 +168,7 @@ class TerritoryModel(mesa.Model):
             hh,
             self.goods,
             self.behaviour,
-            self.effects,
+            self.status_quo,
             pool_ok=self.month0_pool_ok,
             rental_access_eur=self.rental_access_eur,
             share_access_eur=self.share_access_eur,

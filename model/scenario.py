@@ -7,7 +7,8 @@ the sweeps and the web app's controls all read this declaration.
 Rules of the loader:
 - `extends = "other.toml"` (relative to the file) loads the parent first; the
   child states only what changes. Tables merge key by key; arrays and scalars
-  replace.
+  replace; a child's `[constants]` replaces its parent's whole (they are solved
+  for one territory, `model.equilibrium`).
 - Any value is addressable by a dotted path (`goods.car.purchase_eur`,
   `network.kind`, `territory.zones.centre.income_median_eur`) and can be
   overridden (`--set path=value` on the CLI, `overrides={path: value}` in Python).
@@ -1848,11 +1849,13 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> dict:
     return raw
 
 
-def _merge(parent: dict, child: dict) -> dict:
+def _merge(parent: dict, child: dict, top: bool = True) -> dict:
     merged = dict(parent)
     for key, value in child.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+        if top and key == "constants":  # solved for the child's own territory: replaced whole
+            merged[key] = value
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value, top=False)
         else:
             merged[key] = value
     return merged

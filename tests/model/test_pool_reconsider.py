@@ -63,3 +63,38 @@ def test_only_aware_owners_with_a_pool_open_reconsider_early():
     )
     assert never["car.aware"].max() == 0
     assert never["car.stock"].equals(often["car.stock"])
+
+
+def owners_leaving_by_month(pool_reconsider_months: int, months: int = 30) -> list[int]:
+    """Owners who stop owning a car each month, when the only reason an owner reconsiders is a
+    pool opened at month 1 (goods never wear out, no life events, everyone aware from the start)."""
+    from model.households import Mode
+    from model.model import TerritoryModel
+
+    model = TerritoryModel(
+        SCENARIOS / "carsharing_fleet.toml",
+        households=2000,
+        months=months,
+        seed=4,
+        overrides={
+            "behaviour.pool_reconsider_rate": 0.5,
+            "behaviour.pool_reconsider_months": pool_reconsider_months,
+            "behaviour.life_event_rate": 0.0,
+            "goods.car.lifetime_months": 1200,
+            "goods.car.initial_aware_share": 1.0,
+            "behaviour.awareness_p": 0.0,
+        },
+    )
+    car = model.goods.names.index("car")
+    leaving = []
+    while model.running:
+        owned = model.households.mode[:, car] == Mode.OWN
+        model.step()
+        leaving.append(int((owned & (model.households.mode[:, car] != Mode.OWN)).sum()))
+    return leaving
+
+
+def test_owners_reconsider_only_in_the_months_after_the_pool_opens():
+    leaving = owners_leaving_by_month(pool_reconsider_months=12)
+    assert sum(leaving[:12]) > 0  # months 1 to 12: the pool is news
+    assert sum(leaving[13:]) == 0  # long after: no owner gives up a car for the pool's sake
