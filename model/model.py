@@ -210,11 +210,10 @@ class TerritoryModel(mesa.Model):
         # 5. decisions, then the counts over ties follow the changes
         pool_ok = pool_open(hh, fx)
         active_before, lending_before = hh.sharing_or_lending(), hh.lending.copy()
-        joined = None
         if pool_ok.any():
             grew = fx.pool_units > POOL_NEWS_GROWTH * self.pool_units_before
             self.pool_news_month[grew] = self.steps
-            joined = hh.months_since_joining(self.steps, pool_ok, self.pool_news_month)
+            hh.record_joining(self.steps, pool_ok)
         self.pool_units_before = fx.pool_units
         purchases = decide(
             hh,
@@ -229,7 +228,8 @@ class TerritoryModel(mesa.Model):
             share_access_eur=self.share_access_eur,
             well_mixed=self.well_mixed,
             rng=rng,
-            joined_months=joined,
+            month=self.steps,
+            pool_news_month=self.pool_news_month,
         )
         ties.update_counts(hh, active_before, lending_before)
         # 6. market

@@ -56,12 +56,14 @@ def rented_uses(households) -> np.ndarray:
     return ((households.mode == Mode.RENT) & households.need) * households.uses
 
 
-def household_spending(model, market, rent_uses: np.ndarray | None = None) -> np.ndarray:
-    """Each household's spending on the goods this month (EUR)."""
+def household_spending(
+    model, market, rent_uses: np.ndarray | None = None, units: np.ndarray | None = None
+) -> np.ndarray:
+    """Each household's spending on the goods this month (EUR); `units` held, if known."""
     hh, goods, fx = model.households, model.goods, model.effects
     if rent_uses is None:
         rent_uses = rented_uses(hh)
-    own = model.units_held()
+    own = model.units_held() if units is None else units
     own_cost = goods.purchase_eur / goods.lifetime_months + goods.fixed_eur_per_month
     if fx.ownership_fee_eur.any():
         own_cost = own_cost + per_household(fx.ownership_fee_eur, hh.zq)
@@ -158,7 +160,7 @@ def measure(
     out["emissions.cumulative_t"] = totals.emissions_t
 
     rent_uses = rented_uses(hh)
-    spending = household_spending(model, market, rent_uses)
+    spending = household_spending(model, market, rent_uses, units)
     out["spending.mean_eur"] = float(spending.mean())
     by_quintile = np.bincount(hh.quintile, weights=spending, minlength=QUINTILES) / np.maximum(
         model.quintile_sizes, 1
