@@ -638,7 +638,9 @@ class ReferenceModel(mesa.Model):
             out[f"{name}.lenders"] = sum(1 for p in self.people if p.lending[g]) / count
             out[f"{name}.aware"] = sum(1 for p in needing if p.aware[g]) / count
             out[f"{name}.stock"] = sum(
-                1 + p.extra[g] * float(self.goods.extra_units[g]) for p in needing if p.mode[g] == OWN
+                1 + p.extra[g] * float(self.goods.extra_units[g])
+                for p in needing
+                if p.mode[g] == OWN
             )
         sharing = [any(p.is_sharing(g) for g in range(self.n_goods)) for p in self.people]
         out["sharing_households.share"] = sum(sharing) / len(self.people)
