@@ -109,20 +109,19 @@ def measure(
     )
     zone_owning = zone_owning.reshape(len(zone_names), len(goods.names))
     zone_households = np.maximum(model.households_by_zone, 1)
-    units = model.units_held()
-    stock = units.sum(axis=0) if goods.multi_unit.any() else np.zeros(len(goods.names))
     several = hh.extra & owning
+    several_counts = several.sum(axis=0)
+    stock = owning.sum(axis=0) + several_counts * goods.extra_units
+    units = owning + several * goods.extra_units if goods.multi_unit.any() else owning
     for g, name in enumerate(goods.names):
         counts = np.bincount(coded[:, g], minlength=len(Mode) + 1)
         for m, mode_name in enumerate(MODE_NAMES):
             out[f"{name}.{mode_name}"] = counts[m] / needing[g]
         out[f"{name}.lenders"] = np.count_nonzero(hh.lending[:, g]) / needing[g]
         out[f"{name}.aware"] = np.count_nonzero(hh.aware[:, g] & hh.need[:, g]) / needing[g]
-        if not goods.multi_unit[g]:
-            stock[g] = counts[Mode.OWN]
         out[f"{name}.stock"] = float(stock[g])
         out[f"{name}.purchases"] = float(purchases[g])
-        holding_several = int(np.count_nonzero(several[:, g]))
+        holding_several = int(several_counts[g])
         out[f"{name}.per_household"] = float(stock[g]) / hh.size
         out[f"{name}.one.share"] = (counts[Mode.OWN] - holding_several) / hh.size
         out[f"{name}.several.share"] = holding_several / hh.size
