@@ -109,16 +109,20 @@ def measure(
     )
     zone_owning = zone_owning.reshape(len(zone_names), len(goods.names))
     zone_households = np.maximum(model.households_by_zone, 1)
-    several = hh.extra & owning
-    several_counts = several.sum(axis=0)
-    stock = owning.sum(axis=0) + several_counts * goods.extra_units
-    units = owning + several * goods.extra_units if goods.multi_unit.any() else owning
+    multi = goods.multi_unit.any()
+    several = hh.extra & owning if multi else None
+    several_counts = np.array(
+        [np.count_nonzero(several[:, g]) if m else 0 for g, m in enumerate(goods.multi_unit)]
+    )
+    stock = np.zeros(len(goods.names))
+    units = owning + several * goods.extra_units if multi else owning
     for g, name in enumerate(goods.names):
         counts = np.bincount(coded[:, g], minlength=len(Mode) + 1)
         for m, mode_name in enumerate(MODE_NAMES):
             out[f"{name}.{mode_name}"] = counts[m] / needing[g]
         out[f"{name}.lenders"] = np.count_nonzero(hh.lending[:, g]) / needing[g]
         out[f"{name}.aware"] = np.count_nonzero(hh.aware[:, g] & hh.need[:, g]) / needing[g]
+        stock[g] = counts[Mode.OWN] + several_counts[g] * goods.extra_units[g]
         out[f"{name}.stock"] = float(stock[g])
         out[f"{name}.purchases"] = float(purchases[g])
         holding_several = int(several_counts[g])
