@@ -19,7 +19,6 @@ from experiments.territory_import import (
     import_territory,
     write_equilibrium,
 )
-from model.geodata import MULTI_CAR_DEFAULT
 from model.scenario import load_scenario
 
 
@@ -145,7 +144,8 @@ def import_command(args) -> int:
         print(
             f"households with two cars or more: no figure for {len(defaulted)} of "
             f"{len(territory.keys)} zones ({', '.join(defaulted['name'].head(6))}"
-            f"{', …' if len(defaulted) > 6 else ''}); they take {MULTI_CAR_DEFAULT}"
+            f"{', …' if len(defaulted) > 6 else ''}); they take the car good's "
+            "initial_multi_owner_share of their kind times their share of households with a car"
         )
     for name, fleet in scenario.today.fleets.items():
         print(
