@@ -387,7 +387,8 @@ def decide(
     hh.lending[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
     if holding_extra is not None:
         hh.extra[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
-        keeps = (new_mode == Mode.OWN) & goods.multi_unit[cols]
+        # a pool that is news is a reason to shed a car, not to buy a second one
+        keeps = (new_mode == Mode.OWN) & goods.multi_unit[cols] & ~pool_news[rows, cols]
         extra_rows, extra_cols = pairs(hh.need & owner_event & holding_extra)
         extra_rows = np.concatenate([extra_rows, rows[keeps]])
         extra_cols = np.concatenate([extra_cols, cols[keeps]])

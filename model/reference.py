@@ -182,11 +182,12 @@ class ReferenceHousehold(mesa.Agent):
                     self.choose_extra_units(g, wear_out)
                     continue
             else:
-                wear_out = False
+                wear_out = pool_news = False
                 if not (draw < 1.0 / b.reconsider_months or self.newly_aware[g]):
                     continue
             self.choose_mode(g, wear_out)
-            if self.mode[g] == OWN and self.model.goods.multi_unit[g]:
+            news_only = self.mode[g] == OWN and pool_news and not draw < hazard + b.life_event_rate
+            if self.mode[g] == OWN and self.model.goods.multi_unit[g] and not news_only:
                 self.choose_extra_units(g, False)
         if b.always_share_when_aware:
             for g in range(self.model.n_goods):

@@ -133,7 +133,7 @@ QUICK = Sizes(
 def stage_work(sizes: Sizes) -> list[float]:
     """Estimated work of each stage of `run_all`, in the order it reports them (households x months
     x runs; the network check runs 7 settings, critical mass 11 subsidy levels, hysteresis 6 levels
-    on two branches, the scalar comparison both models)."""
+    on two branches, the scalar comparison both models, the second-car check two scenarios)."""
     bass = sizes.bass_households * sizes.bass_months * sizes.bass_replications
     return [
         *[bass] * len(BASS_PARAMETERS),
@@ -142,6 +142,10 @@ def stage_work(sizes: Sizes) -> list[float]:
         11 * sizes.mass_households * sizes.mass_months * sizes.mass_replications,
         12 * sizes.tipping_households * sizes.tipping_months * sizes.tipping_replications,
         2 * sizes.reference_households * sizes.reference_months * sizes.reference_replications,
+        sizes.recovery_households
+        * sizes.recovery_months
+        * sizes.recovery_waves
+        * sizes.recovery_points,
         sizes.stationarity_households * sizes.stationarity_months * sizes.stationarity_replications,
         2 * sizes.second_car_households * sizes.second_car_months * sizes.second_car_replications,
     ]
