@@ -116,7 +116,9 @@ def test_bad_fleets_are_refused_in_one_line(tiny_territory, units, subscribers, 
 
 def with_multi_car_column(tiny_territory, shares):
     tiny_territory.header += ",two_cars_share"
-    tiny_territory.rows = [f"{row},{share}" for row, share in zip(tiny_territory.rows, shares)]
+    tiny_territory.rows = [
+        f"{row},{share}" for row, share in zip(tiny_territory.rows, shares, strict=True)
+    ]
     tiny_territory.write()
     text = tiny_territory.scenario.read_text(encoding="utf-8").replace(
         'income_per = "household"\n',
@@ -142,7 +144,7 @@ def test_households_hold_the_stated_shares_of_two_cars_at_month_zero(tiny_territ
     )
     first = model.series[0]
     real = tiny_territory.FIGURES
-    stated = sum(h * s for (_, _, h, *_), s in zip(real, [0.2, 0.4, 0.5, 0.6])) / sum(
+    stated = sum(h * s for (_, _, h, *_), s in zip(real, [0.2, 0.4, 0.5, 0.6], strict=True)) / sum(
         h for _, _, h, *_ in real
     )
     assert first["car.several.share"] == pytest.approx(stated, abs=0.02)
