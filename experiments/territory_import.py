@@ -32,11 +32,13 @@ from model.geodata import read_figures
 from model.model import TerritoryModel
 from model.policies import territory_households
 from model.scenario import Scenario, TerritoryFromData, Today, load_scenario, read_toml_file
+from model.zone_results import outcome_names
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 TODAY_FILE = "today.toml"
 EQUILIBRIUM_HOUSEHOLDS = 30_000
 DYNAMIC_ROUNDS = 2  # short runs correcting the stationary constants for the dynamics
+ZONE_SHIFT_HOUSEHOLDS = 1000  # a zone's own gap counts for n / (n + this) of its shift
 
 
 def _one_column(columns: list[str], pattern: str, what: str, option: str, path: Path) -> str:
@@ -154,6 +156,29 @@ def import_territory(
     return scenario
 
 
+CONSTANTS_MARK = "# Equilibrium constants by good and zone"
+
+
+def write_equilibrium(path: str | Path) -> tuple[dict, float]:
+    """Solve the constants of the scenario file `path` afresh and write them at its end, in place of
+    the ones written before (the lines from `CONSTANTS_MARK` on); returns them and the gap left."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if CONSTANTS_MARK in text:
+        text = text[: text.index(CONSTANTS_MARK)].rstrip("\n") + "\n"
+    scenario = load_scenario(path, {"constants": {}})
+    tables, gap = equilibrium_tables(scenario)
+    staging = path.with_name(f".{path.name}.solving")
+    staging.write_text(text + "\n" + constants_text(tables, gap), encoding="utf-8")
+    try:
+        load_scenario(staging)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    os.replace(staging, path)
+    return tables, gap
+
+
 def equilibrium_tables(scenario: Scenario) -> tuple[dict, float]:
     """The `[constants]` tables under which the scenario's observed state is the model's own
     equilibrium (`model.equilibrium`), solved on `EQUILIBRIUM_HOUSEHOLDS` households of the
@@ -173,14 +198,26 @@ def equilibrium_tables(scenario: Scenario) -> tuple[dict, float]:
 
 
 def shift_for_dynamics(constants, run) -> None:
-    """Shift each good's constants of owning and of holding several, in every zone alike, by the
-    gap in log odds between month 0 and the last year of a run: what the stationary shares of
-    month 0 miss of the run's dynamics (awareness spreading, learning, ties)."""
+    """Shift each good's constants of owning and of holding several by the gap in log odds between
+    month 0 and the last year of a run: what the stationary shares of month 0 miss of the run's
+    dynamics (awareness spreading, learning, ties). Owning: each zone's own gap, weighted by its
+    sampled households needing the good (n / (n + `ZONE_SHIFT_HOUSEHOLDS`)), the rest the
+    territory's gap; holding several: the territory's gap, in every zone alike."""
     frame = run.series_frame()
     last_year = frame.iloc[-12:]
+    names = outcome_names(run.goods.names, real=False)
+    zones = np.stack(run.zone_series)  # (months + 1, Z, K)
+    sampled = run.zone_needing
     for g, good in enumerate(run.goods.names):
         start, end = frame[f"{good}.own"].iloc[0], last_year[f"{good}.own"].mean()
-        constants.own[:, g] += _logit(start) - _logit(end)
+        overall = _logit(start) - _logit(end)
+        # each zone's own gap, trusted in proportion to its sampled households needing the good
+        own = zones[:, :, names.index(f"{good}.own")]
+        own_start = np.clip(own[0], 0.01, 0.99)
+        own_end = np.clip(own[-12:].mean(axis=0), 0.01, 0.99)
+        weight = sampled[:, g] / (sampled[:, g] + ZONE_SHIFT_HOUSEHOLDS)
+        gap = np.log(own_start / (1 - own_start)) - np.log(own_end / (1 - own_end))
+        constants.own[:, g] += weight * gap + (1 - weight) * overall
         if run.goods.multi_unit[g]:
             owning = frame[f"{good}.several.share"] + frame[f"{good}.one.share"]
             several = frame[f"{good}.several.share"] / owning
@@ -195,8 +232,8 @@ def _logit(p: float) -> float:
 def constants_text(tables: dict, gap: float) -> str:
     return "\n".join(
         [
-            "# Equilibrium constants by good and zone, solved by the import so that without policy the",
-            "# territory holds its observed state (docs/today.md); "
+            f"{CONSTANTS_MARK}, solved (`partage territory equilibrium`) so that without",
+            "# policy the territory holds its observed state (docs/today.md); "
             f"{EQUILIBRIUM_HOUSEHOLDS} households, largest gap {gap:.4f}.",
             tomli_w.dumps({"constants": tables}).strip(),
             "",

@@ -271,7 +271,7 @@ def decide_extra_units(
     cols: np.ndarray,
     *,
     worn_out: np.ndarray,
-    rng: np.random.Generator,
+    draw: np.ndarray,
     **context,
 ) -> np.ndarray:
     """Owners (rows, cols) keep, buy or give up their extra units (in place); returns the units
@@ -280,7 +280,9 @@ def decide_extra_units(
     Binary logit: holding them is worth `extra_units` times owning one (its cost, convenience and
     emissions) plus the zone's constant of extra units; going without them, the best of renting,
     sharing (where open) and forgoing for `extra_units_uses_share` of the household's uses; the
-    habit bonus goes to the current state. A household giving up its extra units keeps its first."""
+    habit bonus goes to the current state. A household giving up its extra units keeps its first.
+    `draw`: a uniform number per pair (the month's draws are of a fixed size, so that paired runs
+    keep drawing the same numbers)."""
     hh, b = households, behaviour
     purchases = np.zeros(len(goods.names))
     if not rows.size:
@@ -301,10 +303,8 @@ def decide_extra_units(
     keep = extra_units * utility[:, Mode.OWN] + goods.constants.extra_units[hh.zone[rows], cols]
     without = np.maximum(utility[:, Mode.RENT], utility[:, Mode.FORGO])
     without = np.where(can_share, np.maximum(without, utility[:, Mode.SHARE]), without)
-    n = rows.size
-    keeps = b.logit_scale * (keep + b.habit_bonus * holding) + gumbel(rng, n) > b.logit_scale * (
-        without + b.habit_bonus * ~holding
-    ) + gumbel(rng, n)
+    advantage = b.logit_scale * (keep - without + b.habit_bonus * (2 * holding - 1))
+    keeps = draw < 0.5 * (1 + np.tanh(0.5 * advantage))  # binary logit
     hh.extra[rows, cols] = keeps
     bought = keeps & (~holding | worn_out)
     purchases += np.bincount(cols[bought], weights=extra_units[bought], minlength=len(goods.names))
@@ -325,11 +325,12 @@ def decide(
     share_access_eur: np.ndarray,
     well_mixed: bool,
     rng: np.random.Generator,
-    joined_months: np.ndarray | None = None,
+    month: int = 0,
+    pool_news_month: np.ndarray | None = None,
 ) -> np.ndarray:
     """This month's mode choices and lending decisions (in place); returns the units purchased
-    of each good. `joined_months` (N, G): months since the household joined sharing (knew of
-    it with a pool open), negative where it has not."""
+    of each good. `pool_news_month` (Z, G): the month each zone's pool last opened or grew, for
+    the window after joining (`HouseholdState.months_since_joining`)."""
     hh, b, fx = households, behaviour, effects
     owner = hh.mode == Mode.OWN
     draw = rng.random(hh.mode.shape)
@@ -343,14 +344,20 @@ def decide(
         & pool_ok
         & (draw < 1.0 / goods.lifetime_months + b.life_event_rate + b.pool_reconsider_rate)
     )
-    if joined_months is not None and pool_news.any():
+    if pool_news_month is not None and pool_news.any():
         # only in the months after joining: knowing of sharing with a pool open
-        pool_news &= (joined_months >= 0) & (joined_months < b.pool_reconsider_months)
+        r, c = np.nonzero(pool_news)
+        since = hh.months_since_joining(r, c, month, pool_news_month)
+        late = (since < 0) | (since >= b.pool_reconsider_months)
+        pool_news[r[late], c[late]] = False
     others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
     owner_event = wear_out | life_event | pool_news
     # A household holding several units reconsiders its extra units first (`decide_extra_units`).
     holding_extra = hh.extra if goods.multi_unit.any() else None
     first_unit = owner_event & ~holding_extra if holding_extra is not None else owner_event
+    if holding_extra is not None:  # one draw per household and good of several units, every month
+        position = np.cumsum(goods.multi_unit) - 1
+        extra_draw = rng.random((hh.size, int(goods.multi_unit.sum())))
     rows, cols = pairs(hh.need & (first_unit | others))
     old_mode = hh.mode[rows, cols]
     utility, can_share = utilities_of_pairs(
@@ -380,25 +387,26 @@ def decide(
     hh.lending[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
     if holding_extra is not None:
         hh.extra[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
-        keeps = (new_mode == Mode.OWN) & goods.multi_unit[cols]
+        # a pool that is news is a reason to shed a car, not to buy a second one
+        keeps = (new_mode == Mode.OWN) & goods.multi_unit[cols] & ~pool_news[rows, cols]
         extra_rows, extra_cols = pairs(hh.need & owner_event & holding_extra)
+        extra_rows = np.concatenate([extra_rows, rows[keeps]])
+        extra_cols = np.concatenate([extra_cols, cols[keeps]])
         purchases += decide_extra_units(
             hh,
             goods,
             b,
             fx,
-            np.concatenate([extra_rows, rows[keeps]]),
-            np.concatenate([extra_cols, cols[keeps]]),
-            worn_out=np.concatenate(
-                [wear_out[extra_rows, extra_cols], np.zeros(int(keeps.sum()), dtype=bool)]
-            ),
+            extra_rows,
+            extra_cols,
+            worn_out=wear_out[extra_rows, extra_cols] & hh.extra[extra_rows, extra_cols],
+            draw=extra_draw[extra_rows, position[extra_cols]],
             social=social,
             lending_ties=lending_ties,
             pool_ok=pool_ok,
             rental_access_eur=rental_access_eur,
             share_access_eur=share_access_eur,
             well_mixed=well_mixed,
-            rng=rng,
         )
     if b.always_share_when_aware:
         switch = hh.aware & hh.need

@@ -45,10 +45,19 @@ class Constants:
 
 
 def equilibrium_constants(scenario: Scenario) -> Constants:
-    """The scenario's constants as (zone, good) arrays; a zone or good it names that the scenario
-    lacks is refused."""
+    """The scenario's constants as (zone, good) arrays. Constants naming none of the scenario's
+    zones were solved for another territory (inherited through `extends`) and are not used; a
+    zone or good named that the scenario lacks is otherwise refused."""
     zones, goods = scenario.zone_names, scenario.good_names
     constants = Constants.zeros(len(zones), len(goods))
+    named = {
+        zone
+        for table in scenario.constants.values()
+        for mode in MODES_WITH_CONSTANTS
+        for zone in getattr(table, mode)
+    }
+    if named and not named & set(zones):
+        return constants
     for good, table in scenario.constants.items():
         if good not in goods:
             raise ScenarioError(

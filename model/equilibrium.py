@@ -45,6 +45,7 @@ REST_MIN = (
     0.01  # a zone where all needing households own or subscribe keeps 1 % renting or forgoing
 )
 CONSTANT_LIMIT = 30.0
+CHUNK = 200_000  # household-good pairs solved at once
 
 
 def _softmax_rows(x: np.ndarray, available: np.ndarray) -> np.ndarray:
@@ -58,7 +59,28 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1 + np.tanh(0.5 * x))
 
 
-def stationary(
+def stationary(households, goods, behaviour, effects, rows, cols, **context) -> np.ndarray:
+    """(n, 5) stationary probabilities of the pairs (rows, cols), computed `CHUNK` pairs at a time
+    so that a million households stay within memory (see `_stationary`)."""
+    if rows.size <= CHUNK:
+        return _stationary(households, goods, behaviour, effects, rows, cols, **context)
+    return np.concatenate(
+        [
+            _stationary(
+                households,
+                goods,
+                behaviour,
+                effects,
+                rows[i : i + CHUNK],
+                cols[i : i + CHUNK],
+                **context,
+            )
+            for i in range(0, rows.size, CHUNK)
+        ]
+    )
+
+
+def _stationary(
     households: HouseholdState,
     goods: GoodTable,
     behaviour: Behaviour,
@@ -277,7 +299,7 @@ def stationary_by_zone(model) -> dict[str, np.ndarray]:
         hh,
         goods,
         model.behaviour,
-        model.effects,
+        model.status_quo,
         rows,
         cols,
         pool_ok=model.month0_pool_ok,

@@ -195,18 +195,21 @@ class HouseholdState:
         several (a mean, so it may be fractional)."""
         return (self.mode == Mode.OWN) * (1.0 + self.extra * extra_units)
 
-    def months_since_joining(
-        self, month: int, pool_ok: np.ndarray, pool_news_month: np.ndarray
-    ) -> np.ndarray:
-        """(N, G) months since each household joined sharing a good, recording those joining now
-        (aware, with a pool open), or since the pool of its zone last opened or grew
-        (`pool_news_month`, (Z, G)), whichever is later; -1 where it has not joined."""
-        joining = pool_ok & self.aware & (self.joined_month == NEVER_JOINED)
+    def record_joining(self, month: int, pool_ok: np.ndarray) -> None:
+        """Note the month each household joins sharing a good: aware of it, with a pool open."""
+        joining = pool_ok & self.aware
+        joining &= self.joined_month == NEVER_JOINED
         self.joined_month[joining] = month
-        latest = np.maximum(self.joined_month.astype(np.int32), pool_news_month[self.zone])
-        since = month - latest
-        since[self.joined_month == NEVER_JOINED] = -1
-        return since
+
+    def months_since_joining(
+        self, rows: np.ndarray, cols: np.ndarray, month: int, pool_news_month: np.ndarray
+    ) -> np.ndarray:
+        """For the pairs (rows, cols): months since the household joined sharing the good, or since
+        the pool of its zone last opened or grew (`pool_news_month`, (Z, G)), whichever is later;
+        -1 where it has not joined."""
+        joined = self.joined_month[rows, cols].astype(np.int32)
+        since = month - np.maximum(joined, pool_news_month[self.zone[rows], cols])
+        return np.where(joined == NEVER_JOINED, -1, since)
 
     def sharing_or_lending(self) -> np.ndarray:
         """(N, G) flags: the household shares (needing the good) or lends it."""

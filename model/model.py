@@ -159,7 +159,8 @@ class TerritoryModel(mesa.Model):
 
         self.last_market: MarketResult | None = None
         self.effects: Effects = self.policy_book.effects(0)
-        self.month0_pool_ok = pool_open(hh, self.effects)
+        self.status_quo = self.policy_book.status_quo()
+        self.month0_pool_ok = pool_open(hh, self.status_quo)
         self.month0_subscribers = subscribers_by_zone(self.scenario, self.households_by_zone)
         self._count_needing()
         self.zone_needing_before_subscribers = self.zone_needing
@@ -167,7 +168,7 @@ class TerritoryModel(mesa.Model):
             hh,
             self.goods,
             self.behaviour,
-            self.effects,
+            self.status_quo,
             pool_ok=self.month0_pool_ok,
             rental_access_eur=self.rental_access_eur,
             share_access_eur=self.share_access_eur,
@@ -209,11 +210,10 @@ class TerritoryModel(mesa.Model):
         # 5. decisions, then the counts over ties follow the changes
         pool_ok = pool_open(hh, fx)
         active_before, lending_before = hh.sharing_or_lending(), hh.lending.copy()
-        joined = None
         if pool_ok.any():
             grew = fx.pool_units > POOL_NEWS_GROWTH * self.pool_units_before
             self.pool_news_month[grew] = self.steps
-            joined = hh.months_since_joining(self.steps, pool_ok, self.pool_news_month)
+            hh.record_joining(self.steps, pool_ok)
         self.pool_units_before = fx.pool_units
         purchases = decide(
             hh,
@@ -228,7 +228,8 @@ class TerritoryModel(mesa.Model):
             share_access_eur=self.share_access_eur,
             well_mixed=self.well_mixed,
             rng=rng,
-            joined_months=joined,
+            month=self.steps,
+            pool_news_month=self.pool_news_month,
         )
         ties.update_counts(hh, active_before, lending_before)
         # 6. market

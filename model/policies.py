@@ -162,6 +162,15 @@ class PolicyBook:
             _APPLY[policy.kind](self, policy, fx, month, zqg=zqg, zq=zq, zg=zg, zones=zones)
         return fx
 
+    def status_quo(self) -> Effects:
+        """Month 0 without any policy: today's fleets only. The observed start is drawn under it, so
+        that a scenario and its baseline without policies start from the same households."""
+        fx = no_effects(
+            len(self.zone_names), len(self.good_names), self.scenario.market.platform_fee_share
+        )
+        self._fleets_of_today(fx, 0)
+        return fx
+
     def _fleets_of_today(self, fx: Effects, month: int) -> None:
         """Today's operator fleets, as pools open to every household of their zones, at no public
         cost (`model.today`)."""

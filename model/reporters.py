@@ -56,12 +56,14 @@ def rented_uses(households) -> np.ndarray:
     return ((households.mode == Mode.RENT) & households.need) * households.uses
 
 
-def household_spending(model, market, rent_uses: np.ndarray | None = None) -> np.ndarray:
-    """Each household's spending on the goods this month (EUR)."""
+def household_spending(
+    model, market, rent_uses: np.ndarray | None = None, units: np.ndarray | None = None
+) -> np.ndarray:
+    """Each household's spending on the goods this month (EUR); `units` held, if known."""
     hh, goods, fx = model.households, model.goods, model.effects
     if rent_uses is None:
         rent_uses = rented_uses(hh)
-    own = model.units_held()
+    own = model.units_held() if units is None else units
     own_cost = goods.purchase_eur / goods.lifetime_months + goods.fixed_eur_per_month
     if fx.ownership_fee_eur.any():
         own_cost = own_cost + per_household(fx.ownership_fee_eur, hh.zq)
@@ -107,20 +109,23 @@ def measure(
     )
     zone_owning = zone_owning.reshape(len(zone_names), len(goods.names))
     zone_households = np.maximum(model.households_by_zone, 1)
-    units = model.units_held()
-    stock = units.sum(axis=0) if goods.multi_unit.any() else np.zeros(len(goods.names))
-    several = hh.extra & owning
+    multi = goods.multi_unit.any()
+    several = hh.extra & owning if multi else None
+    several_counts = np.array(
+        [np.count_nonzero(several[:, g]) if m else 0 for g, m in enumerate(goods.multi_unit)]
+    )
+    stock = np.zeros(len(goods.names))
+    units = owning + several * goods.extra_units if multi else owning
     for g, name in enumerate(goods.names):
         counts = np.bincount(coded[:, g], minlength=len(Mode) + 1)
         for m, mode_name in enumerate(MODE_NAMES):
             out[f"{name}.{mode_name}"] = counts[m] / needing[g]
         out[f"{name}.lenders"] = np.count_nonzero(hh.lending[:, g]) / needing[g]
         out[f"{name}.aware"] = np.count_nonzero(hh.aware[:, g] & hh.need[:, g]) / needing[g]
-        if not goods.multi_unit[g]:
-            stock[g] = counts[Mode.OWN]
+        stock[g] = counts[Mode.OWN] + several_counts[g] * goods.extra_units[g]
         out[f"{name}.stock"] = float(stock[g])
         out[f"{name}.purchases"] = float(purchases[g])
-        holding_several = int(np.count_nonzero(several[:, g]))
+        holding_several = int(several_counts[g])
         out[f"{name}.per_household"] = float(stock[g]) / hh.size
         out[f"{name}.one.share"] = (counts[Mode.OWN] - holding_several) / hh.size
         out[f"{name}.several.share"] = holding_several / hh.size
@@ -158,7 +163,7 @@ def measure(
     out["emissions.cumulative_t"] = totals.emissions_t
 
     rent_uses = rented_uses(hh)
-    spending = household_spending(model, market, rent_uses)
+    spending = household_spending(model, market, rent_uses, units)
     out["spending.mean_eur"] = float(spending.mean())
     by_quintile = np.bincount(hh.quintile, weights=spending, minlength=QUINTILES) / np.maximum(
         model.quintile_sizes, 1

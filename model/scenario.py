@@ -7,7 +7,8 @@ the sweeps and the web app's controls all read this declaration.
 Rules of the loader:
 - `extends = "other.toml"` (relative to the file) loads the parent first; the
   child states only what changes. Tables merge key by key; arrays and scalars
-  replace.
+  replace; a child's `[constants]` replaces its parent's whole (they are solved
+  for one territory, `model.equilibrium`).
 - Any value is addressable by a dotted path (`goods.car.purchase_eur`,
   `network.kind`, `territory.zones.centre.income_median_eur`) and can be
   overridden (`--set path=value` on the CLI, `overrides={path: value}` in Python).
@@ -1848,11 +1849,13 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> dict:
     return raw
 
 
-def _merge(parent: dict, child: dict) -> dict:
+def _merge(parent: dict, child: dict, top: bool = True) -> dict:
     merged = dict(parent)
     for key, value in child.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+        if top and key == "constants":  # solved for the child's own territory: replaced whole
+            merged[key] = value
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value, top=False)
         else:
             merged[key] = value
     return merged
@@ -1930,13 +1933,44 @@ def validate_raw(
         except TerritoryDataError as error:
             raise ScenarioError(str(error)) from None
     if scenario.today.fleets:
-        from .today import check_today  # the rules of today's sharing, which use this schema
-
         try:
             check_today(scenario, escaped(source))
         except TerritoryDataError as error:
             raise ScenarioError(str(error)) from None
     return scenario
+
+
+def check_today(scenario: Scenario, source: str) -> None:
+    """Refuse a fleet or a subscriber count larger than the households of the zones it serves, and
+    zones it names that the territory lacks; one line naming the file, the field and what is allowed."""
+    if isinstance(scenario.territory, Territory):
+        shares = np.array([z.household_share for z in scenario.territory.zones.values()])
+        real = scenario.households * shares / shares.sum()
+    else:
+        real = scenario.territory.resolved().households.astype(float)
+    for name, fleet in scenario.today.fleets.items():
+        where = f"{source}: today.fleets.{name}"
+        if isinstance(scenario.territory, Territory):
+            unknown = [z for z in fleet.zones if z not in scenario.territory.zones]
+            if unknown:
+                raise ScenarioError(
+                    f"{where}.zones: unknown zone {shown(unknown[0])}; "
+                    f"allowed: {', '.join(scenario.territory.zones)}"
+                )
+        else:
+            scenario.territory.resolved().check_references(fleet.zones, f"{where}.zones")
+        served = float((real * scenario.targeted_zones(fleet.zones)).sum())
+        largest = max(u for _, u in fleet.units) if isinstance(fleet.units, list) else fleet.units
+        if largest > served:
+            raise ScenarioError(
+                f"{where}.units: {largest:g} units for {served:,.0f} households in the zones served; "
+                f"allowed: at most one unit per household"
+            )
+        if fleet.subscribers is not None and fleet.subscribers > served:
+            raise ScenarioError(
+                f"{where}.subscribers: {fleet.subscribers:g} for {served:,.0f} households in the "
+                f"zones served; allowed: at most the households of those zones"
+            )
 
 
 # --------------------------------------------------------------------------- error messages

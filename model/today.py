@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .scenario import Scenario, ScenarioError, Territory, TerritoryFromData, units_in_month
+from .scenario import Scenario, TerritoryFromData, units_in_month
 from .territory import _split
 
 
@@ -44,35 +44,6 @@ def fleet_share_by_zone(scenario: Scenario, fleet) -> np.ndarray:
     households = real_households_by_zone(scenario) * zones
     total = households.sum()
     return households / total if total > 0 else households
-
-
-def check_today(scenario: Scenario, source: str) -> None:
-    """Refuse a fleet or a subscriber count larger than the households of the zones it serves, and
-    zones it names that the territory lacks; one line naming the file, the field and what is allowed."""
-    real = real_households_by_zone(scenario)
-    for name, fleet in scenario.today.fleets.items():
-        where = f"{source}: today.fleets.{name}"
-        if isinstance(scenario.territory, Territory):
-            unknown = [z for z in fleet.zones if z not in scenario.territory.zones]
-            if unknown:
-                raise ScenarioError(
-                    f"{where}.zones: unknown zone {unknown[0]!r}; "
-                    f"allowed: {', '.join(scenario.territory.zones)}"
-                )
-        else:
-            scenario.territory.resolved().check_references(fleet.zones, f"{where}.zones")
-        served = float((real * scenario.targeted_zones(fleet.zones)).sum())
-        largest = max(u for _, u in fleet.units) if isinstance(fleet.units, list) else fleet.units
-        if largest > served:
-            raise ScenarioError(
-                f"{where}.units: {largest:g} units for {served:,.0f} households in the zones served; "
-                f"allowed: at most one unit per household"
-            )
-        if fleet.subscribers is not None and fleet.subscribers > served:
-            raise ScenarioError(
-                f"{where}.subscribers: {fleet.subscribers:g} for {served:,.0f} households in the "
-                f"zones served; allowed: at most the households of those zones"
-            )
 
 
 def fleet_units(scenario: Scenario, month: int) -> list[tuple[int, np.ndarray, float]]:

@@ -112,7 +112,11 @@ def measure_zones(model, market, spending: np.ndarray) -> np.ndarray:
             columns.append(counts[:, m] / needing)
         lenders = np.bincount(zone, weights=hh.lending[:, g], minlength=zones)
         columns.append(lenders / needing)
-        several = np.bincount(zone, weights=hh.extra[:, g] & (coded == Mode.OWN), minlength=zones)
+        several = (
+            np.bincount(zone, weights=hh.extra[:, g] & (coded == Mode.OWN), minlength=zones)
+            if goods.multi_unit[g]
+            else np.zeros(zones)
+        )
         owned[:, g] = counts[:, Mode.OWN] + several * goods.extra_units[g]
         columns.append((size - counts[:, Mode.OWN]) / safe_size)
         columns.append(owned[:, g])
