@@ -723,7 +723,7 @@ def RunView(run: ExploreRun):
                 HouseholdPanel(run, run.month)
         with solara.Div(classes=["partage-curves-column"]):
             if side_by_side.value:
-                SideBySide(run, shown, lang)
+                SideBySide(run, shown, lang, tick.value)
             curves = run.curves_svg(shown, lang)
             for key, names_ in (
                 ("curves-top", ("adoption", "trust")),
@@ -741,7 +741,9 @@ def RunView(run: ExploreRun):
 
 
 @solara.component
-def SideBySide(run: ExploreRun, shown: str, lang: str):
+def SideBySide(run: ExploreRun, shown: str, lang: str, drawn_at: int):
+    """The reference and difference maps of the run's month (`drawn_at`, the run's tick, makes
+    them redraw whenever the run moves, e.g. after "run to the horizon")."""
     maps = run.comparison_maps(shown, lang)
     if maps is None:
         solara.Info(tr("The side-by-side maps need the baseline run alongside."))
