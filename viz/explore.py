@@ -29,6 +29,7 @@ from .controls import ChoiceSelect, IntField, Section, escaped
 from .figures import DIFFERENCE_COLOURS, MODE_COLOURS, MODE_LABELS, NO_NEED_COLOUR
 from .language import current as current_language
 from .language import eur, language, number, percent, tonnes, tr
+from .package import PackageBuilder, PolicyTargets
 from .session import MODE_NAMES, ExploreRun
 
 EDITED = "(edited scenario)"
@@ -48,7 +49,6 @@ error = solara.reactive("")
 current: solara.Reactive[ExploreRun | None] = solara.reactive(None)
 tick = solara.reactive(0)
 playing = solara.reactive("")  # "", "play" or "horizon"
-new_policy_kind = solara.reactive("community_pool")
 editor_text = solara.reactive("")
 drop_count = solara.reactive(0)  # bumped to give the drop zone a fresh start
 address_read = solara.reactive(False)
@@ -146,17 +146,18 @@ def reset_all() -> None:
     rebuild()
 
 
-def add_policy() -> None:
-    try:
-        added = catalogue.new_policy_overrides(scenario_now(), new_policy_kind.value)
-    except ScenarioError as problem:
-        error.value = str(problem)
-        return
+def add_overrides(added: dict[str, Any]) -> None:
+    """Change several settings at once (a policy added to the package, a policy's targets);
+    a change the schema refuses leaves the run as it was and says why."""
     previous = overrides.value
     overrides.value = {**previous, **added}
     rebuild()
     if error.value:
         overrides.value = previous
+
+
+def set_target(path: str, value: Any) -> None:
+    add_overrides({path: value})
 
 
 def apply_text(text: str | bytes, source: str) -> bool:
@@ -416,16 +417,11 @@ def Controls():
         groups.setdefault(lever.group, []).append(lever)
     for group, members in groups.items():
         with Section(summary=_group_title(group), expand=group.startswith("policy")):
+            if group.startswith("policy "):
+                PolicyTargets(scenario, group.removeprefix("policy "), on_set=set_target)
             for lever in members:
                 LeverControl(lever)
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        ChoiceSelect(
-            tr("Add a policy"),
-            [(kind, tr(kind.replace("_", " "))) for kind in catalogue.policy_kinds()],
-            new_policy_kind.value,
-            new_policy_kind.set,
-        )
-        solara.Button(tr("Add"), on_click=add_policy, outlined=True, color="primary")
+    PackageBuilder(scenario, on_add=add_overrides)
     with solara.Column(style={"gap": "4px"}):
         solara.FileDownload(
             lambda: catalogue.scenario_toml(scenario_now(), run_settings()),

@@ -58,3 +58,56 @@ def test_defect_02_side_by_side_maps_follow_the_run(page, ui):
     for name, drawn in before.items():
         now = page.inner_html(f"[data-testid=side-by-side] [data-testid={name}]")
         assert now != drawn, f"the {name} still shows month 0 at the horizon"
+
+
+def pick(page, test_id: str, *options: str) -> None:
+    """Tick options of a (multiple) list by their words (typed first in a searchable list),
+    each shown as a chip before the next, then close the list."""
+    field = page.locator(f".v-select:has([data-testid={test_id}]), [data-testid={test_id}]").first
+    for option in options:
+        field.click()
+        search = field.locator("input[type=text]:not([readonly])")
+        if search.count():
+            search.fill(option.split(": ")[-1])
+        page.locator(
+            ".v-menu__content.menuable__content__active .v-list-item",
+            has_text=re.compile(f"^{option}$"),
+        ).first.click()
+        field.locator(".v-chip", has_text=option).wait_for()
+        page.keyboard.press("Escape")
+
+
+def test_defect_04_a_package_is_built_commune_by_commune(page, ui, tmp_path):
+    from model.scenario import load_scenario
+
+    ui.open_explore(page, "scenario=bordeaux_rive_droite&households=1500&lang=en")
+    page.locator("[data-testid=package-policy]").first.click()
+    page.locator(
+        ".v-menu__content.menuable__content__active .v-list-item",
+        has_text=re.compile("^tool library$"),
+    ).first.click()
+    pick(page, "package-zones", "group: rive droite", "Talence")
+    pick(page, "package-quintiles", "fifth 1", "fifth 2")
+    page.get_by_role("button", name="Add to the package").click()
+    page.get_by_text("Policy: tool library", exact=True).wait_for()
+    page.get_by_role("button", name="Add to the package").click()
+    page.get_by_text("Policy: tool library 2", exact=True).wait_for()
+    with page.expect_download() as download:
+        page.get_by_text("Download this scenario (TOML)").click()
+    saved = tmp_path / "package.toml"
+    download.value.save_as(saved)
+    scenario = load_scenario(saved)
+    first, second = scenario.policies["tool_library"], scenario.policies["tool_library_2"]
+    assert first.kind == "community_pool" and set(first.goods) == {"drill", "lawnmower"}
+    assert set(first.zones) == {"rive_droite", "Talence"} and first.quintiles == [1, 2]
+    assert second.zones == first.zones, "the second entry starts from the same choices"
+    # the second entry is edited on its own: Talence taken out of it only
+    section = page.locator("details", has_text="Policy: tool library 2").last
+    section.locator(".v-chip", has_text="Talence").locator(".v-chip__close").click()
+    page.wait_for_timeout(1500)
+    with page.expect_download() as download:
+        page.get_by_text("Download this scenario (TOML)").click()
+    download.value.save_as(saved)
+    scenario = load_scenario(saved)
+    assert scenario.policies["tool_library_2"].zones == ["rive_droite"]
+    assert set(scenario.policies["tool_library"].zones) == {"rive_droite", "Talence"}
