@@ -32,6 +32,7 @@ from model.scenario import Scenario, ScenarioError
 from . import catalogue
 from . import explore as explore_page
 from .catalogue import BASELINE, MAX_HOUSEHOLDS
+from .communes import ResultsByCommune
 from .controls import ChoiceSelect, IntField, escaped
 from .figures import SCENARIO_COLOURS
 from .language import current as current_language
@@ -97,7 +98,7 @@ def compare_task(
     )
     if stop.is_set() or not compare_task.is_current() or comparison.series.empty:
         return None
-    result = (comparison, comparison.impacts())
+    result = (comparison, comparison.impacts(), baseline)
     last_result.value = result
     return result
 
@@ -363,7 +364,7 @@ def Page():
 
 @solara.component
 def Results(result):
-    comparison, table = result
+    comparison, table, baseline = result
     series = comparison.series
     lang = current_language()
     names = comparison.names
@@ -433,6 +434,8 @@ def Results(result):
             outlined=True,
             color="primary",
         )
+    if not catalogue.is_on_grid(baseline) and comparison.zones is not None:
+        ResultsByCommune(comparison, baseline.territory.resolved())
     if report_task.pending:
         solara.Text(tr("Writing the report…"))
         solara.ProgressLinear(value=True)
