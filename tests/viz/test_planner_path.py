@@ -88,6 +88,8 @@ def test_defect_04_a_package_is_built_commune_by_commune(page, ui, tmp_path):
     ).first.click()
     pick(page, "package-zones", "group: rive droite", "Talence")
     pick(page, "package-quintiles", "fifth 1", "fifth 2")
+    state = page.inner_text("[data-testid=household-state]")
+    assert not re.search(r"\b33\d{3}\b", state), f"a commune shown by its code: {state}"
     page.get_by_role("button", name="Add to the package").click()
     page.get_by_text("Policy: tool library", exact=True).wait_for()
     page.get_by_role("button", name="Add to the package").click()
