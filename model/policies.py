@@ -205,23 +205,6 @@ def lump_sum_in_month(scenario: Scenario, month: int) -> float:
     return total
 
 
-def scaled_public_cost(
-    scenario: Scenario, net_eur: float, households: int, months: int | None = None
-) -> float:
-    """Net public cost of a run with `households` over `months` (default: the scenario's horizon),
-    scaled to the scenario's territory.
-
-    The declared part (investments, running costs, pool units, parking spots) is the declared
-    budget of the territory over the run's horizon; only what households' choices drive (costs
-    per use, claim or trainee, and revenue) is scaled in proportion to households."""
-    declared_in_run = float(declared_costs(scenario, households, months).sum())
-    declared_for_territory = float(declared_costs(scenario, None, months).sum())
-    return (
-        declared_for_territory
-        + (net_eur - declared_in_run) * territory_households(scenario) / households
-    )
-
-
 def _sharing_subsidy(book, p, fx, month, zqg, **_):
     fx.subsidy_eur = np.where(zqg, fx.subsidy_eur + p.eur_per_use, fx.subsidy_eur)
     fx.subsidy_cap_share = np.where(

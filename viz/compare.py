@@ -365,7 +365,7 @@ def Page():
 @solara.component
 def Results(result):
     comparison, table, baseline = result
-    series = comparison.series
+    series = comparison.territory_series()
     lang = current_language()
     names = comparison.names
     colours = {name: SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i, name in enumerate(names)}
@@ -393,8 +393,13 @@ def Results(result):
         tag="h3",
         unsafe_innerHTML=escaped(
             tr(
-                "Impacts at month {month} against the baseline ({runs} paired replications, 95 % intervals)"
-            ).format(month=int(series["month"].max()), runs=runs)
+                "Impacts at month {month} against the baseline, for the territory ({households} "
+                "households; {runs} paired replications, 95 % intervals)"
+            ).format(
+                month=int(series["month"].max()),
+                households=number(comparison.territory.households),
+                runs=runs,
+            )
         ),
     )
     header = "".join(

@@ -510,7 +510,7 @@ def _headline_rows(run: ExploreRun) -> list[tuple[str, str, str, str]]:
             text = "+" + text
         return (name, value, fmt(base[key]), text)
 
-    size = run.model.households.size
+    size = h["households"]
     return [
         row(
             tr("Households sharing a good"),
@@ -537,6 +537,12 @@ def Headline(run: ExploreRun, month: int):
             attributes={"data-testid": "month"},
         )
         has_base = run.reference is not None
+        solara.Text(
+            tr("Figures for the territory ({households} households)").format(
+                households=number(run.territory_households)
+            ),
+            classes=["partage-territory"],
+        )
         head = [tr("Figure"), tr("This scenario")] + (
             [tr("Baseline"), tr("Difference")] if has_base else []
         )
