@@ -31,6 +31,7 @@ from .language import current as current_language
 from .language import eur, language, number, percent, tonnes, tr
 from .package import PackageBuilder, PolicyTargets
 from .session import MODE_NAMES, ExploreRun
+from .trust import TrustPanel
 
 EDITED = "(edited scenario)"
 MIN_HOUSEHOLDS = 10
@@ -689,6 +690,7 @@ def RunView(run: ExploreRun):
         classes=["partage-hint"],
     )
     Headline(run, run.month)
+    TrustPanel(run, choice.value, run.month)
     names = run.model.goods.names
     shown = good.value if good.value in names else names[0]
     with solara.Div(classes=["partage-columns"]):

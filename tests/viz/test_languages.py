@@ -68,6 +68,7 @@ def test_every_page_is_in_one_language(open_tab, ui, lang):
         tab.goto(f"{ui.url}{path}{'&' if '?' in path else '?'}lang={lang}")
         tab.wait_for_selector(ready)
         tab.wait_for_timeout(1000)
+        tab.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
         bad = untranslated(visible_texts(tab), lang)
         if bad:
             found[path] = bad

@@ -146,3 +146,16 @@ def test_defect_05_results_are_read_commune_by_commune(page, ui):
     commune.click()
     page.locator("[data-testid=commune-figures]").wait_for()
     assert page.locator("h4", has_text="Cenon").count() == 1, page.locator("h4").all_inner_texts()
+
+
+def test_defect_08_the_page_says_how_far_to_trust_its_figures(page, ui):
+    ui.open_explore(page, "scenario=bordeaux_metropole_calibrated&households=1000&lang=en")
+    page.get_by_text("How far to trust these figures").click()
+    panel = page.locator("[data-testid=trust-panel]")
+    panel.wait_for()
+    text = panel.inner_text()
+    assert "calibrated on" in text and "census 2022" in text and "cars given up" in text
+    assert "Limits" in text and "not a forecast" in text
+    page.wait_for_selector(".partage-drift")
+    ui.step(page, 2)
+    assert re.search(r"at month 0 to [\d.]+% at month 2", panel.inner_text())
