@@ -13,11 +13,13 @@ description, zone names) is always shown as text, never as HTML.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import urllib.parse
 from typing import Any
 
+import ipywidgets as widgets
 import solara
 
 from model.scenario import Scenario, ScenarioError, text_in
@@ -39,6 +41,7 @@ MAX_SEED = 2**63 - 1
 
 choice = solara.reactive(BASELINE)
 edited = solara.reactive(None)  # Scenario validated from an edited or uploaded text
+edited_parent = solara.reactive(BASELINE)  # the library file the edited scenario extends
 overrides: solara.Reactive[dict[str, Any]] = solara.reactive({})
 households = solara.reactive(0)  # 0: the scenario's own number (capped)
 seed = solara.reactive(-1)  # -1: the scenario's own seed
@@ -53,6 +56,13 @@ playing = solara.reactive("")  # "", "play" or "horizon"
 editor_text = solara.reactive("")
 drop_count = solara.reactive(0)  # bumped to give the drop zone a fresh start
 address_read = solara.reactive(False)
+
+
+def refused(problem: Exception) -> str:
+    """A refusal in one line, with the page's words before the schema's, and no folder of the
+    server in it (the project's own files are named from the project's root)."""
+    text = str(problem).replace(str(catalogue.SCENARIO_DIR.parent) + os.sep, "")
+    return tr("This scenario cannot be used: {why}").format(why=text)
 
 
 def base_scenario() -> Scenario:
@@ -94,7 +104,7 @@ def rebuild() -> None:
             seed=None if seed.value < 0 else seed.value,
         )
     except ScenarioError as problem:
-        error.value = str(problem)
+        error.value = refused(problem)
         return
     error.value = ""
     if good.value not in run.model.goods.names:
@@ -166,10 +176,11 @@ def apply_text(text: str | bytes, source: str) -> bool:
     try:
         scenario = catalogue.scenario_from_text(text, source)
     except ScenarioError as problem:
-        error.value = str(problem)
+        error.value = refused(problem)
         return False
     if isinstance(text, bytes):
         editor_text.value = text.decode("utf-8")
+    edited_parent.value = catalogue.extended_name(text)
     edited.value = scenario
     choice.value = EDITED
     overrides.value = {}
@@ -182,6 +193,12 @@ def drop_file(file: dict) -> None:
     either way, so a refused file's name does not stay on screen."""
     apply_text(file["data"], file.get("name", "uploaded scenario")[:80])
     drop_count.value += 1
+
+
+def choose_file(files) -> None:
+    """A file picked in the browser's file chooser, taken like a dropped one."""
+    for file in files or ():
+        drop_file({"name": file["name"], "data": bytes(file["content"])})
 
 
 def set_households(value: int) -> None:
@@ -218,16 +235,26 @@ def step_once() -> None:
 def address_query() -> str:
     """The view's settings as a query string: a link with it reopens the same view."""
     query: dict[str, str] = {"lang": current_language()}
+    moved = overrides.value
     if choice.value != EDITED:
         query["scenario"] = choice.value
+    elif edited.value is not None:
+        # an edited or uploaded scenario travels as the library file it extends and what differs
+        query["scenario"] = edited_parent.value
+        moved = {
+            **catalogue.differences(edited.value, catalogue.load_named(edited_parent.value)),
+            **moved,
+        }
     if good.value:
         query["good"] = good.value
     if households.value:
         query["households"] = str(households.value)
     if seed.value >= 0:
         query["seed"] = str(seed.value)
-    if overrides.value:
-        query["set"] = json.dumps(overrides.value, separators=(",", ":"), sort_keys=True)
+    if moved:
+        query["set"] = json.dumps(moved, separators=(",", ":"), sort_keys=True)
+    if side_by_side.value:
+        query["side"] = "1"
     return urllib.parse.urlencode(query)
 
 
@@ -247,6 +274,7 @@ def read_address(search: str | None) -> None:
             target.value = int(query[name])
     if "good" in query:
         good.value = query["good"]
+    side_by_side.value = query.get("side") == "1"
     if "set" in query:
         try:
             moved = json.loads(query["set"])
@@ -493,6 +521,14 @@ def ScenarioEditor():
             label=tr("Or drop a scenario file (.toml) here"),
             on_file=drop_file,
             lazy=False,
+        )
+        # The same by a click: the browser's file chooser (a phone, a keyboard).
+        widgets.FileUpload.element(
+            accept=".toml",
+            multiple=False,
+            description=tr("Choose a scenario file (.toml)"),
+            on_value=choose_file,
+            layout=widgets.Layout(width="auto"),
         )
 
 
@@ -761,7 +797,7 @@ def SideBySide(run: ExploreRun, shown: str, lang: str, drawn_at: int):
             f"{maps['difference']}<div class='partage-legend'>{map_legend(True)}</div></div>"
         ),
         classes=["partage-charts"],
-        attributes={"data-testid": "side-by-side"},
+        attributes={"data-testid": "side-by-side", "data-month": str(run.month)},
     )
 
 

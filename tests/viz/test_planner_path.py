@@ -159,3 +159,57 @@ def test_defect_08_the_page_says_how_far_to_trust_its_figures(page, ui):
     page.wait_for_selector(".partage-drift")
     ui.step(page, 2)
     assert re.search(r"at month 0 to [\d.]+% at month 2", panel.inner_text())
+
+
+def choose_file(page, name: str, text: str, tmp_path) -> None:
+    """Pick a file with the browser's file chooser (a click, not a drop)."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    page.get_by_text("Edit or upload a scenario (TOML)").click()
+    with page.expect_file_chooser() as chooser:
+        page.locator(".widget-upload").first.click()
+    chooser.value.set_files(str(path))
+
+
+def test_defect_09_a_link_keeps_an_uploaded_scenario_and_side_by_side(open_tab, ui, tmp_path):
+    tab = open_tab()
+    ui.open_explore(tab, "households=1000&lang=en")
+    choose_file(
+        tab,
+        "mine.toml",
+        'extends = "tool_library.toml"\nname = "mine"\n'
+        "[policies.tool_library]\nunits_per_1000_households = 7.0\n",
+        tmp_path,
+    )
+    tab.wait_for_selector("text=Policy: tool library")
+    tab.get_by_text("Side by side with the").first.click()
+    tab.wait_for_selector("[data-testid=difference-map]")
+    tab.wait_for_function("() => location.search.includes('side=1')")
+    link = tab.url
+    again = open_tab(1400, 1000, "en-GB")
+    again.goto(link)
+    again.wait_for_selector("[data-testid=difference-map]")
+    assert again.get_by_text("Policy: tool library").count() >= 1
+    assert "7" in again.locator(".partage-moved", has_text="Size of the pool").inner_text()
+
+
+def test_defect_10_upload_by_click_and_errors_in_french_without_server_paths(
+    open_tab, ui, tmp_path
+):
+    tab = open_tab(1400, 1000, "fr-FR")
+    ui.open_explore(tab, "households=1000&lang=fr")
+    tab.get_by_text("Modifier ou déposer un scénario (TOML)").click()
+    path = tmp_path / "faute.toml"
+    path.write_text(
+        'extends = "bordeaux_rive_droite.toml"\n[policies.left_bank_spots]\nzones = ["Cenno"]\n',
+        encoding="utf-8",
+    )
+    with tab.expect_file_chooser() as chooser:
+        tab.locator(".widget-upload").first.click()
+    chooser.value.set_files(str(path))
+    message = tab.locator(".scenario-error")
+    message.wait_for()
+    text = message.inner_text()
+    assert text.startswith("Ce scénario ne peut pas servir"), text
+    assert "Cenno" in text
+    assert not re.search(r"(^|[\s(])/[\w.-]+/", text), f"a server path is shown: {text}"
