@@ -113,8 +113,10 @@ def choropleth_svg(
     chosen: str | None = None,
     title: str = "",
     test_id: str = "commune-map",
+    limits: tuple[float, float] | None = None,
 ) -> str:
-    """The communes filled by `values` (NaN: grey), named on hover, the chosen one outlined."""
+    """The communes filled by `values` (NaN: grey), named on hover, the chosen one outlined;
+    a level's scale runs over `limits` when given (so two maps of levels read alike)."""
     import matplotlib
     from matplotlib.colors import Normalize, TwoSlopeNorm, to_hex
 
@@ -125,6 +127,8 @@ def choropleth_svg(
         low, high = -bound, bound
     else:
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if limits is not None:
+            low, high = limits
         norm, cmap = Normalize(vmin=low, vmax=high if high > low else low + 1), LEVEL_PALETTE
     colours = matplotlib.colormaps[cmap]
     out = [
@@ -243,6 +247,9 @@ def ResultsByCommune(comparison, territory):
         if key is not None:
             chosen_commune.set(key)
 
+    levels = rows[["scenario", "reference"]].to_numpy(dtype=float)
+    levels = levels[np.isfinite(levels)]
+    limits = (float(levels.min()), float(levels.max())) if levels.size else None
     with solara.Div(classes=["partage-charts"], attributes={"data-testid": "commune-maps"}):
         for column, heading, diverging in (
             ("scenario", tr(scenario.replace("_", " ")), False),
@@ -261,6 +268,7 @@ def ResultsByCommune(comparison, territory):
                         chosen=chosen,
                         title=f"{heading}: {outcome_label(outcome, lang)}",
                         test_id=f"commune-map-{column}",
+                        limits=None if diverging else limits,
                     ),
                     on_pick=pick,
                     test_id=f"commune-click-{column}",

@@ -200,7 +200,7 @@ def baseline_text(baseline: Scenario) -> str:
         return tr("Baseline: the scenario file baseline.toml, on the abstract territory.")
     return tr(
         "Baseline: {name} without its policies (same territory, goods, behaviour, households and seed)."
-    ).format(name=baseline.name.removesuffix("_without_policies"))
+    ).format(name=scenario_title(baseline.name.removesuffix("_without_policies")))
 
 
 def settings(baseline: Scenario | None = None) -> tuple[int, int, int, int]:
@@ -286,7 +286,9 @@ def Page():
         options.insert(0, (EDITED, tr("the scenario edited in Explore")))
     solara.Style(STYLE)
     with solara.Sidebar():
-        solara.Text(tr("Compare with the baseline"), style={"font-weight": "bold"})
+        solara.Text(
+            tr("Compare with the baseline"), style={"font-weight": "bold", "display": "block"}
+        )
         baseline = chosen_baseline()
         solara.Text(baseline_text(baseline), classes=["compare-baseline"])
         ChoiceSelect(

@@ -138,7 +138,7 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
     def shoot(name: str) -> None:
         for size, (width, height) in PATH_SIZES.items():
             page.set_viewport_size({"width": width, "height": height})
-            page.wait_for_timeout(800)
+            page.wait_for_timeout(3000)
             path = out / f"path-{name}-{size}-{lang}.png"
             page.screenshot(path=str(path), full_page=size == "desktop")
             saved.append(path)
@@ -158,6 +158,9 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
             ).first.click()
             field.locator(".v-chip", has_text=option).wait_for()
             page.keyboard.press("Escape")
+            page.wait_for_timeout(1500)  # the server's answer in, before the next choice
+        for option in options:
+            field.locator(".v-chip", has_text=option).wait_for()
 
     page.goto(f"{url}/?scenario=bordeaux_metropole&households=4000&lang={lang}")
     page.wait_for_selector("[data-testid=territory-map] svg")
@@ -195,7 +198,7 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
 
     page.get_by_role(
         "button",
-        name=re.compile(re.escape(t("Write a report for a council meeting (HTML and PDF)"))[:30]),
+        name=re.compile(re.escape(t("Write a report for a council meeting (HTML and PDF)")[:30])),
     ).click()
     page.get_by_text(t("Download the report (PDF)")).wait_for(timeout=600_000)
     page.get_by_text(t("Download the report (PDF)")).scroll_into_view_if_needed()
