@@ -537,22 +537,28 @@ def _headline_rows(run: ExploreRun) -> list[tuple[str, str, str, str]]:
     h = run.headline()
     mine, base = h["scenario"], h["baseline"]
 
-    def row(name, key, fmt, sign=True):
+    def row(name, key, fmt, sign=True, fmt_difference=None):
         value = fmt(mine[key])
         if base is None:
             return (name, value, "", "")
         difference = mine[key] - base[key]
-        text = fmt(difference)
+        text = (fmt_difference or fmt)(difference)
         if sign and difference > 0:
             text = "+" + text
         return (name, value, fmt(base[key]), text)
 
     size = h["households"]
+
+    def points(v: float) -> str:
+        """A difference of shares, in percentage points (never labelled %)."""
+        return tr("{value} points").format(value=number(100 * v / size, 1))
+
     return [
         row(
             tr("Households sharing a good"),
             "sharing_households",
             lambda v: f"{number(v)} ({percent(v / size)})",
+            fmt_difference=lambda v: f"{number(v)} ({'+' if v > 0 else ''}{points(v)})",
         ),
         row(tr("Spending per household (€/month)"), "spending_eur", lambda v: eur(v, 1)),
         row(tr("Goods owned"), "goods", number),

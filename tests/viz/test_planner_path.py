@@ -213,3 +213,11 @@ def test_defect_10_upload_by_click_and_errors_in_french_without_server_paths(
     assert text.startswith("Ce scénario ne peut pas servir"), text
     assert "Cenno" in text
     assert not re.search(r"(^|[\s(])/[\w.-]+/", text), f"a server path is shown: {text}"
+
+
+def test_defect_12_a_difference_of_shares_is_in_points(page, ui):
+    ui.open_explore(page, "scenario=tool_library&households=1000&lang=en")
+    ui.step(page, 2)
+    first = page.locator("[data-testid=headline-figures] tbody tr").first
+    difference = first.locator("td").nth(3).inner_text()
+    assert "points" in difference and "%" not in difference, difference
