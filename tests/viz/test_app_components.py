@@ -372,7 +372,7 @@ def test_the_grid_keeps_the_baseline_file(fresh_explore):
     assert explore.current.value.reference.scenario.name == catalogue.BASELINE
 
 
-def test_compare_uses_the_same_baseline_as_explore_and_says_which():
+def test_compare_uses_the_same_baseline_as_explore_and_says_which(fresh_explore):
     data = {
         name: catalogue.load_named(name) for name in ("bordeaux_rive_droite", "bordeaux_metropole")
     }
