@@ -116,7 +116,7 @@ def take(out: Path) -> list[Path]:
 
 
 PATH_SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
-RIGHT_BANK = ("Bassens", "Cenon", "Floirac", "Lormont")
+RIGHT_BANK = "rive droite"  # Bassens, Cenon, Floirac and Lormont, a group of the scenario
 
 
 def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list[Path]:
@@ -151,7 +151,7 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
             field.click()
             search = field.locator("input[type=text]:not([readonly])")
             if search.count():
-                search.fill(option)
+                search.fill(option.split(": ")[-1])
             page.locator(
                 ".v-menu__content.menuable__content__active .v-list-item",
                 has_text=re.compile(f"^{re.escape(option)}$"),
@@ -162,14 +162,14 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
         for option in options:
             field.locator(".v-chip", has_text=option).wait_for()
 
-    page.goto(f"{url}/?scenario=bordeaux_metropole&households=4000&lang={lang}")
+    page.goto(f"{url}/?scenario=bordeaux_rive_droite&households=4000&lang={lang}")
     page.wait_for_selector("[data-testid=territory-map] svg")
     page.locator("[data-testid=package-policy]").first.click()
     page.locator(
         ".v-menu__content.menuable__content__active .v-list-item",
         has_text=re.compile(f"^{re.escape(t('tool library'))}$"),
     ).first.click()
-    pick("package-zones", *RIGHT_BANK)
+    pick("package-zones", t("group: {name}").format(name=t(RIGHT_BANK)))
     pick("package-quintiles", t("fifth {q}").format(q=1), t("fifth {q}").format(q=2))
     page.get_by_role("button", name=t("Add to the package")).click()
     page.get_by_text(t("Policy: {name}").format(name=t("tool library")), exact=True).wait_for()
