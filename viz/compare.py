@@ -60,8 +60,8 @@ seed = solara.reactive(-1)  # -1: the baseline's seed, as its scenario file decl
 problem = solara.reactive("")
 last_result = solara.reactive(None)  # (comparison, impacts) of the last finished comparison
 folders: solara.Reactive[list[str]] = solara.reactive([])  # this session's comparison folders
-report_message = solara.reactive("")
-report_files: solara.Reactive[list[Path]] = solara.reactive([])  # the last report's HTML and PDF
+# the last report: the sentence saying where it is (or why it is not), and its HTML and PDF
+report_written: solara.Reactive[tuple[str, list[Path]]] = solara.reactive(("", []))
 stop_event: solara.Reactive[threading.Event | None] = solara.reactive(None)
 clock = {"started": 0.0}
 
@@ -139,7 +139,7 @@ def edited_scenario() -> Scenario | None:
 
 
 def start() -> None:
-    report_message.value = ""
+    report_written.value = ("", [])
     if not chosen.value:
         problem.value = tr("Choose at least one scenario to compare with the baseline.")
         return
@@ -443,16 +443,17 @@ def Results(result):
         )
     if not catalogue.is_on_grid(baseline) and comparison.zones is not None:
         ResultsByCommune(comparison, baseline.territory.resolved())
+    # the report's downloads first, so they stay in place (and keep a click) when the task ends
+    ReportFiles()
     if report_task.pending:
         solara.Text(tr("Writing the report…"))
         solara.ProgressLinear(value=True)
-    ReportFiles()
 
 
 @solara.lab.task(prefer_threaded=True)
 def report_task(directory: Path, lang: str) -> None:
-    report_files.value = []
-    report_message.value, report_files.value = write_comparison_report(directory, lang)
+    report_written.value = ("", [])
+    report_written.value = write_comparison_report(directory, lang)
 
 
 def results_dir() -> Path:
@@ -516,12 +517,12 @@ def without_paths(text: str, saved: Path) -> str:
 @solara.component
 def ReportFiles():
     """The report's files as downloads, and the sentence saying where they are kept."""
-    files = report_files.value
-    if report_message.value:
+    message, files = report_written.value
+    if message:
         if files:
-            solara.Success(report_message.value, classes=["report-written"])
+            solara.Success(message, classes=["report-written"])
         else:
-            solara.Error(report_message.value, classes=["report-problem"])
+            solara.Error(message, classes=["report-problem"])
     with solara.Row(style={"flex-wrap": "wrap"}):
         for path in files:
             ReportDownload(str(path))
