@@ -167,6 +167,16 @@ def add_overrides(added: dict[str, Any]) -> None:
         overrides.value = previous
 
 
+def add_to_package(overrides_for) -> None:
+    """Add a policy of the library, named against the scenario as it is now."""
+    try:
+        added = overrides_for(scenario_now())
+    except ScenarioError as problem:
+        error.value = refused(problem)
+        return
+    add_overrides(added)
+
+
 def set_target(path: str, value: Any) -> None:
     add_overrides({path: value})
 
@@ -450,7 +460,7 @@ def Controls():
                 PolicyTargets(scenario, group.removeprefix("policy "), on_set=set_target)
             for lever in members:
                 LeverControl(lever)
-    PackageBuilder(scenario, on_add=add_overrides)
+    PackageBuilder(scenario, on_add=add_to_package)
     with solara.Column(style={"gap": "4px"}):
         solara.FileDownload(
             lambda: catalogue.scenario_toml(scenario_now(), run_settings()),

@@ -153,8 +153,11 @@ def quintile_options() -> list[tuple[int, str]]:
 
 
 @solara.component
-def PackageBuilder(scenario: Scenario, on_add: Callable[[dict[str, Any]], None]):
-    """Choose a policy of the library, its goods, communes and income fifths; add it."""
+def PackageBuilder(
+    scenario: Scenario, on_add: Callable[[Callable[[Scenario], dict[str, Any]]], None]
+):
+    """Choose a policy of the library, its goods, communes and income fifths; add it
+    (`on_add` gets the overrides to apply as a function of the scenario at that moment)."""
     policies = library_policies()
     names = [p.name for p in policies]
     policy = library_policy(picked.value if picked.value in names else names[0])
@@ -200,9 +203,11 @@ def PackageBuilder(scenario: Scenario, on_add: Callable[[dict[str, Any]], None])
         )
 
         def add() -> None:
+            # the policy's name is chosen against the scenario as it is when the click lands
+            # (a second click before the page redraws still gives a second entry)
             on_add(
-                added_policy(
-                    scenario,
+                lambda now: added_policy(
+                    now,
                     policy,
                     goods=goods,
                     zones=[z for z in picked_zones.value if z in dict(zone_options(scenario))],
