@@ -158,7 +158,10 @@ def test_defect_08_the_page_says_how_far_to_trust_its_figures(page, ui):
     assert "Limits" in text and "not a forecast" in text
     page.wait_for_selector(".partage-drift")
     ui.step(page, 2)
-    assert re.search(r"at month 0 to [\d.]+% at month 2", panel.inner_text())
+    page.wait_for_function(
+        "() => /at month 0 to [\\d.]+% at month 2/"
+        ".test(document.querySelector('[data-testid=trust-panel]').innerText)"
+    )
 
 
 def choose_file(page, name: str, text: str, tmp_path) -> None:
