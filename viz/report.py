@@ -672,7 +672,7 @@ def _summary(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list
     return out
 
 
-def _assumptions(lang: str) -> list[str]:
+def assumptions(lang: str) -> list[str]:
     texts = (
         N_(
             "Households are simulated one by one: each month some of them reconsider how they meet their "
@@ -974,7 +974,7 @@ def render_html(comparison: ComparisonResults, out_dir: Path, lang: str) -> str:
         "zones": _by_zone(comparison, lang, numbers),
         "costs": _costs(comparison, lang, numbers),
         "figures": figures,
-        "assumptions": _assumptions(lang),
+        "assumptions": assumptions(lang),
         "households": format_number(comparison.households, lang),
         "seeds": [str(seed) for seed in comparison.replication_seeds],
         "commit": (git.get("commit") or "")[:12],

@@ -346,6 +346,13 @@ class ExploreRun:
             ),
         }
 
+    def zone_title(self, zone: int) -> str:
+        """A zone's name as planners know it: the commune's name on a territory from data."""
+        territory = getattr(self.model.layout, "territory", None)
+        if territory is not None:
+            return str(territory.names[zone])
+        return self.model.scenario.zone_names[zone]
+
     def describe(self, row: int) -> dict[str, Any]:
         """A household's state, numbered like the page numbers it (from 0)."""
         hh = self.model.households
@@ -356,7 +363,7 @@ class ExploreRun:
         names = self.model.goods.names
         return {
             "household": row,
-            "zone": self.model.scenario.zone_names[int(hh.zone[row])],
+            "zone": self.zone_title(int(hh.zone[row])),
             "income_eur": float(hh.income_eur[row]),
             "quintile": int(hh.quintile[row]) + 1,
             "trust": float(hh.trust[row]),
