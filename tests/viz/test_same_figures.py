@@ -127,7 +127,12 @@ def test_the_report_shows_the_terminals_figures(compared, expected, tmp_path):
 def test_the_apps_compare_page_shows_the_terminals_figures(compared, expected):
     _, _, comparison = compared
     language.set("en")
-    _, rc = solara.render(compare.Results((comparison, comparison.impacts())), handle_error=False)
+    from viz import catalogue
+
+    baseline = catalogue.load_named("baseline")
+    _, rc = solara.render(
+        compare.Results((comparison, comparison.impacts(), baseline)), handle_error=False
+    )
     pages = [
         w.unsafe_innerHTML
         for w in rc.find(solara.widgets.HTML).widgets
