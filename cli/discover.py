@@ -6,6 +6,7 @@ parses the options and prints the chosen box with its coverage and density.
 
 from __future__ import annotations
 
+from cli.options import add_output_option
 from experiments.discover import discover
 from experiments.report import markdown_table
 
@@ -44,7 +45,7 @@ def register(subparsers) -> None:
         help="smallest share of runs in a box (default 0.05)",
     )
     parser.add_argument("--box", type=int, help="report this box of the trajectory instead")
-    parser.add_argument("--out", metavar="DIR", help="output folder (default STORE/discover-RULE)")
+    add_output_option(parser, what="output folder", default="STORE/discover-RULE")
     parser.set_defaults(handler=handle)
 
 
