@@ -36,7 +36,7 @@ chromium:
 	    exit 1; \
 	  fi; }
 
-test: $(STAMP) chromium
+test: chromium $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	$(BIN)/mkdocs build --strict --quiet --site-dir site

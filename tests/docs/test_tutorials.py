@@ -4,6 +4,7 @@ the page, nbclient runs it in a real kernel), so a renamed function or option fa
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import jupytext
@@ -33,3 +34,13 @@ def test_the_researchers_notebook_runs_from_start_to_end(tmp_path, monkeypatch):
     assert errors == []
     written = {path.name for path in (tmp_path / "tutorial").iterdir()}
     assert {"sobol", "calibration", "optimise", "lhs"} <= written
+
+
+def test_the_classroom_guide_describes_the_learn_pages_steps_and_months():
+    from viz.learn import CHAPTERS
+
+    guide = (ROOT / "docs" / "tutorials" / "educator.md").read_text(encoding="utf-8")
+    described = re.findall(r"^\d\. \*\*(.+?)\*\* \(month (\d+)\)", guide, re.M)
+    assert described == [
+        (chapter.title.split(". ", 1)[1], str(chapter.month)) for chapter in CHAPTERS
+    ]
