@@ -62,7 +62,9 @@ def planner_tour(page, url: str, out: Path | None = None) -> list[Path]:
     shot(PLANNER_STEPS[1])
     page.get_by_role("tab", name="Compare").click()
     page.locator(".v-select", has_text="Scenarios").first.click()
-    page.locator(".menuable__content__active .v-list-item", has_text="edited in Explore").click()
+    options = page.locator(".menuable__content__active .v-list-item")
+    options.filter(has_text=re.compile("^territoire partage$")).click()  # the package, chosen
+    options.filter(has_text=re.compile("^tool library$")).click()  # the page's default, left out
     page.keyboard.press("Escape")
     for label, value in (("Replications", "3"), ("Households", "1000"), ("Months", "60")):
         field = page.locator(".v-text-field", has_text=label).locator("input").first
