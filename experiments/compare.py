@@ -169,6 +169,10 @@ def run_compare(
         "baseline": names[0],
         "scenarios": names[1:],
         "files": [None if isinstance(s, Scenario) else str(Path(s).resolve()) for s in sources],
+        # A scenario given as an object (the app's) has no file: its definition is kept instead.
+        "definitions": [
+            s.model_dump(mode="json") if isinstance(s, Scenario) else None for s in sources
+        ],
         "replications": replications,
         "households": households,
         "months": months,
@@ -176,7 +180,9 @@ def run_compare(
     }
     # What defines each replication's runs: not the number of replications (more extend the
     # comparison), nor the files' places or the scenarios' descriptions.
-    defining = {k: v for k, v in design.items() if k not in ("files", "replications")}
+    defining = {
+        k: v for k, v in design.items() if k not in ("files", "definitions", "replications")
+    }
     key = fingerprint(defining | {"target": without_descriptions(target.fingerprint_data())})
 
     def legacy_key(stored: dict) -> str:
