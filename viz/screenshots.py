@@ -75,6 +75,8 @@ def planner_tour(page, url: str, out: Path | None = None) -> list[Path]:
     shot(PLANNER_STEPS[2])
     page.get_by_role("button", name=re.compile("Write a report")).click()
     page.wait_for_selector("text=/Report written in/")
+    page.wait_for_selector("text=/Writing the report/", state="detached")
+    page.locator("text=/Report written in/").scroll_into_view_if_needed()
     shot(PLANNER_STEPS[3])
     return saved
 
