@@ -48,6 +48,7 @@ COMMAND_MODULES = [
     "cli.territory",
     "cli.map",
     "cli.calibrate",
+    "cli.hindcast",
     "cli.docs",
 ]
 
