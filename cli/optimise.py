@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from cli.options import add_execution_options
+from cli.options import add_execution_options, add_output_option
 from experiments.optimise import front_summary, run_optimisation
 from experiments.report import markdown_table
 
@@ -22,7 +22,7 @@ def register(subparsers) -> None:
         "replications. Running the same command again resumes an interrupted search.",
     )
     parser.add_argument("design", metavar="DESIGN.toml", help="optimisation design file")
-    parser.add_argument("--out", metavar="DIR", help="results directory (default results/NAME)")
+    add_output_option(parser, what="results directory", default="results/NAME")
     add_execution_options(parser)
     parser.set_defaults(handler=handle)
 
@@ -34,7 +34,7 @@ def handle(args) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             out=args.out,
-            progress=not args.no_progress,
+            progress=args.progress,
         )
     except KeyboardInterrupt:
         print(

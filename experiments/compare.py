@@ -187,6 +187,10 @@ def run_compare(
         "baseline": names[0],
         "scenarios": names[1:],
         "files": [None if isinstance(s, Scenario) else str(Path(s).resolve()) for s in sources],
+        # A scenario given as an object (the app's) has no file: its definition is kept instead.
+        "definitions": [
+            s.model_dump(mode="json") if isinstance(s, Scenario) else None for s in sources
+        ],
         "replications": replications,
         "households": households,
         "months": months,
@@ -196,7 +200,11 @@ def run_compare(
     # What defines each replication's runs: not the number of replications (more extend the
     # comparison), nor the files' places or the scenarios' descriptions, nor the territory's
     # figures (derived from the scenarios).
-    defining = {k: v for k, v in design.items() if k not in ("files", "replications", "territory")}
+    defining = {
+        k: v
+        for k, v in design.items()
+        if k not in ("files", "definitions", "replications", "territory")
+    }
     key = fingerprint(defining | {"target": without_descriptions(target.fingerprint_data())})
 
     def legacy_key(stored: dict) -> str:

@@ -35,11 +35,18 @@ from model.zone_results import zone_frame
 RESULTS = RESULTS_DIR
 
 
-def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progress: bool = True):
+def run_scenario_to(
+    scenario_path: str,
+    overrides: dict,
+    out: Path | None,
+    progress: bool = True,
+    given_as: dict[str, str] | None = None,
+):
     """Run a scenario file with overrides; write series and manifest; return (series, out folder).
 
-    The output folder is checked before the simulation starts (`experiments.outputs`)."""
-    scenario = load_scenario(scenario_path, overrides)
+    The output folder is checked before the simulation starts (`experiments.outputs`);
+    `given_as` names the options that gave overrides, for error messages."""
+    scenario = load_scenario(scenario_path, overrides, given_as)
     if out is None:
         out = writable_folder(default_folder(scenario.name), "output folder")
     else:

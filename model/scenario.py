@@ -1902,16 +1902,24 @@ def _resolve_territory_files(raw: dict, path: Path) -> None:
             territory[key] = str((path.parent / value).resolve())
 
 
-def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Load, merge, override and validate a scenario file."""
+def load_scenario(
+    path: str | Path,
+    overrides: Mapping[str, Any] | None = None,
+    given_as: Mapping[str, str] | None = None,
+) -> Scenario:
+    """Load, merge, override and validate a scenario file. `given_as` names, for an overridden
+    path, how the user gave it (`{"households": "--households"}`), for the error message."""
     raw = read_raw(path)
     raw.setdefault("name", Path(path).stem)
     overrides = dict(overrides or {})
-    return validate_raw(apply_overrides(raw, overrides), str(path), set(overrides))
+    given = {**dict.fromkeys(overrides), **(given_as or {})}
+    return validate_raw(apply_overrides(raw, overrides), str(path), given)
 
 
 def validate_raw(
-    raw: dict, source: str = "scenario", overridden: set[str] | None = None
+    raw: dict,
+    source: str = "scenario",
+    overridden: Mapping[str, str | None] | set[str] | None = None,
 ) -> Scenario:
     """Validate a raw table, turning the first problem into a one-line `ScenarioError`. A territory
     from data has its files read and checked here, and the zones its policies target looked up."""
@@ -1922,7 +1930,8 @@ def validate_raw(
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
-        raise ScenarioError(_one_line(error, raw, source, overridden or set())) from None
+        given = overridden if isinstance(overridden, Mapping) else dict.fromkeys(overridden or ())
+        raise ScenarioError(_one_line(error, raw, source, given)) from None
     if isinstance(scenario.territory, TerritoryFromData):
         territory = scenario.territory.resolved()
         try:
@@ -1976,14 +1985,20 @@ def check_today(scenario: Scenario, source: str) -> None:
 # --------------------------------------------------------------------------- error messages
 
 
-def _one_line(error: ValidationError, raw: dict, source: str, overridden: set[str]) -> str:
+def _one_line(
+    error: ValidationError, raw: dict, source: str, overridden: Mapping[str, str | None]
+) -> str:
+    """`overridden` maps each overridden path to the option that gave it (None: `--set PATH`)."""
     problems = error.errors(include_url=False)
     first = problems[0]
     loc = [str(part) for part in first["loc"]]
     path, field, model = _walk(loc)
     dotted = escaped(".".join(path) or "(top level)")
+    given = ".".join(path)
     origin = (
-        f"{escaped(source)} (--set {dotted})" if ".".join(path) in overridden else escaped(source)
+        f"{escaped(source)} ({escaped(overridden[given] or f'--set {given}')})"
+        if given in overridden
+        else escaped(source)
     )
     more = (
         f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"

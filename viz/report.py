@@ -48,6 +48,7 @@ from model.scenario import (
     parameter_info,
     policy_texts,
     text_in,
+    validate_raw,
 )
 from viz.i18n import (
     checked_language,
@@ -224,9 +225,17 @@ def read_comparison(directory: str | Path) -> ComparisonResults:
     design = manifest.get("design", {})
     sizes = {"households": engine.households, "months": engine.months}
     definitions: dict[str, Scenario | None] = {}
-    for name, path in zip(engine.names, design.get("files", []), strict=False):
+    kept = design.get("definitions") or [None] * len(engine.names)
+    for name, path, definition in zip(engine.names, design.get("files", []), kept, strict=False):
         try:
-            definitions[name] = load_scenario(path, sizes)
+            if path is not None:
+                definitions[name] = load_scenario(path, sizes)
+            elif definition is not None:  # compared as an object, e.g. from the app
+                definitions[name] = validate_raw(definition, str(manifest_path)).with_overrides(
+                    sizes
+                )
+            else:
+                definitions[name] = None
         except ScenarioError:
             definitions[name] = None
     seeds = manifest.get("seeds", {}).get("replication_seeds") or [

@@ -162,7 +162,7 @@ SERVER_LOG = ROOT / "test-output" / "app-server.log"
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (the CI script installs Debian's chromium)")
+        pytest.fail(f"no Chromium at {CHROMIUM}: install it with `sudo apt-get install chromium`")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
