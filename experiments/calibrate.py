@@ -95,7 +95,7 @@ from experiments.design import (
 from experiments.errors import UserError
 from experiments.intervals import mean_interval
 from experiments.manifest import build_manifest, write_manifest
-from experiments.outputs import default_folder, writable_file, writable_folder
+from experiments.outputs import default_folder, guarded, writable_file, writable_folder
 from experiments.store import StoreReader
 from experiments.sweep import run_experiment
 from experiments.targets import ScenarioTarget
@@ -736,7 +736,7 @@ def calibrate(
     if fitted_path is not None:
         writable_file(fitted_path, "--fitted")
     check_unchanged(calibration, directory)
-    (directory / DESIGN_RECORD).write_text(
+    guarded(directory / DESIGN_RECORD).write_text(
         json.dumps(calibration.record(), indent=1), encoding="utf-8"
     )
     spec, method = calibration.spec, calibration.spec.method

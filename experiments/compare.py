@@ -81,7 +81,7 @@ from experiments.design import Point, fingerprint, plan_runs, replication_seed, 
 from experiments.errors import UserError
 from experiments.executors import RunSummary
 from experiments.intervals import bounded_mean_interval, mean_interval, ratio_interval
-from experiments.outputs import default_folder, writable_folder
+from experiments.outputs import default_folder, guarded, writable_folder
 from experiments.report import write_table
 from experiments.store import StoreReader, export_series
 from experiments.sweep import run_experiment
@@ -681,7 +681,7 @@ def plot_bands(
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(guarded(path), dpi=110)
     plt.close(fig)
     return path
 
@@ -707,8 +707,8 @@ def write_comparison(
         )
     by_zone = comparison.zone_table()
     if not by_zone.empty:
-        by_zone.to_csv(directory / "zone_comparison.csv", index=False)
-        by_zone.to_parquet(directory / "zone_comparison.parquet", index=False)
+        by_zone.to_csv(guarded(directory / "zone_comparison.csv"), index=False)
+        by_zone.to_parquet(guarded(directory / "zone_comparison.parquet"), index=False)
         written += [directory / "zone_comparison.csv", directory / "zone_comparison.parquet"]
     headline = [o for o in HEADLINE_OUTCOMES if o in comparison.outcomes]
     if comparison.series["month"].nunique() > 1 and headline:
@@ -738,7 +738,7 @@ def write_report(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, lis
     comparison = load_comparison(directory)
     table, costs, written = write_comparison(comparison, directory)
     with StoreReader(directory) as reader:
-        written.append(export_series(reader, Path(directory) / "series.parquet"))
+        written.append(export_series(reader, guarded(Path(directory) / "series.parquet")))
     return table, costs, written
 
 

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.errors import UserError
-from experiments.outputs import writable_folder
+from experiments.outputs import guarded, writable_folder
 from experiments.report import markdown_table, write_table
 from experiments.store import StoreReader
 from model.messages import escaped
@@ -234,7 +234,7 @@ def write_outputs(result: Discovery) -> list[Path]:
         "",
     ]
     path = directory / "report.md"
-    path.write_text("\n".join(report), encoding="utf-8")
+    guarded(path).write_text("\n".join(report), encoding="utf-8")
     return [*written, path]
 
 
@@ -290,6 +290,6 @@ def plot_peeling(result: Discovery, path: Path) -> Path:
     )
     fig.suptitle(f"Where {result.rule}")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(guarded(path), dpi=110)
     plt.close(fig)
     return path

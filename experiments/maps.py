@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.errors import UserError
+from experiments.outputs import guarded
 from model.geodata import RealTerritory
 from model.scenario import TerritoryFromData, validate_raw
 from model.zone_results import unit_of
@@ -95,7 +96,7 @@ def draw_zones(
     ax.set_aspect("equal")
     _label_zones(figure, ax, zones, territory.names)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120, bbox_inches="tight")
+    figure.savefig(guarded(path), dpi=120, bbox_inches="tight")
     return path
 
 

@@ -93,7 +93,7 @@ from experiments.errors import UserError
 from experiments.executors import make_executor, run_tasks
 from experiments.intervals import mean_interval
 from experiments.manifest import build_manifest, write_manifest
-from experiments.outputs import default_folder, writable_folder
+from experiments.outputs import default_folder, guarded, writable_folder
 from experiments.report import format_number, markdown_table, write_table
 from experiments.store import ResultsStore, RunResult, StoreError, StoreReader, database_path
 from experiments.targets import ScenarioTarget
@@ -875,8 +875,8 @@ def write_outputs(outcome: OptimisationOutcome) -> list[Path]:
         ]
     )
     written = [directory / "candidates.csv"]
-    candidates.to_csv(written[0], index=False)
-    folder = directory / "front"
+    candidates.to_csv(guarded(written[0]), index=False)
+    folder = guarded(directory / "front", directory)
     folder.mkdir(exist_ok=True)
     for old in folder.glob("*.toml"):
         old.unlink()
@@ -931,7 +931,7 @@ def write_front_scenario(
         f"# Written by `partage optimise {optimisation.source.name}`: point {rank} of its Pareto front.\n"
         f"# Compare it with its baseline: partage compare {baseline} {path.name}\n"
     )
-    path.write_text(header + tomli_w.dumps(data), encoding="utf-8")
+    guarded(path, folder.parent).write_text(header + tomli_w.dumps(data), encoding="utf-8")
     return path
 
 
@@ -1000,7 +1000,7 @@ def plot_front(optimisation: Optimisation, candidates: pd.DataFrame, path: Path)
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(f"{optimisation.name}: {len(candidates)} candidates, {len(front)} on the front")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(guarded(path), dpi=110)
     plt.close(fig)
     return path
 
@@ -1048,5 +1048,5 @@ def write_report(outcome: OptimisationOutcome, front: pd.DataFrame, path: Path) 
         "![Pareto front](front.png)",
         "",
     ]
-    path.write_text("\n".join(lines), encoding="utf-8")
+    guarded(path).write_text("\n".join(lines), encoding="utf-8")
     return path

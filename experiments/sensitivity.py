@@ -28,6 +28,7 @@ import pandas as pd
 
 from experiments.design import DesignSpec, fingerprint, salib_problem
 from experiments.errors import UserError
+from experiments.outputs import guarded
 from experiments.report import write_table
 from experiments.store import StoreReader
 from model.messages import escaped, shown
@@ -182,7 +183,7 @@ def plot_indices(table: pd.DataFrame, path: Path) -> Path:
         "Sobol index (95 % CI)" if sobol else "elementary effects (mu* with 95 % CI)"
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(guarded(path), dpi=110)
     plt.close(fig)
     return path
 

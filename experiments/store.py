@@ -213,8 +213,16 @@ class ResultsStore(_OpenDatabase):
     """The writer's handle on an experiment's database."""
 
     def __init__(self, directory: str | Path, *, publish: bool = True):
+        from experiments.outputs import guarded
+
         self.path = database_path(directory)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        for written in (
+            self.path,
+            self.path.with_name(self.path.name + ".wal"),
+            snapshot_path(self.path),
+        ):
+            guarded(written)
         self.con = open_checked(self.path, read_only=False, wait_s=LOCK_WAIT_S)
         self.con.execute(SCHEMA)
         self.publish = publish

@@ -26,6 +26,7 @@ import pandas as pd
 import tomli_w
 
 from experiments.errors import UserError
+from experiments.outputs import guarded
 from model.geodata import read_figures
 from model.scenario import Scenario, TerritoryFromData, load_scenario
 
@@ -126,7 +127,8 @@ def import_territory(
     ]
     text = "\n".join(lines)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.importing")
+    staging = guarded(out.with_name(f".{out.name}.importing"))
+    guarded(out)
     staging.write_text(text, encoding="utf-8")
     try:
         scenario = load_scenario(staging)
