@@ -18,8 +18,11 @@ Rules:
   uses spawn explicitly; workers ignore Ctrl-C, which the parent handles.
 - A pool worker exits when the process that started it dies, even by SIGKILL
   (which no handler sees): a watchdog thread in each worker checks its parent
-  every second. With the workers gone, multiprocessing's resource tracker,
-  which lives until the last process holding its pipe exits, ends too.
+  every second. The parent's PID is given by the parent itself, not read in the
+  worker: a worker spends its first seconds importing, and a parent killed
+  meanwhile would otherwise leave it with the PID of its new parent as the one
+  to watch. With the workers gone, multiprocessing's resource tracker, which
+  lives until the last process holding its pipe exits, ends too.
 """
 
 from __future__ import annotations
@@ -115,12 +118,12 @@ class SerialExecutor:
 _WORKER_TARGET: Target | None = None
 
 
-def _init_pool_worker(target: Target) -> None:
+def _init_pool_worker(target: Target, parent_pid: int) -> None:
     global _WORKER_TARGET
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_TARGET = target
     threading.Thread(
-        target=_exit_when_orphaned, args=(os.getppid(),), name="parent-watchdog", daemon=True
+        target=_exit_when_orphaned, args=(parent_pid,), name="parent-watchdog", daemon=True
     ).start()
 
 
@@ -168,7 +171,7 @@ class LocalPoolExecutor:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_pool_worker,
-            initargs=(target,),
+            initargs=(target, os.getpid()),
         )
 
     def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
@@ -190,7 +193,8 @@ class LocalPoolExecutor:
                 if task is None:
                     break
                 try:
-                    pending[self.pool.submit(_execute_in_pool, task)] = task
+                    with _workers_start_ignoring_ctrl_c():  # a submit may start a worker
+                        pending[self.pool.submit(_execute_in_pool, task)] = task
                 except BrokenProcessPool:
                     retries.appendleft(task)
                     return False
@@ -226,6 +230,21 @@ class LocalPoolExecutor:
                 _stop_pool(self.pool)
                 self._start_pool(target)
                 silent_since = None
+
+
+@contextlib.contextmanager
+def _workers_start_ignoring_ctrl_c():
+    """Workers started in this block inherit Ctrl-C ignored, as a disposition kept across exec: one
+    pressed while they import (before their initializer) is the parent's alone, not a traceback
+    per worker. The parent's own handler is back as soon as they are started."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _a_worker_died(pool: cf.ProcessPoolExecutor) -> bool:

@@ -10,6 +10,7 @@ its limit is cut with the number of characters left out.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 VALUE_LIMIT = 80
@@ -43,3 +44,15 @@ def shown(value: Any, limit: int = VALUE_LIMIT) -> str:
 def one_line(message: Any, limit: int = MESSAGE_LIMIT) -> str:
     """A whole message ready to print on one line: no control character, at most `limit` characters."""
     return escaped(message, limit)
+
+
+# An absolute path (`/a/b/c.csv`, `~/x`), at the start of the text or after a space, quote or colon.
+_PATH = re.compile(
+    r"""(?:(?<=^)|(?<=[\s'"(=:]))(?:~/|/(?=[^\s/'"]))[^\s'"]*?([^\s'"/:]*)(?=$|[\s'":),])"""
+)
+
+
+def without_paths(text: Any) -> str:
+    """A message for a page shown by a server: every absolute path is cut to its file name, so a page
+    never learns where, or whether, a file lies on the server."""
+    return _PATH.sub(lambda match: match.group(1) or "…", str(text))

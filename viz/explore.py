@@ -20,7 +20,8 @@ from typing import Any
 
 import solara
 
-from model.scenario import Scenario, ScenarioError, text_in
+from model.messages import without_paths
+from model.scenario import Scenario, ScenarioError, parse_address_settings, text_in
 
 from . import catalogue
 from .catalogue import BASELINE, MAX_HOUSEHOLDS, Lever
@@ -93,7 +94,7 @@ def rebuild() -> None:
             seed=None if seed.value < 0 else seed.value,
         )
     except ScenarioError as problem:
-        error.value = str(problem)
+        error.value = without_paths(problem)
         return
     error.value = ""
     if good.value not in run.model.goods.names:
@@ -150,7 +151,7 @@ def add_policy() -> None:
     try:
         added = catalogue.new_policy_overrides(scenario_now(), new_policy_kind.value)
     except ScenarioError as problem:
-        error.value = str(problem)
+        error.value = without_paths(problem)
         return
     previous = overrides.value
     overrides.value = {**previous, **added}
@@ -164,7 +165,7 @@ def apply_text(text: str | bytes, source: str) -> bool:
     try:
         scenario = catalogue.scenario_from_text(text, source)
     except ScenarioError as problem:
-        error.value = str(problem)
+        error.value = without_paths(problem)
         return False
     if isinstance(text, bytes):
         editor_text.value = text.decode("utf-8")
@@ -229,8 +230,9 @@ def address_query() -> str:
     return urllib.parse.urlencode(query)
 
 
-def read_address(search: str | None) -> None:
-    """Settings from a link; what is not valid is left at its default and said once."""
+def read_address(search: str | None) -> str:
+    """Settings from a link; what is not valid is left at its default and said once (the message
+    returned). A link never names a file on the server (`model.scenario.parse_address_settings`)."""
     query = dict(urllib.parse.parse_qsl(search or ""))
     if query.get("lang") in ("fr", "en"):
         language.value = query["lang"]
@@ -247,11 +249,10 @@ def read_address(search: str | None) -> None:
         good.value = query["good"]
     if "set" in query:
         try:
-            moved = json.loads(query["set"])
-            if isinstance(moved, dict):
-                overrides.value = {str(k): v for k, v in moved.items()}
-        except ValueError:
-            pass
+            overrides.value = parse_address_settings(query["set"])
+        except ScenarioError:
+            return tr("The settings in this link were not valid and were left out.")
+    return ""
 
 
 # --------------------------------------------------------------------------- components
@@ -629,13 +630,16 @@ def map_legend(difference: bool = False) -> str:
 def Page():
     solara.Title(tr("Explore"))
     router = solara.use_router()
+    refused = ""
     if not address_read.value:
         address_read.value = True
-        read_address(router.search)
+        refused = read_address(router.search)
     if current.value is None and not error.value:
         if choice.value != EDITED and not editor_text.value:
             editor_text.value = catalogue.scenario_text(choice.value)
         rebuild()
+    if refused and not error.value:
+        error.value = refused
     run = current.value
 
     def play_loop(cancel: threading.Event):
