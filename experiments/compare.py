@@ -87,7 +87,7 @@ from experiments.store import StoreReader, export_series
 from experiments.sweep import run_experiment
 from experiments.targets import ScenarioTarget
 from model.outcomes import outcome_bounds
-from model.scenario import Scenario, load_scenario
+from model.scenario import Scenario, is_plain_name, load_scenario
 
 HEADLINE_OUTCOMES = (
     "sharing_households",
@@ -168,7 +168,10 @@ def run_compare(
     design = {
         "baseline": names[0],
         "scenarios": names[1:],
-        "files": [None if isinstance(s, Scenario) else str(Path(s).resolve()) for s in sources],
+        "files": [
+            str(scenario_file(directory, n, s) if isinstance(s, Scenario) else Path(s).resolve())
+            for n, s in zip(names, sources, strict=True)
+        ],
         "replications": replications,
         "households": households,
         "months": months,
@@ -218,6 +221,20 @@ def run_compare(
         legacy_fingerprint=legacy_key,
     )
     return directory, summary
+
+
+def scenario_file(directory: Path, name: str, scenario: Scenario) -> Path:
+    """A scenario given in memory (the web app's), written as a standalone file in the comparison's
+    `scenarios/` folder, so that the report and a later `partage compare` can read it."""
+    import tomli_w
+
+    folder = guarded(directory / "scenarios", directory)
+    folder.mkdir(exist_ok=True)
+    stem = name if is_plain_name(name) else f"scenario-{fingerprint(name)[:12]}"
+    path = guarded(folder / f"{stem}.toml", directory)
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path.resolve()
 
 
 def comparison_name(names: list[str]) -> str:

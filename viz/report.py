@@ -232,10 +232,10 @@ def read_comparison(directory: str | Path) -> ComparisonResults:
     design = manifest.get("design", {})
     sizes = {"households": engine.households, "months": engine.months}
     definitions: dict[str, Scenario | None] = {}
-    for name, path in zip(engine.names, design.get("files", []), strict=False):
-        try:
-            definitions[name] = load_scenario(path, sizes)
-        except ScenarioError:
+    for name, path in zip(engine.names, design.get("files") or [], strict=False):
+        try:  # an older comparison saved by the web app has no file (`null`)
+            definitions[name] = load_scenario(path, sizes) if isinstance(path, str) else None
+        except (ScenarioError, OSError):
             definitions[name] = None
     seeds = manifest.get("seeds", {}).get("replication_seeds") or [
         replication_seed(engine.seed, r) for r in range(engine.replications)
