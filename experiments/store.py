@@ -63,6 +63,7 @@ import pandas as pd
 import pyarrow as pa
 
 from experiments.errors import UserError
+from model.messages import escaped
 
 DATABASE_NAME = "experiment.duckdb"
 HEADER_BYTES = 3 * 4096  # DuckDB's file header, then whole blocks
@@ -247,8 +248,20 @@ class ResultsStore(_OpenDatabase):
         partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         # Copied by another process: closing any descriptor of the file in this one would drop
         # the lock DuckDB holds on it (POSIX record locks belong to the process, not to the descriptor).
-        subprocess.run(["cp", str(self.path), str(partial)], check=True, timeout=600)
-        os.replace(partial, target)
+        try:
+            subprocess.run(
+                ["cp", str(self.path), str(partial)], check=True, timeout=600, capture_output=True
+            )
+            os.replace(partial, target)
+        except (OSError, subprocess.SubprocessError):
+            with contextlib.suppress(OSError):
+                os.remove(partial)
+            if self.path.is_file():
+                raise StoreError(
+                    f"{self.path}: cannot publish a copy for readers next to it "
+                    "(the folder is full or no longer writable); finished runs are stored"
+                ) from None
+            raise deleted_while_writing(self.path) from None
         self._snapshot_cost_s = time.monotonic() - clock
         self._snapshot_due = time.monotonic() + max(SNAPSHOT_EVERY_S, 20 * self._snapshot_cost_s)
 
@@ -421,12 +434,21 @@ class ResultsStore(_OpenDatabase):
             self._rollback()
             if _is_interrupt(error):  # DuckDB turns Ctrl-C during a statement into its own error
                 raise KeyboardInterrupt from None
+            if isinstance(error, duckdb.Error) and not self.path.is_file():
+                raise deleted_while_writing(self.path) from None
             raise
         self.publish_snapshot()
 
     def _rollback(self) -> None:
         with contextlib.suppress(duckdb.Error):  # no transaction was open
             self.con.execute("ROLLBACK")
+
+
+def deleted_while_writing(path: Path) -> StoreError:
+    return StoreError(
+        f"{escaped(path)}: the results store was deleted or moved while runs were being written "
+        "into it; run the same command again to start over"
+    )
 
 
 def _holder(path: Path) -> str:
