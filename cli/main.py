@@ -81,14 +81,20 @@ def main(argv: list[str] | None = None) -> int:
     signals.install()
     args = None
     try:
-        from experiments.errors import UserError
+        from experiments.errors import UserError, path_problem
+        from model.geodata import TerritoryDataError
         from model.messages import one_line
         from model.scenario import ScenarioError
 
         args = build_parser().parse_args(argv)
         try:
-            code = int(args.handler(args) or 0)
-        except (ScenarioError, UserError) as error:
+            try:
+                code = int(args.handler(args) or 0)
+            except OSError as error:  # about a file named by the user (e.g. a name too long)
+                if error.filename is None or isinstance(error, BrokenPipeError):
+                    raise
+                raise path_problem(error) from None
+        except (ScenarioError, UserError, TerritoryDataError) as error:
             print(f"error: {one_line(error)}{resume_command(args, argv, error)}", file=sys.stderr)
             code = 2
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush

@@ -48,6 +48,7 @@ from experiments.design import RunTask
 from experiments.errors import UserError
 from experiments.store import ResultsStore, RunResult
 from experiments.targets import Target
+from model.messages import escaped
 
 IN_FLIGHT_PER_WORKER = 4
 PARENT_CHECK_S = 1.0
@@ -303,7 +304,14 @@ class DaskExecutor:
         except OSError as error:
             self._quiet.close()
             raise UserError(
-                f"--scheduler {self.address}: cannot reach a Dask scheduler ({error})"
+                f"--scheduler {escaped(self.address)}: cannot reach a Dask scheduler "
+                f"in {self.connect_timeout_s:g} s ({escaped(error)})"
+            ) from None
+        except (ValueError, TypeError):  # distributed's parser: no port, an unknown protocol
+            self._quiet.close()
+            raise UserError(
+                f"--scheduler {escaped(self.address)}: not a scheduler address; "
+                "allowed: tcp://HOST:PORT (or tls://, inproc://)"
             ) from None
         return self
 
@@ -465,7 +473,13 @@ def _take(iterator, count: int) -> list:
 
 def make_executor(workers: int = 1, scheduler: str | None = None, *, cluster_timeout_s: float = 60):
     if scheduler:
-        return DaskExecutor(scheduler, lost_after_s=cluster_timeout_s)
+        if not cluster_timeout_s > 0:
+            raise UserError(
+                f"--cluster-timeout {cluster_timeout_s:g}: allowed: more than 0 seconds"
+            )
+        return DaskExecutor(
+            scheduler, connect_timeout_s=cluster_timeout_s, lost_after_s=cluster_timeout_s
+        )
     if workers <= 1:
         return SerialExecutor()
     return LocalPoolExecutor(workers)

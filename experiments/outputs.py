@@ -45,6 +45,54 @@ def default_folder(name: str, root: Path = RESULTS_DIR) -> Path:
     return folder
 
 
+IMAGE_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+
+
+def image_file(path: str | Path, option: str = "--out") -> Path:
+    """The image file to write at `path`: `.png` added when it has no suffix (so the file reported is
+    the file written), refused in one line when its suffix is not an image format."""
+    path = Path(path)
+    if not path.suffix:
+        path = path.with_name(path.name + ".png")
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise UserError(
+            f"{option} {escaped(path)}: not an image file name; allowed: {', '.join(IMAGE_SUFFIXES)}"
+        )
+    return writable_file(path, option)
+
+
+def read_parquet_file(path: str | Path):
+    """A Parquet file a command wrote (series, zones), as a data frame; one line if it is damaged."""
+    import pandas as pd
+    import pyarrow as pa
+
+    try:
+        return pd.read_parquet(path)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        if isinstance(error, OSError) and not isinstance(error, pa.ArrowException):
+            if not Path(path).is_file():
+                raise
+        raise UserError(
+            f"{escaped(path)}: not a readable Parquet file (truncated or damaged); "
+            "run the command that wrote it again"
+        ) from None
+
+
+def read_manifest_file(path: str | Path) -> dict:
+    """The `manifest.json` a command wrote, as a table; one line if it is damaged."""
+    import json
+
+    try:
+        manifest = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (ValueError, RecursionError):
+        manifest = None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("scenario", {}), dict):
+        raise UserError(
+            f"{escaped(path)}: not a readable manifest (damaged); run the command that wrote it again"
+        )
+    return manifest
+
+
 def _why(error: OSError | ValueError) -> str:
     return getattr(error, "strerror", None) or "not a valid path"
 

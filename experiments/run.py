@@ -27,7 +27,14 @@ import pandas as pd
 from tqdm import tqdm
 
 from experiments.manifest import git_commit, package_versions
-from experiments.outputs import RESULTS_DIR, default_folder, guarded, writable_folder
+from experiments.outputs import (
+    RESULTS_DIR,
+    default_folder,
+    guarded,
+    image_file,
+    read_parquet_file,
+    writable_folder,
+)
 from model.model import TerritoryModel
 from model.scenario import ScenarioError, load_scenario
 from model.zone_results import zone_frame
@@ -86,7 +93,7 @@ def read_runs(folders: list[Path]) -> list[tuple[str, pd.DataFrame]]:
             raise ScenarioError(
                 f"{folder}: no series.parquet; run `partage run SCENARIO --out {folder}` first"
             )
-        runs.append((folder.name, pd.read_parquet(path)))
+        runs.append((folder.name, read_parquet_file(path)))
     return runs
 
 
@@ -94,6 +101,7 @@ def plot_adoption(runs: list[tuple[str, pd.DataFrame]], out: Path) -> Path:
     """Mode shares per good over time (top) and sharing and lending zoomed (bottom), one line style per run."""
     import matplotlib
 
+    out = image_file(out)
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -26,7 +26,7 @@ import pandas as pd
 import tomli_w
 
 from experiments.errors import UserError
-from experiments.outputs import guarded
+from experiments.outputs import guarded, read_manifest_file, read_parquet_file
 from model.geodata import read_figures
 from model.scenario import Scenario, TerritoryFromData, load_scenario
 
@@ -184,7 +184,6 @@ def filled_summary(filled: pd.DataFrame) -> pd.DataFrame:
 def drift_table(run_dir: str | Path, outcome: str, months: list[int]) -> pd.DataFrame:
     """One row per zone of a `partage run` folder: the outcome at each month and its change since the
     first; for the car-free share, the census figure too."""
-    import json
 
     from model.scenario import validate_raw
 
@@ -194,10 +193,8 @@ def drift_table(run_dir: str | Path, outcome: str, months: list[int]) -> pd.Data
         raise UserError(
             f"{run_dir}: not a folder of `partage run` (no zones.parquet or manifest.json)"
         )
-    scenario = validate_raw(
-        json.loads(manifest_path.read_text(encoding="utf-8"))["scenario"], str(manifest_path)
-    )
-    zones = pd.read_parquet(zones_path)
+    scenario = validate_raw(read_manifest_file(manifest_path).get("scenario"), str(manifest_path))
+    zones = read_parquet_file(zones_path)
     if outcome not in set(zones["outcome"]):
         raise UserError(
             f"{zones_path}: no outcome {outcome!r} by zone; allowed: {', '.join(sorted(set(zones['outcome'])))}"
