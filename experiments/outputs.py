@@ -69,9 +69,8 @@ def read_parquet_file(path: str | Path):
     try:
         return pd.read_parquet(path)
     except (pa.ArrowException, OSError, ValueError) as error:
-        if isinstance(error, OSError) and not isinstance(error, pa.ArrowException):
-            if not Path(path).is_file():
-                raise
+        if not isinstance(error, pa.ArrowException) and not Path(path).is_file():
+            raise
         raise UserError(
             f"{escaped(path)}: not a readable Parquet file (truncated or damaged); "
             "run the command that wrote it again"
