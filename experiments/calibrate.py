@@ -98,7 +98,7 @@ from experiments.manifest import build_manifest, write_manifest
 from experiments.outputs import default_folder, guarded, writable_file, writable_folder
 from experiments.store import StoreReader
 from experiments.sweep import run_experiment
-from experiments.targets import ScenarioTarget
+from experiments.targets import ScenarioTarget, available_outcomes
 from model.messages import escaped
 from model.scenario import Scenario, ScenarioError, load_scenario, read_toml_file
 from model.zone_results import outcome_names as zone_outcome_names
@@ -128,9 +128,11 @@ class TargetSpec(Strict):
     per: str | None = Field(
         default=None, description="reduction_per_unit: the arm's outcome to divide by."
     )
-    observed: float
+    observed: float = Field(allow_inf_nan=False, description="The observed figure.")
     sd: float = Field(
-        gt=0, description="Uncertainty of the observed figure (one standard deviation)."
+        gt=0,
+        allow_inf_nan=False,
+        description="Uncertainty of the observed figure (one standard deviation).",
     )
     source: str = Field(
         min_length=3, max_length=2000, description="Where the observed figure comes from."
@@ -333,16 +335,6 @@ def _load_scenario(design: Path, field_name: str, file: str, sizes: dict) -> Sce
         return load_scenario(scenario_path, sizes)
     except ScenarioError as error:
         raise UserError(f"{design}: {field_name}: {error}") from None
-
-
-def available_outcomes(scenario: Scenario) -> list[str]:
-    """The outcome columns a run of the scenario writes, read from a tiny instance (no month run)."""
-    from model.model import TerritoryModel
-
-    tiny = scenario.with_overrides(
-        {"households": max(60, 3 * len(scenario.zone_names)), "months": 1}
-    )
-    return [name for name in TerritoryModel(tiny).latest if name != "month"]
 
 
 def _expand_targets(

@@ -335,9 +335,29 @@ def load_optimisation(path: str | Path) -> Optimisation:
         households=spec.households or scenario.households,
         months=spec.months or scenario.months,
     )
+    _check_ranges_in_scenario(optimisation)
     if spec.budget is not None:
         _check_budget_reachable(optimisation)
     return optimisation
+
+
+def _check_ranges_in_scenario(optimisation: Optimisation) -> None:
+    """Both ends of every lever's range applied to the scenario at the search's horizon: a value it
+    refuses (e.g. a start after the horizon) is refused now, not by every candidate."""
+    from model.scenario import ScenarioError
+
+    for gene in optimisation.genes:
+        if gene.kind != "number":
+            continue
+        path = f"policies.{gene.policy}.{gene.field}"
+        for value in (gene.decode(0.0), gene.decode(1.0)):
+            try:
+                optimisation.scenario_of({path: value})
+            except ScenarioError as error:
+                raise DesignError(
+                    f"{escaped(optimisation.source)}: levers.{escaped(gene.policy)}.{escaped(gene.field)}: "
+                    f"value {shown(value)} refused: {error}"
+                ) from None
 
 
 def _genes(path: Path, scenario, name: str, lever: LeverSpec) -> list[Gene]:
