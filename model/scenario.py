@@ -1474,6 +1474,7 @@ def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
 
 def read_toml(text: str, source: str) -> dict:
     """Parse TOML text bounded in size and depth; any problem is a one-line `ScenarioError`."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write, is not TOML
     if len(text) > MAX_FILE_BYTES:
         raise ScenarioError(f"{escaped(source)}: larger than {MAX_FILE_BYTES // 1000} kB; not read")
     try:
@@ -1503,7 +1504,7 @@ def read_toml_file(path: str | Path, what: str = "scenario") -> dict:
             raise ScenarioError(
                 f"{escaped(path)}: larger than {MAX_FILE_BYTES // 1000} kB; not read"
             )
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of the text
     except UnicodeDecodeError:
         raise ScenarioError(f"{escaped(path)}: not a UTF-8 text file") from None
     except OSError as error:
