@@ -29,29 +29,22 @@ def register(subparsers) -> None:
         help="where to write the fitted scenario (default: in the output folder)",
     )
     add_execution_options(parser)
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, resumable=True)  # Ctrl-C: one line from cli.main
 
 
 def handle(args) -> int:
     def echo(line: str) -> None:
         print(line, file=sys.stderr)
 
-    try:
-        result = calibrate(
-            args.design,
-            out=args.out,
-            fitted_path=args.fitted,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            progress=not args.no_progress,
-            echo=echo,
-        )
-    except KeyboardInterrupt:
-        print(
-            "interrupted: finished runs are stored; run the same command again to resume",
-            file=sys.stderr,
-        )
-        raise
+    result = calibrate(
+        args.design,
+        out=args.out,
+        fitted_path=args.fitted,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
+        echo=echo,
+    )
     intervals = result.intervals()
     print(
         markdown_table(

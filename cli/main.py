@@ -62,7 +62,7 @@ class Parser(argparse.ArgumentParser):
         from model.messages import one_line
 
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+        self.exit(2, one_line(f"{self.prog}: error: {message}") + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise
                 raise path_problem(error) from None
         except (ScenarioError, UserError, TerritoryDataError) as error:
-            print(f"error: {one_line(error)}{resume_command(args, argv, error)}", file=sys.stderr)
+            print(one_line(f"error: {error}") + resume_command(args, argv, error), file=sys.stderr)
             code = 2
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code

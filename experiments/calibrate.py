@@ -444,15 +444,23 @@ class Batch:
 
     @property
     def means(self) -> np.ndarray:
-        return np.nanmean(self.values, axis=1)
+        """Mean over replications of each statistic; NaN, without a warning, where every
+        replication left it undefined (e.g. no shared car in a zone)."""
+        counts = np.sum(~np.isnan(self.values), axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(counts > 0, np.nansum(self.values, axis=1) / counts, np.nan)
 
     @property
     def noise_variance(self) -> np.ndarray:
-        """Variance of each point's mean over replications (zero with one replication)."""
+        """Variance of each point's mean over replications (zero with one replication; NaN, without
+        a warning, where fewer than two replications define the statistic)."""
         r = self.values.shape[1]
         if r < 2:
             return np.zeros(self.means.shape)
-        return np.nanvar(self.values, axis=1, ddof=1) / r
+        counts = np.sum(~np.isnan(self.values), axis=1)
+        squares = np.nansum((self.values - self.means[:, None, :]) ** 2, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(counts > 1, squares / (counts - 1), np.nan) / r
 
 
 def run_batch(

@@ -18,9 +18,11 @@ MESSAGE_LIMIT = 400
 
 
 def _cut(text: str, limit: int, original_length: int) -> str:
+    """`text` if it fits in `limit` characters, else its start and how long it was, in `limit` in all."""
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}…({original_length} characters in all)"
+    tail = f"…({original_length} characters in all)"
+    return text[: max(limit - len(tail), 1)] + tail
 
 
 def escaped(text: Any, limit: int = VALUE_LIMIT) -> str:

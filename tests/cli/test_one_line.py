@@ -240,3 +240,35 @@ def test_the_cluster_timeout_bounds_the_first_connection():
 
     executor = make_executor(scheduler="tcp://127.0.0.1:1", cluster_timeout_s=3)
     assert executor.connect_timeout_s == 3
+
+
+# ----------------------------------------------------------------- Ctrl-C in calibrate and optimise
+
+
+@pytest.mark.parametrize(
+    "command, function", [("calibrate", "calibrate"), ("optimise", "run_optimisation")]
+)
+def test_ctrl_c_in_calibrate_and_optimise_prints_one_line(
+    command, function, monkeypatch, capsys, tmp_path
+):
+    import importlib
+    import os
+    import signal
+    import threading
+    import time
+
+    def interrupted(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C, delivered to this process
+        time.sleep(5)
+
+    monkeypatch.setattr(importlib.import_module(f"cli.{command}"), function, interrupted)
+    monkeypatch.setattr("cli.signals._interrupted", threading.Event())
+    design = tmp_path / "design.toml"
+    design.write_text("name = 'x'\n", encoding="utf-8")
+    try:
+        code = main([command, str(design)])
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    err = capsys.readouterr().err
+    assert code == 130
+    assert err == "interrupted: finished runs are stored; run the same command again to resume\n"

@@ -155,3 +155,26 @@ def test_files_with_a_byte_order_mark_are_read(tiny_territory):
     scenario = load_scenario(tiny_territory.scenario)
     assert scenario.territory.resolved().keys == ["A", "B", "C", "D"]
     assert json.loads(tiny_territory.polygons.read_text(encoding="utf-8-sig"))["features"]
+
+
+# ----------------------------------------------------------------- calibration, quiet
+
+
+def test_a_statistic_undefined_in_every_replication_is_missing_without_a_warning():
+    import warnings
+
+    import numpy as np
+
+    from experiments.calibrate import Batch
+
+    values = np.random.default_rng(1).random((4, 3, 5))
+    values[:, :, 2] = np.nan  # e.g. no shared car in a zone, in every replication
+    values[0, 1:, 3] = np.nan  # defined in one replication only
+    batch = Batch(np.zeros((4, 1)), values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        means, noise = batch.means, batch.noise_variance
+    assert np.isnan(means[:, 2]).all() and np.isnan(noise[:, 2]).all()
+    assert means[0, 3] == values[0, 0, 3] and np.isnan(noise[0, 3])
+    assert np.allclose(means[:, 0], values[:, :, 0].mean(axis=1))
+    assert np.allclose(noise[:, 0], values[:, :, 0].var(axis=1, ddof=1) / 3)
