@@ -68,6 +68,8 @@ from model.messages import escaped
 DATABASE_NAME = "experiment.duckdb"
 HEADER_BYTES = 3 * 4096  # DuckDB's file header, then whole blocks
 BLOCK_BYTES = 262144
+WRITER_MEMORY_LIMIT = "256MB"  # DuckDB's cache in the sweep's writer (docs/experiments.md)
+REOPEN_EVERY_RUNS = 100  # the writer's connection is reopened after this many runs stored
 LOCK_WAIT_S = 20.0  # how long a writer waits for a reader to let go of the file
 POINTS_PER_INSERT = 10_000
 SNAPSHOT_EVERY_S = 3.0  # at most this often, and at most 5 % of the writer's time, is spent copying
@@ -225,10 +227,24 @@ class ResultsStore(_OpenDatabase):
         ):
             guarded(written)
         self.con = open_checked(self.path, read_only=False, wait_s=LOCK_WAIT_S)
+        self._bound_memory()
         self.con.execute(SCHEMA)
+        self._recorded = 0
         self.publish = publish
         self._snapshot_due = 0.0
         self._snapshot_cost_s = 0.0
+
+    def _bound_memory(self) -> None:
+        """DuckDB caches blocks of the file up to its memory limit (by default 80 % of the machine's
+        memory), so the writer would grow with the store: its cache is bounded."""
+        self.con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
+
+    def _reopen(self) -> None:
+        """Close and reopen the connection: DuckDB keeps state of every transaction a connection
+        committed (about 40 KB a run), which only closing it gives back (docs/experiments.md)."""
+        self.con.close()
+        self.con = connect(self.path, read_only=False, wait_s=LOCK_WAIT_S)
+        self._bound_memory()
 
     def close(self) -> None:
         self.con.close()
@@ -437,6 +453,9 @@ class ResultsStore(_OpenDatabase):
             if isinstance(error, duckdb.Error) and not self.path.is_file():
                 raise deleted_while_writing(self.path) from None
             raise
+        self._recorded += 1
+        if self._recorded % REOPEN_EVERY_RUNS == 0:
+            self._reopen()
         self.publish_snapshot()
 
     def _rollback(self) -> None:
