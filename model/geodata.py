@@ -446,7 +446,7 @@ def _read(t, zone_model) -> RealTerritory:
             raise TerritoryDataError(
                 f"{path}: row {i + 2} ({keys[i]}): {t.households_column} = 0: a zone of zero households; allowed: 1 or more (leave the zone out of both files)"
             )
-        if count != math.floor(count) or count > MAX_ZONE_HOUSEHOLDS:
+        if not (math.isfinite(count) and count == math.floor(count) <= MAX_ZONE_HOUSEHOLDS):
             raise TerritoryDataError(
                 f"{path}: row {i + 2} ({keys[i]}): {t.households_column} = {count:g}: not a whole "
                 f"count; allowed: a count of households from 1 to {MAX_ZONE_HOUSEHOLDS:,}"
