@@ -25,6 +25,7 @@ import solara
 import solara.lab
 
 from experiments.compare import compare_scenarios
+from model.messages import without_paths
 from model.scenario import Scenario, ScenarioError
 
 from . import catalogue
@@ -122,7 +123,7 @@ def start() -> None:
         scenarios = chosen_scenarios()
         baseline = baseline_of(scenarios)
     except ScenarioError as error:
-        problem.value = str(error)
+        problem.value = without_paths(error)
         return
     problem.value = ""
     stop = threading.Event()
@@ -439,7 +440,7 @@ def write_comparison_report(directory: Path, lang: str, results: Path | None = N
     except Exception as problem:  # noqa: BLE001 - e.g. no Chromium for the PDF: said in one line
         return tr(
             "The comparison is saved in {folder}; the report could not be written: {why}"
-        ).format(folder=where, why=str(problem).splitlines()[0])
+        ).format(folder=where, why=without_paths(str(problem).splitlines()[0]))
     files = ", ".join(Path(p).name for p in (html, pdf) if p is not None)
     return tr("Report written in {folder}: {files}").format(folder=f"{where}/report", files=files)
 
