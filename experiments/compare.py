@@ -164,6 +164,8 @@ def run_compare(
     directory = (
         writable_folder(out) if out else writable_folder(default_folder(name), "output folder")
     )
+    for file in COMPARISON_FILES:  # refused before any run rather than after them all
+        guarded(directory / file)
     sources = [baseline, *(scenarios.values() if isinstance(scenarios, Mapping) else scenarios)]
     design = {
         "baseline": names[0],
@@ -235,6 +237,14 @@ def scenario_file(directory: Path, name: str, scenario: Scenario) -> Path:
     data = scenario.model_dump(mode="json", exclude_none=True)
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
     return path.resolve()
+
+
+# The files `write_report` writes beside the store.
+COMPARISON_FILES = [
+    f"{stem}.{suffix}"
+    for stem in ("comparison", "cost_effectiveness", "zones", "zone_comparison")
+    for suffix in ("csv", "md", "parquet")
+] + ["curves.png", "differences.png", "series.parquet", "scenarios"]
 
 
 def comparison_name(names: list[str]) -> str:

@@ -85,6 +85,7 @@ def test_compare_refuses_a_linked_comparison_table(project, capsys):
     assert code == 2
     assert "comparison.md: is a link leading outside" in one_error_line(capsys)
     assert outside.read_text(encoding="utf-8") == "outside\n"
+    assert not (out / "experiment.duckdb").exists(), "refused only after running"
 
 
 def test_sweep_refuses_to_create_its_store_through_a_link(project, capsys, tmp_path):
