@@ -25,6 +25,7 @@ from experiments.library import (
     scenario_changes,
     simulated_net_cost,
 )
+from experiments.outputs import guarded
 from experiments.report import format_number, markdown_table
 from model.messages import escaped, one_line
 from model.scenario import ScenarioError, json_schema, load_scenario, text_in
@@ -135,7 +136,7 @@ def parameters_command(args) -> int:
 
     text = parameters_markdown(args.lang)
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
+        guarded(args.out).write_text(text, encoding="utf-8")
         print(f"written: {args.out}")
     else:
         print(text, end="")
