@@ -44,6 +44,12 @@ def register(subparsers) -> None:
         help="smallest share of runs in a box (default 0.05)",
     )
     parser.add_argument("--box", type=int, help="report this box of the trajectory instead")
+    parser.add_argument(
+        "--resamples",
+        type=int,
+        default=20,
+        help="PRIM runs on random halves of the runs for the box's stability (default 20)",
+    )
     parser.add_argument("--out", metavar="DIR", help="output folder (default STORE/discover-RULE)")
     parser.set_defaults(handler=handle)
 
@@ -58,6 +64,7 @@ def handle(args) -> int:
         peel_alpha=args.peel_alpha,
         mass_min=args.mass_min,
         box=args.box,
+        resamples=args.resamples,
         out=args.out,
     )
     chosen = result.chosen
@@ -67,5 +74,7 @@ def handle(args) -> int:
         f"mass {chosen['mass']:.2f}"
     )
     print(markdown_table(result.limits) if len(result.limits) else "the box restricts no parameter")
+    print("feature scores (extra trees):")
+    print(markdown_table(result.scores))
     print("written: " + ", ".join(str(path) for path in result.written))
     return 0

@@ -41,6 +41,12 @@ def handle(args) -> int:
         f"generations ({outcome.runs_done} runs now, {outcome.runs_reused} reused from the store); "
         f"{len(outcome.front)} on the Pareto front"
     )
+    growth = outcome.hypervolume
+    if growth is not None and len(growth):
+        print(
+            "hypervolume by generation (front of every package evaluated, objectives scaled 0-1): "
+            + ", ".join(f"{v:.3f}" for v in growth["hypervolume"])
+        )
     if outcome.front:
         import pandas as pd
 

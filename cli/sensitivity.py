@@ -1,4 +1,5 @@
-"""`partage sensitivity RESULTS_DIR`: Sobol or Morris indices of a finished sweep (`experiments.sensitivity`)."""
+"""`partage sensitivity RESULTS_DIR`: Sobol or Morris indices of a finished sweep, with the noise share
+of each outcome, at the horizon, at chosen months or over a window (`experiments.sensitivity`)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,36 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)"
     )
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
+        "--month",
+        type=int,
+        action="append",
+        metavar="M",
+        help="indices of the outcome at month M (repeatable; default: the horizon)",
+    )
+    when.add_argument(
+        "--every-month", action="store_true", help="indices at every month of the runs"
+    )
+    when.add_argument(
+        "--window",
+        type=int,
+        nargs=2,
+        metavar=("FIRST", "LAST"),
+        help="indices of the outcome averaged over months FIRST to LAST",
+    )
     parser.set_defaults(handler=handle)
 
 
 def handle(args) -> int:
-    table, written = write_sensitivity(args.directory, args.outcome, resamples=args.resamples)
+    table, written = write_sensitivity(
+        args.directory,
+        args.outcome,
+        resamples=args.resamples,
+        months=args.month,
+        window=tuple(args.window) if args.window else None,
+        every_month=args.every_month,
+    )
     print(markdown_table(table))
     if caution(table):
         print(caution(table), file=sys.stderr)

@@ -14,9 +14,21 @@ released in 2016. The box reported is the one with the highest coverage among
 those whose density reaches `threshold` (the last box if none does), or the one
 asked for with `box`.
 
+Beside the box, two statistics from the same library say how far to trust it:
+- resampled stability (`PrimBox.resample`): PRIM is run again on `resamples`
+  random halves of the runs, and each parameter gets the share of those runs in
+  which it is restricted by the box nearest the chosen one in coverage (and in
+  density); a restriction that few halves reproduce is an accident of the sample;
+- feature scores (`ema_workbench.analysis.feature_scoring`, extra trees): how much
+  each swept parameter explains of the outcome itself (regression) and of the
+  rule (classification), whatever PRIM restricts; they sum to 1.
+Both are drawn with a fixed seed, so the same store gives the same tables.
+
 Written under `STORE/discover-OUTCOME-below-VALUE/` (or `out`): `trajectory.csv`/`.md`
-(every box of the peeling), `box.csv`/`.md` (the limits of the chosen box, with
-each parameter's full range), `peeling.png` (trajectory and limits) and `report.md`.
+(every box of the peeling and pasting), `box.csv`/`.md` (the limits of the chosen
+box, with each parameter's full range, quasi-p and stability), `stability.csv`/`.md`,
+`feature_scores.csv`/`.md`, `peeling.png` (trajectory, limits, feature scores)
+and `report.md`.
 """
 
 from __future__ import annotations
@@ -39,6 +51,7 @@ from experiments.store import StoreReader
 from model.messages import escaped
 
 ANY_DENSITY = 1e-9
+DISCOVERY_SEED = 20240601
 
 
 @dataclass
@@ -52,6 +65,9 @@ class Discovery:
     box: int
     limits: pd.DataFrame
     threshold: float = 0.8
+    stability: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    resamples: int = 0
     written: list[Path] = field(default_factory=list)
 
     @property
@@ -69,6 +85,7 @@ def discover(
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
     box: int | None = None,
+    resamples: int = 20,
     out: str | Path | None = None,
 ) -> Discovery:
     """Run PRIM on a finished sweep's runs; see the module docstring."""
@@ -83,6 +100,8 @@ def discover(
     ):
         if not low < value < high:
             raise UserError(f"{name} {value:g}: allowed: above {low:g} and below {high:g}")
+    if not 2 <= resamples <= 1000:
+        raise UserError(f"--resamples {resamples}: allowed: 2 to 1000")
     cases, values = read_cases(store, outcome)
     failing = values < below if below is not None else values > above
     rule = f"{outcome} below {below:g}" if below is not None else f"{outcome} above {above:g}"
@@ -126,9 +145,25 @@ def discover(
             f"--box {box}: allowed: 0 to {len(trajectory) - 1} (the boxes of the peeling)"
         )
     limits = box_limits(found, box, cases)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stability = box_stability(found, box, resamples)
+        scores = feature_scores(cases, values, failing)
+    limits = limits.merge(stability, on="parameter", how="left")
     directory = writable_folder(out) if out else Path(store) / f"discover-{_slug(rule)}"
     result = Discovery(
-        directory, outcome, rule, len(cases), int(failing.sum()), trajectory, box, limits, threshold
+        directory,
+        outcome,
+        rule,
+        len(cases),
+        int(failing.sum()),
+        trajectory,
+        box,
+        limits,
+        threshold,
+        stability,
+        scores,
+        resamples,
     )
     result.written = write_outputs(result)
     return result
@@ -196,6 +231,42 @@ def box_limits(found, box: int, cases: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def box_stability(found, box: int, resamples: int) -> pd.DataFrame:
+    """ema-workbench's resampling of a box: for each parameter, the percentage of PRIM runs on
+    random halves of the cases whose box nearest in coverage (in density) restricts it."""
+    # PrimBox.resample draws its halves from numpy's legacy global generator: seed it, then put
+    # back the state it had.
+    state = np.random.get_state()  # noqa: NPY002
+    np.random.seed(DISCOVERY_SEED)  # noqa: NPY002
+    try:
+        table = found.resample(box, iterations=resamples)
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    table = table.rename(
+        columns={
+            "reproduce coverage": "restricted in resamples, by coverage (%)",
+            "reproduce density": "restricted in resamples, by density (%)",
+        }
+    )
+    return table.rename_axis("parameter").reset_index()
+
+
+def feature_scores(cases: pd.DataFrame, values: np.ndarray, failing: np.ndarray) -> pd.DataFrame:
+    """Extra-trees feature scores (ema-workbench) of every swept parameter on the outcome
+    (regression) and on the rule (classification), seeded; each column sums to 1."""
+    from ema_workbench.analysis.feature_scoring import RuleInductionType, get_ex_feature_scores
+
+    columns = {}
+    for label, y, mode in (
+        ("score on the outcome", values, RuleInductionType.REGRESSION),
+        ("score on the rule", failing.astype(int), RuleInductionType.CLASSIFICATION),
+    ):
+        scores = get_ex_feature_scores(cases, y, mode=mode, random_state=DISCOVERY_SEED)[0]
+        columns[label] = scores.iloc[:, 0]
+    table = pd.DataFrame(columns).rename_axis("parameter").reset_index()
+    return table.sort_values("score on the outcome", ascending=False, ignore_index=True)
+
+
 def _quasi_p(sides) -> float:
     """The larger quasi-p-value of a restriction's two sides (-1 marks an unrestricted side)."""
     values = [float(v) for v in sides if v is not None and v >= 0]
@@ -215,6 +286,15 @@ def write_outputs(result: Discovery) -> list[Path]:
     written += write_table(
         result.limits, directory, "box", title=f"Box {result.box}: {result.rule}"
     )
+    written += write_table(
+        result.stability,
+        directory,
+        "stability",
+        title=f"Box {result.box} over {result.resamples} resampled halves: {result.rule}",
+    )
+    written += write_table(
+        result.scores, directory, "feature_scores", title=f"Feature scores: {result.outcome}"
+    )
     written.append(plot_peeling(result, directory / "peeling.png"))
     chosen = result.chosen
     report = [
@@ -230,6 +310,18 @@ def write_outputs(result: Discovery) -> list[Path]:
         "",
         markdown_table(result.limits) if len(result.limits) else "The box restricts no parameter.",
         "",
+        "`quasi p`: PRIM's quasi-p-value of each restriction (a binomial test of the box's density "
+        "with and without it); below 0.05 the restriction is unlikely to be chance. `restricted in "
+        f"resamples`: the percentage of {result.resamples} PRIM runs on random halves of the runs "
+        "whose box nearest the chosen one (in coverage, in density) restricts the parameter.",
+        "",
+        "Feature scores (extra trees, ema-workbench): the share of the outcome (and of the rule) "
+        "each swept parameter explains, whatever PRIM restricts.",
+        "",
+        markdown_table(result.scores),
+        "",
+        "Choose another box of the trajectory (`trajectory.md`) with `--box N`.",
+        "",
         "![Peeling trajectory](peeling.png)",
         "",
     ]
@@ -239,17 +331,27 @@ def write_outputs(result: Discovery) -> list[Path]:
 
 
 def plot_peeling(result: Discovery, path: Path) -> Path:
-    """Left: coverage against density of every box, coloured by restricted parameters (viridis), the
-    chosen box circled. Right: the chosen box's limits within each parameter's sweep range."""
+    """Left: coverage against density of every box of the peeling and pasting, numbered, coloured by
+    restricted parameters (viridis), the chosen box circled. Middle: the chosen box's limits within
+    each parameter's sweep range. Right: feature scores (Okabe-Ito blue and orange)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(
-        1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1.1, 1]}
+    fig, (left, right, scores) = plt.subplots(
+        1, 3, figsize=(17, 4.8), gridspec_kw={"width_ratios": [1.1, 1, 0.8]}
     )
     trajectory = result.trajectory
+    step = max(1, len(trajectory) // 25)
+    for row in trajectory.iloc[::step].itertuples(index=False):
+        left.annotate(
+            str(row.box),
+            (row.coverage, row.density),
+            textcoords="offset points",
+            xytext=(3, 3),
+            fontsize=7,
+        )
     dots = left.scatter(
         trajectory["coverage"],
         trajectory["density"],
@@ -282,12 +384,24 @@ def plot_peeling(result: Discovery, path: Path) -> Path:
         right.barh(row, end - start, left=start, color="#0072B2")
         right.text(start, row + 0.3, f"{float(limit[1]):.3g}", fontsize=8, ha="left")
         right.text(end, row + 0.3, f"{float(limit[2]):.3g}", fontsize=8, ha="right")
-    right.set_yticks(range(len(numeric)), list(numeric["parameter"]))
+    right.set_yticks(range(len(numeric)), [name.split(".")[-1] for name in numeric["parameter"]])
     right.set_xlim(0, 1)
     right.set_xlabel("share of the sweep's range")
     right.set_title(
         f"Box {result.box}: coverage {chosen['coverage']:.2f}, density {chosen['density']:.2f}"
     )
+    table = result.scores.iloc[::-1]
+    positions = np.arange(len(table))
+    scores.barh(
+        positions + 0.2, table["score on the outcome"], 0.4, color="#0072B2", label="on the outcome"
+    )
+    scores.barh(
+        positions - 0.2, table["score on the rule"], 0.4, color="#E69F00", label="on the rule"
+    )
+    scores.set_yticks(positions, [name.split(".")[-1] for name in table["parameter"]])
+    scores.set_xlabel("feature score (extra trees)")
+    scores.set_title("What the outcome depends on")
+    scores.legend(fontsize=8, loc="lower right")
     fig.suptitle(f"Where {result.rule}")
     fig.tight_layout()
     fig.savefig(guarded(path), dpi=110)

@@ -45,14 +45,24 @@ Rules:
   baseline's (a constraint of the search); the report gives the share of
   replications within it.
 - Every lever is a gene in [0, 1]: a field's value is its range cut into
-  `STEPS` steps (integer fields rounded), an on/off gene is on at 0.5 and above,
-  a zones gene picks one of the non-empty subsets of its zones. A policy left
-  out drops its other genes, so equal packages are one candidate.
-- The search is pymoo's NSGA-II, seeded with the design's seed. Each candidate
-  is a point of the experiment's results store, its replications runs of the
-  executors; a candidate met again (in this search or in an interrupted one
-  being resumed) is read from the store, never run again, so a rerun of the
-  same design gives the same front bit for bit.
+  `STEPS` steps (integer fields rounded) or one of its declared levels
+  (`{ levels = [0, 5, 10] }`, equal cells of the gene), an on/off gene is on at
+  0.5 and above, a zones gene picks one of the non-empty subsets of its zones. A
+  policy left out drops its other genes, so equal packages are one candidate.
+- The search is pymoo's NSGA-II, seeded with the design's seed. Duplicates are
+  removed on decoded packages (`PackageDuplicates`), and a package already
+  evaluated is not offered again. Each candidate is a point of the experiment's
+  results store, its replications runs of the executors; a candidate met again
+  (in an interrupted search being resumed) is read from the store, never run
+  again, so a rerun of the same design gives the same front bit for bit.
+- Every package evaluated is written once to the store's `archive` table; the
+  front is the non-dominated set of the archive within the budget, not of the
+  last population, and its hypervolume after each generation is reported.
+- Uncertainties (`[uncertainties]`: `ranges` of scenario parameters, a Latin
+  hypercube, and/or rows of a calibration's `posterior`) make every package run
+  in each of their `scenarios`, paired with the baseline in the same scenario;
+  each objective is then a `statistic` over the scenarios (`mean`, `pNN`, or
+  `regret` against the best package evaluated in each scenario).
 - A design is checked before any run: unknown outcome, policy, field or zone,
   empty or inverted bounds, bounds outside the schema, a budget below what even
   the cheapest package declares, and a design changed since a partial run in
@@ -61,8 +71,8 @@ Rules:
 Written under `results/NAME/` (or `--out`): `front.csv`/`front.md` (levers,
 impacts with 95 % intervals, shares of replications better than the baseline
 and within the budget), `candidates.csv` (every candidate evaluated),
-`front.png`, `report.md`, one scenario file per point of the front in `front/`,
-`manifest.json` and the store `experiment.duckdb`.
+`front.png`, `hypervolume.csv`/`.md`, `report.md`, one scenario file per point of the
+front in `front/`, `manifest.json` and the store `experiment.duckdb`.
 """
 
 from __future__ import annotations
@@ -79,6 +89,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pymoo.core.duplicate import DuplicateElimination
 
 from experiments.compare import IMPACTS, paired_impacts, run_measures
 from experiments.design import (
@@ -115,6 +126,11 @@ class Strict(BaseModel):
 class ObjectiveSpec(Strict):
     outcome: Literal[tuple(IMPACTS)]  # type: ignore[valid-type]
     direction: Literal["maximise", "minimise"]
+    statistic: str = Field(
+        default="mean",
+        pattern=r"^(mean|regret|p([1-9]|[1-9][0-9]))$",
+        description="Over the scenarios of the uncertainties: mean, pNN (a percentile), regret.",
+    )
 
 
 class SearchSpec(Strict):
@@ -145,6 +161,49 @@ class RangeSpec(Strict):
         return self
 
 
+class LevelsSpec(Strict):
+    levels: list[float] = Field(min_length=2, max_length=100)
+
+    @model_validator(mode="after")
+    def _distinct(self):
+        if len(set(self.levels)) < len(self.levels):
+            raise ValueError("a level is listed twice")
+        return self
+
+
+class UncertainRangeSpec(Strict):
+    path: str = Field(min_length=1, description="Dotted path of a scenario parameter.")
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _not_empty(self):
+        if not self.min < self.max:
+            raise ValueError(
+                f"empty or inverted range: min ({self.min:g}) must be below max ({self.max:g})"
+            )
+        return self
+
+
+class UncertaintiesSpec(Strict):
+    scenarios: int = Field(ge=1, le=1000, description="Scenarios of the uncertainties drawn.")
+    posterior: str | None = Field(
+        default=None,
+        description="A calibration's posterior sample (posterior.parquet or .csv), relative to the design.",
+    )
+    ranges: list[UncertainRangeSpec] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _something_uncertain(self):
+        if self.posterior is None and not self.ranges:
+            raise ValueError("give a posterior file, ranges, or both")
+        paths = [r.path for r in self.ranges]
+        repeated = sorted({path for path in paths if paths.count(path) > 1})
+        if repeated:
+            raise ValueError(f"uncertainty {repeated[0]} is listed more than once")
+        return self
+
+
 class LeverSpec(BaseModel):
     """A policy's levers: `optional`, `zones`, and a `{min, max}` range per field searched."""
 
@@ -170,13 +229,21 @@ class OptimiseSpec(Strict):
     budget: BudgetSpec | None = None
     search: SearchSpec = SearchSpec()
     levers: dict[str, LeverSpec] = Field(min_length=1, max_length=50)
+    uncertainties: UncertaintiesSpec | None = None
 
     @model_validator(mode="after")
     def _distinct_objectives(self):
-        names = [objective.outcome for objective in self.objectives]
+        names = [f"{o.statistic} {o.outcome}".removeprefix("mean ") for o in self.objectives]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ValueError(f"objective {repeated[0]} is listed more than once")
+        if self.uncertainties is None:
+            robust = [o for o in self.objectives if o.statistic != "mean"]
+            if robust:
+                raise ValueError(
+                    f"objective {robust[0].outcome}: statistic {robust[0].statistic} needs "
+                    "[uncertainties]; allowed without them: mean"
+                )
         return self
 
 
@@ -191,6 +258,7 @@ class Gene:
     high: float = 1.0
     integer: bool = False
     zones: tuple[str, ...] = ()
+    levels: tuple[float, ...] = ()
 
     @property
     def label(self) -> str:
@@ -211,7 +279,10 @@ class Gene:
         if self.kind == "zones":
             subsets = self.subsets()
             return subsets[min(int(x * len(subsets)), len(subsets) - 1)]
-        value = self.low + round(x * STEPS) / STEPS * (self.high - self.low)
+        if self.levels:
+            value = self.levels[min(int(x * len(self.levels)), len(self.levels) - 1)]
+        else:
+            value = self.low + round(x * STEPS) / STEPS * (self.high - self.low)
         return int(round(value)) if self.integer else round(value, 10)
 
 
@@ -227,6 +298,14 @@ class Optimisation:
     households: int
     months: int
     _scaled: dict = field(default_factory=dict)
+    uncertainty: list[dict[str, Any]] = field(default_factory=lambda: [{}])
+
+    def baseline_points(self) -> list[Point]:
+        """The baseline in each scenario of the uncertainties: points 0 .. scenarios - 1."""
+        return [
+            Point(BASELINE_POINT + s, BASELINE, dict(overrides))
+            for s, overrides in enumerate(self.uncertainty)
+        ]
 
     @property
     def name(self) -> str:
@@ -253,12 +332,15 @@ class Optimisation:
 
     def described(self) -> dict:
         """What defines the experiment, stored with it to detect a design changed after a partial run."""
-        return self.spec.model_dump(mode="json") | {
+        described = self.spec.model_dump(mode="json") | {
             "scenario_content": fingerprint(self.scenario.model_dump(mode="json")),
             "baseline_content": fingerprint(self.baseline.model_dump(mode="json")),
             "households": self.households,
             "months": self.months,
         }
+        if self.spec.uncertainties is not None:
+            described["uncertainty_scenarios"] = fingerprint(self.uncertainty)
+        return described
 
     def target(self) -> PackageTarget:
         return PackageTarget({BASELINE: self.baseline, CANDIDATE: self.scenario})
@@ -336,6 +418,8 @@ def load_optimisation(path: str | Path) -> Optimisation:
         months=spec.months or scenario.months,
     )
     _check_ranges_in_scenario(optimisation)
+    if spec.uncertainties is not None:
+        optimisation.uncertainty = uncertainty_scenarios(path, spec, scenario)
     if spec.budget is not None:
         _check_budget_reachable(optimisation)
     return optimisation
@@ -358,6 +442,73 @@ def _check_ranges_in_scenario(optimisation: Optimisation) -> None:
                     f"{escaped(optimisation.source)}: levers.{escaped(gene.policy)}.{escaped(gene.field)}: "
                     f"value {shown(value)} refused: {error}"
                 ) from None
+
+
+def uncertainty_scenarios(path: Path, spec: OptimiseSpec, scenario) -> list[dict[str, Any]]:
+    """The scenarios of the uncertainties: rows of a calibration's posterior sample drawn without
+    replacement and a Latin hypercube over the ranges (scipy), both seeded with the design's seed."""
+    from scipy.stats import qmc
+
+    from model.scenario import ScenarioError, parameter_info
+
+    uncertain = spec.uncertainties
+    count = uncertain.scenarios
+    rows: list[dict[str, Any]] = [{} for _ in range(count)]
+    where = f"{escaped(path)}: uncertainties"
+
+    def info_of(name: str, field_where: str) -> dict:
+        if name.split(".")[0] == "policies" or name in ("households", "months", "seed"):
+            raise DesignError(
+                f"{field_where}: {shown(name)} is a lever or a size, not an uncertainty; "
+                "allowed: behaviour, network and other scenario parameters"
+            )
+        try:
+            info = parameter_info(scenario, name)
+        except (ScenarioError, KeyError):
+            info = None
+        if info is None or info.get("type") not in ("float", "int"):
+            raise DesignError(
+                f"{field_where}: {shown(name)} is no numeric parameter of scenario {shown(scenario.name)}"
+            )
+        return info
+
+    if uncertain.posterior is not None:
+        file = (path.parent / uncertain.posterior).resolve()
+        try:
+            sample = (
+                pd.read_csv(file) if file.suffix == ".csv" else pd.read_parquet(file)
+            ).select_dtypes("number")
+        except (OSError, ValueError) as error:
+            raise DesignError(
+                f"{where}.posterior = {shown(uncertain.posterior)}: cannot be read as a posterior "
+                f"sample (.parquet or .csv written by partage calibrate): {escaped(str(error), 120)}"
+            ) from None
+        if sample.empty:
+            raise DesignError(
+                f"{where}.posterior = {shown(uncertain.posterior)}: no numeric column"
+            )
+        if len(sample) < count:
+            raise DesignError(
+                f"{where}.scenarios = {count}: the posterior has {len(sample)} rows; allowed: at most {len(sample)}"
+            )
+        for name in sample.columns:
+            info_of(name, f"{where}.posterior column")
+        picked = np.sort(np.random.default_rng(spec.seed).choice(len(sample), count, replace=False))
+        for row, index in zip(rows, picked, strict=True):
+            row.update({name: float(sample[name].iloc[index]) for name in sample.columns})
+    if uncertain.ranges:
+        unit = qmc.LatinHypercube(d=len(uncertain.ranges), seed=spec.seed).random(count)
+        for k, spread in enumerate(uncertain.ranges):
+            field_where = f"{where}.ranges[{k}]"
+            info = info_of(spread.path, field_where)
+            if any(spread.path in row for row in rows):
+                raise DesignError(f"{field_where}: {shown(spread.path)} is also in the posterior")
+            _check_bounds(field_where, "min", spread.min, info)
+            _check_bounds(field_where, "max", spread.max, info)
+            for row, u in zip(rows, unit[:, k], strict=True):
+                value = spread.min + float(u) * (spread.max - spread.min)
+                row[spread.path] = int(round(value)) if info["type"] == "int" else round(value, 10)
+    return rows
 
 
 def _genes(path: Path, scenario, name: str, lever: LeverSpec) -> list[Gene]:
@@ -398,17 +549,30 @@ def _genes(path: Path, scenario, name: str, lever: LeverSpec) -> list[Gene]:
             )
         if not isinstance(value, dict):
             raise DesignError(
-                f"{field_where} = {shown(value)}: expected a range, e.g. {{ min = 1, max = 10 }}"
+                f"{field_where} = {shown(value)}: expected a range, e.g. {{ min = 1, max = 10 }}, "
+                "or levels, e.g. { levels = [0, 5, 10] }"
             )
+        integer = info["type"] == "int"
+        if "levels" in value:
+            try:
+                levels = sorted(LevelsSpec.model_validate(value).levels)
+            except ValidationError as error:
+                raise DesignError(
+                    f"{field_where}: {first_problem(error, value, LevelsSpec)}"
+                ) from None
+            for level in levels:
+                _check_bounds(field_where, "levels", level, info)
+            genes.append(
+                Gene(name, "number", key, levels[0], levels[-1], integer, levels=tuple(levels))
+            )
+            continue
         try:
             bounds = RangeSpec.model_validate(value)
         except ValidationError as error:
             raise DesignError(f"{field_where}: {first_problem(error, value, RangeSpec)}") from None
         _check_bounds(field_where, "min", bounds.min, info)
         _check_bounds(field_where, "max", bounds.max, info)
-        genes.append(
-            Gene(name, "number", key, bounds.min, bounds.max, integer=info["type"] == "int")
-        )
+        genes.append(Gene(name, "number", key, bounds.min, bounds.max, integer=integer))
     if not genes:
         raise DesignError(
             f"{where}: nothing to search; give optional = true, zones, or a field's range"
@@ -510,10 +674,15 @@ def _first_difference(old: Any, new: Any, where: str = "") -> tuple[str, Any, An
 
 # --------------------------------------------------------------------------- the search
 
+ARCHIVE_SCHEMA = """CREATE TABLE IF NOT EXISTS archive (
+    package_id INTEGER, generation INTEGER, params JSON, scenario_means JSON
+)"""
+
 
 @dataclass
 class Evaluation:
-    """A candidate's impacts, one row per replication, and their means."""
+    """A package's impacts, one row per (scenario of the uncertainties, replication), and their means.
+    `point_id` is the package's point in the first scenario: its number in every table."""
 
     point_id: int
     params: dict[str, Any]
@@ -521,6 +690,11 @@ class Evaluation:
 
     def mean(self, impact: str) -> float:
         return float(self.impacts[impact].mean())
+
+    def scenario_means(self) -> dict[str, list[float]]:
+        """Each impact's mean over replications in each scenario of the uncertainties."""
+        by_scenario = self.impacts.groupby("scenario", sort=True)
+        return {impact: [float(v) for v in by_scenario[impact].mean()] for impact in IMPACTS}
 
 
 @dataclass
@@ -533,6 +707,28 @@ class OptimisationOutcome:
     runs_done: int
     runs_reused: int
     written: list[Path] = field(default_factory=list)
+    hypervolume: pd.DataFrame | None = None
+
+
+class PackageDuplicates(DuplicateElimination):
+    """pymoo's duplicate elimination on decoded packages, not raw genes: two gene vectors that decode
+    to the same package (a policy left out, levels, zones) are one candidate, and a package already
+    evaluated (`seen`) is not offered again, so every evaluation of the search is a new package."""
+
+    def __init__(self, optimisation: Optimisation, seen: set[str]):
+        super().__init__()
+        self.optimisation = optimisation
+        self.seen = seen
+
+    def _do(self, pop, other, is_duplicate):
+        taken = set(self.seen)
+        if other is not None:
+            taken |= {_key(self.optimisation.decode(x)) for x in other.get("X")}
+        for index, x in enumerate(pop.get("X")):
+            key = _key(self.optimisation.decode(x))
+            is_duplicate[index] = key in taken
+            taken.add(key)
+        return is_duplicate
 
 
 def run_optimisation(
@@ -563,6 +759,8 @@ def run_optimisation(
     executor = make_executor(workers, scheduler)
     offspring = spec.search.offspring or spec.search.population
     planned = spec.search.population + (spec.search.generations - 1) * offspring
+    scenarios = len(optimisation.uncertainty)
+    planned_runs = (planned + 1) * scenarios * spec.replications
     problem = Problem(
         n_var=len(optimisation.genes),
         n_obj=len(spec.objectives),
@@ -570,8 +768,11 @@ def run_optimisation(
         xl=0.0,
         xu=1.0,
     )
+    seen: set[str] = set()
     algorithm = NSGA2(
-        pop_size=spec.search.population, n_offsprings=offspring, eliminate_duplicates=True
+        pop_size=spec.search.population,
+        n_offsprings=offspring,
+        eliminate_duplicates=PackageDuplicates(optimisation, seen),
     )
     algorithm.setup(
         problem, termination=("n_gen", spec.search.generations), seed=spec.seed, verbose=False
@@ -579,16 +780,17 @@ def run_optimisation(
     evaluations: dict[int, Evaluation] = {}
     generations: list[list[int]] = []
     counts = {"done": 0, "reused": 0}
-    bar = _progress_bar((planned + 1) * spec.replications, enabled=progress)
+    bar = _progress_bar(planned_runs, enabled=progress)
     with ResultsStore(directory) as store:
         store.bind(
             name=optimisation.name,
             kind="optimise",
             fingerprint=key,
             design=described,
-            points=[Point(BASELINE_POINT, BASELINE, {})],
-            planned_runs=(planned + 1) * spec.replications,
+            points=optimisation.baseline_points(),
+            planned_runs=planned_runs,
         )
+        store.con.execute(ARCHIVE_SCHEMA)
         manifest = build_manifest(
             name=optimisation.name,
             kind="optimise",
@@ -600,18 +802,33 @@ def run_optimisation(
         write_manifest(directory, manifest)
         store.record_invocation(manifest["command"], manifest)
         known = _stored_points(store)
+        members: dict[int, list[int]] = {}
         try:
             while algorithm.has_next():
                 population = algorithm.ask()
-                rows = population.get("X")
+                if population is None or not len(population):
+                    break  # every package the operators can reach has been evaluated
+                packages = [optimisation.decode(x) for x in population.get("X")]
                 bar.set_description(f"generation {len(generations) + 1}/{spec.search.generations}")
-                ids = _point_ids(store, known, optimisation, rows)
+                ids = _package_ids(store, known, members, optimisation, packages)
                 _evaluate(
-                    store, target, executor, optimisation, ids, evaluations, counts, bar, on_run
+                    store,
+                    target,
+                    executor,
+                    optimisation,
+                    (ids, members, packages),
+                    evaluations,
+                    counts,
+                    bar,
+                    on_run,
                 )
+                seen.update(_key(package) for package in packages)
                 generations.append(ids)
-                objectives, constraint = _objective_matrix(
-                    optimisation, [evaluations[i] for i in ids]
+                _archive(store, [evaluations[i] for i in ids], len(generations))
+                objectives, constraint = objective_values(
+                    optimisation,
+                    [evaluations[i].scenario_means() for i in ids],
+                    [e.scenario_means() for e in evaluations.values()],
                 )
                 values = {"F": objectives} | ({"G": constraint} if constraint is not None else {})
                 Evaluator(skip_already_evaluated=False).eval(
@@ -622,16 +839,122 @@ def run_optimisation(
                     on_generation(len(generations))
         finally:
             bar.close()
-    best = algorithm.opt
-    feasible = best[best.get("CV")[:, 0] <= 0] if spec.budget else best
-    front = _distinct_front(
-        optimisation, evaluations, [known[_key(optimisation.decode(x))] for x in feasible.get("X")]
-    )
+        archive = read_archive(store.con)
+    front = _distinct_front(optimisation, evaluations, archive_front(optimisation, archive))
     outcome = OptimisationOutcome(
         directory, optimisation, evaluations, generations, front, counts["done"], counts["reused"]
     )
+    outcome.hypervolume = hypervolume_growth(optimisation, archive)
     outcome.written = write_outputs(outcome)
     return outcome
+
+
+def _archive(store: ResultsStore, evaluated: list[Evaluation], generation: int) -> None:
+    """Every package evaluated, once, with the generation that first met it and its impacts' means
+    in each scenario of the uncertainties: the front is drawn from this table."""
+    stored = {row[0] for row in store.con.execute("SELECT package_id FROM archive").fetchall()}
+    fresh = {e.point_id: e for e in evaluated if e.point_id not in stored}
+    if not fresh:
+        return
+    store.con.executemany(
+        "INSERT INTO archive VALUES (?, ?, ?, ?)",
+        [
+            [i, generation, json.dumps(e.params, sort_keys=True), json.dumps(e.scenario_means())]
+            for i, e in sorted(fresh.items())
+        ],
+    )
+
+
+def read_archive(con) -> pd.DataFrame:
+    """The archive of a store: package, first generation, levers and means by scenario, in order."""
+    frame = con.execute(
+        "SELECT package_id, generation, params, scenario_means FROM archive ORDER BY package_id"
+    ).df()
+    frame["params"] = [json.loads(v) for v in frame["params"]]
+    frame["scenario_means"] = [json.loads(v) for v in frame["scenario_means"]]
+    return frame
+
+
+def objective_values(
+    optimisation: Optimisation, means: list[dict[str, list[float]]], reference: list[dict]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """pymoo's F (minimised: objectives to maximise change sign) and G (`mean cost - budget <= 0`) of
+    packages given their impacts' means by scenario. `mean` averages over the scenarios, `pNN` is a
+    percentile over them, `regret` the largest shortfall, over the scenarios, from the best package
+    of `reference` (every package evaluated) in that scenario."""
+    spec = optimisation.spec
+    columns = []
+    for objective in spec.objectives:
+        values = np.array([m[objective.outcome] for m in means], dtype=float)
+        sign = -1.0 if objective.direction == "maximise" else 1.0
+        if objective.statistic == "mean":
+            columns.append(sign * values.mean(axis=1))
+        elif objective.statistic == "regret":
+            others = np.array([m[objective.outcome] for m in reference], dtype=float)
+            best = others.max(axis=0) if sign < 0 else others.min(axis=0)
+            columns.append(np.max(sign * (values - best), axis=1))
+        else:
+            columns.append(sign * np.percentile(values, float(objective.statistic[1:]), axis=1))
+    objectives = np.column_stack(columns)
+    if spec.budget is None:
+        return objectives, None
+    cost = np.array([np.mean(m[COST]) for m in means], dtype=float)
+    return objectives, (cost - spec.budget.net_public_cost_eur)[:, None]
+
+
+def archive_front(optimisation: Optimisation, archive: pd.DataFrame) -> list[int]:
+    """The packages of the archive that no other package within the budget dominates (pymoo's
+    non-dominated sorting over every package evaluated, not only the last population)."""
+    if archive.empty:
+        return []
+    means = list(archive["scenario_means"])
+    objectives, constraint = objective_values(optimisation, means, means)
+    feasible = np.ones(len(archive), dtype=bool) if constraint is None else constraint[:, 0] <= 0
+    return [int(archive["package_id"].iloc[i]) for i in non_dominated(objectives, feasible)]
+
+
+def non_dominated(objectives: np.ndarray, feasible: np.ndarray) -> list[int]:
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+    rows = np.flatnonzero(feasible)
+    if not len(rows):
+        return []
+    front = NonDominatedSorting().do(objectives[rows], only_non_dominated_front=True)
+    return sorted(int(rows[i]) for i in front)
+
+
+def hypervolume(objectives: np.ndarray, ideal: np.ndarray, nadir: np.ndarray) -> float:
+    """pymoo's hypervolume of a set of points (minimised objectives), each objective scaled so that
+    `ideal` is 0 and `nadir` is 1, with the reference point at 1.1 on every objective."""
+    from pymoo.indicators.hv import HV
+
+    if not len(objectives):
+        return 0.0
+    span = np.where(nadir > ideal, nadir - ideal, 1.0)
+    scaled = (np.asarray(objectives, dtype=float) - ideal) / span
+    return float(HV(ref_point=np.full(len(ideal), 1.1))(scaled))
+
+
+def hypervolume_growth(optimisation: Optimisation, archive: pd.DataFrame) -> pd.DataFrame:
+    """After each generation: packages evaluated, on the front, and the front's hypervolume, the
+    objectives scaled between the best and worst values of every package within the budget."""
+    columns = ["generation", "packages evaluated", "on front", "hypervolume", "growth"]
+    if archive.empty:
+        return pd.DataFrame(columns=columns)
+    means = list(archive["scenario_means"])
+    objectives, constraint = objective_values(optimisation, means, means)
+    feasible = np.ones(len(archive), dtype=bool) if constraint is None else constraint[:, 0] <= 0
+    if not feasible.any():
+        return pd.DataFrame(columns=columns)
+    ideal, nadir = objectives[feasible].min(axis=0), objectives[feasible].max(axis=0)
+    rows, previous = [], 0.0
+    for generation in sorted(archive["generation"].unique()):
+        met = (archive["generation"] <= generation).to_numpy()
+        front = non_dominated(objectives, feasible & met)
+        volume = hypervolume(objectives[front], ideal, nadir)
+        rows.append([int(generation), int(met.sum()), len(front), volume, volume - previous])
+        previous = volume
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _distinct_front(
@@ -665,22 +988,32 @@ def _key(params: dict[str, Any]) -> str:
 
 
 def _stored_points(store: ResultsStore) -> dict[str, int]:
-    rows = store.con.execute(
-        "SELECT point_id, params FROM points WHERE point_id <> ?", [BASELINE_POINT]
-    )
+    rows = store.con.execute("SELECT point_id, params FROM points WHERE scenario = ?", [CANDIDATE])
     return {_key(json.loads(params)): int(point_id) for point_id, params in rows.fetchall()}
 
 
-def _point_ids(store, known: dict[str, int], optimisation: Optimisation, rows) -> list[int]:
-    """The store's point of each candidate, adding points for candidates never met before."""
+def _package_ids(
+    store,
+    known: dict[str, int],
+    members: dict[int, list[int]],
+    optimisation: Optimisation,
+    packages,
+) -> list[int]:
+    """The number of each package (its point in the first scenario of the uncertainties), adding a
+    point per scenario for packages never met before; `members` gets each package's points."""
     ids, fresh = [], []
-    for row in rows:
-        params = optimisation.decode(row)
-        key = _key(params)
-        if key not in known:
-            known[key] = max([BASELINE_POINT, *known.values()]) + 1
-            fresh.append(Point(known[key], CANDIDATE, params, tuple(float(v) for v in row)))
-        ids.append(known[key])
+    first_free = len(optimisation.uncertainty)
+    for params in packages:
+        points = []
+        for overrides in optimisation.uncertainty:
+            whole = params | overrides
+            key = _key(whole)
+            if key not in known:
+                known[key] = max([first_free - 1, *known.values()]) + 1
+                fresh.append(Point(known[key], CANDIDATE, whole))
+            points.append(known[key])
+        members[points[0]] = points
+        ids.append(points[0])
     store.add_points(fresh)
     return ids
 
@@ -690,33 +1023,36 @@ def _evaluate(
     target,
     executor,
     optimisation: Optimisation,
-    ids: list[int],
+    asked: tuple[list[int], dict[int, list[int]], list[dict[str, Any]]],
     evaluations: dict[int, Evaluation],
     counts: dict,
     bar,
     on_run: Callable[[RunResult], None] | None = None,
 ) -> None:
-    """Run what the store lacks for these candidates and the baseline, then pair their impacts."""
+    """Run what the store lacks for these packages in every scenario of the uncertainties and for
+    the baseline in each, then pair each package's runs with the baseline's of the same scenario."""
     spec = optimisation.spec
+    ids, members, packages = asked
+    package_of = dict(zip(ids, packages, strict=True))
     wanted = [i for i in dict.fromkeys(ids) if i not in evaluations]
     if not wanted:
         return
+    baselines = optimisation.baseline_points()
+    candidates = [pid for i in wanted for pid in members[i]]
     params = dict(
         store.con.execute(
-            f"SELECT point_id, params FROM points WHERE point_id IN ({', '.join('?' * len(wanted))})",
-            wanted,
+            f"SELECT point_id, params FROM points WHERE point_id IN ({', '.join('?' * len(candidates))})",
+            candidates,
         ).fetchall()
     )
-    points = [Point(BASELINE_POINT, BASELINE, {})] + [
-        Point(i, CANDIDATE, json.loads(params[i])) for i in wanted
-    ]
+    points = baselines + [Point(pid, CANDIDATE, json.loads(params[pid])) for pid in candidates]
     tasks = plan_runs(
         points, spec.replications, spec.seed, optimisation.households, optimisation.months
     )
     finished = store.finished_run_ids(among=[task.run_id for task in tasks])
-    reused = sum(task.run_id in finished for task in tasks if task.point_id != BASELINE_POINT)
+    reused = sum(task.run_id in finished for task in tasks if task.point_id >= len(baselines))
     counts["reused"] += reused
-    bar.update(reused + (0 if evaluations else spec.replications))
+    bar.update(reused + (0 if evaluations else len(baselines) * spec.replications))
     summary = run_tasks(
         store,
         target,
@@ -725,7 +1061,7 @@ def _evaluate(
         # The store holds earlier generations' runs too: planned counts them with this one's.
         planned=store.finished_count() + len(tasks) - len(finished),
         progress=False,
-        on_result=lambda result: _finished(result, bar, on_run),
+        on_result=lambda result: _finished(result, bar, on_run, len(baselines)),
     )
     counts["done"] += summary.done + summary.failed
     if summary.lost:
@@ -742,19 +1078,25 @@ def _evaluate(
         raise UserError(
             f"{store.path}: run {failed[0]} failed ({failed[1]}); see `partage results show`"
         )
-    measures = _scaled(
-        optimisation,
-        run_measures(store.con, [p.point_id for p in points]),
-        {p.point_id: p.params for p in points},
-    )
-    impacts = paired_impacts(measures, BASELINE_POINT)
-    for point in points[1:]:
-        rows = impacts[impacts["point_id"] == point.point_id].reset_index(drop=True)
-        evaluations[point.point_id] = Evaluation(point.point_id, point.params, rows)
+    measures = run_measures(store.con, [p.point_id for p in points])
+    parts: dict[int, list[pd.DataFrame]] = {i: [] for i in wanted}
+    for s, baseline in enumerate(baselines):
+        ours = {members[i][s]: i for i in wanted}
+        part = measures[measures["point_id"].isin([baseline.point_id, *ours])].copy()
+        part.loc[part["point_id"] == baseline.point_id, "point_id"] = BASELINE_POINT
+        scaled = _scaled(
+            optimisation, part, {BASELINE_POINT: {}} | {p: package_of[i] for p, i in ours.items()}
+        )
+        impacts = paired_impacts(scaled, BASELINE_POINT)
+        for point_id, i in ours.items():
+            rows = impacts[impacts["point_id"] == point_id]
+            parts[i].append(rows.assign(scenario=s))
+    for i in wanted:
+        evaluations[i] = Evaluation(i, package_of[i], pd.concat(parts[i], ignore_index=True))
 
 
-def _finished(result: RunResult, bar, on_run) -> None:
-    bar.update(result.point_id != BASELINE_POINT)
+def _finished(result: RunResult, bar, on_run, baselines: int = 1) -> None:
+    bar.update(result.point_id >= baselines)
     if on_run is not None:
         on_run(result)
 
@@ -780,22 +1122,6 @@ def _scaled(
     return measures
 
 
-def _objective_matrix(optimisation: Optimisation, evaluations: list[Evaluation]):
-    """pymoo minimises: objectives to maximise change sign; the budget is `mean cost - budget <= 0`."""
-    spec = optimisation.spec
-    sign = [(-1.0 if o.direction == "maximise" else 1.0) for o in spec.objectives]
-    objectives = np.array(
-        [
-            [s * e.mean(o.outcome) for s, o in zip(sign, spec.objectives, strict=True)]
-            for e in evaluations
-        ]
-    )
-    if spec.budget is None:
-        return objectives, None
-    budget = spec.budget.net_public_cost_eur
-    return objectives, np.array([[e.mean(COST) - budget] for e in evaluations])
-
-
 # --------------------------------------------------------------------------- outputs
 
 
@@ -815,6 +1141,35 @@ def robustness(optimisation: Optimisation, evaluation: Evaluation) -> dict[str, 
             (costs <= optimisation.spec.budget.net_public_cost_eur).mean()
         )
     return row
+
+
+def objective_column(objective: ObjectiveSpec) -> str:
+    """The table column of an objective: the impact's name, or `regret IMPACT`, `p10 IMPACT`..."""
+    if objective.statistic == "mean":
+        return objective.outcome
+    return f"{objective.statistic} {objective.outcome}"
+
+
+def objective_cells(
+    optimisation: Optimisation, evaluations: dict[int, Evaluation]
+) -> dict[int, dict[str, float]]:
+    """Each package's robustness statistics over the scenarios of the uncertainties (regret against
+    every package evaluated), in the objectives' own directions; empty without uncertainties."""
+    if optimisation.spec.uncertainties is None:
+        return {point_id: {} for point_id in evaluations}
+    ids = sorted(evaluations)
+    means = [evaluations[i].scenario_means() for i in ids]
+    objectives, _ = objective_values(optimisation, means, means)
+    cells = {}
+    for row, point_id in enumerate(ids):
+        cells[point_id] = {
+            objective_column(o): float(
+                -v if o.direction == "maximise" and o.statistic != "regret" else v
+            )
+            for o, v in zip(optimisation.spec.objectives, objectives[row], strict=True)
+            if o.statistic != "mean"
+        }
+    return cells
 
 
 def lever_values(optimisation: Optimisation, params: dict[str, Any]) -> dict[str, Any]:
@@ -870,6 +1225,12 @@ def front_summary(optimisation: Optimisation, front: pd.DataFrame) -> pd.DataFra
             table[f"share better than baseline: {label}"] = front[
                 f"{objective.outcome} better share"
             ]
+    for objective in optimisation.spec.objectives:
+        if objective.statistic != "mean":
+            column = objective_column(objective)
+            table[column.replace("_", " ") + " over scenarios"] = [
+                format_number(v) for v in front[column]
+            ]
     if "within budget share" in front:
         table["share within budget"] = front["within budget share"]
     return table
@@ -882,6 +1243,7 @@ def write_outputs(outcome: OptimisationOutcome) -> list[Path]:
     for number, ids in enumerate(outcome.generations, start=1):
         for point_id in ids:
             generation_of.setdefault(point_id, number)
+    statistics = objective_cells(optimisation, outcome.evaluations)
     candidates = pd.DataFrame(
         [
             {
@@ -890,6 +1252,7 @@ def write_outputs(outcome: OptimisationOutcome) -> list[Path]:
                 "on front": point_id in outcome.front,
                 **lever_values(optimisation, evaluation.params),
                 **robustness(optimisation, evaluation),
+                **statistics[point_id],
             }
             for point_id, evaluation in sorted(outcome.evaluations.items())
         ]
@@ -913,6 +1276,7 @@ def write_outputs(outcome: OptimisationOutcome) -> list[Path]:
                 "package": package_text(optimisation, evaluation.params),
                 **lever_values(optimisation, evaluation.params),
                 **robustness(optimisation, evaluation),
+                **statistics[point_id],
             }
         )
     front = pd.DataFrame(rows)
@@ -922,6 +1286,10 @@ def write_outputs(outcome: OptimisationOutcome) -> list[Path]:
         f"{optimisation.territory_households}, {optimisation.months} months"
     )
     written += write_table(front, directory, "front", title=title)
+    if outcome.hypervolume is not None:
+        written += write_table(
+            outcome.hypervolume, directory, "hypervolume", title=f"{optimisation.name}: hypervolume"
+        )
     written.append(plot_front(optimisation, candidates, directory / "front.png"))
     written.append(write_report(outcome, front, directory / "report.md"))
     return written
@@ -963,7 +1331,7 @@ def plot_front(optimisation: Optimisation, candidates: pd.DataFrame, path: Path)
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    objectives = [o.outcome for o in optimisation.spec.objectives]
+    objectives = [objective_column(o) for o in optimisation.spec.objectives]
     pairs = list(itertools.combinations(objectives, 2)) or [(objectives[0], COST)]
     fig, axes = plt.subplots(1, len(pairs), figsize=(6.2 * len(pairs), 4.8), squeeze=False)
     budget = optimisation.spec.budget.net_public_cost_eur if optimisation.spec.budget else None
@@ -995,8 +1363,8 @@ def plot_front(optimisation: Optimisation, candidates: pd.DataFrame, path: Path)
         ax.errorbar(
             front[x].to_numpy(),
             front[y].to_numpy(),
-            xerr=np.abs([front[x] - front[f"{x} low"], front[f"{x} high"] - front[x]]),
-            yerr=np.abs([front[y] - front[f"{y} low"], front[f"{y} high"] - front[y]]),
+            xerr=_error_bars(front, x),
+            yerr=_error_bars(front, y),
             fmt="s",
             color=FRONT_COLOUR,
             ecolor=FRONT_COLOUR,
@@ -1025,10 +1393,19 @@ def plot_front(optimisation: Optimisation, candidates: pd.DataFrame, path: Path)
     return path
 
 
-def _axis_label(optimisation: Optimisation, impact: str) -> str:
-    direction = {o.outcome: o.direction for o in optimisation.spec.objectives}.get(impact)
-    arrow = {"maximise": " (maximise)", "minimise": " (minimise)"}.get(direction, "")
-    return impact.replace("_", " ") + arrow
+def _error_bars(front: pd.DataFrame, column: str):
+    """95 % intervals of a mean impact over replications; none for a robustness statistic."""
+    if f"{column} low" not in front:
+        return None
+    return np.abs([front[column] - front[f"{column} low"], front[f"{column} high"] - front[column]])
+
+
+def _axis_label(optimisation: Optimisation, column: str) -> str:
+    for objective in optimisation.spec.objectives:
+        if objective_column(objective) == column:
+            direction = "minimise" if objective.statistic == "regret" else objective.direction
+            return f"{column.replace('_', ' ')} ({direction})"
+    return column.replace("_", " ")
 
 
 def write_report(outcome: OptimisationOutcome, front: pd.DataFrame, path: Path) -> Path:
@@ -1062,6 +1439,8 @@ def write_report(outcome: OptimisationOutcome, front: pd.DataFrame, path: Path) 
         if len(front)
         else "No candidate met the budget.",
         "",
+        *_uncertainty_lines(optimisation),
+        *_hypervolume_lines(outcome),
         "Every column, with each lever's value, is in `front.csv`; every candidate in `candidates.csv`; "
         "each point's scenario in `front/`.",
         "",
@@ -1070,3 +1449,51 @@ def write_report(outcome: OptimisationOutcome, front: pd.DataFrame, path: Path) 
     ]
     guarded(path).write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def _uncertainty_lines(optimisation: Optimisation) -> list[str]:
+    spec = optimisation.spec.uncertainties
+    if spec is None:
+        return []
+    table = pd.DataFrame(
+        [{"scenario": s} | overrides for s, overrides in enumerate(optimisation.uncertainty)]
+    )
+    source = []
+    if spec.posterior:
+        source.append(f"{spec.scenarios} rows of the posterior sample `{spec.posterior}`")
+    if spec.ranges:
+        source.append(
+            "a Latin hypercube over "
+            + ", ".join(f"`{r.path}` in [{r.min:g}, {r.max:g}]" for r in spec.ranges)
+        )
+    return [
+        "## Uncertainties",
+        "",
+        f"Every package is run in {len(optimisation.uncertainty)} scenarios of the uncertainties "
+        f"({'; '.join(source)}), each paired with the baseline in the same scenario. Objectives: "
+        + ", ".join(
+            f"{o.statistic} of {o.outcome} over the scenarios" for o in optimisation.spec.objectives
+        )
+        + " (`regret`: the largest shortfall, over the scenarios, from the best package evaluated "
+        "in that scenario; `pNN`: the NN-th percentile over the scenarios).",
+        "",
+        markdown_table(table),
+        "",
+    ]
+
+
+def _hypervolume_lines(outcome: OptimisationOutcome) -> list[str]:
+    table = outcome.hypervolume
+    if table is None or table.empty:
+        return []
+    return [
+        "## Hypervolume by generation",
+        "",
+        "The front is drawn from every package evaluated (the store's `archive` table). Its "
+        "hypervolume (pymoo) is taken with each objective scaled from the best (0) to the worst (1) "
+        "value of the packages within the budget, the reference point at 1.1 on every objective; "
+        "`growth` is the gain over the generation before.",
+        "",
+        markdown_table(table),
+        "",
+    ]

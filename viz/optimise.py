@@ -119,7 +119,10 @@ class Front:
         budget = design.get("budget") or {}
         self.budget = budget.get("net_public_cost_eur")
         self.baseline = design.get("baseline", "")
-        names = [name for name, _ in self.objectives] or ["extra_sharing_households"]
+        # A robust search may judge one impact twice (its mean and its regret): plot distinct ones.
+        names = list(dict.fromkeys(name for name, _ in self.objectives)) or [
+            "extra_sharing_households"
+        ]
         self.x = names[0]
         self.y = names[1] if len(names) > 1 else "net_public_cost_eur"
         start = list(self.front.columns).index("package") + 1 if "package" in self.front else 3

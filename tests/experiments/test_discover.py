@@ -112,3 +112,31 @@ def test_the_command_prints_the_box(planted, tmp_path, capsys):
     )
     printed = capsys.readouterr().out
     assert "coverage" in printed and "| a " in printed
+
+
+def test_the_planted_box_is_stable_over_resamples_and_the_scores_name_its_parameters(
+    planted, tmp_path
+):
+    result = discover(planted, "y", below=0.5, threshold=0.95, resamples=10, out=tmp_path / "a")
+    stability = result.stability.set_index("parameter")
+    # The chosen box keeps every failing run (coverage 1), as do the first boxes of any peeling:
+    # matched by coverage, a resample's box is its first; matched by density, the planted one.
+    by_density = "restricted in resamples, by density (%)"
+    assert stability.loc["a", by_density] >= 80 and stability.loc["b", by_density] >= 80
+    assert stability.loc["c", by_density] <= 30
+    scores = result.scores.set_index("parameter")
+    for column in ("score on the outcome", "score on the rule"):
+        assert scores[column].sum() == pytest.approx(1.0)
+        assert min(scores.loc["a", column], scores.loc["b", column]) > 2 * scores.loc["c", column]
+    assert by_density in result.limits
+    for name in ("stability.csv", "feature_scores.csv", "feature_scores.md"):
+        assert (result.directory / name).is_file()
+    again = discover(planted, "y", below=0.5, threshold=0.95, resamples=10, out=tmp_path / "b")
+    pd.testing.assert_frame_equal(again.stability, result.stability)
+    pd.testing.assert_frame_equal(again.scores, result.scores)
+
+
+def test_another_box_of_the_trajectory_can_be_chosen(planted, tmp_path):
+    first = discover(planted, "y", below=0.5, box=3, resamples=4, out=tmp_path / "x")
+    assert first.box == 3
+    assert first.chosen["coverage"] == first.trajectory["coverage"].iloc[3]

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from experiments.compare import comparison_table
+from experiments.errors import UserError
 from experiments.intervals import bounded_mean_interval, mean_interval
 from experiments.sensitivity import caution, write_sensitivity
 from experiments.sweep import run_sweep
@@ -99,3 +100,21 @@ def test_an_unknown_outcome_is_one_line_naming_the_allowed_ones(tiny_sobol):
 
     with pytest.raises(UserError, match="unknown outcome '../x'; allowed: "):
         write_sensitivity(tiny_sobol, ["../x"], resamples=200)
+
+
+def test_indices_at_every_month_and_over_a_window(tiny_sobol):
+    table, written = write_sensitivity(
+        tiny_sobol, ["adoption_share"], every_month=True, resamples=100
+    )
+    months = sorted(table["month"].unique())
+    assert len(months) > 2 and table.groupby("month").size().nunique() == 1
+    assert {"noise_share", "reason", "readable"} <= set(table.columns)
+    assert [p.name for p in written] == [
+        "sensitivity-adoption_share-months-every.csv",
+        "sensitivity-adoption_share-months-every.md",
+        "sensitivity-adoption_share-months-every.png",
+    ]
+    window, _ = write_sensitivity(tiny_sobol, ["adoption_share"], window=(2, 4), resamples=100)
+    assert set(window["month"]) == {"2-4"}
+    with pytest.raises(UserError, match="--month 999: allowed"):
+        write_sensitivity(tiny_sobol, months=[999])

@@ -137,6 +137,8 @@ def test_morris_screening_runs_through_the_store(write_design, example_design, t
         "mu_star",
         "mu_star_conf",
         "sigma",
+        "noise_share",
+        "reason",
         "readable",
     ]
     assert (table["mu_star"] > 0).all()
