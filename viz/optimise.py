@@ -69,7 +69,7 @@ def _manifest_kind(folder: Path) -> str:
 
 
 def folders_inside(directory: Path) -> list[Path]:
-    """The folders of `directory`, less the links that lead outside it (a link in `results/` must not
+    """The folders of `directory`, less the links that point outside it (a link in `results/` must not
     show a folder from elsewhere on the server)."""
     if not directory.is_dir():
         return []
