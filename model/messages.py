@@ -11,6 +11,7 @@ its limit is cut with the number of characters left out.
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 from typing import Any
 
 VALUE_LIMIT = 80
@@ -26,7 +27,11 @@ def _cut(text: str, limit: int, original_length: int) -> str:
 
 
 def escaped(text: Any, limit: int = VALUE_LIMIT) -> str:
-    """A name or path as printable text: control characters escaped, cut at `limit` characters."""
+    """A name or path as printable text: control characters escaped, cut at `limit` characters (a
+    path keeps its end, where its file name is)."""
+    if isinstance(text, PurePath) and len(str(text)) > limit:
+        tail = escaped(str(text)[-(limit - 1) :], limit)
+        return "…" + tail[-(limit - 1) :]
     text = str(text)
     visible = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit + 1])
     return _cut(visible, limit, len(text))

@@ -302,3 +302,11 @@ def test_a_long_message_is_cut_within_the_limit(length):
     line = one_line("x" * length)
     assert len(line) <= MESSAGE_LIMIT
     assert line == "x" * length or line.endswith(f"({length} characters in all)")
+
+
+def test_a_long_path_in_a_message_keeps_its_file_name():
+    from model.messages import escaped
+
+    path = Path("/tmp") / ("d" * 200) / "series.parquet"
+    shown = escaped(path)
+    assert shown.endswith("/series.parquet") and len(shown) <= 80
