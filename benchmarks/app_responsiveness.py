@@ -91,11 +91,17 @@ MONTH_SHOWN = "(m) => new RegExp(`Month\\\\s*${m}\\\\s*/`).test(document.body.in
 
 
 def measure_browser(
-    households: int, steps: int, scenario: str, chromium: str, horizons: int = 3
+    households: int,
+    steps: int,
+    scenario: str,
+    chromium: str,
+    horizons: int = 3,
+    side_by_side: bool = False,
 ) -> tuple[float, float]:
     """Median ms from a click on Step to the next month shown, and from a click on "Run to the
     horizon" to the last month shown, in Chromium (the baseline stepped alongside unless the
-    scenario is the baseline)."""
+    scenario is the baseline; with `side_by_side`, its map and the difference map drawn too,
+    and a step is on screen when the difference map is redrawn as well)."""
     from playwright.sync_api import sync_playwright
 
     from viz.server import command, environment
@@ -124,13 +130,20 @@ def measure_browser(
                 page.goto(url)
                 page.wait_for_selector("[data-testid=territory-map] svg")
                 page.wait_for_function(MONTH_SHOWN, arg=0)
+                if side_by_side:
+                    page.get_by_text("Side by side with the").first.click()
+                    page.wait_for_selector("[data-testid=difference-map]")
                 page.wait_for_timeout(1000)
-                if attempt == 0:
+                if attempt == 0 and steps > 0:
                     button = page.get_by_role("button", name="Step", exact=True)
                     for month in range(1, steps + 1):
                         start = time.perf_counter()
                         button.click()
                         page.wait_for_function(MONTH_SHOWN, arg=month)
+                        if side_by_side:
+                            page.wait_for_selector(
+                                f"[data-testid=side-by-side][data-month='{month}']"
+                            )
                         step_samples.append(time.perf_counter() - start)
                 months = int(
                     re.search(r"Month\s*\d+\s*/\s*(\d+)", page.inner_text("body")).group(1)
@@ -140,7 +153,9 @@ def measure_browser(
                 page.wait_for_function(MONTH_SHOWN, arg=months)
                 horizon_samples.append(time.perf_counter() - start)
             browser.close()
-        return _median_ms(step_samples), _median_ms(horizon_samples)
+        return _median_ms(step_samples) if step_samples else float("nan"), _median_ms(
+            horizon_samples
+        )
     finally:
         server.terminate()
         server.wait(timeout=15)

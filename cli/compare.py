@@ -12,7 +12,13 @@ import math
 import pandas as pd
 
 from cli.options import add_execution_options, report_summary
-from experiments.compare import HEADLINE_OUTCOMES, run_compare, write_report
+from experiments.compare import (
+    HEADLINE_OUTCOMES,
+    load_comparison,
+    run_compare,
+    territory_scope,
+    write_report,
+)
 from experiments.report import format_number, markdown_table
 
 
@@ -50,7 +56,7 @@ def costs_markdown(costs: pd.DataFrame) -> str:
     shown = pd.DataFrame(
         {
             "scenario": costs["scenario"],
-            "extra public EUR": [_num(v) for v in costs["extra_public_eur"]],
+            "extra net public EUR": [_num(v) for v in costs["extra_public_eur"]],
             "extra sharing households": [_num(v) for v in costs["extra_sharing_households"]],
             "t CO2e avoided": [_num(v) for v in costs["t_co2e_avoided"]],
             "EUR per extra sharing household (95% CI)": [
@@ -136,6 +142,7 @@ def handle(args) -> int:
     )
     code = report_summary(summary, directory)
     table, costs, written = write_report(directory)
+    print(f"Figures {territory_scope(load_comparison(directory))}:")
     print(headline_markdown(table))
     if not costs.empty:
         print()

@@ -12,6 +12,7 @@ from cli.options import worker_count
 from experiments.errors import UserError
 from experiments.interactions import FIGURES, effects, library_entries, render, run_all
 from experiments.outputs import RESULTS_DIR, writable_file
+from experiments.territory_figures import declared_households
 
 DEFAULT_OUT = RESULTS_DIR / "interactions.md"
 
@@ -68,7 +69,7 @@ def interactions_command(args) -> int:
         args.workers,
         progress=not args.no_progress,
     )
-    scale = baseline.households
+    scale = declared_households(baseline)
     table = effects(results, scale)
     base_mean = dict(zip(FIGURES, results["baseline"].mean(axis=0) * scale, strict=True))
     command = (

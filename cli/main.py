@@ -43,6 +43,7 @@ COMMAND_MODULES = [
     "cli.territory",
     "cli.map",
     "cli.calibrate",
+    "cli.hindcast",
 ]
 
 

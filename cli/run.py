@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from experiments.run import run_scenario_to
+from experiments.territory_figures import declared_households, run_figures
 from model.households import MODE_NAMES
 from model.messages import escaped
-from model.scenario import parse_assignment
+from model.scenario import load_scenario, parse_assignment
 
 
 def register(subparsers) -> None:
@@ -46,8 +47,10 @@ def overrides_from(args) -> dict:
     return overrides
 
 
-def summary_table(series: pd.DataFrame, goods: list[str]) -> str:
-    """Mode shares per good at the start and at the horizon, and headline outcomes."""
+def summary_table(series: pd.DataFrame, goods: list[str], territory: dict | None = None) -> str:
+    """Mode shares per good at the start and at the horizon, and headline outcomes; with
+    `territory` (the last month for the territory, `experiments.territory_figures.run_figures`,
+    with its `households`), counts, tonnes and euros are the territory's."""
     first, last = series.iloc[0], series.iloc[-1]
     lines = [f"{'good':<12}" + "".join(f"{m:>16}" for m in [*MODE_NAMES, "lenders"])]
     for good in goods:
@@ -56,25 +59,33 @@ def summary_table(series: pd.DataFrame, goods: list[str]) -> str:
             for m in [*MODE_NAMES, "lenders"]
         )
         lines.append(f"{good:<12}{cells}")
+    end = territory or last
+    scope = (
+        f"for the territory ({territory['households']:,.0f} households)"
+        if territory
+        else "for the households simulated"
+    )
     lines += [
         "",
-        f"month {int(last['month'])}: {int(last['sharing_households'])} households share at least one good "
-        f"({last['sharing_households.share']:.1%}); mean trust {first['trust.mean']:.2f} → {last['trust.mean']:.2f}",
-        f"goods owned {int(first['goods.stock_total'])} → {int(last['goods.stock_total'])}; "
-        f"embodied emissions of the goods in use {last['emissions.cumulative_t']:.0f} t CO2e; "
+        f"month {int(last['month'])}, {scope}: {end['sharing_households']:,.0f} households share at "
+        f"least one good ({last['sharing_households.share']:.1%}); mean trust "
+        f"{first['trust.mean']:.2f} → {last['trust.mean']:.2f}",
+        f"goods owned {end['goods.stock_total']:,.0f}; "
+        f"embodied emissions of the goods in use {end['emissions.cumulative_t']:,.0f} t CO2e; "
         f"household spending {first['spending.mean_eur']:.0f} → {last['spending.mean_eur']:.0f} EUR/month; "
-        f"public spend {last['public.cumulative_spend_eur']:,.0f} EUR",
+        f"public spend {end['public.cumulative_spend_eur']:,.0f} EUR",
     ]
-    if "real.households" in series.columns:
-        lines += [
-            "the figures above are the simulated sample's; "
-            f"scaled to the real territory ({last['real.households']:,.0f} households): "
-            f"{last['real.sharing_households']:,.0f} households share at least one good, goods owned "
-            f"{last['real.goods.stock_total']:,.0f}, embodied emissions of the goods in use "
-            f"{last['real.emissions.cumulative_t']:,.0f} t CO2e, public spend "
-            f"{last['real.public.cumulative_spend_eur']:,.0f} EUR (columns real.* of the series)",
-        ]
     return "\n".join(lines)
+
+
+def territory_figures_of(args, series: pd.DataFrame) -> dict:
+    """The run's last month for the territory of the scenario as declared (its file and `--set`
+    values, without the sample's size)."""
+    overrides = {k: v for k, v in overrides_from(args).items() if k != "households"}
+    declared = load_scenario(args.scenario, overrides)
+    sample = args.households or declared.households
+    figures = run_figures(declared, series.iloc[-1].to_dict(), sample)
+    return figures | {"households": declared_households(declared)}
 
 
 def run_command(args) -> int:
@@ -82,6 +93,6 @@ def run_command(args) -> int:
         args.scenario, overrides_from(args), args.out, progress=not args.quiet
     )
     goods = [c.removesuffix(".own") for c in series.columns if c.endswith(".own")]
-    print(summary_table(series, goods))
+    print(summary_table(series, goods, territory_figures_of(args, series)))
     print(f"series, outcomes by zone (zones.parquet) and manifest written to {escaped(out)}/")
     return 0

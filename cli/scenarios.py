@@ -27,6 +27,7 @@ from experiments.library import (
 )
 from experiments.outputs import guarded
 from experiments.report import format_number, markdown_table
+from experiments.territory_figures import declared_households
 from model.messages import escaped, one_line
 from model.scenario import ScenarioError, json_schema, load_scenario, text_in
 
@@ -162,8 +163,10 @@ def list_command(args) -> int:
         print(f"  budget: {budget}")
         if args.simulate and scenario.policies:
             net = simulated_net_cost(scenario, args.households)
+            territory = declared_households(scenario)
             print(
-                f"  simulated net public cost: {euros(net)} ({args.households} households, scaled)"
+                f"  simulated net public cost: {euros(net)} for the territory "
+                f"({territory:,} households; simulated with {args.households:,})"
             )
         description = escaped(" ".join(text_in(scenario.description, "en").split()), 4000)
         with tqdm.external_write_mode(file=sys.stderr):

@@ -17,6 +17,7 @@ from experiments.territory_import import (
     drift_table,
     filled_summary,
     import_territory,
+    write_equilibrium,
 )
 from model.scenario import load_scenario
 
@@ -61,6 +62,13 @@ def register(subparsers) -> None:
         choices=("household", "consumption_unit"),
         help="what the income is per (default: read from the column's name)",
     )
+    imported.add_argument(
+        "--today",
+        type=Path,
+        metavar="TOML",
+        help="the sharing that exists today (fleets, subscribers), with sources "
+        "(default: today.toml beside the figures, if any)",
+    )
     imported.set_defaults(handler=import_command)
 
     show = commands.add_parser(
@@ -77,6 +85,14 @@ def register(subparsers) -> None:
         help="column of the zones table colouring the map (default car_free_share)",
     )
     show.set_defaults(handler=show_command)
+
+    equilibrium = commands.add_parser(
+        "equilibrium",
+        help="solve the constants under which a scenario's observed start is its own equilibrium, "
+        "and write them at the end of the file",
+    )
+    equilibrium.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario file")
+    equilibrium.set_defaults(handler=equilibrium_command)
 
     drift = commands.add_parser(
         "drift", help="follow an outcome by zone of a finished run over months"
@@ -96,6 +112,15 @@ def register(subparsers) -> None:
     drift.set_defaults(handler=drift_command)
 
 
+def equilibrium_command(args) -> int:
+    tables, gap = write_equilibrium(args.scenario)
+    print(
+        f"{args.scenario}: constants of {', '.join(tables) or 'no good'} solved; largest gap "
+        f"between stationary and observed shares {gap:.4f}"
+    )
+    return 0
+
+
 def import_command(args) -> int:
     scenario = import_territory(
         args.polygons,
@@ -107,12 +132,28 @@ def import_command(args) -> int:
         car_free_share_column=args.car_free_column,
         income_column=args.income_column,
         income_per=args.income_per,
+        today=args.today,
     )
     territory = scenario.territory.resolved()
     print(
         f"{args.out}: {len(territory.keys)} zones, {territory.households.sum():,.0f} households; "
         f"run it with `partage run {args.out}`"
     )
+    defaulted = territory.filled[territory.filled["field"] == "multi_car_share"]
+    if len(defaulted):
+        print(
+            f"households with two cars or more: no figure for {len(defaulted)} of "
+            f"{len(territory.keys)} zones ({', '.join(defaulted['name'].head(6))}"
+            f"{', …' if len(defaulted) > 6 else ''}); they take the car good's "
+            "initial_multi_owner_share of their kind times their share of households with a car"
+        )
+    for name, fleet in scenario.today.fleets.items():
+        print(
+            f"sharing today: {name}, {fleet.good}, units {fleet.units}, subscribers "
+            f"{'not known' if fleet.subscribers is None else f'{fleet.subscribers:,.0f}'}"
+        )
+    for missing in scenario.today.missing:
+        print(f"sharing today, left out for want of a figure: {missing}")
     return 0
 
 

@@ -35,7 +35,19 @@ and the targets: observed figures with their uncertainty and their source.
     window = [24, 36]           # months, inclusive
     observed = 0.0
     sd = 0.01
+    discrepancy = 0.0           # optional: model discrepancy, one standard deviation
     source = "..."
+
+    [[targets]]                 # a dated series: one figure per date
+    name = "carsharing_members"
+    outcome = "car.sharing.share"
+    dates = "year"              # "month" (from month 0), or "year" (needs start_year)
+    series = [[2016, 0.0045, 0.0015], [2019, 0.0105, 0.003]]   # [date, observed, sd]
+    source = "..."
+
+A series must be in date order, each date once, within the horizon (a year
+is the mean of its months from `start_year`), and name its source; every
+target needs a source.
 
 Statistics of one replication, the outcome averaged over the window's months:
 - `level`: the average, in the main scenario (or in the arm named `scenario`);
@@ -45,20 +57,23 @@ Statistics of one replication, the outcome averaged over the window's months:
   replication with common random numbers: e.g. private cars given up per
   shared car of a fleet (`outcome = "car.stock"`, `per = "car.pool_units"`).
 
-Method: Gaussian-process history matching in waves, then a posterior drawn
-from the emulators (`docs/calibration.md` says why). Wave 1 is a Latin
+Method: Gaussian-process history matching in waves, then a posterior sampled
+by MCMC on the emulators (`docs/calibration.md` says why). Wave 1 is a Latin
 hypercube over the prior box (scipy.stats.qmc). Each target's mean over
 replications is emulated by a Gaussian process (scikit-learn; Matérn 5/2 with
 a noise term for the model's own randomness). The implausibility of a point
-for a target is |observed - emulated| / sqrt(sd^2 + emulator variance); a
-point is not ruled out when its largest implausibility is below the cut-off
-(3, Pukelsheim's three-sigma rule). Each further wave draws its points from
-the not-ruled-out part of a Sobol sample of the prior. After the last wave,
-the Sobol candidates are weighted by the Gaussian likelihood of the targets
-under the emulators (observation and emulator variances added) and resampled:
-the posterior sample, its intervals and its correlations. A check runs the
-original and the fitted scenario with more replications: the fit per target
-with 95 % intervals.
+for a target is |observed - emulated| / sqrt(sd^2 + discrepancy^2 + emulator
+variance); a point is not ruled out when its largest implausibility is below
+the cut-off (3, Pukelsheim's three-sigma rule). Each further wave draws its
+points from the not-ruled-out part of a Sobol sample of the prior. After the
+last wave, emcee's ensemble sampler draws the posterior (uniform prior,
+Gaussian likelihood of the targets under the emulators), its walkers started
+at the most probable Sobol candidates, until it holds `min_effective_samples`
+effective samples (autocorrelation time; `experiments/posterior.py`). An
+empty plausible region, a collapsed chain or too few effective samples is
+written into the parameters table (`credible`), the report and the command's
+exit status. A check runs the original and the fitted scenario with more
+replications: the fit per target with 95 % intervals.
 
 Every run goes through the experiment machinery: a results store per wave
 (`wave-1/`, ..., `check/` under the output folder), the local pool or Dask,
@@ -96,6 +111,12 @@ from experiments.errors import UserError
 from experiments.intervals import mean_interval
 from experiments.manifest import build_manifest, write_manifest
 from experiments.outputs import default_folder, guarded, writable_file, writable_folder
+from experiments.posterior import (
+    RELIABLE_TAUS,
+    PosteriorChain,
+    sample_posterior,
+    starting_points,
+)
 from experiments.store import StoreReader
 from experiments.sweep import run_experiment
 from experiments.targets import ScenarioTarget, available_outcomes
@@ -119,8 +140,8 @@ class TargetSpec(Strict):
         default=None, description='Zones: a list, "each" for every zone, or none for the territory.'
     )
     statistic: Literal["level", "drift", "reduction_per_unit"] = "level"
-    window: list[int] = Field(
-        min_length=2, max_length=2, description="First and last month, inclusive."
+    window: list[int] | None = Field(
+        default=None, min_length=2, max_length=2, description="First and last month, inclusive."
     )
     scenario: str | None = Field(
         default=None, description="The arm the statistic reads (see [arms])."
@@ -128,19 +149,55 @@ class TargetSpec(Strict):
     per: str | None = Field(
         default=None, description="reduction_per_unit: the arm's outcome to divide by."
     )
-    observed: float = Field(allow_inf_nan=False, description="The observed figure.")
-    sd: float = Field(
+    observed: float | None = Field(default=None, allow_inf_nan=False)
+    sd: float | None = Field(
+        default=None,
         gt=0,
         allow_inf_nan=False,
         description="Uncertainty of the observed figure (one standard deviation).",
     )
-    source: str = Field(
-        min_length=3, max_length=2000, description="Where the observed figure comes from."
+    series: list[list[float]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=600,
+        description="A dated series instead of one figure: [month or year, observed, sd] in date order.",
+    )
+    dates: Literal["month", "year"] = Field(
+        default="month",
+        description="What the series' first column counts: months from month 0, or calendar years "
+        "(then the design's start_year is month 0, and a year is the mean of its months).",
+    )
+    discrepancy: float = Field(
+        default=0.0,
+        ge=0,
+        description="Model discrepancy (one standard deviation): what the model's structure cannot "
+        "reproduce, added to the observation's uncertainty.",
+    )
+    source: str | None = Field(
+        default=None, max_length=2000, description="Where the observed figure comes from."
     )
 
     @model_validator(mode="after")
     def _consistent(self):
-        if not 0 <= self.window[0] <= self.window[1]:
+        if self.source is None or len(self.source.strip()) < 3:
+            raise ValueError(
+                "source: missing; allowed: a text naming where the observed figures come from"
+            )
+        single = [key for key in ("observed", "sd", "window") if getattr(self, key) is not None]
+        if self.series is not None:
+            if single:
+                raise ValueError(
+                    f"{single[0]}: a target with a series takes its figures from the series; "
+                    "allowed: either observed, sd and window, or series"
+                )
+            self._check_series()
+        elif len(single) < 3:
+            missing = next(k for k in ("observed", "sd", "window") if getattr(self, k) is None)
+            raise ValueError(
+                f"{missing}: missing; allowed: observed, sd and window, or a series of "
+                "[month or year, observed, sd]"
+            )
+        elif not 0 <= self.window[0] <= self.window[1]:
             raise ValueError(f"window {self.window}: needs 0 <= first month <= last month")
         if self.statistic == "reduction_per_unit" and (self.scenario is None or self.per is None):
             raise ValueError(
@@ -150,6 +207,21 @@ class TargetSpec(Strict):
             raise ValueError(f"per applies to reduction_per_unit, not to {self.statistic}")
         return self
 
+    def _check_series(self) -> None:
+        for index, entry in enumerate(self.series):
+            if len(entry) != 3 or not entry[0] == int(entry[0]) or not entry[2] > 0:
+                raise ValueError(
+                    f"series[{index}] = {entry}: allowed: [{self.dates} (a whole number), "
+                    "observed value, uncertainty above 0]"
+                )
+        dates = [int(entry[0]) for entry in self.series]
+        for before, after in zip(dates, dates[1:], strict=False):
+            if after <= before:
+                raise ValueError(
+                    f"series: {self.dates} {after} comes after {before}; allowed: "
+                    f"{self.dates}s in increasing order, each once"
+                )
+
 
 class MethodSpec(Strict):
     waves: int = Field(default=3, ge=1, le=20, description="Waves of history matching.")
@@ -158,7 +230,18 @@ class MethodSpec(Strict):
     candidates: int = Field(
         default=8192, ge=256, le=1_000_000, description="Sobol candidates a wave screens."
     )
-    posterior_samples: int = Field(default=2000, ge=100, le=1_000_000)
+    walkers: int = Field(
+        default=32, ge=4, le=1000, description="Walkers of the MCMC ensemble on the emulators."
+    )
+    steps: int = Field(
+        default=1000, ge=50, le=1_000_000, description="MCMC steps per walker, run in blocks."
+    )
+    max_steps: int = Field(
+        default=20000, ge=50, le=10_000_000, description="Most MCMC steps per walker."
+    )
+    min_effective_samples: int = Field(
+        default=200, ge=1, le=1_000_000, description="Effective samples the posterior needs."
+    )
     check_replications: int = Field(
         default=6, ge=2, le=1000, description="Replications of the fit check."
     )
@@ -180,6 +263,12 @@ class CalibrationSpec(Strict):
     fixed: dict[str, bool | int | float | str] = Field(
         default_factory=dict,
         description="Values set at dotted paths in every scenario, e.g. to test a rule switched off.",
+    )
+    start_year: int | None = Field(
+        default=None,
+        ge=1800,
+        le=2200,
+        description="Calendar year of month 0, for targets whose series are dated in years.",
     )
     method: MethodSpec = MethodSpec()
     parameters: list[ParameterSpec] = Field(min_length=1, max_length=30)
@@ -204,14 +293,33 @@ class CalibrationSpec(Strict):
 
 @dataclass(frozen=True)
 class TargetItem:
-    """One observed figure: a target, for one zone or for the territory."""
+    """One observed figure: a target, for one zone or for the territory, at one date of its series."""
 
     target: TargetSpec
     zone: str | None
+    date: int | None = None  # the series' date (month or year), None for a single figure
+    dated_window: tuple[int, int] | None = None
+    dated_observed: float | None = None
+    dated_sd: float | None = None
 
     @property
     def label(self) -> str:
-        return self.target.name + (f"[{self.zone}]" if self.zone else "")
+        when = f"@{self.date}" if self.date is not None else ""
+        return self.target.name + (f"[{self.zone}]" if self.zone else "") + when
+
+    @property
+    def window(self) -> tuple[int, int]:
+        return self.dated_window or tuple(self.target.window)
+
+    @property
+    def observed(self) -> float:
+        return self.target.observed if self.dated_observed is None else self.dated_observed
+
+    @property
+    def sd(self) -> float:
+        """Uncertainty: the observation's and the model discrepancy's, added in variance."""
+        sd = self.target.sd if self.dated_sd is None else self.dated_sd
+        return math.hypot(sd, self.target.discrepancy)
 
     def column(self, outcome: str) -> str:
         return f"{outcome}.{self.zone}" if self.zone else outcome
@@ -274,13 +382,16 @@ class Calibration:
 # --------------------------------------------------------------------------- loading and checking
 
 
-def load_calibration(path: str | Path) -> Calibration:
-    """Read and check a calibration design; every problem is one line naming the file and field."""
+def load_calibration(path: str | Path, *, seed: int | None = None) -> Calibration:
+    """Read and check a calibration design; every problem is one line naming the file and field.
+    `seed` replaces the design's seed (a second calibration with another design seed)."""
     path = Path(path)
     try:
         raw = read_toml_file(path, "calibration design")
     except ScenarioError as error:
         raise UserError(str(error)) from None
+    if seed is not None:
+        raw["seed"] = seed
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as error:
@@ -355,11 +466,12 @@ def _expand_targets(
             raise UserError(
                 f"{where}: scenario = {target.scenario!r}: no such arm; allowed: {allowed}"
             )
-        if target.window[1] > spec.months:
+        if target.window is not None and target.window[1] > spec.months:
             raise UserError(
                 f"{where}: window = {target.window}: ends after the horizon months = {spec.months}; "
                 f"allowed: months 0 to {spec.months}"
             )
+        dated = dated_points(where, spec, target)
         known = outcomes[arm]
         territory_wide = sorted(
             n for n in known if not any(n.endswith(f".{z}") for z in zone_names)
@@ -394,8 +506,37 @@ def _expand_targets(
             raise UserError(
                 f"{where}: zones: reduction_per_unit is territory-wide; allowed: no zones"
             )
-        items += [TargetItem(target, zone) for zone in zones]
+        items += [TargetItem(target, zone, *point) for zone in zones for point in dated]
     return items
+
+
+def dated_points(where: str, spec: CalibrationSpec, target: TargetSpec) -> list[tuple]:
+    """(date, window, observed, sd) of each figure of a target's series, checked against the
+    horizon; a target without a series is one point with its own window."""
+    if target.series is None:
+        return [()]
+    if target.dates == "month":
+        windows = [(int(d), int(d)) for d, _, _ in target.series]
+        first, last = "month 0", f"month {spec.months}"
+    elif spec.start_year is None:
+        raise UserError(
+            f"{where}: dates = 'year': no start_year in the design; allowed: start_year = the "
+            "calendar year of month 0 at the top of the design, or dates = 'month'"
+        )
+    else:
+        begin = [12 * (int(d) - spec.start_year) for d, _, _ in target.series]
+        windows = [(b, min(b + 11, spec.months)) for b in begin]
+        first, last = str(spec.start_year), str(spec.start_year + (spec.months - 1) // 12)
+    for (date, _, _), (start, _) in zip(target.series, windows, strict=True):
+        if not 0 <= start <= spec.months:
+            raise UserError(
+                f"{where}: series: {target.dates} {int(date)} is outside the horizon "
+                f"(months = {spec.months}); allowed: {first} to {last}"
+            )
+    return [
+        (int(date), window, float(value), float(sd))
+        for (date, value, sd), window in zip(target.series, windows, strict=True)
+    ]
 
 
 def check_unchanged(calibration: Calibration, directory: Path) -> None:
@@ -559,7 +700,7 @@ def statistics(
 def item_statistic(item: TargetItem, runs: dict[str, pd.DataFrame | None]) -> float:
     """One replication's statistic of a target item, from the series of each arm (indexed by month)."""
     target = item.target
-    first, last = target.window
+    first, last = item.window
     column = item.column(target.outcome)
 
     def window_mean(frame: pd.DataFrame, name: str) -> float:
@@ -621,17 +762,26 @@ class Emulators:
             self.models.append(gp)
 
     def predict(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Emulated means and variances, shape (points, items)."""
-        means, variances = [], []
-        for gp in self.models:
+        """Emulated means and variances, shape (points, items).
+
+        The arithmetic of scikit-learn's `GaussianProcessRegressor.predict(return_std=True)` (its
+        fitted kernel, weights and Cholesky factor), with the factor's inverse computed once: the
+        MCMC calls this hundreds of thousands of times, and a triangular solve per call is what
+        makes scikit-learn's own predict slow there. A test checks both agree."""
+        unit = np.asarray(unit, dtype=float)
+        means = np.full((len(unit), len(self.models)), np.nan)
+        variances = np.full((len(unit), len(self.models)), np.nan)
+        for i, gp in enumerate(self.models):
             if gp is None:
-                means.append(np.full(len(unit), np.nan))
-                variances.append(np.full(len(unit), np.nan))
                 continue
-            mean, sd = gp.predict(unit, return_std=True)
-            means.append(mean)
-            variances.append(sd**2)
-        return np.column_stack(means), np.column_stack(variances)
+            if not hasattr(gp, "_partage_inverse_factor"):
+                gp._partage_inverse_factor = np.linalg.inv(gp.L_)
+            k_trans = gp.kernel_(unit, gp.X_train_)
+            v = gp._partage_inverse_factor @ k_trans.T
+            variance = np.maximum(gp.kernel_.diag(unit) - np.einsum("ij,ij->j", v, v), 0.0)
+            means[:, i] = gp._y_train_std * (k_trans @ gp.alpha_) + gp._y_train_mean
+            variances[:, i] = variance * gp._y_train_std**2
+        return means, variances
 
 
 def implausibility(calibration: Calibration, emulators: Emulators, unit: np.ndarray) -> np.ndarray:
@@ -642,8 +792,8 @@ def implausibility(calibration: Calibration, emulators: Emulators, unit: np.ndar
 
 
 def observations(calibration: Calibration) -> tuple[np.ndarray, np.ndarray]:
-    observed = np.array([item.target.observed for item in calibration.items])
-    sd = np.array([item.target.sd for item in calibration.items])
+    observed = np.array([item.observed for item in calibration.items])
+    sd = np.array([item.sd for item in calibration.items])
     return observed, sd
 
 
@@ -681,17 +831,36 @@ class CalibrationResult:
     kept_shares: list[float]
     posterior: pd.DataFrame
     nroy: pd.DataFrame
-    effective_samples: float
+    chain: PosteriorChain
     fitted: dict[str, Any]
     original: dict[str, Any]
     fit: pd.DataFrame
     reach: pd.DataFrame
+    problems: list[str]
+    comparison: pd.DataFrame | None = None  # the intervals of another calibration, side by side
     written: list[Path] = field(default_factory=list)
     elapsed_s: float = 0.0
 
     @property
     def main_scenario(self) -> Scenario:
         return self.calibration.scenarios[MAIN]
+
+    @property
+    def effective_samples(self) -> float:
+        return self.chain.effective_samples
+
+    @property
+    def credible(self) -> bool:
+        return not self.problems
+
+    def verdict(self) -> str:
+        """One line: credible with its effective samples, or why not."""
+        if self.credible:
+            return (
+                f"credible: {self.effective_samples:.0f} effective samples, "
+                f"{self.kept_shares[-1]:.1%} of the prior box not ruled out"
+            )
+        return "not credible: " + "; ".join(self.problems)
 
     def intervals(self) -> pd.DataFrame:
         """Per parameter: prior range, not-ruled-out range, posterior mean, median and 95 % interval."""
@@ -714,6 +883,8 @@ class CalibrationResult:
                     "low_95": float(sample.quantile(0.025)),
                     "high_95": float(sample.quantile(0.975)),
                     "fitted": self.fitted[spec.path],
+                    "effective_samples": round(self.effective_samples, 1),
+                    "credible": self.credible,
                 }
             )
         return pd.DataFrame(rows)
@@ -728,10 +899,15 @@ def calibrate(
     scheduler: str | None = None,
     progress: bool = True,
     echo: Callable[[str], None] = print,
+    seed: int | None = None,
+    compare_with: str | Path | None = None,
 ) -> CalibrationResult:
-    """Run (or resume) the calibration a design declares; write the fitted scenario and the report."""
+    """Run (or resume) the calibration a design declares; write the fitted scenario and the report.
+    `seed` replaces the design's seed; `compare_with` is the output folder of another calibration
+    of the same parameters (e.g. another seed), whose intervals must overlap these."""
     started = time.perf_counter()
-    calibration = load_calibration(design_path)
+    calibration = load_calibration(design_path, seed=seed)
+    other = read_other_intervals(compare_with, calibration) if compare_with else None
     directory = writable_folder(out) if out else writable_folder(default_folder(calibration.name))
     if fitted_path is not None:
         writable_file(fitted_path, "--fitted")
@@ -784,11 +960,11 @@ def calibrate(
                 f"wave {wave}: {share:.1%} of the prior box not ruled out (cut-off {method.cutoff:g})"
             )
 
-    posterior, nroy, ess, share = draw_posterior(calibration, emulators)
+    posterior, nroy, chain, share = draw_posterior(calibration, emulators)
     shares.append(share)
     echo(
-        f"after wave {method.waves}: {share:.1%} of the prior box not ruled out; "
-        f"posterior from {ess:.0f} effective samples"
+        f"after wave {method.waves}: {share:.1%} of the prior box not ruled out; posterior from "
+        f"{chain.effective_samples:.0f} effective samples (MCMC on the emulators)"
     )
     original = {path: calibration.scenarios[MAIN].get(path) for path in calibration.paths}
     fitted = {
@@ -822,12 +998,21 @@ def calibrate(
         shares,
         posterior,
         nroy,
-        ess,
+        chain,
         fitted,
         original,
         fit_table(calibration, check),
         reach_table(calibration, waves),
+        credibility_problems(calibration, chain, shares),
     )
+    if other is not None:
+        result.comparison = interval_overlap(result.intervals(), other, Path(compare_with))
+        disjoint = result.comparison[~result.comparison["overlap"]]["parameter"].tolist()
+        if disjoint:
+            result.problems.append(
+                f"intervals disjoint from the calibration in {compare_with} for "
+                + ", ".join(disjoint)
+            )
     fitted_file = (
         Path(fitted_path)
         if fitted_path
@@ -846,24 +1031,35 @@ def _fit(calibration: Calibration, waves: list[Batch]) -> Emulators:
     return Emulators(unit, means, noise, calibration.spec.seed)
 
 
+def log_likelihood(emulators: Emulators, observed: np.ndarray, sd: np.ndarray):
+    """The Gaussian log likelihood of the targets under the emulators, as a function of points of
+    the unit cube: observation (with model discrepancy) and emulator variances added."""
+
+    def density(unit: np.ndarray) -> np.ndarray:
+        mean, variance = emulators.predict(unit)
+        total = sd**2 + variance
+        return -0.5 * np.nansum((observed - mean) ** 2 / total + np.log(total), axis=1)
+
+    return density
+
+
 def draw_posterior(calibration: Calibration, emulators: Emulators):
-    """(posterior sample, not-ruled-out candidates, effective sample size, share not ruled out)."""
+    """(posterior sample, not-ruled-out candidates, the MCMC chain, share not ruled out).
+
+    The posterior is sampled by MCMC (emcee) on the emulators' likelihood, starting from the most
+    probable candidates of a Sobol sample of the prior box (`experiments.posterior`)."""
     method, spec = calibration.spec.method, calibration.spec
-    candidates = sobol_candidates(
-        len(calibration.paths),
-        max(method.candidates, 4 * method.posterior_samples),
-        spec.seed + 1000,
+    candidates = sobol_candidates(len(calibration.paths), method.candidates, spec.seed + 1000)
+    worst = np.nanmax(implausibility(calibration, emulators, candidates), axis=1)
+    density = log_likelihood(emulators, *observations(calibration))
+    chain = sample_posterior(
+        density,
+        starting_points(density, candidates, method.walkers),
+        steps=method.steps,
+        max_steps=method.max_steps,
+        min_effective=method.min_effective_samples,
+        seed=spec.seed + 1000,
     )
-    observed, sd = observations(calibration)
-    mean, variance = emulators.predict(candidates)
-    total = sd**2 + variance
-    worst = np.nanmax(np.abs(observed - mean) / np.sqrt(total), axis=1)
-    log_weight = -0.5 * np.nansum(((observed - mean) ** 2) / total + np.log(total), axis=1)
-    weight = np.exp(log_weight - log_weight.max())
-    weight /= weight.sum()
-    ess = float(1.0 / (weight**2).sum())
-    rng = np.random.default_rng([spec.seed, 1000])
-    picks = rng.choice(len(candidates), method.posterior_samples, replace=True, p=weight)
 
     def frame(rows: np.ndarray) -> pd.DataFrame:
         values = calibration.lows + rows * (calibration.highs - calibration.lows)
@@ -871,7 +1067,80 @@ def draw_posterior(calibration: Calibration, emulators: Emulators):
 
     kept = worst < method.cutoff
     nroy = frame(candidates[kept] if kept.any() else candidates[np.argsort(worst)[:1]])
-    return frame(candidates[picks]), nroy, ess, float(kept.mean())
+    return frame(chain.draws), nroy, chain, float(kept.mean())
+
+
+COLLAPSED_ACCEPTANCE = 0.05  # walkers that accept fewer moves than this have stopped exploring
+
+
+def credibility_problems(
+    calibration: Calibration, chain: PosteriorChain, kept_shares: list[float]
+) -> list[str]:
+    """What makes a posterior not credible, one sentence each: an empty plausible region, a
+    collapsed chain, too few effective samples, a chain too short to estimate its own mixing."""
+    method = calibration.spec.method
+    problems = []
+    if kept_shares and kept_shares[-1] == 0:
+        problems.append(
+            f"empty plausible region: no point of the prior box is within the cut-off "
+            f"{method.cutoff:g} of every target after wave {method.waves}; the posterior is "
+            "conditional on targets the model cannot meet together"
+        )
+    if chain.acceptance < COLLAPSED_ACCEPTANCE:
+        problems.append(
+            f"collapse: the MCMC walkers accepted {chain.acceptance:.1%} of their moves "
+            f"(below {COLLAPSED_ACCEPTANCE:.0%}); the posterior sits on a few points"
+        )
+    if chain.effective_samples < method.min_effective_samples:
+        problems.append(
+            f"small effective sample: {chain.effective_samples:.0f} effective samples, fewer than "
+            f"the {method.min_effective_samples} required, after {chain.steps} steps of "
+            f"{chain.walkers} walkers"
+        )
+    elif not chain.reliable:
+        problems.append(
+            f"chain too short: {chain.steps} steps per walker, fewer than {RELIABLE_TAUS} "
+            f"autocorrelation times ({float(chain.autocorrelation_steps.max()):.0f} steps each); "
+            "the effective sample size is uncertain"
+        )
+    return problems
+
+
+def read_other_intervals(folder: str | Path, calibration: Calibration) -> pd.DataFrame:
+    """The parameters table of another calibration's output folder, checked to hold the same
+    parameters; one line naming the file and what is allowed otherwise."""
+    table_path = Path(folder) / "parameters.csv"
+    if not table_path.is_file():
+        raise UserError(
+            f"--compare-with {escaped(folder)}: no parameters.csv; allowed: the output folder of a "
+            "finished calibration"
+        )
+    other = pd.read_csv(table_path)
+    if sorted(other["parameter"]) != sorted(calibration.paths):
+        raise UserError(
+            f"{escaped(table_path)}: parameters {', '.join(other['parameter'])}; allowed: the "
+            f"parameters of this design ({', '.join(calibration.paths)})"
+        )
+    return other
+
+
+def interval_overlap(mine: pd.DataFrame, other: pd.DataFrame, where: Path) -> pd.DataFrame:
+    """Per parameter: this calibration's 95 % interval, the other's, and whether they overlap."""
+    other = other.set_index("parameter")
+    rows = []
+    for _, row in mine.iterrows():
+        low, high = other.loc[row["parameter"], ["low_95", "high_95"]]
+        rows.append(
+            {
+                "parameter": row["parameter"],
+                "low_95": row["low_95"],
+                "high_95": row["high_95"],
+                "other_low_95": float(low),
+                "other_high_95": float(high),
+                "overlap": bool(row["low_95"] <= high and low <= row["high_95"]),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def fit_table(calibration: Calibration, check: Batch) -> pd.DataFrame:
@@ -882,15 +1151,15 @@ def fit_table(calibration: Calibration, check: Batch) -> pd.DataFrame:
             "target": item.label,
             "zone": item.zone or "",
             "statistic": item.target.statistic,
-            "observed": item.target.observed,
-            "sd": item.target.sd,
+            "observed": item.observed,
+            "sd": item.sd,
         }
         for p, name in enumerate(("original", "fitted")):
             mean, low, high = mean_interval(
                 check.values[p, :, i][np.isfinite(check.values[p, :, i])]
             )
             row |= {name: mean, f"{name}_low": low, f"{name}_high": high}
-            row[f"{name}_z"] = (mean - item.target.observed) / item.target.sd
+            row[f"{name}_z"] = (mean - item.observed) / item.sd
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -905,7 +1174,7 @@ def reach_table(calibration: Calibration, waves: list[Batch]) -> pd.DataFrame:
         low, high = (
             (float(finite.min()), float(finite.max())) if finite.size else (math.nan, math.nan)
         )
-        observed, sd = item.target.observed, item.target.sd
+        observed, sd = item.observed, item.sd
         rows.append(
             {
                 "target": item.label,

@@ -60,22 +60,15 @@ def write_fitted_scenario(result, path: Path) -> Path:
     intervals = result.intervals().set_index("parameter")
     lines = [
         f"# {original.name}, calibrated: written by `partage calibrate {calibration.source.name}` on {utc_today()}.",
-        "# Method: Gaussian-process history matching in waves, then the posterior drawn from the emulators",
+        "# Method: Gaussian-process history matching in waves, then the posterior sampled by MCMC on the emulators",
         f"# ({spec.method.waves} waves of {spec.method.points_per_wave} points, {spec.replications} replications"
         f" of {spec.households or original.households} households over {spec.months} months; docs/calibration.md).",
+        f"# Posterior: {result.verdict()}.",
         "# Each value is the posterior median; the comment gives its 95 % interval and the prior range.",
         "# Targets (observed ± one standard deviation):",
     ]
     for target in spec.targets:
-        where = (
-            "each zone"
-            if target.zones == "each"
-            else (", ".join(target.zones) if target.zones else "territory")
-        )
-        lines.append(
-            f"# - {target.name}: {target.statistic} of {target.outcome} ({where}), months "
-            f"{target.window[0]}-{target.window[1]}: {target.observed:g} ± {target.sd:g}."
-        )
+        lines.append(f"# - {target_summary(target)}.")
         lines.append(f"#   Source: {' '.join(target.source.split())}")
     lines += [
         f'extends = "{relative_extends(original_file, path)}"',
@@ -98,6 +91,25 @@ def write_fitted_scenario(result, path: Path) -> Path:
     path.write_text("\n".join(lines), encoding="utf-8")
     load_scenario(path)  # the file must load: a one-line error otherwise
     return path
+
+
+def target_summary(target) -> str:
+    """A target in words: statistic, outcome, where, and its figure or dated series."""
+    where = (
+        "each zone"
+        if target.zones == "each"
+        else (", ".join(target.zones) if target.zones else "territory")
+    )
+    head = f"{target.name}: {target.statistic} of {target.outcome} ({where})"
+    if target.series is not None:
+        dated = ", ".join(f"{int(d)}: {v:g} ± {sd:g}" for d, v, sd in target.series)
+        figures = f"by {target.dates}, {dated}"
+    else:
+        figures = (
+            f"months {target.window[0]}-{target.window[1]}: {target.observed:g} ± {target.sd:g}"
+        )
+    discrepancy = f", model discrepancy ± {target.discrepancy:g}" if target.discrepancy else ""
+    return f"{head}, {figures}{discrepancy}"
 
 
 def write_calibration_report(result) -> list[Path]:
@@ -127,17 +139,31 @@ def markdown_report(result) -> str:
     method = spec.method
     households = spec.households or result.main_scenario.households
     intervals = result.intervals()
+    chain = result.chain
     lines = [
         f"# Calibration `{calibration.name}`",
+        "",
+        f"**Posterior {result.verdict()}.**",
         "",
         f"Scenario `{spec.scenario}`; arms: {', '.join(f'`{n}` ({f})' for n, f in spec.arms.items()) or 'none'}. "
         f"Gaussian-process history matching: {method.waves} waves of {method.points_per_wave} points, "
         f"{spec.replications} replications each (common random numbers), {households:,} households, "
-        f"{spec.months} months; implausibility cut-off {method.cutoff:g}; posterior of "
-        f"{method.posterior_samples:,} draws from {result.effective_samples:.0f} effective samples. "
-        f"Share of the prior box not ruled out after each wave: "
-        + ", ".join(f"{s:.1%}" for s in result.kept_shares)
-        + f". Elapsed {result.elapsed_s / 60:.1f} min. Method and its limits: `docs/calibration.md`.",
+        f"{spec.months} months, design seed {spec.seed}; implausibility cut-off {method.cutoff:g}. "
+        f"Elapsed {result.elapsed_s / 60:.1f} min. Method and its limits: `docs/calibration.md`.",
+        "",
+        "Not ruled out after each wave: the share of a Sobol sample of the prior box within the cut-off "
+        "of every target under that wave's emulators (fitted to every point simulated so far; the "
+        "regions are not intersected, so a share can grow when new points widen the emulators' view).",
+        "",
+        "| after wave | share of the prior box not ruled out |",
+        "|---:|---:|",
+        *[f"| {w} | {share:.1%} |" for w, share in enumerate(result.kept_shares, start=1)],
+        "",
+        f"Posterior: MCMC on the emulators (emcee), {chain.walkers} walkers x {chain.steps} steps, "
+        f"burn-in {chain.burn_in} steps, acceptance {chain.acceptance:.0%}; integrated "
+        f"autocorrelation time {float(chain.autocorrelation_steps.max()):.1f} steps (slowest "
+        f"parameter); **{result.effective_samples:.0f} effective samples** (required: "
+        f"{method.min_effective_samples}); {len(result.posterior):,} draws kept after thinning.",
         "",
         "## Parameters",
         "",
@@ -188,6 +214,18 @@ def markdown_report(result) -> str:
             + ". The rules, not only the parameters, keep the model from these figures.",
             "",
         ]
+    if result.comparison is not None:
+        overlap = result.comparison["overlap"]
+        lines += [
+            "## Another design seed",
+            "",
+            f"The 95 % intervals of this calibration (design seed {spec.seed}) beside those of "
+            f"another calibration of the same design: {int(overlap.sum())} of {len(overlap)} "
+            "parameters overlap.",
+            "",
+            markdown_table(result.comparison),
+            "",
+        ]
     correlation = result.posterior.corr()
     lines += [
         "## Correlation between parameters (posterior)",
@@ -200,11 +238,7 @@ def markdown_report(result) -> str:
         "",
     ]
     for target in spec.targets:
-        lines.append(
-            f"- `{target.name}` ({target.statistic} of `{target.outcome}`, months "
-            f"{target.window[0]}-{target.window[1]}, observed {target.observed:g} ± {target.sd:g}): "
-            f"{' '.join(target.source.split())}"
-        )
+        lines.append(f"- `{target_summary(target)}`: {' '.join(target.source.split())}")
     lines.append("")
     return "\n".join(lines)
 
@@ -332,7 +366,7 @@ def drift_maps(result) -> list[Path]:
     fit = result.fit
     written = []
     for target in result.calibration.spec.targets:
-        if target.zones is None:
+        if target.zones is None or target.series is not None:  # one map per single figure
             continue
         rows = fit[fit["target"].str.startswith(f"{target.name}[")].set_index("zone")
         values = np.array([rows["fitted"].get(zone, np.nan) for zone in zones])

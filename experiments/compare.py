@@ -13,6 +13,12 @@ Rules:
   cluster) into a DuckDB store (`experiments.store`): with a directory the
   comparison resumes where it stopped; without one it runs in a temporary
   store, removed once its series are read.
+- Every table, curve and ratio is for the scenario's territory: each run's
+  figures go through `experiments.territory_figures` (counts, tonnes and euros
+  scaled to the territory's households, the declared public budget counted at
+  the territory's size) before any statistic; the territory is recorded in the
+  comparison's design. `Comparison.series` and `horizon()` keep the runs as
+  simulated.
 - For each outcome at the horizon (each run's last month): the mean over
   replications with a 95 % Student interval, and the paired difference from
   the baseline with its 95 % interval. By zone, where the results have zones
@@ -45,6 +51,8 @@ API:
     )
     comparison.series               # per-replication monthly series: scenario, replication, seed, month, outcomes
     comparison.horizon()            # each run's last month
+    comparison.territory            # the territory's households, the sample's, declared budgets
+    comparison.figures()            # each run at the horizon, for the territory
     comparison.table()              # mean and paired difference with 95 % intervals, per outcome and scenario
     comparison.cost_effectiveness() # EUR per extra sharing household and per tonne avoided, bootstrap intervals
     comparison.impacts()            # the planner's summary: changes and costs, one row per indicator
@@ -86,6 +94,13 @@ from experiments.report import write_table
 from experiments.store import StoreReader, export_series
 from experiments.sweep import run_experiment
 from experiments.targets import ScenarioTarget
+from experiments.territory_figures import (
+    Territory,
+    declared_households,
+    for_territory,
+    territory_for,
+    zones_for_territory,
+)
 from model.outcomes import outcome_bounds
 from model.scenario import Scenario, is_plain_name, load_scenario
 
@@ -157,6 +172,9 @@ def run_compare(
     )
     names = list(named)
     seed = base.seed if seed is None else seed
+    territory = territory_for(
+        named, sample=households, months=months, households=declared_households(base)
+    )
     target = ScenarioTarget(named)
     points = [Point(i, name, {}) for i, name in enumerate(names)]
     tasks = plan_runs(points, replications, seed, households, months)
@@ -178,10 +196,12 @@ def run_compare(
         "households": households,
         "months": months,
         "seed": seed,
+        "territory": territory.to_json(),
     }
     # What defines each replication's runs: not the number of replications (more extend the
-    # comparison), nor the files' places or the scenarios' descriptions.
-    defining = {k: v for k, v in design.items() if k not in ("files", "replications")}
+    # comparison), nor the files' places or the scenarios' descriptions, nor the territory's
+    # figures (derived from the scenarios).
+    defining = {k: v for k, v in design.items() if k not in ("files", "replications", "territory")}
     key = fingerprint(defining | {"target": without_descriptions(target.fingerprint_data())})
 
     def legacy_key(stored: dict) -> str:
@@ -353,34 +373,50 @@ class Comparison:
     zones: pd.DataFrame | None = field(
         default=None, repr=False
     )  # outcomes by zone at each run's horizon
+    territory: Territory | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.territory is None:  # figures for the sample itself
+            self.territory = Territory(self.households, self.households, {}, known=False)
 
     @property
     def names(self) -> list[str]:
         return [self.baseline, *self.scenarios]
 
+    @property
+    def territory_outcomes(self) -> list[str]:
+        """The outcomes users read: the `real.*` columns are replaced by the territory's figures."""
+        return [o for o in self.outcomes if not o.startswith("real.")]
+
     def horizon(self) -> pd.DataFrame:
-        """Each finished run at its last month: one row per run, in run order."""
+        """Each finished run at its last month, as simulated: one row per run, in run order."""
         last = self.series.groupby("run_id")["month"].transform("max")
         return self.series[self.series["month"] == last].reset_index(drop=True)
 
+    def figures(self) -> pd.DataFrame:
+        """Each finished run at its last month, for the territory (`experiments.territory_figures`)."""
+        return for_territory(self.horizon(), self.territory)
+
     def table(self, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
-        """Per outcome and scenario: mean with interval, and paired difference from the baseline.
+        """Per outcome and scenario, for the territory: mean with interval, and paired difference
+        from the baseline.
 
         Default: the headline outcomes first, then every other one."""
         if outcomes is None:
             headline = [o for o in HEADLINE_OUTCOMES if o in self.outcomes]
-            outcomes = headline + [o for o in self.outcomes if o not in headline]
-        return comparison_table(self.horizon(), self.baseline, self.scenarios, list(outcomes))
+            outcomes = headline + [o for o in self.territory_outcomes if o not in headline]
+        return comparison_table(self.figures(), self.baseline, self.scenarios, list(outcomes))
 
     def cost_effectiveness(self) -> pd.DataFrame:
-        return cost_effectiveness(self.horizon(), self.baseline, self.scenarios)
+        """Public cost per extra sharing household and per tonne avoided, for the territory."""
+        return cost_effectiveness(self.figures(), self.baseline, self.scenarios)
 
     def impacts(self) -> pd.DataFrame:
         """Changes at the horizon against the baseline, and the public cost of each gain, for planners.
 
         One row per scenario and indicator: `indicator`, `unit`, `mean`, `low_95`, `high_95`,
         `replications` (pairs). The last two indicators are the cost-effectiveness ratios."""
-        values = self.horizon()
+        values = self.figures()
         values[NET_PUBLIC] = values[PUBLIC_SPEND] - values.get(PUBLIC_REVENUE, 0.0)
         wanted = [
             (label, unit, outcome)
@@ -468,7 +504,7 @@ class Comparison:
         if not zones:
             return pd.DataFrame(columns=columns)
         table = comparison_table(
-            self.horizon(), self.baseline, self.scenarios, [o for o, _, _ in zones]
+            self.figures(), self.baseline, self.scenarios, [o for o, _, _ in zones]
         )
         base = table[table["scenario"] == self.baseline].set_index("outcome")["mean"]
         where = {outcome: (good, zone) for outcome, good, zone in zones}
@@ -483,7 +519,9 @@ class Comparison:
         interval and the paired difference from the baseline with its interval (`zone_comparison`)."""
         if self.zones is None or self.zones.empty:
             return pd.DataFrame()
-        return zone_comparison(self.zones, self.baseline, self.scenarios)
+        return zone_comparison(
+            zones_for_territory(self.zones, self.territory), self.baseline, self.scenarios
+        )
 
     def curves(
         self, outcomes: Sequence[str], band: Literal["mean", "runs"] = "mean"
@@ -510,8 +548,12 @@ class Comparison:
         paired["value"] = paired["value"] - paired["value_base"]
         return _student_band(paired.groupby(["scenario", "outcome", "month"], sort=False)["value"])
 
+    def territory_series(self) -> pd.DataFrame:
+        """Every run month by month, for the territory (`experiments.territory_figures`)."""
+        return for_territory(self.series, self.territory)
+
     def _long(self, outcomes: Sequence[str]) -> pd.DataFrame:
-        return self.series.melt(
+        return self.territory_series().melt(
             id_vars=["scenario", "replication", "month"],
             value_vars=list(outcomes),
             var_name="outcome",
@@ -550,6 +592,7 @@ def load_comparison(directory: str | Path, summary: RunSummary | None = None) ->
         zones = reader.zone_values()
         design = reader.design
     return Comparison(
+        territory=_territory_of(design),
         baseline=design["baseline"],
         scenarios=list(design["scenarios"]),
         replications=design["replications"],
@@ -561,6 +604,29 @@ def load_comparison(directory: str | Path, summary: RunSummary | None = None) ->
         directory=Path(directory),
         summary=summary,
         zones=zones,
+    )
+
+
+def _territory_of(design: dict) -> Territory | None:
+    """The territory a comparison's figures are for, as its design records it; for a store written
+    before it did, rebuilt from the scenario files (None when they cannot be read: the sample's)."""
+    if "territory" in design:
+        return Territory.from_json(design["territory"])
+    files = design.get("files") or []
+    names = [design["baseline"], *design["scenarios"]]
+    if len(files) != len(names) or any(not isinstance(f, str) for f in files):
+        return None
+    sizes = {"households": design["households"], "months": design["months"]}
+    try:
+        declared = load_scenario(files[0])
+        named = {name: load_scenario(path, sizes) for name, path in zip(names, files, strict=True)}
+    except (UserError, OSError, ValueError):
+        return None
+    return territory_for(
+        named,
+        sample=design["households"],
+        months=design["months"],
+        households=declared_households(declared),
     )
 
 
@@ -722,11 +788,14 @@ def write_comparison(
     baseline, scenarios = comparison.baseline, comparison.scenarios
     table = comparison.table()
     costs = comparison.cost_effectiveness()
+    scope = territory_scope(comparison)
     written = write_table(
-        table, directory, "comparison", title=f"{baseline} vs {', '.join(scenarios)}"
+        table, directory, "comparison", title=f"{baseline} vs {', '.join(scenarios)}, {scope}"
     )
     if not costs.empty:
-        written += write_table(costs, directory, "cost_effectiveness", title="Cost-effectiveness")
+        written += write_table(
+            costs, directory, "cost_effectiveness", title=f"Cost-effectiveness, {scope}"
+        )
     zones = comparison.by_zone()
     if not zones.empty:
         written += write_table(
@@ -758,6 +827,13 @@ def write_comparison(
             )
         )
     return table, costs, written
+
+
+def territory_scope(comparison: Comparison) -> str:
+    """What the figures of a comparison are for: `for the territory (N households), simulated
+    with n households`."""
+    simulated = f"{comparison.households:,}".replace(",", "\u202f")
+    return f"{comparison.territory.label()}, simulated with {simulated} households"
 
 
 def write_report(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:

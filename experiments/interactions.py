@@ -32,8 +32,8 @@ import pandas as pd
 
 from experiments.compare import compare_scenarios
 from experiments.errors import UserError
+from experiments.territory_figures import declared_households, net_public_cost
 from model.model import DEFAULT_SCENARIO
-from model.policies import scaled_public_cost
 from model.scenario import Scenario, read_raw, validate_raw
 
 LIBRARY = DEFAULT_SCENARIO.parent
@@ -105,15 +105,13 @@ def figures_of(scenario: Scenario, series: pd.DataFrame, households: int) -> dic
         "sharing": last["sharing_households"] / households,
         "goods": last["goods.stock_total"] / households,
         "co2": last["emissions.cumulative_t"] / households,
-        "public": scaled_public_cost(
+        "public": net_public_cost(
             scenario,
             last["public.cumulative_spend_eur"] - last["public.cumulative_revenue_eur"],
             households,
-            months=int(
-                last["month"]
-            ),  # the run's horizon, which may be shorter than the scenario's
+            int(last["month"]),  # the run's horizon, which may be shorter than the scenario's
         )
-        / scenario.households,
+        / declared_households(scenario),
     }
     out.update({q: float(recent[q].mean()) for q in QUINTILES})
     return out

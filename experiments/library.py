@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from experiments.territory_figures import net_public_cost
 from model.model import DEFAULT_SCENARIO
-from model.policies import COST_PER_EVENT, REVENUE, declared_costs, scaled_public_cost
+from model.policies import COST_PER_EVENT, REVENUE, declared_costs
 from model.scenario import (
     Scenario,
     ScenarioError,
@@ -79,7 +80,7 @@ def simulated_net_cost(scenario, households: int) -> float:
         series["public.cumulative_spend_eur"].iloc[-1]
         - series["public.cumulative_revenue_eur"].iloc[-1]
     )
-    return scaled_public_cost(scenario, float(net), households)
+    return net_public_cost(scenario, float(net), households, scenario.months)
 
 
 def euros(value: float) -> str:

@@ -314,9 +314,9 @@ class Optimisation:
     @property
     def territory_households(self) -> int:
         """The households counts are scaled to: a territory from data's real ones, else the scenario's."""
-        from model.policies import territory_households
+        from experiments.territory_figures import declared_households
 
-        return territory_households(self.scenario)
+        return declared_households(self.scenario)
 
     def decode(self, x) -> dict[str, Any]:
         """A candidate's scenario changes by dotted path; a policy left out keeps only its switch."""
@@ -1104,8 +1104,9 @@ def _finished(result: RunResult, bar, on_run, baselines: int = 1) -> None:
 def _scaled(
     optimisation: Optimisation, measures: pd.DataFrame, params: dict[int, dict]
 ) -> pd.DataFrame:
-    """Counts and costs of the simulated households scaled to the scenario's territory."""
-    from model.policies import scaled_public_cost
+    """Counts and costs of the simulated households scaled to the scenario's territory
+    (`experiments.territory_figures`)."""
+    from experiments.territory_figures import net_public_cost
 
     factor = optimisation.territory_households / optimisation.households
     measures = measures.copy()
@@ -1116,7 +1117,13 @@ def _scaled(
         for point_id, p in params.items()
     }
     measures["net_public_eur"] = [
-        scaled_public_cost(scenarios[int(point_id)], float(net), optimisation.households)
+        net_public_cost(
+            scenarios[int(point_id)],
+            float(net),
+            optimisation.households,
+            optimisation.months,
+            households=optimisation.territory_households,
+        )
         for point_id, net in zip(measures["point_id"], measures["net_public_eur"], strict=True)
     ]
     return measures

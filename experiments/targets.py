@@ -224,9 +224,8 @@ def available_outcomes(scenario) -> list[str]:
     """The outcome columns a run of the scenario writes, read from a tiny instance (no month run)."""
     from model.model import TerritoryModel
 
-    tiny = scenario.with_overrides(
-        {"households": max(60, 3 * len(scenario.zone_names)), "months": 1}
-    )
+    # The horizon is kept: a dated series of the scenario (e.g. a fleet's size) must lie within it.
+    tiny = scenario.with_overrides({"households": max(60, 3 * len(scenario.zone_names))})
     return [name for name in TerritoryModel(tiny).latest if name != "month"]
 
 

@@ -24,13 +24,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import tomli_w
+from pydantic import ValidationError
 
 from experiments.errors import UserError
 from experiments.outputs import guarded, read_manifest_file, read_parquet_file
+from model.equilibrium import solve_constants
 from model.geodata import read_figures
-from model.scenario import Scenario, TerritoryFromData, load_scenario
+from model.model import TerritoryModel
+from model.policies import territory_households
+from model.scenario import Scenario, TerritoryFromData, Today, load_scenario, read_toml_file
+from model.zone_results import outcome_names
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+TODAY_FILE = "today.toml"
+EQUILIBRIUM_HOUSEHOLDS = 30_000
+DYNAMIC_ROUNDS = 2  # short runs correcting the stationary constants for the dynamics
+ZONE_SHIFT_HOUSEHOLDS = 1000  # a zone's own gap counts for n / (n + this) of its shift
 
 
 def _one_column(columns: list[str], pattern: str, what: str, option: str, path: Path) -> str:
@@ -59,10 +68,15 @@ def import_territory(
     income_column: str | None = None,
     income_per: str | None = None,
     baseline: str | Path | None = None,
+    today: str | Path | None = None,
 ) -> Scenario:
     """Write a scenario on the territory of these files to `out`; returns it, loaded. It extends
-    `baseline`: by default the `baseline.toml` beside `out`, else the project's."""
+    `baseline`: by default the `baseline.toml` beside `out`, else the project's. The sharing that
+    exists today is read from `today` (by default the `today.toml` beside the figures, if any)
+    into the scenario's `[today]` tables."""
     polygons, figures, out = Path(polygons), Path(figures), Path(out)
+    if today is None and (figures.parent / TODAY_FILE).is_file():
+        today = figures.parent / TODAY_FILE
     if baseline is None:
         baseline = (
             out.parent / "baseline.toml" if (out.parent / "baseline.toml").is_file() else BASELINE
@@ -125,6 +139,8 @@ def import_territory(
         f"income_per = {_toml_value(income_per)}",
         "",
     ]
+    if today is not None:
+        lines += _today_tables(Path(today))
     text = "\n".join(lines)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = guarded(out.with_name(f".{out.name}.importing"))
@@ -132,11 +148,115 @@ def import_territory(
     staging.write_text(text, encoding="utf-8")
     try:
         scenario = load_scenario(staging)
+        tables, gap = equilibrium_tables(scenario)
+        staging.write_text(text + constants_text(tables, gap), encoding="utf-8")
+        scenario = load_scenario(staging)
     except BaseException:
         staging.unlink(missing_ok=True)
         raise
     os.replace(staging, out)
     return scenario
+
+
+CONSTANTS_MARK = "# Equilibrium constants by good and zone"
+
+
+def write_equilibrium(path: str | Path) -> tuple[dict, float]:
+    """Solve the constants of the scenario file `path` afresh and write them at its end, in place of
+    the ones written before (the lines from `CONSTANTS_MARK` on); returns them and the gap left."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if CONSTANTS_MARK in text:
+        text = text[: text.index(CONSTANTS_MARK)].rstrip("\n") + "\n"
+    scenario = load_scenario(path, {"constants": {}})
+    tables, gap = equilibrium_tables(scenario)
+    staging = path.with_name(f".{path.name}.solving")
+    staging.write_text(text + "\n" + constants_text(tables, gap), encoding="utf-8")
+    try:
+        load_scenario(staging)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    os.replace(staging, path)
+    return tables, gap
+
+
+def equilibrium_tables(scenario: Scenario) -> tuple[dict, float]:
+    """The `[constants]` tables under which the scenario's observed state is the model's own
+    equilibrium (`model.equilibrium`), solved on `EQUILIBRIUM_HOUSEHOLDS` households of the
+    scenario's seed, and the largest gap left between stationary and observed shares."""
+    households = min(EQUILIBRIUM_HOUSEHOLDS, territory_households(scenario))
+    model = TerritoryModel(scenario, households=households, months=1)
+    constants, gap = solve_constants(model)
+    zones, goods = scenario.zone_names, scenario.good_names
+    for _ in range(DYNAMIC_ROUNDS):
+        run = TerritoryModel(
+            scenario.with_overrides({"constants": constants.to_tables(zones, goods)}),
+            households=households,
+        )
+        run.run()
+        shift_for_dynamics(constants, run)
+    return constants.to_tables(zones, goods), gap
+
+
+def shift_for_dynamics(constants, run) -> None:
+    """Shift each good's constants of owning and of holding several by the gap in log odds between
+    month 0 and the last year of a run: what the stationary shares of month 0 miss of the run's
+    dynamics (awareness spreading, learning, ties). Owning: each zone's own gap, weighted by its
+    sampled households needing the good (n / (n + `ZONE_SHIFT_HOUSEHOLDS`)), the rest the
+    territory's gap; holding several: the territory's gap, in every zone alike."""
+    frame = run.series_frame()
+    last_year = frame.iloc[-12:]
+    names = outcome_names(run.goods.names, real=False)
+    zones = np.stack(run.zone_series)  # (months + 1, Z, K)
+    sampled = run.zone_needing
+    for g, good in enumerate(run.goods.names):
+        start, end = frame[f"{good}.own"].iloc[0], last_year[f"{good}.own"].mean()
+        overall = _logit(start) - _logit(end)
+        # each zone's own gap, trusted in proportion to its sampled households needing the good
+        own = zones[:, :, names.index(f"{good}.own")]
+        own_start = np.clip(own[0], 0.01, 0.99)
+        own_end = np.clip(own[-12:].mean(axis=0), 0.01, 0.99)
+        weight = sampled[:, g] / (sampled[:, g] + ZONE_SHIFT_HOUSEHOLDS)
+        gap = np.log(own_start / (1 - own_start)) - np.log(own_end / (1 - own_end))
+        constants.own[:, g] += weight * gap + (1 - weight) * overall
+        if run.goods.multi_unit[g]:
+            owning = frame[f"{good}.several.share"] + frame[f"{good}.one.share"]
+            several = frame[f"{good}.several.share"] / owning
+            start, end = several.iloc[0], several.iloc[-12:].mean()
+            constants.extra_units[:, g] += _logit(start) - _logit(end)
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p) - np.log1p(-p))
+
+
+def constants_text(tables: dict, gap: float) -> str:
+    return "\n".join(
+        [
+            f"{CONSTANTS_MARK}, solved (`partage territory equilibrium`) so that without",
+            "# policy the territory holds its observed state (docs/today.md); "
+            f"{EQUILIBRIUM_HOUSEHOLDS} households, largest gap {gap:.4f}.",
+            tomli_w.dumps({"constants": tables}).strip(),
+            "",
+        ]
+    )
+
+
+def _today_tables(path: Path) -> list[str]:
+    """The `[today]` tables of a scenario, from a file of the sharing that exists today."""
+    raw = read_toml_file(path, "sharing of today")
+    try:
+        Today.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise UserError(f"{path}: {where}: {first['msg']}") from None
+    return [
+        f"# The sharing that exists today, from {path.name} (its sources are in SOURCES.md beside it).",
+        tomli_w.dumps({"today": raw}, multiline_strings=False, indent=4).strip(),
+        "",
+    ]
 
 
 def describe_territory(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:

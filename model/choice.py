@@ -51,13 +51,20 @@ it lends when the binary logit of (price_weight x expected income / income
 income = spare uses x peer price x (1 - platform fee) x the share of its spare
 capacity it expects to see used (learnt).
 
-Month 0 (`assign_initial_modes`): in each zone, the households needing a good
-with the strongest preference for owning it over renting or forgoing (by the
-same utilities with Gumbel noise, without sharing, habit or social influence)
-own it, up to the good's `initial_own_share` of the zone's needing households;
-the others rent or forgo, whichever their noisy utility prefers. Aware owners
-lend with probability `initial_lend_share`; owned goods get an age drawn
-uniformly over their lifetime.
+Several units (a good with `max_units = 2`, the car): an owner holding several
+reconsiders its extra units, not its first, when its events come (they are shed
+first); an owner who keeps owning after reconsidering, or a household that buys
+one, then decides on extra units (`decide_extra_units`). Units purchased count
+the extra ones at the good's `multi_units_mean` - 1.
+
+The equilibrium constants of the scenario (`model.equilibrium`) are added to
+the utilities of owning and sharing, by zone and good.
+
+Owners reconsidering when a pool is open do so only in the `pool_reconsider_months`
+after they joined sharing (knew of it with a pool open); today's members joined
+before month 0.
+
+Month 0 is drawn from the model's equilibrium: see `model.equilibrium`.
 """
 
 from __future__ import annotations
@@ -174,13 +181,18 @@ def utilities_of_pairs(
     share_access_eur: np.ndarray,
     well_mixed: bool,
     habit: bool = True,
+    uses_share: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Utilities of the four modes for the household-good pairs (rows, cols), and whether sharing
-    is open to them; `rental_access_eur` and `share_access_eur` are per zone."""
+    is open to them; `rental_access_eur` and `share_access_eur` are per zone. With `uses_share`,
+    for that share of the pairs' uses (the extra units' uses) and without the constants of
+    owning and sharing."""
     hh, goods, b, fx = households, goods, behaviour, effects
     zq = hh.zq[rows]
     zone = hh.zone[rows]
     uses = hh.uses[rows, cols]
+    if uses_share is not None:
+        uses = uses * uses_share
     fee = fx.platform_fee_share[zone]
 
     def effect(table):
@@ -240,60 +252,63 @@ def utilities_of_pairs(
         own_emissions=own_emissions,
         use_emissions=use_emissions,
     )
+    constants = goods.constants
+    if uses_share is None and constants.any():
+        utility[:, Mode.OWN] += constants.own[zone, cols]
+        utility[:, Mode.SHARE] += constants.share[zone, cols]
     can_share = hh.aware[rows, cols] & (
         well_mixed | hh.digital[rows] | (lending_ties[rows, cols] > 0) | pool_ok[rows, cols]
     )
     return utility, can_share
 
 
-def assign_initial_modes(
+def decide_extra_units(
     households: HouseholdState,
     goods: GoodTable,
     behaviour: Behaviour,
     effects: Effects,
+    rows: np.ndarray,
+    cols: np.ndarray,
     *,
-    rental_access_eur: np.ndarray,
-    share_access_eur: np.ndarray,
-    rng: np.random.Generator,
-) -> None:
-    """Month 0 (in place): owners up to each zone's `initial_own_share`, the others renting or
-    forgoing; aware owners lending with `initial_lend_share`; owned goods of random ages."""
-    hh = households
-    rows, cols = np.nonzero(hh.need)
-    nothing = np.zeros(hh.mode.shape)
-    utility, _ = utilities_of_pairs(
+    worn_out: np.ndarray,
+    draw: np.ndarray,
+    **context,
+) -> np.ndarray:
+    """Owners (rows, cols) keep, buy or give up their extra units (in place); returns the units
+    purchased of each good.
+
+    Binary logit: holding them is worth `extra_units` times owning one (its cost, convenience and
+    emissions) plus the zone's constant of extra units; going without them, the best of renting,
+    sharing (where open) and forgoing for `extra_units_uses_share` of the household's uses; the
+    habit bonus goes to the current state. A household giving up its extra units keeps its first.
+    `draw`: a uniform number per pair (the month's draws are of a fixed size, so that paired runs
+    keep drawing the same numbers)."""
+    hh, b = households, behaviour
+    purchases = np.zeros(len(goods.names))
+    if not rows.size:
+        return purchases
+    utility, can_share = utilities_of_pairs(
         hh,
         goods,
-        behaviour,
+        b,
         effects,
         rows,
         cols,
-        social=nothing,
-        lending_ties=nothing,
-        pool_ok=nothing.astype(bool),
-        rental_access_eur=rental_access_eur,
-        share_access_eur=share_access_eur,
-        well_mixed=False,
         habit=False,
+        uses_share=goods.extra_units_uses_share[cols],
+        **context,
     )
-    noisy = behaviour.logit_scale * utility + gumbel(rng, utility.shape)
-    alternative = np.where(noisy[:, Mode.RENT] >= noisy[:, Mode.FORGO], Mode.RENT, Mode.FORGO)
-    advantage = noisy[:, Mode.OWN] - np.maximum(noisy[:, Mode.RENT], noisy[:, Mode.FORGO])
-    zone_count = goods.initial_own_share.shape[0]
-    group = hh.zone[rows].astype(np.int64) * len(goods.names) + cols
-    order = np.lexsort((-advantage, group))
-    sizes = np.bincount(group, minlength=zone_count * len(goods.names))
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    rank = np.empty(rows.size, dtype=np.int64)
-    rank[order] = np.arange(rows.size) - np.repeat(starts, sizes)
-    quota = np.round(goods.initial_own_share[hh.zone[rows], cols] * sizes[group])
-    own = rank < quota
-    hh.mode[rows, cols] = np.where(own, Mode.OWN, alternative).astype(np.int8)
-    owner = hh.mode == Mode.OWN
-    hh.lending = owner & hh.aware & (rng.random(owner.shape) < goods.initial_lend_share)
-    hh.age_months = (
-        (rng.random(owner.shape) * goods.lifetime_months).astype(np.int16) * owner
-    ).astype(np.int16)
+    extra_units = goods.extra_units[cols]
+    holding = hh.extra[rows, cols]
+    keep = extra_units * utility[:, Mode.OWN] + goods.constants.extra_units[hh.zone[rows], cols]
+    without = np.maximum(utility[:, Mode.RENT], utility[:, Mode.FORGO])
+    without = np.where(can_share, np.maximum(without, utility[:, Mode.SHARE]), without)
+    advantage = b.logit_scale * (keep - without + b.habit_bonus * (2 * holding - 1))
+    keeps = draw < 0.5 * (1 + np.tanh(0.5 * advantage))  # binary logit
+    hh.extra[rows, cols] = keeps
+    bought = keeps & (~holding | worn_out)
+    purchases += np.bincount(cols[bought], weights=extra_units[bought], minlength=len(goods.names))
+    return purchases
 
 
 def decide(
@@ -310,9 +325,12 @@ def decide(
     share_access_eur: np.ndarray,
     well_mixed: bool,
     rng: np.random.Generator,
+    month: int = 0,
+    pool_news_month: np.ndarray | None = None,
 ) -> np.ndarray:
-    """This month's mode choices and lending decisions (in place); returns the number of
-    purchases of each good."""
+    """This month's mode choices and lending decisions (in place); returns the units purchased
+    of each good. `pool_news_month` (Z, G): the month each zone's pool last opened or grew, for
+    the window after joining (`HouseholdState.months_since_joining`)."""
     hh, b, fx = households, behaviour, effects
     owner = hh.mode == Mode.OWN
     draw = rng.random(hh.mode.shape)
@@ -326,8 +344,21 @@ def decide(
         & pool_ok
         & (draw < 1.0 / goods.lifetime_months + b.life_event_rate + b.pool_reconsider_rate)
     )
+    if pool_news_month is not None and pool_news.any():
+        # only in the months after joining: knowing of sharing with a pool open
+        r, c = np.nonzero(pool_news)
+        since = hh.months_since_joining(r, c, month, pool_news_month)
+        late = (since < 0) | (since >= b.pool_reconsider_months)
+        pool_news[r[late], c[late]] = False
     others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
-    rows, cols = pairs(hh.need & (wear_out | life_event | pool_news | others))
+    owner_event = wear_out | life_event | pool_news
+    # A household holding several units reconsiders its extra units first (`decide_extra_units`).
+    holding_extra = hh.extra if goods.multi_unit.any() else None
+    first_unit = owner_event & ~holding_extra if holding_extra is not None else owner_event
+    if holding_extra is not None:  # one draw per household and good of several units, every month
+        position = np.cumsum(goods.multi_unit) - 1
+        extra_draw = rng.random((hh.size, int(goods.multi_unit.sum())))
+    rows, cols = pairs(hh.need & (first_unit | others))
     old_mode = hh.mode[rows, cols]
     utility, can_share = utilities_of_pairs(
         hh,
@@ -351,13 +382,37 @@ def decide(
     hh.mode[rows, cols] = new_mode
 
     bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | wear_out[rows, cols])
-    purchases = np.bincount(cols[bought], minlength=len(goods.names))
+    purchases = np.bincount(cols[bought], minlength=len(goods.names)).astype(float)
     hh.age_months[rows[bought], cols[bought]] = 0
     hh.lending[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
+    if holding_extra is not None:
+        hh.extra[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
+        # a pool that is news is a reason to shed a car, not to buy a second one
+        keeps = (new_mode == Mode.OWN) & goods.multi_unit[cols] & ~pool_news[rows, cols]
+        extra_rows, extra_cols = pairs(hh.need & owner_event & holding_extra)
+        extra_rows = np.concatenate([extra_rows, rows[keeps]])
+        extra_cols = np.concatenate([extra_cols, cols[keeps]])
+        purchases += decide_extra_units(
+            hh,
+            goods,
+            b,
+            fx,
+            extra_rows,
+            extra_cols,
+            worn_out=wear_out[extra_rows, extra_cols] & hh.extra[extra_rows, extra_cols],
+            draw=extra_draw[extra_rows, position[extra_cols]],
+            social=social,
+            lending_ties=lending_ties,
+            pool_ok=pool_ok,
+            rental_access_eur=rental_access_eur,
+            share_access_eur=share_access_eur,
+            well_mixed=well_mixed,
+        )
     if b.always_share_when_aware:
         switch = hh.aware & hh.need
         hh.mode[switch] = Mode.SHARE
         hh.lending[switch] = False
+        hh.extra[switch] = False
 
     # Lending: aware owners reconsider on the same rhythm as non-owners.
     owner = hh.mode == Mode.OWN

@@ -17,7 +17,11 @@ Rules:
 - The car good: a zone's needing share is raised to at least its share of
   households with a car (a household owning a car needs one), and the share
   of needing households owning one at month 0 is set so that the share of all
-  its households owning one is 1 - the car-free share.
+  its households owning one is 1 - the car-free share. Where the table has a
+  share of households with two cars or more (`multi_car_share_column`), it
+  sets the share of car owners holding several; it cannot exceed 1 - the
+  car-free share. Elsewhere the car good's `initial_multi_owner_share` of the
+  zone's kind applies, and the zone is listed among the values filled in.
 - The schema (`model.scenario`) calls this module and hands it the zone model to
   build; this module imports nothing of the model.
 - Any problem raises `TerritoryDataError` (a `ScenarioError` once the schema has
@@ -54,6 +58,10 @@ ZONE_FIELDS = (
     "rental_access_eur",
     "share_access_eur",
 )
+MULTI_CAR_DEFAULT = (
+    "no two-or-more-cars figure: the car good's initial_multi_owner_share of the zone's kind "
+    "times the zone's share of households with a car"
+)
 SHARE_FIELDS = ("trust_mean", "concern_mean", "digital_access_share")
 
 
@@ -70,6 +78,7 @@ class RealTerritory:
     households: np.ndarray  # (Z,) real households (the figures' counts)
     area_km2: np.ndarray  # (Z,)
     car_free_share: np.ndarray  # (Z,)
+    multi_car_share: np.ndarray  # (Z,) share of households with two cars or more; NaN = default
     income_eur: np.ndarray  # (Z,) median monthly income per household
     good_columns: dict[tuple[str, str], np.ndarray]  # (good, field) -> (Z,) values, NaN = default
     filled: pd.DataFrame  # key, name, field, value, reason: what was filled in and why
@@ -136,10 +145,16 @@ class RealTerritory:
                 )
 
     def apply_to_goods(
-        self, good_names: list[str], need_share, uses_per_month, initial_own_share
+        self,
+        good_names: list[str],
+        need_share,
+        uses_per_month,
+        initial_own_share,
+        initial_multi_owner_share=None,
     ) -> None:
         """Replace the goods' by-kind (Z, G) values with the zones' own figures (in place), and
-        set the car good's month-0 ownership to the observed share of households with a car."""
+        set the car good's month-0 ownership to the observed share of households with a car, and
+        the share of its owners holding two or more to the zone's figure where it has one."""
         tables = {
             "need_share": need_share,
             "uses_per_month": uses_per_month,
@@ -157,6 +172,14 @@ class RealTerritory:
             initial_own_share[:, g] = np.divide(
                 with_car, need_share[:, g], out=np.zeros_like(with_car), where=need_share[:, g] > 0
             )
+            if initial_multi_owner_share is not None:
+                known = ~np.isnan(self.multi_car_share)
+                initial_multi_owner_share[known, g] = np.divide(
+                    self.multi_car_share[known],
+                    with_car[known],
+                    out=np.zeros(int(known.sum())),
+                    where=with_car[known] > 0,
+                )
 
     def table(self) -> pd.DataFrame:
         """One row per zone: key, name, kind, households, area, density, income, car-free share."""
@@ -457,6 +480,25 @@ def _read(t, zone_model) -> RealTerritory:
     income = _number(
         table, path, t.income_column, keys, low=0, what="a positive income in EUR per month"
     )
+    multi_car = np.full(len(keys), np.nan)
+    if t.multi_car_share_column is not None:
+        multi_car = _number(
+            table,
+            path,
+            t.multi_car_share_column,
+            keys,
+            low=0,
+            high=1,
+            required=False,
+            what="a share from 0 to 1",
+        )
+        for i, value in enumerate(multi_car):
+            if value > 1 - car_free[i] + 1e-9:
+                raise TerritoryDataError(
+                    f"{path}: row {i + 2} ({keys[i]}): {t.multi_car_share_column} = {value:g}: "
+                    f"above the share of households with a car (1 - {t.car_free_share_column} = "
+                    f"{1 - car_free[i]:g}); allowed: 0 to {1 - car_free[i]:g}"
+                )
 
     lonlat = lonlat.loc[keys]
     metric = _metric_crs(lonlat)
@@ -470,6 +512,14 @@ def _read(t, zone_model) -> RealTerritory:
     def note(i, field_name, value, reason, rule=None):
         filled.append((keys[i], names[i], field_name, value, reason, rule or reason))
 
+    for i in range(len(keys)):
+        if math.isnan(multi_car[i]):
+            note(
+                i,
+                "multi_car_share",
+                "default",
+                MULTI_CAR_DEFAULT,
+            )
     for i in range(len(keys)):
         if math.isnan(area[i]) or area[i] <= 0:
             area[i] = polygon_area[i]
@@ -618,6 +668,7 @@ def _read(t, zone_model) -> RealTerritory:
         households=households,
         area_km2=area,
         car_free_share=car_free,
+        multi_car_share=multi_car,
         income_eur=income_household,
         good_columns=good_columns,
         filled=pd.DataFrame(filled, columns=["key", "name", "field", "value", "reason", "rule"]),

@@ -24,6 +24,7 @@ from functools import cached_property
 import numpy as np
 from mesa.discrete_space import CellAgent
 
+from .constants import Constants, equilibrium_constants
 from .scenario import Scenario, TerritoryFromData
 from .territory import Layout
 
@@ -37,6 +38,8 @@ class Mode(IntEnum):
 
 MODE_NAMES = [m.name.lower() for m in Mode]
 QUINTILES = 5  # income quintiles, over the whole territory
+NEVER_JOINED = np.iinfo(np.int16).min  # `joined_month` of a household that has not joined sharing
+JOINED_LONG_AGO = -30000  # of one that had joined before month 0 (today's members)
 
 
 def pairs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -85,6 +88,11 @@ class GoodTable:
     need_share: np.ndarray  # (zone, good)
     uses_per_month: np.ndarray  # (zone, good)
     initial_own_share: np.ndarray  # (zone, good)
+    initial_multi_owner_share: np.ndarray  # (zone, good) owners holding more than one unit
+    multi_unit: np.ndarray  # (good,) bool: a household may hold more than one unit
+    extra_units: np.ndarray  # (good,) mean units beyond the first of a household holding several
+    extra_units_uses_share: np.ndarray  # (good,) share of uses its extra units serve
+    constants: Constants  # equilibrium constants, (zone, good) each
     uses_shape: np.ndarray
     initial_aware_share: np.ndarray
     initial_lend_share: np.ndarray
@@ -100,12 +108,23 @@ class GoodTable:
         def by_zone(attr):
             return np.array([[getattr(g, attr).of(kind) for g in goods] for kind in kinds])
 
+        def today_or(values, attr):  # what is known today, where the scenario says it
+            known = [getattr(scenario.today.goods.get(g), attr, None) for g in scenario.goods]
+            return np.array([v if k is None else k for v, k in zip(values, known, strict=True)])
+
         need_share, uses_per_month = by_zone("need_share"), by_zone("uses_per_month")
         initial_own_share = by_zone("initial_own_share")
+        initial_multi_owner_share = by_zone("initial_multi_owner_share")
         if isinstance(scenario.territory, TerritoryFromData):  # the zones' own figures
             scenario.territory.resolved().apply_to_goods(
-                list(scenario.goods), need_share, uses_per_month, initial_own_share
+                list(scenario.goods),
+                need_share,
+                uses_per_month,
+                initial_own_share,
+                initial_multi_owner_share,
             )
+        multi = column("max_units") > 1
+        initial_multi_owner_share *= multi
         return cls(
             names=list(scenario.goods),
             purchase_eur=column("purchase_eur"),
@@ -122,9 +141,14 @@ class GoodTable:
             need_share=need_share,
             uses_per_month=uses_per_month,
             initial_own_share=initial_own_share,
+            initial_multi_owner_share=initial_multi_owner_share,
+            multi_unit=multi,
+            extra_units=(column("multi_units_mean") - 1) * multi,
+            extra_units_uses_share=column("extra_units_uses_share"),
+            constants=equilibrium_constants(scenario),
             uses_shape=column("uses_shape"),
-            initial_aware_share=column("initial_aware_share"),
-            initial_lend_share=column("initial_lend_share"),
+            initial_aware_share=today_or(column("initial_aware_share"), "aware_share"),
+            initial_lend_share=today_or(column("initial_lend_share"), "lend_share"),
         )
 
     @property
@@ -153,6 +177,8 @@ class HouseholdState:
     tried: np.ndarray  # (N, G) bool: has shared this good at least once
     utilization: np.ndarray  # (N, G) expected share of spare capacity a lender sees used
     age_months: np.ndarray  # (N, G) age of the owned good
+    extra: np.ndarray  # (N, G) bool: an owner holding more than one unit (max_units = 2)
+    joined_month: np.ndarray  # (N, G) int16: month it joined sharing (knew of it, pool open)
     lend_income_eur: np.ndarray  # (N, G) last month's lending income
 
     @property
@@ -163,6 +189,27 @@ class HouseholdState:
     def zq(self) -> np.ndarray:
         """Flat (zone, quintile) index, for looking up policy effects."""
         return self.zone.astype(np.int64) * QUINTILES + self.quintile
+
+    def units(self, extra_units: np.ndarray) -> np.ndarray:
+        """(N, G) units held: 1 for an owner, plus the good's `extra_units` for one holding
+        several (a mean, so it may be fractional)."""
+        return (self.mode == Mode.OWN) * (1.0 + self.extra * extra_units)
+
+    def record_joining(self, month: int, pool_ok: np.ndarray) -> None:
+        """Note the month each household joins sharing a good: aware of it, with a pool open."""
+        joining = pool_ok & self.aware
+        joining &= self.joined_month == NEVER_JOINED
+        self.joined_month[joining] = month
+
+    def months_since_joining(
+        self, rows: np.ndarray, cols: np.ndarray, month: int, pool_news_month: np.ndarray
+    ) -> np.ndarray:
+        """For the pairs (rows, cols): months since the household joined sharing the good, or since
+        the pool of its zone last opened or grew (`pool_news_month`, (Z, G)), whichever is later;
+        -1 where it has not joined."""
+        joined = self.joined_month[rows, cols].astype(np.int32)
+        since = month - np.maximum(joined, pool_news_month[self.zone[rows], cols])
+        return np.where(joined == NEVER_JOINED, -1, since)
 
     def sharing_or_lending(self) -> np.ndarray:
         """(N, G) flags: the household shares (needing the good) or lends it."""
@@ -221,6 +268,8 @@ def populate(
         tried=np.zeros((n, g_n), dtype=bool),
         utilization=np.full((n, g_n), scenario.behaviour.initial_utilization),
         age_months=np.zeros((n, g_n), dtype=np.int16),
+        extra=no_goods.copy(),
+        joined_month=np.full((n, g_n), NEVER_JOINED, dtype=np.int16),
         lend_income_eur=np.zeros((n, g_n)),
     )
 

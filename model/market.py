@@ -15,10 +15,12 @@ Rules, each month and for every good at once, after the decisions:
   What is left is unmet.
 - Money is conserved: a borrower pays the peer price less the subsidy, the
   public pays the subsidy, the lender receives the price (less the platform fee
-  on the platform), the platform the fee, the commune the pool price.
+  on the platform), the platform the fee, the commune the pool price (the
+  operator, for a fleet of today's, `model.today`).
   Access costs (travel, time) are costs to the borrower, paid to nobody.
 - A community pool is open to a household where a `community_pool` policy
-  reaches its zone and income quintile and has units of the good there.
+  reaches its zone and income quintile and has units of the good there, or
+  where an operator's fleet of today stands in its zone.
 - The subsidy per shared use is the policy's `eur_per_use`, capped at
   `max_share_of_price` of the peer price.
 Only the households borrowing or lending something take part; the arrays of
@@ -57,7 +59,8 @@ class MarketResult:
     subsidy_eur: np.ndarray  # public subsidy per borrower
     lender_income_eur: np.ndarray
     platform_fees_eur: float
-    pool_revenue_eur: float
+    pool_revenue_eur: float  # fees of the public pools (public revenue)
+    operator_revenue_eur: float  # fees of the pools run by operators (today's fleets)
     price_paid_per_use: np.ndarray  # gross price per served use (before subsidy), where served
 
     @cached_property
@@ -82,6 +85,17 @@ def pool_open(households: HouseholdState, effects: Effects) -> np.ndarray:
             effects.pool_units[households.zone] > 0
         )
     return np.zeros(households.mode.shape, dtype=bool)
+
+
+def public_share_of_pools(effects: Effects) -> np.ndarray | None:
+    """(Z, G) share of each zone's pool units that are public (policies), the rest being run by
+    operators; None when no operator runs any."""
+    if not effects.operator_units.any():
+        return None
+    units = effects.pool_units
+    return np.divide(
+        units - effects.operator_units, units, out=np.ones(units.shape), where=units > 0
+    )
 
 
 def clear_market(
@@ -115,6 +129,7 @@ def clear_market(
         pool_ok=pool_ok[rows],
         pool_supply=fx.pool_units * goods.capacity_uses_per_month,
         pool_price=fx.pool_price_eur,
+        pool_public_share=public_share_of_pools(fx),
         platform_fee=fx.platform_fee_share,
     )
 
@@ -149,6 +164,7 @@ def allocate(
     pool_supply: np.ndarray,
     pool_price: np.ndarray,
     platform_fee: np.ndarray,
+    pool_public_share: np.ndarray | None = None,
 ) -> MarketResult:
     """Allocate shared uses among the households `rows`, whose arrays are given. `neighbour_sum(x)`
     sums x over each of their ties; `zone_sum(x)` sums x over each zone, giving (Z, G)."""
@@ -198,12 +214,15 @@ def allocate(
     subsidy_paid = peer_served * subsidy
     borrower_paid = peer_served * (price - subsidy)
     gross_paid = peer_served * price
-    pool_revenue = 0.0
+    pool_revenue = operator_revenue = 0.0
     if pools:
         pool_paid = served_pool * pool_price[zone]
         borrower_paid += pool_paid
         gross_paid += pool_paid
         pool_revenue = float(pool_paid.sum())
+        if pool_public_share is not None:
+            operator_revenue = float((pool_paid * (1 - pool_public_share[zone])).sum())
+            pool_revenue -= operator_revenue
     lender_income = used_informal * price + used_platform * price * (1 - fee)
     platform_fees = float((served_platform * price * fee).sum())
     served = peer_served + served_pool
@@ -223,5 +242,6 @@ def allocate(
         lender_income_eur=lender_income,
         platform_fees_eur=platform_fees,
         pool_revenue_eur=pool_revenue,
+        operator_revenue_eur=operator_revenue,
         price_paid_per_use=price_paid,
     )

@@ -43,16 +43,26 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from . import reporters
 from .awareness import spread_awareness, train_offline_households
-from .choice import assign_initial_modes, decide
+from .choice import decide
+from .equilibrium import assign_initial_modes
 from .geography import build_network, layout_territory
-from .households import QUINTILES, GoodTable, Household, HouseholdState, populate
+from .households import (
+    JOINED_LONG_AGO,
+    QUINTILES,
+    GoodTable,
+    Household,
+    HouseholdState,
+    populate,
+)
 from .learning import learn_from_the_month
 from .market import MarketResult, clear_market, pool_open
 from .network import Ties
 from .policies import Effects, PolicyBook
 from .scenario import Scenario, load_scenario
+from .today import subscribers_by_zone
 from .zone_results import real_scales
 
+POOL_NEWS_GROWTH = 1.5  # a zone's pool that grows by half or more in a month is news to its members
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 
 
@@ -134,14 +144,10 @@ class TerritoryModel(mesa.Model):
         self.households_by_zone = self.ties.households_by_zone
         self.rental_access_by_household = self.rental_access_eur[hh.zone][:, None]
         self.share_access_by_household = self.share_access_eur[hh.zone][:, None]
-        self.needing = hh.need.sum(axis=0)
         goods_count = len(self.goods.names)
         self.zone_good_index = hh.zone.astype(np.int64)[:, None] * goods_count + np.arange(
             goods_count
         )
-        self.zone_needing = np.bincount(
-            self.zone_good_index[hh.need], minlength=self.zone_count * goods_count
-        ).reshape(self.zone_count, goods_count)
         self.quintile_sizes = np.bincount(hh.quintile, minlength=QUINTILES)
         self.policy_book = PolicyBook(self.scenario, self.households_by_zone)
         self.totals = reporters.Totals()
@@ -153,15 +159,26 @@ class TerritoryModel(mesa.Model):
 
         self.last_market: MarketResult | None = None
         self.effects: Effects = self.policy_book.effects(0)
+        self.status_quo = self.policy_book.status_quo()
+        self.month0_pool_ok = pool_open(hh, self.status_quo)
+        self.month0_subscribers = subscribers_by_zone(self.scenario, self.households_by_zone)
+        self._count_needing()
+        self.zone_needing_before_subscribers = self.zone_needing
         assign_initial_modes(
             hh,
             self.goods,
             self.behaviour,
-            self.effects,
+            self.status_quo,
+            pool_ok=self.month0_pool_ok,
             rental_access_eur=self.rental_access_eur,
             share_access_eur=self.share_access_eur,
             rng=self.rng,
+            subscribers=self.month0_subscribers,
         )
+        hh.joined_month[self.month0_pool_ok & hh.aware] = JOINED_LONG_AGO  # today's members
+        self.pool_units_before = self.effects.pool_units
+        self.pool_news_month = np.full(self.effects.pool_units.shape, JOINED_LONG_AGO)
+        self._count_needing()
         self.ties.count(hh)
         self.latest: dict[str, float] = reporters.measure(self, None, np.zeros(goods_count))
         self.series: list[dict[str, float]] = [self.latest]
@@ -193,6 +210,11 @@ class TerritoryModel(mesa.Model):
         # 5. decisions, then the counts over ties follow the changes
         pool_ok = pool_open(hh, fx)
         active_before, lending_before = hh.sharing_or_lending(), hh.lending.copy()
+        if pool_ok.any():
+            grew = fx.pool_units > POOL_NEWS_GROWTH * self.pool_units_before
+            self.pool_news_month[grew] = self.steps
+            hh.record_joining(self.steps, pool_ok)
+        self.pool_units_before = fx.pool_units
         purchases = decide(
             hh,
             goods,
@@ -206,6 +228,8 @@ class TerritoryModel(mesa.Model):
             share_access_eur=self.share_access_eur,
             well_mixed=self.well_mixed,
             rng=rng,
+            month=self.steps,
+            pool_news_month=self.pool_news_month,
         )
         ties.update_counts(hh, active_before, lending_before)
         # 6. market
@@ -227,6 +251,19 @@ class TerritoryModel(mesa.Model):
         self.datacollector.collect(self)
         if self.steps >= self.months:
             self.running = False
+
+    def units_held(self) -> np.ndarray:
+        """(N, G) units each household holds (owners needing the good: one, or more)."""
+        hh = self.households
+        return hh.units(self.goods.extra_units) * hh.need
+
+    def _count_needing(self) -> None:
+        """Households needing each good, in all and by zone (fixed once month 0 is set)."""
+        hh = self.households
+        self.needing = hh.need.sum(axis=0)
+        self.zone_needing = np.bincount(
+            self.zone_good_index[hh.need], minlength=self.zone_count * len(self.goods.names)
+        ).reshape(self.zone_count, len(self.goods.names))
 
     # ------------------------------------------------------------------ agents, built when read
 

@@ -121,11 +121,47 @@ OUTCOMES: tuple[Outcome, ...] = (
         SHARE,
     ),
     # ecological
-    Outcome("{good}.stock", "goods", "Goods of this kind owned by households.", "ecological"),
     Outcome(
-        "{good}.purchases", "goods/month", "Goods of this kind bought this month.", "ecological"
+        "{good}.stock",
+        "goods",
+        "Units of this good held by households (a household holding several counts each).",
+        "ecological",
     ),
-    Outcome("goods.stock_total", "goods", "Goods of every kind owned by households.", "ecological"),
+    Outcome(
+        "{good}.purchases",
+        "goods/month",
+        "Units of this good bought this month (extra units included).",
+        "ecological",
+    ),
+    Outcome(
+        "{good}.per_household",
+        "goods per household",
+        "Units held per household (for the car: cars per household).",
+        "adoption",
+        (0.0, None),
+    ),
+    Outcome(
+        "{good}.one.share",
+        "share",
+        "Share of all households holding exactly one unit of the good.",
+        "adoption",
+        SHARE,
+    ),
+    Outcome(
+        "{good}.several.share",
+        "share",
+        "Share of all households holding more than one unit (for the car: two cars or more); "
+        "with one and without, they sum to one.",
+        "adoption",
+        SHARE,
+    ),
+    Outcome(
+        "{good}.several.households",
+        "households",
+        "Households holding more than one unit of the good.",
+        "adoption",
+    ),
+    Outcome("goods.stock_total", "goods", "Units of every good held by households.", "ecological"),
     Outcome("emissions.stock_t", "t CO2e", "Embodied emissions of the goods owned.", "ecological"),
     Outcome(
         "emissions.purchases_t",
@@ -234,7 +270,18 @@ OUTCOMES: tuple[Outcome, ...] = (
         "money flows",
     ),
     Outcome("money.platform_eur", "EUR/month", "Platform fees.", "money flows"),
-    Outcome("money.pools_eur", "EUR/month", "User fees of community pools.", "money flows"),
+    Outcome(
+        "money.pools_eur",
+        "EUR/month",
+        "User fees of community pools and of the operators' fleets of today.",
+        "money flows",
+    ),
+    Outcome(
+        "money.operators_eur",
+        "EUR/month",
+        "User fees of the operators' fleets of today (part of money.pools_eur; not public revenue).",
+        "money flows",
+    ),
     Outcome("money.renters_eur", "EUR/month", "Paid to commercial renters.", "money flows"),
 )
 

@@ -37,6 +37,7 @@ import numpy as np
 from .households import QUINTILES
 from .scenario import Scenario, TerritoryFromData
 from .territory import _split
+from .today import fleet_units, real_households_by_zone
 
 # Kinds whose public cost also depends on what households do (paid per use, claim or trainee),
 # and kinds that raise revenue; the declared budget of a scenario leaves both out.
@@ -61,6 +62,7 @@ class Effects:
     pool_units: np.ndarray  # (zone, good) units available
     pool_price_eur: np.ndarray  # (zone, good)
     pool_access: np.ndarray  # (zone, quintile, good) bool: may borrow from the pool
+    operator_units: np.ndarray  # (zone, good) units of the pools run by operators (today's fleets)
     insurance_cover: np.ndarray
     claim_eur: np.ndarray
     bad_experience_factor: np.ndarray
@@ -89,6 +91,7 @@ def no_effects(n_zones: int, n_goods: int, platform_fee: float) -> Effects:
         pool_units=np.zeros((n_zones, n_goods)),
         pool_price_eur=np.zeros((n_zones, n_goods)),
         pool_access=np.zeros(zqg, dtype=bool),
+        operator_units=np.zeros((n_zones, n_goods)),
         insurance_cover=np.zeros(zqg),
         claim_eur=np.zeros(zqg),
         bad_experience_factor=np.ones(zqg),
@@ -131,6 +134,7 @@ class PolicyBook:
         self.households_by_zone = households_by_zone.astype(float)
         self.whole_units = not isinstance(scenario.territory, TerritoryFromData)
         self.share_price = np.array([g.share_eur_per_use for g in scenario.goods.values()])
+        self.real_households_by_zone = real_households_by_zone(scenario)
 
     def _targets(self, policy):
         zones = self.scenario.targeted_zones(policy.zones)
@@ -143,6 +147,7 @@ class PolicyBook:
     def effects(self, month: int) -> Effects:
         z_n, g_n = len(self.zone_names), len(self.good_names)
         fx = no_effects(z_n, g_n, self.scenario.market.platform_fee_share)
+        self._fleets_of_today(fx, month)
         for name, policy in self.scenario.policies.items():
             if not policy.active(month):
                 continue
@@ -156,6 +161,31 @@ class PolicyBook:
                 fx.fixed_cost_eur += policy.investment_eur
             _APPLY[policy.kind](self, policy, fx, month, zqg=zqg, zq=zq, zg=zg, zones=zones)
         return fx
+
+    def status_quo(self) -> Effects:
+        """Month 0 without any policy: today's fleets only. The observed start is drawn under it, so
+        that a scenario and its baseline without policies start from the same households."""
+        fx = no_effects(
+            len(self.zone_names), len(self.good_names), self.scenario.market.platform_fee_share
+        )
+        self._fleets_of_today(fx, 0)
+        return fx
+
+    def _fleets_of_today(self, fx: Effects, month: int) -> None:
+        """Today's operator fleets, as pools open to every household of their zones, at no public
+        cost (`model.today`)."""
+        for g, real_units, price in fleet_units(self.scenario, month):
+            per_1000 = 1000 * np.divide(
+                real_units,
+                self.real_households_by_zone,
+                out=np.zeros(real_units.shape),
+                where=self.real_households_by_zone > 0,
+            )
+            units = self.units(per_1000, real_units > 0)
+            fx.pool_units[:, g] += units
+            fx.operator_units[:, g] += units
+            fx.pool_price_eur[:, g] = np.where(units > 0, price, fx.pool_price_eur[:, g])
+            fx.pool_access[:, :, g] |= (units > 0)[:, None]
 
     def units(self, per_1000: float, zones: np.ndarray) -> np.ndarray:
         """Units of a per-1000-households provision in each zone: whole units on a grid; on a
@@ -203,23 +233,6 @@ def lump_sum_in_month(scenario: Scenario, month: int) -> float:
                 policy.investment_eur if month == first_month(policy) else 0.0
             )
     return total
-
-
-def scaled_public_cost(
-    scenario: Scenario, net_eur: float, households: int, months: int | None = None
-) -> float:
-    """Net public cost of a run with `households` over `months` (default: the scenario's horizon),
-    scaled to the scenario's territory.
-
-    The declared part (investments, running costs, pool units, parking spots) is the declared
-    budget of the territory over the run's horizon; only what households' choices drive (costs
-    per use, claim or trainee, and revenue) is scaled in proportion to households."""
-    declared_in_run = float(declared_costs(scenario, households, months).sum())
-    declared_for_territory = float(declared_costs(scenario, None, months).sum())
-    return (
-        declared_for_territory
-        + (net_eur - declared_in_run) * territory_households(scenario) / households
-    )
 
 
 def _sharing_subsidy(book, p, fx, month, zqg, **_):

@@ -33,8 +33,8 @@ from typing import Any
 import mesa
 import numpy as np
 
-from .households import MODE_NAMES, AgentNumbers, Mode
-from .model import TerritoryModel, resolve_scenario
+from .households import MODE_NAMES, NEVER_JOINED, AgentNumbers, Mode
+from .model import POOL_NEWS_GROWTH, TerritoryModel, resolve_scenario
 from .policies import Effects, PolicyBook
 from .scenario import Scenario
 
@@ -71,6 +71,8 @@ class ReferenceHousehold(mesa.Agent):
         self.tried = [bool(state.tried[row, g]) for g in goods]
         self.utilization = [float(state.utilization[row, g]) for g in goods]
         self.age = [int(state.age_months[row, g]) for g in goods]
+        self.extra = [bool(state.extra[row, g]) for g in goods]
+        self.joined = [int(state.joined_month[row, g]) for g in goods]
         self.ties: list[ReferenceHousehold] = []  # from the territory's network
         self.new_ties: list[ReferenceHousehold] = []  # created by sharing and third places
         self.reset_month()
@@ -147,39 +149,78 @@ class ReferenceHousehold(mesa.Agent):
         fx = self.model.effects
         return bool(fx.pool_access[self.zone, self.quintile, g]) and fx.pool_units[self.zone, g] > 0
 
+    def in_the_year_after_joining(self, g: int) -> bool:
+        """Within `pool_reconsider_months` of joining sharing, or of the zone's pool opening."""
+        model = self.model
+        if self.joined[g] == NEVER_JOINED:
+            return False
+        since = model.steps - max(self.joined[g], int(model.pool_news_month[self.zone, g]))
+        return 0 <= since < model.behaviour.pool_reconsider_months
+
     def reconsider_goods(self) -> None:
-        """Owners at wear-out or a life event, others from time to time, choose a mode anew."""
+        """Owners at wear-out or a life event, others from time to time, choose a mode anew; an
+        owner holding several units reconsiders its extra units first."""
         b, goods = self.model.behaviour, self.model.goods
         for g in range(self.model.n_goods):
             draw = self.random.random()
+            if self.aware[g] and self.pool_open(g) and self.joined[g] == NEVER_JOINED:
+                self.joined[g] = self.model.steps
             if not self.need[g]:
                 continue
             hazard = 1.0 / goods.lifetime_months[g]
             if self.mode[g] == OWN:
                 wear_out = draw < hazard
-                pool_news = self.aware[g] and self.pool_open(g)
+                pool_news = (
+                    self.aware[g] and self.pool_open(g) and self.in_the_year_after_joining(g)
+                )
                 threshold = (
                     hazard + b.life_event_rate + (b.pool_reconsider_rate if pool_news else 0.0)
                 )
                 if not (wear_out or draw < threshold):
                     continue
+                if self.extra[g]:
+                    self.choose_extra_units(g, wear_out)
+                    continue
             else:
-                wear_out = False
+                wear_out = pool_news = False
                 if not (draw < 1.0 / b.reconsider_months or self.newly_aware[g]):
                     continue
             self.choose_mode(g, wear_out)
+            news_only = self.mode[g] == OWN and pool_news and not draw < hazard + b.life_event_rate
+            if self.mode[g] == OWN and self.model.goods.multi_unit[g] and not news_only:
+                self.choose_extra_units(g, False)
         if b.always_share_when_aware:
             for g in range(self.model.n_goods):
                 if self.aware[g] and self.need[g]:
                     self.mode[g] = SHARE
                     self.lending[g] = False
+                    self.extra[g] = False
 
-    def mode_utilities(self, g: int) -> list[float]:
+    def choose_extra_units(self, g: int, wear_out: bool) -> None:
+        """Binary logit: keep or buy the extra units, or go without them (`choice`)."""
+        model = self.model
+        b, goods = model.behaviour, model.goods
+        utility = self.mode_utilities(g, extra=True)
+        extra_units = float(goods.extra_units[g])
+        keep = extra_units * utility[OWN] + float(goods.constants.extra_units[self.zone, g])
+        without = max(utility[RENT], utility[FORGO])
+        if self.can_share(g):
+            without = max(without, utility[SHARE])
+        holding = self.extra[g]
+        advantage = b.logit_scale * (keep - without + b.habit_bonus * (1 if holding else -1))
+        keeps = self.random.random() < 1 / (1 + math.exp(-advantage))
+        if keeps and (not holding or wear_out):
+            model.purchases[g] += extra_units
+        self.extra[g] = keeps
+
+    def mode_utilities(self, g: int, extra: bool = False) -> list[float]:
+        """Utilities of the four modes; for the extra units (`extra`), for their share of the uses,
+        without habit and constants."""
         model = self.model
         b, goods, fx = model.behaviour, model.goods, model.effects
         zone = self.zone
         fee = float(fx.platform_fee_share[zone])
-        uses = self.uses[g]
+        uses = self.uses[g] * (float(goods.extra_units_uses_share[g]) if extra else 1.0)
         risk = float(goods.perceived_risk[g]) * self.effect(fx.perceived_risk_factor, g)
         if self.pool_open(g):
             risk *= 1 - b.pool_risk_relief
@@ -233,6 +274,10 @@ class ReferenceHousehold(mesa.Agent):
             + b.social_weight * self.social[g]
             - green * use_emissions
         )
+        if extra:
+            return utility
+        utility[OWN] += float(goods.constants.own[zone, g])
+        utility[SHARE] += float(goods.constants.share[zone, g])
         utility[self.mode[g]] += b.habit_bonus
         return utility
 
@@ -259,6 +304,7 @@ class ReferenceHousehold(mesa.Agent):
             self.age[g] = 0
         if best != OWN:
             self.lending[g] = False
+            self.extra[g] = False
         self.mode[g] = best
 
     def reconsider_lending(self) -> None:
@@ -431,6 +477,8 @@ class ReferenceModel(mesa.Model):
         self.new_tie_pairs: set[tuple[int, int]] = set()
         self.ties_created = 0
         self.effects: Effects = self.policy_book.effects(0)
+        self.pool_units_before = self.effects.pool_units
+        self.pool_news_month = month_zero.pool_news_month.copy()
         self.series: list[dict[str, float]] = [self.measure()]
         self.running = self.months > 0
 
@@ -439,6 +487,9 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         month = self.steps
         fx = self.effects = self.policy_book.effects(month)
+        grew = fx.pool_units > POOL_NEWS_GROWTH * self.pool_units_before
+        self.pool_news_month[grew] = month
+        self.pool_units_before = fx.pool_units
         self.public_cost = fx.fixed_cost_eur
         self.purchases = [0] * self.n_goods
         self.transactions = 0
@@ -587,7 +638,11 @@ class ReferenceModel(mesa.Model):
                 out[f"{name}.{mode_name}"] = sum(1 for p in needing if p.mode[g] == mode) / count
             out[f"{name}.lenders"] = sum(1 for p in self.people if p.lending[g]) / count
             out[f"{name}.aware"] = sum(1 for p in needing if p.aware[g]) / count
-            out[f"{name}.stock"] = sum(1 for p in needing if p.mode[g] == OWN)
+            out[f"{name}.stock"] = sum(
+                1 + p.extra[g] * float(self.goods.extra_units[g])
+                for p in needing
+                if p.mode[g] == OWN
+            )
         sharing = [any(p.is_sharing(g) for g in range(self.n_goods)) for p in self.people]
         out["sharing_households.share"] = sum(sharing) / len(self.people)
         out["trust.mean"] = sum(p.trust for p in self.people) / len(self.people)

@@ -56,12 +56,14 @@ def rented_uses(households) -> np.ndarray:
     return ((households.mode == Mode.RENT) & households.need) * households.uses
 
 
-def household_spending(model, market, rent_uses: np.ndarray | None = None) -> np.ndarray:
-    """Each household's spending on the goods this month (EUR)."""
+def household_spending(
+    model, market, rent_uses: np.ndarray | None = None, units: np.ndarray | None = None
+) -> np.ndarray:
+    """Each household's spending on the goods this month (EUR); `units` held, if known."""
     hh, goods, fx = model.households, model.goods, model.effects
     if rent_uses is None:
         rent_uses = rented_uses(hh)
-    own = (hh.mode == Mode.OWN) & hh.need
+    own = model.units_held() if units is None else units
     own_cost = goods.purchase_eur / goods.lifetime_months + goods.fixed_eur_per_month
     if fx.ownership_fee_eur.any():
         own_cost = own_cost + per_household(fx.ownership_fee_eur, hh.zq)
@@ -107,16 +109,27 @@ def measure(
     )
     zone_owning = zone_owning.reshape(len(zone_names), len(goods.names))
     zone_households = np.maximum(model.households_by_zone, 1)
-    stock = np.zeros(len(goods.names), dtype=np.int64)
+    multi = goods.multi_unit.any()
+    several = hh.extra & owning if multi else None
+    several_counts = np.array(
+        [np.count_nonzero(several[:, g]) if m else 0 for g, m in enumerate(goods.multi_unit)]
+    )
+    stock = np.zeros(len(goods.names))
+    units = owning + several * goods.extra_units if multi else owning
     for g, name in enumerate(goods.names):
         counts = np.bincount(coded[:, g], minlength=len(Mode) + 1)
         for m, mode_name in enumerate(MODE_NAMES):
             out[f"{name}.{mode_name}"] = counts[m] / needing[g]
         out[f"{name}.lenders"] = np.count_nonzero(hh.lending[:, g]) / needing[g]
         out[f"{name}.aware"] = np.count_nonzero(hh.aware[:, g] & hh.need[:, g]) / needing[g]
-        stock[g] = counts[Mode.OWN]
-        out[f"{name}.stock"] = int(counts[Mode.OWN])
-        out[f"{name}.purchases"] = int(purchases[g])
+        stock[g] = counts[Mode.OWN] + several_counts[g] * goods.extra_units[g]
+        out[f"{name}.stock"] = float(stock[g])
+        out[f"{name}.purchases"] = float(purchases[g])
+        holding_several = int(several_counts[g])
+        out[f"{name}.per_household"] = float(stock[g]) / hh.size
+        out[f"{name}.one.share"] = (counts[Mode.OWN] - holding_several) / hh.size
+        out[f"{name}.several.share"] = holding_several / hh.size
+        out[f"{name}.several.households"] = holding_several
         for z, zone in enumerate(
             zone_names if model.real_scale is None else ()
         ):  # from data: by zone
@@ -132,7 +145,7 @@ def measure(
     sharing_any = any_good(sharing)
     out["sharing_households"] = int(np.count_nonzero(sharing_any))
     out["sharing_households.share"] = out["sharing_households"] / hh.size
-    out["goods.stock_total"] = int(stock.sum())
+    out["goods.stock_total"] = float(stock.sum())
     out["emissions.stock_t"] = float((stock * goods.embodied_kg_co2e).sum() / 1000)
     purchased_t = float((purchases * goods.embodied_kg_co2e).sum() / 1000)
     totals.purchases_t += purchased_t
@@ -150,7 +163,7 @@ def measure(
     out["emissions.cumulative_t"] = totals.emissions_t
 
     rent_uses = rented_uses(hh)
-    spending = household_spending(model, market, rent_uses)
+    spending = household_spending(model, market, rent_uses, units)
     out["spending.mean_eur"] = float(spending.mean())
     by_quintile = np.bincount(hh.quintile, weights=spending, minlength=QUINTILES) / np.maximum(
         model.quintile_sizes, 1
@@ -161,8 +174,7 @@ def measure(
     renters_eur = float((rent_uses * goods.rent_eur_per_use).sum())
     fees = 0.0
     if fx.ownership_fee_eur.any():
-        own = (hh.mode == Mode.OWN) & hh.need
-        fees = float((own * per_household(fx.ownership_fee_eur, hh.zq)).sum())
+        fees = float((units * per_household(fx.ownership_fee_eur, hh.zq)).sum())
     if market is not None:
         if fx.rent_discount_eur.any() or fx.rent_access_discount_eur.any():
             rent_support = rent_uses * (
@@ -183,14 +195,15 @@ def measure(
         out["money.subsidies_eur"] = float(market.subsidy_eur.sum())
         out["money.lenders_eur"] = out["lender_income_eur"]
         out["money.platform_eur"] = market.platform_fees_eur
-        out["money.pools_eur"] = market.pool_revenue_eur
+        out["money.pools_eur"] = market.pool_revenue_eur + market.operator_revenue_eur
+        out["money.operators_eur"] = market.operator_revenue_eur
         revenue = fees + market.pool_revenue_eur
     else:
         out["lender_income_eur"] = 0.0
         out["uses.unmet"] = 0.0
         for q in range(QUINTILES):
             out[f"subsidy.q{q + 1}_eur"] = 0.0
-        for key in ("borrowers", "subsidies", "lenders", "platform", "pools"):
+        for key in ("borrowers", "subsidies", "lenders", "platform", "pools", "operators"):
             out[f"money.{key}_eur"] = 0.0
         revenue = 0.0
     out["money.renters_eur"] = renters_eur
@@ -234,7 +247,7 @@ COUNTED = (
     "bad_experiences",
     "public.revenue_eur",
 )
-COUNTED_SUFFIXES = (".stock", ".purchases")
+COUNTED_SUFFIXES = (".stock", ".purchases", ".several.households")
 
 
 def scaled_to_territory(model, out: dict, lump_sum_eur: float) -> dict:

@@ -7,7 +7,8 @@ the sweeps and the web app's controls all read this declaration.
 Rules of the loader:
 - `extends = "other.toml"` (relative to the file) loads the parent first; the
   child states only what changes. Tables merge key by key; arrays and scalars
-  replace.
+  replace; a child's `[constants]` replaces its parent's whole (they are solved
+  for one territory, `model.equilibrium`).
 - Any value is addressable by a dotted path (`goods.car.purchase_eur`,
   `network.kind`, `territory.zones.centre.income_median_eur`) and can be
   overridden (`--set path=value` on the CLI, `overrides={path: value}` in Python).
@@ -524,6 +525,16 @@ class TerritoryFromData(Strict):
         "when the table has a population column, else 1.5 (a couple).",
         json_schema_extra=_unit("count"),
     )
+    multi_car_share_column: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        title="Two-or-more-cars column",
+        description="Column of the table holding the share of households with two cars or more (the "
+        "census's P21_RP_VOIT2P / P21_RP, any vintage); none, or an empty cell: the car good's "
+        "initial_multi_owner_share of the zone's kind times its share of households with a car.",
+        json_schema_extra=_unit("—"),
+    )
     car_good: Name = Field(
         default="car",
         title="Car good",
@@ -714,6 +725,40 @@ class Good(Strict):
         description="Share of aware owners who lend their good at the start.",
         json_schema_extra=_unit("share"),
     )
+    max_units: Literal[1, 2] = Field(
+        default=1,
+        title="Units a household can hold",
+        description="1: a household owns one at most (a drill); 2: it may hold more than one "
+        "(cars: 0, 1, 2 or more), and keeping, buying or giving up the extra units is a decision "
+        "of its own.",
+        json_schema_extra=_unit("count"),
+    )
+    multi_units_mean: float = Field(
+        default=2.0,
+        ge=2,
+        le=10,
+        title="Units of a household holding several",
+        description="Mean number of units held by a household holding more than one (a good with "
+        "max_units = 2); costs, emissions and counts of the extra units follow it.",
+        json_schema_extra=_unit("count"),
+    )
+    extra_units_uses_share: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        title="Uses served by the extra units",
+        description="Share of a household's uses that its extra units serve: the uses it must meet "
+        "another way (its other unit, renting, sharing, going without) when it gives them up.",
+        json_schema_extra=_unit("share"),
+    )
+    initial_multi_owner_share: ShareByZoneKind = Field(
+        default=ShareByZoneKind(dense=0, suburb=0, rural=0),
+        title="Owners holding several at the start",
+        description="Share of the owners who hold more than one unit at the start, by type of zone "
+        "(a good with max_units = 2); on a territory from data, a zone's share of households with "
+        "two or more cars replaces it for the car.",
+        json_schema_extra=_unit("share"),
+    )
 
 
 # --------------------------------------------------------------------------- behaviour
@@ -831,6 +876,15 @@ class Behaviour(Strict):
         "pool of the good is open, reconsiders owning it (car-sharing members shed a car soon after "
         "joining).",
         json_schema_extra=_unit("probability/month"),
+    )
+    pool_reconsider_months: int = Field(
+        default=12,
+        ge=0,
+        le=1200,
+        title="Months of reconsidering after joining",
+        description="Months after an owner joins sharing (knows of it with a pool open) during which "
+        "`pool_reconsider_rate` applies; members shed a car soon after joining, not years later.",
+        json_schema_extra=_unit("months"),
     )
     awareness_p: float = Field(
         default=0.005,
@@ -1288,6 +1342,208 @@ POLICY_BY_KIND = {cls.model_fields["kind"].annotation.__args__[0]: cls for cls i
 TERRITORY_BY_KIND = {"grid": Territory, "data": TerritoryFromData}
 
 
+# --------------------------------------------------------------------------- equilibrium constants
+
+Constant = Annotated[float, Field(ge=-60, le=60)]
+
+
+class GoodConstants(Strict):
+    """Alternative-specific constants of one good, by zone: utility added to a mode so that the
+    observed state of today is the model's own equilibrium (`model.equilibrium`)."""
+
+    own: dict[ZoneRef, Constant] = Field(
+        default_factory=dict,
+        title="Constant of owning",
+        description="Utility added to owning the good, by zone (key or name); solved, not set by hand.",
+        json_schema_extra=_unit("utility"),
+    )
+    share: dict[ZoneRef, Constant] = Field(
+        default_factory=dict,
+        title="Constant of sharing",
+        description="Utility added to sharing the good, by zone; solved where a fleet of today has "
+        "subscribers.",
+        json_schema_extra=_unit("utility"),
+    )
+    extra_units: dict[ZoneRef, Constant] = Field(
+        default_factory=dict,
+        title="Constant of the extra units",
+        description="Utility added to keeping or buying more than one unit, by zone (max_units = 2).",
+        json_schema_extra=_unit("utility"),
+    )
+
+
+# --------------------------------------------------------------------------- today's sharing
+
+MAX_SERIES_POINTS = 600
+
+
+def _checked_series(value: Any) -> float | list[list[float]]:
+    """A number of units, or a dated series `[[month, units], ...]` with months in increasing
+    order; the months are checked against the horizon by the scenario."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number of units or a list of [month, units] pairs")
+    if isinstance(value, int | float):
+        if not 0 <= value <= 1e7:
+            raise ValueError("expected units from 0 to 10 000 000")
+        return float(value)
+    if not isinstance(value, list | tuple) or not value or len(value) > MAX_SERIES_POINTS:
+        raise ValueError(
+            f"expected a number of units or a list of 1 to {MAX_SERIES_POINTS} [month, units] pairs"
+        )
+    points = []
+    for point in value:
+        if (
+            not isinstance(point, list | tuple)
+            or len(point) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int | float) for v in point)
+            or point[0] != int(point[0])
+            or not 0 <= point[0] <= 1200
+            or not 0 <= point[1] <= 1e7
+        ):
+            raise ValueError(
+                "expected [month, units] pairs, months whole from 0 to 1200, units from 0 to 10 000 000"
+            )
+        points.append([int(point[0]), float(point[1])])
+    months = [m for m, _ in points]
+    if any(b <= a for a, b in zip(months, months[1:], strict=False)):
+        raise ValueError(
+            f"months {months[:12]} out of order; allowed: [month, units] pairs in increasing months"
+        )
+    return points
+
+
+# A size given once, or as a dated series `[[month, units], ...]` (linear between the months given,
+# constant before the first and after the last).
+UnitsOrSeries = Annotated[
+    float | list[list[float]],
+    PlainValidator(_checked_series),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "array", "items": {"type": "array", "minItems": 2, "maxItems": 2}},
+            ]
+        }
+    ),
+]
+
+
+def units_in_month(units: float | list[list[float]], month: int) -> float:
+    """The size of a fleet in a month: the number given, or the dated series read linearly between
+    its months (constant before the first and after the last)."""
+    if not isinstance(units, list):
+        return float(units)
+    months = [m for m, _ in units]
+    return float(np.interp(month, months, [u for _, u in units]))
+
+
+class OperatorFleet(Strict):
+    """A fleet that exists today, run by an operator (car-sharing, a tool library): supply that is
+    part of the territory's status quo, not a policy. It costs the public nothing, stays in a
+    comparison's baseline, and its users' fees go to the operator."""
+
+    good: Name = Field(
+        title="Good",
+        description="The good the fleet lends (e.g. car).",
+        json_schema_extra=_unit("—"),
+    )
+    description: Text = Field(
+        default="",
+        title="Description",
+        description="Who runs the fleet and where, in a few words.",
+        json_schema_extra=_unit("—"),
+    )
+    units: UnitsOrSeries = Field(
+        title="Units",
+        description="Units of the fleet in the whole territory (or its target zones): a number, or "
+        "a dated series of [month, units] pairs in increasing months within the horizon.",
+        json_schema_extra=_unit("count"),
+    )
+    zones: list[ZoneRef] = Field(
+        default_factory=list,
+        title="Zones served",
+        description="Zones where the fleet's units stand, shared out by households (by key, name "
+        "or group on a territory from data); empty means every zone.",
+        json_schema_extra=_unit("—"),
+    )
+    subscribers: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e8,
+        title="Subscribers today",
+        description="Households subscribed to the fleet at month 0 in the whole territory, shared "
+        "out like the units; none: not known, and nobody is a subscriber at month 0.",
+        json_schema_extra=_unit("households"),
+    )
+    price_eur_per_use: float = Field(
+        ge=0,
+        le=1e4,
+        title="Price per use",
+        description="What a subscriber pays the operator for one use.",
+        json_schema_extra=_unit("EUR/use"),
+    )
+    source: str = Field(
+        min_length=1,
+        max_length=TEXT_MAX_CHARS,
+        title="Source",
+        description="Where the figures come from (a page, a date); a figure without a source is left out.",
+        json_schema_extra=_unit("—"),
+    )
+
+
+class GoodToday(Strict):
+    """What is known today about sharing one good, beyond operator fleets; a figure not given keeps
+    the good's own `initial_aware_share` and `initial_lend_share`."""
+
+    aware_share: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        title="Households aware of sharing",
+        description="Share of the households needing the good who know it can be shared, today.",
+        json_schema_extra=_unit("share"),
+    )
+    lend_share: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        title="Owners lending",
+        description="Share of the owners aware of sharing who lend the good to peers, today.",
+        json_schema_extra=_unit("share"),
+    )
+    source: str = Field(
+        min_length=1,
+        max_length=TEXT_MAX_CHARS,
+        title="Source",
+        description="Where the figures come from.",
+        json_schema_extra=_unit("—"),
+    )
+
+
+class Today(Strict):
+    """The sharing that exists at month 0: the territory's status quo, which holds without policy."""
+
+    fleets: dict[Name, OperatorFleet] = Field(
+        default_factory=dict,
+        title="Operator fleets",
+        description="Fleets run today by operators (car-sharing, tool libraries), each under its own name.",
+        json_schema_extra=_unit("—"),
+    )
+    goods: dict[Name, GoodToday] = Field(
+        default_factory=dict,
+        title="Sharing known today, by good",
+        description="Awareness and peer lending known today, good by good.",
+        json_schema_extra=_unit("—"),
+    )
+    missing: list[Annotated[str, Field(max_length=400)]] = Field(
+        default_factory=list,
+        max_length=50,
+        title="Figures not found",
+        description="What exists today but has no sourced figure, so is left out (said, not invented).",
+        json_schema_extra=_unit("—"),
+    )
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -1367,6 +1623,21 @@ class Scenario(Strict):
         description="The public policies of the scenario, each under its own name.",
         json_schema_extra=_unit("—"),
     )
+    constants: dict[Name, GoodConstants] = Field(
+        default_factory=dict,
+        title="Equilibrium constants",
+        description="Constants by good and zone, solved so that without policy the territory holds "
+        "its observed state (`partage territory import` writes them); none: zero.",
+        json_schema_extra=_unit("—"),
+    )
+    today: Today = Field(
+        default=Today(),
+        title="Sharing today",
+        description="The sharing that exists at month 0 (operator fleets, subscribers, awareness): "
+        "the territory's status quo, not a policy; it costs the public nothing and stays in a "
+        "comparison's baseline.",
+        json_schema_extra=_unit("—"),
+    )
 
     @model_validator(mode="after")
     def _meaningful(self):
@@ -1380,6 +1651,22 @@ class Scenario(Strict):
                     f"policies.{name}.start_month = {policy.start_month}: after the horizon "
                     f"(months = {self.months}), so the policy would never act; "
                     f"allowed: 0 to {self.months}, or a longer horizon"
+                )
+        for name, fleet in self.today.fleets.items():
+            if fleet.good not in self.goods:
+                raise ValueError(
+                    f"today.fleets.{name}.good: unknown good {shown(fleet.good)}; "
+                    f"allowed: {', '.join(self.goods)}"
+                )
+            if isinstance(fleet.units, list) and fleet.units[-1][0] > self.months:
+                raise ValueError(
+                    f"today.fleets.{name}.units: month {fleet.units[-1][0]} beyond the horizon; "
+                    f"allowed: months from 0 to {self.months} (months = {self.months})"
+                )
+        for good in self.today.goods:
+            if good not in self.goods:
+                raise ValueError(
+                    f"today.goods.{shown(good)}: unknown good; allowed: {', '.join(self.goods)}"
                 )
         if not isinstance(self.territory, Territory):
             return self  # a territory from data takes its households from its figures
@@ -1603,11 +1890,13 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> dict:
     return raw
 
 
-def _merge(parent: dict, child: dict) -> dict:
+def _merge(parent: dict, child: dict, top: bool = True) -> dict:
     merged = dict(parent)
     for key, value in child.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+        if top and key == "constants":  # solved for the child's own territory: replaced whole
+            merged[key] = value
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value, top=False)
         else:
             merged[key] = value
     return merged
@@ -1684,7 +1973,45 @@ def validate_raw(
                 territory.check_references(policy.zones, f"{source}: policies.{name}.zones")
         except TerritoryDataError as error:
             raise ScenarioError(str(error)) from None
+    if scenario.today.fleets:
+        try:
+            check_today(scenario, escaped(source))
+        except TerritoryDataError as error:
+            raise ScenarioError(str(error)) from None
     return scenario
+
+
+def check_today(scenario: Scenario, source: str) -> None:
+    """Refuse a fleet or a subscriber count larger than the households of the zones it serves, and
+    zones it names that the territory lacks; one line naming the file, the field and what is allowed."""
+    if isinstance(scenario.territory, Territory):
+        shares = np.array([z.household_share for z in scenario.territory.zones.values()])
+        real = scenario.households * shares / shares.sum()
+    else:
+        real = scenario.territory.resolved().households.astype(float)
+    for name, fleet in scenario.today.fleets.items():
+        where = f"{source}: today.fleets.{name}"
+        if isinstance(scenario.territory, Territory):
+            unknown = [z for z in fleet.zones if z not in scenario.territory.zones]
+            if unknown:
+                raise ScenarioError(
+                    f"{where}.zones: unknown zone {shown(unknown[0])}; "
+                    f"allowed: {', '.join(scenario.territory.zones)}"
+                )
+        else:
+            scenario.territory.resolved().check_references(fleet.zones, f"{where}.zones")
+        served = float((real * scenario.targeted_zones(fleet.zones)).sum())
+        largest = max(u for _, u in fleet.units) if isinstance(fleet.units, list) else fleet.units
+        if largest > served:
+            raise ScenarioError(
+                f"{where}.units: {largest:g} units for {served:,.0f} households in the zones served; "
+                f"allowed: at most one unit per household"
+            )
+        if fleet.subscribers is not None and fleet.subscribers > served:
+            raise ScenarioError(
+                f"{where}.subscribers: {fleet.subscribers:g} for {served:,.0f} households in the "
+                f"zones served; allowed: at most the households of those zones"
+            )
 
 
 # --------------------------------------------------------------------------- error messages

@@ -10,7 +10,10 @@ For each zone, with shares over the zone's sampled households:
   and pooled by policies), spread over their lifetimes, this month;
 - `spending.mean_eur`: mean household spending on the goods (EUR/month);
 - `trust.mean`; `public.subsidy_eur`: sharing subsidy paid in the zone;
-- counts: `households`, `sharing_households`, `{good}.stock`, and for a
+- per good, `{good}.per_household` (units held per household: cars per household),
+  `{good}.one.share` and `{good}.several.share` (shares of all the zone's
+  households holding one unit, and more than one);
+- counts: `households`, `sharing_households`, `{good}.stock` (units held), and for a
   territory from data each count and each euro or tonne total scaled to the
   zone's real households as `real.<outcome>` (the others are the sample's).
 
@@ -38,6 +41,7 @@ def outcome_names(goods: list[str], real: bool) -> list[str]:
     for good in goods:
         names += [f"{good}.{mode}" for mode in ("own", "rent", "share", "forgo", "lenders")]
         names += [f"{good}.without.share", f"{good}.stock"]
+        names += [f"{good}.per_household", f"{good}.one.share", f"{good}.several.share"]
     names += [
         "households",
         "sharing_households",
@@ -108,9 +112,17 @@ def measure_zones(model, market, spending: np.ndarray) -> np.ndarray:
             columns.append(counts[:, m] / needing)
         lenders = np.bincount(zone, weights=hh.lending[:, g], minlength=zones)
         columns.append(lenders / needing)
-        owned[:, g] = counts[:, Mode.OWN]
+        several = (
+            np.bincount(zone, weights=hh.extra[:, g] & (coded == Mode.OWN), minlength=zones)
+            if goods.multi_unit[g]
+            else np.zeros(zones)
+        )
+        owned[:, g] = counts[:, Mode.OWN] + several * goods.extra_units[g]
         columns.append((size - counts[:, Mode.OWN]) / safe_size)
-        columns.append(counts[:, Mode.OWN])
+        columns.append(owned[:, g])
+        columns.append(owned[:, g] / safe_size)
+        columns.append((counts[:, Mode.OWN] - several) / safe_size)
+        columns.append(several / safe_size)
     sharing = np.bincount(
         zone, weights=any_good((hh.mode == Mode.SHARE) & hh.need), minlength=zones
     )

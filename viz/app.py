@@ -7,12 +7,15 @@ that a phone can close.
 
 from __future__ import annotations
 
+import urllib.parse
+
 import solara
 import solara.lab
 import solara.server.settings
 
 from viz import compare, explore, learn, memory, optimise, results
-from viz.language import Document, LanguageSwitch, tr, viewport_width
+from viz.i18n import LANGUAGES
+from viz.language import Document, LanguageSwitch, language, tr, viewport_width
 
 # No "runs on Solara" banner over the page's corner (it hides content on a phone).
 solara.server.settings.theme.show_banner = False
@@ -53,6 +56,14 @@ def Layout(children=[]):  # noqa: B006 - Solara's layout signature
     location = solara.use_context(solara.routing._location_context)
     paths = [solara.resolve_path(r, level=0) for r in routes]
     index = routes.index(route) if route in routes else 0
+    router = solara.use_router()
+
+    def follow_language_in_address():
+        asked = dict(urllib.parse.parse_qsl(router.search or "")).get("lang")
+        if asked in LANGUAGES:
+            language.value = asked
+
+    solara.use_effect(follow_language_in_address, [router.search])
     Document(f"Partage — {tr(PAGES[index][1])}")
     solara.Style(LAYOUT_STYLE)
     width = viewport_width.value

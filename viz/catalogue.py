@@ -131,6 +131,25 @@ def scenario_from_text(
     return validate_raw(raw, source)
 
 
+def extended_name(text: str | bytes, directory: Path = SCENARIO_DIR) -> str:
+    """The library file a scenario text extends (its stem), the baseline when it names none."""
+    try:
+        raw = read_toml(text.decode("utf-8") if isinstance(text, bytes) else text, "scenario")
+    except (ScenarioError, UnicodeDecodeError):
+        return BASELINE
+    parent = raw.get("extends")
+    stem = Path(parent).stem if isinstance(parent, str) else BASELINE
+    return stem if stem in scenario_names(directory) else BASELINE
+
+
+def differences(scenario: Scenario, parent: Scenario) -> dict[str, Any]:
+    """The dotted paths where `scenario` differs from `parent`, with its values (overrides that
+    turn `parent` into `scenario`, for the settings a link carries)."""
+    mine = _flatten(scenario.model_dump(mode="json", exclude_none=True))
+    theirs = _flatten(parent.model_dump(mode="json", exclude_none=True))
+    return {path: value for path, value in mine.items() if theirs.get(path, None) != value}
+
+
 def load_named(name: str, directory: Path = SCENARIO_DIR) -> Scenario:
     from model.scenario import load_scenario
 

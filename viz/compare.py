@@ -15,6 +15,8 @@ of the session (removed when its tab closes); one click copies it under
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import tempfile
 import threading
@@ -25,12 +27,13 @@ import solara
 import solara.lab
 
 from experiments.compare import compare_scenarios
-from model.messages import without_paths
+from model.messages import without_paths as no_server_paths
 from model.scenario import Scenario, ScenarioError
 
 from . import catalogue
 from . import explore as explore_page
 from .catalogue import BASELINE, MAX_HOUSEHOLDS
+from .communes import ResultsByCommune
 from .controls import ChoiceSelect, IntField, escaped
 from .figures import SCENARIO_COLOURS
 from .language import current as current_language
@@ -40,6 +43,7 @@ from .svg import Line, line_chart
 MAX_REPLICATIONS = 50
 MAX_MONTHS = 600
 EDITED = "edited-in-explore"
+SCENARIO_FOLDER = "scenarios"  # inside a comparison folder: the compared scenarios as files
 BAND_OUTCOMES = (
     ("sharing_households.share", "Households sharing at least one good (share)"),
     ("goods.stock_total", "Goods owned"),
@@ -57,7 +61,8 @@ seed = solara.reactive(-1)  # -1: the baseline's seed, as its scenario file decl
 problem = solara.reactive("")
 last_result = solara.reactive(None)  # (comparison, impacts) of the last finished comparison
 folders: solara.Reactive[list[str]] = solara.reactive([])  # this session's comparison folders
-report_message = solara.reactive("")
+# the last report: the sentence saying where it is (or why it is not), and its HTML and PDF
+report_written: solara.Reactive[tuple[str, list[Path]]] = solara.reactive(("", []))
 stop_event: solara.Reactive[threading.Event | None] = solara.reactive(None)
 clock = {"started": 0.0}
 
@@ -79,22 +84,42 @@ def compare_task(
     compare_task.progress = 0.0
     folder = tempfile.mkdtemp(prefix="partage-app-compare-")
     folders.value = [*folders.value, folder]
+    directory = Path(folder) / "comparison"
+    baseline_file, files = saved_scenarios(directory, baseline, scenarios)
     comparison = compare_scenarios(
-        baseline,
-        scenarios,
+        baseline_file,
+        files,
         replications=runs,
         seed=first_seed,
         households=size,
         months=horizon,
-        directory=Path(folder) / "comparison",
+        directory=directory,
         on_progress=progress,
         cancelled=lambda: stop.is_set() or not compare_task.is_current(),
     )
     if stop.is_set() or not compare_task.is_current() or comparison.series.empty:
         return None
-    result = (comparison, comparison.impacts())
+    result = (comparison, comparison.impacts(), baseline)
     last_result.value = result
     return result
+
+
+def saved_scenarios(
+    directory: Path, baseline: Scenario, scenarios: dict[str, Scenario]
+) -> tuple[Path, dict[str, Path]]:
+    """Write the compared scenarios as TOML files in `directory/scenarios/` (the files the
+    comparison's manifest names, that `partage report` and `partage run` read back)."""
+    folder = directory / SCENARIO_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def write(name: str, scenario: Scenario) -> Path:
+        path = folder / f"{catalogue.safe_file_stem(name)}.toml"
+        path.write_text(catalogue.scenario_toml(scenario), encoding="utf-8")
+        return path
+
+    return write(baseline.name, baseline), {
+        name: write(name, scenario) for name, scenario in scenarios.items()
+    }
 
 
 def forget_folders() -> None:
@@ -115,7 +140,7 @@ def edited_scenario() -> Scenario | None:
 
 
 def start() -> None:
-    report_message.value = ""
+    report_written.value = ("", [])
     if not chosen.value:
         problem.value = tr("Choose at least one scenario to compare with the baseline.")
         return
@@ -123,7 +148,7 @@ def start() -> None:
         scenarios = chosen_scenarios()
         baseline = baseline_of(scenarios)
     except ScenarioError as error:
-        problem.value = without_paths(error)
+        problem.value = no_server_paths(error)
         return
     problem.value = ""
     stop = threading.Event()
@@ -176,7 +201,7 @@ def baseline_text(baseline: Scenario) -> str:
         return tr("Baseline: the scenario file baseline.toml, on the abstract territory.")
     return tr(
         "Baseline: {name} without its policies (same territory, goods, behaviour, households and seed)."
-    ).format(name=baseline.name.removesuffix("_without_policies"))
+    ).format(name=scenario_title(baseline.name.removesuffix("_without_policies")))
 
 
 def settings(baseline: Scenario | None = None) -> tuple[int, int, int, int]:
@@ -262,7 +287,9 @@ def Page():
         options.insert(0, (EDITED, tr("the scenario edited in Explore")))
     solara.Style(STYLE)
     with solara.Sidebar():
-        solara.Text(tr("Compare with the baseline"), style={"font-weight": "bold"})
+        solara.Text(
+            tr("Compare with the baseline"), style={"font-weight": "bold", "display": "block"}
+        )
         baseline = chosen_baseline()
         solara.Text(baseline_text(baseline), classes=["compare-baseline"])
         ChoiceSelect(
@@ -340,8 +367,8 @@ def Page():
 
 @solara.component
 def Results(result):
-    comparison, table = result
-    series = comparison.series
+    comparison, table, baseline = result
+    series = comparison.territory_series()
     lang = current_language()
     names = comparison.names
     colours = {name: SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i, name in enumerate(names)}
@@ -369,8 +396,13 @@ def Results(result):
         tag="h3",
         unsafe_innerHTML=escaped(
             tr(
-                "Impacts at month {month} against the baseline ({runs} paired replications, 95 % intervals)"
-            ).format(month=int(series["month"].max()), runs=runs)
+                "Impacts at month {month} against the baseline, for the territory ({households} "
+                "households; {runs} paired replications, 95 % intervals)"
+            ).format(
+                month=int(series["month"].max()),
+                households=number(comparison.territory.households),
+                runs=runs,
+            )
         ),
     )
     header = "".join(
@@ -410,39 +442,105 @@ def Results(result):
             outlined=True,
             color="primary",
         )
+    if not catalogue.is_on_grid(baseline) and comparison.zones is not None:
+        ResultsByCommune(comparison, baseline.territory.resolved())
+    # the report's downloads first, so they stay in place (and keep a click) when the task ends
+    ReportFiles()
     if report_task.pending:
         solara.Text(tr("Writing the report…"))
         solara.ProgressLinear(value=True)
-    if report_message.value:
-        solara.Info(report_message.value)
 
 
 @solara.lab.task(prefer_threaded=True)
 def report_task(directory: Path, lang: str) -> None:
-    report_message.value = write_comparison_report(directory, lang)
+    report_written.value = ("", [])
+    report_written.value = write_comparison_report(directory, lang)
 
 
-def write_comparison_report(directory: Path, lang: str, results: Path | None = None) -> str:
-    """Copy the comparison folder shown under `results/app-compare-<time>/` and write the
-    council report (HTML and PDF) from it; a sentence saying where, in `lang`."""
+def results_dir() -> Path:
+    return Path(os.environ.get("PARTAGE_RESULTS_DIR", catalogue.RESULTS_DIR))
+
+
+def saved_copy(directory: Path, results: Path) -> Path:
+    """Copy a comparison folder to `results/app-compare-<time>/`, its manifest naming the
+    copies of its scenario files, so the copy stands alone when the session's folder goes."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    saved = (results or catalogue.RESULTS_DIR) / f"app-compare-{stamp}"
+    saved = results / f"app-compare-{stamp}"
+    number_ = 2
+    while saved.exists():
+        saved, number_ = results / f"app-compare-{stamp}-{number_}", number_ + 1
     shutil.copytree(directory, saved)
+    manifest_path = saved / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    design = manifest.get("design", {})
+    design["files"] = [
+        str(saved / SCENARIO_FOLDER / Path(file).name)
+        if file is not None and (saved / SCENARIO_FOLDER / Path(file).name).is_file()
+        else file
+        for file in design.get("files", [])
+    ]
+    manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return saved
+
+
+def write_comparison_report(
+    directory: Path, lang: str, results: Path | None = None
+) -> tuple[str, list[Path]]:
+    """Copy the comparison folder shown under `results/` and write the council report (HTML and
+    PDF) from it; a sentence saying where, in `lang`, and the report's files."""
+    saved = saved_copy(directory, results or results_dir())
     where = f"results/{saved.name}"
     try:
         from viz.report import write_report
     except ImportError:  # a build without the report writer: the comparison is kept all the same
         return tr(
             "The comparison is saved in {folder}; the report writer is not installed."
-        ).format(folder=where)
+        ).format(folder=where), []
     try:
         html, pdf = write_report(saved, lang=lang)
     except Exception as problem:  # noqa: BLE001 - e.g. no Chromium for the PDF: said in one line
         return tr(
             "The comparison is saved in {folder}; the report could not be written: {why}"
-        ).format(folder=where, why=without_paths(str(problem).splitlines()[0]))
-    files = ", ".join(Path(p).name for p in (html, pdf) if p is not None)
-    return tr("Report written in {folder}: {files}").format(folder=f"{where}/report", files=files)
+        ).format(
+            folder=where, why=no_server_paths(without_paths(str(problem).splitlines()[0], saved))
+        ), []
+    files = [Path(p) for p in (html, pdf) if p is not None]
+    return tr("Report written in {folder}: {files}").format(
+        folder=f"{where}/report", files=", ".join(p.name for p in files)
+    ), files
+
+
+def without_paths(text: str, saved: Path) -> str:
+    """A message with the server's folders left out (the planner sees `results/...` only)."""
+    return text.replace(str(saved.parent), "results").replace(
+        str(catalogue.SCENARIO_DIR), "scenarios"
+    )
+
+
+@solara.component
+def ReportFiles():
+    """The report's files as downloads, and the sentence saying where they are kept."""
+    message, files = report_written.value
+    if message:
+        if files:
+            solara.Success(message, classes=["report-written"])
+        else:
+            solara.Error(message, classes=["report-problem"])
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        for path in files:
+            ReportDownload(str(path))
+
+
+@solara.component
+def ReportDownload(path: str):
+    """One file of the report as a download (its bytes read once, so a redraw keeps the click)."""
+    data = solara.use_memo(lambda: Path(path).read_bytes(), [path])
+    kinds = {
+        ".html": ("text/html", tr("Download the report (HTML)")),
+        ".pdf": ("application/pdf", tr("Download the report (PDF)")),
+    }
+    mime, label = kinds[Path(path).suffix]
+    solara.FileDownload(data, filename=Path(path).name, label=label, mime_type=mime)
 
 
 STYLE = """

@@ -13,11 +13,13 @@ description, zone names) is always shown as text, never as HTML.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import urllib.parse
 from typing import Any
 
+import ipywidgets as widgets
 import solara
 
 from model.messages import without_paths
@@ -30,7 +32,9 @@ from .controls import ChoiceSelect, IntField, Section, escaped
 from .figures import DIFFERENCE_COLOURS, MODE_COLOURS, MODE_LABELS, NO_NEED_COLOUR
 from .language import current as current_language
 from .language import eur, language, number, percent, tonnes, tr
+from .package import PackageBuilder, PolicyTargets
 from .session import MODE_NAMES, ExploreRun
+from .trust import TrustPanel
 
 EDITED = "(edited scenario)"
 MIN_HOUSEHOLDS = 10
@@ -38,6 +42,7 @@ MAX_SEED = 2**63 - 1
 
 choice = solara.reactive(BASELINE)
 edited = solara.reactive(None)  # Scenario validated from an edited or uploaded text
+edited_parent = solara.reactive(BASELINE)  # the library file the edited scenario extends
 overrides: solara.Reactive[dict[str, Any]] = solara.reactive({})
 households = solara.reactive(0)  # 0: the scenario's own number (capped)
 seed = solara.reactive(-1)  # -1: the scenario's own seed
@@ -49,10 +54,16 @@ error = solara.reactive("")
 current: solara.Reactive[ExploreRun | None] = solara.reactive(None)
 tick = solara.reactive(0)
 playing = solara.reactive("")  # "", "play" or "horizon"
-new_policy_kind = solara.reactive("community_pool")
 editor_text = solara.reactive("")
 drop_count = solara.reactive(0)  # bumped to give the drop zone a fresh start
 address_read = solara.reactive(False)
+
+
+def refused(problem: Exception) -> str:
+    """A refusal in one line, with the page's words before the schema's, and no folder of the
+    server in it (the project's own files are named from the project's root)."""
+    text = str(problem).replace(str(catalogue.SCENARIO_DIR.parent) + os.sep, "")
+    return tr("This scenario cannot be used: {why}").format(why=without_paths(text))
 
 
 def base_scenario() -> Scenario:
@@ -94,7 +105,7 @@ def rebuild() -> None:
             seed=None if seed.value < 0 else seed.value,
         )
     except ScenarioError as problem:
-        error.value = without_paths(problem)
+        error.value = refused(problem)
         return
     error.value = ""
     if good.value not in run.model.goods.names:
@@ -147,12 +158,9 @@ def reset_all() -> None:
     rebuild()
 
 
-def add_policy() -> None:
-    try:
-        added = catalogue.new_policy_overrides(scenario_now(), new_policy_kind.value)
-    except ScenarioError as problem:
-        error.value = without_paths(problem)
-        return
+def add_overrides(added: dict[str, Any]) -> None:
+    """Change several settings at once (a policy added to the package, a policy's targets);
+    a change the schema refuses leaves the run as it was and says why."""
     previous = overrides.value
     overrides.value = {**previous, **added}
     rebuild()
@@ -160,15 +168,30 @@ def add_policy() -> None:
         overrides.value = previous
 
 
+def add_to_package(overrides_for) -> None:
+    """Add a policy of the library, named against the scenario as it is now."""
+    try:
+        added = overrides_for(scenario_now())
+    except ScenarioError as problem:
+        error.value = refused(problem)
+        return
+    add_overrides(added)
+
+
+def set_target(path: str, value: Any) -> None:
+    add_overrides({path: value})
+
+
 def apply_text(text: str | bytes, source: str) -> bool:
     """Validate an edited or uploaded scenario; only a valid one replaces the current scenario."""
     try:
         scenario = catalogue.scenario_from_text(text, source)
     except ScenarioError as problem:
-        error.value = without_paths(problem)
+        error.value = refused(problem)
         return False
     if isinstance(text, bytes):
         editor_text.value = text.decode("utf-8")
+    edited_parent.value = catalogue.extended_name(text)
     edited.value = scenario
     choice.value = EDITED
     overrides.value = {}
@@ -181,6 +204,12 @@ def drop_file(file: dict) -> None:
     either way, so a refused file's name does not stay on screen."""
     apply_text(file["data"], file.get("name", "uploaded scenario")[:80])
     drop_count.value += 1
+
+
+def choose_file(files) -> None:
+    """A file picked in the browser's file chooser, taken like a dropped one."""
+    for file in files or ():
+        drop_file({"name": file["name"], "data": bytes(file["content"])})
 
 
 def set_households(value: int) -> None:
@@ -217,16 +246,26 @@ def step_once() -> None:
 def address_query() -> str:
     """The view's settings as a query string: a link with it reopens the same view."""
     query: dict[str, str] = {"lang": current_language()}
+    moved = overrides.value
     if choice.value != EDITED:
         query["scenario"] = choice.value
+    elif edited.value is not None:
+        # an edited or uploaded scenario travels as the library file it extends and what differs
+        query["scenario"] = edited_parent.value
+        moved = {
+            **catalogue.differences(edited.value, catalogue.load_named(edited_parent.value)),
+            **moved,
+        }
     if good.value:
         query["good"] = good.value
     if households.value:
         query["households"] = str(households.value)
     if seed.value >= 0:
         query["seed"] = str(seed.value)
-    if overrides.value:
-        query["set"] = json.dumps(overrides.value, separators=(",", ":"), sort_keys=True)
+    if moved:
+        query["set"] = json.dumps(moved, separators=(",", ":"), sort_keys=True)
+    if side_by_side.value:
+        query["side"] = "1"
     return urllib.parse.urlencode(query)
 
 
@@ -247,6 +286,7 @@ def read_address(search: str | None) -> str:
             target.value = int(query[name])
     if "good" in query:
         good.value = query["good"]
+    side_by_side.value = query.get("side") == "1"
     if "set" in query:
         try:
             overrides.value = parse_address_settings(query["set"])
@@ -417,16 +457,11 @@ def Controls():
         groups.setdefault(lever.group, []).append(lever)
     for group, members in groups.items():
         with Section(summary=_group_title(group), expand=group.startswith("policy")):
+            if group.startswith("policy "):
+                PolicyTargets(scenario, group.removeprefix("policy "), on_set=set_target)
             for lever in members:
                 LeverControl(lever)
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        ChoiceSelect(
-            tr("Add a policy"),
-            [(kind, tr(kind.replace("_", " "))) for kind in catalogue.policy_kinds()],
-            new_policy_kind.value,
-            new_policy_kind.set,
-        )
-        solara.Button(tr("Add"), on_click=add_policy, outlined=True, color="primary")
+    PackageBuilder(scenario, on_add=add_to_package)
     with solara.Column(style={"gap": "4px"}):
         solara.FileDownload(
             lambda: catalogue.scenario_toml(scenario_now(), run_settings()),
@@ -498,6 +533,14 @@ def ScenarioEditor():
             on_file=drop_file,
             lazy=False,
         )
+        # The same by a click: the browser's file chooser (a phone, a keyboard).
+        widgets.FileUpload.element(
+            accept=".toml",
+            multiple=False,
+            description=tr("Choose a scenario file (.toml)"),
+            on_value=choose_file,
+            layout=widgets.Layout(width="auto"),
+        )
 
 
 def _headline_rows(run: ExploreRun) -> list[tuple[str, str, str, str]]:
@@ -505,22 +548,28 @@ def _headline_rows(run: ExploreRun) -> list[tuple[str, str, str, str]]:
     h = run.headline()
     mine, base = h["scenario"], h["baseline"]
 
-    def row(name, key, fmt, sign=True):
+    def row(name, key, fmt, sign=True, fmt_difference=None):
         value = fmt(mine[key])
         if base is None:
             return (name, value, "", "")
         difference = mine[key] - base[key]
-        text = fmt(difference)
+        text = (fmt_difference or fmt)(difference)
         if sign and difference > 0:
             text = "+" + text
         return (name, value, fmt(base[key]), text)
 
-    size = run.model.households.size
+    size = h["households"]
+
+    def points(v: float) -> str:
+        """A difference of shares, in percentage points (never labelled %)."""
+        return tr("{value} points").format(value=number(100 * v / size, 1))
+
     return [
         row(
             tr("Households sharing a good"),
             "sharing_households",
             lambda v: f"{number(v)} ({percent(v / size)})",
+            fmt_difference=lambda v: f"{number(v)} ({'+' if v > 0 else ''}{points(v)})",
         ),
         row(tr("Spending per household (€/month)"), "spending_eur", lambda v: eur(v, 1)),
         row(tr("Goods owned"), "goods", number),
@@ -542,6 +591,12 @@ def Headline(run: ExploreRun, month: int):
             attributes={"data-testid": "month"},
         )
         has_base = run.reference is not None
+        solara.Text(
+            tr("Figures for the territory ({households} households)").format(
+                households=number(run.territory_households)
+            ),
+            classes=["partage-territory"],
+        )
         head = [tr("Figure"), tr("This scenario")] + (
             [tr("Baseline"), tr("Difference")] if has_base else []
         )
@@ -691,6 +746,7 @@ def RunView(run: ExploreRun):
         classes=["partage-hint"],
     )
     Headline(run, run.month)
+    TrustPanel(run, choice.value, run.month)
     names = run.model.goods.names
     shown = good.value if good.value in names else names[0]
     with solara.Div(classes=["partage-columns"]):
@@ -727,7 +783,7 @@ def RunView(run: ExploreRun):
                 HouseholdPanel(run, run.month)
         with solara.Div(classes=["partage-curves-column"]):
             if side_by_side.value:
-                SideBySide(run, shown, lang)
+                SideBySide(run, shown, lang, tick.value)
             curves = run.curves_svg(shown, lang)
             for key, names_ in (
                 ("curves-top", ("adoption", "trust")),
@@ -745,7 +801,9 @@ def RunView(run: ExploreRun):
 
 
 @solara.component
-def SideBySide(run: ExploreRun, shown: str, lang: str):
+def SideBySide(run: ExploreRun, shown: str, lang: str, drawn_at: int):
+    """The reference and difference maps of the run's month (`drawn_at`, the run's tick, makes
+    them redraw whenever the run moves, e.g. after "run to the horizon")."""
     maps = run.comparison_maps(shown, lang)
     if maps is None:
         solara.Info(tr("The side-by-side maps need the baseline run alongside."))
@@ -759,7 +817,7 @@ def SideBySide(run: ExploreRun, shown: str, lang: str):
             f"{maps['difference']}<div class='partage-legend'>{map_legend(True)}</div></div>"
         ),
         classes=["partage-charts"],
-        attributes={"data-testid": "side-by-side"},
+        attributes={"data-testid": "side-by-side", "data-month": str(run.month)},
     )
 
 

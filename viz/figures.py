@@ -508,6 +508,25 @@ def indices_bars(
     return fig
 
 
+def zone_paths(shapes, width: int) -> tuple[list[str], int, tuple[float, float, float]]:
+    """Zones' outlines (projected, in metres) as SVG paths on a drawing `width` pixels wide with a
+    2-pixel margin; with the drawing's height and (west, north, scale) to place points on it."""
+    west, south, east, north = (float(v) for v in shapes.total_bounds)
+    scale = (width - 4) / max(east - west, 1.0)
+    height = int(math.ceil((north - south) * scale)) + 4
+    paths = []
+    for shape in shapes:
+        path = []
+        for part in getattr(shape, "geoms", [shape]):
+            xs = 2 + (np.asarray(part.exterior.xy[0]) - west) * scale
+            ys = 2 + (north - np.asarray(part.exterior.xy[1])) * scale
+            path.append(
+                "M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys, strict=True)) + "Z"
+            )
+        paths.append("".join(path))
+    return paths, height, (west, north, scale)
+
+
 @dataclass
 class PolygonMap:
     """A territory from data drawn as dots in its zones' outlines (no map tiles).
@@ -523,27 +542,13 @@ class PolygonMap:
     @classmethod
     def from_layout(cls, layout, width: int = 480) -> PolygonMap:
         shapes = layout.territory.projected.reset_index(drop=True)
-        west, south, east, north = (float(v) for v in shapes.total_bounds)
-        scale = (width - 4) / max(east - west, 1.0)
-        height = int(math.ceil((north - south) * scale)) + 4
-
-        def to_pixels(x, y):
-            return 2 + (np.asarray(x) - west) * scale, 2 + (north - np.asarray(y)) * scale
-
-        px, py = to_pixels(layout.household_xy_m[:, 0], layout.household_xy_m[:, 1])
+        paths, height, (west, north, scale) = zone_paths(shapes, width)
+        px = 2 + (layout.household_xy_m[:, 0] - west) * scale
+        py = 2 + (north - layout.household_xy_m[:, 1]) * scale
         pixel_xy = np.stack(
             [np.clip(px.astype(int), 0, width - 1), np.clip(py.astype(int), 0, height - 1)], axis=1
         )
-        outlines = []
-        for shape, name in zip(shapes, layout.territory.names, strict=True):
-            parts = getattr(shape, "geoms", [shape])
-            path = []
-            for part in parts:
-                xs, ys = to_pixels(*part.exterior.xy)
-                path.append(
-                    "M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys, strict=True)) + "Z"
-                )
-            outlines.append(("".join(path), str(name)))
+        outlines = list(zip(paths, (str(n) for n in layout.territory.names), strict=True))
         return cls(width, height, pixel_xy, outlines)
 
     def image(self, mode: np.ndarray, need: np.ndarray) -> np.ndarray:

@@ -34,6 +34,7 @@ from markdown_it import MarkdownIt
 from . import i18n
 from .catalogue import BASELINE, RESULTS_DIR
 from .clickable import ClickableSvg
+from .language import current as current_language
 
 FRONT, OTHER, PICKED = "#0072B2", "#999999", "#D55E00"  # Okabe-Ito blue, grey and vermilion
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -53,10 +54,8 @@ def results_dir() -> Path:
 
 
 def page_language() -> str:
-    """French or English, as the browser asks (French by default)."""
-    headers = solara.lab.headers.value or {}
-    asked = headers.get("accept-language") or headers.get("Accept-Language") or [""]
-    return i18n.preferred_language(asked[0] if isinstance(asked, list) else asked)
+    """The session's language: the switch's, the address's (`?lang=en`), else the browser's."""
+    return current_language()
 
 
 def _manifest_kind(folder: Path) -> str:
@@ -396,7 +395,7 @@ def OptimisationView(lang: str):
                 solara.Warning(t("The scenario file of this point is missing."))
                 return
             scenario_name = Path(str(row["scenario file"])).stem
-            with solara.Row():
+            with solara.Row(style={"flex-wrap": "wrap"}):
                 solara.Button(
                     t("Open in Explore"),
                     color="primary",

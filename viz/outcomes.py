@@ -25,6 +25,7 @@ GOOD_MEASURES = {
 WORDS = {
     "sharing_households": "households sharing at least one good",
     "sharing_households.share": "share of households sharing at least one good",
+    "real.sharing_households": "households sharing at least one good, in the real territory",
     "goods.stock_total": "goods owned, all goods",
     "emissions.stock_t": "embodied emissions of the goods owned (t CO2e)",
     "emissions.purchases_t": "embodied emissions of this month's purchases (t CO2e)",
@@ -66,6 +67,10 @@ def outcome_label(name: str, lang: str) -> str:
         )
         return gettext(text, lang).format(q=q)
     parts = name.split(".")
+    if parts[1:] == ["without", "share"]:
+        return gettext("share of the households without a {good}", lang).format(
+            good=gettext(parts[0], lang)
+        )
     if len(parts) >= 2 and parts[1] in GOOD_MEASURES:
         text = gettext(GOOD_MEASURES[parts[1]], lang).format(good=gettext(parts[0], lang))
         if len(parts) == 3:

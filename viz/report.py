@@ -128,14 +128,6 @@ CURVES = (
     "trust.mean",
 )
 OUTCOME_BY_NAME = {outcome.name: outcome for outcome in HEADLINE}
-# Outcomes a territory from data also reports scaled to its real households (`real.<outcome>`).
-REAL_OUTCOMES = (
-    "sharing_households",
-    "goods.stock_total",
-    "emissions.cumulative_t",
-    "public.cumulative_spend_eur",
-    "public.cumulative_revenue_eur",
-)
 
 
 # --------------------------------------------------------------------------- reading a comparison
@@ -155,6 +147,7 @@ class ComparisonResults:
     months: int
     seed: int
     replication_seeds: list[int]
+    territory_households: int
     table: pd.DataFrame
     costs: pd.DataFrame
     bands: pd.DataFrame
@@ -249,6 +242,7 @@ def read_comparison(directory: str | Path) -> ComparisonResults:
         months=int(engine.months),
         seed=int(engine.seed),
         replication_seeds=[int(seed) for seed in seeds],
+        territory_households=int(engine.territory.households),
         table=engine.table(),
         costs=engine.cost_effectiveness(),
         bands=engine.curves(curves) if curves and several_months else pd.DataFrame(),
@@ -470,14 +464,11 @@ def _territory(comparison: ComparisonResults, lang: str) -> dict:
     return {"missing": False, "name": base.territory.name, "zones": zones, "goods": goods}
 
 
-def _results(
-    comparison: ComparisonResults, lang: str, numbers: Numbers, prefix: str = ""
-) -> list[dict]:
-    """Per headline outcome: the baseline and each scenario at the horizon, and the difference;
-    with `prefix="real."`, the outcomes that a territory from data scales to its real households."""
+def _results(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list[dict]:
+    """Per headline outcome: the baseline and each scenario at the horizon, and the difference,
+    for the territory (`experiments.territory_figures`, through the comparison engine)."""
     rows = []
-    for outcome in HEADLINE if not prefix else [OUTCOME_BY_NAME[name] for name in REAL_OUTCOMES]:
-        outcome = Outcome(prefix + outcome.name, outcome.label, outcome.kind)
+    for outcome in HEADLINE:
         base = comparison.row(outcome.name, comparison.baseline)
         if base is None:
             continue
@@ -508,12 +499,6 @@ def _results(
             }
         )
     return rows
-
-
-def _real_households(comparison: ComparisonResults, lang: str) -> str:
-    """The real territory's households, for a territory from data ("" for a grid)."""
-    row = comparison.row("real.households", comparison.baseline)
-    return "" if row is None else format_number(row["mean"], lang)
 
 
 def _by_quintile(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list[dict]:
@@ -674,10 +659,13 @@ def _summary(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list
                 "name": name,
                 "lines": lines,
                 "horizon": gettext(
-                    "After {years} years ({months} months), against {baseline}:", lang
+                    "After {years} years ({months} months), for the territory ({households} "
+                    "households), against {baseline}:",
+                    lang,
                 ).format(
                     years=format_number(years, lang, 0 if years.is_integer() else 1),
                     months=comparison.months,
+                    households=format_number(comparison.territory_households, lang),
                     baseline=comparison.baseline,
                 ),
             }
@@ -685,7 +673,7 @@ def _summary(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list
     return out
 
 
-def _assumptions(lang: str) -> list[str]:
+def assumptions(lang: str) -> list[str]:
     texts = (
         N_(
             "Households are simulated one by one: each month some of them reconsider how they meet their "
@@ -695,9 +683,12 @@ def _assumptions(lang: str) -> list[str]:
             "territory."
         ),
         N_(
-            "Results are for the number of households simulated. Shares, amounts per household and costs "
-            "per extra sharing household or per tonne carry over to the whole territory; counts and totals "
-            "grow with its size."
+            "Figures are for the whole territory. Each simulated household stands for the same number "
+            "of the territory's households, so counts, tonnes and euros are scaled by that number; "
+            "shares and amounts per household are read as simulated. A budget a scenario declares "
+            "(investment, running costs, pool units, parking spots) is counted once, at the "
+            "territory's size: the cost per extra sharing household or per tonne does not depend on "
+            "how many households were simulated."
         ),
         N_(
             "Each scenario was run several times with the same random draws as the baseline (common random "
@@ -979,13 +970,12 @@ def render_html(comparison: ComparisonResults, out_dir: Path, lang: str) -> str:
         "levers": _levers(comparison, lang),
         "territory": _territory(comparison, lang),
         "results": _results(comparison, lang, numbers),
-        "real_results": _results(comparison, lang, numbers, prefix="real."),
-        "real_households": _real_households(comparison, lang),
+        "territory_households": format_number(comparison.territory_households, lang),
         "quintiles": _by_quintile(comparison, lang, numbers),
         "zones": _by_zone(comparison, lang, numbers),
         "costs": _costs(comparison, lang, numbers),
         "figures": figures,
-        "assumptions": _assumptions(lang),
+        "assumptions": assumptions(lang),
         "households": format_number(comparison.households, lang),
         "seeds": [str(seed) for seed in comparison.replication_seeds],
         "commit": (git.get("commit") or "")[:12],

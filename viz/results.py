@@ -125,7 +125,7 @@ def _png(figure) -> bytes:
 
 
 def parameter_label(path: str) -> str:
-    """The schema's words for a swept parameter, with its path for the record."""
+    """The schema's words for a swept parameter (never its dotted path)."""
     try:
         lever = catalogue._lever(catalogue.load_named(catalogue.BASELINE), path, "")
     except Exception:  # noqa: BLE001 - a path the baseline does not have keeps its own name
@@ -135,7 +135,7 @@ def parameter_label(path: str) -> str:
         if lever is not None and lever.title
         else path.split(".")[-1].replace("_", " ")
     )
-    return f"{words} ({path})"
+    return words
 
 
 @solara.component
@@ -149,7 +149,7 @@ def Page():
         return
     name = store_name.value if store_name.value in names else names[0]
     directory = results_dir() / name
-    ChoiceSelect(tr("Experiment"), [(n, n) for n in names], name, store_name.set)
+    ChoiceSelect(tr("Experiment"), [(n, n.replace("_", " ")) for n in names], name, store_name.set)
     try:
         runs, outcomes, swept, kind = load_store(directory)
     except Exception:  # noqa: BLE001 - a broken store is reported in one line, the app keeps working

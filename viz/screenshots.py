@@ -3,13 +3,22 @@
 Serves the app on a free port, opens it in Chromium at a projector's 1280×800 and a
 phone's 390×844, in French and in English, runs the tool-library scenario for two years
 beside the baseline, and saves what the page shows to `docs/screenshots/` (or OUT_DIR).
+
+Then a planner's path, in French and in English, each page at 1440×900 and on a phone
+(390×844): a package on Bordeaux's right bank built with the controls (tool libraries in
+Bassens, Cenon, Floirac and Lormont for the two poorest income fifths), compared with the
+reference, and the council report written from the comparison (`path-*.png`).
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -31,6 +40,7 @@ def take(out: Path) -> list[Path]:
 
     out.mkdir(parents=True, exist_ok=True)
     port = _free_port()
+    results = Path(tempfile.mkdtemp(prefix="partage-screenshots-"))
     server = subprocess.Popen(
         [
             sys.executable,
@@ -48,6 +58,7 @@ def take(out: Path) -> list[Path]:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
+        env={**os.environ, "PARTAGE_RESULTS_DIR": str(results)},
     )
     saved = []
     try:
@@ -94,10 +105,110 @@ def take(out: Path) -> list[Path]:
                     page.screenshot(path=str(path))
                     saved.append(path)
                     context.close()
+            for lang in ("fr", "en"):
+                saved += planner_path(browser, url, out, lang, results)
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=15)
+        shutil.rmtree(results, ignore_errors=True)
+    return saved
+
+
+PATH_SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
+RIGHT_BANK = "rive droite"  # Bassens, Cenon, Floirac and Lormont, a group of the scenario
+
+
+def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list[Path]:
+    """Package on the right bank → compare → report, each step shot at both sizes."""
+    from viz.i18n import gettext
+
+    def t(text: str) -> str:
+        return gettext(text, lang)
+
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900},
+        locale=lang,
+        extra_http_headers={"Accept-Language": lang},
+    )
+    page = context.new_page()
+    page.set_default_timeout(240_000)
+    saved = []
+
+    def shoot(name: str) -> None:
+        for size, (width, height) in PATH_SIZES.items():
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(3000)
+            path = out / f"path-{name}-{size}-{lang}.png"
+            page.screenshot(path=str(path), full_page=size == "desktop")
+            saved.append(path)
+        page.set_viewport_size({"width": 1440, "height": 900})
+        page.wait_for_timeout(500)
+
+    def pick(test_id: str, *options: str) -> None:
+        field = page.locator(f".v-select:has([data-testid={test_id}])").first
+        for option in options:
+            field.click()
+            search = field.locator("input[type=text]:not([readonly])")
+            if search.count():
+                search.fill(option.split(": ")[-1])
+            page.locator(
+                ".v-menu__content.menuable__content__active .v-list-item",
+                has_text=re.compile(f"^{re.escape(option)}$"),
+            ).first.click()
+            field.locator(".v-chip", has_text=option).wait_for()
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(1500)  # the server's answer in, before the next choice
+        for option in options:
+            field.locator(".v-chip", has_text=option).wait_for()
+
+    page.goto(f"{url}/?scenario=bordeaux_rive_droite&households=4000&lang={lang}")
+    page.wait_for_selector("[data-testid=territory-map] svg")
+    page.locator("[data-testid=package-policy]").first.click()
+    page.locator(
+        ".v-menu__content.menuable__content__active .v-list-item",
+        has_text=re.compile(f"^{re.escape(t('tool library'))}$"),
+    ).first.click()
+    pick("package-zones", t("group: {name}").format(name=t(RIGHT_BANK)))
+    pick("package-quintiles", t("fifth {q}").format(q=1), t("fifth {q}").format(q=2))
+    page.get_by_role("button", name=t("Add to the package")).click()
+    page.get_by_text(t("Policy: {name}").format(name=t("tool library")), exact=True).wait_for()
+    page.locator("[data-testid=package-policy]").first.scroll_into_view_if_needed()
+    shoot("1-package")
+
+    page.get_by_role("tab", name=t("Compare")).click()
+    chosen = page.locator(".v-select:has([data-testid=compare-scenarios])").first
+    chosen.wait_for()
+    while chosen.locator(".v-chip__close").count():
+        chosen.locator(".v-chip__close").first.click()
+    chosen.click()
+    page.locator(
+        ".v-menu__content.menuable__content__active .v-list-item",
+        has_text=t("the scenario edited in Explore"),
+    ).first.click()
+    page.keyboard.press("Escape")
+    for name, value in (("replications", "3"), ("households", "4000"), ("months", "36")):
+        field = page.locator(f".partage-field-{name} input").first
+        field.fill(value)
+        field.press("Enter")
+    page.get_by_role("button", name=t("Run the comparison")).click()
+    page.locator("[data-testid=commune-maps]").wait_for(timeout=600_000)
+    page.locator("[data-testid=commune-maps]").scroll_into_view_if_needed()
+    shoot("2-compare")
+
+    page.get_by_role(
+        "button",
+        name=re.compile(re.escape(t("Write a report for a council meeting (HTML and PDF)")[:30])),
+    ).click()
+    page.get_by_text(t("Download the report (PDF)")).wait_for(timeout=600_000)
+    page.get_by_text(t("Download the report (PDF)")).scroll_into_view_if_needed()
+    shoot("3-report-written")
+    reports = sorted(results.glob(f"app-compare-*/report/report.{lang}.html"))
+    if reports:
+        page.goto(reports[-1].resolve().as_uri())
+        page.wait_for_timeout(1500)
+        shoot("4-report")
+    context.close()
     return saved
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.territory_figures import declared_households, run_figures
 from model.households import Mode
 from model.model import TerritoryModel
 from model.scenario import Scenario
@@ -45,6 +46,9 @@ class ExploreRun:
         agents: bool = True,
     ):
         self.model = TerritoryModel(scenario, households=households, seed=seed, agents=agents)
+        # The scenarios as declared: the figures shown are for their territory, not the sample.
+        self.declared = scenario
+        self.declared_reference = reference
         self.reference = (
             TerritoryModel(
                 reference,
@@ -111,11 +115,20 @@ class ExploreRun:
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.model.series)
 
-    def headline(self) -> dict[str, Any]:
-        """This month's sharing households, spending, goods owned, t CO2e and public spend,
-        each with the baseline's value when the baseline runs alongside."""
+    @property
+    def territory_households(self) -> int:
+        """The households of the scenario's territory, which the figures shown are for."""
+        return declared_households(self.declared)
 
-        def figures(latest: dict) -> dict[str, float]:
+    def headline(self) -> dict[str, Any]:
+        """This month's sharing households, spending, goods owned, t CO2e and public spend for the
+        territory (`experiments.territory_figures`), each with the baseline's value when the
+        baseline runs alongside, and the territory's households."""
+        households = self.territory_households
+        sample = self.model.households.size
+
+        def figures(scenario: Scenario, model_latest: dict) -> dict[str, float]:
+            latest = run_figures(scenario, model_latest, sample, households)
             return {
                 "sharing_households": float(latest["sharing_households"]),
                 "sharing_share": float(latest["sharing_households.share"]),
@@ -127,8 +140,11 @@ class ExploreRun:
 
         return {
             "month": self.month,
-            "scenario": figures(self.model.latest),
-            "baseline": figures(self.reference.latest) if self.reference is not None else None,
+            "households": households,
+            "scenario": figures(self.declared, self.model.latest),
+            "baseline": figures(self.declared_reference, self.reference.latest)
+            if self.reference is not None
+            else None,
         }
 
     def map_svg(
@@ -291,6 +307,8 @@ class ExploreRun:
         adoption = lines(
             [(f"{good}.{m}", tr(MODE_NAMES[m]), MODE_COLOURS[m]) for m in MODE_LABELS], 100
         )
+        # Goods and tonnes for the territory, as the headline counts them (`run_figures`).
+        to_territory = self.territory_households / self.model.households.size
         quintiles = [
             (f"spending.q{q}_eur", tr("Q{q}").format(q=q), QUINTILE_COLOURS[q - 1])
             for q in range(1, 6)
@@ -304,12 +322,12 @@ class ExploreRun:
             ),
             "stock": chart(
                 "stock",
-                lines([("goods.stock_total", tr("goods owned"), "#0072B2")]),
+                lines([("goods.stock_total", tr("goods owned"), "#0072B2")], to_territory),
                 tr("Goods owned, all goods"),
             ),
             "emissions": chart(
                 "emissions",
-                lines([("emissions.cumulative_t", tr("t CO2e"), "#000000")]),
+                lines([("emissions.cumulative_t", tr("t CO2e"), "#000000")], to_territory),
                 tr("Embodied emissions of the goods in use so far (t CO2e)"),
             ),
             "spending": chart(
@@ -325,6 +343,13 @@ class ExploreRun:
             ),
         }
 
+    def zone_title(self, zone: int) -> str:
+        """A zone's name as planners know it: the commune's name on a territory from data."""
+        territory = getattr(self.model.layout, "territory", None)
+        if territory is not None:
+            return str(territory.names[zone])
+        return self.model.scenario.zone_names[zone]
+
     def describe(self, row: int) -> dict[str, Any]:
         """A household's state, numbered like the page numbers it (from 0)."""
         hh = self.model.households
@@ -335,7 +360,7 @@ class ExploreRun:
         names = self.model.goods.names
         return {
             "household": row,
-            "zone": self.model.scenario.zone_names[int(hh.zone[row])],
+            "zone": self.zone_title(int(hh.zone[row])),
             "income_eur": float(hh.income_eur[row]),
             "quintile": int(hh.quintile[row]) + 1,
             "trust": float(hh.trust[row]),

@@ -111,7 +111,7 @@ def check_recovery(
     replications: int = 2,
     waves: int = 2,
     points: int = 12,
-    truth_replications: int = 4,
+    truth_replications: int = 8,
     seed: int = 11,
     directory: Path | None = None,
 ) -> dict:

@@ -10,7 +10,13 @@ The checks, one module each (the tests call the same functions at a smaller size
 4. `experiments.validation.calibration_recovery`: calibration recovers known
    parameter values from targets made by the model itself;
 5. `experiments.validation.reference`: the scalar reference (`model.reference`)
-   against the vectorized model, replication by replication.
+   against the vectorized model, replication by replication;
+6. `experiments.validation.stationarity` (`check_stationarity`): Bordeaux
+   Métropole without policy holds its observed start (car-free share by commune,
+   cars per household, two or more cars, car-sharing subscribers);
+7. `experiments.validation.stationarity` (`check_second_car`): car-sharing
+   members shed cars, and private cars removed per shared car against the
+   published ranges.
 
 `write_validation` runs them (`FULL` or `QUICK` sizes) and writes `report.md`,
 `bass.png`, `network.png` and `critical_mass.png` into a folder. With
@@ -38,6 +44,14 @@ from experiments.validation.critical_mass import (
 )
 from experiments.validation.network import check_network_effects
 from experiments.validation.reference import check_reference
+from experiments.validation.stationarity import (
+    CARS_PER_SHARED_CAR,
+    SOURCE_POINTS,
+    STATIONARY_MAX_POINTS,
+    STATIONARY_MEAN_POINTS,
+    check_second_car,
+    check_stationarity,
+)
 from model.reference import ReferenceModel
 
 
@@ -62,6 +76,12 @@ class Sizes:
     recovery_months: int = 24
     recovery_waves: int = 2
     recovery_points: int = 12
+    stationarity_households: int = 5_000
+    stationarity_months: int = 120
+    stationarity_replications: int = 2
+    second_car_households: int = 5_000
+    second_car_months: int = 120
+    second_car_replications: int = 2
 
 
 FULL = Sizes(
@@ -84,6 +104,9 @@ FULL = Sizes(
     recovery_months=36,
     recovery_waves=3,
     recovery_points=24,
+    stationarity_households=30_000,
+    second_car_households=30_000,
+    second_car_replications=5,
 )
 QUICK = Sizes(
     5_000,
@@ -111,7 +134,7 @@ QUICK = Sizes(
 def stage_work(sizes: Sizes) -> list[float]:
     """Estimated work of each stage of `run_all`, in the order it reports them (households x months
     x runs; the network check runs 7 settings, critical mass 11 subsidy levels, hysteresis 6 levels
-    on two branches, the scalar comparison both models)."""
+    on two branches, the scalar comparison both models, the second-car check two scenarios)."""
     bass = sizes.bass_households * sizes.bass_months * sizes.bass_replications
     return [
         *[bass] * len(BASS_PARAMETERS),
@@ -120,6 +143,12 @@ def stage_work(sizes: Sizes) -> list[float]:
         11 * sizes.mass_households * sizes.mass_months * sizes.mass_replications,
         12 * sizes.tipping_households * sizes.tipping_months * sizes.tipping_replications,
         2 * sizes.reference_households * sizes.reference_months * sizes.reference_replications,
+        sizes.recovery_households
+        * sizes.recovery_months
+        * sizes.recovery_waves
+        * sizes.recovery_points,
+        sizes.stationarity_households * sizes.stationarity_months * sizes.stationarity_replications,
+        2 * sizes.second_car_households * sizes.second_car_months * sizes.second_car_replications,
     ]
 
 
@@ -233,6 +262,29 @@ def _run_checks(sizes: Sizes, echo) -> dict:
             for r in results["recovery"]["rows"]
         )
         + f" -> {'pass' if results['recovery']['passed'] else 'FAIL'}"
+    )
+    st = results["stationarity"] = check_stationarity(
+        households=sizes.stationarity_households,
+        months=sizes.stationarity_months,
+        replications=sizes.stationarity_replications,
+    )
+    echo(
+        f"stationarity without policy: car-free share by commune moves {st['mean_move_points']:.2f} "
+        f"points on average, {st['max_move_points']:.2f} at most "
+        f"-> {'pass' if st['holds'] else 'FAIL'}"
+    )
+    sc = results["second_car"] = check_second_car(
+        households=sizes.second_car_households,
+        months=sizes.second_car_months,
+        replications=sizes.second_car_replications,
+    )
+    ratios = ", ".join(
+        f"{m} months {v[0]:.1f} ± {v[1]:.1f}" for m, v in sc["cars_removed_per_shared_car"].items()
+    )
+    echo(
+        f"second car: members' cars {sc['cars_per_member_before']:.2f} -> "
+        f"{sc['cars_per_member_after']:.2f} per household; private cars removed per shared car: "
+        f"{ratios} -> {'pass' if sc['sheds_cars'] and sc['within_published'] else 'FAIL'}"
     )
     return results
 
@@ -527,7 +579,56 @@ def markdown_report(results: dict) -> str:
             f"{r['fitted']:.3g} | {r['prior_width']:g} |"
         )
     lines += ["", f"Result: {'pass' if rec['passed'] else 'FAIL'}.", ""]
+    lines += stationarity_lines(results)
     return "\n".join(lines)
+
+
+def stationarity_lines(results: dict) -> list[str]:
+    """Sections 6 and 7 of the report: the observed start holds, and the second car."""
+    st, sc = results["stationarity"], results["second_car"]
+    stated, start, end = st["stated"], st["start"], st["end"]
+    lines = [
+        "## 6. The observed start holds without policy",
+        "",
+        f"`experiments.validation.stationarity`: Bordeaux Métropole without policy, its car-sharing "
+        f"of today kept, {st['households']:,} households, {st['months']} months, "
+        f"{st['replications']} replications. Each commune's car-free share at the horizon minus at "
+        f"month 0, in points, averaged over replications: {st['mean_move_points']:.2f} on average "
+        f"(allowed {STATIONARY_MEAN_POINTS:g}), {st['max_move_points']:.2f} at most (allowed "
+        f"{STATIONARY_MAX_POINTS:g}).",
+        "",
+        "| figure | stated | month 0 | horizon |",
+        "|---|---:|---:|---:|",
+        f"| cars per household | {stated['cars_per_household']:.3f} | "
+        f"{start['cars_per_household']:.3f} | {end['cars_per_household']:.3f} |",
+        f"| households with two cars or more | {stated['several_share']:.1%} | "
+        f"{start['several_share']:.1%} | {end['several_share']:.1%} |",
+        f"| households without a car | {stated['car_free_share']:.1%} | "
+        f"{start['car_free_share']:.1%} | {end['car_free_share']:.1%} |",
+        f"| car-sharing subscribers | {st['subscribers_stated']:,.0f} | "
+        f"{st['subscribers_month0']:,.0f} | |",
+        "",
+        f"Result: {'pass' if st['holds'] else 'FAIL'} (figures within {SOURCE_POINTS:g} points of "
+        "what is stated; subscribers within one sampled household).",
+        "",
+        "## 7. The second car and car-sharing",
+        "",
+        f"`experiments.validation.stationarity`: the car-sharing fleet scenario against Bordeaux "
+        f"without it, {sc['households']:,} households, {sc['months']} months, "
+        f"{sc['replications']} paired replications. Households that joined car-sharing held "
+        f"{sc['cars_per_member_before']:.2f} cars each at month 0 and "
+        f"{sc['cars_per_member_after']:.2f} at the horizon (Martin, Shaheen & Lidicker 2010: "
+        "0.47 to 0.24 per member household; Namazu & Dowlatabadi 2018: 0.68 to 0.36).",
+        "",
+        "| month | private cars removed per shared car (mean ± s.e.) | published |",
+        "|---:|---:|---|",
+    ]
+    for month, (mean, se) in sc["cars_removed_per_shared_car"].items():
+        low, high = CARS_PER_SHARED_CAR[month]
+        lines.append(f"| {month} | {mean:.1f} ± {se:.1f} | {low:g} to {high:g} |")
+    passed = sc["sheds_cars"] and sc["within_published"]
+    lines += ["", f"Result: {'pass' if passed else 'FAIL'}.", ""]
+    return lines
 
 
 def write_validation(
@@ -549,5 +650,7 @@ def write_validation(
     guarded(report).write_text(markdown_report(results), encoding="utf-8")
     passed = all(r["passed"] for r in results["bass"]) and results["bass_reference"]["passed"]
     passed = passed and results["reference"]["passed"] and results["network"]["all_s_shaped"]
-    passed = passed and results["recovery"]["passed"]
+    passed = passed and results["recovery"]["passed"] and results["stationarity"]["holds"]
+    passed = passed and results["second_car"]["sheds_cars"]
+    passed = passed and results["second_car"]["within_published"]
     return report, passed

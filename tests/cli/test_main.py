@@ -44,6 +44,7 @@ def test_every_command_module_registers_its_commands_with_a_handler():
         "interactions",
         "report",
         "calibrate",
+        "hindcast",
         "optimise",
         "discover",
         "outcomes",

@@ -21,5 +21,5 @@ def test_interactions_shows_runs_done_and_time_left(capsys):
 def test_validate_bar_advances_once_per_check_to_the_whole_work():
     sizes = suite.QUICK
     work = suite.stage_work(sizes)
-    assert len(work) == len(suite.BASS_PARAMETERS) + 5  # one per line the suite reports
+    assert len(work) == len(suite.BASS_PARAMETERS) + 8  # one per line the suite reports
     assert all(w > 0 for w in work)

@@ -135,7 +135,7 @@ def test_run_writes_outcomes_by_zone_and_map_draws_them(tiny_territory, tmp_path
         )
         == 0
     )
-    assert "scaled to the real territory" in capsys.readouterr().out
+    assert "for the territory (11,200 households)" in capsys.readouterr().out
     zones = pd.read_parquet(out / "zones.parquet")
     assert list(zones.columns) == ["month", "zone", "outcome", "value"]
     assert set(zones["zone"]) == {"A", "B", "C", "D"}

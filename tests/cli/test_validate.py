@@ -7,7 +7,29 @@ from experiments.validation import suite
 
 
 def test_validate_command_writes_a_report_with_plots(tmp_path, monkeypatch, capsys):
-    tiny = suite.Sizes(600, 12, 2, 600, 60, 1, 400, 24, 2, 400, 24, 2, 200, 6, 3)
+    tiny = suite.Sizes(
+        600,
+        12,
+        2,
+        600,
+        60,
+        1,
+        400,
+        24,
+        2,
+        400,
+        24,
+        2,
+        200,
+        6,
+        3,
+        stationarity_households=600,
+        stationarity_months=12,
+        stationarity_replications=1,
+        second_car_households=600,
+        second_car_months=60,
+        second_car_replications=1,
+    )
     monkeypatch.setattr(suite, "QUICK", tiny)
     monkeypatch.setattr(suite, "BASS_PARAMETERS", ((0.03, 0.38),))
 
@@ -25,6 +47,8 @@ def test_validate_command_writes_a_report_with_plots(tmp_path, monkeypatch, caps
         "Critical mass",
         "Scalar reference",
         "Calibration recovers",
+        "The observed start holds without policy",
+        "The second car and car-sharing",
     ):
         assert heading in report
     for plot in ("bass.png", "network.png", "critical_mass.png"):

@@ -27,7 +27,7 @@ months = 12
 waves = 2
 points_per_wave = 5
 candidates = 512
-posterior_samples = 200
+steps = 400
 check_replications = 2
 
 [[parameters]]

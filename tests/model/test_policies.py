@@ -50,7 +50,7 @@ class Run:
 
     series: pd.DataFrame
     zones: list[str]
-    car_owners_by_zone: np.ndarray  # share of car-needing households owning one
+    car_owners_by_zone: np.ndarray  # cars held per car-needing household (a second car counts)
     renters_by_zone: np.ndarray  # share of needs (all goods) met by commercial rental
     digital_by_zone: np.ndarray  # share of households with digital access
     spending_by_zone: np.ndarray  # mean household spending (EUR/month)
@@ -64,14 +64,14 @@ class Run:
 
 
 def zone_facts(model: TerritoryModel) -> np.ndarray:
-    """Car ownership, rental, digital access and spending by zone this month: shape (4, zones)."""
+    """Cars held, rental, digital access and spending by zone this month: shape (4, zones)."""
     hh = model.households
     car = model.goods.names.index("car")
     zones = [hh.zone == z for z in range(model.zone_count)]
     spending = household_spending(model, model.last_market)
     return np.array(
         [
-            [(hh.mode[hh.need[:, car] & z, car] == Mode.OWN).mean() for z in zones],
+            [model.units_held()[hh.need[:, car] & z, car].mean() for z in zones],
             [(hh.mode[hh.need & z[:, None]] == Mode.RENT).mean() for z in zones],
             [hh.digital[z].mean() for z in zones],
             [spending[z].mean() for z in zones],

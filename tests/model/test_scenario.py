@@ -52,7 +52,11 @@ def test_baseline_is_valid_and_complete(baseline_path):
 
 
 def test_every_baseline_number_is_commented(baseline_path):
-    for number, line in enumerate(baseline_path.read_text(encoding="utf-8").splitlines(), 1):
+    from experiments.territory_import import CONSTANTS_MARK
+
+    text = baseline_path.read_text(encoding="utf-8")
+    written_by_hand = text[: text.index(CONSTANTS_MARK)]  # the constants below are solved
+    for number, line in enumerate(written_by_hand.splitlines(), 1):
         code = line.split("#")[0]
         if "=" in code and any(ch.isdigit() for ch in code.split("=", 1)[1]):
             assert "#" in line, (

@@ -155,3 +155,32 @@ def test_the_page_speaks_french_to_a_french_browser(browser, app_url, folders):
         )  # buttons are upper-cased by CSS
     finally:
         context.close()
+
+
+def test_the_page_follows_the_address_and_the_switch_and_its_buttons_fit(browser, app_url, folders):
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900},
+        locale="fr-FR",
+        extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"},
+    )
+    tab = context.new_page()
+    try:
+        tab.goto(app_url + "/optimise?lang=en")
+        tab.wait_for_selector("[data-testid=pareto-front] svg", timeout=60_000)
+        tab.wait_for_function("() => document.body.innerText.includes('Pareto front of')")
+        tab.locator(".partage-lang-fr").click()
+        tab.wait_for_function("() => document.body.innerText.includes('Front de Pareto')")
+        assert "Pareto front of" not in tab.inner_text("body")
+        width = tab.viewport_size["width"]
+        for button in tab.locator(".policy-design button").all():
+            box = button.bounding_box()
+            if box is not None:
+                assert box["x"] + box["width"] <= width, f"{button.inner_text()} is cut"
+        overflow = tab.evaluate(
+            "() => [...document.querySelectorAll('.policy-design *')]"
+            ".filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX"
+            " !== 'visible' && e.tagName !== 'svg').length"
+        )
+        assert overflow == 0
+    finally:
+        context.close()

@@ -76,7 +76,7 @@ def test_report_has_every_section_and_figure(reports, lang):
     assert f'<html lang="{lang}">' in html
     for section in SECTIONS:
         assert f'<section id="{section}">' in html, section
-    assert '<section id="real">' not in html  # a grid has no real territory to scale to
+    assert '<section id="real">' not in html  # one results table, for the territory
     images = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)">', html)
     assert len(images) == 2 and all(len(alt) > 40 for alt in images)
     # levers with the schema's plain labels, zones and quintiles as rows
@@ -253,9 +253,10 @@ def test_a_territory_from_data_gets_its_zones_by_name_and_a_map(tiny_territory, 
     for name in ("Alpha", "Bravo", "Charlie", "Delta"):
         assert f"<td>{name}</td>" in zones
     assert "Share of households sharing at least one good" in zones  # the first column by zone
-    real = html[html.index('<section id="real">') : html.index('<section id="quintiles">')]
+    assert '<section id="real">' not in html  # one results table, for the territory
+    results = html[html.index('<section id="results">') : html.index('<section id="quintiles">')]
     assert (
-        "11,200 households of the real territory" in real
+        "For the territory (11,200 households)" in results
     )  # the figures' 6000 + 3200 + 1500 + 500
     assert (tmp_path / "out" / "figures" / "map-1.en.png").stat().st_size > 5_000
     alts = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)">', html)

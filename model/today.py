@@ -1,0 +1,73 @@
+"""Today's sharing: the operator fleets and subscribers a territory has at month 0.
+
+Rules:
+- An operator fleet (`today.fleets.*`: car-sharing, a tool library) is supply
+  that exists today. Each month its units (a number, or a dated series read
+  linearly between its months) stand in its zones, shared out in proportion to
+  the zones' households; in the market it is a pool like a community pool, open
+  to every household of those zones. It is not a policy: it costs the public
+  nothing, its users' fees go to the operator (not to public revenue), and a
+  comparison's baseline without policies keeps it.
+- Its `subscribers` are households that share the good at month 0: in each
+  served zone, the fleet's share of them (in proportion to households), taken
+  among the households needing the good and not owning it, those who prefer
+  sharing most (the same noisy utilities as the owners' choice at month 0).
+  They know that the good can be shared, and have tried it.
+- `today.goods.<good>.aware_share` and `lend_share`, where given, replace the
+  good's `initial_aware_share` and `initial_lend_share`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .scenario import Scenario, TerritoryFromData, units_in_month
+from .territory import _split
+
+
+def real_households_by_zone(scenario: Scenario) -> np.ndarray:
+    """The territory's households in each zone: the real ones of a territory from data, else the
+    scenario's households split by the zones' shares."""
+    if isinstance(scenario.territory, TerritoryFromData):
+        return scenario.territory.resolved().households.astype(float)
+    return _split(
+        scenario.households,
+        [z.household_share for z in scenario.territory.zones.values()],
+        minimum=0,
+    ).astype(float)
+
+
+def fleet_share_by_zone(scenario: Scenario, fleet) -> np.ndarray:
+    """(Z,) the share of a fleet's units (and subscribers) standing in each zone: its zones'
+    shares of their households."""
+    zones = scenario.targeted_zones(fleet.zones)
+    households = real_households_by_zone(scenario) * zones
+    total = households.sum()
+    return households / total if total > 0 else households
+
+
+def fleet_units(scenario: Scenario, month: int) -> list[tuple[int, np.ndarray, float]]:
+    """For each fleet: its good's index, its units in each real zone this month, its price."""
+    goods = scenario.good_names
+    out = []
+    for fleet in scenario.today.fleets.values():
+        units = units_in_month(fleet.units, month) * fleet_share_by_zone(scenario, fleet)
+        out.append((goods.index(fleet.good), units, fleet.price_eur_per_use))
+    return out
+
+
+def subscribers_by_zone(scenario: Scenario, sampled_by_zone: np.ndarray) -> np.ndarray:
+    """(Z, G) households of the sample subscribed to a fleet at month 0: each fleet's subscribers,
+    per household of the territory, times the sample's households, shared out as its units (a
+    whole number, within one household of the stated figure once scaled to the territory)."""
+    counts = np.zeros((sampled_by_zone.size, len(scenario.goods)), dtype=np.int64)
+    for fleet in scenario.today.fleets.values():
+        if not fleet.subscribers:
+            continue
+        g = scenario.good_names.index(fleet.good)
+        share = fleet_share_by_zone(scenario, fleet)
+        weights = share / np.maximum(real_households_by_zone(scenario), 1) * sampled_by_zone
+        total = int(round(fleet.subscribers * weights.sum()))
+        if weights.sum() > 0:
+            counts[:, g] += _split(total, list(weights), minimum=0)
+    return np.minimum(counts, sampled_by_zone[:, None].astype(np.int64))

@@ -1,0 +1,209 @@
+"""Today's sharing: operator fleets and subscribers at month 0, a status quo that is not a policy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.households import Mode
+from model.model import TerritoryModel
+from model.scenario import ScenarioError, load_scenario, units_in_month
+
+FLEET = """
+[today.fleets.coop]
+good = "car"
+units = {units}
+subscribers = {subscribers}
+price_eur_per_use = 40
+source = "a test"
+"""
+
+
+def with_fleet(tiny_territory, units="60", subscribers="400", extra=""):
+    tiny_territory.write(FLEET.format(units=units, subscribers=subscribers) + extra)
+    return tiny_territory.scenario
+
+
+def test_subscribers_at_month_zero_are_the_stated_figure(tiny_territory):
+    model = TerritoryModel(with_fleet(tiny_territory), households=3000)
+    first = model.series[0]
+    subscribers = first["car.sharing.share"] * first["real.households"]
+    one_sampled_household = first["real.households"] / 3000
+    assert abs(subscribers - 400) <= one_sampled_household / 2
+    car = model.goods.names.index("car")
+    sharing = model.households.mode[:, car] == Mode.SHARE
+    assert model.households.need[sharing, car].all()
+    assert model.households.aware[sharing, car].all()
+
+
+def test_a_fleet_of_today_costs_the_public_nothing_and_pays_its_operator(tiny_territory):
+    model = TerritoryModel(with_fleet(tiny_territory), households=2000, months=6)
+    model.run()
+    frame = model.series_frame()
+    assert (frame["car.pool_units"].iloc[1:] > 0).all()
+    assert frame["public.spend_eur"].sum() == 0
+    assert frame["public.revenue_eur"].sum() == 0
+    assert frame["money.operators_eur"].iloc[1:].sum() > 0
+    paid_in = frame["money.borrowers_eur"] + frame["money.subsidies_eur"]
+    paid_out = frame["money.lenders_eur"] + frame["money.platform_eur"] + frame["money.pools_eur"]
+    assert np.allclose(paid_in, paid_out)
+
+
+def test_a_comparisons_baseline_without_policies_keeps_the_fleet(tiny_territory):
+    extra = """
+[policies.campaign]
+kind = "awareness_campaign"
+extra_awareness_p = 0.01
+"""
+    scenario = load_scenario(with_fleet(tiny_territory, extra=extra))
+    without = scenario.model_copy(update={"policies": {}})
+    model = TerritoryModel(without, households=2000, months=2)
+    assert model.policy_book.effects(1).pool_units.sum() > 0
+    assert model.series[0]["car.sharing.share"] > 0
+
+
+def test_a_dated_series_is_read_linearly_between_its_months():
+    series = [[0, 3.0], [10, 23.0], [20, 23.0]]
+    assert units_in_month(series, 0) == 3
+    assert units_in_month(series, 5) == 13
+    assert units_in_month(series, 15) == 23
+    assert units_in_month(series, 40) == 23
+    assert units_in_month(7.0, 40) == 7
+
+
+def test_a_dated_fleet_grows_month_by_month(tiny_territory):
+    model = TerritoryModel(
+        with_fleet(tiny_territory, units="[[0, 10], [4, 50]]", subscribers="20"),
+        households=2000,
+        months=4,
+    )
+    units = [model.policy_book.effects(m).pool_units.sum() for m in range(5)]
+    assert units == sorted(units) and units[4] == pytest.approx(5 * units[0])
+
+
+@pytest.mark.parametrize(
+    ("units", "subscribers", "message"),
+    [
+        (
+            "[[0, 10], [5, 20], [3, 30]]",
+            "10",
+            r"today\.fleets\.coop\.units.*out of order; allowed: \[month, units\] pairs in increasing months",
+        ),
+        (
+            "[[0, 10], [7, 20]]",
+            "10",
+            r"today\.fleets\.coop\.units: month 7 beyond the horizon; allowed: months from 0 to 6",
+        ),
+        (
+            "20",
+            "20000",
+            r"today\.fleets\.coop\.subscribers: 20000 for 11,200 households in the zones served; allowed",
+        ),
+        (
+            "12000",
+            "10",
+            r"today\.fleets\.coop\.units: 12000 units for 11,200 households.*allowed: at most one unit",
+        ),
+    ],
+)
+def test_bad_fleets_are_refused_in_one_line(tiny_territory, units, subscribers, message):
+    path = with_fleet(tiny_territory, units=units, subscribers=subscribers)
+    with pytest.raises(ScenarioError, match=message) as error:
+        load_scenario(path)
+    assert "\n" not in str(error.value)
+    assert str(path) in str(error.value) or "tiny.toml" in str(error.value)
+
+
+def with_multi_car_column(tiny_territory, shares):
+    tiny_territory.header += ",two_cars_share"
+    tiny_territory.rows = [
+        f"{row},{share}" for row, share in zip(tiny_territory.rows, shares, strict=True)
+    ]
+    tiny_territory.write()
+    text = tiny_territory.scenario.read_text(encoding="utf-8").replace(
+        'income_per = "household"\n',
+        'income_per = "household"\nmulti_car_share_column = "two_cars_share"\n',
+    )
+    tiny_territory.scenario.write_text(text, encoding="utf-8")
+    return tiny_territory.scenario
+
+
+def test_a_share_with_two_cars_above_the_share_with_a_car_is_refused(tiny_territory):
+    path = with_multi_car_column(tiny_territory, [0.3, 0.85, 0.5, 0.4])  # B: 20 % without a car
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(path)
+    message = str(error.value)
+    assert "\n" not in message
+    assert "figures.csv: row 3 (B): two_cars_share = 0.85: above the share of households" in message
+    assert "allowed: 0 to 0.8" in message
+
+
+def test_households_hold_the_stated_shares_of_two_cars_at_month_zero(tiny_territory):
+    model = TerritoryModel(
+        with_multi_car_column(tiny_territory, [0.2, 0.4, 0.5, 0.6]), households=4000
+    )
+    first = model.series[0]
+    real = tiny_territory.FIGURES
+    stated = sum(h * s for (_, _, h, *_), s in zip(real, [0.2, 0.4, 0.5, 0.6], strict=True)) / sum(
+        h for _, _, h, *_ in real
+    )
+    assert first["car.several.share"] == pytest.approx(stated, abs=0.02)
+    without = first["car.without.share"]
+    assert first["car.one.share"] + first["car.several.share"] + without == pytest.approx(1)
+    extra = load_scenario(tiny_territory.scenario).goods["car"].multi_units_mean - 1
+    assert first["car.per_household"] == pytest.approx(
+        1 - without + extra * first["car.several.share"]
+    )
+
+
+def test_zones_without_a_two_cars_figure_take_the_default_and_are_listed(tiny_territory):
+    scenario = load_scenario(tiny_territory.scenario)
+    filled = scenario.territory.resolved().filled
+    assert sorted(filled.loc[filled["field"] == "multi_car_share", "key"]) == ["A", "B", "C", "D"]
+    model = TerritoryModel(scenario, households=4000)
+    with_car = 1 - model.series[0]["car.without.share"]
+    assert model.series[0]["car.several.share"] == pytest.approx(0.44 * with_car, abs=0.02)
+
+
+def test_the_solved_constants_make_the_observed_shares_stationary(tiny_territory):
+    from model.equilibrium import observed_targets, solve_constants, stationary_by_zone
+
+    model = TerritoryModel(with_fleet(tiny_territory), households=3000, months=1)
+    before = stationary_by_zone(model)
+    targets = observed_targets(model)
+    assert np.nanmax(np.abs(before["own"] - targets["own"])) > 0.02  # not so without constants
+    _, gap = solve_constants(model)
+    after = stationary_by_zone(model)
+    assert gap < 0.01
+    assert np.nanmax(np.abs(after["own"] - targets["own"])) < 0.01
+    known = ~np.isnan(targets["extra_units"])
+    assert np.abs(after["extra_units"][known] - targets["extra_units"][known]).max() < 0.01
+
+
+def test_a_car_sharing_member_sheds_the_second_car_first():
+    from model.choice import decide
+
+    model = TerritoryModel(households=2000, months=1, seed=3)
+    hh, car = model.households, model.goods.names.index("car")
+    several = np.flatnonzero(hh.extra[:, car] & (hh.mode[:, car] == Mode.OWN))
+    assert several.size > 0
+    hh.aware[:] = True
+    # every owner has an event this month: holders of several decide on their extra units only
+    model.goods.lifetime_months = np.ones_like(model.goods.lifetime_months)
+    nothing = np.zeros(hh.mode.shape)
+    decide(
+        hh,
+        model.goods,
+        model.behaviour,
+        model.effects,
+        social=nothing,
+        lending_ties=nothing,
+        pool_ok=np.ones(hh.mode.shape, dtype=bool),
+        newly_aware=np.zeros(hh.mode.shape, dtype=bool),
+        rental_access_eur=model.rental_access_eur,
+        share_access_eur=model.share_access_eur,
+        well_mixed=False,
+        rng=np.random.default_rng(1),
+    )
+    assert (hh.mode[several, car] == Mode.OWN).all()  # they keep their first car
+    assert not hh.extra[several, car].all()  # some give up the extra ones
