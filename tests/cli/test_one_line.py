@@ -199,7 +199,7 @@ SMALL_COMPARE += ["-r", "1", "--households", "50", "--months", "2", "--no-progre
 
 
 @pytest.mark.parametrize(
-    "address", ["not a url", "http://127.0.0.1:8786", "tcp://[::1", "tcp://host"]
+    "address", ["not a url", "http://127.0.0.1:8786", "tcp://[::1", "tcp://127.0.0.1"]
 )
 def test_a_scheduler_address_that_is_not_one_is_one_line(address, capsys, tmp_path):
     refused(
