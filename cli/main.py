@@ -69,7 +69,7 @@ class Parser(argparse.ArgumentParser):
         from model.messages import one_line
 
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+        self.exit(2, one_line(f"{self.prog}: error: {message}") + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     signals.install()
     args = None
     try:
-        from experiments.errors import UserError
+        from experiments.errors import UserError, path_problem
+        from model.geodata import TerritoryDataError
         from model.messages import one_line
         from model.scenario import ScenarioError
 
@@ -96,9 +97,14 @@ def main(argv: list[str] | None = None) -> int:
         argcomplete.autocomplete(parser)
         args = parser.parse_args(argv)
         try:
-            code = int(args.handler(args) or 0)
-        except (ScenarioError, UserError) as error:
-            print(f"error: {one_line(error)}{resume_command(args, argv, error)}", file=sys.stderr)
+            try:
+                code = int(args.handler(args) or 0)
+            except OSError as error:  # about a file named by the user (e.g. a name too long)
+                if error.filename is None or isinstance(error, BrokenPipeError):
+                    raise
+                raise path_problem(error) from None
+        except (ScenarioError, UserError, TerritoryDataError) as error:
+            print(one_line(f"error: {error}") + resume_command(args, argv, error), file=sys.stderr)
             code = 2
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code

@@ -24,24 +24,17 @@ def register(subparsers) -> None:
     parser.add_argument("design", metavar="DESIGN.toml", help="optimisation design file")
     add_output_option(parser, what="results directory", default="results/NAME")
     add_execution_options(parser)
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, resumable=True)  # Ctrl-C: one line from cli.main
 
 
 def handle(args) -> int:
-    try:
-        outcome = run_optimisation(
-            args.design,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            out=args.out,
-            progress=args.progress,
-        )
-    except KeyboardInterrupt:
-        print(
-            "interrupted: evaluated candidates are stored; run the same command again to resume",
-            file=sys.stderr,
-        )
-        raise
+    outcome = run_optimisation(
+        args.design,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        out=args.out,
+        progress=args.progress,
+    )
     optimisation = outcome.optimisation
     print(
         f"{outcome.directory}: {len(outcome.evaluations)} candidates over {len(outcome.generations)} "

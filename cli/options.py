@@ -51,6 +51,17 @@ def worker_count(text: str) -> int:
     return workers
 
 
+def seconds(text: str) -> float:
+    """`--cluster-timeout`: a number of seconds, more than 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text}: allowed: more than 0 seconds")
+    return value
+
+
 def add_progress_options(parser) -> None:
     """`--progress/--no-progress` and `-q/--quiet`; the command reads `args.progress`."""
     parser.add_argument(
@@ -111,10 +122,10 @@ def add_execution_options(parser) -> None:
     )
     parser.add_argument(
         "--cluster-timeout",
-        type=float,
+        type=seconds,
         default=60,
         metavar="SECONDS",
         help="with --scheduler: stop, keeping finished runs, when the scheduler is unreachable "
-        "or the cluster has no worker for this long (default 60)",
+        "(from the first connection on) or the cluster has no worker for this long (default 60)",
     )
     add_progress_options(parser)

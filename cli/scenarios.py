@@ -26,6 +26,7 @@ from experiments.library import (
     scenario_changes,
     simulated_net_cost,
 )
+from experiments.outputs import guarded
 from experiments.report import format_number, markdown_table
 from experiments.territory_figures import declared_households
 from model.messages import escaped, one_line
@@ -139,7 +140,7 @@ def parameters_command(args) -> int:
 
     text = parameters_markdown(args.lang)
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
+        guarded(args.out).write_text(text, encoding="utf-8")
         print(f"written: {args.out}")
     else:
         print(text, end="")

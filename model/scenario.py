@@ -30,6 +30,7 @@ Rules of the loader:
 from __future__ import annotations
 
 import copy
+import json
 import re
 import tomllib
 import types
@@ -1760,6 +1761,7 @@ def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
 
 def read_toml(text: str, source: str) -> dict:
     """Parse TOML text bounded in size and depth; any problem is a one-line `ScenarioError`."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write, is not TOML
     if len(text) > MAX_FILE_BYTES:
         raise ScenarioError(f"{escaped(source)}: larger than {MAX_FILE_BYTES // 1000} kB; not read")
     try:
@@ -1789,7 +1791,7 @@ def read_toml_file(path: str | Path, what: str = "scenario") -> dict:
             raise ScenarioError(
                 f"{escaped(path)}: larger than {MAX_FILE_BYTES // 1000} kB; not read"
             )
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of the text
     except UnicodeDecodeError:
         raise ScenarioError(f"{escaped(path)}: not a UTF-8 text file") from None
     except OSError as error:
@@ -1797,6 +1799,45 @@ def read_toml_file(path: str | Path, what: str = "scenario") -> dict:
             f"{escaped(path)}: cannot read the {what} file ({error.strerror})"
         ) from None
     return read_toml(text, str(path))
+
+
+# The fields that name a file on the machine that runs Partage: a page address (the web app's
+# `set=`) may not set them, nor a table holding one, so an address can never make the server read a
+# file it names.
+FILE_FIELDS = ("extends", "territory.polygons", "territory.figures")
+
+
+def names_a_file(path: str) -> bool:
+    """Whether setting the dotted `path` would set a file path (`FILE_FIELDS`) or a table holding one."""
+    return any(
+        path == field or field.startswith(path + ".") or path.startswith(field + ".")
+        for field in FILE_FIELDS
+    )
+
+
+def parse_address_settings(text: str) -> dict[str, Any]:
+    """Settings given in a page address (JSON: an object of dotted paths and values), bounded in size
+    and depth, without file paths; any problem is a one-line `ScenarioError` that quotes no path."""
+    if len(text) > MAX_SET_CHARS:
+        raise ScenarioError(f"settings in the address: longer than {MAX_SET_CHARS} characters")
+    try:
+        settings = json.loads(text)
+    except RecursionError:
+        settings = None
+    except ValueError:
+        raise ScenarioError("settings in the address: not valid JSON") from None
+    if settings is None or nesting_depth(settings) > MAX_DEPTH:
+        raise ScenarioError(f"settings in the address: nested more than {MAX_DEPTH} deep")
+    if not isinstance(settings, dict):
+        raise ScenarioError(
+            "settings in the address: allowed: an object of dotted paths and values"
+        )
+    files = [str(path) for path in settings if names_a_file(str(path))]
+    if files:
+        raise ScenarioError(
+            f"settings in the address: {shown(files[0])} names a file; files cannot be set from an address"
+        )
+    return {check_path(str(path), "address setting"): value for path, value in settings.items()}
 
 
 def parse_value(text: str) -> Any:
