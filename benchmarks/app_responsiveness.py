@@ -11,14 +11,12 @@ from a click on "Run to the horizon" to the last month on screen.
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import statistics
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -106,14 +104,14 @@ def measure_browser(
     and a step is on screen when the difference map is redrawn as well)."""
     from playwright.sync_api import sync_playwright
 
-    from viz.server import command
+    from viz.server import command, environment
 
     port = _free_port()
     server = subprocess.Popen(
         command("127.0.0.1", port),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        env=environment(),
     )
     try:
         url = f"http://127.0.0.1:{port}/?scenario={scenario}&households={households}&lang=en"

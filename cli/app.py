@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from viz.server import APP, command
+from viz.server import command, environment
 
 
 def register(subparsers) -> None:
@@ -21,11 +21,8 @@ def register(subparsers) -> None:
 
 def handle(args) -> int:
     print(f"Partage web app: http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
-    root = str(APP.parent.parent)
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
-    }
     line = command(args.host, args.port, args.dev)
-    os.execve(line[0], line, env)  # the server replaces this process, so Ctrl+C and kill reach it
+    os.execve(
+        line[0], line, environment()
+    )  # the server replaces this process, so Ctrl+C and kill reach it
     return 0

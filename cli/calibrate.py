@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from cli.options import add_execution_options
+from cli.options import add_execution_options, add_output_option
 from experiments.calibrate import calibrate
 from experiments.report import markdown_table
 
@@ -26,7 +26,7 @@ def register(subparsers) -> None:
         "samples), said in the last line, the parameters table and the report.",
     )
     parser.add_argument("design", metavar="DESIGN.toml", help="calibration design file")
-    parser.add_argument("--out", metavar="DIR", help="output folder (default results/NAME)")
+    add_output_option(parser, what="output folder", default="results/NAME")
     parser.add_argument(
         "--fitted",
         metavar="FILE.toml",
@@ -45,31 +45,24 @@ def register(subparsers) -> None:
         "its 95 %% intervals must overlap these; the report puts them side by side",
     )
     add_execution_options(parser)
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, resumable=True)  # Ctrl-C: one line from cli.main
 
 
 def handle(args) -> int:
     def echo(line: str) -> None:
         print(line, file=sys.stderr)
 
-    try:
-        result = calibrate(
-            args.design,
-            out=args.out,
-            fitted_path=args.fitted,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            progress=not args.no_progress,
-            echo=echo,
-            seed=args.seed,
-            compare_with=args.compare_with,
-        )
-    except KeyboardInterrupt:
-        print(
-            "interrupted: finished runs are stored; run the same command again to resume",
-            file=sys.stderr,
-        )
-        raise
+    result = calibrate(
+        args.design,
+        out=args.out,
+        fitted_path=args.fitted,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=args.progress,
+        echo=echo,
+        seed=args.seed,
+        compare_with=args.compare_with,
+    )
     intervals = result.intervals()
     print(
         markdown_table(

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from cli.options import add_execution_options, report_summary
+from cli.options import add_execution_options, add_output_option, report_summary
 from experiments.compare import (
     HEADLINE_OUTCOMES,
     load_comparison,
@@ -119,9 +119,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--seed", type=int, help="seed of the replications (default: the baseline's)"
     )
-    parser.add_argument(
-        "--out", metavar="DIR", help="results directory (default results/compare-...)"
-    )
+    add_output_option(parser, what="results directory", default="results/compare-...")
     add_execution_options(parser)
     parser.set_defaults(handler=handle, resumable=True)
 
@@ -137,7 +135,7 @@ def handle(args) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         out=args.out,
-        progress=not args.no_progress,
+        progress=args.progress,
         cluster_timeout_s=args.cluster_timeout,
     )
     code = report_summary(summary, directory)

@@ -6,6 +6,7 @@ parses the options and prints the chosen box with its coverage and density.
 
 from __future__ import annotations
 
+from cli.options import add_output_option
 from experiments.discover import discover
 from experiments.report import markdown_table
 
@@ -50,7 +51,7 @@ def register(subparsers) -> None:
         default=20,
         help="PRIM runs on random halves of the runs for the box's stability (default 20)",
     )
-    parser.add_argument("--out", metavar="DIR", help="output folder (default STORE/discover-RULE)")
+    add_output_option(parser, what="output folder", default="STORE/discover-RULE")
     parser.set_defaults(handler=handle)
 
 

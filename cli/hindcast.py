@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from cli.options import add_execution_options
+from cli.options import add_execution_options, add_output_option
 from experiments.calibrate import load_calibration
 from experiments.hindcast import real_table, run_hindcast, write_hindcast_page
 from experiments.outputs import default_folder, writable_file
@@ -29,9 +29,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "design", metavar="DESIGN.toml", help="calibration design with dated series"
     )
-    parser.add_argument(
-        "--out", metavar="DIR", help="results folder (default results/NAME-hindcast)"
-    )
+    add_output_option(parser, what="results folder", default="results/NAME-hindcast")
     parser.add_argument(
         "--page",
         metavar="FILE.md",
@@ -54,7 +52,7 @@ def handle(args) -> int:
         out=out,
         workers=args.workers,
         scheduler=args.scheduler,
-        progress=not args.no_progress,
+        progress=args.progress,
     )
     command = " ".join(
         ["partage hindcast", _shown(args.design)]

@@ -5,10 +5,7 @@ The runs and the report are `experiments.interactions`.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-from cli.options import worker_count
+from cli.options import add_output_option, add_progress_options, add_workers_option
 from experiments.errors import UserError
 from experiments.interactions import FIGURES, effects, library_entries, render, run_all
 from experiments.outputs import RESULTS_DIR, writable_file
@@ -33,20 +30,15 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--seed", type=int, help="root seed of the replications (default: the baseline's)"
     )
-    parser.add_argument(
-        "--workers",
-        type=worker_count,
-        default=min(2, os.cpu_count() or 1),
-        help="parallel processes (default: 2, or 1 on a one-core machine)",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
+    add_workers_option(parser)
+    add_output_option(
+        parser,
+        what="Markdown file to write; the table of the docs is docs/interactions.md, rewritten "
+        "only when named here",
         default=DEFAULT_OUT,
-        help=f"Markdown file to write (default {DEFAULT_OUT}; the table of the docs is "
-        "docs/interactions.md, rewritten only when named here)",
+        metavar="FILE",
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_progress_options(parser)
     parser.set_defaults(handler=interactions_command)
 
 
@@ -67,7 +59,7 @@ def interactions_command(args) -> int:
         args.months,
         seed,
         args.workers,
-        progress=not args.no_progress,
+        progress=args.progress,
     )
     scale = declared_households(baseline)
     table = effects(results, scale)

@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """The `partage` command line: the root parser and the entry point.
 
 Each sub-command lives in its own module of `cli`, which exposes
@@ -8,7 +9,9 @@ can fix (a bad scenario, a missing file) are raised as
 one line, without a traceback. Ctrl-C ends any command with one line and exit
 code 130, and a closed pipe (`partage ... | head`) with exit code 141, silently
 (see `cli.signals`). Commands import their machinery when they are built, so
-that the signal handler is in place first.
+that the signal handler is in place first. Shell completion is argcomplete's
+(`eval "$(register-python-argcomplete partage)"`); the marker on the first line
+lets it complete the installed `partage` script.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import importlib
 import importlib.metadata
 import shlex
 import sys
+
+import argcomplete
 
 from cli import signals
 
@@ -44,6 +49,7 @@ COMMAND_MODULES = [
     "cli.map",
     "cli.calibrate",
     "cli.hindcast",
+    "cli.docs",
 ]
 
 
@@ -63,7 +69,7 @@ class Parser(argparse.ArgumentParser):
         from model.messages import one_line
 
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+        self.exit(2, one_line(f"{self.prog}: error: {message}") + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,15 +88,23 @@ def main(argv: list[str] | None = None) -> int:
     signals.install()
     args = None
     try:
-        from experiments.errors import UserError
+        from experiments.errors import UserError, path_problem
+        from model.geodata import TerritoryDataError
         from model.messages import one_line
         from model.scenario import ScenarioError
 
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        argcomplete.autocomplete(parser)
+        args = parser.parse_args(argv)
         try:
-            code = int(args.handler(args) or 0)
-        except (ScenarioError, UserError) as error:
-            print(f"error: {one_line(error)}{resume_command(args, argv, error)}", file=sys.stderr)
+            try:
+                code = int(args.handler(args) or 0)
+            except OSError as error:  # about a file named by the user (e.g. a name too long)
+                if error.filename is None or isinstance(error, BrokenPipeError):
+                    raise
+                raise path_problem(error) from None
+        except (ScenarioError, UserError, TerritoryDataError) as error:
+            print(one_line(f"error: {error}") + resume_command(args, argv, error), file=sys.stderr)
             code = 2
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return code

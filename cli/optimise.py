@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from cli.options import add_execution_options
+from cli.options import add_execution_options, add_output_option
 from experiments.optimise import front_summary, run_optimisation
 from experiments.report import markdown_table
 
@@ -22,26 +22,19 @@ def register(subparsers) -> None:
         "replications. Running the same command again resumes an interrupted search.",
     )
     parser.add_argument("design", metavar="DESIGN.toml", help="optimisation design file")
-    parser.add_argument("--out", metavar="DIR", help="results directory (default results/NAME)")
+    add_output_option(parser, what="results directory", default="results/NAME")
     add_execution_options(parser)
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, resumable=True)  # Ctrl-C: one line from cli.main
 
 
 def handle(args) -> int:
-    try:
-        outcome = run_optimisation(
-            args.design,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            out=args.out,
-            progress=not args.no_progress,
-        )
-    except KeyboardInterrupt:
-        print(
-            "interrupted: evaluated candidates are stored; run the same command again to resume",
-            file=sys.stderr,
-        )
-        raise
+    outcome = run_optimisation(
+        args.design,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        out=args.out,
+        progress=args.progress,
+    )
     optimisation = outcome.optimisation
     print(
         f"{outcome.directory}: {len(outcome.evaluations)} candidates over {len(outcome.generations)} "

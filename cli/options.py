@@ -1,4 +1,11 @@
-"""Options and reports shared by the commands that run experiments (`sweep`, `compare`)."""
+"""The options every command shares, declared once: progress, quiet, workers, language, output.
+
+Every command that shows a progress bar takes `--progress/--no-progress` and `-q/--quiet`;
+every command that can run in several processes takes `--workers` (default 1: in this
+process); every command that writes text for people takes `--lang` (default English);
+every command that writes files takes `--out`. `tests/cli/test_help.py` walks the parser and
+checks that the names, the defaults and the help texts stay the ones declared here.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,10 @@ import sys
 from pathlib import Path
 
 from experiments.executors import RunSummary
+
+DEFAULT_WORKERS = 1
+LANGUAGES = ("en", "fr")
+DEFAULT_LANGUAGE = "en"
 
 
 def report_summary(summary: RunSummary, directory: Path) -> int:
@@ -40,14 +51,70 @@ def worker_count(text: str) -> int:
     return workers
 
 
-def add_execution_options(parser) -> None:
+def seconds(text: str) -> float:
+    """`--cluster-timeout`: a number of seconds, more than 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text}: allowed: more than 0 seconds")
+    return value
+
+
+def add_progress_options(parser) -> None:
+    """`--progress/--no-progress` and `-q/--quiet`; the command reads `args.progress`."""
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show a progress bar on standard error (default: yes)",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        dest="progress",
+        action="store_false",
+        help="no progress bar, the same as --no-progress (default: the bar is shown)",
+    )
+
+
+def add_workers_option(parser) -> None:
+    """`--workers W`, the same default everywhere."""
     parser.add_argument(
         "--workers",
         type=worker_count,
-        default=1,
+        default=DEFAULT_WORKERS,
         metavar="W",
-        help="local worker processes (default 1: run in this process)",
+        help=f"local worker processes (default {DEFAULT_WORKERS}: run in this process)",
     )
+
+
+def add_language_option(parser, what: str) -> None:
+    """`--lang en|fr`, English unless asked."""
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help=f"language of {what} (default {DEFAULT_LANGUAGE})",
+    )
+
+
+def add_output_option(parser, *, what: str, default=None, metavar: str = "DIR", **kwargs) -> None:
+    """`--out PATH`; `default` is a path or, when the command computes it, a sentence saying how."""
+    if isinstance(default, Path):
+        kwargs["default"] = default
+        said = str(default)
+    else:
+        said = default or "print to standard output"
+    parser.add_argument(
+        "--out", type=Path, metavar=metavar, help=f"{what} (default {said})", **kwargs
+    )
+
+
+def add_execution_options(parser) -> None:
+    """Workers, a Dask cluster and progress, for the commands that run experiments."""
+    add_workers_option(parser)
     parser.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -55,10 +122,10 @@ def add_execution_options(parser) -> None:
     )
     parser.add_argument(
         "--cluster-timeout",
-        type=float,
+        type=seconds,
         default=60,
         metavar="SECONDS",
         help="with --scheduler: stop, keeping finished runs, when the scheduler is unreachable "
-        "or the cluster has no worker for this long (default 60)",
+        "(from the first connection on) or the cluster has no worker for this long (default 60)",
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_progress_options(parser)

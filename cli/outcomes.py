@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cli.options import add_output_option
+from experiments.outputs import writable_file
 from experiments.report import markdown_table
 from model.model import DEFAULT_SCENARIO
 from model.outcomes import outcome_rows
@@ -27,6 +29,7 @@ def register(subparsers) -> None:
         default=str(DEFAULT_SCENARIO),
         help="scenario whose goods and zones name the columns (default: the baseline)",
     )
+    add_output_option(parser, what="Markdown file to write", metavar="FILE")
     parser.set_defaults(handler=handle)
 
 
@@ -43,5 +46,10 @@ def outcomes_markdown(scenario_path: str) -> str:
 
 
 def handle(args) -> int:
-    print(outcomes_markdown(args.scenario))
+    text = outcomes_markdown(args.scenario) + "\n"
+    if args.out:
+        writable_file(args.out).write_text(text, encoding="utf-8")
+        print(f"written: {args.out}")
+    else:
+        print(text, end="")
     return 0

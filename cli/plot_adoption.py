@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiments.outputs import writable_file
+from experiments.outputs import image_file
 from experiments.run import RESULTS, plot_adoption, read_runs
 from model.messages import escaped
 
@@ -22,7 +22,7 @@ def register(subparsers) -> None:
 
 
 def plot_command(args) -> int:
-    writable_file(args.out)
-    plot_adoption(read_runs(args.runs), args.out)
-    print(f"adoption plot written to {escaped(args.out)}")
+    out = image_file(args.out)
+    plot_adoption(read_runs(args.runs), out)
+    print(f"adoption plot written to {escaped(out)}")
     return 0

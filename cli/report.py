@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from cli.options import add_language_option, add_output_option
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -19,12 +21,8 @@ def register(subparsers) -> None:
     parser.add_argument(
         "compare_dir", metavar="COMPARE_DIR", help="directory written by partage compare"
     )
-    parser.add_argument(
-        "--lang", choices=("fr", "en"), default="fr", help="language of the report (default fr)"
-    )
-    parser.add_argument(
-        "--out", metavar="DIR", help="output directory (default COMPARE_DIR/report)"
-    )
+    add_language_option(parser, "the report")
+    add_output_option(parser, what="output directory", default="COMPARE_DIR/report")
     parser.add_argument(
         "--pdf",
         action=argparse.BooleanOptionalAction,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cli.options import add_output_option
 from experiments.outputs import writable_folder
 from experiments.results import export, show
 
@@ -25,9 +26,7 @@ def register(subparsers) -> None:
     export_parser.add_argument(
         "directory", metavar="RESULTS_DIR", help="experiment directory or .duckdb file"
     )
-    export_parser.add_argument(
-        "--out", metavar="DIR", help="output directory (default RESULTS_DIR/parquet)"
-    )
+    add_output_option(export_parser, what="output directory", default="RESULTS_DIR/parquet")
     export_parser.set_defaults(handler=handle_export)
 
 

@@ -7,10 +7,9 @@ horizon.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
+from cli.options import add_output_option, add_progress_options
 from experiments.run import run_scenario_to
 from experiments.territory_figures import declared_households, run_figures
 from model.households import MODE_NAMES
@@ -34,17 +33,25 @@ def register(subparsers) -> None:
         metavar="PATH=VALUE",
         help="override a scenario value by its dotted path, e.g. goods.car.purchase_eur=20000",
     )
-    run.add_argument("--out", type=Path, help="output folder (default: results/<scenario name>)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_output_option(run, what="output folder", default="results/<scenario name>")
+    add_progress_options(run)
     run.set_defaults(handler=run_command)
+
+
+OWN_OPTIONS = ("seed", "households", "months")
 
 
 def overrides_from(args) -> dict:
     overrides = dict(parse_assignment(text) for text in args.assignments)
-    for key in ("seed", "households", "months"):
+    for key in OWN_OPTIONS:
         if getattr(args, key) is not None:
             overrides[key] = getattr(args, key)
     return overrides
+
+
+def options_given(args) -> dict[str, str]:
+    """The overridden values that came from an option of their own, not `--set`."""
+    return {key: f"--{key}" for key in OWN_OPTIONS if getattr(args, key) is not None}
 
 
 def summary_table(series: pd.DataFrame, goods: list[str], territory: dict | None = None) -> str:
@@ -90,7 +97,11 @@ def territory_figures_of(args, series: pd.DataFrame) -> dict:
 
 def run_command(args) -> int:
     series, out = run_scenario_to(
-        args.scenario, overrides_from(args), args.out, progress=not args.quiet
+        args.scenario,
+        overrides_from(args),
+        args.out,
+        progress=args.progress,
+        given_as=options_given(args),
     )
     goods = [c.removesuffix(".own") for c in series.columns if c.endswith(".own")]
     print(summary_table(series, goods, territory_figures_of(args, series)))

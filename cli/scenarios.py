@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from cli.options import add_language_option, add_output_option, add_progress_options
 from experiments.library import (
     LIBRARY,
     budget_text,
@@ -25,6 +26,7 @@ from experiments.library import (
     scenario_changes,
     simulated_net_cost,
 )
+from experiments.outputs import guarded
 from experiments.report import format_number, markdown_table
 from experiments.territory_figures import declared_households
 from model.messages import escaped, one_line
@@ -36,21 +38,22 @@ def register(subparsers) -> None:
         "scenarios", help="validate, list and describe scenario files"
     )
     actions = scenarios.add_subparsers(dest="action", metavar="ACTION", required=True)
-    validate = actions.add_parser("validate", help="check scenario files; one line per file")
-    validate.add_argument("files", nargs="+", help="scenario files (TOML); every one is checked")
-    validate.set_defaults(handler=validate_command)
+    check = actions.add_parser(
+        "check",
+        aliases=["validate"],
+        help="check scenario files, one line per file (old name: validate; the model's own "
+        "checks are `partage validate`)",
+    )
+    check.add_argument("files", nargs="+", help="scenario files (TOML); every one is checked")
+    check.set_defaults(handler=check_command)
     schema = actions.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=schema_command)
     parameters = actions.add_parser(
         "parameters",
         help="every scenario parameter with its label, description, unit, default and range (Markdown)",
     )
-    parameters.add_argument(
-        "--lang", choices=("en", "fr"), default="en", help="language (default en)"
-    )
-    parameters.add_argument(
-        "--out", type=Path, metavar="FILE", help="write to FILE instead of printing"
-    )
+    add_language_option(parameters, "the labels and descriptions")
+    add_output_option(parameters, what="Markdown file to write", metavar="FILE")
     parameters.set_defaults(handler=parameters_command)
     listing = actions.add_parser("list", help="name, levers, budget and description of scenarios")
     listing.add_argument(
@@ -70,6 +73,7 @@ def register(subparsers) -> None:
         default=2000,
         help="households of the --simulate run; its cost is scaled to the scenario's (default 2000)",
     )
+    add_progress_options(listing)
     listing.set_defaults(handler=list_command)
     show = actions.add_parser(
         "show", help="what a scenario changes against the scenario it extends, with units"
@@ -78,13 +82,13 @@ def register(subparsers) -> None:
     show.set_defaults(handler=show_command)
 
 
-def validate_command(args) -> int:
+def check_command(args) -> int:
     failed = 0
     for path in args.files:
         try:
             scenario = load_scenario(path)
         except ScenarioError as error:
-            print(f"error: {one_line(error)}")
+            print(f"error: {one_line(error)}")  # the report of a check: standard output
             failed += 1
         else:
             print(
@@ -136,7 +140,7 @@ def parameters_command(args) -> int:
 
     text = parameters_markdown(args.lang)
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
+        guarded(args.out).write_text(text, encoding="utf-8")
         print(f"written: {args.out}")
     else:
         print(text, end="")
@@ -145,16 +149,19 @@ def parameters_command(args) -> int:
 
 def list_command(args) -> int:
     files = args.files or library_files()
-    failed = 0
+    errors = []
     bar = tqdm(
-        files, desc="simulating", unit="scenario", disable=not args.simulate, file=sys.stderr
+        files,
+        desc="simulating",
+        unit="scenario",
+        disable=not (args.simulate and args.progress),
+        file=sys.stderr,
     )
     for path in bar:
         try:
             scenario = load_scenario(path)
         except ScenarioError as error:
-            print(f"error: {one_line(error)}")
-            failed += 1
+            errors.append(f"error: {one_line(error)}")
             continue
         print(f"{scenario.name}  ({escaped(path.name)})")
         print(f"  levers: {levers_of(scenario)}")
@@ -171,4 +178,7 @@ def list_command(args) -> int:
         with tqdm.external_write_mode(file=sys.stderr):
             print(textwrap.fill(description, width=98, initial_indent="  ", subsequent_indent="  "))
             print()
-    return 2 if failed else 0
+    sys.stdout.flush()
+    for error in errors:
+        print(error, file=sys.stderr)
+    return 2 if errors else 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from cli.options import add_execution_options, report_summary
+from cli.options import add_execution_options, add_output_option, report_summary
 from experiments.errors import UserError
 from experiments.report import markdown_table, write_table
 from experiments.sensitivity import caution, write_sensitivity
@@ -24,7 +24,7 @@ def register(subparsers) -> None:
         "Running the same command again resumes an interrupted sweep.",
     )
     parser.add_argument("design", metavar="DESIGN.toml", help="design file")
-    parser.add_argument("--out", metavar="DIR", help="results directory (default results/NAME)")
+    add_output_option(parser, what="results directory", default="results/NAME")
     parser.add_argument("--retry-failed", action="store_true", help="run failed runs again")
     parser.add_argument(
         "--allow-large-design",
@@ -42,7 +42,7 @@ def handle(args) -> int:
         scheduler=args.scheduler,
         out=args.out,
         retry_failed=args.retry_failed,
-        progress=not args.no_progress,
+        progress=args.progress,
         cluster_timeout_s=args.cluster_timeout,
         allow_large=args.allow_large_design,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from benchmarks.sweep_throughput import benchmark
+from cli.options import add_progress_options
 from experiments.report import markdown_table
 
 
@@ -24,7 +25,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--scheduler", metavar="ADDRESS", help="Dask scheduler (default: start a local one)"
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_progress_options(parser)
     parser.set_defaults(handler=handle)
 
 
@@ -34,7 +35,7 @@ def handle(args) -> int:
         households=args.households,
         months=args.months,
         scheduler=args.scheduler,
-        progress=not args.no_progress,
+        progress=args.progress,
     )
     print(
         f"sweep of {args.runs} runs of the baseline, {args.households} households, {args.months} months"

@@ -186,7 +186,7 @@ def show_command(args) -> int:
                 )
             )
     out = args.out or Path("results") / f"territory-{scenario.name}.png"
-    territory_map(scenario.territory.resolved(), out, args.colour)
+    out = territory_map(scenario.territory.resolved(), out, args.colour)
     print(f"\nmap written to {out}")
     return 0
 

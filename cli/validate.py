@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cli.options import add_output_option, add_progress_options
 from experiments.outputs import writable_folder
 from experiments.validation.suite import write_validation
 
@@ -20,13 +21,8 @@ def register(subparsers) -> None:
     validate.add_argument(
         "--quick", action="store_true", help="smaller territories and fewer replications"
     )
-    validate.add_argument(
-        "--out",
-        type=Path,
-        default=Path("results") / "validation",
-        help="report folder (default results/validation)",
-    )
-    validate.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_output_option(validate, what="report folder", default=Path("results") / "validation")
+    add_progress_options(validate)
     validate.set_defaults(handler=validate_command)
 
 
@@ -34,7 +30,7 @@ def validate_command(args) -> int:
     report, passed = write_validation(
         writable_folder(args.out),
         quick=args.quick,
-        progress=not getattr(args, "no_progress", False),
+        progress=args.progress,
     )
     print(f"wrote {report}")
     return 0 if passed else 1

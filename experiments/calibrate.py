@@ -110,7 +110,7 @@ from experiments.design import (
 from experiments.errors import UserError
 from experiments.intervals import mean_interval
 from experiments.manifest import build_manifest, write_manifest
-from experiments.outputs import default_folder, writable_file, writable_folder
+from experiments.outputs import default_folder, guarded, writable_file, writable_folder
 from experiments.posterior import (
     RELIABLE_TAUS,
     PosteriorChain,
@@ -119,7 +119,7 @@ from experiments.posterior import (
 )
 from experiments.store import StoreReader
 from experiments.sweep import run_experiment
-from experiments.targets import ScenarioTarget
+from experiments.targets import ScenarioTarget, available_outcomes
 from model.messages import escaped
 from model.scenario import Scenario, ScenarioError, load_scenario, read_toml_file
 from model.zone_results import outcome_names as zone_outcome_names
@@ -149,10 +149,11 @@ class TargetSpec(Strict):
     per: str | None = Field(
         default=None, description="reduction_per_unit: the arm's outcome to divide by."
     )
-    observed: float | None = None
+    observed: float | None = Field(default=None, allow_inf_nan=False)
     sd: float | None = Field(
         default=None,
         gt=0,
+        allow_inf_nan=False,
         description="Uncertainty of the observed figure (one standard deviation).",
     )
     series: list[list[float]] | None = Field(
@@ -447,15 +448,6 @@ def _load_scenario(design: Path, field_name: str, file: str, sizes: dict) -> Sce
         raise UserError(f"{design}: {field_name}: {error}") from None
 
 
-def available_outcomes(scenario: Scenario) -> list[str]:
-    """The outcome columns a run of the scenario writes, read from a tiny instance (no month run)."""
-    from model.model import TerritoryModel
-
-    # The horizon is kept: a dated series of the scenario (e.g. a fleet's size) must lie within it.
-    tiny = scenario.with_overrides({"households": max(60, 3 * len(scenario.zone_names))})
-    return [name for name in TerritoryModel(tiny).latest if name != "month"]
-
-
 def _expand_targets(
     path: Path, spec: CalibrationSpec, scenarios: dict[str, Scenario]
 ) -> list[TargetItem]:
@@ -593,15 +585,23 @@ class Batch:
 
     @property
     def means(self) -> np.ndarray:
-        return np.nanmean(self.values, axis=1)
+        """Mean over replications of each statistic; NaN, without a warning, where every
+        replication left it undefined (e.g. no shared car in a zone)."""
+        counts = np.sum(~np.isnan(self.values), axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(counts > 0, np.nansum(self.values, axis=1) / counts, np.nan)
 
     @property
     def noise_variance(self) -> np.ndarray:
-        """Variance of each point's mean over replications (zero with one replication)."""
+        """Variance of each point's mean over replications (zero with one replication; NaN, without
+        a warning, where fewer than two replications define the statistic)."""
         r = self.values.shape[1]
         if r < 2:
             return np.zeros(self.means.shape)
-        return np.nanvar(self.values, axis=1, ddof=1) / r
+        counts = np.sum(~np.isnan(self.values), axis=1)
+        squares = np.nansum((self.values - self.means[:, None, :]) ** 2, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(counts > 1, squares / (counts - 1), np.nan) / r
 
 
 def run_batch(
@@ -912,7 +912,7 @@ def calibrate(
     if fitted_path is not None:
         writable_file(fitted_path, "--fitted")
     check_unchanged(calibration, directory)
-    (directory / DESIGN_RECORD).write_text(
+    guarded(directory / DESIGN_RECORD).write_text(
         json.dumps(calibration.record(), indent=1), encoding="utf-8"
     )
     spec, method = calibration.spec, calibration.spec.method

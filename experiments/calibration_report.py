@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.outputs import guarded
 from experiments.report import format_number, markdown_table
 
 # Okabe-Ito colours, told apart with every common colour-vision deficiency.
@@ -54,7 +55,7 @@ def write_fitted_scenario(result, path: Path) -> Path:
     spec = calibration.spec
     original_file = (calibration.source.parent / spec.scenario).resolve()
     original = result.main_scenario
-    path = Path(path)
+    path = guarded(Path(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     intervals = result.intervals().set_index("parameter")
     lines = [
@@ -116,9 +117,9 @@ def write_calibration_report(result) -> list[Path]:
     intervals = result.intervals()
     written = []
     for name, frame in (("parameters", intervals), ("fit", result.fit), ("reach", result.reach)):
-        frame.to_csv(directory / f"{name}.csv", index=False)
+        frame.to_csv(guarded(directory / f"{name}.csv"), index=False)
         written.append(directory / f"{name}.csv")
-    result.posterior.to_parquet(directory / "posterior.parquet", index=False)
+    result.posterior.to_parquet(guarded(directory / "posterior.parquet"), index=False)
     written.append(directory / "posterior.parquet")
     written += [
         plot_posterior(result, directory / "posterior.png"),
@@ -126,7 +127,7 @@ def write_calibration_report(result) -> list[Path]:
         plot_correlation(result, directory / "correlation.png"),
     ]
     written += drift_maps(result)
-    report = directory / "report.md"
+    report = guarded(directory / "report.md")
     report.write_text(markdown_report(result), encoding="utf-8")
     written.append(report)
     return written
@@ -274,7 +275,7 @@ def plot_posterior(result, path: Path) -> Path:
     axes.flat[0].legend(fontsize=7)
     fig.suptitle("Posterior marginals over the prior range")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(guarded(path), dpi=110)
     plt.close(fig)
     return path
 
@@ -312,7 +313,7 @@ def plot_fit(result, path: Path) -> Path:
     ax.legend(fontsize=7, loc="best")
     ax.set_title("Fit per target, before and after calibration")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(guarded(path), dpi=110)
     plt.close(fig)
     return path
 
@@ -345,7 +346,7 @@ def plot_correlation(result, path: Path) -> Path:
     fig.colorbar(image, ax=ax, label="posterior correlation")
     ax.set_title("Correlation between calibrated parameters")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(guarded(path), dpi=110)
     plt.close(fig)
     return path
 

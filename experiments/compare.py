@@ -89,7 +89,7 @@ from experiments.design import Point, fingerprint, plan_runs, replication_seed, 
 from experiments.errors import UserError
 from experiments.executors import RunSummary
 from experiments.intervals import bounded_mean_interval, mean_interval, ratio_interval
-from experiments.outputs import default_folder, writable_folder
+from experiments.outputs import default_folder, guarded, writable_folder
 from experiments.report import write_table
 from experiments.store import StoreReader, export_series
 from experiments.sweep import run_experiment
@@ -102,7 +102,7 @@ from experiments.territory_figures import (
     zones_for_territory,
 )
 from model.outcomes import outcome_bounds
-from model.scenario import Scenario, load_scenario
+from model.scenario import Scenario, is_plain_name, load_scenario
 
 HEADLINE_OUTCOMES = (
     "sharing_households",
@@ -182,11 +182,20 @@ def run_compare(
     directory = (
         writable_folder(out) if out else writable_folder(default_folder(name), "output folder")
     )
+    for file in COMPARISON_FILES:  # refused before any run rather than after them all
+        guarded(directory / file)
     sources = [baseline, *(scenarios.values() if isinstance(scenarios, Mapping) else scenarios)]
     design = {
         "baseline": names[0],
         "scenarios": names[1:],
-        "files": [None if isinstance(s, Scenario) else str(Path(s).resolve()) for s in sources],
+        "files": [
+            str(scenario_file(directory, n, s) if isinstance(s, Scenario) else Path(s).resolve())
+            for n, s in zip(names, sources, strict=True)
+        ],
+        # A scenario given as an object (the app's) is also kept as its definition.
+        "definitions": [
+            s.model_dump(mode="json") if isinstance(s, Scenario) else None for s in sources
+        ],
         "replications": replications,
         "households": households,
         "months": months,
@@ -196,7 +205,11 @@ def run_compare(
     # What defines each replication's runs: not the number of replications (more extend the
     # comparison), nor the files' places or the scenarios' descriptions, nor the territory's
     # figures (derived from the scenarios).
-    defining = {k: v for k, v in design.items() if k not in ("files", "replications", "territory")}
+    defining = {
+        k: v
+        for k, v in design.items()
+        if k not in ("files", "definitions", "replications", "territory")
+    }
     key = fingerprint(defining | {"target": without_descriptions(target.fingerprint_data())})
 
     def legacy_key(stored: dict) -> str:
@@ -238,6 +251,28 @@ def run_compare(
         legacy_fingerprint=legacy_key,
     )
     return directory, summary
+
+
+def scenario_file(directory: Path, name: str, scenario: Scenario) -> Path:
+    """A scenario given in memory (the web app's), written as a standalone file in the comparison's
+    `scenarios/` folder, so that the report and a later `partage compare` can read it."""
+    import tomli_w
+
+    folder = guarded(directory / "scenarios", directory)
+    folder.mkdir(exist_ok=True)
+    stem = name if is_plain_name(name) else f"scenario-{fingerprint(name)[:12]}"
+    path = guarded(folder / f"{stem}.toml", directory)
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path.resolve()
+
+
+# The files `write_report` writes beside the store.
+COMPARISON_FILES = [
+    f"{stem}.{suffix}"
+    for stem in ("comparison", "cost_effectiveness", "zones", "zone_comparison")
+    for suffix in ("csv", "md", "parquet")
+] + ["curves.png", "differences.png", "series.parquet", "scenarios"]
 
 
 def comparison_name(names: list[str]) -> str:
@@ -747,7 +782,7 @@ def plot_bands(
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(guarded(path), dpi=110)
     plt.close(fig)
     return path
 
@@ -776,8 +811,8 @@ def write_comparison(
         )
     by_zone = comparison.zone_table()
     if not by_zone.empty:
-        by_zone.to_csv(directory / "zone_comparison.csv", index=False)
-        by_zone.to_parquet(directory / "zone_comparison.parquet", index=False)
+        by_zone.to_csv(guarded(directory / "zone_comparison.csv"), index=False)
+        by_zone.to_parquet(guarded(directory / "zone_comparison.parquet"), index=False)
         written += [directory / "zone_comparison.csv", directory / "zone_comparison.parquet"]
     headline = [o for o in HEADLINE_OUTCOMES if o in comparison.outcomes]
     if comparison.series["month"].nunique() > 1 and headline:
@@ -814,7 +849,7 @@ def write_report(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, lis
     comparison = load_comparison(directory)
     table, costs, written = write_comparison(comparison, directory)
     with StoreReader(directory) as reader:
-        written.append(export_series(reader, Path(directory) / "series.parquet"))
+        written.append(export_series(reader, guarded(Path(directory) / "series.parquet")))
     return table, costs, written
 
 

@@ -80,8 +80,8 @@ class ParameterSpec(Strict):
     path: str = Field(
         min_length=1, description="Dotted path of the parameter, e.g. behaviour.trust_gain."
     )
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
     values: list[Scalar] | None = Field(default=None, min_length=1)
     levels: int | None = Field(
         default=None, ge=2, le=1000, description="Grid: evenly spaced values."
@@ -446,7 +446,22 @@ def load_design(path: str | Path) -> Design:
     target = _build_target(spec, path)
     design = Design(spec, str(path), target)
     design.infos = [_check_parameter(design, index, p) for index, p in enumerate(spec.parameters)]
+    _check_outcomes(design)
     return design
+
+
+def _check_outcomes(design: Design) -> None:
+    """Outcomes the target does not write are refused before any run (not reported after them all)."""
+    known = design.target.outcome_names()
+    if known is None:
+        return
+    for index, outcome in enumerate(design.spec.outcomes):
+        if outcome not in known:
+            raise DesignError(
+                f"{escaped(design.source)}: outcomes[{index}] = {shown(outcome)}: not an outcome of "
+                f"the runs; allowed: {', '.join(known[:12])}{' ...' if len(known) > 12 else ''} "
+                "(all: partage outcomes)"
+            )
 
 
 def _build_target(spec: DesignSpec, path: Path) -> Target:
@@ -497,6 +512,7 @@ def check_parameter(where: str, target: Target, parameter: ParameterSpec) -> dic
                 raise DesignError(f"{where}: value {shown(value)} is not a number")
             if kind in ("float", "int"):
                 _check_bounds(where, "value", float(value), info)
+        check_values_in_target(where, target, parameter.path, parameter.values)
         return info
     if kind not in ("float", "int"):
         allowed = info.get("choices") or ([True, False] if kind == "bool" else [])
@@ -506,7 +522,25 @@ def check_parameter(where: str, target: Target, parameter: ParameterSpec) -> dic
         )
     _check_bounds(where, "min", parameter.min, info)
     _check_bounds(where, "max", parameter.max, info)
+    ends = [parameter.min, parameter.max]
+    if kind == "int":
+        ends = [math.ceil(parameter.min), math.floor(parameter.max)]
+    check_values_in_target(where, target, parameter.path, ends)
     return info
+
+
+def check_values_in_target(where: str, target: Target, path: str, values: Iterable[Any]) -> None:
+    """Every value (a grid's values, or a range's two ends) applied alone to the target's scenarios,
+    so that a value they refuse (a name that is not plain, a start past the horizon) is refused
+    before any run, in one line, rather than by every run."""
+    check = getattr(target, "check_value", None)
+    if check is None:
+        return
+    for value in values:
+        try:
+            check(path, value)
+        except ScenarioError as error:
+            raise DesignError(f"{where}: value {shown(value)} refused: {error}") from None
 
 
 def _check_bounds(where: str, name: str, value: float, info: dict) -> None:

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.errors import UserError
-from experiments.outputs import writable_folder
+from experiments.outputs import guarded, writable_folder
 from experiments.report import markdown_table, write_table
 from experiments.store import StoreReader
 from model.messages import escaped
@@ -326,7 +326,7 @@ def write_outputs(result: Discovery) -> list[Path]:
         "",
     ]
     path = directory / "report.md"
-    path.write_text("\n".join(report), encoding="utf-8")
+    guarded(path).write_text("\n".join(report), encoding="utf-8")
     return [*written, path]
 
 
@@ -404,6 +404,6 @@ def plot_peeling(result: Discovery, path: Path) -> Path:
     scores.legend(fontsize=8, loc="lower right")
     fig.suptitle(f"Where {result.rule}")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(guarded(path), dpi=110)
     plt.close(fig)
     return path

@@ -18,8 +18,11 @@ Rules:
   uses spawn explicitly; workers ignore Ctrl-C, which the parent handles.
 - A pool worker exits when the process that started it dies, even by SIGKILL
   (which no handler sees): a watchdog thread in each worker checks its parent
-  every second. With the workers gone, multiprocessing's resource tracker,
-  which lives until the last process holding its pipe exits, ends too.
+  every second. The parent's PID is given by the parent itself, not read in the
+  worker: a worker spends its first seconds importing, and a parent killed
+  meanwhile would otherwise leave it with the PID of its new parent as the one
+  to watch. With the workers gone, multiprocessing's resource tracker, which
+  lives until the last process holding its pipe exits, ends too.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
@@ -45,12 +49,14 @@ from experiments.design import RunTask
 from experiments.errors import UserError
 from experiments.store import ResultsStore, RunResult
 from experiments.targets import Target
+from model.messages import escaped
 
 IN_FLIGHT_PER_WORKER = 4
 PARENT_CHECK_S = 1.0
 WAIT_POLL_S = 1.0  # waits on workers wake up this often to check that the workers are still there
 BROKEN_AFTER_S = 10.0
 STOP_WAIT_S = 10.0
+TRIM_EVERY_RUNS = 20  # a pool worker gives freed memory back to the system this often
 MAX_ATTEMPTS = 2  # a run whose worker dies twice is reported as lost, not retried forever
 
 
@@ -115,12 +121,12 @@ class SerialExecutor:
 _WORKER_TARGET: Target | None = None
 
 
-def _init_pool_worker(target: Target) -> None:
+def _init_pool_worker(target: Target, parent_pid: int) -> None:
     global _WORKER_TARGET
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_TARGET = target
     threading.Thread(
-        target=_exit_when_orphaned, args=(os.getppid(),), name="parent-watchdog", daemon=True
+        target=_exit_when_orphaned, args=(parent_pid,), name="parent-watchdog", daemon=True
     ).start()
 
 
@@ -131,9 +137,24 @@ def _exit_when_orphaned(parent_pid: int) -> None:
     os._exit(1)
 
 
+_RUNS_IN_WORKER = 0
+
+
 def _execute_in_pool(task: RunTask) -> RunResult:
+    global _RUNS_IN_WORKER
     assert _WORKER_TARGET is not None, "pool worker started without its target"
-    return execute_run(_WORKER_TARGET, task)
+    result = execute_run(_WORKER_TARGET, task)
+    _RUNS_IN_WORKER += 1
+    if _RUNS_IN_WORKER % TRIM_EVERY_RUNS == 0:
+        release_freed_memory()
+    return result
+
+
+def release_freed_memory() -> None:
+    """Ask glibc to give the memory runs freed back to the system: without it a worker keeps about
+    20 KB a run in reserve (`python -m benchmarks.memory_growth`); elsewhere, nothing to do."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 class LocalPoolExecutor:
@@ -168,7 +189,7 @@ class LocalPoolExecutor:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_pool_worker,
-            initargs=(target,),
+            initargs=(target, os.getpid()),
         )
 
     def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
@@ -190,7 +211,8 @@ class LocalPoolExecutor:
                 if task is None:
                     break
                 try:
-                    pending[self.pool.submit(_execute_in_pool, task)] = task
+                    with _workers_start_ignoring_ctrl_c():  # a submit may start a worker
+                        pending[self.pool.submit(_execute_in_pool, task)] = task
                 except BrokenProcessPool:
                     retries.appendleft(task)
                     return False
@@ -226,6 +248,21 @@ class LocalPoolExecutor:
                 _stop_pool(self.pool)
                 self._start_pool(target)
                 silent_since = None
+
+
+@contextlib.contextmanager
+def _workers_start_ignoring_ctrl_c():
+    """Workers started in this block inherit Ctrl-C ignored, as a disposition kept across exec: one
+    pressed while they import (before their initializer) is the parent's alone, not a traceback
+    per worker. The parent's own handler is back as soon as they are started."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _a_worker_died(pool: cf.ProcessPoolExecutor) -> bool:
@@ -284,7 +321,14 @@ class DaskExecutor:
         except OSError as error:
             self._quiet.close()
             raise UserError(
-                f"--scheduler {self.address}: cannot reach a Dask scheduler ({error})"
+                f"--scheduler {escaped(self.address)}: cannot reach a Dask scheduler "
+                f"in {self.connect_timeout_s:g} s ({escaped(error)})"
+            ) from None
+        except (ValueError, TypeError):  # distributed's parser: no port, an unknown protocol
+            self._quiet.close()
+            raise UserError(
+                f"--scheduler {escaped(self.address)}: not a scheduler address; "
+                "allowed: tcp://HOST:PORT (or tls://, inproc://)"
             ) from None
         return self
 
@@ -446,7 +490,13 @@ def _take(iterator, count: int) -> list:
 
 def make_executor(workers: int = 1, scheduler: str | None = None, *, cluster_timeout_s: float = 60):
     if scheduler:
-        return DaskExecutor(scheduler, lost_after_s=cluster_timeout_s)
+        if not cluster_timeout_s > 0:
+            raise UserError(
+                f"--cluster-timeout {cluster_timeout_s:g}: allowed: more than 0 seconds"
+            )
+        return DaskExecutor(
+            scheduler, connect_timeout_s=cluster_timeout_s, lost_after_s=cluster_timeout_s
+        )
     if workers <= 1:
         return SerialExecutor()
     return LocalPoolExecutor(workers)

@@ -76,6 +76,8 @@ def build_manifest(
 
 
 def write_manifest(directory: str | Path, manifest: dict) -> Path:
-    path = Path(directory) / "manifest.json"
+    from experiments.outputs import guarded
+
+    path = guarded(Path(directory) / "manifest.json")
     path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     return path

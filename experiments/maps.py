@@ -16,13 +16,13 @@ Rules:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from experiments.errors import UserError
+from experiments.outputs import guarded, image_file, read_manifest_file, read_parquet_file
 from model.geodata import RealTerritory
 from model.scenario import TerritoryFromData, validate_raw
 from model.zone_results import unit_of
@@ -40,6 +40,7 @@ def draw_zones(
     unsettled: np.ndarray | None = None,
 ) -> Path:
     """A choropleth of (Z,) values on the territory's polygons, written as a PNG."""
+    path = image_file(path)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -95,7 +96,7 @@ def draw_zones(
     ax.set_aspect("equal")
     _label_zones(figure, ax, zones, territory.names)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120, bbox_inches="tight")
+    figure.savefig(guarded(path), dpi=120, bbox_inches="tight")
     return path
 
 
@@ -192,10 +193,10 @@ def _check(frame: pd.DataFrame, outcome: str, month: int | None, where: Path) ->
 
 
 def _map_run(directory: Path, outcome: str, month: int | None, out: Path | None) -> Path:
-    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest_file(directory / "manifest.json")
     where = directory / "manifest.json"
     territory = _territory_of(validate_raw(manifest["scenario"], str(where)), where)
-    frame = pd.read_parquet(directory / "zones.parquet")
+    frame = read_parquet_file(directory / "zones.parquet")
     month = _check(frame, outcome, month, directory / "zones.parquet")
     part = frame[(frame["outcome"] == outcome) & (frame["month"] == month)].set_index("zone")[
         "value"

@@ -104,7 +104,7 @@ from experiments.errors import UserError
 from experiments.executors import make_executor, run_tasks
 from experiments.intervals import mean_interval
 from experiments.manifest import build_manifest, write_manifest
-from experiments.outputs import default_folder, writable_folder
+from experiments.outputs import default_folder, guarded, writable_folder
 from experiments.report import format_number, markdown_table, write_table
 from experiments.store import ResultsStore, RunResult, StoreError, StoreReader, database_path
 from experiments.targets import ScenarioTarget
@@ -417,11 +417,31 @@ def load_optimisation(path: str | Path) -> Optimisation:
         households=spec.households or scenario.households,
         months=spec.months or scenario.months,
     )
+    _check_ranges_in_scenario(optimisation)
     if spec.uncertainties is not None:
         optimisation.uncertainty = uncertainty_scenarios(path, spec, scenario)
     if spec.budget is not None:
         _check_budget_reachable(optimisation)
     return optimisation
+
+
+def _check_ranges_in_scenario(optimisation: Optimisation) -> None:
+    """Both ends of every lever's range applied to the scenario at the search's horizon: a value it
+    refuses (e.g. a start after the horizon) is refused now, not by every candidate."""
+    from model.scenario import ScenarioError
+
+    for gene in optimisation.genes:
+        if gene.kind != "number":
+            continue
+        path = f"policies.{gene.policy}.{gene.field}"
+        for value in (gene.decode(0.0), gene.decode(1.0)):
+            try:
+                optimisation.scenario_of({path: value})
+            except ScenarioError as error:
+                raise DesignError(
+                    f"{escaped(optimisation.source)}: levers.{escaped(gene.policy)}.{escaped(gene.field)}: "
+                    f"value {shown(value)} refused: {error}"
+                ) from None
 
 
 def uncertainty_scenarios(path: Path, spec: OptimiseSpec, scenario) -> list[dict[str, Any]]:
@@ -1245,8 +1265,8 @@ def write_outputs(outcome: OptimisationOutcome) -> list[Path]:
         ]
     )
     written = [directory / "candidates.csv"]
-    candidates.to_csv(written[0], index=False)
-    folder = directory / "front"
+    candidates.to_csv(guarded(written[0]), index=False)
+    folder = guarded(directory / "front", directory)
     folder.mkdir(exist_ok=True)
     for old in folder.glob("*.toml"):
         old.unlink()
@@ -1306,7 +1326,7 @@ def write_front_scenario(
         f"# Written by `partage optimise {optimisation.source.name}`: point {rank} of its Pareto front.\n"
         f"# Compare it with its baseline: partage compare {baseline} {path.name}\n"
     )
-    path.write_text(header + tomli_w.dumps(data), encoding="utf-8")
+    guarded(path, folder.parent).write_text(header + tomli_w.dumps(data), encoding="utf-8")
     return path
 
 
@@ -1375,7 +1395,7 @@ def plot_front(optimisation: Optimisation, candidates: pd.DataFrame, path: Path)
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(f"{optimisation.name}: {len(candidates)} candidates, {len(front)} on the front")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(guarded(path), dpi=110)
     plt.close(fig)
     return path
 
@@ -1434,7 +1454,7 @@ def write_report(outcome: OptimisationOutcome, front: pd.DataFrame, path: Path) 
         "![Pareto front](front.png)",
         "",
     ]
-    path.write_text("\n".join(lines), encoding="utf-8")
+    guarded(path).write_text("\n".join(lines), encoding="utf-8")
     return path
 
 

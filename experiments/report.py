@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from experiments.outputs import guarded
+
 
 def format_number(value, digits: int = 4) -> str:
     """A compact rendering: `digits` significant digits, thousands separators from 1 000 up."""
@@ -57,7 +59,7 @@ def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
 def write_table(frame: pd.DataFrame, directory: Path, stem: str, title: str = "") -> list[Path]:
     """Write `stem.csv` and `stem.md`; returns their paths."""
     directory.mkdir(parents=True, exist_ok=True)
-    csv_path, md_path = directory / f"{stem}.csv", directory / f"{stem}.md"
+    csv_path, md_path = guarded(directory / f"{stem}.csv"), guarded(directory / f"{stem}.md")
     frame.to_csv(csv_path, index=False)
     heading = f"# {title}\n\n" if title else ""
     md_path.write_text(heading + markdown_table(frame) + "\n", encoding="utf-8")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from experiments.outputs import guarded
 from experiments.report import markdown_table
 from experiments.store import StoreReader, export_series, sql_path, with_parameter_columns
 
@@ -66,7 +67,7 @@ def export(directory: str | Path, out: str | Path) -> list[Path]:
     with StoreReader(directory) as reader:
         written = []
         for table, key in (("runs", "run_id"), ("points", "point_id")):
-            path = out / f"{table}.parquet"
+            path = guarded(out / f"{table}.parquet")
             frame = with_parameter_columns(
                 reader.con.execute(f"SELECT * FROM {table} ORDER BY 1").df(), key
             )
@@ -78,7 +79,7 @@ def export(directory: str | Path, out: str | Path) -> list[Path]:
             finally:
                 reader.con.unregister("exported")
             written.append(path)
-        written.append(export_series(reader, out / "series.parquet"))
+        written.append(export_series(reader, guarded(out / "series.parquet")))
         zones = (
             reader.con.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = 'zone_series'"
@@ -86,7 +87,7 @@ def export(directory: str | Path, out: str | Path) -> list[Path]:
             and reader.con.execute("SELECT count(*) FROM zone_series").fetchone()[0]
         )
         if zones:
-            path = out / "zones.parquet"
+            path = guarded(out / "zones.parquet")
             reader.con.execute(
                 f"""COPY (SELECT z.run_id, r.scenario, r.point_id, r.replication, z.month, z.zone,
                                  z.outcome, z.value
@@ -94,7 +95,7 @@ def export(directory: str | Path, out: str | Path) -> list[Path]:
                     TO '{sql_path(path)}' (FORMAT parquet)"""
             )
             written.append(path)
-        design = out / "design.json"
+        design = guarded(out / "design.json")
         design.write_text(
             json.dumps(
                 {

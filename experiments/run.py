@@ -27,23 +27,39 @@ import pandas as pd
 from tqdm import tqdm
 
 from experiments.manifest import git_commit, package_versions
-from experiments.outputs import RESULTS_DIR, default_folder, writable_folder
+from experiments.outputs import (
+    RESULTS_DIR,
+    default_folder,
+    guarded,
+    image_file,
+    read_parquet_file,
+    writable_folder,
+)
 from model.model import TerritoryModel
 from model.scenario import ScenarioError, load_scenario
 from model.zone_results import zone_frame
 
 RESULTS = RESULTS_DIR
+RUN_FILES = ("series.parquet", "series.csv", "zones.parquet", "manifest.json")
 
 
-def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progress: bool = True):
+def run_scenario_to(
+    scenario_path: str,
+    overrides: dict,
+    out: Path | None,
+    progress: bool = True,
+    given_as: dict[str, str] | None = None,
+):
     """Run a scenario file with overrides; write series and manifest; return (series, out folder).
 
-    The output folder is checked before the simulation starts (`experiments.outputs`)."""
-    scenario = load_scenario(scenario_path, overrides)
+    The output folder is checked before the simulation starts (`experiments.outputs`);
+    `given_as` names the options that gave overrides, for error messages."""
+    scenario = load_scenario(scenario_path, overrides, given_as)
     if out is None:
         out = writable_folder(default_folder(scenario.name), "output folder")
     else:
         out = writable_folder(out)
+    files = {name: guarded(out / name) for name in RUN_FILES}
     started = time.perf_counter()
     model = TerritoryModel(scenario)
     with tqdm(
@@ -57,9 +73,9 @@ def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progr
         model.run(progress=lambda month: bar.update(1))
     elapsed = time.perf_counter() - started
     series = model.series_frame()
-    series.to_parquet(out / "series.parquet", index=False)
-    series.to_csv(out / "series.csv", index=False)
-    zone_frame(model).to_parquet(out / "zones.parquet", index=False)
+    series.to_parquet(files["series.parquet"], index=False)
+    series.to_csv(files["series.csv"], index=False)
+    zone_frame(model).to_parquet(files["zones.parquet"], index=False)
     manifest = {
         "scenario_file": str(scenario_path),
         "overrides": overrides,
@@ -71,7 +87,7 @@ def run_scenario_to(scenario_path: str, overrides: dict, out: Path | None, progr
         "packages": package_versions(),
         "git": git_commit(),
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    files["manifest.json"].write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return series, out
 
 
@@ -84,7 +100,7 @@ def read_runs(folders: list[Path]) -> list[tuple[str, pd.DataFrame]]:
             raise ScenarioError(
                 f"{folder}: no series.parquet; run `partage run SCENARIO --out {folder}` first"
             )
-        runs.append((folder.name, pd.read_parquet(path)))
+        runs.append((folder.name, read_parquet_file(path)))
     return runs
 
 
@@ -92,6 +108,7 @@ def plot_adoption(runs: list[tuple[str, pd.DataFrame]], out: Path) -> Path:
     """Mode shares per good over time (top) and sharing and lending zoomed (bottom), one line style per run."""
     import matplotlib
 
+    out = image_file(out)
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -142,5 +159,5 @@ def plot_adoption(runs: list[tuple[str, pd.DataFrame]], out: Path) -> Path:
     fig.suptitle("Adoption over time: " + " vs ".join(name for name, _ in runs))
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    fig.savefig(guarded(out), dpi=110)
     return out

@@ -46,6 +46,7 @@ import pandas as pd
 
 from experiments.design import DesignSpec, fingerprint, salib_problem
 from experiments.errors import UserError
+from experiments.outputs import guarded
 from experiments.report import write_table
 from experiments.store import StoreReader
 from model.messages import escaped, shown
@@ -307,7 +308,7 @@ def plot_indices(table: pd.DataFrame, path: Path) -> Path:
     else:
         axes[-1, 0].set_xlabel(label)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(guarded(path), dpi=110)
     plt.close(fig)
     return path
 

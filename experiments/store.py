@@ -63,10 +63,13 @@ import pandas as pd
 import pyarrow as pa
 
 from experiments.errors import UserError
+from model.messages import escaped
 
 DATABASE_NAME = "experiment.duckdb"
 HEADER_BYTES = 3 * 4096  # DuckDB's file header, then whole blocks
 BLOCK_BYTES = 262144
+WRITER_MEMORY_LIMIT = "256MB"  # DuckDB's cache in the sweep's writer (docs/long-sweeps.md)
+REOPEN_EVERY_RUNS = 100  # the writer's connection is reopened after this many runs stored
 LOCK_WAIT_S = 20.0  # how long a writer waits for a reader to let go of the file
 POINTS_PER_INSERT = 10_000
 SNAPSHOT_EVERY_S = 3.0  # at most this often, and at most 5 % of the writer's time, is spent copying
@@ -213,13 +216,35 @@ class ResultsStore(_OpenDatabase):
     """The writer's handle on an experiment's database."""
 
     def __init__(self, directory: str | Path, *, publish: bool = True):
+        from experiments.outputs import guarded
+
         self.path = database_path(directory)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        for written in (
+            self.path,
+            self.path.with_name(self.path.name + ".wal"),
+            snapshot_path(self.path),
+        ):
+            guarded(written)
         self.con = open_checked(self.path, read_only=False, wait_s=LOCK_WAIT_S)
+        self._bound_memory()
         self.con.execute(SCHEMA)
+        self._recorded = 0
         self.publish = publish
         self._snapshot_due = 0.0
         self._snapshot_cost_s = 0.0
+
+    def _bound_memory(self) -> None:
+        """DuckDB caches blocks of the file up to its memory limit (by default 80 % of the machine's
+        memory), so the writer would grow with the store: its cache is bounded."""
+        self.con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
+
+    def _reopen(self) -> None:
+        """Close and reopen the connection: DuckDB keeps state of every transaction a connection
+        committed (about 40 KB a run), which only closing it gives back (docs/long-sweeps.md)."""
+        self.con.close()
+        self.con = connect(self.path, read_only=False, wait_s=LOCK_WAIT_S)
+        self._bound_memory()
 
     def close(self) -> None:
         self.con.close()
@@ -239,8 +264,20 @@ class ResultsStore(_OpenDatabase):
         partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         # Copied by another process: closing any descriptor of the file in this one would drop
         # the lock DuckDB holds on it (POSIX record locks belong to the process, not to the descriptor).
-        subprocess.run(["cp", str(self.path), str(partial)], check=True, timeout=600)
-        os.replace(partial, target)
+        try:
+            subprocess.run(
+                ["cp", str(self.path), str(partial)], check=True, timeout=600, capture_output=True
+            )
+            os.replace(partial, target)
+        except (OSError, subprocess.SubprocessError):
+            with contextlib.suppress(OSError):
+                os.remove(partial)
+            if self.path.is_file():
+                raise StoreError(
+                    f"{self.path}: cannot publish a copy for readers next to it "
+                    "(the folder is full or no longer writable); finished runs are stored"
+                ) from None
+            raise deleted_while_writing(self.path) from None
         self._snapshot_cost_s = time.monotonic() - clock
         self._snapshot_due = time.monotonic() + max(SNAPSHOT_EVERY_S, 20 * self._snapshot_cost_s)
 
@@ -413,12 +450,24 @@ class ResultsStore(_OpenDatabase):
             self._rollback()
             if _is_interrupt(error):  # DuckDB turns Ctrl-C during a statement into its own error
                 raise KeyboardInterrupt from None
+            if isinstance(error, duckdb.Error) and not self.path.is_file():
+                raise deleted_while_writing(self.path) from None
             raise
+        self._recorded += 1
+        if self._recorded % REOPEN_EVERY_RUNS == 0:
+            self._reopen()
         self.publish_snapshot()
 
     def _rollback(self) -> None:
         with contextlib.suppress(duckdb.Error):  # no transaction was open
             self.con.execute("ROLLBACK")
+
+
+def deleted_while_writing(path: Path) -> StoreError:
+    return StoreError(
+        f"{escaped(path)}: the results store was deleted or moved while runs were being written "
+        "into it; run the same command again to start over"
+    )
 
 
 def _holder(path: Path) -> str:

@@ -53,6 +53,10 @@ class Target:
         """Type and bounds of a parameter, for checking a design (`type`, `min`, `max`, `choices`)."""
         raise NotImplementedError
 
+    def outcome_names(self) -> list[str] | None:
+        """The outcome columns a run writes (None when unknown before running)."""
+        return None
+
     def fingerprint_data(self) -> Any:
         """Everything that defines the target's behaviour, for detecting a changed experiment."""
         return {"kind": self.kind}
@@ -98,6 +102,9 @@ class IshigamiTarget(Target):
             raise KeyError(f"no such parameter; allowed: {', '.join(self.parameters)}")
         return dict(self.parameters[path], path=path)
 
+    def outcome_names(self) -> list[str]:
+        return ["y"]
+
     def simulate(self, prepared, *, seed):
         x1, x2, x3 = (float(prepared["params"].get(name, 0.0)) for name in ("x1", "x2", "x3"))
         y = math.sin(x1) + ISHIGAMI_A * math.sin(x2) ** 2 + ISHIGAMI_B * x3**4 * math.sin(x1)
@@ -131,6 +138,9 @@ class DiffusionTarget(Target):
         if path not in self.parameters:
             raise KeyError(f"no such parameter; allowed: {', '.join(self.parameters)}")
         return dict(self.parameters[path], path=path)
+
+    def outcome_names(self) -> list[str]:
+        return ["adopters", "adoption_share", "new_adopters"]
 
     def simulate(self, prepared, *, seed):
         params = prepared["params"]
@@ -180,6 +190,14 @@ class ScenarioTarget(Target):
             raise KeyError(f"no such parameter in scenario {scenario.name!r}") from None
         return parameter_info(scenario, path)
 
+    def outcome_names(self) -> list[str]:
+        return available_outcomes(next(iter(self.scenarios.values())))
+
+    def check_value(self, path: str, value: Any) -> None:
+        """Raise `ScenarioError` when a scenario refuses `value` at `path` (checked before running)."""
+        for name, scenario in self.scenarios.items():
+            scenario.with_overrides({path: value}, source=name)
+
     def fingerprint_data(self):
         return {
             "kind": self.kind,
@@ -200,6 +218,15 @@ class ScenarioTarget(Target):
         # The seed is a 63-bit integer from a SeedSequence, inside the schema's bounds: setting it
         # on the validated scenario spares a validation per run.
         return simulate(prepared.model_copy(update={"seed": seed}))
+
+
+def available_outcomes(scenario) -> list[str]:
+    """The outcome columns a run of the scenario writes, read from a tiny instance (no month run)."""
+    from model.model import TerritoryModel
+
+    # The horizon is kept: a dated series of the scenario (e.g. a fleet's size) must lie within it.
+    tiny = scenario.with_overrides({"households": max(60, 3 * len(scenario.zone_names))})
+    return [name for name in TerritoryModel(tiny).latest if name != "month"]
 
 
 BUILTIN_TARGETS: dict[str, type[Target]] = {

@@ -27,6 +27,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from experiments.errors import UserError
+from experiments.outputs import guarded, read_manifest_file, read_parquet_file
 from model.equilibrium import solve_constants
 from model.geodata import read_figures
 from model.model import TerritoryModel
@@ -142,7 +143,8 @@ def import_territory(
         lines += _today_tables(Path(today))
     text = "\n".join(lines)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.importing")
+    staging = guarded(out.with_name(f".{out.name}.importing"))
+    guarded(out)
     staging.write_text(text, encoding="utf-8")
     try:
         scenario = load_scenario(staging)
@@ -302,7 +304,6 @@ def filled_summary(filled: pd.DataFrame) -> pd.DataFrame:
 def drift_table(run_dir: str | Path, outcome: str, months: list[int]) -> pd.DataFrame:
     """One row per zone of a `partage run` folder: the outcome at each month and its change since the
     first; for the car-free share, the census figure too."""
-    import json
 
     from model.scenario import validate_raw
 
@@ -312,10 +313,8 @@ def drift_table(run_dir: str | Path, outcome: str, months: list[int]) -> pd.Data
         raise UserError(
             f"{run_dir}: not a folder of `partage run` (no zones.parquet or manifest.json)"
         )
-    scenario = validate_raw(
-        json.loads(manifest_path.read_text(encoding="utf-8"))["scenario"], str(manifest_path)
-    )
-    zones = pd.read_parquet(zones_path)
+    scenario = validate_raw(read_manifest_file(manifest_path).get("scenario"), str(manifest_path))
+    zones = read_parquet_file(zones_path)
     if outcome not in set(zones["outcome"]):
         raise UserError(
             f"{zones_path}: no outcome {outcome!r} by zone; allowed: {', '.join(sorted(set(zones['outcome'])))}"

@@ -302,8 +302,34 @@ def read_polygons(path: str, key_column: str):
         raise TerritoryDataError(
             f"{path}: CRS {frame.crs}: coordinates do not map to lon/lat; allowed: the CRS of the coordinates"
         )
+    _check_area_of_use(path, frame.crs, lonlat.total_bounds)
     lonlat.index = pd.Index(keys, name="key")
     return lonlat
+
+
+AREA_MARGIN_DEG = 2.0  # how far outside its CRS's area of use a territory may reach
+
+
+MAX_ZONE_HOUSEHOLDS = 100_000_000  # more than any city holds: a larger count is a mistake
+
+
+def _check_area_of_use(path: str, crs, bounds) -> None:
+    """Coordinates far outside the area the declared CRS is made for were written in another CRS
+    (typically lon/lat declared as a projection in metres): refused, not imported silently."""
+    area = crs.area_of_use
+    if area is None:
+        return
+    west, south, east, north = bounds
+    if (
+        west < area.west - AREA_MARGIN_DEG
+        or east > area.east + AREA_MARGIN_DEG
+        or south < area.south - AREA_MARGIN_DEG
+        or north > area.north + AREA_MARGIN_DEG
+    ):
+        raise TerritoryDataError(
+            f"{path}: CRS {crs.to_string()}: the coordinates fall outside its area of use ({area.name}); "
+            "are they in another CRS (e.g. longitude and latitude)? allowed: the CRS the coordinates are in"
+        )
 
 
 def _check_geojson_crs(path: str) -> None:
@@ -316,7 +342,7 @@ def _check_geojson_crs(path: str) -> None:
     from pyproj.exceptions import CRSError
 
     try:
-        declared = json.loads(Path(path).read_text(encoding="utf-8")).get("crs")
+        declared = json.loads(Path(path).read_text(encoding="utf-8-sig")).get("crs")
     except (ValueError, UnicodeDecodeError, AttributeError):
         return  # not JSON: the reader has said so already
     if declared is None:
@@ -342,7 +368,7 @@ def read_figures(path: str, key_column: str) -> pd.DataFrame:
     if not Path(path).is_file():
         raise TerritoryDataError(f"{path}: no such figures file")
     try:
-        table = pd.read_csv(path, dtype={key_column: str}, encoding="utf-8")
+        table = pd.read_csv(path, dtype={key_column: str}, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise TerritoryDataError(
             f"{path}: not a readable CSV table ({str(error).splitlines()[0]}); allowed: UTF-8 CSV with a header"
@@ -442,6 +468,11 @@ def _read(t, zone_model) -> RealTerritory:
         if count == 0:
             raise TerritoryDataError(
                 f"{path}: row {i + 2} ({keys[i]}): {t.households_column} = 0: a zone of zero households; allowed: 1 or more (leave the zone out of both files)"
+            )
+        if not (math.isfinite(count) and count == math.floor(count) <= MAX_ZONE_HOUSEHOLDS):
+            raise TerritoryDataError(
+                f"{path}: row {i + 2} ({keys[i]}): {t.households_column} = {count:g}: not a whole "
+                f"count; allowed: a count of households from 1 to {MAX_ZONE_HOUSEHOLDS:,}"
             )
     car_free = _number(
         table, path, t.car_free_share_column, keys, low=0, high=1, what="a share from 0 to 1"

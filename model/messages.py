@@ -10,6 +10,8 @@ its limit is cut with the number of characters left out.
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePath
 from typing import Any
 
 VALUE_LIMIT = 80
@@ -17,13 +19,19 @@ MESSAGE_LIMIT = 400
 
 
 def _cut(text: str, limit: int, original_length: int) -> str:
+    """`text` if it fits in `limit` characters, else its start and how long it was, in `limit` in all."""
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}…({original_length} characters in all)"
+    tail = f"…({original_length} characters in all)"
+    return text[: max(limit - len(tail), 1)] + tail
 
 
 def escaped(text: Any, limit: int = VALUE_LIMIT) -> str:
-    """A name or path as printable text: control characters escaped, cut at `limit` characters."""
+    """A name or path as printable text: control characters escaped, cut at `limit` characters (a
+    path keeps its end, where its file name is)."""
+    if isinstance(text, PurePath) and len(str(text)) > limit:
+        tail = escaped(str(text)[-(limit - 1) :], limit)
+        return "…" + tail[-(limit - 1) :]
     text = str(text)
     visible = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit + 1])
     return _cut(visible, limit, len(text))
@@ -43,3 +51,15 @@ def shown(value: Any, limit: int = VALUE_LIMIT) -> str:
 def one_line(message: Any, limit: int = MESSAGE_LIMIT) -> str:
     """A whole message ready to print on one line: no control character, at most `limit` characters."""
     return escaped(message, limit)
+
+
+# An absolute path (`/a/b/c.csv`, `~/x`), at the start of the text or after a space, quote or colon.
+_PATH = re.compile(
+    r"""(?:(?<=^)|(?<=[\s'"(=:]))(?:~/|/(?=[^\s/'"]))[^\s'"]*?([^\s'"/:]*)(?=$|[\s'":),])"""
+)
+
+
+def without_paths(text: Any) -> str:
+    """A message for a page shown by a server: every absolute path is cut to its file name, so a page
+    never learns where, or whether, a file lies on the server."""
+    return _PATH.sub(lambda match: match.group(1) or "…", str(text))

@@ -30,6 +30,7 @@ Rules of the loader:
 from __future__ import annotations
 
 import copy
+import json
 import re
 import tomllib
 import types
@@ -1760,6 +1761,7 @@ def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
 
 def read_toml(text: str, source: str) -> dict:
     """Parse TOML text bounded in size and depth; any problem is a one-line `ScenarioError`."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write, is not TOML
     if len(text) > MAX_FILE_BYTES:
         raise ScenarioError(f"{escaped(source)}: larger than {MAX_FILE_BYTES // 1000} kB; not read")
     try:
@@ -1789,7 +1791,7 @@ def read_toml_file(path: str | Path, what: str = "scenario") -> dict:
             raise ScenarioError(
                 f"{escaped(path)}: larger than {MAX_FILE_BYTES // 1000} kB; not read"
             )
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not part of the text
     except UnicodeDecodeError:
         raise ScenarioError(f"{escaped(path)}: not a UTF-8 text file") from None
     except OSError as error:
@@ -1797,6 +1799,45 @@ def read_toml_file(path: str | Path, what: str = "scenario") -> dict:
             f"{escaped(path)}: cannot read the {what} file ({error.strerror})"
         ) from None
     return read_toml(text, str(path))
+
+
+# The fields that name a file on the machine that runs Partage: a page address (the web app's
+# `set=`) may not set them, nor a table holding one, so an address can never make the server read a
+# file it names.
+FILE_FIELDS = ("extends", "territory.polygons", "territory.figures")
+
+
+def names_a_file(path: str) -> bool:
+    """Whether setting the dotted `path` would set a file path (`FILE_FIELDS`) or a table holding one."""
+    return any(
+        path == field or field.startswith(path + ".") or path.startswith(field + ".")
+        for field in FILE_FIELDS
+    )
+
+
+def parse_address_settings(text: str) -> dict[str, Any]:
+    """Settings given in a page address (JSON: an object of dotted paths and values), bounded in size
+    and depth, without file paths; any problem is a one-line `ScenarioError` that quotes no path."""
+    if len(text) > MAX_SET_CHARS:
+        raise ScenarioError(f"settings in the address: longer than {MAX_SET_CHARS} characters")
+    try:
+        settings = json.loads(text)
+    except RecursionError:
+        settings = None
+    except ValueError:
+        raise ScenarioError("settings in the address: not valid JSON") from None
+    if settings is None or nesting_depth(settings) > MAX_DEPTH:
+        raise ScenarioError(f"settings in the address: nested more than {MAX_DEPTH} deep")
+    if not isinstance(settings, dict):
+        raise ScenarioError(
+            "settings in the address: allowed: an object of dotted paths and values"
+        )
+    files = [str(path) for path in settings if names_a_file(str(path))]
+    if files:
+        raise ScenarioError(
+            f"settings in the address: {shown(files[0])} names a file; files cannot be set from an address"
+        )
+    return {check_path(str(path), "address setting"): value for path, value in settings.items()}
 
 
 def parse_value(text: str) -> Any:
@@ -1902,16 +1943,24 @@ def _resolve_territory_files(raw: dict, path: Path) -> None:
             territory[key] = str((path.parent / value).resolve())
 
 
-def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Load, merge, override and validate a scenario file."""
+def load_scenario(
+    path: str | Path,
+    overrides: Mapping[str, Any] | None = None,
+    given_as: Mapping[str, str] | None = None,
+) -> Scenario:
+    """Load, merge, override and validate a scenario file. `given_as` names, for an overridden
+    path, how the user gave it (`{"households": "--households"}`), for the error message."""
     raw = read_raw(path)
     raw.setdefault("name", Path(path).stem)
     overrides = dict(overrides or {})
-    return validate_raw(apply_overrides(raw, overrides), str(path), set(overrides))
+    given = {**dict.fromkeys(overrides), **(given_as or {})}
+    return validate_raw(apply_overrides(raw, overrides), str(path), given)
 
 
 def validate_raw(
-    raw: dict, source: str = "scenario", overridden: set[str] | None = None
+    raw: dict,
+    source: str = "scenario",
+    overridden: Mapping[str, str | None] | set[str] | None = None,
 ) -> Scenario:
     """Validate a raw table, turning the first problem into a one-line `ScenarioError`. A territory
     from data has its files read and checked here, and the zones its policies target looked up."""
@@ -1922,7 +1971,8 @@ def validate_raw(
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
-        raise ScenarioError(_one_line(error, raw, source, overridden or set())) from None
+        given = overridden if isinstance(overridden, Mapping) else dict.fromkeys(overridden or ())
+        raise ScenarioError(_one_line(error, raw, source, given)) from None
     if isinstance(scenario.territory, TerritoryFromData):
         territory = scenario.territory.resolved()
         try:
@@ -1976,14 +2026,20 @@ def check_today(scenario: Scenario, source: str) -> None:
 # --------------------------------------------------------------------------- error messages
 
 
-def _one_line(error: ValidationError, raw: dict, source: str, overridden: set[str]) -> str:
+def _one_line(
+    error: ValidationError, raw: dict, source: str, overridden: Mapping[str, str | None]
+) -> str:
+    """`overridden` maps each overridden path to the option that gave it (None: `--set PATH`)."""
     problems = error.errors(include_url=False)
     first = problems[0]
     loc = [str(part) for part in first["loc"]]
     path, field, model = _walk(loc)
     dotted = escaped(".".join(path) or "(top level)")
+    given = ".".join(path)
     origin = (
-        f"{escaped(source)} (--set {dotted})" if ".".join(path) in overridden else escaped(source)
+        f"{escaped(source)} ({escaped(overridden[given] or f'--set {given}')})"
+        if given in overridden
+        else escaped(source)
     )
     more = (
         f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"

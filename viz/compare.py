@@ -27,6 +27,7 @@ import solara
 import solara.lab
 
 from experiments.compare import compare_scenarios
+from model.messages import without_paths as no_server_paths
 from model.scenario import Scenario, ScenarioError
 
 from . import catalogue
@@ -147,7 +148,7 @@ def start() -> None:
         scenarios = chosen_scenarios()
         baseline = baseline_of(scenarios)
     except ScenarioError as error:
-        problem.value = str(error)
+        problem.value = no_server_paths(error)
         return
     problem.value = ""
     stop = threading.Event()
@@ -500,7 +501,9 @@ def write_comparison_report(
     except Exception as problem:  # noqa: BLE001 - e.g. no Chromium for the PDF: said in one line
         return tr(
             "The comparison is saved in {folder}; the report could not be written: {why}"
-        ).format(folder=where, why=without_paths(str(problem).splitlines()[0], saved)), []
+        ).format(
+            folder=where, why=no_server_paths(without_paths(str(problem).splitlines()[0], saved))
+        ), []
     files = [Path(p) for p in (html, pdf) if p is not None]
     return tr("Report written in {folder}: {files}").format(
         folder=f"{where}/report", files=", ".join(p.name for p in files)

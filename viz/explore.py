@@ -22,7 +22,8 @@ from typing import Any
 import ipywidgets as widgets
 import solara
 
-from model.scenario import Scenario, ScenarioError, text_in
+from model.messages import without_paths
+from model.scenario import Scenario, ScenarioError, parse_address_settings, text_in
 
 from . import catalogue
 from .catalogue import BASELINE, MAX_HOUSEHOLDS, Lever
@@ -62,7 +63,7 @@ def refused(problem: Exception) -> str:
     """A refusal in one line, with the page's words before the schema's, and no folder of the
     server in it (the project's own files are named from the project's root)."""
     text = str(problem).replace(str(catalogue.SCENARIO_DIR.parent) + os.sep, "")
-    return tr("This scenario cannot be used: {why}").format(why=text)
+    return tr("This scenario cannot be used: {why}").format(why=without_paths(text))
 
 
 def base_scenario() -> Scenario:
@@ -268,8 +269,9 @@ def address_query() -> str:
     return urllib.parse.urlencode(query)
 
 
-def read_address(search: str | None) -> None:
-    """Settings from a link; what is not valid is left at its default and said once."""
+def read_address(search: str | None) -> str:
+    """Settings from a link; what is not valid is left at its default and said once (the message
+    returned). A link never names a file on the server (`model.scenario.parse_address_settings`)."""
     query = dict(urllib.parse.parse_qsl(search or ""))
     if query.get("lang") in ("fr", "en"):
         language.value = query["lang"]
@@ -287,11 +289,10 @@ def read_address(search: str | None) -> None:
     side_by_side.value = query.get("side") == "1"
     if "set" in query:
         try:
-            moved = json.loads(query["set"])
-            if isinstance(moved, dict):
-                overrides.value = {str(k): v for k, v in moved.items()}
-        except ValueError:
-            pass
+            overrides.value = parse_address_settings(query["set"])
+        except ScenarioError:
+            return tr("The settings in this link were not valid and were left out.")
+    return ""
 
 
 # --------------------------------------------------------------------------- components
@@ -684,13 +685,16 @@ def map_legend(difference: bool = False) -> str:
 def Page():
     solara.Title(tr("Explore"))
     router = solara.use_router()
+    refused = ""
     if not address_read.value:
         address_read.value = True
-        read_address(router.search)
+        refused = read_address(router.search)
     if current.value is None and not error.value:
         if choice.value != EDITED and not editor_text.value:
             editor_text.value = catalogue.scenario_text(choice.value)
         rebuild()
+    if refused and not error.value:
+        error.value = refused
     run = current.value
 
     def play_loop(cancel: threading.Event):

@@ -67,26 +67,30 @@ def _manifest_kind(folder: Path) -> str:
         return ""
 
 
-def optimisation_folders(directory: Path | None = None) -> list[str]:
-    directory = directory or results_dir()
+def folders_inside(directory: Path) -> list[Path]:
+    """The folders of `directory`, less the links that point outside it (a link in `results/` must not
+    show a folder from elsewhere on the server)."""
     if not directory.is_dir():
         return []
+    root = directory.resolve()
+    return [p for p in directory.iterdir() if p.is_dir() and p.resolve().is_relative_to(root)]
+
+
+def optimisation_folders(directory: Path | None = None) -> list[str]:
+    directory = directory or results_dir()
     return sorted(
         p.name
-        for p in directory.iterdir()
-        if p.is_dir() and (p / "front.csv").is_file() and _manifest_kind(p) == "optimise"
+        for p in folders_inside(directory)
+        if inside(p, "front.csv") and inside(p, "manifest.json") and _manifest_kind(p) == "optimise"
     )
 
 
 def calibration_folders(directory: Path | None = None) -> list[str]:
     directory = directory or results_dir()
-    if not directory.is_dir():
-        return []
     return sorted(
         p.name
-        for p in directory.iterdir()
-        if p.is_dir()
-        and (p / "report.md").is_file()
+        for p in folders_inside(directory)
+        if inside(p, "report.md")
         and ("calib" in _manifest_kind(p).lower() or "calib" in p.name.lower())
     )
 
@@ -106,8 +110,8 @@ class Front:
     def __init__(self, folder: Path):
         self.folder = folder
         self.front = pd.read_csv(folder / "front.csv")
-        candidates = folder / "candidates.csv"
-        self.candidates = pd.read_csv(candidates) if candidates.is_file() else self.front
+        candidates = inside(folder, "candidates.csv")
+        self.candidates = pd.read_csv(candidates) if candidates is not None else self.front
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         design = manifest.get("design", {})
         self.objectives = [(o["outcome"], o["direction"]) for o in design.get("objectives", [])]

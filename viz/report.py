@@ -41,6 +41,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from experiments.compare import OKABE_ITO
 from experiments.errors import UserError
+from experiments.outputs import guarded, guarded_folder
 from model.scenario import (
     Scenario,
     ScenarioError,
@@ -48,6 +49,7 @@ from model.scenario import (
     parameter_info,
     policy_texts,
     text_in,
+    validate_raw,
 )
 from viz.i18n import (
     checked_language,
@@ -224,10 +226,19 @@ def read_comparison(directory: str | Path) -> ComparisonResults:
     design = manifest.get("design", {})
     sizes = {"households": engine.households, "months": engine.months}
     definitions: dict[str, Scenario | None] = {}
-    for name, path in zip(engine.names, design.get("files", []), strict=False):
+    kept = design.get("definitions") or [None] * len(engine.names)
+    files = design.get("files") or [None] * len(engine.names)
+    for name, path, definition in zip(engine.names, files, kept, strict=False):
         try:
-            definitions[name] = load_scenario(path, sizes)
-        except ScenarioError:
+            if isinstance(path, str):
+                definitions[name] = load_scenario(path, sizes)
+            elif definition is not None:  # compared as an object, e.g. from the app
+                definitions[name] = validate_raw(definition, str(manifest_path)).with_overrides(
+                    sizes
+                )
+            else:
+                definitions[name] = None
+        except (ScenarioError, OSError):
             definitions[name] = None
     seeds = manifest.get("seeds", {}).get("replication_seeds") or [
         replication_seed(engine.seed, r) for r in range(engine.replications)
@@ -817,7 +828,7 @@ def _curves_figure(
         handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False
     )
     fig.tight_layout(rect=(0, 0.06 if rows > 1 else 0.1, 1, 1))
-    fig.savefig(path, dpi=100)
+    fig.savefig(guarded(path), dpi=100)
     plt.close(fig)
     return path
 
@@ -994,10 +1005,12 @@ def write_report(
     out = Path(out_dir) if out_dir is not None else Path(compare_dir) / "report"
     if out.exists() and not out.is_dir():
         raise UserError(f"{out}: exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
-    html_path = out / f"report.{lang}.html"
+    guarded_folder(out, out if out_dir is not None else compare_dir)
+    html_path = guarded(out / f"report.{lang}.html")
+    pdf_path = guarded(out / f"report.{lang}.pdf")
+    guarded_folder(out / "figures", out)
     html_path.write_text(render_html(comparison, out, lang), encoding="utf-8")
-    pdf_path = print_pdf(html_path, out / f"report.{lang}.pdf") if pdf else None
+    pdf_path = print_pdf(html_path, pdf_path) if pdf else None
     return html_path, pdf_path
 
 

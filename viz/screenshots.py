@@ -1,17 +1,23 @@
-"""The README's screenshots of the web app: `python -m viz.screenshots [OUT_DIR]`.
+"""The documentation's screenshots of the web app.
 
-Serves the app on a free port, opens it in Chromium at a projector's 1280×800 and a
-phone's 390×844, in French and in English, runs the tool-library scenario for two years
-beside the baseline, and saves what the page shows to `docs/screenshots/` (or OUT_DIR).
+`python -m viz.screenshots [OUT_DIR]` serves the app on a free port, opens it in Chromium at a
+projector's 1280×800 and a phone's 390×844, in French and in English, runs the tool-library
+scenario for two years beside the baseline, and saves what the page shows to
+`docs/screenshots/` (or OUT_DIR).
 
-Then a planner's path, in French and in English, each page at 1440×900 and on a phone
-(390×844): a package on Bordeaux's right bank built with the controls (tool libraries in
-Bassens, Cenon, Floirac and Lormont for the two poorest income fifths), compared with the
-reference, and the council report written from the comparison (`path-*.png`).
+`python -m viz.screenshots --planner OUT_DIR` follows the planner's tutorial
+(`docs/tutorials/planner.md`) — a territory, a package run to the horizon, its comparison with
+the baseline, the council report — and saves one screenshot per step. The browser tests follow
+the same steps (`planner_tour`), so the tutorial cannot drift from the app.
+
+The same command then shoots a planner's path, in French and in English, each page at
+1440×900 and on a phone (390×844): a package on Bordeaux's right bank built with the controls,
+compared with the reference, and the council report written from the comparison (`path-*.png`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -35,10 +41,77 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def take(out: Path) -> list[Path]:
+PLANNER_STEPS = ("1-territory", "2-package", "3-compare", "4-report")
+
+
+def planner_tour(page, url: str, out: Path | None = None) -> list[Path]:
+    """The planner's tutorial in the app, in English: each step waits for what the tutorial says
+    the page shows, and, with `out`, saves a screenshot of it."""
+    saved: list[Path] = []
+
+    def shot(name: str) -> None:
+        if out is not None:
+            page.wait_for_timeout(1000)
+            path = out / f"{name}.png"
+            page.screenshot(path=str(path))
+            saved.append(path)
+
+    page.set_default_timeout(300_000)
+    page.goto(f"{url}/?scenario=bordeaux_metropole&households=2000&lang=en")
+    page.wait_for_selector("[data-testid=territory-map] svg")
+    shot(PLANNER_STEPS[0])
+    page.goto(f"{url}/?scenario=territoire_partage&households=2000&lang=en")
+    page.wait_for_selector("[data-testid=territory-map] svg")
+    page.get_by_role("button", name="Run to the horizon").click()
+    page.wait_for_function(
+        "() => /Month\\s*120\\s*\\//.test(document.body.innerText)", timeout=300_000
+    )
+    shot(PLANNER_STEPS[1])
+    page.get_by_role("tab", name="Compare").click()
+    page.locator(".v-select", has_text="Scenarios").first.click()
+    options = page.locator(".menuable__content__active .v-list-item")
+    options.filter(has_text=re.compile("^territoire partage$")).click()  # the package, chosen
+    options.filter(has_text=re.compile("^tool library$")).click()  # the page's default, left out
+    page.keyboard.press("Escape")
+    for label, value in (("Replications", "3"), ("Households", "1000"), ("Months", "60")):
+        field = page.locator(".v-text-field", has_text=label).locator("input").first
+        field.fill(value)
+        field.press("Enter")
+    page.get_by_role("button", name="Run the comparison").click()
+    page.locator("[data-testid=impacts-table]").wait_for()
+    shot(PLANNER_STEPS[2])
+    page.get_by_role("button", name=re.compile("Write a report")).click()
+    page.wait_for_selector("text=/Report written in/")
+    page.wait_for_selector("text=/Writing the report/", state="detached")
+    page.locator("text=/Report written in/").scroll_into_view_if_needed()
+    shot(PLANNER_STEPS[3])
+    return saved
+
+
+def take_planner(out: Path) -> list[Path]:
+    """Serve the app and follow the planner's tutorial, one screenshot per step."""
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
+    with _served() as (url, results), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 800},
+            locale="en",
+            extra_http_headers={"Accept-Language": "en"},
+        )
+        saved = planner_tour(context.new_page(), url, out)
+        browser.close()
+    return saved
+
+
+@contextlib.contextmanager
+def _served():
+    """The app on a free local port, for as long as the block lasts, with its results in a
+    temporary folder; yields its address and that folder."""
     port = _free_port()
     results = Path(tempfile.mkdtemp(prefix="partage-screenshots-"))
     server = subprocess.Popen(
@@ -60,7 +133,6 @@ def take(out: Path) -> list[Path]:
         stderr=subprocess.STDOUT,
         env={**os.environ, "PARTAGE_RESULTS_DIR": str(results)},
     )
-    saved = []
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(240):
@@ -69,49 +141,55 @@ def take(out: Path) -> list[Path]:
                 break
             except OSError:
                 time.sleep(0.5)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-            )
-            for size, (width, height) in SIZES.items():
-                for lang in ("fr", "en"):
-                    context = browser.new_context(
-                        viewport={"width": width, "height": height},
-                        locale=lang,
-                        extra_http_headers={"Accept-Language": lang},
-                    )
-                    page = context.new_page()
-                    page.set_default_timeout(120_000)
-                    page.goto(
-                        f"{url}/?scenario=tool_library&good=drill&households=5000&lang={lang}"
-                    )
-                    page.wait_for_selector("[data-testid=territory-map] svg")
-                    step = "Step" if lang == "en" else "Un mois"
-                    if width < 960:
-                        page.locator(".v-app-bar__nav-icon, .v-app-bar button").first.click()
-                    for month in range(1, MONTHS + 1):
-                        page.get_by_role("button", name=step, exact=True).click()
-                        page.wait_for_function(
-                            "(m) => new RegExp(`(Month|Mois)\\\\s*${m}\\\\s*/`)"
-                            ".test(document.body.innerText)",
-                            arg=month,
-                        )
-                    if width < 960:
-                        page.keyboard.press("Escape")
-                        page.mouse.click(width - 10, height - 10)
-                    page.wait_for_timeout(1500)
-                    path = out / f"explore-{size}-{lang}.png"
-                    page.screenshot(path=str(path))
-                    saved.append(path)
-                    context.close()
-            for lang in ("fr", "en"):
-                saved += planner_path(browser, url, out, lang, results)
-            browser.close()
+        yield url, results
     finally:
         server.terminate()
         server.wait(timeout=15)
         shutil.rmtree(results, ignore_errors=True)
+
+
+def take(out: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    saved = []
+    with _served() as (url, results), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        for size, (width, height) in SIZES.items():
+            for lang in ("fr", "en"):
+                context = browser.new_context(
+                    viewport={"width": width, "height": height},
+                    locale=lang,
+                    extra_http_headers={"Accept-Language": lang},
+                )
+                page = context.new_page()
+                page.set_default_timeout(120_000)
+                page.goto(f"{url}/?scenario=tool_library&good=drill&households=5000&lang={lang}")
+                page.wait_for_selector("[data-testid=territory-map] svg")
+                step = "Step" if lang == "en" else "Un mois"
+                if width < 960:
+                    page.locator(".v-app-bar__nav-icon, .v-app-bar button").first.click()
+                for month in range(1, MONTHS + 1):
+                    page.get_by_role("button", name=step, exact=True).click()
+                    page.wait_for_function(
+                        "(m) => new RegExp(`(Month|Mois)\\\\s*${m}\\\\s*/`)"
+                        ".test(document.body.innerText)",
+                        arg=month,
+                    )
+                if width < 960:
+                    page.keyboard.press("Escape")
+                    page.mouse.click(width - 10, height - 10)
+                page.wait_for_timeout(1500)
+                path = out / f"explore-{size}-{lang}.png"
+                page.screenshot(path=str(path))
+                saved.append(path)
+                context.close()
+        for lang in ("fr", "en"):
+            saved += planner_path(browser, url, out, lang, results)
+        browser.close()
     return saved
 
 
@@ -213,6 +291,11 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    for written in take(target):
+    if sys.argv[1:2] == ["--planner"]:
+        target = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "docs" / "tutorials" / "planner"
+        written_files = take_planner(target)
+    else:
+        target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+        written_files = take(target)
+    for written in written_files:
         print(written)

@@ -19,6 +19,7 @@ import numpy as np
 
 from experiments.calibrate import MAIN, TargetItem, TargetSpec, calibrate, item_statistic
 from experiments.design import replication_seed
+from experiments.outputs import guarded
 from model.model import DEFAULT_SCENARIO
 from model.simulate import simulate
 
@@ -99,7 +100,7 @@ def recovery_design(
             "",
         ]
     path = directory / "recovery.toml"
-    path.write_text("\n".join(lines), encoding="utf-8")
+    guarded(path).write_text("\n".join(lines), encoding="utf-8")
     return path
 
 

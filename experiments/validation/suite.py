@@ -34,6 +34,7 @@ import numpy as np
 from tqdm import tqdm
 
 from experiments.errors import UserError
+from experiments.outputs import guarded
 from experiments.validation.bass import BASS_PARAMETERS, bass_tolerance, check_bass
 from experiments.validation.calibration_recovery import check_recovery
 from experiments.validation.critical_mass import (
@@ -314,7 +315,7 @@ def plot_bass(results: dict, path: Path) -> None:
     np.atleast_1d(axes)[0].set_ylabel("share of adopters")
     np.atleast_1d(axes)[0].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(guarded(path), dpi=120)
     plt.close(fig)
 
 
@@ -342,7 +343,7 @@ def plot_network(results: dict, path: Path) -> None:
         ax.legend(fontsize=7)
     axes[0].set_ylabel("share of adopters")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(guarded(path), dpi=120)
     plt.close(fig)
 
 
@@ -409,7 +410,7 @@ def plot_critical_mass(results: dict, path: Path) -> None:
         ax.set_ylabel(f"households sharing at month {hy['months']}")
         ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(guarded(path), dpi=120)
     plt.close(fig)
 
 
@@ -646,7 +647,7 @@ def write_validation(
     plot_network(results, out / "network.png")
     plot_critical_mass(results, out / "critical_mass.png")
     report = out / "report.md"
-    report.write_text(markdown_report(results), encoding="utf-8")
+    guarded(report).write_text(markdown_report(results), encoding="utf-8")
     passed = all(r["passed"] for r in results["bass"]) and results["bass_reference"]["passed"]
     passed = passed and results["reference"]["passed"] and results["network"]["all_s_shaped"]
     passed = passed and results["recovery"]["passed"] and results["stationarity"]["holds"]

@@ -50,6 +50,7 @@ def test_every_command_module_registers_its_commands_with_a_handler():
         "outcomes",
         "territory",
         "map",
+        "docs",
     }
     assert set(commands) == expected
     for name in COMMAND_MODULES:

@@ -38,9 +38,9 @@ def test_by_zone_columns_follow_the_scenario_and_have_the_range_of_a_share(basel
 
 
 def test_the_docs_page_is_the_commands_output(baseline_path):
-    page = (ROOT / "docs" / "outcomes.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / "examples" / "outcomes-baseline.md").read_text(encoding="utf-8")
     assert outcomes_markdown(str(baseline_path)) in page
-    assert "partage outcomes" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "partage outcomes" in (ROOT / "docs" / "running.md").read_text(encoding="utf-8")
 
 
 def test_a_territory_from_data_lists_its_real_columns(capsys):

@@ -91,3 +91,11 @@ def test_plot_adoption_explains_a_missing_run(tmp_path):
         from cli.plot_adoption import plot_command
 
         plot_command(type("Args", (), {"runs": [tmp_path], "out": tmp_path / "x.png"})())
+
+
+def test_an_option_of_its_own_is_named_as_typed_not_as_a_set(baseline_path, capsys):
+    assert main(["run", str(baseline_path), "--households", "5", "--months", "2", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "(--households): households = 5" in err and "--set" not in err
+    assert main(["run", str(baseline_path), "--set", "households=5", "--months", "2", "-q"]) == 2
+    assert "(--set households): households = 5" in capsys.readouterr().err

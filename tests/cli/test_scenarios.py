@@ -28,3 +28,14 @@ def test_show_lists_each_changed_value_with_its_unit_and_both_values(
 def test_show_of_a_file_that_extends_nothing_says_so(tmp_path, baseline_path, capsys):
     assert main(["scenarios", "show", str(baseline_path)]) == 0
     assert "extends no other file" in capsys.readouterr().out
+
+
+def test_list_prints_an_invalid_file_on_standard_error_after_the_listing(
+    tmp_path, baseline_path, capsys
+):
+    broken = tmp_path / "broken.toml"
+    broken.write_text('name = "broken"\nhouseholds = -1\n', encoding="utf-8")
+    assert main(["scenarios", "list", str(broken), str(baseline_path)]) == 2
+    captured = capsys.readouterr()
+    assert "error:" not in captured.out and "baseline" in captured.out
+    assert captured.err.startswith("error: ") and "broken.toml" in captured.err

@@ -36,6 +36,7 @@ def test_validate_command_writes_a_report_with_plots(tmp_path, monkeypatch, caps
     class Args:
         quick = True
         out = tmp_path / "validation"
+        progress = True
 
     validate_command(Args())
     err = capsys.readouterr().err

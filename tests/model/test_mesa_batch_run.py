@@ -1,4 +1,4 @@
-"""The README's `mesa.batch_run` example: distinct, reproducible replications, reported at the right month."""
+"""The `mesa.batch_run` example of docs/model.md: distinct, reproducible replications, reported at the right month."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from model.model import TerritoryModel
 from model.simulate import simulate
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "model.md"
 
 
 def readme_batch_run() -> list[dict]:

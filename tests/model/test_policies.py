@@ -186,7 +186,7 @@ def test_validate_rejects_a_bad_file_with_one_line(tmp_path, capsys):
         '[policies.x]\nkind = "trust_label"\nbad_experience_reduction = 2\n'
     )
     args = type("Args", (), {"files": [str(bad), str(LIBRARY / "trust_label.toml")]})()
-    assert scenarios_cmd.validate_command(args) == 2
+    assert scenarios_cmd.check_command(args) == 2
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2
     assert "policies.x.bad_experience_reduction" in lines[0] and lines[1].startswith("ok")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.app_responsiveness import CHROMIUM_ARGS
+from viz.server import environment
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -118,7 +119,9 @@ def app_server(results_dir):
     port = _free_port()
     log = (ROOT / "test-output").resolve()
     log.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PARTAGE_RESULTS_DIR": str(results_dir)}
+    env = environment(
+        {**os.environ, "PARTAGE_RESULTS_DIR": str(results_dir)}, state=results_dir / ".app-state"
+    )
     with open(log / "app-server.log", "w") as output:
         process = subprocess.Popen(
             [
@@ -162,7 +165,7 @@ SERVER_LOG = ROOT / "test-output" / "app-server.log"
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (the CI script installs Debian's chromium)")
+        pytest.fail(f"no Chromium at {CHROMIUM}: install it with `sudo apt-get install chromium`")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

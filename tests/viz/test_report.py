@@ -156,7 +156,9 @@ def test_a_scenario_file_gone_leaves_its_levers_out_and_says_so(comparison_dir, 
 
 def test_pdf_is_printed_with_pages(comparison_dir, tmp_path):
     if not Path(report.CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {report.CHROMIUM} (the CI script installs Debian's chromium)")
+        pytest.fail(
+            f"no Chromium at {report.CHROMIUM}: install it with `sudo apt-get install chromium`"
+        )
     from pypdf import PdfReader
 
     _, pdf = report.write_report(comparison_dir, tmp_path, lang="fr", pdf=True)

@@ -1,0 +1,161 @@
+"""Commands with pool workers stopped at random moments, many times: killed (SIGKILL, which no
+handler sees) or interrupted by Ctrl-C sent to the whole process group, as a terminal does.
+No worker or resource tracker outlives its parent, and Ctrl-C prints one line, never a traceback,
+also while the workers are still importing."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PARTAGE = [sys.executable, "-m", "cli"]
+MARK = "PARTAGE_INTERRUPT_TEST"
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+DESIGN = """
+name = "stopped"
+target = "diffusion"
+seed = 5
+replications = 2
+households = 300000
+months = 60
+[sampler]
+method = "grid"
+[[parameters]]
+path = "awareness_p"
+values = [0.01, 0.02, 0.03, 0.04]
+"""
+SCENARIOS = [str(ROOT / "scenarios" / f) for f in ("baseline.toml", "tool_library.toml")]
+
+# Moments after the workers appear: 0 is while they import, later ones while they run.
+DELAYS_S = [0.0, 0.0, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0]
+
+
+def commands(tmp_path: Path) -> dict[str, list[str]]:
+    design = tmp_path / "stopped.toml"
+    design.write_text(DESIGN, encoding="utf-8")
+    out = str(tmp_path / "out")
+    return {
+        "sweep": ["sweep", str(design), "--out", out, "--workers", "2", "--no-progress"],
+        "compare": [
+            "compare",
+            *SCENARIOS,
+            "-r",
+            "4",
+            "--households",
+            "3000",
+            "--months",
+            "24",
+            "--out",
+            out,
+            "--workers",
+            "2",
+            "--no-progress",
+        ],
+    }
+
+
+def start(arguments: list[str], mark: str, output: int = subprocess.PIPE) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*PARTAGE, *arguments],
+        cwd=ROOT,
+        stdout=output,
+        stderr=output,
+        text=True,
+        env={**os.environ, MARK: mark},
+        start_new_session=True,  # its own process group, which Ctrl-C is sent to
+    )
+
+
+def marked(mark: str) -> list[psutil.Process]:
+    """Every live process started by the test's command (they inherit its environment)."""
+    found = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if process.environ().get(MARK) == mark and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+    return found
+
+
+def wait_for_workers(process: subprocess.Popen, count: int = 2, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and process.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            children = psutil.Process(process.pid).children(recursive=True)
+            workers = [c for c in children if "resource_tracker" not in " ".join(c.cmdline())]
+            if len(workers) >= count:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the command ended, or started no worker in time")
+
+
+def survivors(mark: str, timeout_s: float = 30) -> list[psutil.Process]:
+    """Processes of the command still alive after `timeout_s` (the watchdogs poll every second)."""
+    deadline = time.monotonic() + timeout_s
+    alive = marked(mark)
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.5)
+        alive = marked(mark)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    return alive
+
+
+@pytest.mark.parametrize("command", ["sweep", "compare"])
+def test_killing_the_parent_at_any_moment_leaves_no_process_behind(command, tmp_path):
+    arguments = commands(tmp_path)[command]
+    draw = random.Random(command)
+    orphans = []
+    for attempt in range(10):
+        mark = uuid.uuid4().hex
+        process = start(arguments, mark, subprocess.DEVNULL)  # orphans would hold a pipe open
+        try:
+            wait_for_workers(process)
+            time.sleep(DELAYS_S[attempt % len(DELAYS_S)] + draw.uniform(0, 0.2))
+            process.kill()
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        alive = survivors(mark)
+        if alive:
+            orphans.append((attempt, [" ".join(p.cmdline())[-80:] for p in alive]))
+    assert not orphans, f"processes outlived their killed parent: {orphans}"
+
+
+@pytest.mark.parametrize("command", ["sweep", "compare"])
+def test_ctrl_c_at_any_moment_prints_one_line_and_leaves_no_process_behind(command, tmp_path):
+    arguments = commands(tmp_path)[command]
+    draw = random.Random(command)
+    problems = []
+    for attempt in range(10):
+        mark = uuid.uuid4().hex
+        process = start(arguments, mark)
+        try:
+            wait_for_workers(process, count=1 + attempt % 2)
+            time.sleep(DELAYS_S[attempt % len(DELAYS_S)] + draw.uniform(0, 0.2))
+            os.killpg(process.pid, signal.SIGINT)
+            _, stderr = process.communicate(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate(timeout=30)
+        lines = stderr.strip().splitlines()
+        if process.returncode not in (0, 130) or "Traceback" in stderr or len(lines) > 1:
+            problems.append((attempt, process.returncode, stderr[-600:]))
+        if survivors(mark):
+            problems.append((attempt, "processes outlived the command"))
+    assert not problems, problems
