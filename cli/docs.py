@@ -84,7 +84,8 @@ def check_command(args) -> int:
             print(f"{example.name}: {problem}; run `partage docs regenerate {example.name}`")
         failed += bool(problems)
         if not problems:
-            print(f"ok: {example.name} ({example.check})")
+            state = f"outdated: {example.outdated}" if example.outdated else example.check
+            print(f"ok: {example.name} ({state})")
     return 1 if failed else 0
 
 

@@ -13,6 +13,11 @@ is checked in one of two ways:
   a design file that an example was made from, or editing an output by hand, fails the tests
   until the command is run again. A change of code alone is not seen by this check.
 
+An expensive example whose inputs changed and that could not be run again yet may be declared
+`outdated = "why"` in the registry. It is then shown as such, not hidden: every page that shows
+its outputs must carry the warning `Outdated example: NAME` (with the reason), `partage docs
+check` lists it, and its outputs must still be the ones its command wrote (no hand edit).
+
 `regenerate` runs the commands (every one, or those named) from the repository's root, copies
 what they wrote where the docs read it, and records the hashes. Commands are `partage ...` or
 `python -m ...`, run with this interpreter; nothing is passed through a shell.
@@ -23,6 +28,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -79,6 +85,7 @@ class Example:
     copies: tuple[Copy, ...] = ()
     outputs_listed: tuple[str, ...] = ()
     before: tuple[str, ...] = ()
+    outdated: str | None = None
 
     @property
     def words(self) -> list[str]:
@@ -149,6 +156,9 @@ def load_examples(registry: Path = REGISTRY) -> list[Example]:
                 raise UserError(f"{where}: {key} is required (a text)")
         if entry["check"] not in CHECKS:
             raise UserError(f"{where}: check = {entry['check']!r}; allowed: {', '.join(CHECKS)}")
+        outdated = entry.get("outdated")
+        if outdated is not None and (entry["check"] != "recorded" or not isinstance(outdated, str)):
+            raise UserError(f"{where}: outdated is a text, and only for a recorded example")
         examples.append(
             Example(
                 name=entry["name"],
@@ -162,6 +172,7 @@ def load_examples(registry: Path = REGISTRY) -> list[Example]:
                 ),
                 outputs_listed=tuple(entry.get("outputs", ())),
                 before=tuple(" ".join(command.split()) for command in entry.get("before", ())),
+                outdated=outdated,
             )
         )
     names = [example.name for example in examples]
@@ -266,8 +277,49 @@ def recorded_problems(example: Example, lock: Path = LOCK) -> list[str]:
     problems = []
     if entry["command"] != example.command:
         problems.append("its command changed since its outputs were made")
-    if entry["inputs"] != digest(example.input_files()):
+    if example.outdated is None and entry["inputs"] != digest(example.input_files()):
         problems.append("a file it was made from changed since (" + ", ".join(example.inputs) + ")")
     if entry["outputs"] != digest(outputs):
         problems.append("its outputs changed since they were recorded (edited by hand?)")
+    if example.outdated is not None:
+        problems += [
+            f"{page}: shows it without the warning `{outdated_warning(example)}`"
+            for page in pages_without_warning(example)
+        ]
     return problems
+
+
+def outdated_warning(example: Example) -> str:
+    return f"Outdated example: {example.name}"
+
+
+def pages_showing(example: Example, root: Path = ROOT) -> list[Path]:
+    """The documentation pages that show or link one of the example's outputs."""
+    docs = root / "docs"
+    names = set()
+    for output in example.outputs(root):
+        names |= {output.relative_to(root).as_posix(), output.relative_to(docs).as_posix()}
+        names.add(output.parent.relative_to(docs).as_posix() + "/")
+    pages = []
+    for page in sorted(docs.rglob("*.md")):
+        if page in example.outputs(root):
+            continue
+        text = page.read_text(encoding="utf-8")
+        here = {
+            (page.parent / link).resolve().relative_to(docs.resolve()).as_posix()
+            for link in re.findall(r"\]\(([^)#\s]+)", text)
+            if not link.startswith(("http:", "https:"))
+            and (page.parent / link).resolve().is_relative_to(docs.resolve())
+        }
+        if names & here or any(name in text for name in names if not name.endswith("/")):
+            pages.append(page)
+    return pages
+
+
+def pages_without_warning(example: Example, root: Path = ROOT) -> list[str]:
+    warning = outdated_warning(example)
+    return [
+        str(page.relative_to(root))
+        for page in pages_showing(example, root)
+        if warning not in page.read_text(encoding="utf-8")
+    ]

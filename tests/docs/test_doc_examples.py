@@ -74,3 +74,26 @@ def test_every_output_shown_in_the_docs_is_made_by_a_listed_command():
         )
     ]
     assert orphans == [] and generated_pages == []
+
+
+def test_an_outdated_example_must_say_so_on_every_page_that_shows_it(tmp_path):
+    """An example declared outdated passes only while the pages showing it carry the warning."""
+    docs = tmp_path / "docs"
+    (docs / "calibration").mkdir(parents=True)
+    (docs / "calibration" / "report.md").write_text("made by a command\n", encoding="utf-8")
+    page = docs / "calibration.md"
+    page.write_text("See [the report](calibration/report.md).\n", encoding="utf-8")
+    example = doc_examples.Example(
+        name="calibration-demo",
+        command="partage calibrate design.toml --out results/demo",
+        check="recorded",
+        outputs_listed=("docs/calibration/report.md",),
+        outdated="the model changed since it ran",
+    )
+    assert doc_examples.pages_without_warning(example, tmp_path) == ["docs/calibration.md"]
+    page.write_text(
+        "!!! warning\n    Outdated example: calibration-demo (the model changed since it ran).\n\n"
+        + page.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    assert doc_examples.pages_without_warning(example, tmp_path) == []
