@@ -243,6 +243,8 @@ class ResultsStore(_OpenDatabase):
         """Close and reopen the connection: DuckDB keeps state of every transaction a connection
         committed (about 40 KB a run), which only closing it gives back (docs/long-sweeps.md)."""
         self.con.close()
+        if not self.path.is_file():  # reopening would start an empty store
+            raise deleted_while_writing(self.path)
         self.con = connect(self.path, read_only=False, wait_s=LOCK_WAIT_S)
         self._bound_memory()
 
@@ -251,6 +253,11 @@ class ResultsStore(_OpenDatabase):
         if self.publish:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(snapshot_path(self.path))
+
+    def __exit__(self, kind, error, trace):
+        self.close()
+        if kind is None and not self.path.is_file():  # deleted after the last run was written
+            raise deleted_while_writing(self.path)
 
     # -- readers' copy
 
@@ -409,6 +416,8 @@ class ResultsStore(_OpenDatabase):
 
     def record(self, result: RunResult) -> None:
         """Store one finished run and its series in one transaction (replacing an earlier attempt)."""
+        if not self.path.is_file():  # deleted while open: writes would go to an unlinked file
+            raise deleted_while_writing(self.path)
         long = series_to_long(result.run_id, result.series) if result.series is not None else None
         self.con.execute("BEGIN TRANSACTION")
         try:

@@ -67,6 +67,14 @@ def commands(tmp_path: Path) -> dict[str, list[str]]:
     }
 
 
+def fresh_commands(tmp_path: Path, attempt: int) -> dict[str, list[str]]:
+    """The commands writing to a folder of their own: a store left by an earlier attempt would
+    let a command resume with nothing left to run, and start no worker to stop."""
+    folder = tmp_path / f"attempt-{attempt}"
+    folder.mkdir()
+    return commands(folder)
+
+
 def start(arguments: list[str], mark: str, output: int = subprocess.PIPE) -> subprocess.Popen:
     return subprocess.Popen(
         [*PARTAGE, *arguments],
@@ -116,10 +124,10 @@ def survivors(mark: str, timeout_s: float = 30) -> list[psutil.Process]:
 
 @pytest.mark.parametrize("command", ["sweep", "compare"])
 def test_killing_the_parent_at_any_moment_leaves_no_process_behind(command, tmp_path):
-    arguments = commands(tmp_path)[command]
     draw = random.Random(command)
     orphans = []
     for attempt in range(10):
+        arguments = fresh_commands(tmp_path, attempt)[command]
         mark = uuid.uuid4().hex
         process = start(arguments, mark, subprocess.DEVNULL)  # orphans would hold a pipe open
         try:
@@ -138,10 +146,10 @@ def test_killing_the_parent_at_any_moment_leaves_no_process_behind(command, tmp_
 
 @pytest.mark.parametrize("command", ["sweep", "compare"])
 def test_ctrl_c_at_any_moment_prints_one_line_and_leaves_no_process_behind(command, tmp_path):
-    arguments = commands(tmp_path)[command]
     draw = random.Random(command)
     problems = []
     for attempt in range(10):
+        arguments = fresh_commands(tmp_path, attempt)[command]
         mark = uuid.uuid4().hex
         process = start(arguments, mark)
         try:

@@ -11,16 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.viz.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _wait_for
+from tests.viz.conftest import _free_port, _wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
-def test_the_app_server_writes_nothing_under_the_home_folder(tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_the_app_server_writes_nothing_under_the_home_folder(tmp_path, browser):
+    """The session's Chromium (a second Playwright in the same process is refused)."""
     home, work = tmp_path / "home", tmp_path / "work"
     home.mkdir()
     work.mkdir()
@@ -37,13 +36,13 @@ def test_the_app_server_writes_nothing_under_the_home_folder(tmp_path):
     try:
         url = f"http://127.0.0.1:{port}/?scenario=baseline&households=200&lang=en"
         _wait_for(f"http://127.0.0.1:{port}/", server)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page()
+        page = browser.new_page()
+        try:
             page.goto(url)
             page.get_by_text("Explore").first.wait_for(timeout=120_000)
             page.wait_for_timeout(3000)  # the kernel writes its history as the page starts
-            browser.close()
+        finally:
+            page.close()
     finally:
         server.send_signal(signal.SIGINT)
         try:
