@@ -171,18 +171,10 @@ class LevelsSpec(Strict):
         return self
 
 
-class UncertainRangeSpec(Strict):
-    path: str = Field(min_length=1, description="Dotted path of a scenario parameter.")
-    min: float
-    max: float
+class UncertainRangeSpec(RangeSpec):
+    """A range of an uncertain scenario parameter: the lever range's bounds and check, and a path."""
 
-    @model_validator(mode="after")
-    def _not_empty(self):
-        if not self.min < self.max:
-            raise ValueError(
-                f"empty or inverted range: min ({self.min:g}) must be below max ({self.max:g})"
-            )
-        return self
+    path: str = Field(min_length=1, description="Dotted path of a scenario parameter.")
 
 
 class UncertaintiesSpec(Strict):
