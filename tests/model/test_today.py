@@ -207,3 +207,26 @@ def test_a_car_sharing_member_sheds_the_second_car_first():
     )
     assert (hh.mode[several, car] == Mode.OWN).all()  # they keep their first car
     assert not hh.extra[several, car].all()  # some give up the extra ones
+
+
+def test_fleet_users_are_the_households_the_fleet_served_not_the_peer_sharers(tiny_territory):
+    model = TerritoryModel(with_fleet(tiny_territory), households=2000, months=6)
+    car = model.goods.names.index("car")
+    for _ in range(6):
+        model.step()
+        market = model.last_market
+        served_by_fleet = np.count_nonzero(market.served_pool[:, car] > 0)
+        assert model.latest["car.pool_users.share"] == served_by_fleet / 2000
+    frame = model.series_frame()
+    assert (frame["car.pool_users.share"].iloc[1:] > 0).all()
+    # peer sharing is part of sharing, not of the fleet's users
+    assert (frame["car.pool_users.share"] <= frame["car.sharing.share"]).all()
+    assert (frame["car.pool_users.share"].iloc[1:] < frame["car.sharing.share"].iloc[1:]).any()
+
+
+def test_without_a_fleet_nobody_is_a_fleet_user_though_peers_share(tiny_territory):
+    model = TerritoryModel(tiny_territory.scenario, households=2000, months=12)
+    model.run()
+    frame = model.series_frame()
+    assert frame["car.sharing.share"].iloc[-1] > 0
+    assert (frame["car.pool_users.share"] == 0).all()
