@@ -207,3 +207,26 @@ def test_a_car_sharing_member_sheds_the_second_car_first():
     )
     assert (hh.mode[several, car] == Mode.OWN).all()  # they keep their first car
     assert not hh.extra[several, car].all()  # some give up the extra ones
+
+
+@pytest.mark.parametrize("units", ["2", "20"])
+def test_a_pool_is_open_to_the_households_within_a_walk_of_its_units(tiny_territory, units):
+    """Units stand at random in their zone: the share of its households with one within
+    `pool_walk_km` is 1 - exp(-pi d^2 x units per km2), not every household of the zone."""
+    from model.today import fleet_share_by_zone
+
+    model = TerritoryModel(with_fleet(tiny_territory, units=units), households=4000, months=1)
+    resolved = model.scenario.territory.resolved()
+    real_units = float(units) * fleet_share_by_zone(
+        model.scenario, model.scenario.today.fleets["coop"]
+    )
+    walk = model.scenario.market.pool_walk_km
+    expected = -np.expm1(-np.pi * walk**2 * real_units / resolved.area_km2)
+    car = model.goods.names.index("car")
+    zone = model.households.zone
+    sampled = np.bincount(zone, minlength=expected.size)
+    open_share = np.bincount(zone, weights=model.month0_pool_ok[:, car], minlength=expected.size)
+    open_share = open_share / sampled
+    noise = 4 * np.sqrt(expected * (1 - expected) / sampled) + 1 / sampled
+    assert (expected < 0.9).any()  # the test reads a territory where reach matters
+    assert (np.abs(open_share - expected) <= noise).all(), (open_share, expected)
