@@ -1,7 +1,9 @@
 """The sharing market: who gets a shared good, through which channel, and who is paid.
 
 Rules, each month and for every good at once, after the decisions:
-- Demand: each household in the share mode wants its monthly uses.
+- Demand: each household in the share mode wants its monthly uses; an owner
+  that gave up its extra units for sharing (`share_rest`, `model.choice`) wants
+  the `extra_units_uses_share` of its uses they served.
 - Supply: each lender offers the good's `spare_uses_per_month`; community pools
   offer `units * capacity_uses_per_month` in their zone.
 - Channels, cheapest first:
@@ -150,6 +152,9 @@ def clear_market(
     """This month's market among the households that borrow or lend something."""
     hh, fx = households, effects
     borrower = (hh.mode == Mode.SHARE) & hh.need
+    partly = hh.share_rest.any()
+    if partly:  # owners sharing for the uses of the extra units they gave up
+        borrower |= hh.share_rest & hh.need
     rows = np.flatnonzero(any_good(borrower | hh.lending))
     lending_ties = (
         np.zeros((rows.size, len(goods.names))) if ties.well_mixed else ties.lending_ties[rows]
@@ -161,7 +166,13 @@ def clear_market(
     return allocate(
         rows=rows,
         borrower=borrower[rows],
-        uses=hh.uses[rows],
+        uses=(
+            np.where(
+                hh.share_rest[rows], hh.uses[rows] * goods.extra_units_uses_share, hh.uses[rows]
+            )
+            if partly
+            else hh.uses[rows]
+        ),
         lender=hh.lending[rows],
         spare=goods.spare_uses_per_month,
         price=goods.share_eur_per_use,

@@ -207,6 +207,30 @@ def test_a_car_sharing_member_sheds_the_second_car_first():
     )
     assert (hh.mode[several, car] == Mode.OWN).all()  # they keep their first car
     assert not hh.extra[several, car].all()  # some give up the extra ones
+    # those who gave them up for sharing are members that keep their first car
+    members = several[hh.share_rest[several, car]]
+    assert members.size > 0 and not hh.extra[members, car].any()
+    assert not hh.share_rest[several[hh.extra[several, car]], car].any()
+
+
+def test_an_owner_sharing_for_its_given_up_second_car_asks_the_market_for_those_uses(
+    tiny_territory,
+):
+    from model.market import clear_market, pool_open
+
+    model = TerritoryModel(with_fleet(tiny_territory), households=2000, months=1)
+    hh, goods, car = model.households, model.goods, model.goods.names.index("car")
+    owner = np.flatnonzero(
+        (hh.mode[:, car] == Mode.OWN) & hh.need[:, car] & ~hh.lending[:, car] & ~hh.extra[:, car]
+    )[0]
+    hh.share_rest[owner, car] = True
+    pool_ok = pool_open(hh, model.effects, model.pool_reach)
+    market = clear_market(hh, goods, model.effects, model.ties, pool_ok)
+    row = np.flatnonzero(market.rows == owner)
+    assert row.size == 1
+    expected = hh.uses[owner, car] * goods.extra_units_uses_share[car]
+    assert market.demand[row[0], car] == pytest.approx(expected)
+    assert market.demand[row[0], car] < hh.uses[owner, car]
 
 
 @pytest.mark.parametrize("units", ["2", "20"])
