@@ -68,6 +68,12 @@ def stated_cars(scenario) -> dict:
     }
 
 
+def _zone_label(scenario, zone: int) -> str:
+    """A zone's name (a territory from data's name column), else its key."""
+    resolved = getattr(scenario.territory, "resolved", None)
+    return str(resolved().names[zone]) if resolved else scenario.zone_names[zone]
+
+
 def check_stationarity(
     *, households: int, months: int, replications: int, seed: int = 11, scenario=BORDEAUX
 ) -> dict:
@@ -86,6 +92,7 @@ def check_stationarity(
         fleets = model.scenario.today.fleets.values()
         stated_subscribers = sum(f.subscribers or 0 for f in fleets if f.good == "car")
     move = np.mean(moves, axis=0)
+    largest = int(np.argmax(np.abs(move)))
     stated = stated_cars(model.scenario)
 
     def mean_of(rows, key):
@@ -99,6 +106,10 @@ def check_stationarity(
         "zone_move_points": move.tolist(),
         "mean_move_points": float(np.abs(move).mean()),
         "max_move_points": float(np.abs(move).max()),
+        "largest_move_zone": _zone_label(model.scenario, largest),
+        "largest_move_sampled": int(
+            np.bincount(model.households.zone, minlength=move.size)[largest]
+        ),
         "stated": stated,
         "start": {
             "cars_per_household": mean_of(first, "car.per_household"),
