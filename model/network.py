@@ -81,20 +81,22 @@ class Ties:
     def sparse_neighbour_sum(self, values: np.ndarray) -> np.ndarray:
         """`neighbour_sum` of an (N, G) array that is zero for nearly all households: only the
         ties of the others are walked (households who changed their lending, say)."""
-        total = np.zeros(values.shape)
+        total = np.zeros(values.size)
         rows, cols = pairs(values != 0)
+        goods = values.shape[1]
         for ties in (self.network, self.new_ties):
             if ties is None or rows.size == 0:
                 continue
-            lengths = np.diff(ties.indptr)[rows]
+            lengths = ties.indptr[rows + 1] - ties.indptr[rows]
             starts = np.repeat(ties.indptr[rows] - np.cumsum(lengths) + lengths, lengths)
             neighbours = ties.indices[starts + np.arange(starts.size)]
-            np.add.at(
-                total,
-                (neighbours, np.repeat(cols, lengths)),
-                np.repeat(values[rows, cols], lengths),
+            # The values are counts (small integers): their sums are exact in any order.
+            total += np.bincount(
+                neighbours.astype(np.int64) * goods + np.repeat(cols, lengths),
+                weights=np.repeat(values[rows, cols], lengths),
+                minlength=values.size,
             )
-        return total
+        return total.reshape(values.shape)
 
     def neighbour_sum_of_rows(self, rows: np.ndarray):
         """`neighbour_sum` for values given only at the sorted `rows` (zero elsewhere), read at
