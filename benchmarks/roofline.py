@@ -95,6 +95,7 @@ def time_alternately(model, months: int) -> dict:
         done += block
     pairs = model.households.need.size * months
     return {
+        "households": model.households.size,
         "months": months,
         "model_s": model_s,
         "roofline_s": roofline_s,
