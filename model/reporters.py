@@ -21,7 +21,7 @@ from functools import partial
 
 import numpy as np
 
-from .households import MODE_NAMES, QUINTILES, Mode, any_good, sum_over_goods
+from .households import MODE_NAMES, QUINTILES, Mode, any_good, pairs, sum_over_goods
 from .policies import lump_sum_in_month, per_household
 from .zone_results import measure_zones, tally_by_zone
 
@@ -73,7 +73,14 @@ def household_spending(
             0.0, rent_access - per_household(fx.rent_access_discount_eur, hh.zq)
         )
     rent_price = goods.rent_eur_per_use - per_household(fx.rent_discount_eur, hh.zq)
-    total = own * own_cost + rent_uses * (rent_price + rent_access)
+    total = own * own_cost
+    # Renting is rare: its spending is added at the renting pairs only (elsewhere it adds zero).
+    rows, cols = pairs(rent_uses != 0)
+    shape = total.shape
+    total[rows, cols] += rent_uses[rows, cols] * (
+        np.broadcast_to(rent_price, shape)[rows, cols]
+        + np.broadcast_to(rent_access, shape)[rows, cols]
+    )
     if market is not None:
         share_access = model.share_access_by_household
         if fx.share_access_discount_eur.any():
