@@ -22,9 +22,10 @@ from .catalogue import RESULTS_DIR
 from .controls import ChoiceSelect, PngImage, escaped
 from .figures import indices_bars, sweep_scatter
 from .language import current as current_language
-from .language import number, tr
+from .language import number, scenario_title, tr
 from .outcomes import outcome_label
 
+SCENARIO = "scenario"  # the runs' column naming their scenario, shown as a varied parameter
 store_name = solara.reactive("")
 outcome = solara.reactive("")
 parameter = solara.reactive("")
@@ -55,6 +56,8 @@ def load_store(directory: Path) -> tuple[pd.DataFrame, list[str], list[str], str
         [json.loads(p) if isinstance(p, str) else (p or {}) for p in runs["params"]]
     )
     swept = [c for c in params.columns if params[c].astype(str).nunique() > 1]
+    if runs["scenario"].nunique() > 1:  # a comparison: what varies is the scenario
+        swept = [SCENARIO, *swept]
     table = pd.concat([runs[["run_id", "point_id", "replication", "scenario"]], params], axis=1)
     return table, outcomes, swept, kind
 
@@ -126,6 +129,8 @@ def _png(figure) -> bytes:
 
 def parameter_label(path: str) -> str:
     """The schema's words for a swept parameter (never its dotted path)."""
+    if path == SCENARIO:
+        return tr("Scenario")
     try:
         lever = catalogue._lever(catalogue.load_named(catalogue.BASELINE), path, "")
     except Exception:  # noqa: BLE001 - a path the baseline does not have keeps its own name
@@ -190,8 +195,14 @@ def Page():
             test_id="parameter-select",
         )
     table = horizon_table(directory, runs, chosen_outcome)
+    table[SCENARIO] = table[SCENARIO].map(scenario_title)
     outcome_words = outcome_label(chosen_outcome, lang)
-    indices, note = sensitivity(directory, table, chosen_outcome, swept)
+    # a comparison's one varied thing is its scenario: no ranking of what moves the outcome
+    indices, note = (
+        sensitivity(directory, table, chosen_outcome, swept)
+        if swept != [SCENARIO]
+        else (pd.DataFrame(), "")
+    )
     labels = {p: parameter_label(p) for p in swept}
     with solara.Div(classes=["partage-charts"]):
         with solara.Div(classes=["partage-chart"]):
