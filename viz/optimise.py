@@ -35,6 +35,7 @@ from . import i18n
 from .catalogue import BASELINE, RESULTS_DIR
 from .clickable import ClickableSvg
 from .language import current as current_language
+from .search import SearchLauncher
 
 FRONT, OTHER, PICKED = "#0072B2", "#999999", "#D55E00"  # Okabe-Ito blue, grey and vermilion
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -106,6 +107,22 @@ def inside(folder: Path, relative: str) -> Path | None:
 
 class Front:
     """A finished optimisation read from its folder: the front, every candidate, the objectives."""
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, objectives: list[str], budget: float | None):
+        """A search's front so far (`experiments.optimise.front_so_far`), to draw while it grows."""
+        front = cls.__new__(cls)
+        front.folder = None
+        front.front = table.assign(rank=range(1, len(table) + 1))
+        front.candidates = front.front
+        front.objectives = [(name, "") for name in objectives]
+        front.budget = budget
+        front.baseline = ""
+        names = list(dict.fromkeys(objectives)) or ["extra_sharing_households"]
+        front.x = names[0]
+        front.y = names[1] if len(names) > 1 else "net_public_cost_eur"
+        front.levers = []
+        return front
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -319,16 +336,30 @@ def open_in_explore(text: str, name: str, router) -> None:
     router.push("/")
 
 
+def open_in_compare(text: str, name: str, router) -> None:
+    """The point's scenario, as Explore's edited scenario, chosen on the Compare page."""
+    from . import compare, explore
+
+    explore.editor_text.value = text
+    explore.apply_text(text, name)
+    if explore.error.value:
+        problem.value = explore.error.value
+        return
+    compare.chosen.value = [compare.EDITED]
+    router.push("/compare")
+
+
 @solara.component
 def OptimisationView(lang: str):
     t = lambda text: i18n.gettext(text, lang)  # noqa: E731
     router = solara.use_router()
+    wanted = chosen_optimisation.value  # read first: a search finished on the page sets it
     names = optimisation_folders()
     heading(t("Pareto front of an optimisation"))
     if not names:
         solara.Info(t("No finished optimisation yet: run `partage optimise DESIGN.toml`."))
         return
-    name = chosen_optimisation.value if chosen_optimisation.value in names else names[0]
+    name = wanted if wanted in names else names[0]
     solara.Select(t("Optimisation"), values=names, value=name, on_value=chosen_optimisation.set)
     try:
         front = Front(results_dir() / name)
@@ -400,6 +431,10 @@ def OptimisationView(lang: str):
                     t("Open in Explore"),
                     color="primary",
                     on_click=lambda: open_in_explore(text, scenario_name, router),
+                )
+                solara.Button(
+                    t("Open in Compare"),
+                    on_click=lambda: open_in_compare(text, scenario_name, router),
                 )
                 solara.Button(
                     t("Compare with the baseline"),
@@ -506,5 +541,6 @@ def Page():
     lang = page_language()
     solara.Title("Partage — " + i18n.gettext("Policy design", lang))
     with solara.Column(classes=["policy-design"]):
+        SearchLauncher(lang, results_dir())
         OptimisationView(lang)
         CalibrationView(lang)
