@@ -337,7 +337,7 @@ def _levers(comparison: ComparisonResults, lang: str) -> list[dict]:
         scenario = comparison.definitions.get(name)
         entry: dict[str, Any] = {"name": name, "missing": scenario is None, "policies": []}
         if scenario is not None:
-            entry["description"] = text_in(scenario.description, lang)
+            entry["description"] = gettext(text_in(scenario.description, lang), lang)
             for policy_name, policy in scenario.policies.items():
                 texts = policy_texts(policy.kind, tr)
                 settings = []
@@ -359,7 +359,7 @@ def _levers(comparison: ComparisonResults, lang: str) -> list[dict]:
                         "name": policy_name,
                         "kind": texts["label"],
                         "kind_description": texts["description"],
-                        "description": text_in(policy.description, lang),
+                        "description": gettext(text_in(policy.description, lang), lang),
                         "where": _where(policy, scenario, lang),
                         "when": _when(policy, lang),
                         "settings": settings,
@@ -1055,8 +1055,11 @@ def render_html(comparison: ComparisonResults, out_dir: Path, lang: str) -> str:
         "years": format_number(
             comparison.months / 12, lang, 0 if comparison.months % 12 == 0 else 1
         ),
-        "baseline_description": text_in(
-            getattr(comparison.definitions.get(comparison.baseline), "description", ""), lang
+        "baseline_description": gettext(
+            text_in(
+                getattr(comparison.definitions.get(comparison.baseline), "description", ""), lang
+            ),
+            lang,
         ),
         "summary": _summary(comparison, lang, numbers),
         "levers": _levers(comparison, lang),

@@ -14,6 +14,8 @@ pytestmark = pytest.mark.browser
 PAGES = (
     ("/?scenario=bordeaux_rive_droite&households=1000", "[data-testid=territory-map] svg"),
     ("/?scenario=territoire_partage&households=1000", "[data-testid=territory-map] svg"),
+    ("/?scenario=bordeaux_metropole&households=500", "[data-testid=territory-map] svg"),
+    ("/?scenario=baseline_calibrated&households=500", "[data-testid=territory-map] svg"),
     ("/compare", "[data-testid=replications], .partage-field-replications"),
     ("/results", "h2"),
     ("/learn", "[data-testid=story-sentence]"),
@@ -69,6 +71,9 @@ def test_every_page_is_in_one_language(open_tab, ui, lang):
         tab.wait_for_selector(ready)
         tab.wait_for_timeout(1000)
         tab.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        if path == "/compare":  # every scenario's name, in the list of scenarios
+            tab.locator("[data-testid=compare-scenarios]").first.click(force=True)
+            tab.wait_for_selector(".menuable__content__active .v-list-item")
         bad = untranslated(visible_texts(tab), lang)
         if bad:
             found[path] = bad
