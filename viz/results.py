@@ -62,12 +62,28 @@ def load_store(directory: Path) -> tuple[pd.DataFrame, list[str], list[str], str
     return table, outcomes, swept, kind
 
 
-def horizon_table(directory: Path, runs: pd.DataFrame, name: str) -> pd.DataFrame:
+def horizon_table(directory: Path, runs: pd.DataFrame, name: str) -> tuple[pd.DataFrame, object]:
+    """Each run's `name` at the horizon, for the territory the experiment simulated
+    (`experiments.territory_figures`), and that territory (None when the store does not name it:
+    the figures are then the simulated households')."""
     from experiments.store import StoreReader
+    from experiments.territory_figures import for_territory, territory_of_design
 
     with StoreReader(directory) as reader:
         values = reader.horizon_values([name])
-    return runs.merge(values[["run_id", name]], on="run_id")
+        design = reader.design or {}
+        territory = territory_of_design(design)
+    table = runs.merge(values[["run_id", name]], on="run_id")
+    if territory is not None and name in table:
+        frame = pd.DataFrame(
+            {
+                "scenario": table["scenario"],
+                "month": int(design.get("months") or 0),
+                name: table[name],
+            }
+        )
+        table[name] = for_territory(frame, territory)[name].to_numpy()
+    return table, territory
 
 
 def is_categorical(values: pd.Series) -> bool:
@@ -194,7 +210,18 @@ def Page():
             parameter.set,
             test_id="parameter-select",
         )
-    table = horizon_table(directory, runs, chosen_outcome)
+    table, territory = horizon_table(directory, runs, chosen_outcome)
+    solara.Text(
+        tr("Figures for the territory ({households} households)").format(
+            households=number(territory.households)
+        )
+        if territory is not None
+        else tr(
+            "Figures of the households simulated: this experiment does not name its territory."
+        ),
+        classes=["results-territory"],
+        style="display: block; color: #595959",
+    )
     table[SCENARIO] = table[SCENARIO].map(scenario_title)
     outcome_words = outcome_label(chosen_outcome, lang)
     # a comparison's one varied thing is its scenario: no ranking of what moves the outcome

@@ -36,7 +36,7 @@ FRENCH = re.compile(
 )
 # Names raw from the files: dotted or underscored identifiers (file names aside).
 RAW = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+\.[a-z_]+(?:\.[a-z_]+)*\b")
-FILES = re.compile(r"\b[\w.-]+\.(?:toml|csv|html|pdf|png|json|md)\b")
+FILES = re.compile(r"\b[\w.-]+\.(?:toml|csv|html|pdf|png|json|geojson|md)\b")
 # Proper names that are words of both languages.
 NAMES = re.compile(r"Partage|Solara|Okabe-Ito|CO2e|INSEE|Citiz|PRIM|NSGA-II|Bordeaux Métropole")
 

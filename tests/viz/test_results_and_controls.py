@@ -36,6 +36,37 @@ def test_results_plots_a_comparison_by_scenario(page, ui, results_dir):
     assert "Scenario" in chosen, chosen
 
 
+def test_results_reads_counts_for_the_territory_not_the_sample(page, ui, results_dir, tmp_path):
+    """Issue 18, item 4 (Results showed the sample's figures): a count at the horizon is the
+    territory's, as the comparison engine gives it, and the page says for which territory."""
+    from experiments.store import StoreReader
+    from experiments.territory_figures import Territory
+
+    test_results_plots_a_comparison_by_scenario(page, ui, results_dir)
+    field = page.locator("[data-testid=outcome-select]").first
+    field.click(force=True)
+    page.keyboard.type("households sharing at least")
+    page.locator(
+        ".menuable__content__active .v-list-item",
+        has_text=re.compile("^households sharing at least one good$"),
+    ).first.click()
+    page.wait_for_timeout(1500)
+    assert "for the territory (10,000 households)" in page.inner_text(".results-territory")
+    with page.expect_download() as download:
+        page.get_by_text("Download these values (CSV)").click()
+    saved = tmp_path / "values.csv"
+    download.value.save_as(saved)
+    import pandas as pd
+
+    shown = pd.read_csv(saved).set_index("run_id")["sharing_households"]
+    with StoreReader(results_dir / "app-compare-test") as reader:
+        sample = reader.horizon_values(["sharing_households"]).set_index("run_id")
+        factor = Territory.from_json(reader.design["territory"]).factor
+    assert factor == 100
+    for run_id, value in shown.items():
+        assert value == sample.loc[run_id, "sharing_households"] * factor
+
+
 def test_cancel_keeps_the_last_finished_comparison(page, ui):
     small_comparison(page, ui, replications="1")
     for label, value in (("Replications", "40"), ("Households", "3000"), ("Months", "120")):
