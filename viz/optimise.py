@@ -271,20 +271,73 @@ def impact_label(name: str, lang: str) -> str:
     return i18n.gettext(IMPACT_LABELS.get(name, name), lang)
 
 
+def lever_words(column: str, lang: str) -> str:
+    """A front's lever column in words: `tool_library` is the measure's name, and
+    `tool_library.units_per_1000_households` the measure's name and the field's label."""
+    from model.scenario import parameter_info
+
+    from .catalogue import load_named
+
+    policy, _, field_name = column.partition(".")
+    title = i18n.gettext(policy.replace("_", " "), lang)
+    if not field_name:
+        return title
+    try:
+        label = parameter_info(load_named("territoire_partage"), f"policies.{column}").get("label")
+    except Exception:  # noqa: BLE001 - a lever the library's package lacks keeps its own words
+        label = None
+    return f"{title}: {i18n.gettext(label or field_name.replace('_', ' '), lang)}"
+
+
+def value_words(value, lang: str) -> str:
+    """A lever's value in words: on/off, zones joined, numbers in the language's format."""
+    if isinstance(value, float) and math.isfinite(value):
+        return i18n.format_number(value, lang, 0 if value.is_integer() else 3)
+    text = str(value)
+    if text in ("on", "off", "-"):
+        return {"on": i18n.gettext("in", lang), "off": i18n.gettext("left out", lang)}.get(
+            text, "–"
+        )
+    return " + ".join(i18n.gettext(zone, lang) for zone in text.split("+"))
+
+
+def package_words(row, levers: list[str], lang: str) -> str:
+    """A front point's package in words: the measures kept (with their searched values), then the
+    measures every package holds."""
+    kept = []
+    for lever in levers:
+        if "." in lever or str(row.get(lever)) != "on":
+            continue
+        values = [
+            f"{lever_words(other, lang).split(': ', 1)[1]} {value_words(row[other], lang)}"
+            for other in levers
+            if other.startswith(lever + ".") and str(row[other]) != "-"
+        ]
+        kept.append(lever_words(lever, lang) + (f" ({'; '.join(values)})" if values else ""))
+    always = re.findall(r"(\w+) \(always\)", str(row.get("package", "")))
+    if always:
+        kept.append(
+            i18n.gettext("in every package", lang)
+            + ": "
+            + ", ".join(i18n.gettext(name.replace("_", " "), lang) for name in always)
+        )
+    return "; ".join(kept) or i18n.gettext("no policy", lang)
+
+
 def heading(text: str, level: int = 2) -> None:
     """A plain heading, its text escaped."""
     solara.HTML(tag=f"h{level}", unsafe_innerHTML=html.escape(text))
 
 
-def _cell(value) -> str:
+def _cell(value, lang: str = "en") -> str:
+    """A table cell: numbers in the language's format (4 significant digits below 10 000)."""
     if isinstance(value, float):
-        return (
-            "–"
-            if not math.isfinite(value)
-            else f"{value:,.4g}"
-            if abs(value) < 1e4
-            else f"{value:,.0f}"
-        )
+        if not math.isfinite(value):
+            return "–"
+        if abs(value) >= 1e4 or value == 0:
+            return i18n.format_number(value, lang)
+        digits = max(0, 3 - math.floor(math.log10(abs(value))))
+        return i18n.format_number(value, lang, digits)
     return str(value)
 
 
@@ -387,9 +440,12 @@ def OptimisationView(lang: str):
             )
         with solara.Column():
             heading(f"{t('Package')} {picked}", 3)
-            solara.Text(str(row.get("package", "")), classes=["optimise-package"])
+            solara.Text(package_words(row, front.levers, lang), classes=["optimise-package"])
             _table(
-                [(lever, _cell(row[lever])) for lever in front.levers],
+                [
+                    (lever_words(lever, lang), value_words(row[lever], lang))
+                    for lever in front.levers
+                ],
                 (t("lever"), t("value")),
                 "front-levers",
             )
@@ -399,8 +455,8 @@ def OptimisationView(lang: str):
                 impacts.append(
                     (
                         impact_label(impact, lang),
-                        _cell(row[impact]),
-                        f"{_cell(row[f'{impact} low'])} – {_cell(row[f'{impact} high'])}",
+                        _cell(row[impact], lang),
+                        f"{_cell(row[f'{impact} low'], lang)} – {_cell(row[f'{impact} high'], lang)}",
                         ""
                         if better is None or (isinstance(better, float) and math.isnan(better))
                         else i18n.format_percent(float(better), lang, 0),
@@ -456,7 +512,7 @@ def OptimisationView(lang: str):
             3,
         )
         _table(
-            [tuple(_cell(v) for v in r) for r in table.itertuples(index=False)],
+            [tuple(_cell(v, lang) for v in r) for r in table.itertuples(index=False)],
             tuple(map(str, table.columns)),
             "front-compare",
         )

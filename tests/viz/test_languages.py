@@ -62,8 +62,32 @@ def untranslated(lines: list[str], lang: str) -> list[str]:
     return sorted(set(bad))
 
 
+@pytest.fixture(scope="module")
+def finished_search(results_dir):
+    """A small finished policy search in the results folder, so Policy design shows a front's
+    package, levers and impacts (the design the page itself writes)."""
+    from experiments.optimise import run_optimisation
+    from viz.search import design_text
+
+    out = results_dir / "app-search-walk"
+    if not (out / "front.csv").exists():
+        design = results_dir.parent / "walk-design.toml"
+        design.write_text(
+            design_text(
+                ["tool_library", "carsharing_fleet", "sharing_forum_and_map"],
+                ["extra_sharing_households", "net_public_cost_eur"],
+                1_200_000,
+                (4, 1, 1, 100, 6),
+                out.name,
+            ),
+            encoding="utf-8",
+        )
+        run_optimisation(design, out=out, progress=False)
+    return out
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_every_page_is_in_one_language(open_tab, ui, lang):
+def test_every_page_is_in_one_language(open_tab, ui, lang, finished_search):
     tab = open_tab(1440, 900, "fr-FR" if lang == "fr" else "en-GB")
     found = {}
     for path, ready in PAGES:
