@@ -102,3 +102,15 @@ def test_play_has_a_speed_control(page, ui):
     page.get_by_role("button", name="Play", exact=True).click()
     ui.wait_month(page, 1)
     page.get_by_role("button", name="Pause", exact=True).click()
+
+
+@pytest.mark.parametrize(
+    "lang, heading", [("fr", "Comparer à la référence"), ("en", "Compare with the baseline")]
+)
+def test_the_compare_heading_and_the_baseline_line_are_apart(open_tab, ui, lang, heading):
+    tab = open_tab(1440, 900, "fr-FR" if lang == "fr" else "en-GB")
+    tab.goto(f"{ui.url}/compare?lang={lang}")
+    tab.locator(".compare-baseline").first.wait_for()
+    drawer = tab.locator(".v-navigation-drawer").first.inner_text()
+    line = next(line for line in drawer.splitlines() if line.startswith(heading))
+    assert line.strip() == heading, f"the heading runs into the next text: {line!r}"
