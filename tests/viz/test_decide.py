@@ -4,9 +4,21 @@ search's point opens in Compare; a cancelled search leaves the searches finished
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def searches_removed(results_dir):
+    """The searches a test launches leave the shared results folder after it (other tests read
+    the first optimisation listed)."""
+    before = set(results_dir.glob("app-search-*"))
+    yield
+    for folder in set(results_dir.glob("app-search-*")) - before:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def small_search(page, ui, generations: str) -> None:

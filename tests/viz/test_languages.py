@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
@@ -83,7 +84,8 @@ def finished_search(results_dir):
             encoding="utf-8",
         )
         run_optimisation(design, out=out, progress=False)
-    return out
+    yield out
+    shutil.rmtree(out, ignore_errors=True)  # other tests read the first optimisation listed
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
