@@ -679,7 +679,7 @@ def _summary(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list
                     years=format_number(years, lang, 0 if years.is_integer() else 1),
                     months=comparison.months,
                     households=format_number(comparison.territory_households, lang),
-                    baseline=comparison.baseline,
+                    baseline=words(comparison.baseline, lang),
                 ),
             }
         )
@@ -884,7 +884,7 @@ def _curves_figure(
                 color=colours[name],
                 linestyle="--" if is_base else "-",
                 linewidth=1.6,
-                label=name,
+                label=words(name, lang),
             )
             ax.fill_between(
                 line["month"],
@@ -1027,6 +1027,12 @@ def _maps(comparison: ComparisonResults, figures_dir: Path, lang: str) -> list[F
 # --------------------------------------------------------------------------- writing
 
 
+def words(name: str, lang: str) -> str:
+    """A scenario's, a policy's or a kind's name in words of `lang` (`tool_library`: "outilthèque
+    municipale"), never its identifier."""
+    return gettext(str(name).replace("_", " "), lang)
+
+
 def _environment(lang: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -1040,6 +1046,8 @@ def _environment(lang: str) -> Environment:
         ngettext=lambda one, many, n: gettext(one if n == 1 else many, lang),
         newstyle=True,
     )
+    # a scenario's, a policy's or a kind's name in words of the report's language
+    env.filters["words"] = lambda name: words(name, lang)
     return env
 
 

@@ -43,3 +43,26 @@ def test_the_report_has_a_trust_section_before_its_limits(
     assert calibrated in section, "the calibration targets are not named"
     assert drift in section
     assert re.search(r"\d[,.]\d\s?%", section), "the drift's shares are written"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_report_is_in_one_language(calibrated_comparison, tmp_path, lang):
+    """Issue 18, item 6: the report named scenarios and policies by their identifiers
+    ("tool_library comparé à baseline"); its text is read as a reader gets it."""
+    import html as html_module
+
+    from tests.viz.test_languages import untranslated
+    from viz.report import write_report
+
+    path, _ = write_report(calibrated_comparison, out_dir=tmp_path / lang, lang=lang, pdf=False)
+    text = re.sub(r"<style.*?</style>", "", path.read_text(encoding="utf-8"), flags=re.S)
+    # a changed parameter's path is printed as code beside its label, for who reruns it
+    text = re.sub(r"<code>[^<]*</code>", "", text)
+    lines = [
+        line.strip()
+        for line in html_module.unescape(re.sub(r"<[^>]+>", "\n", text)).splitlines()
+        if line.strip()
+    ]
+    # a proper name quoted in the tool library's description
+    bad = [line for line in untranslated(lines, lang) if "Toronto Tool Library" not in line]
+    assert not bad, f"not in {lang}: {bad[:5]}"
