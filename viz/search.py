@@ -27,6 +27,7 @@ import solara.lab
 from . import i18n
 from .catalogue import SCENARIO_DIR
 from .controls import ChoiceSelect, IntField
+from .front import IMPACT_LABELS, Front, heading, impact_label
 
 DESIGN = Path(__file__).resolve().parents[1] / "experiments" / "designs" / "optimise_packages.toml"
 MINIMISED = {"net_public_cost_eur"}  # the impacts a planner wants low; the others high
@@ -44,6 +45,7 @@ growing: solara.Reactive[pd.DataFrame | None] = solara.reactive(None)  # the fro
 runs_done = solara.reactive(0)
 stop_event: solara.Reactive[threading.Event | None] = solara.reactive(None)
 outcome_text = solara.reactive("")  # how the last search ended, in words
+finished_search = solara.reactive("")  # the folder of the last search finished on the page
 clock = {"started": 0.0}
 
 
@@ -121,10 +123,8 @@ def search_task(text: str, out: Path, planned: int, stop: threading.Event):
         except SearchStopped:
             outcome_text.value = "stopped"
             return None
-    from .optimise import chosen_optimisation
-
     outcome_text.value = "finished"
-    chosen_optimisation.value = out.name  # the finished search is shown below, its points to open
+    finished_search.value = out.name  # the finished search is shown below, its points to open
     return out.name
 
 
@@ -167,7 +167,6 @@ def cancel() -> None:
 @solara.component
 def SearchLauncher(lang: str, results: Path):
     """The form that launches a search, its progress and Cancel, and the front as it grows."""
-    from .optimise import IMPACT_LABELS, Front, heading, impact_label
 
     t = lambda text: i18n.gettext(text, lang)  # noqa: E731
     heading(t("Launch a policy search"))

@@ -89,7 +89,7 @@ def folders(results_dir, tmp_path_factory):
 def test_clicking_a_point_of_the_front_shows_its_package_and_opens_it(
     page, app_url, folders, screenshot
 ):
-    from viz.optimise import Front
+    from viz.front import Front
 
     assert len(folders.front) >= 2, "the tiny search must give a front of at least two packages"
     page.goto(app_url + "/optimise")
