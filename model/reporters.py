@@ -141,6 +141,9 @@ def measure(
         ):  # from data: by zone
             out[f"{name}.without.share.{zone}"] = 1 - zone_owning[z, g] / zone_households[z]
         out[f"{name}.pool_units"] = float(fx.pool_units[:, g].sum()) if market is not None else 0.0
+        out[f"{name}.pool_users.share"] = (
+            np.count_nonzero(market.served_pool[:, g] > 0) / hh.size if market is not None else 0.0
+        )
 
     sharing_any = any_good(sharing)
     out["sharing_households"] = int(np.count_nonzero(sharing_any))
