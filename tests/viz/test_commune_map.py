@@ -157,3 +157,22 @@ def test_a_click_on_a_commune_gives_its_figures_and_curves(compared):
         "() => document.querySelector('[data-testid=commune-table] tbody tr th')"
         ".innerText.startsWith('Ambar')"
     )
+
+
+def test_a_click_on_the_package_map_picks_a_commune(page, ui):
+    ui.open_explore(page, "scenario=bordeaux_rive_droite&households=1000&lang=en")
+    test_id = "package-map"
+    plot = page.locator(PLOT.format(id=test_id))
+    plot.scroll_into_view_if_needed()
+    traces(page, test_id)
+    zones = page.locator(".v-select:has([data-testid=package-zones])").first
+    page.mouse.click(*screen_point(page, test_id, *inside("Cenon")))
+    zones.locator(".v-chip", has_text="Cenon").wait_for()
+    page.mouse.click(*screen_point(page, test_id, *inside("Lormont")))
+    zones.locator(".v-chip", has_text="Lormont").wait_for()
+    assert zones.locator(".v-chip").all_inner_texts() == ["Cenon", "Lormont"]
+    page.mouse.click(*screen_point(page, test_id, *inside("Cenon")))  # a second click: out
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.v-select .v-chip')].every(c => c.innerText.trim() !== 'Cenon')"
+    )
+    assert zones.locator(".v-chip").all_inner_texts() == ["Lormont"]
