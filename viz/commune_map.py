@@ -23,6 +23,7 @@ import solara
 # Plotly's own controls: wheel zoom on, no logo, no link to a hosted editor.
 CONFIG = {"scrollZoom": True, "displaylogo": False, "responsive": True, "showLink": False}
 HATCH = "#555555"
+MAP_WIDTH = 350
 OUTLINE, PICKED_OUTLINE = ("#8a8a8a", 0.8), ("#000000", 3.0)
 
 
@@ -61,8 +62,9 @@ def map_figure(
     hatched: Sequence[bool] | None = None,
     scale: tuple[list[tuple[float, str]], float, float, list[float], list[str]] | None = None,
     height: int = 360,
+    width: int = MAP_WIDTH,
 ):
-    """The figure: one filled trace per commune (trace i is commune i), then the colour scale
+    """The figure (`width` pixels wide: it fits a column of two at 1 440 px and a phone): one filled trace per commune (trace i is commune i), then the colour scale
     (`scale`: plotly colour scale, low, high, tick values, tick words) as a last, empty trace."""
     import plotly.graph_objects as go
 
@@ -123,6 +125,7 @@ def map_figure(
     figure.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
     figure.update_layout(
         height=height,
+        width=width,
         margin={"l": 4, "r": 4, "t": 4, "b": 48 if scale is not None else 4},
         dragmode="pan",
         plot_bgcolor="#ffffff",

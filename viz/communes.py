@@ -208,14 +208,20 @@ def ResultsByCommune(comparison, territory):
             with solara.Div(classes=["partage-chart"]):
                 solara.HTML(
                     tag="strong",
-                    unsafe_innerHTML=escaped(f"{heading}: {outcome_label(outcome, lang)}"),
+                    unsafe_innerHTML=escaped(
+                        tr("{name}: {outcome}").format(
+                            name=heading, outcome=outcome_label(outcome, lang)
+                        )
+                    ),
                 )
                 CommuneMap(
                     figure,
                     outlines.keys,
                     on_pick=chosen_commune.set,
                     test_id=f"commune-map-{column}",
-                    label=f"{heading}: {outcome_label(outcome, lang)}",
+                    label=tr("{name}: {outcome}").format(
+                        name=heading, outcome=outcome_label(outcome, lang)
+                    ),
                 )
     if chosen is not None:
         CommuneFigures(table, comparison, scenario, chosen, names[chosen])
@@ -259,7 +265,8 @@ def CommuneCurves(comparison, scenario: str, key: str, name: str, outcome: str):
                 dashed=True,
             ),
         ],
-        title=f"{name}: {label}" + (" (%)" if is_share(outcome) else ""),
+        title=tr("{name}: {outcome}").format(name=name, outcome=label)
+        + (" (%)" if is_share(outcome) else ""),
         test_id="commune-curve",
         lang=lang,
         baseline_label=tr("Reference"),
@@ -273,7 +280,8 @@ def CommuneCurves(comparison, scenario: str, key: str, name: str, outcome: str):
                 factor * mine["diff"].to_numpy(dtype=float),
             ),
         ],
-        title=f"{name}: {tr('Difference from the reference')}" + (f" ({unit})" if unit else ""),
+        title=tr("{name}: {outcome}").format(name=name, outcome=tr("Difference from the reference"))
+        + (f" ({unit})" if unit else ""),
         test_id="commune-difference-curve",
         lang=lang,
     )
