@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
             signals.silence_stdout()
             return signals.BROKEN_PIPE_EXIT
         raise
+    finally:
+        if argv is None:  # the command line's own process, which exits next
+            signals.ignore_from_now()
 
 
 def _flushed() -> bool:

@@ -36,6 +36,13 @@ def install() -> None:
         signal.signal(signal.SIGINT, _on_interrupt)
 
 
+def ignore_from_now() -> None:
+    """The command's outcome is decided: a Ctrl-C from here on, while the interpreter shuts down,
+    neither prints a traceback nor kills the process, whose exit code stays the command's."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def interrupted() -> bool:
     return _interrupted.is_set()
 

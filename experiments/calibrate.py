@@ -209,10 +209,11 @@ class TargetSpec(Strict):
 
     def _check_series(self) -> None:
         for index, entry in enumerate(self.series):
-            if len(entry) != 3 or not entry[0] == int(entry[0]) or not entry[2] > 0:
+            finite = len(entry) == 3 and all(math.isfinite(x) for x in entry)
+            if not finite or not entry[0] == int(entry[0]) or not entry[2] > 0:
                 raise ValueError(
                     f"series[{index}] = {entry}: allowed: [{self.dates} (a whole number), "
-                    "observed value, uncertainty above 0]"
+                    "observed value, uncertainty above 0], finite numbers (no nan or inf)"
                 )
         dates = [int(entry[0]) for entry in self.series]
         for before, after in zip(dates, dates[1:], strict=False):

@@ -217,16 +217,7 @@ def _sobol(problem: dict, spec: DesignSpec, y, resamples: int, conf_level: float
         conf_level=conf_level,
         seed=ANALYSIS_SEED,
     )
-    return [
-        {
-            "parameter": name,
-            "S1": result["S1"][i],
-            "S1_conf": result["S1_conf"][i],
-            "ST": result["ST"][i],
-            "ST_conf": result["ST_conf"][i],
-        }
-        for i, name in enumerate(problem["names"])
-    ]
+    return _per_parameter(problem, result, ("S1", "S1_conf", "ST", "ST_conf"))
 
 
 def _morris(problem: dict, spec: DesignSpec, x, y, resamples: int, conf_level: float) -> list[dict]:
@@ -241,14 +232,13 @@ def _morris(problem: dict, spec: DesignSpec, x, y, resamples: int, conf_level: f
         num_levels=spec.sampler.levels,
         seed=ANALYSIS_SEED,
     )
+    return _per_parameter(problem, result, ("mu", "mu_star", "mu_star_conf", "sigma"))
+
+
+def _per_parameter(problem: dict, result, keys: tuple[str, ...]) -> list[dict]:
+    """One row per parameter with SALib's `keys` for it."""
     return [
-        {
-            "parameter": name,
-            "mu": result["mu"][i],
-            "mu_star": result["mu_star"][i],
-            "mu_star_conf": result["mu_star_conf"][i],
-            "sigma": result["sigma"][i],
-        }
+        {"parameter": name, **{key: result[key][i] for key in keys}}
         for i, name in enumerate(problem["names"])
     ]
 

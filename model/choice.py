@@ -55,7 +55,11 @@ Several units (a good with `max_units = 2`, the car): an owner holding several
 reconsiders its extra units, not its first, when its events come (they are shed
 first); an owner who keeps owning after reconsidering, or a household that buys
 one, then decides on extra units (`decide_extra_units`). Units purchased count
-the extra ones at the good's `multi_units_mean` - 1.
+the extra ones at the good's `multi_units_mean` - 1. An owner that goes without
+its extra units and for whom sharing is the best way to do without them shares
+for their uses (`share_rest`): a member of car-sharing that keeps its first car
+(Martin, Shaheen & Lidicker 2010: 0.47 to 0.24 cars per member household); the
+market serves it `extra_units_uses_share` of its uses.
 
 The equilibrium constants of the scenario (`model.equilibrium`) are added to
 the utilities of owning and sharing, by zone and good.
@@ -306,6 +310,8 @@ def decide_extra_units(
     advantage = b.logit_scale * (keep - without + b.habit_bonus * (2 * holding - 1))
     keeps = draw < 0.5 * (1 + np.tanh(0.5 * advantage))  # binary logit
     hh.extra[rows, cols] = keeps
+    # going without them by sharing: a member of car-sharing that keeps its first car
+    hh.share_rest[rows, cols] = ~keeps & can_share & (utility[:, Mode.SHARE] >= without)
     bought = keeps & (~holding | worn_out)
     purchases += np.bincount(cols[bought], weights=extra_units[bought], minlength=len(goods.names))
     return purchases
@@ -387,6 +393,7 @@ def decide(
     hh.lending[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
     if holding_extra is not None:
         hh.extra[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
+        hh.share_rest[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
         # a pool that is news is a reason to shed a car, not to buy a second one
         keeps = (new_mode == Mode.OWN) & goods.multi_unit[cols] & ~pool_news[rows, cols]
         extra_rows, extra_cols = pairs(hh.need & owner_event & holding_extra)
@@ -413,6 +420,7 @@ def decide(
         hh.mode[switch] = Mode.SHARE
         hh.lending[switch] = False
         hh.extra[switch] = False
+        hh.share_rest[switch] = False
 
     # Lending: aware owners reconsider on the same rhythm as non-owners.
     owner = hh.mode == Mode.OWN

@@ -178,6 +178,7 @@ class HouseholdState:
     utilization: np.ndarray  # (N, G) expected share of spare capacity a lender sees used
     age_months: np.ndarray  # (N, G) age of the owned good
     extra: np.ndarray  # (N, G) bool: an owner holding more than one unit (max_units = 2)
+    share_rest: np.ndarray  # (N, G) bool: an owner that gave up its extra units to share for them
     joined_month: np.ndarray  # (N, G) int16: month it joined sharing (knew of it, pool open)
     lend_income_eur: np.ndarray  # (N, G) last month's lending income
 
@@ -269,6 +270,7 @@ def populate(
         utilization=np.full((n, g_n), scenario.behaviour.initial_utilization),
         age_months=np.zeros((n, g_n), dtype=np.int16),
         extra=no_goods.copy(),
+        share_rest=no_goods.copy(),
         joined_month=np.full((n, g_n), NEVER_JOINED, dtype=np.int16),
         lend_income_eur=np.zeros((n, g_n)),
     )

@@ -1,7 +1,9 @@
 """The sharing market: who gets a shared good, through which channel, and who is paid.
 
 Rules, each month and for every good at once, after the decisions:
-- Demand: each household in the share mode wants its monthly uses.
+- Demand: each household in the share mode wants its monthly uses; an owner
+  that gave up its extra units for sharing (`share_rest`, `model.choice`) wants
+  the `extra_units_uses_share` of its uses they served.
 - Supply: each lender offers the good's `spare_uses_per_month`; community pools
   offer `units * capacity_uses_per_month` in their zone.
 - Channels, cheapest first:
@@ -20,7 +22,11 @@ Rules, each month and for every good at once, after the decisions:
   Access costs (travel, time) are costs to the borrower, paid to nobody.
 - A community pool is open to a household where a `community_pool` policy
   reaches its zone and income quintile and has units of the good there, or
-  where an operator's fleet of today stands in its zone.
+  where an operator's fleet of today stands in its zone; on a territory whose
+  zones have an area, only if one of the units stands within
+  `market.pool_walk_km` of home (`PoolReach`: units stand at random in their
+  zone, so a share 1 - exp(-pi d^2 x units per km2) of its households is within
+  reach; a larger pool reaches the same households and more).
 - The subsidy per shared use is the policy's `eur_per_use`, capped at
   `max_share_of_price` of the peer price.
 Only the households borrowing or lending something take part; the arrays of
@@ -78,12 +84,54 @@ def _ratio(supply: np.ndarray, demand: np.ndarray) -> np.ndarray:
     return np.minimum(ratio, 1.0, out=ratio)
 
 
-def pool_open(households: HouseholdState, effects: Effects) -> np.ndarray:
-    """(N, G) flags: a community pool with units of the good is open to the household."""
+@dataclass(frozen=True)
+class PoolReach:
+    """Where a pool's units stand at random in a zone of known area: `spot` (N,) a uniform number
+    per household, fixed for the run; `units_to_cover` (Z,) turns a zone's sampled pool units into
+    the expected number of units within walking distance of a home (pi d^2 x real units per km2).
+    A household is within reach of a zone's pool when spot < 1 - exp(-units x units_to_cover)."""
+
+    spot: np.ndarray
+    units_to_cover: np.ndarray
+
+    def covered(self, pool_units: np.ndarray) -> np.ndarray:
+        """(Z, G) share of each zone's households within walking distance of a unit."""
+        return -np.expm1(-pool_units * self.units_to_cover[:, None])
+
+
+def pool_reach(scenario, households_by_zone: np.ndarray, seed_sequence) -> PoolReach | None:
+    """The reach of pools on a territory whose zones have an area (`Market.pool_walk_km`), else
+    None (every household of a zone with units is within reach). The spots come from a stream of
+    their own, so that the model's other draws are unchanged."""
+    from .scenario import TerritoryFromData
+
+    if not isinstance(scenario.territory, TerritoryFromData):
+        return None
+    resolved = scenario.territory.resolved()
+    sampled = households_by_zone.astype(float)
+    per_km2 = np.divide(
+        resolved.households / resolved.area_km2,
+        sampled,
+        out=np.zeros(sampled.shape),
+        where=sampled > 0,
+    )
+    stream = np.random.SeedSequence(seed_sequence.entropy, spawn_key=(*seed_sequence.spawn_key, 17))
+    spot = np.random.default_rng(stream).random(int(sampled.sum()))
+    return PoolReach(spot=spot, units_to_cover=np.pi * scenario.market.pool_walk_km**2 * per_km2)
+
+
+def pool_open(
+    households: HouseholdState, effects: Effects, reach: PoolReach | None = None
+) -> np.ndarray:
+    """(N, G) flags: a community pool with units of the good is open to the household (and, with
+    a `reach`, one of its units stands within walking distance)."""
     if effects.pool_units.any():
-        return per_household(effects.pool_access, households.zq) & (
-            effects.pool_units[households.zone] > 0
-        )
+        units = effects.pool_units
+        if reach is None:
+            within = (units > 0)[households.zone]
+        else:
+            within = reach.covered(units)[households.zone] > reach.spot[:, None]
+        return per_household(effects.pool_access, households.zq) & within
     return np.zeros(households.mode.shape, dtype=bool)
 
 
@@ -104,6 +152,9 @@ def clear_market(
     """This month's market among the households that borrow or lend something."""
     hh, fx = households, effects
     borrower = (hh.mode == Mode.SHARE) & hh.need
+    partly = hh.share_rest.any()
+    if partly:  # owners sharing for the uses of the extra units they gave up
+        borrower |= hh.share_rest & hh.need
     rows = np.flatnonzero(any_good(borrower | hh.lending))
     lending_ties = (
         np.zeros((rows.size, len(goods.names))) if ties.well_mixed else ties.lending_ties[rows]
@@ -115,7 +166,13 @@ def clear_market(
     return allocate(
         rows=rows,
         borrower=borrower[rows],
-        uses=hh.uses[rows],
+        uses=(
+            np.where(
+                hh.share_rest[rows], hh.uses[rows] * goods.extra_units_uses_share, hh.uses[rows]
+            )
+            if partly
+            else hh.uses[rows]
+        ),
         lender=hh.lending[rows],
         spare=goods.spare_uses_per_month,
         price=goods.share_eur_per_use,

@@ -55,7 +55,7 @@ from .households import (
     populate,
 )
 from .learning import learn_from_the_month
-from .market import MarketResult, clear_market, pool_open
+from .market import MarketResult, clear_market, pool_open, pool_reach
 from .network import Ties
 from .policies import Effects, PolicyBook
 from .scenario import Scenario, load_scenario
@@ -160,7 +160,10 @@ class TerritoryModel(mesa.Model):
         self.last_market: MarketResult | None = None
         self.effects: Effects = self.policy_book.effects(0)
         self.status_quo = self.policy_book.status_quo()
-        self.month0_pool_ok = pool_open(hh, self.status_quo)
+        self.pool_reach = pool_reach(
+            self.scenario, self.households_by_zone, self.rng.bit_generator.seed_seq
+        )
+        self.month0_pool_ok = pool_open(hh, self.status_quo, self.pool_reach)
         self.month0_subscribers = subscribers_by_zone(self.scenario, self.households_by_zone)
         self._count_needing()
         self.zone_needing_before_subscribers = self.zone_needing
@@ -208,7 +211,7 @@ class TerritoryModel(mesa.Model):
         # 4. digital inclusion
         training_eur = train_offline_households(hh, fx, rng)
         # 5. decisions, then the counts over ties follow the changes
-        pool_ok = pool_open(hh, fx)
+        pool_ok = pool_open(hh, fx, self.pool_reach)
         active_before, lending_before = hh.sharing_or_lending(), hh.lending.copy()
         if pool_ok.any():
             grew = fx.pool_units > POOL_NEWS_GROWTH * self.pool_units_before

@@ -72,6 +72,7 @@ class ReferenceHousehold(mesa.Agent):
         self.utilization = [float(state.utilization[row, g]) for g in goods]
         self.age = [int(state.age_months[row, g]) for g in goods]
         self.extra = [bool(state.extra[row, g]) for g in goods]
+        self.share_rest = [bool(state.share_rest[row, g]) for g in goods]
         self.joined = [int(state.joined_month[row, g]) for g in goods]
         self.ties: list[ReferenceHousehold] = []  # from the territory's network
         self.new_ties: list[ReferenceHousehold] = []  # created by sharing and third places
@@ -195,6 +196,7 @@ class ReferenceHousehold(mesa.Agent):
                     self.mode[g] = SHARE
                     self.lending[g] = False
                     self.extra[g] = False
+                    self.share_rest[g] = False
 
     def choose_extra_units(self, g: int, wear_out: bool) -> None:
         """Binary logit: keep or buy the extra units, or go without them (`choice`)."""
@@ -212,6 +214,7 @@ class ReferenceHousehold(mesa.Agent):
         if keeps and (not holding or wear_out):
             model.purchases[g] += extra_units
         self.extra[g] = keeps
+        self.share_rest[g] = not keeps and self.can_share(g) and utility[SHARE] >= without
 
     def mode_utilities(self, g: int, extra: bool = False) -> list[float]:
         """Utilities of the four modes; for the extra units (`extra`), for their share of the uses,
@@ -305,6 +308,7 @@ class ReferenceHousehold(mesa.Agent):
         if best != OWN:
             self.lending[g] = False
             self.extra[g] = False
+            self.share_rest[g] = False
         self.mode[g] = best
 
     def reconsider_lending(self) -> None:
@@ -349,7 +353,13 @@ class ReferenceHousehold(mesa.Agent):
             else [sum(1 for t in self.all_ties() if t.lending[g]) for g in range(n)]
         )
         for g in range(n):
-            self.demand[g] = self.uses[g] if self.is_sharing(g) else 0.0
+            self.demand[g] = (
+                self.uses[g]
+                if self.is_sharing(g)
+                else self.uses[g] * float(model.goods.extra_units_uses_share[g])
+                if self.need[g] and self.share_rest[g]
+                else 0.0
+            )
             if model.well_mixed or not (self.demand[g] > 0 and self.lending_ties[g] > 0):
                 continue
             self.asked[g] = self.demand[g] / self.lending_ties[g]

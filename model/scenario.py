@@ -979,6 +979,19 @@ class Market(Strict):
         description="Share of each peer-to-peer payment kept by the sharing platform.",
         json_schema_extra=_unit("share"),
     )
+    pool_walk_km: float = Field(
+        default=0.4,
+        gt=0,
+        le=20,
+        title="Walk to a pool",
+        description="A community pool or a fleet of today is open to a household where one of its "
+        "units stands within this distance of home (a five-minute walk, the catchment planners use "
+        "for an urban stop; an assumption, no car-sharing measure). On a territory whose zones have "
+        "an area, the units of a zone stand at random in it, so the share of its households within "
+        "reach is 1 - exp(-pi d^2 x units per km2); on a grid, every household of a zone with "
+        "units is within reach.",
+        json_schema_extra=_unit("km"),
+    )
 
 
 # --------------------------------------------------------------------------- policies

@@ -737,6 +737,8 @@ def Page():
 def RunView(run: ExploreRun):
     """What changes month by month; only this part is redrawn when the run steps."""
     _ = tick.value  # redraw when the run steps
+    if run.model is None:  # closed with its session while a step was being drawn
+        return
     lang = current_language()
     solara.Text(
         tr(

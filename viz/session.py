@@ -112,7 +112,7 @@ class ExploreRun:
 
     def run_to_horizon(self, cancelled=lambda: False) -> None:
         """Every remaining month at once (the reference too), without drawing in between."""
-        while self.model.running and not cancelled():
+        while self.running and not cancelled():  # a run closed meanwhile stops here
             self.step()
 
     # ------------------------------------------------------------------ what the page shows

@@ -595,7 +595,9 @@ def stationarity_lines(results: dict) -> list[str]:
         f"{st['replications']} replications. Each commune's car-free share at the horizon minus at "
         f"month 0, in points, averaged over replications: {st['mean_move_points']:.2f} on average "
         f"(allowed {STATIONARY_MEAN_POINTS:g}), {st['max_move_points']:.2f} at most (allowed "
-        f"{STATIONARY_MAX_POINTS:g}).",
+        f"{STATIONARY_MAX_POINTS:g}). The largest move is in {st['largest_move_zone']}, "
+        f"{st['largest_move_sampled']:,} sampled households: one household is "
+        f"{100 / max(st['largest_move_sampled'], 1):.1f} points of its car-free share there.",
         "",
         "| figure | stated | month 0 | horizon |",
         "|---|---:|---:|---:|",
@@ -615,7 +617,9 @@ def stationarity_lines(results: dict) -> list[str]:
         "",
         f"`experiments.validation.stationarity`: the car-sharing fleet scenario against Bordeaux "
         f"without it, {sc['households']:,} households, {sc['months']} months, "
-        f"{sc['replications']} paired replications. Households that joined car-sharing held "
+        f"{sc['replications']} paired replications. Households that joined car-sharing (sharing "
+        "a car for all their uses, or for those of the extra cars they gave up while keeping their "
+        "first) held "
         f"{sc['cars_per_member_before']:.2f} cars each at month 0 and "
         f"{sc['cars_per_member_after']:.2f} at the horizon (Martin, Shaheen & Lidicker 2010: "
         "0.47 to 0.24 per member household; Namazu & Dowlatabadi 2018: 0.68 to 0.36).",

@@ -167,3 +167,20 @@ def test_ctrl_c_at_any_moment_prints_one_line_and_leaves_no_process_behind(comma
         if survivors(mark):
             problems.append((attempt, "processes outlived the command"))
     assert not problems, problems
+
+
+def test_ctrl_c_while_the_finished_command_exits_keeps_its_exit_code():
+    """A Ctrl-C pressed just as a command ends (its result decided, the interpreter shutting
+    down) neither prints a traceback nor kills the process: the exit code stays the command's."""
+    late_ctrl_c = (
+        "import atexit, os, signal, sys\n"
+        "from cli.main import main\n"
+        "atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT))\n"
+        "sys.argv = ['partage', 'outcomes']\n"
+        "sys.exit(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", late_ctrl_c], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-600:])
+    assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr

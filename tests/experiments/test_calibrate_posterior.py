@@ -134,6 +134,17 @@ def test_an_empty_plausible_region_is_in_the_table_the_report_and_the_exit_statu
             r"observed value, uncertainty above 0\]",
         ),
         (
+            "[[6, nan, 0.05]]",
+            "",
+            r"targets\[0\]: series\[0\] = \[6.0, nan, 0.05\]: allowed: \[month \(a whole number\), "
+            r"observed value, uncertainty above 0\], finite numbers \(no nan or inf\)",
+        ),
+        (
+            "[[inf, 0.2, 0.05]]",
+            "",
+            r"targets\[0\]: series\[0\] = \[inf, 0.2, 0.05\]: allowed: ",
+        ),
+        (
             "[[2006, 0.2, 0.05]]",
             'dates = "year"\n',
             r"targets\[0\] \(members\): dates = 'year': no start_year in the design; allowed: ",

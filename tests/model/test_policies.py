@@ -118,8 +118,8 @@ def significant(differences: np.ndarray) -> np.ndarray:
     return mean / np.where(error > 0, error, np.inf)
 
 
-def assert_raises(name: str, measure, overrides: tuple = ()) -> None:
-    differences = paired(name, measure, overrides)
+def assert_raises(name: str, measure, overrides: tuple = (), households: int = HOUSEHOLDS) -> None:
+    differences = paired(name, measure, overrides, households)
     assert significant(differences) > 2, (
         f"{name}: mean change {differences.mean():+.4g} is not > 2 SE"
     )
@@ -389,7 +389,10 @@ def test_digital_inclusion_brings_its_zones_online_and_no_other():
 
 @pytest.mark.slow
 def test_public_platform_without_fee_brings_more_lenders():
-    assert_raises("public_platform", lenders_all_goods)
+    # Since owners that gave up their second car share for its days of use, the lenders' market
+    # is busier on both sides and the paired runs at 2 500 households drift apart (+0.0006,
+    # 0.2 SE); at 5 000 the change is +0.009, 8.7 SE.
+    assert_raises("public_platform", lenders_all_goods, households=5000)
 
 
 @pytest.mark.slow

@@ -207,3 +207,50 @@ def test_a_car_sharing_member_sheds_the_second_car_first():
     )
     assert (hh.mode[several, car] == Mode.OWN).all()  # they keep their first car
     assert not hh.extra[several, car].all()  # some give up the extra ones
+    # those who gave them up for sharing are members that keep their first car
+    members = several[hh.share_rest[several, car]]
+    assert members.size > 0 and not hh.extra[members, car].any()
+    assert not hh.share_rest[several[hh.extra[several, car]], car].any()
+
+
+def test_an_owner_sharing_for_its_given_up_second_car_asks_the_market_for_those_uses(
+    tiny_territory,
+):
+    from model.market import clear_market, pool_open
+
+    model = TerritoryModel(with_fleet(tiny_territory), households=2000, months=1)
+    hh, goods, car = model.households, model.goods, model.goods.names.index("car")
+    owner = np.flatnonzero(
+        (hh.mode[:, car] == Mode.OWN) & hh.need[:, car] & ~hh.lending[:, car] & ~hh.extra[:, car]
+    )[0]
+    hh.share_rest[owner, car] = True
+    pool_ok = pool_open(hh, model.effects, model.pool_reach)
+    market = clear_market(hh, goods, model.effects, model.ties, pool_ok)
+    row = np.flatnonzero(market.rows == owner)
+    assert row.size == 1
+    expected = hh.uses[owner, car] * goods.extra_units_uses_share[car]
+    assert market.demand[row[0], car] == pytest.approx(expected)
+    assert market.demand[row[0], car] < hh.uses[owner, car]
+
+
+@pytest.mark.parametrize("units", ["2", "20"])
+def test_a_pool_is_open_to_the_households_within_a_walk_of_its_units(tiny_territory, units):
+    """Units stand at random in their zone: the share of its households with one within
+    `pool_walk_km` is 1 - exp(-pi d^2 x units per km2), not every household of the zone."""
+    from model.today import fleet_share_by_zone
+
+    model = TerritoryModel(with_fleet(tiny_territory, units=units), households=4000, months=1)
+    resolved = model.scenario.territory.resolved()
+    real_units = float(units) * fleet_share_by_zone(
+        model.scenario, model.scenario.today.fleets["coop"]
+    )
+    walk = model.scenario.market.pool_walk_km
+    expected = -np.expm1(-np.pi * walk**2 * real_units / resolved.area_km2)
+    car = model.goods.names.index("car")
+    zone = model.households.zone
+    sampled = np.bincount(zone, minlength=expected.size)
+    open_share = np.bincount(zone, weights=model.month0_pool_ok[:, car], minlength=expected.size)
+    open_share = open_share / sampled
+    noise = 4 * np.sqrt(expected * (1 - expected) / sampled) + 1 / sampled
+    assert (expected < 0.9).any()  # the test reads a territory where reach matters
+    assert (np.abs(open_share - expected) <= noise).all(), (open_share, expected)

@@ -404,3 +404,14 @@ def test_a_description_given_per_language_shows_in_the_pages_language(fresh_expl
         shown = texts_of(controls.find(v.Html, class_="partage-description").widgets)
         assert shown == [expected], shown
     language.value = "en"
+
+
+def test_a_run_closed_with_its_session_is_not_drawn(fresh_explore):
+    """A tab closed while the run plays: the session's runs are closed, then the play loop's
+    last tick redraws the page; nothing may fail on the closed run."""
+    _, page = solara.render(explore.Page(), handle_error=False)
+    run = explore.current.value
+    run.close()
+    run.run_to_horizon()  # the play loop's thread, still going
+    explore.tick.value += 1  # and its last redraw
+    assert run.model is None
