@@ -20,8 +20,25 @@ from dataclasses import dataclass
 import numpy as np
 import solara
 
-# Plotly's own controls: wheel zoom on, no logo, no link to a hosted editor.
-CONFIG = {"scrollZoom": True, "displaylogo": False, "responsive": True, "showLink": False}
+# Plotly's own controls: wheel zoom on, no logo, no link to a hosted editor, no export or
+# selection buttons; the buttons kept are named in the page's language.
+CONFIG = {
+    "scrollZoom": True,
+    "displaylogo": False,
+    "showLink": False,
+    "showSendToCloud": False,
+    "modeBarButtonsToRemove": ["toImage", "sendDataToCloud", "select2d", "lasso2d"],
+}
+BUTTONS = ("Zoom", "Pan", "Zoom in", "Zoom out", "Autoscale", "Reset axes")
+
+
+def plotly_config(lang: str) -> dict:
+    from .i18n import gettext
+
+    words = {text: gettext(text, lang) for text in BUTTONS}
+    return {**CONFIG, "locale": lang, "locales": {lang: {"dictionary": words}}}
+
+
 HATCH = "#555555"
 MAP_WIDTH = 350
 OUTLINE, PICKED_OUTLINE = ("#8a8a8a", 0.8), ("#000000", 3.0)
@@ -168,6 +185,10 @@ def CommuneMap(
 def PlotlyWidget(figure, keys: Sequence[str], on_pick: Callable[[str], None] | None):
     from plotly.graph_objs import FigureWidget
 
+    from .language import current as current_language
+
+    lang = current_language()
+
     def points(data) -> None:
         if not data or data.get("event_type") != "plotly_click" or on_pick is None:
             return
@@ -180,12 +201,12 @@ def PlotlyWidget(figure, keys: Sequence[str], on_pick: Callable[[str], None] | N
 
     def draw() -> None:
         widget = solara.get_widget(element)
-        widget._config = CONFIG
+        widget._config = plotly_config(lang)
         with widget.batch_update():
             widget.layout = figure.layout
             before = len(widget.data)
             widget.add_traces(figure.data)
             widget.data = list(widget.data)[before:]
 
-    solara.use_effect(draw, [figure])
+    solara.use_effect(draw, [figure, lang])
     return element

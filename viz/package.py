@@ -265,7 +265,7 @@ def PolicyTargets(scenario: Scenario, name: str, on_set: Callable[[str, Any], No
 @solara.component
 def PickOnMap(scenario: Scenario):
     """The communes on a map that zooms and pans: a click adds a commune to the package's
-    communes, a second click takes it out; the chosen ones are outlined."""
+    communes (its chip's cross takes it out); the chosen ones are filled and outlined."""
     from .commune_map import CommuneMap, CommuneOutlines, map_figure
 
     territory = solara.use_memo(scenario.territory.resolved, [scenario.territory.name])
@@ -285,19 +285,18 @@ def PickOnMap(scenario: Scenario):
     )
     names = dict(zip(outlines.keys, outlines.names, strict=True))
 
-    def toggle(key: str) -> None:
-        name = names[key]
-        now = list(picked_zones.value)
-        picked_zones.set([z for z in now if z != name] if name in now else [*now, name])
+    def add(key: str) -> None:
+        if names[key] not in picked_zones.value:
+            picked_zones.set([*picked_zones.value, names[key]])
 
     solara.Text(
-        tr("Or click the communes on the map (a second click takes one out):"),
+        tr("Or click the communes on the map (a chip's cross takes one out):"),
         classes=["partage-caption"],
     )
     CommuneMap(
         figure,
         outlines.keys,
-        on_pick=toggle,
+        on_pick=add,
         test_id="package-map",
         label=tr("Communes of the package"),
     )

@@ -171,8 +171,6 @@ def test_a_click_on_the_package_map_picks_a_commune(page, ui):
     page.mouse.click(*screen_point(page, test_id, *inside("Lormont")))
     zones.locator(".v-chip", has_text="Lormont").wait_for()
     assert zones.locator(".v-chip").all_inner_texts() == ["Cenon", "Lormont"]
-    page.mouse.click(*screen_point(page, test_id, *inside("Cenon")))  # a second click: out
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.v-select .v-chip')].every(c => c.innerText.trim() !== 'Cenon')"
-    )
-    assert zones.locator(".v-chip").all_inner_texts() == ["Lormont"]
+    page.mouse.click(*screen_point(page, test_id, *inside("Cenon")))  # again: still once
+    page.wait_for_timeout(1000)
+    assert zones.locator(".v-chip").all_inner_texts() == ["Cenon", "Lormont"]
