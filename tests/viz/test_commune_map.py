@@ -159,6 +159,16 @@ def test_a_click_on_a_commune_gives_its_figures_and_curves(compared):
     )
 
 
+def filled(page, test_id: str, name: str) -> None:
+    """Wait until the map shows the commune `name` as chosen (outlined in black)."""
+    page.wait_for_function(
+        "([sel, name]) => document.querySelector(sel)._fullData"
+        ".some(t => t.name === name && t.line.color === '#000000')",
+        arg=[PLOT.format(id=test_id), name],
+    )
+    page.wait_for_timeout(300)
+
+
 def test_a_click_on_the_package_map_picks_a_commune(page, ui):
     ui.open_explore(page, "scenario=bordeaux_rive_droite&households=1000&lang=en")
     test_id = "package-map"
@@ -168,9 +178,11 @@ def test_a_click_on_the_package_map_picks_a_commune(page, ui):
     zones = page.locator(".v-select:has([data-testid=package-zones])").first
     page.mouse.click(*screen_point(page, test_id, *inside("Cenon")))
     zones.locator(".v-chip", has_text="Cenon").wait_for()
+    filled(page, test_id, "Cenon")  # the map drawn again with Cenon chosen
     page.mouse.click(*screen_point(page, test_id, *inside("Lormont")))
     zones.locator(".v-chip", has_text="Lormont").wait_for()
     assert zones.locator(".v-chip").all_inner_texts() == ["Cenon", "Lormont"]
+    filled(page, test_id, "Lormont")
     page.mouse.click(*screen_point(page, test_id, *inside("Cenon")))  # again: still once
     page.wait_for_timeout(1000)
     assert zones.locator(".v-chip").all_inner_texts() == ["Cenon", "Lormont"]
