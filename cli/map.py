@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cli.options import add_language_option
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -31,12 +33,16 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--out", type=Path, metavar="PNG", help="map to write (default: in the folder)"
     )
+    add_language_option(parser, "the map's title and legend")
     parser.set_defaults(handler=handle)
 
 
 def handle(args) -> int:
     from experiments.maps import run_map
+    from viz.outcomes import map_words
 
-    path = run_map(args.directory, args.outcome, args.month, args.out, args.scenario)
+    path = run_map(
+        args.directory, args.outcome, args.month, args.out, args.scenario, map_words(args.lang)
+    )
     print(f"map written to {path}")
     return 0

@@ -522,6 +522,36 @@ class Comparison:
         part["baseline"] = part["outcome"].map(base)
         return part[columns].reset_index(drop=True)
 
+    def zone_months(self, zone: str, outcome: str) -> pd.DataFrame:
+        """One zone's outcome month by month for the territory: per scenario and month the mean
+        over replications, and the mean paired difference from the baseline (`diff`, NaN for
+        the baseline). Empty without a store or zone results."""
+        if self.directory is None:
+            return pd.DataFrame(columns=["scenario", "month", "mean", "diff"])
+        with StoreReader(self.directory) as reader:
+            wanted = [outcome, f"real.{outcome}"]
+            values = zones_for_territory(reader.zone_history(zone, wanted), self.territory)
+        if values is None or values.empty:
+            return pd.DataFrame(columns=["scenario", "month", "mean", "diff"])
+        values = values[values["outcome"] == outcome]
+        runs = values.pivot_table(
+            index=["replication", "month"], columns="scenario", values="value", aggfunc="mean"
+        )
+        rows = []
+        for scenario in self.names:
+            if scenario not in runs:
+                continue
+            diff = (
+                runs[scenario] - runs[self.baseline]
+                if scenario != self.baseline and self.baseline in runs
+                else runs[scenario] * np.nan
+            )
+            means = pd.DataFrame({"mean": runs[scenario], "diff": diff}).groupby("month").mean()
+            rows.append(means.reset_index().assign(scenario=scenario))
+        if not rows:
+            return pd.DataFrame(columns=["scenario", "month", "mean", "diff"])
+        return pd.concat(rows, ignore_index=True)[["scenario", "month", "mean", "diff"]]
+
     def zone_table(self) -> pd.DataFrame:
         """Every outcome by zone at the horizon: per zone, outcome and scenario the mean with its 95 %
         interval and the paired difference from the baseline with its interval (`zone_comparison`)."""

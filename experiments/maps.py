@@ -16,6 +16,8 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,22 @@ from model.scenario import TerritoryFromData, validate_raw
 from model.zone_results import unit_of
 
 
+@dataclass(frozen=True)
+class MapWords:
+    """How a map's texts are written: the words for an outcome and a translation of the fixed
+    texts (the app and the report give the reader's language; English by default)."""
+
+    outcome: Callable[[str], str] | None = None
+    text: Callable[[str], str] = str
+    number: Callable[[float], str] = "{:,.0f}".format
+
+    def of(self, outcome: str) -> str:
+        return self.outcome(outcome) if self.outcome else outcome_label(outcome)
+
+    def scenario(self, name: str) -> str:
+        return self.text(name.replace("_", " "))
+
+
 def draw_zones(
     territory: RealTerritory,
     values: np.ndarray,
@@ -38,8 +56,10 @@ def draw_zones(
     diverging: bool = False,
     percent: bool = False,
     unsettled: np.ndarray | None = None,
+    words: MapWords = MapWords(),
 ) -> Path:
-    """A choropleth of (Z,) values on the territory's polygons, written as a PNG."""
+    """A choropleth of (Z,) values on the territory's polygons, written as a PNG (its title
+    also kept in the PNG's `Title` text)."""
     path = image_file(path)
     import matplotlib
 
@@ -70,7 +90,7 @@ def draw_zones(
         norm=norm,
         edgecolor="#8a8a8a",
         linewidth=0.5,
-        missing_kwds={"color": "#dddddd", "label": "no household sampled"},
+        missing_kwds={"color": "#dddddd", "label": words.text("no household sampled")},
     )
     if unsettled is not None and unsettled.any():
         zones[unsettled].plot(
@@ -82,7 +102,7 @@ def draw_zones(
                     facecolor="white",
                     edgecolor="#555555",
                     hatch="///",
-                    label="95 % interval contains 0",
+                    label=words.text("95 % interval contains 0"),
                 )
             ],
             loc="lower left",
@@ -96,7 +116,7 @@ def draw_zones(
     ax.set_aspect("equal")
     _label_zones(figure, ax, zones, territory.names)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(guarded(path), dpi=120, bbox_inches="tight")
+    figure.savefig(guarded(path), dpi=120, bbox_inches="tight", metadata={"Title": title})
     return path
 
 
@@ -165,13 +185,15 @@ def run_map(
     month: int | None,
     out: Path | None = None,
     scenario_name: str | None = None,
+    words: MapWords = MapWords(),
 ) -> Path:
-    """Draw one outcome by zone of a run or a comparison folder; returns the PNG written."""
+    """Draw one outcome by zone of a run or a comparison folder; returns the PNG written.
+    Titles and legends are written with `words` (outcomes in words, never column names)."""
     directory = Path(directory)
     if (directory / "zones.parquet").is_file():
-        return _map_run(directory, outcome, month, out)
+        return _map_run(directory, outcome, month, out, words)
     if (directory / "experiment.duckdb").is_file():
-        return _map_comparison(directory, outcome, month, out, scenario_name)
+        return _map_comparison(directory, outcome, month, out, scenario_name, words)
     raise UserError(
         f"{directory}: neither a run folder (zones.parquet) nor a comparison folder (experiment.duckdb)"
     )
@@ -192,7 +214,9 @@ def _check(frame: pd.DataFrame, outcome: str, month: int | None, where: Path) ->
     return month
 
 
-def _map_run(directory: Path, outcome: str, month: int | None, out: Path | None) -> Path:
+def _map_run(
+    directory: Path, outcome: str, month: int | None, out: Path | None, words: MapWords
+) -> Path:
     manifest = read_manifest_file(directory / "manifest.json")
     where = directory / "manifest.json"
     territory = _territory_of(validate_raw(manifest["scenario"], str(where)), where)
@@ -209,14 +233,28 @@ def _map_run(directory: Path, outcome: str, month: int | None, out: Path | None)
         territory,
         values,
         out or directory / f"map-{outcome}-month{month}.png",
-        title=f"{name}: {outcome} at month {month} ({manifest.get('households', '?'):,} households simulated, seed {manifest.get('seed')})",
-        label=outcome_label(outcome),
+        title=words.text(
+            "{name}: {outcome} at month {month} ({households} households simulated, seed {seed})"
+        ).format(
+            name=words.scenario(name),
+            outcome=words.of(outcome),
+            month=month,
+            households=words.number(manifest.get("households", 0)),
+            seed=manifest.get("seed"),
+        ),
+        label=words.of(outcome),
         percent=percent,
+        words=words,
     )
 
 
 def _map_comparison(
-    directory: Path, outcome: str, month: int | None, out: Path | None, scenario_name: str | None
+    directory: Path,
+    outcome: str,
+    month: int | None,
+    out: Path | None,
+    scenario_name: str | None,
+    words: MapWords,
 ) -> Path:
     from experiments.compare import zone_comparison
     from experiments.store import StoreReader
@@ -250,8 +288,19 @@ def _map_comparison(
         territory,
         rows["diff"].to_numpy(),
         out or directory / f"map-{outcome}-month{month}-{chosen}.png",
-        title=f"{chosen} minus {baseline}: {outcome} at month {month} (mean of {pairs} paired replications)",
-        label="difference: " + outcome_label(outcome).replace("(%", "(percentage points"),
+        title=words.text(
+            "{scenario} minus {baseline}: {outcome} at month {month} (mean of {pairs} paired "
+            "replications)"
+        ).format(
+            scenario=words.scenario(chosen),
+            baseline=words.scenario(baseline),
+            outcome=words.of(outcome),
+            month=month,
+            pairs=pairs,
+        ),
+        label=words.text("difference: {outcome}").format(outcome=words.of(outcome))
+        + (words.text(" (percentage points)") if percent else ""),
+        words=words,
         diverging=True,
         percent=percent,
         unsettled=unsettled,

@@ -611,6 +611,24 @@ class StoreReader(_OpenDatabase):
             args,
         ).df()
 
+    def zone_history(self, zone: str, outcomes: list[str]) -> pd.DataFrame:
+        """One zone's outcomes every month of the finished runs: one row per (run, month, outcome)
+        with the run's scenario and replication. Empty for older stores."""
+        columns = ["run_id", "replication", "scenario", "month", "zone", "outcome", "value"]
+        has_table = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'zone_series'"
+        ).fetchone()[0]
+        if not has_table or not outcomes:
+            return pd.DataFrame(columns=columns)
+        return self.con.execute(
+            f"""SELECT z.run_id, r.replication, r.scenario, z.month, z.zone, z.outcome, z.value
+                FROM zone_series z JOIN runs r USING (run_id)
+                WHERE r.status = 'done' AND z.zone = ?
+                  AND z.outcome IN ({", ".join("?" * len(outcomes))})
+                ORDER BY z.run_id, z.month, z.outcome""",
+            [zone, *outcomes],
+        ).df()
+
     def outcomes(self) -> list[str]:
         return [
             r[0]

@@ -14,27 +14,22 @@ Rules (as the council report's maps, `experiments.maps`):
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import solara
 
 from model.zone_results import unit_of
 
-from .clickable import ClickableSvg
+from .commune_map import CommuneMap, CommuneOutlines, map_figure, plotly_scale
 from .controls import ChoiceSelect, escaped
 from .language import current as current_language
 from .language import number, percent, tr
 from .outcomes import outcome_label
 
-UNSETTLED_HATCH = "#555555"
 LEVEL_PALETTE, DIFFERENCE_PALETTE = "cividis", "PuOr"
 PER_HOUSEHOLD = ("own", "rent", "share", "forgo", "lenders", "without")
 OTHER_OUTCOMES = ("sharing_households.share", "spending.mean_eur", "trust.mean")
 REAL_COUNTS = ("real.sharing_households",)
-SCALE_BAR_PX = 34  # below the communes: the palette's scale
 
 
 def offered_outcomes(table: pd.DataFrame) -> list[str]:
@@ -65,112 +60,58 @@ def value_text(value: float, outcome: str, signed: bool = False) -> str:
     return sign + number(value, digits)
 
 
-@dataclass(frozen=True)
-class CommuneShapes:
-    """The communes' outlines as SVG paths in pixels (equal-area projection), in zone order."""
-
-    keys: tuple[str, ...]
-    names: tuple[str, ...]
-    paths: tuple[str, ...]
-    width: int
-    height: int
-    transform: tuple[float, float, float]  # west, north, scale: pixels from metres
-
-    @classmethod
-    def of(cls, territory, width: int = 480) -> CommuneShapes:
-        from .figures import zone_paths
-
-        paths, height, transform = zone_paths(territory.projected.reset_index(drop=True), width)
-        return cls(
-            tuple(territory.keys),
-            tuple(str(n) for n in territory.names),
-            tuple(paths),
-            width,
-            height,
-            transform,
-        )
-
-    def commune_at(self, territory, fx: float, fy: float) -> str | None:
-        """The key of the commune under a click given as fractions of the drawing's size."""
-        from shapely.geometry import Point
-
-        west, north, scale = self.transform
-        x = west + (fx * self.width - 2) / scale
-        y = north - (fy * (self.height + SCALE_BAR_PX) - 2) / scale
-        shapes = territory.projected.reset_index(drop=True)
-        inside = shapes.contains(Point(x, y))
-        hits = np.flatnonzero(inside.to_numpy())
-        return self.keys[int(hits[0])] if hits.size else None
-
-
-def choropleth_svg(
-    shapes: CommuneShapes,
+def choropleth(
+    outlines: CommuneOutlines,
     values: np.ndarray,
     outcome: str,
     *,
     diverging: bool = False,
     unsettled: np.ndarray | None = None,
-    chosen: str | None = None,
-    title: str = "",
-    test_id: str = "commune-map",
+    picked: frozenset[str] = frozenset(),
     limits: tuple[float, float] | None = None,
-) -> str:
-    """The communes filled by `values` (NaN: grey), named on hover, the chosen one outlined;
-    a level's scale runs over `limits` when given (so two maps of levels read alike)."""
+    height: int = 340,
+):
+    """The communes filled by `values` (NaN: grey) on a map that zooms and pans, named on hover
+    with their figure, the picked ones outlined; a level's scale runs over `limits` when given
+    (so two maps of levels read alike)."""
     import matplotlib
     from matplotlib.colors import Normalize, TwoSlopeNorm, to_hex
 
     finite = values[np.isfinite(values)]
     if diverging:
-        bound = float(np.abs(finite).max()) if finite.size and np.abs(finite).max() > 0 else 1.0
+        empty = 0.01 if is_share(outcome) else 1.0  # no difference anywhere: a scale of one point
+        bound = float(np.abs(finite).max()) if finite.size and np.abs(finite).max() > 0 else empty
         norm, cmap = TwoSlopeNorm(vcenter=0.0, vmin=-bound, vmax=bound), DIFFERENCE_PALETTE
         low, high = -bound, bound
     else:
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         if limits is not None:
             low, high = limits
-        norm, cmap = Normalize(vmin=low, vmax=high if high > low else low + 1), LEVEL_PALETTE
+        high = high if high > low else low + (abs(low) * 0.01 or 0.01)
+        norm, cmap = Normalize(vmin=low, vmax=high), LEVEL_PALETTE
     colours = matplotlib.colormaps[cmap]
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {shapes.width} '
-        f'{shapes.height + SCALE_BAR_PX}" style="max-width:480px;height:auto;display:block" role="img" '
-        f'aria-label="{html.escape(title)}" data-testid="{html.escape(test_id)}">',
-        f"<title>{html.escape(title)}</title>",
-        '<defs><pattern id="unsettled" width="6" height="6" patternUnits="userSpaceOnUse" '
-        f'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="{UNSETTLED_HATCH}" '
-        'stroke-width="1.2"/></pattern></defs>',
+    fills = [to_hex(colours(norm(v))) if np.isfinite(v) else "#dddddd" for v in values]
+    hover = [
+        f"{name}: {value_text(v, outcome, signed=diverging)}"
+        for name, v in zip(outlines.names, values, strict=True)
     ]
-    for index, (key, name, path) in enumerate(
-        zip(shapes.keys, shapes.names, shapes.paths, strict=True)
-    ):
-        value = values[index]
-        fill = to_hex(colours(norm(value))) if np.isfinite(value) else "#dddddd"
-        tip = f"{name}: {value_text(value, outcome, signed=diverging)}"
-        stroke = ("#000000", 2.5) if key == chosen else ("#8a8a8a", 0.6)
-        out.append(
-            f'<path d="{path}" fill="{fill}" stroke="{stroke[0]}" stroke-width="{stroke[1]}" '
-            f'data-commune="{html.escape(name)}"><title>{html.escape(tip)}</title></path>'
-        )
-        if unsettled is not None and unsettled[index]:
-            out.append(
-                f'<path d="{path}" fill="url(#unsettled)" stroke="none" pointer-events="none"/>'
-            )
-    # the scale: the palette from its lowest to its highest value, with both ends written
-    steps = 40
-    bar_w = shapes.width * 0.6 / steps
-    for i in range(steps):
-        value = low + (high - low) * (i + 0.5) / steps
-        out.append(
-            f'<rect x="{shapes.width * 0.2 + i * bar_w:.1f}" y="{shapes.height + 4}" '
-            f'width="{bar_w + 0.5:.1f}" height="10" fill="{to_hex(colours(norm(value)))}"/>'
-        )
-    for x, value, anchor in ((shapes.width * 0.2, low, "end"), (shapes.width * 0.8, high, "start")):
-        out.append(
-            f'<text x="{x + (-4 if anchor == "end" else 4):.1f}" y="{shapes.height + 13}" '
-            f'font-size="11" text-anchor="{anchor}">{html.escape(value_text(value, outcome, diverging))}</text>'
-        )
-    out.append("</svg>")
-    return "".join(out)
+    ticks = [low, (low + high) / 2, high]
+    scale = (
+        plotly_scale(cmap, norm, low, high),
+        low,
+        high,
+        ticks,
+        [value_text(t, outcome, signed=diverging) for t in ticks],
+    )
+    return map_figure(
+        outlines,
+        fills,
+        hover,
+        picked=picked,
+        hatched=list(unsettled) if unsettled is not None else None,
+        scale=scale,
+        height=height,
+    )
 
 
 # --------------------------------------------------------------------------- the page's part
@@ -201,10 +142,10 @@ def commune_rows(table: pd.DataFrame, scenario: str, baseline: str, outcome: str
 
 @solara.component
 def ResultsByCommune(comparison, territory):
-    """Maps of an outcome by commune (scenario, reference, difference), a sortable table and a
-    picked commune's figures."""
+    """Maps of an outcome by commune (scenario, reference, difference) that zoom and pan, a
+    sortable table, and a picked commune's figures and curves over the months."""
     table = solara.use_memo(comparison.zone_table, [id(comparison)])
-    shapes = solara.use_memo(lambda: CommuneShapes.of(territory), [id(territory)])
+    outlines = solara.use_memo(lambda: CommuneOutlines.of(territory), [id(territory)])
     if table.empty:
         return
     lang = current_language()
@@ -215,8 +156,9 @@ def ResultsByCommune(comparison, territory):
         if scenario_shown.value in comparison.scenarios
         else comparison.scenarios[0]
     )
-    names = dict(zip(shapes.keys, shapes.names, strict=True))
-    rows = commune_rows(table, scenario, comparison.baseline, outcome).reindex(list(shapes.keys))
+    names = dict(zip(outlines.keys, outlines.names, strict=True))
+    rows = commune_rows(table, scenario, comparison.baseline, outcome).reindex(list(outlines.keys))
+    rows["settled"] = rows["settled"].astype("boolean").fillna(True).astype(bool)
     solara.HTML(tag="h3", unsafe_innerHTML=escaped(tr("Results by commune")))
     with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}):
         ChoiceSelect(
@@ -236,46 +178,116 @@ def ResultsByCommune(comparison, territory):
     solara.Text(
         tr(
             "Hatched communes: the 95 % interval of the difference contains zero (not settled "
-            "there). Click a commune for its figures."
+            "there). Click a commune for its figures; zoom with the wheel or the buttons, drag "
+            "to move."
         ),
         classes=["partage-caption"],
     )
     chosen = chosen_commune.value if chosen_commune.value in names else None
-
-    def pick(fx: float, fy: float) -> None:
-        key = shapes.commune_at(territory, fx, fy)
-        if key is not None:
-            chosen_commune.set(key)
-
     levels = rows[["scenario", "reference"]].to_numpy(dtype=float)
     levels = levels[np.isfinite(levels)]
     limits = (float(levels.min()), float(levels.max())) if levels.size else None
+    picked = frozenset([chosen] if chosen else [])
     with solara.Div(classes=["partage-charts"], attributes={"data-testid": "commune-maps"}):
         for column, heading, diverging in (
             ("scenario", tr(scenario.replace("_", " ")), False),
             ("reference", tr("Reference"), False),
             ("difference", tr("Difference from the reference"), True),
         ):
+            values = rows[column].to_numpy(dtype=float)
+            unsettled = (~rows["settled"]).to_numpy() if diverging else None
+            figure = choropleth(
+                outlines,
+                values,
+                outcome,
+                diverging=diverging,
+                unsettled=unsettled,
+                picked=picked,
+                limits=None if diverging else limits,
+            )
             with solara.Div(classes=["partage-chart"]):
-                solara.HTML(tag="strong", unsafe_innerHTML=escaped(heading))
-                ClickableSvg(
-                    choropleth_svg(
-                        shapes,
-                        rows[column].to_numpy(dtype=float),
-                        outcome,
-                        diverging=diverging,
-                        unsettled=(~rows["settled"]).to_numpy() if diverging else None,
-                        chosen=chosen,
-                        title=f"{heading}: {outcome_label(outcome, lang)}",
-                        test_id=f"commune-map-{column}",
-                        limits=None if diverging else limits,
+                solara.HTML(
+                    tag="strong",
+                    unsafe_innerHTML=escaped(
+                        tr("{name}: {outcome}").format(
+                            name=heading, outcome=outcome_label(outcome, lang)
+                        )
                     ),
-                    on_pick=pick,
-                    test_id=f"commune-click-{column}",
+                )
+                CommuneMap(
+                    figure,
+                    outlines.keys,
+                    on_pick=chosen_commune.set,
+                    test_id=f"commune-map-{column}",
+                    label=tr("{name}: {outcome}").format(
+                        name=heading, outcome=outcome_label(outcome, lang)
+                    ),
                 )
     if chosen is not None:
         CommuneFigures(table, comparison, scenario, chosen, names[chosen])
+        CommuneCurves(comparison, scenario, chosen, names[chosen], outcome)
     CommuneTable(rows, names, outcome)
+
+
+@solara.component
+def CommuneCurves(comparison, scenario: str, key: str, name: str, outcome: str):
+    """A commune's outcome month by month: the scenario and the reference (dashed), and their
+    difference, means over the replications."""
+    from .svg import Line, line_chart
+
+    lang = current_language()
+    months = solara.use_memo(
+        lambda: comparison.zone_months(key, outcome), [id(comparison), key, outcome]
+    )
+    if months.empty:
+        return
+    factor = 100.0 if is_share(outcome) else 1.0
+    unit = tr("points") if is_share(outcome) else ""
+
+    def part(of: str) -> pd.DataFrame:
+        return months[months["scenario"] == of].sort_values("month")
+
+    mine, theirs = part(scenario), part(comparison.baseline)
+    label = outcome_label(outcome, lang)
+    level = line_chart(
+        [
+            Line(
+                tr(scenario.replace("_", " ")),
+                "#0072B2",
+                mine["month"].to_numpy(),
+                factor * mine["mean"].to_numpy(dtype=float),
+            ),
+            Line(
+                tr("Reference"),
+                "#595959",
+                theirs["month"].to_numpy(),
+                factor * theirs["mean"].to_numpy(dtype=float),
+                dashed=True,
+            ),
+        ],
+        title=tr("{name}: {outcome}").format(name=name, outcome=label)
+        + (" (%)" if is_share(outcome) else ""),
+        test_id="commune-curve",
+        lang=lang,
+        baseline_label=tr("Reference"),
+    )
+    difference = line_chart(
+        [
+            Line(
+                tr("Difference from the reference"),
+                "#D55E00",
+                mine["month"].to_numpy(),
+                factor * mine["diff"].to_numpy(dtype=float),
+            ),
+        ],
+        title=tr("{name}: {outcome}").format(name=name, outcome=tr("Difference from the reference"))
+        + (f" ({unit})" if unit else ""),
+        test_id="commune-difference-curve",
+        lang=lang,
+    )
+    with solara.Div(classes=["partage-charts"], attributes={"data-testid": "commune-curves"}):
+        for drawing in (level, difference):
+            solara.HTML(tag="div", unsafe_innerHTML=drawing, classes=["partage-chart"])
 
 
 @solara.component

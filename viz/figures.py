@@ -309,6 +309,18 @@ def band_curves(
     return fig
 
 
+# Learn's curves: each line its own Okabe-Ito colour, line style and marker, so that the five stay
+# apart on a projector and with a colour-vision deficiency (trust is blue, not reddish purple,
+# which turns as grey as "share it" under deuteranopia).
+STORY_LINES = {
+    "own": (MODE_COLOURS["own"], "-", "o"),
+    "rent": (MODE_COLOURS["rent"], "-.", "s"),
+    "share": (MODE_COLOURS["share"], "-", "^"),
+    "forgo": (MODE_COLOURS["forgo"], ":", "x"),
+    "trust": ("#0072B2", "--", "D"),
+}
+
+
 def story_figure(
     raster: MapRaster,
     mode: np.ndarray,
@@ -319,13 +331,15 @@ def story_figure(
     title: str,
     lang: str = "en",
 ) -> Figure:
-    """Large map and large adoption curves, for showing a class."""
+    """Large map and large adoption curves, for showing a class: every text inside the figure
+    (the layout is constrained), the curves' legend below them, the axis label on two lines."""
+    import textwrap
+
     from .i18n import gettext
 
     names = {"own": "own it", "rent": "rent it", "share": "share it", "forgo": "go without"}
-    fig = Figure(figsize=(13, 6), dpi=80)
+    fig = Figure(figsize=(13, 6), dpi=80, layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=(1, 1.25))
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.14, top=0.92, wspace=0.12)
     left.imshow(raster.image(mode, need), interpolation="nearest")
     left.add_collection(LineCollection(raster.outlines, colors="#2c3e50", linewidths=1.5))
     left.set_xticks([])
@@ -336,39 +350,54 @@ def story_figure(
         handles=handles,
         loc="upper center",
         bbox_to_anchor=(0.5, -0.01),
-        ncol=4,
+        ncol=2,
         fontsize=14,
         frameon=False,
         handlelength=1.2,
         columnspacing=1.0,
     )
     months = frame["month"].to_numpy()
+    every = max(1, horizon // 8)
     for mode_name in MODE_LABELS:
+        colour, style, marker = STORY_LINES[mode_name]
         right.plot(
             months,
             100 * frame[f"{good}.{mode_name}"].to_numpy(),
-            color=MODE_COLOURS[mode_name],
+            color=colour,
+            linestyle=style,
+            marker=marker,
+            markevery=every,
+            markersize=9,
             linewidth=4,
             label=gettext(names[mode_name], lang),
         )
+    colour, style, marker = STORY_LINES["trust"]
     right.plot(
         months,
         100 * frame["trust.mean"].to_numpy(),
-        color="#CC79A7",
+        color=colour,
         linewidth=3,
-        linestyle="--",
+        linestyle=style,
+        marker=marker,
+        markevery=every,
+        markersize=8,
         label=gettext("trust (0 to 100)", lang),
     )
     right.set_xlim(0, horizon)
     right.set_ylim(0, 100)
     right.set_xticks(range(0, horizon + 1, 12))
     right.set_xlabel(gettext("month (every 12 months is a year)", lang), fontsize=16)
-    right.set_ylabel(
-        gettext("% of households needing a {good}", lang).format(good=gettext(good, lang)),
-        fontsize=16,
-    )
+    label = gettext("% of households needing a {good}", lang).format(good=gettext(good, lang))
+    right.set_ylabel("\n".join(textwrap.wrap(label, 28)), fontsize=16)
     right.tick_params(labelsize=14)
-    right.legend(fontsize=15, loc="center right")
+    right.legend(
+        fontsize=14,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=3,
+        frameon=False,
+        handlelength=2.6,
+    )
     right.grid(alpha=0.3)
     return fig
 

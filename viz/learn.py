@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import functools
 import io
+import math
+import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,6 +104,12 @@ CHAPTERS = (
 
 chapter = solara.reactive(0)
 story_run = solara.reactive(None)
+playing = solara.reactive(False)
+shown_month = solara.reactive(0)  # the month on screen while a step plays
+PLAY_FRAMES = 16
+FRAME_S = 0.25
+STEPPING = threading.Lock()
+DRAWN: dict[int, int] = {}  # the month last drawn of each story run on screen
 
 
 def story_model(seed: int = STORY_SEED, commune: bool = True) -> TerritoryModel:
@@ -151,6 +160,13 @@ def figures_at(model: TerritoryModel) -> dict[str, float]:
 
 
 def story_png(model: TerritoryModel, title: str, lang: str = "en") -> bytes:
+    buffer = io.BytesIO()
+    story_picture(model, title, lang).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def story_picture(model: TerritoryModel, title: str, lang: str = "en"):
+    """The story's figure at the model's month: the map and the curves so far."""
     g = model.goods.names.index(STORY_GOOD)
     raster = MapRaster.from_layout(model.layout)
     figure = story_figure(
@@ -175,9 +191,41 @@ def story_png(model: TerritoryModel, title: str, lang: str = "en") -> bytes:
             va="top",
             color="#2c3e50",
         )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
+
+
+def play_to(index: int) -> None:
+    """Go to a step by playing the months up to it (the page's thread steps the model and draws
+    every few months); going back rebuilds the run and shows the step at once."""
+    index = max(0, min(index, len(CHAPTERS) - 1))
+    model = story_run.value
+    if model is None or model.steps > CHAPTERS[index].month:
+        go_to(index)
+        return
+    chapter.value = index
+    playing.value = True
+
+
+def play_steps(cancel=None) -> None:
+    """Step the story's model to its chapter's month, a frame at a time (at most `PLAY_FRAMES`
+    pictures, `FRAME_S` apart), each frame shown as it comes."""
+    if not playing.value:
+        return
+    model, target = story_run.value, CHAPTERS[chapter.value].month
+    stride = max(1, math.ceil((target - model.steps) / PLAY_FRAMES))
+    while model.running and model.steps < target:
+        with STEPPING:  # a step played before a second "Next" finishes before this one starts
+            if cancel is not None and cancel.is_set():
+                return
+            for _ in range(min(stride, target - model.steps)):
+                model.step()
+        shown_month.value = model.steps
+        waited = 0.0  # the page draws this month before the next is played (none is skipped)
+        while DRAWN.get(id(model)) != model.steps and waited < 2.0:
+            time.sleep(0.02)
+            waited += 0.02
+        time.sleep(FRAME_S)
+    playing.value = False
 
 
 def go_to(index: int) -> None:
@@ -188,6 +236,8 @@ def go_to(index: int) -> None:
     advance_to(model, CHAPTERS[index].month)
     story_run.value = model
     chapter.value = index
+    playing.value = False
+    shown_month.value = model.steps
 
 
 @solara.component
@@ -199,9 +249,14 @@ def Page():
     current = CHAPTERS[chapter.value]
     lang = current_language()
     title = tr(current.title)
-    image = solara.use_memo(
-        lambda: story_png(model, title, lang), dependencies=[model, chapter.value, lang]
+    solara.use_thread(
+        play_steps, dependencies=[chapter.value, playing.value], intrusive_cancel=False
     )
+    image = solara.use_memo(
+        lambda: story_png(model, title, lang),
+        dependencies=[model, chapter.value, lang, shown_month.value],
+    )
+    DRAWN[id(model)] = model.steps
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Button(
             tr("Previous"),
@@ -212,7 +267,7 @@ def Page():
         )
         solara.Button(
             tr("Next"),
-            on_click=lambda: go_to(chapter.value + 1),
+            on_click=lambda: play_to(chapter.value + 1),
             color="primary",
             disabled=chapter.value == len(CHAPTERS) - 1,
             style="font-size: 1.1em",
@@ -226,9 +281,15 @@ def Page():
         )
     figures = figures_at(model)
     figures["trust"] = number(figures["trust"], 2)
+    arrived = not playing.value and model.steps >= current.month
+    sentence = (
+        tr(current.sentence).format(**figures)
+        if arrived
+        else tr("Month {month}…").format(month=model.steps)
+    )
     solara.HTML(
         tag="p",
-        unsafe_innerHTML=escaped(tr(current.sentence).format(**figures)),
+        unsafe_innerHTML=escaped(sentence),
         classes=["partage-story"],
         attributes={"data-testid": "story-sentence"},
     )
@@ -253,5 +314,7 @@ def Page():
     )
     solara.Style(
         ".partage-story { font-size: 1.35em; line-height: 1.35; max-width: 1100px; display: block;"
-        " margin: 6px 0; } [data-testid=story-image] { max-height: 52vh; width: auto; }"
+        " margin: 6px 0; } [data-testid=story-image] { max-height: 60vh; max-width: 100%;"
+        " width: auto !important; height: auto !important; object-fit: contain;"
+        " align-self: flex-start; }"
     )

@@ -77,3 +77,17 @@ def outcome_label(name: str, lang: str) -> str:
             text += " — " + gettext("zone: {zone}", lang).format(zone=gettext(parts[2], lang))
         return text
     return name.replace(".", " ").replace("_", " ")
+
+
+def map_words(lang: str):
+    """The words of `experiments.maps`' titles and legends in `lang`: outcomes as a planner
+    reads them (never `car.without.share`), numbers in the language's format."""
+    from experiments.maps import MapWords
+
+    from .i18n import format_number
+
+    return MapWords(
+        outcome=lambda name: outcome_label(name.removeprefix("real."), lang),
+        text=lambda text: gettext(text, lang),
+        number=lambda value: format_number(value, lang),
+    )

@@ -193,6 +193,8 @@ def PackageBuilder(
             search=True,
             test_id="package-zones",
         )
+        if hasattr(scenario.territory, "resolved"):
+            PickOnMap(scenario)
         ChoiceSelect(
             tr("Income fifths (none: every household)"),
             quintile_options(),
@@ -257,4 +259,44 @@ def PolicyTargets(scenario: Scenario, name: str, on_set: Callable[[str, Any], No
         lambda v: on_set(f"policies.{name}.end_month", None if v >= scenario.months else v),
         policy.start_month,
         scenario.months,
+    )
+
+
+@solara.component
+def PickOnMap(scenario: Scenario):
+    """The communes on a map that zooms and pans: a click adds a commune to the package's
+    communes (its chip's cross takes it out); the chosen ones are filled and outlined."""
+    from .commune_map import CommuneMap, CommuneOutlines, map_figure
+
+    territory = solara.use_memo(scenario.territory.resolved, [scenario.territory.name])
+    outlines = solara.use_memo(lambda: CommuneOutlines.of(territory), [id(territory)])
+    chosen = frozenset(picked_zones.value)
+    keys_by_name = dict(zip(outlines.names, outlines.keys, strict=True))
+    picked = frozenset(keys_by_name[n] for n in chosen if n in keys_by_name)
+    figure = solara.use_memo(
+        lambda: map_figure(
+            outlines,
+            ["#0072B2" if k in picked else "#f7f3e8" for k in outlines.keys],
+            list(outlines.names),
+            picked=picked,
+            height=260,
+        ),
+        [picked, territory.name if hasattr(territory, "name") else id(territory)],
+    )
+    names = dict(zip(outlines.keys, outlines.names, strict=True))
+
+    def add(key: str) -> None:
+        if names[key] not in picked_zones.value:
+            picked_zones.set([*picked_zones.value, names[key]])
+
+    solara.Text(
+        tr("Or click the communes on the map (a chip's cross takes one out):"),
+        classes=["partage-caption"],
+    )
+    CommuneMap(
+        figure,
+        outlines.keys,
+        on_pick=add,
+        test_id="package-map",
+        label=tr("Communes of the package"),
     )

@@ -989,6 +989,8 @@ def _maps(comparison: ComparisonResults, figures_dir: Path, lang: str) -> list[F
     abstract grid of zone types has no map worth printing)."""
     try:
         from experiments.maps import run_map
+
+        from .outcomes import map_words
     except ImportError:
         return []
     if comparison.zone_table.empty or MAP_OUTCOME not in set(comparison.zone_table["outcome"]):
@@ -1003,6 +1005,7 @@ def _maps(comparison: ComparisonResults, figures_dir: Path, lang: str) -> list[F
                 None,
                 figures_dir / f"map-{index}.{lang}.png",
                 name,
+                map_words(lang),
             )
         except UserError:
             return []  # no polygons to draw

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from PIL import Image
 
 from cli.main import main
 from experiments.store import StoreReader
@@ -140,7 +141,31 @@ def test_run_writes_outcomes_by_zone_and_map_draws_them(tiny_territory, tmp_path
     assert list(zones.columns) == ["month", "zone", "outcome", "value"]
     assert set(zones["zone"]) == {"A", "B", "C", "D"}
     assert main(["map", str(out), "--outcome", "car.without.share", "--month", "0"]) == 0
-    assert (out / "map-car.without.share-month0.png").stat().st_size > 5_000
+    drawn = out / "map-car.without.share-month0.png"
+    assert drawn.stat().st_size > 5_000
+    # the title names the outcome in words, never its column name, in the language asked
+    title = Image.open(drawn).text["Title"]
+    assert "car.without.share" not in title and "households without a car" in title, title
+    french = tmp_path / "carte.png"
+    assert (
+        main(
+            [
+                "map",
+                str(out),
+                "--outcome",
+                "car.without.share",
+                "--lang",
+                "fr",
+                "--out",
+                str(french),
+            ]
+        )
+        == 0
+    )
+    title = Image.open(french).text["Title"]
+    assert "car.without.share" not in title and "sans voiture" in title and "au mois 3" in title, (
+        title
+    )
     assert main(["map", str(out), "--outcome", "car.nothing"]) == 2
     assert "no such outcome by zone; allowed:" in capsys.readouterr().err
 

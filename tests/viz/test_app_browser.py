@@ -180,4 +180,6 @@ def test_learn_tells_the_story_step_by_step(page, ui):
             "(b) => document.querySelector('[data-testid=story-sentence]').innerText !== b",
             arg=before,
         )
-    assert sentence.inner_text().startswith("Month 96")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=story-sentence]').innerText.startsWith('Month 96')"
+    )

@@ -115,39 +115,6 @@ def test_defect_04_a_package_is_built_commune_by_commune(page, ui, tmp_path):
     assert set(scenario.policies["tool_library"].zones) == {"rive_droite", "Talence"}
 
 
-def test_defect_05_results_are_read_commune_by_commune(page, ui):
-    page.goto(ui.url + "/compare?lang=en")
-    page.get_by_role("button", name=RUN_COMPARISON).wait_for()
-    chosen = page.locator(".v-select", has_text="Scenarios").first
-    chosen.locator(".v-chip__close").first.click()
-    chosen.click()
-    page.locator(
-        ".v-menu__content.menuable__content__active .v-list-item",
-        has_text=re.compile("^bordeaux rive droite$"),
-    ).first.click()
-    page.keyboard.press("Escape")
-    for label, value in (("Replications", "2"), ("Households", "800"), ("Months", "6")):
-        ui.type_in(page, label, value)
-    page.get_by_role("button", name=RUN_COMPARISON).click()
-    page.locator("[data-testid=commune-maps]").wait_for(timeout=180_000)
-    for column in ("scenario", "reference", "difference"):
-        assert page.locator(f"[data-testid=commune-map-{column}] path[data-commune]").count() == 28
-    table = page.inner_text("[data-testid=commune-table]")
-    assert "Lormont" in table and "Bordeaux" in table
-    assert not re.search(r"\b33\d{3}\b", table), "communes named by their code"
-    # sortable: by name, Ambarès-et-Lagrave comes first
-    ui.choose(page, "Sort the communes by", "Commune")
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=commune-table] tbody tr th')"
-        ".innerText.startsWith('Ambar')"
-    )
-    # a click on a commune gives its figures
-    commune = page.locator("[data-testid=commune-map-scenario] path[data-commune=Cenon]")
-    commune.click()
-    page.locator("[data-testid=commune-figures]").wait_for()
-    assert page.locator("h4", has_text="Cenon").count() == 1, page.locator("h4").all_inner_texts()
-
-
 def test_defect_08_the_page_says_how_far_to_trust_its_figures(page, ui):
     ui.open_explore(page, "scenario=bordeaux_metropole_calibrated&households=1000&lang=en")
     page.get_by_text("How far to trust these figures").click()
