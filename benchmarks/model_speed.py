@@ -16,7 +16,9 @@ BLAS and OpenMP are held to one thread. Across sizes: the exponent b of run time
 reference (`model.reference`, one Mesa agent stepping itself in Python per
 household) is timed on a small territory; the speed ratio divides the
 vectorized model's throughput at 100 000 households (or the largest size run
-below that) by the reference's, and the same-size ratio is reported too.
+below that) by the reference's, and the same-size ratio is reported too. At that
+size too, the model's months and those of a plain numpy month (`benchmarks.roofline`)
+are timed alternately in one process: their ratio is the roofline ratio.
 
 A territory from data (default: Bordeaux Métropole, `scenarios/bordeaux_metropole.toml`) is
 timed at its real size (the sum of its figures' households) beside the grid baseline at the same
@@ -62,6 +64,11 @@ TARGET_HGM_PER_S_AT_100K = 3e6
 TARGET_1M_SECONDS = 180.0
 TARGET_PEAK_GB = 4.0
 TARGET_SPEED_RATIO = 30.0
+TARGET_ROOFLINE_RATIO = 1.0  # the month at 100 000 households at least as fast as the roofline
+TARGET_TERRITORY_S = 20.0  # the territory from data at its real size, 120 months, CPU seconds
+TARGET_1M_CPU_S = 45.0  # 1 000 000 households x 120 months, CPU seconds of the run
+TARGET_1M_PEAK_GB = 1.5
+ROOFLINE_HOUSEHOLDS = 100_000
 
 PHASES = (
     "policies",
@@ -170,6 +177,17 @@ def time_reference(scenario: str, households: int, months: int, seed: int = 1) -
     model = ReferenceModel(scenario, households=households, months=months, seed=seed)
     setup_s = time.perf_counter() - start
     return run_timed(model, households, months, setup_s)
+
+
+def time_roofline(scenario: str, households: int, months: int, seed: int = 1) -> dict:
+    """The model's months and the plain numpy roofline's, timed alternately in one process (run
+    this in a fresh process); see `benchmarks.roofline`."""
+    from benchmarks.roofline import time_alternately
+
+    model = model_module.TerritoryModel(
+        scenario, households=households, months=months, seed=seed, agents=False
+    )
+    return time_alternately(model, months)
 
 
 def in_fresh_process(function, *args) -> dict:
@@ -281,6 +299,10 @@ def benchmark(
         "runs": runs,
         "exponent": scaling_exponent([r["households"] for r in runs], [r["run_s"] for r in runs]),
     }
+    roofline_sizes = [n for n in sizes if n <= ROOFLINE_HOUSEHOLDS]
+    if roofline_sizes:
+        report["roofline"] = in_fresh_process(time_roofline, scenario, roofline_sizes[-1], months)
+        echo(roofline_line(report["roofline"]))
     if reference:
         scalar = in_fresh_process(time_reference, scenario, REFERENCE_HOUSEHOLDS, REFERENCE_MONTHS)
         same_size = in_fresh_process(
@@ -307,6 +329,22 @@ def check_targets(report: dict) -> dict[str, bool | None]:
     at_1m = by_size.get(1_000_000)
     full_horizon = report["months"] >= 120
     return {
+        "month at 100k at least as fast as the numpy roofline": (
+            None
+            if report.get("roofline", {}).get("households") != ROOFLINE_HOUSEHOLDS
+            else report["roofline"]["ratio"] >= TARGET_ROOFLINE_RATIO
+        ),
+        "1M households x 120 months in at most 45 s of CPU": (
+            None if at_1m is None or not full_horizon else at_1m["run_s"] <= TARGET_1M_CPU_S
+        ),
+        "peak memory at 1M under 1.5 GB": None
+        if at_1m is None
+        else at_1m["peak_memory_mb"] < TARGET_1M_PEAK_GB * 1024,
+        "territory from data at its real size, 120 months, in at most 20 s of CPU": (
+            None
+            if "territory" not in report or not full_horizon
+            else report["territory"]["territory_run"]["run_s"] <= TARGET_TERRITORY_S
+        ),
         "hgm_per_s_at_100k >= 3e6": None
         if at_100k is None
         else at_100k["hgm_per_s"] >= TARGET_HGM_PER_S_AT_100K,
@@ -367,9 +405,19 @@ def markdown_table(report: dict) -> str:
     return header + "\n".join(rows) + "\n"
 
 
+def roofline_line(roofline: dict) -> str:
+    return (
+        f"roofline at {roofline['households']:,} households, {roofline['months']} months timed "
+        f"alternately: the model {roofline['model_hgm_per_s'] / 1e6:.2f} M hgm/s, the plain numpy "
+        f"month {roofline['roofline_hgm_per_s'] / 1e6:.2f} M hgm/s: ratio {roofline['ratio']:.2f}"
+    )
+
+
 def summary(report: dict) -> str:
     exponent = "n/a (one size)" if math.isnan(report["exponent"]) else f"{report['exponent']:.2f}"
     lines = [f"time ~ households^{exponent} over {report['months']} months"]
+    if "roofline" in report:
+        lines.append(roofline_line(report["roofline"]))
     if "reference" in report:
         ref = report["reference"]
         lines.append(

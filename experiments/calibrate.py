@@ -112,6 +112,7 @@ from experiments.intervals import mean_interval
 from experiments.manifest import build_manifest, write_manifest
 from experiments.outputs import default_folder, guarded, writable_file, writable_folder
 from experiments.posterior import (
+    CHECK_EVERY,
     RELIABLE_TAUS,
     PosteriorChain,
     sample_posterior,
@@ -855,13 +856,19 @@ class CalibrationResult:
         return not self.problems
 
     def verdict(self) -> str:
-        """One line: credible with its effective samples, or why not."""
+        """One line: credible or why not, with the effective samples, the chain's length in
+        autocorrelation times and the share of the prior box not ruled out after each wave."""
+        chain = self.chain
+        tau = float(np.max(chain.autocorrelation_steps))
+        facts = (
+            f"{self.effective_samples:.0f} effective samples (required "
+            f"{self.calibration.spec.method.min_effective_samples}), chain of {chain.steps} steps "
+            f"= {chain.steps / tau:.0f} autocorrelation times; not ruled out after each wave: "
+            + ", ".join(f"{share:.1%}" for share in self.kept_shares)
+        )
         if self.credible:
-            return (
-                f"credible: {self.effective_samples:.0f} effective samples, "
-                f"{self.kept_shares[-1]:.1%} of the prior box not ruled out"
-            )
-        return "not credible: " + "; ".join(self.problems)
+            return f"credible: {facts}"
+        return "not credible: " + "; ".join(self.problems) + f"; {facts}"
 
     def intervals(self) -> pd.DataFrame:
         """Per parameter: prior range, not-ruled-out range, posterior mean, median and 95 % interval."""
@@ -887,6 +894,11 @@ class CalibrationResult:
                     "effective_samples": round(self.effective_samples, 1),
                     "credible": self.credible,
                 }
+                | {
+                    f"not_ruled_out_wave_{wave}": share
+                    for wave, share in enumerate(self.kept_shares, start=1)
+                }
+                | {"verdict": self.verdict()}
             )
         return pd.DataFrame(rows)
 
@@ -1098,11 +1110,18 @@ def credibility_problems(
             f"the {method.min_effective_samples} required, after {chain.steps} steps of "
             f"{chain.walkers} walkers"
         )
+    elif not chain.long_enough:
+        problems.append(
+            f"chain too short: {chain.steps} steps per walker (at most {chain.max_steps}), fewer "
+            f"than {RELIABLE_TAUS} autocorrelation times "
+            f"({float(chain.autocorrelation_steps.max()):.0f} steps each); the effective sample "
+            "size is uncertain"
+        )
     elif not chain.reliable:
         problems.append(
-            f"chain too short: {chain.steps} steps per walker, fewer than {RELIABLE_TAUS} "
-            f"autocorrelation times ({float(chain.autocorrelation_steps.max()):.0f} steps each); "
-            "the effective sample size is uncertain"
+            f"chain not converged: its autocorrelation times still moved by "
+            f"{chain.tau_change:.1%} in the last {CHECK_EVERY} steps (at most "
+            f"{chain.max_steps} steps per walker); the effective sample size is uncertain"
         )
     return problems
 

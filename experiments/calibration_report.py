@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.outputs import guarded
+from experiments.posterior import CHECK_EVERY, RELIABLE_TAUS, STABLE_TAU
 from experiments.report import format_number, markdown_table
 
 # Okabe-Ito colours, told apart with every common colour-vision deficiency.
@@ -163,11 +164,21 @@ def markdown_report(result) -> str:
         f"burn-in {chain.burn_in} steps, acceptance {chain.acceptance:.0%}; integrated "
         f"autocorrelation time {float(chain.autocorrelation_steps.max()):.1f} steps (slowest "
         f"parameter); **{result.effective_samples:.0f} effective samples** (required: "
-        f"{method.min_effective_samples}); {len(result.posterior):,} draws kept after thinning.",
+        f"{method.min_effective_samples}); {len(result.posterior):,} draws kept after thinning. "
+        f"The chain ran {method.steps} steps, then on, checked every {CHECK_EVERY} steps, until "
+        "it was at least "
+        f"{RELIABLE_TAUS} autocorrelation times long with times that moved less than "
+        f"{STABLE_TAU:.0%} since the previous check (emcee's convergence advice), and held the "
+        f"required effective samples, or until {method.max_steps} steps; the times moved "
+        f"{chain.tau_change:.1%} at its last check.",
         "",
         "## Parameters",
         "",
-        markdown_table(intervals.drop(columns=["unit"])),
+        markdown_table(
+            intervals.drop(
+                columns=["unit", "verdict", *intervals.filter(like="not_ruled_out_wave_").columns]
+            )
+        ),
         "",
         "![Posterior marginals](posterior.png)",
         "",

@@ -689,6 +689,10 @@ class Evaluation:
         return {impact: [float(v) for v in by_scenario[impact].mean()] for impact in IMPACTS}
 
 
+class SearchStopped(UserError):
+    """A search stopped on request before its end; its finished runs are in its store."""
+
+
 @dataclass
 class OptimisationOutcome:
     directory: Path
@@ -732,9 +736,14 @@ def run_optimisation(
     progress: bool = True,
     on_generation: Callable[[int], None] | None = None,
     on_run: Callable[[RunResult], None] | None = None,
+    on_front: Callable[[pd.DataFrame], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> OptimisationOutcome:
     """Run (or resume) the search a design declares, then write its front; see the module docstring.
-    `on_generation(number)` and `on_run(result)` are called as generations and runs finish."""
+    `on_generation(number)` and `on_run(result)` are called as generations and runs finish,
+    `on_front(table)` after each generation with the front so far (`front_so_far`). `cancelled` is
+    asked after every run: True stops the search with `SearchStopped`, its finished runs stored
+    (the same design resumes it)."""
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.core.evaluator import Evaluator
     from pymoo.core.problem import Problem
@@ -813,6 +822,7 @@ def run_optimisation(
                     counts,
                     bar,
                     on_run,
+                    cancelled,
                 )
                 seen.update(_key(package) for package in packages)
                 generations.append(ids)
@@ -829,6 +839,8 @@ def run_optimisation(
                 algorithm.tell(infills=population)
                 if on_generation is not None:
                     on_generation(len(generations))
+                if on_front is not None:
+                    on_front(front_so_far(optimisation, read_archive(store.con)))
         finally:
             bar.close()
         archive = read_archive(store.con)
@@ -903,6 +915,27 @@ def archive_front(optimisation: Optimisation, archive: pd.DataFrame) -> list[int
     objectives, constraint = objective_values(optimisation, means, means)
     feasible = np.ones(len(archive), dtype=bool) if constraint is None else constraint[:, 0] <= 0
     return [int(archive["package_id"].iloc[i]) for i in non_dominated(objectives, feasible)]
+
+
+def front_so_far(optimisation: Optimisation, archive: pd.DataFrame) -> pd.DataFrame:
+    """The front of the packages evaluated so far: each package's point, first generation, words,
+    and every impact's mean over replications (averaged over the scenarios of the uncertainties),
+    ordered by the first objective."""
+    on_front = set(archive_front(optimisation, archive))
+    rows = [
+        {
+            "point": int(row.package_id),
+            "generation": int(row.generation),
+            "package": package_text(optimisation, row.params),
+            "params": row.params,
+            **{impact: float(np.mean(row.scenario_means[impact])) for impact in IMPACTS},
+        }
+        for row in archive.itertuples()
+        if int(row.package_id) in on_front
+    ]
+    columns = ["point", "generation", "package", "params", *IMPACTS]
+    first = optimisation.spec.objectives[0].outcome
+    return pd.DataFrame(rows, columns=columns).sort_values([first, "point"], ignore_index=True)
 
 
 def non_dominated(objectives: np.ndarray, feasible: np.ndarray) -> list[int]:
@@ -1020,6 +1053,7 @@ def _evaluate(
     counts: dict,
     bar,
     on_run: Callable[[RunResult], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> None:
     """Run what the store lacks for these packages in every scenario of the uncertainties and for
     the baseline in each, then pair each package's runs with the baseline's of the same scenario."""
@@ -1054,8 +1088,14 @@ def _evaluate(
         planned=store.finished_count() + len(tasks) - len(finished),
         progress=False,
         on_result=lambda result: _finished(result, bar, on_run, len(baselines)),
+        cancelled=cancelled,
     )
     counts["done"] += summary.done + summary.failed
+    if cancelled is not None and cancelled():
+        raise SearchStopped(
+            f"{store.path}: the search was stopped; its finished runs are kept and the same "
+            "design resumes it"
+        )
     if summary.lost:
         raise UserError(
             f"{store.path}: {summary.lost} runs were lost with their workers; "

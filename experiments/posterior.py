@@ -7,14 +7,20 @@ Rules:
 - The walkers start at the most probable distinct points of a Sobol sample of
   the cube, i.e. where the emulators say the plausible region is, so no time is
   spent climbing out of regions the data rule out.
+- The moves are emcee's differential-evolution mixture (80 % DEMove, 20 %
+  DESnookerMove, as emcee's documentation advises for posteriors that are not
+  Gaussian); a emulator likelihood of many targets is often curved or
+  squeezed against the prior box, where the default stretch move mixes slowly.
 - The effective sample size is the number of draws kept divided by the
   integrated autocorrelation time (emcee's estimator, Sokal's window with
   c = 5), taking the slowest parameter. The first `burn_in_taus` times that
-  time are discarded as burn-in. Until the chain holds `min_effective`
-  effective samples and is longer than 50 autocorrelation times (below that,
-  the time itself is not reliably estimated), it is run on, in blocks of the
-  first run's length, up to `max_steps` steps per walker; what it reaches is
-  reported, never raised.
+  time are discarded as burn-in.
+- The chain runs `steps` steps, then on, checking every 100 steps, until it has
+  converged in emcee's documented sense (its length is at least 50
+  autocorrelation times, and the estimated times changed by less than 1 %
+  since the previous check) and holds
+  `min_effective` effective samples, or until `max_steps` steps per walker;
+  what it reaches is reported, never raised (`reliable`).
 - All randomness comes from one `numpy.random.RandomState` seeded by the
   caller: the same seed and density give the same chain, bit for bit.
 """
@@ -29,6 +35,8 @@ import numpy as np
 
 BURN_IN_TAUS = 3
 RELIABLE_TAUS = 50  # emcee's advice: a chain longer than 50 autocorrelation times
+STABLE_TAU = 0.01  # emcee's advice: the estimated times change by less than 1 % between checks
+CHECK_EVERY = 100  # steps between two checks, as in emcee's documentation
 
 
 @dataclass
@@ -42,11 +50,19 @@ class PosteriorChain:
     steps: int  # per walker, burn-in included
     burn_in: int
     walkers: int
+    tau_change: float = math.inf  # largest relative change of the times since the previous block
+    max_steps: int = 0  # the most steps per walker it was allowed
+
+    @property
+    def long_enough(self) -> bool:
+        """Whether the chain is longer than 50 of its autocorrelation times."""
+        return self.steps >= RELIABLE_TAUS * float(np.max(self.autocorrelation_steps))
 
     @property
     def reliable(self) -> bool:
-        """Whether the chain is long enough for its autocorrelation time to be trusted."""
-        return self.steps >= RELIABLE_TAUS * float(np.max(self.autocorrelation_steps))
+        """Whether the chain has converged in emcee's sense: long enough, and its autocorrelation
+        times no longer moving (so that its effective sample size can be trusted)."""
+        return self.long_enough and self.tau_change < STABLE_TAU
 
 
 def starting_points(
@@ -81,20 +97,29 @@ def sample_posterior(
             values[inside] = log_density(points[inside])
         return np.where(np.isfinite(values), values, -np.inf)
 
-    sampler = emcee.EnsembleSampler(walkers, dimensions, bounded, vectorize=True)
+    sampler = emcee.EnsembleSampler(
+        walkers,
+        dimensions,
+        bounded,
+        vectorize=True,
+        moves=[(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)],
+    )
     sampler.random_state = np.random.RandomState(seed % 2**32).get_state()
+    previous = np.full(dimensions, np.inf)
     with threadpool_limits(1):  # small matrices: BLAS threads only add contention
         state = sampler.run_mcmc(start, steps, progress=False)
         while True:
             chain = sampler.get_chain()
             tau = emcee.autocorr.integrated_time(chain, tol=0, quiet=True)
             tau = np.where(np.isfinite(tau), tau, len(chain))
+            change = float(np.max(np.abs(previous - tau) / tau))
             burn_in = min(len(chain) // 2, math.ceil(BURN_IN_TAUS * float(tau.max())))
             effective = walkers * (len(chain) - burn_in) / float(tau.max())
-            long_enough = len(chain) >= RELIABLE_TAUS * float(tau.max())
-            if (effective >= min_effective and long_enough) or len(chain) + steps > max_steps:
+            converged = len(chain) >= RELIABLE_TAUS * float(tau.max()) and change < STABLE_TAU
+            if (effective >= min_effective and converged) or len(chain) + CHECK_EVERY > max_steps:
                 break
-            state = sampler.run_mcmc(state, steps, progress=False)
+            previous = tau
+            state = sampler.run_mcmc(state, CHECK_EVERY, progress=False)
     thin = max(1, math.floor(float(tau.max()) / 2))
     draws = sampler.get_chain(discard=burn_in, thin=thin, flat=True)
     return PosteriorChain(
@@ -105,4 +130,6 @@ def sample_posterior(
         steps=len(chain),
         burn_in=burn_in,
         walkers=walkers,
+        tau_change=change,
+        max_steps=max_steps,
     )

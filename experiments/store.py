@@ -448,10 +448,7 @@ class ResultsStore(_OpenDatabase):
                 self.con.execute("INSERT INTO series SELECT * FROM incoming_series")
                 self.con.unregister("incoming_series")
             if result.zones is not None and len(result.zones):
-                zones = result.zones.assign(run_id=result.run_id)[
-                    ["run_id", "month", "zone", "outcome", "value"]
-                ]
-                self.con.register("incoming_zones", zones)
+                self.con.register("incoming_zones", zones_to_table(result.run_id, result.zones))
                 self.con.execute("INSERT INTO zone_series SELECT * FROM incoming_zones")
                 self.con.unregister("incoming_zones")
             self.con.execute("COMMIT")
@@ -498,7 +495,12 @@ def _is_interrupt(error: BaseException) -> bool:
 
 def series_to_long(run_id: str, frame: pd.DataFrame) -> pa.Table:
     """A wide monthly series (month + numeric outcome columns) as (run_id, month, outcome, value) rows."""
-    outcomes = [c for c in frame.columns if c != "month" and _is_numeric(frame[c])]
+    outcomes = [
+        name
+        for name, dtype in frame.dtypes.items()
+        if name != "month"
+        and (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+    ]
     months = frame["month"].to_numpy(dtype=np.int32)
     values = frame[outcomes].to_numpy(dtype=np.float64)
     return pa.table(
@@ -511,8 +513,18 @@ def series_to_long(run_id: str, frame: pd.DataFrame) -> pa.Table:
     )
 
 
-def _is_numeric(column: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+def zones_to_table(run_id: str, zones: pd.DataFrame) -> pa.Table:
+    """A run's long table of outcomes by zone (month, zone, outcome, value) as (run_id, month, zone,
+    outcome, value) rows, in Arrow: DuckDB reads it without walking Python strings."""
+    return pa.table(
+        {
+            "run_id": pa.array([run_id] * len(zones), pa.string()),
+            "month": pa.array(zones["month"].to_numpy()),
+            "zone": pa.array(zones["zone"].astype(str).to_numpy(), pa.string()),
+            "outcome": pa.array(zones["outcome"].to_numpy(), pa.string()),
+            "value": pa.array(zones["value"].to_numpy(dtype=np.float64)),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- reading

@@ -35,6 +35,7 @@ API:
     for_territory(series, territory)            # runs' series (scenario, month, outcomes...) -> the territory's
     run_figures(scenario, latest, sample)       # one run's month (a dict of outcomes) -> the territory's
     month_figures(latest, name, territory)      # the same with a territory built once (a run stepped live)
+    territory_of_design(store_design)           # an experiment store's territory (None: not known)
 
 The comparison engine (`experiments.compare.Comparison`) computes its tables, its
 cost-effectiveness, its impacts and its curves on `for_territory(...)`, with their
@@ -45,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -151,6 +153,29 @@ def territory_for(
         for name, scenario in scenarios.items()
     }
     return Territory(households=int(households), sample=int(sample), declared_eur=declared)
+
+
+def territory_of_design(design: Mapping) -> Territory | None:
+    """The territory of an experiment store's design: the one a comparison recorded, else a sweep's
+    scenario (its path relative to the design file) at the sample size it simulated; None when the
+    design names neither (its figures can only be read as the sample's)."""
+    if design.get("territory"):
+        return Territory.from_json(design["territory"])
+    source, scenario, sample = (
+        design.get("source"),
+        design.get("scenario"),
+        design.get("households"),
+    )
+    if not (source and scenario and sample):
+        return None
+    from model.scenario import ScenarioError, load_scenario
+
+    try:
+        loaded = load_scenario(Path(source).parent / scenario)
+    except (OSError, ScenarioError):
+        return None
+    months = int(design.get("months") or loaded.months)
+    return territory_for({loaded.name: loaded}, sample=int(sample), months=months)
 
 
 def for_territory(frame: pd.DataFrame, territory: Territory) -> pd.DataFrame:

@@ -179,7 +179,7 @@ def clear_market(
         subsidy=subsidy[rows] if subsidy.ndim == 2 else subsidy,
         digital=hh.digital[rows],
         lending_ties=lending_ties,
-        neighbour_sum=partial(ties.neighbour_sum_of_rows, rows),
+        neighbour_sum=ties.neighbour_sum_of_rows(rows),
         zone_sum=partial(zone_sum, hh.zone[rows], ties.zone_count),
         zone=hh.zone[rows],
         well_mixed=ties.well_mixed,

@@ -35,12 +35,20 @@ import scipy.sparse as sp
 
 from .households import HouseholdState, any_good, pairs, per_good
 from .market import MarketResult
-from .territory import adjacency
 
 
 def _inverse(degree: np.ndarray) -> np.ndarray:
     """1 / degree, and 0 for households without ties."""
     return np.divide(1.0, degree, out=np.zeros(degree.shape), where=degree > 0)
+
+
+def _ties_of(ties: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ties of the households `rows`, in the matrix's order: for each, the position in `rows`
+    of the household it starts from and the household it reaches."""
+    lengths = ties.indptr[rows + 1] - ties.indptr[rows]
+    owners = np.repeat(np.arange(rows.size), lengths)
+    starts = np.repeat(ties.indptr[rows] - np.cumsum(lengths) + lengths, lengths)
+    return owners, ties.indices[starts + np.arange(starts.size)]
 
 
 class Ties:
@@ -49,6 +57,7 @@ class Ties:
     def __init__(self, network: sp.csr_matrix, zone: np.ndarray, zone_count: int, well_mixed: bool):
         self.network = network  # the territory's ties, fixed
         self.new_ties: sp.csr_matrix | None = None  # ties made during the run
+        self._new_keys = np.zeros(0, dtype=np.int64)  # the same, as sorted keys row x N + column
         self.well_mixed = well_mixed
         self.size = network.shape[0]
         self._base_degree = np.asarray(network.sum(axis=1)).ravel()
@@ -81,26 +90,52 @@ class Ties:
     def sparse_neighbour_sum(self, values: np.ndarray) -> np.ndarray:
         """`neighbour_sum` of an (N, G) array that is zero for nearly all households: only the
         ties of the others are walked (households who changed their lending, say)."""
-        total = np.zeros(values.shape)
+        total = np.zeros(values.size)
         rows, cols = pairs(values != 0)
+        goods = values.shape[1]
         for ties in (self.network, self.new_ties):
             if ties is None or rows.size == 0:
                 continue
-            lengths = np.diff(ties.indptr)[rows]
-            starts = np.repeat(ties.indptr[rows] - np.cumsum(lengths) + lengths, lengths)
-            neighbours = ties.indices[starts + np.arange(starts.size)]
-            np.add.at(
-                total,
-                (neighbours, np.repeat(cols, lengths)),
-                np.repeat(values[rows, cols], lengths),
+            owners, neighbours = _ties_of(ties, rows)
+            # The values are counts (small integers): their sums are exact in any order.
+            total += np.bincount(
+                neighbours.astype(np.int64) * goods + cols[owners],
+                weights=values[rows, cols][owners],
+                minlength=values.size,
             )
-        return total
+        return total.reshape(values.shape)
 
-    def neighbour_sum_of_rows(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """`neighbour_sum` for values given only at `rows` (zero elsewhere), read at `rows`."""
-        full = np.zeros((self.size, values.shape[1]))
-        full[rows] = values
-        return self.neighbour_sum(full)[rows]
+    def neighbour_sum_of_rows(self, rows: np.ndarray):
+        """`neighbour_sum` for values given only at the sorted `rows` (zero elsewhere), read at
+        `rows`: a function of the (R, G) values.
+
+        Only the ties among `rows` are walked (the market's tenth to fifth of households), each
+        household's in the order `neighbour_sum` walks them and added one after the other from
+        zero as a sparse product does, so the sums are the same to the bit: the ties left out
+        would add zeros."""
+        position = np.full(self.size, -1, dtype=np.int64)
+        position[rows] = np.arange(rows.size)
+        walks = []
+        for ties in (self.network, self.new_ties):
+            if ties is None:
+                continue
+            owners, neighbours = _ties_of(ties, rows)
+            among = position[neighbours]
+            kept = among >= 0
+            walks.append((owners[kept], among[kept], np.bincount(owners, minlength=rows.size) > 0))
+
+        def summed(values: np.ndarray) -> np.ndarray:
+            total = np.empty(values.shape)
+            for g in range(values.shape[1]):
+                column = values[:, g]
+                owners, among, _ = walks[0]
+                total[:, g] = np.bincount(owners, weights=column[among], minlength=rows.size)
+                for owners, among, having in walks[1:]:  # the ties made during the run
+                    made = np.bincount(owners, weights=column[among], minlength=rows.size)
+                    total[having, g] += made[having]
+            return total
+
+        return summed
 
     def mean_over_ties(self, values: np.ndarray) -> np.ndarray:
         """Each household's mean of (N,) `values` over its ties (its own value without ties);
@@ -156,23 +191,31 @@ class Ties:
         a, b = a[keep], b[keep]
         if a.size == 0:
             return 0
-        # Add this month's ties to those made before (a tie made twice is one tie), rather than
-        # rebuilding from every tie ever made: the cost stays proportional to the new ties.
-        made = adjacency(self.size, a, b)
-        if self.new_ties is not None:
-            made = (self.new_ties + made).tocsr()
-            made.data[:] = 1.0
-            new = (made - self.new_ties).tocoo()  # the ties that did not exist yet
-        else:
-            new = made.tocoo()
-        self.new_ties = made
+        # Each tie is kept as two keys (row x N + column), sorted: this month's keys not made before
+        # are the new ties, and the sorted keys give the matrix of the ties made during the run
+        # (a tie made twice is one tie) without sparse-matrix arithmetic.
+        n = self.size
+        keys = np.unique(np.concatenate([a.astype(np.int64) * n + b, b.astype(np.int64) * n + a]))
+        if self._new_keys.size:
+            keys = keys[~np.isin(keys, self._new_keys, assume_unique=True)]
+        self._new_keys = np.sort(np.concatenate([self._new_keys, keys]))
         # Each new tie adds its ends' activity to the counts over ties.
-        new_rows, new_cols = new.row[new.data > 0], new.col[new.data > 0]
+        new_rows, new_cols = np.divmod(keys, n)
         np.add.at(self.active_ties, new_rows, households.sharing_or_lending()[new_cols])
         np.add.at(self.lending_ties, new_rows, households.lending[new_cols])
-        self._new_rows = np.flatnonzero(np.diff(made.indptr))
-        self._new_compact = made[self._new_rows]  # only the rows that have such ties
-        self.degree = self._base_degree + np.diff(made.indptr)
+        rows, cols = np.divmod(self._new_keys, n)
+        cols = cols.astype(self.network.indices.dtype)
+        per_row = np.bincount(rows, minlength=n)
+        ones = np.ones(cols.size)
+        self.new_ties = sp.csr_matrix(
+            (ones, cols, np.concatenate([[0], np.cumsum(per_row)])), shape=(n, n)
+        )
+        self._new_rows = np.flatnonzero(per_row)
+        self._new_compact = sp.csr_matrix(  # only the rows that have such ties
+            (ones, cols, np.concatenate([[0], np.cumsum(per_row[self._new_rows])])),
+            shape=(self._new_rows.size, n),
+        )
+        self.degree = self._base_degree + per_row
         self.inverse_degree = _inverse(self.degree)
         return int(a.size)
 

@@ -91,6 +91,14 @@ OUTCOMES: tuple[Outcome, ...] = (
         SHARE,
     ),
     Outcome(
+        "{good}.pool_users.share",
+        "share",
+        "Share of all households served by a community pool or an operator's fleet this month (at "
+        "least one use; e.g. car-sharing members active in the month, peer sharing left out).",
+        "adoption",
+        SHARE,
+    ),
+    Outcome(
         "{good}.without.share",
         "share",
         "Share of all households owning none of the good (for the car, the census's car-free share).",

@@ -21,9 +21,9 @@ from functools import partial
 
 import numpy as np
 
-from .households import MODE_NAMES, QUINTILES, Mode, any_good, sum_over_goods
+from .households import MODE_NAMES, QUINTILES, Mode, any_good, pairs, sum_over_goods
 from .policies import lump_sum_in_month, per_household
-from .zone_results import measure_zones
+from .zone_results import measure_zones, tally_by_zone
 
 
 @dataclass
@@ -73,7 +73,14 @@ def household_spending(
             0.0, rent_access - per_household(fx.rent_access_discount_eur, hh.zq)
         )
     rent_price = goods.rent_eur_per_use - per_household(fx.rent_discount_eur, hh.zq)
-    total = own * own_cost + rent_uses * (rent_price + rent_access)
+    total = own * own_cost
+    # Renting is rare: its spending is added at the renting pairs only (elsewhere it adds zero).
+    rows, cols = pairs(rent_uses != 0)
+    shape = total.shape
+    total[rows, cols] += rent_uses[rows, cols] * (
+        np.broadcast_to(rent_price, shape)[rows, cols]
+        + np.broadcast_to(rent_access, shape)[rows, cols]
+    )
     if market is not None:
         share_access = model.share_access_by_household
         if fx.share_access_discount_eur.any():
@@ -95,32 +102,25 @@ def measure(
     hh, goods, fx, totals = model.households, model.goods, model.effects, model.totals
     out: dict[str, float] = {"month": int(model.steps)}
     needing = np.maximum(model.needing, 1)
-    sharing = (hh.mode == Mode.SHARE) & hh.need
-    coded = np.where(hh.need, hh.mode, len(Mode))  # modes of the households needing each good
+    tally = tally_by_zone(model)
+    owning, sharing = tally.owning, tally.sharing
     zone_names = model.scenario.zone_names
-    zone_sharing = np.bincount(
-        model.zone_good_index[sharing], minlength=len(zone_names) * len(goods.names)
-    )
-    zone_sharing = zone_sharing.reshape(len(zone_names), len(goods.names))
+    zone_sharing = tally.modes[:, :, Mode.SHARE]
     zone_need = np.maximum(model.zone_needing, 1)
-    owning = (hh.mode == Mode.OWN) & hh.need
-    zone_owning = np.bincount(
-        model.zone_good_index[owning], minlength=len(zone_names) * len(goods.names)
-    )
-    zone_owning = zone_owning.reshape(len(zone_names), len(goods.names))
+    zone_owning = tally.modes[:, :, Mode.OWN]
     zone_households = np.maximum(model.households_by_zone, 1)
     multi = goods.multi_unit.any()
     several = hh.extra & owning if multi else None
-    several_counts = np.array(
-        [np.count_nonzero(several[:, g]) if m else 0 for g, m in enumerate(goods.multi_unit)]
-    )
+    several_counts = tally.several.sum(axis=0)
+    mode_counts = tally.modes.sum(axis=0)  # (G, M + 1)
+    lender_counts = tally.lenders.sum(axis=0)
     stock = np.zeros(len(goods.names))
     units = owning + several * goods.extra_units if multi else owning
     for g, name in enumerate(goods.names):
-        counts = np.bincount(coded[:, g], minlength=len(Mode) + 1)
+        counts = mode_counts[g]
         for m, mode_name in enumerate(MODE_NAMES):
             out[f"{name}.{mode_name}"] = counts[m] / needing[g]
-        out[f"{name}.lenders"] = np.count_nonzero(hh.lending[:, g]) / needing[g]
+        out[f"{name}.lenders"] = lender_counts[g] / needing[g]
         out[f"{name}.aware"] = np.count_nonzero(hh.aware[:, g] & hh.need[:, g]) / needing[g]
         stock[g] = counts[Mode.OWN] + several_counts[g] * goods.extra_units[g]
         out[f"{name}.stock"] = float(stock[g])
@@ -141,6 +141,9 @@ def measure(
         ):  # from data: by zone
             out[f"{name}.without.share.{zone}"] = 1 - zone_owning[z, g] / zone_households[z]
         out[f"{name}.pool_units"] = float(fx.pool_units[:, g].sum()) if market is not None else 0.0
+        out[f"{name}.pool_users.share"] = (
+            np.count_nonzero(market.served_pool[:, g] > 0) / hh.size if market is not None else 0.0
+        )
 
     sharing_any = any_good(sharing)
     out["sharing_households"] = int(np.count_nonzero(sharing_any))
@@ -223,7 +226,7 @@ def measure(
     out["public.cumulative_spend_eur"] = totals.public_spend_eur
     out["public.cumulative_revenue_eur"] = totals.public_revenue_eur
 
-    model.zone_series.append(measure_zones(model, market, spending))
+    model.zone_series.append(measure_zones(model, market, spending, tally))
     if model.real_scale is not None:
         out.update(scaled_to_territory(model, out, lump_sum_in_month(model.scenario, out["month"])))
     return out

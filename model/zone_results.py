@@ -22,6 +22,8 @@ Zone identifiers are grid zone names, or keys of zones from data.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .households import Mode, any_good
@@ -94,7 +96,40 @@ def unit_of(outcome: str) -> str:
     return UNITS["share"]
 
 
-def measure_zones(model, market, spending: np.ndarray) -> np.ndarray:
+@dataclass
+class ZoneTally:
+    """This month's counts by zone and good, taken in one pass over the households and shared by
+    the territory-wide outcomes and the outcomes by zone."""
+
+    modes: np.ndarray  # (Z, G, M + 1) households by mode, the last column those not needing it
+    lenders: np.ndarray  # (Z, G) households lending the good
+    several: np.ndarray  # (Z, G) owners holding more than one unit
+    owning: np.ndarray  # (N, G) flags: owns the good and needs it
+    sharing: np.ndarray  # (N, G) flags: shares the good and needs it
+
+
+def tally_by_zone(model) -> ZoneTally:
+    """Count, by zone and good, the households in each mode, lending and holding several units."""
+    hh, goods = model.households, model.goods
+    zones, goods_count, modes = model.zone_count, len(goods.names), len(Mode) + 1
+    coded = np.where(hh.need, hh.mode, len(Mode))  # modes of the households needing each good
+    counts = np.bincount(
+        (model.zone_good_index * modes + coded).ravel(), minlength=zones * goods_count * modes
+    ).reshape(zones, goods_count, modes)
+    owning = coded == Mode.OWN
+    several = np.zeros((zones, goods_count), dtype=np.int64)
+    if goods.multi_unit.any():
+        several = np.bincount(
+            model.zone_good_index[hh.extra & owning], minlength=zones * goods_count
+        ).reshape(zones, goods_count)
+        several[:, ~goods.multi_unit] = 0
+    lenders = np.bincount(model.zone_good_index[hh.lending], minlength=zones * goods_count).reshape(
+        zones, goods_count
+    )
+    return ZoneTally(counts, lenders, several, owning, coded == Mode.SHARE)
+
+
+def measure_zones(model, market, spending: np.ndarray, tally: ZoneTally) -> np.ndarray:
     """This month's outcomes by zone: a (Z, K) array in the order of `outcome_names`."""
     hh, goods = model.households, model.goods
     zones = model.zone_count
@@ -104,28 +139,19 @@ def measure_zones(model, market, spending: np.ndarray) -> np.ndarray:
     columns = []
     owned = np.zeros((zones, len(goods.names)))
     for g in range(len(goods.names)):
-        coded = np.where(hh.need[:, g], hh.mode[:, g], len(Mode)).astype(np.int64)
-        counts = np.bincount(zone * (len(Mode) + 1) + coded, minlength=zones * (len(Mode) + 1))
-        counts = counts.reshape(zones, len(Mode) + 1).astype(float)
+        counts = tally.modes[:, g, :].astype(float)
         needing = np.maximum(counts[:, : len(Mode)].sum(axis=1), 1)
         for m in range(len(Mode)):
             columns.append(counts[:, m] / needing)
-        lenders = np.bincount(zone, weights=hh.lending[:, g], minlength=zones)
-        columns.append(lenders / needing)
-        several = (
-            np.bincount(zone, weights=hh.extra[:, g] & (coded == Mode.OWN), minlength=zones)
-            if goods.multi_unit[g]
-            else np.zeros(zones)
-        )
+        columns.append(tally.lenders[:, g] / needing)
+        several = tally.several[:, g].astype(float)
         owned[:, g] = counts[:, Mode.OWN] + several * goods.extra_units[g]
         columns.append((size - counts[:, Mode.OWN]) / safe_size)
         columns.append(owned[:, g])
         columns.append(owned[:, g] / safe_size)
         columns.append((counts[:, Mode.OWN] - several) / safe_size)
         columns.append(several / safe_size)
-    sharing = np.bincount(
-        zone, weights=any_good((hh.mode == Mode.SHARE) & hh.need), minlength=zones
-    )
+    sharing = np.bincount(zone, weights=any_good(tally.sharing), minlength=zones)
     in_use = owned
     subsidy = np.zeros(zones)
     if market is not None:

@@ -37,7 +37,7 @@ from .communes import ResultsByCommune
 from .controls import ChoiceSelect, IntField, escaped
 from .figures import SCENARIO_COLOURS
 from .language import current as current_language
-from .language import number, tr
+from .language import number, scenario_title, tr
 from .svg import Line, line_chart
 
 MAX_REPLICATIONS = 50
@@ -217,7 +217,8 @@ def settings(baseline: Scenario | None = None) -> tuple[int, int, int, int]:
 
 
 def cancel() -> None:
-    """Stop the replications between two runs; what ran is dropped."""
+    """Stop the replications between two runs; what ran is dropped, the last finished comparison
+    stays shown."""
     if stop_event.value is not None:
         stop_event.value.set()
     compare_task.cancel()
@@ -247,10 +248,6 @@ def _chart_lines(table, outcome: str, colours: dict[str, str]) -> list[Line]:
             )
         )
     return out
-
-
-def scenario_title(name: str) -> str:
-    return tr(name.replace("_", " "))
 
 
 def interval_text(row) -> str:
@@ -357,11 +354,18 @@ def Page():
             solara.ProgressLinear(value=done)
     if compare_task.error:
         solara.Error(tr("The comparison failed: {why}").format(why=str(compare_task.exception)))
-    result = compare_task.value if compare_task.finished and not compare_task.pending else None
+    # The last finished comparison stays on the page while another runs and after a Cancel.
+    result = last_result.value
     if result is None:
         if not compare_task.pending and not problem.value:
             solara.Info(tr("Choose scenarios and press Run the comparison."))
         return
+    if compare_task.pending or compare_task.value is None:
+        solara.Text(
+            tr("Shown: the last finished comparison."),
+            classes=["compare-previous"],
+            style="color: #595959",
+        )
     Results(result)
 
 

@@ -32,6 +32,7 @@ from .controls import ChoiceSelect, IntField, Section, escaped
 from .figures import DIFFERENCE_COLOURS, MODE_COLOURS, MODE_LABELS, NO_NEED_COLOUR
 from .language import current as current_language
 from .language import eur, language, number, percent, tonnes, tr
+from .language import scenario_title as plain_title
 from .package import PackageBuilder, PolicyTargets
 from .session import MODE_NAMES, ExploreRun
 from .trust import TrustPanel
@@ -54,9 +55,13 @@ error = solara.reactive("")
 current: solara.Reactive[ExploreRun | None] = solara.reactive(None)
 tick = solara.reactive(0)
 playing = solara.reactive("")  # "", "play" or "horizon"
+SPEEDS = (1, 2, 5, 10, 20)  # months shown per second while playing
+speed = solara.reactive(5)
 editor_text = solara.reactive("")
 drop_count = solara.reactive(0)  # bumped to give the drop zone a fresh start
 address_read = solara.reactive(False)
+# The added policies kept and dropped at the last change of scenario (names), said on the page.
+carried: solara.Reactive[tuple[list[str], list[str]]] = solara.reactive(([], []))
 
 
 def refused(problem: Exception) -> str:
@@ -117,11 +122,40 @@ def rebuild() -> None:
     tick.value += 1
 
 
+def added_policies() -> dict[str, dict[str, Any]]:
+    """The policies added to the package in the app (not in the scenario file), by name, with
+    their settings as overrides."""
+    in_file = set(base_scenario().policies)
+    added: dict[str, dict[str, Any]] = {}
+    for path, value in overrides.value.items():
+        kind, _, rest = path.partition(".")
+        name, _, _ = rest.partition(".")
+        if kind == "policies" and name not in in_file:
+            added.setdefault(name, {})[path] = value
+    return added
+
+
 def choose_scenario(name: str) -> None:
+    """Open another scenario; the policies added to the package go with it (levers moved on the
+    old scenario do not), and the page says which were kept and which the new one refused."""
+    added = added_policies()
     choice.value = name
     overrides.value = {}
     if name != EDITED:
         editor_text.value = catalogue.scenario_text(name)
+    kept, dropped = [], []
+    for policy, settings in added.items():
+        try:
+            scenario = base_scenario().with_overrides({**overrides.value, **settings}, source="app")
+        except ScenarioError:
+            dropped.append(policy)
+            continue
+        if policy in base_scenario().policies or policy not in scenario.policies:
+            dropped.append(policy)
+            continue
+        overrides.value = {**overrides.value, **settings}
+        kept.append(policy)
+    carried.value = (kept, dropped)
     rebuild()
 
 
@@ -406,6 +440,21 @@ def Controls():
         choose_scenario,
         test_id="scenario-select",
     )
+    kept, dropped = carried.value
+    if kept:
+        solara.Info(
+            tr("Kept in this scenario, the policies you added: {names}.").format(
+                names=", ".join(tr(name.replace("_", " ")) for name in kept)
+            ),
+            classes=["partage-carried"],
+        )
+    if dropped:
+        solara.Warning(
+            tr("This scenario cannot take these added policies, left out: {names}.").format(
+                names=", ".join(tr(name.replace("_", " ")) for name in dropped)
+            ),
+            classes=["partage-dropped"],
+        )
     run = current.value
     if run is not None:
         scenario = run.model.scenario
@@ -427,6 +476,13 @@ def Controls():
             color="primary",
         )
         solara.Button(tr("Restart"), on_click=rebuild, text=True)
+    ChoiceSelect(
+        tr("Play speed"),
+        [(value, tr("{n} months per second").format(n=number(value))) for value in SPEEDS],
+        speed.value,
+        speed.set,
+        test_id="play-speed",
+    )
     scenario = run.model.scenario if run is not None else None
     IntField(
         tr("Households (10 to {n})").format(n=number(MAX_HOUSEHOLDS)),
@@ -490,7 +546,7 @@ def csv_settings() -> dict[str, Any]:
 def scenario_title(name: str) -> str:
     if name == EDITED:
         return tr("edited scenario")
-    return tr(name.replace("_", " "))
+    return plain_title(name)
 
 
 @solara.component
@@ -707,9 +763,11 @@ def Page():
                 active.run_to_horizon(cancelled=cancel.is_set)
                 tick.value += 1
                 break
+            started = time.monotonic()
             active.step()
             tick.value += 1
-            time.sleep(0.03)
+            # at the chosen pace, never faster than the page can draw
+            time.sleep(max(0.03, 1 / speed.value - (time.monotonic() - started)))
         playing.value = ""
 
     solara.use_thread(play_loop, dependencies=[playing.value], intrusive_cancel=False)

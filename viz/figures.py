@@ -11,6 +11,7 @@ households, where one marker per agent would not.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib
@@ -437,14 +438,20 @@ def sweep_scatter(
                 label=gettext("mean by bin", lang),
             )
         plain_numbers(ax, lang)
-    ax.set_xlabel(parameter_words or parameter)
-    ax.set_ylabel(
-        gettext("{outcome} at the horizon", lang).format(outcome=outcome_words or outcome),
-        wrap=True,
+    ax.set_xlabel(wrapped(parameter_words or parameter))
+    # the outcome's words as the title, wrapped: a long one fits above the plot, never cut
+    ax.set_title(
+        wrapped(gettext("{outcome} at the horizon", lang).format(outcome=outcome_words or outcome)),
+        fontsize=10,
     )
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def wrapped(text: str, width: int = 70) -> str:
+    """A chart's title or axis label over lines of at most `width` characters."""
+    return textwrap.fill(text, width)
 
 
 def indices_bars(
@@ -498,10 +505,11 @@ def indices_bars(
         ax.barh(
             y, part["mu_star"], xerr=part.get("mu_star_conf"), color="#0072B2", label="mu* (Morris)"
         )
-    ax.set_yticks(y, names, fontsize=8)
+    ax.set_yticks(y, [wrapped(name, 32) for name in names], fontsize=8)
     plain_numbers(ax, lang, "x")
     ax.set_title(
-        gettext("What moves: {outcome}", lang).format(outcome=outcome_words or outcome), fontsize=10
+        wrapped(gettext("What moves: {outcome}", lang).format(outcome=outcome_words or outcome)),
+        fontsize=10,
     )
     ax.legend(fontsize=8)
     fig.tight_layout()

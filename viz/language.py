@@ -32,6 +32,11 @@ def tr(text: str) -> str:
     return i18n.gettext(text, current())
 
 
+def scenario_title(name: str) -> str:
+    """A scenario's name in words of the page's language (`tool_library`: "outilthèque municipale")."""
+    return tr(str(name).replace("_", " "))
+
+
 def number(value: float, digits: int = 0) -> str:
     return i18n.format_number(value, current(), digits)
 

@@ -28,6 +28,7 @@ import base64
 import json
 import math
 import os
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -48,9 +49,11 @@ from model.scenario import (
     load_scenario,
     parameter_info,
     policy_texts,
+    read_raw,
     text_in,
     validate_raw,
 )
+from viz.catalogue import scenario_path
 from viz.i18n import (
     checked_language,
     format_eur,
@@ -334,7 +337,7 @@ def _levers(comparison: ComparisonResults, lang: str) -> list[dict]:
         scenario = comparison.definitions.get(name)
         entry: dict[str, Any] = {"name": name, "missing": scenario is None, "policies": []}
         if scenario is not None:
-            entry["description"] = text_in(scenario.description, lang)
+            entry["description"] = gettext(text_in(scenario.description, lang), lang)
             for policy_name, policy in scenario.policies.items():
                 texts = policy_texts(policy.kind, tr)
                 settings = []
@@ -356,7 +359,7 @@ def _levers(comparison: ComparisonResults, lang: str) -> list[dict]:
                         "name": policy_name,
                         "kind": texts["label"],
                         "kind_description": texts["description"],
-                        "description": text_in(policy.description, lang),
+                        "description": gettext(text_in(policy.description, lang), lang),
                         "where": _where(policy, scenario, lang),
                         "when": _when(policy, lang),
                         "settings": settings,
@@ -676,11 +679,90 @@ def _summary(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list
                     years=format_number(years, lang, 0 if years.is_integer() else 1),
                     months=comparison.months,
                     households=format_number(comparison.territory_households, lang),
-                    baseline=comparison.baseline,
+                    baseline=words(comparison.baseline, lang),
                 ),
             }
         )
     return out
+
+
+# --------------------------------------------------------------------------- how far to trust
+
+
+TARGET_LINE = re.compile(
+    r"^# - (?P<name>\w+): .*?months (?P<first>\d+)-(?P<last>\d+): "
+    r"(?P<observed>[-\d.]+) ± (?P<sd>[\d.]+)\.\s*$"
+)
+TARGET_WORDS = {
+    "car_free_drift": N_(
+        "each commune's share of households without a car stays near the census "
+        "over the first years (drift {observed} ± {sd})"
+    ),
+    "car_free_share": N_("share of households without a car: {observed} ± {sd} (census 2022)"),
+    "carsharing_users": N_("car-sharing users per household: {observed} ± {sd} (Citiz, 2025)"),
+    "cars_given_up_per_shared_car": N_(
+        "cars given up per shared car: {observed} ± {sd} (6t / ADEME 2016)"
+    ),
+}
+
+
+def calibration_targets(name: str, seen: int = 0) -> list[dict[str, str]]:
+    """The targets a scenario file of the library (or the file it extends) was calibrated on."""
+    try:
+        path = scenario_path(name)
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError, ScenarioError):
+        return []
+    targets = [m.groupdict() for m in map(TARGET_LINE.match, text.splitlines()) if m]
+    if targets or seen > 5:
+        return targets
+    parent = read_raw(path).get("extends")
+    return calibration_targets(Path(parent).stem, seen + 1) if isinstance(parent, str) else []
+
+
+def target_text(target: dict[str, str], lang: str) -> str:
+    words = TARGET_WORDS.get(
+        target["name"], target["name"].replace("_", " ") + ": {observed} ± {sd}"
+    )
+    observed, sd = float(target["observed"]), float(target["sd"])
+    digits = 3 if max(abs(observed), sd) < 0.1 else (2 if max(abs(observed), sd) < 1 else 0)
+    return gettext(words, lang).format(
+        observed=format_number(observed, lang, digits), sd=format_number(sd, lang, digits)
+    )
+
+
+def no_policy_drift(comparison: ComparisonResults) -> tuple[float, float] | None:
+    """Share of households sharing a good at month 0 and at the horizon in the baseline (mean over
+    replications): what the model does with no policy, which every effect is measured against."""
+    bands = comparison.bands
+    part = bands[
+        (bands["scenario"] == comparison.baseline) & (bands["outcome"] == "sharing_households")
+    ]
+    if part.empty or not comparison.territory_households:
+        return None
+    part = part.sort_values("month")
+    size = float(comparison.territory_households)
+    return float(part["mean"].iloc[0]) / size, float(part["mean"].iloc[-1]) / size
+
+
+def _trust(comparison: ComparisonResults, lang: str) -> dict:
+    """The report's section on how far to trust the figures: calibration, drift, limits."""
+    drift = no_policy_drift(comparison)
+    return {
+        "targets": [target_text(t, lang) for t in calibration_targets(comparison.baseline)],
+        "drift": None
+        if drift is None
+        else gettext(
+            "With no policy, the share of households sharing a good goes from {start} at month 0 "
+            "to {now} at month {month}: the model's own drift, which every effect is measured "
+            "against.",
+            lang,
+        ).format(
+            start=format_percent(drift[0], lang),
+            now=format_percent(drift[1], lang),
+            month=comparison.months,
+        ),
+    }
 
 
 def assumptions(lang: str) -> list[str]:
@@ -802,7 +884,7 @@ def _curves_figure(
                 color=colours[name],
                 linestyle="--" if is_base else "-",
                 linewidth=1.6,
-                label=name,
+                label=words(name, lang),
             )
             ax.fill_between(
                 line["month"],
@@ -945,6 +1027,12 @@ def _maps(comparison: ComparisonResults, figures_dir: Path, lang: str) -> list[F
 # --------------------------------------------------------------------------- writing
 
 
+def words(name: str, lang: str) -> str:
+    """A scenario's, a policy's or a kind's name in words of `lang` (`tool_library`: "outilthèque
+    municipale"), never its identifier."""
+    return gettext(str(name).replace("_", " "), lang)
+
+
 def _environment(lang: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -958,6 +1046,8 @@ def _environment(lang: str) -> Environment:
         ngettext=lambda one, many, n: gettext(one if n == 1 else many, lang),
         newstyle=True,
     )
+    # a scenario's, a policy's or a kind's name in words of the report's language
+    env.filters["words"] = lambda name: words(name, lang)
     return env
 
 
@@ -973,8 +1063,11 @@ def render_html(comparison: ComparisonResults, out_dir: Path, lang: str) -> str:
         "years": format_number(
             comparison.months / 12, lang, 0 if comparison.months % 12 == 0 else 1
         ),
-        "baseline_description": text_in(
-            getattr(comparison.definitions.get(comparison.baseline), "description", ""), lang
+        "baseline_description": gettext(
+            text_in(
+                getattr(comparison.definitions.get(comparison.baseline), "description", ""), lang
+            ),
+            lang,
         ),
         "summary": _summary(comparison, lang, numbers),
         "levers": _levers(comparison, lang),
@@ -986,6 +1079,7 @@ def render_html(comparison: ComparisonResults, out_dir: Path, lang: str) -> str:
         "costs": _costs(comparison, lang, numbers),
         "figures": figures,
         "assumptions": assumptions(lang),
+        "trust": _trust(comparison, lang),
         "households": format_number(comparison.households, lang),
         "seeds": [str(seed) for seed in comparison.replication_seeds],
         "commit": (git.get("commit") or "")[:12],

@@ -22,9 +22,10 @@ from .catalogue import RESULTS_DIR
 from .controls import ChoiceSelect, PngImage, escaped
 from .figures import indices_bars, sweep_scatter
 from .language import current as current_language
-from .language import number, tr
+from .language import number, scenario_title, tr
 from .outcomes import outcome_label
 
+SCENARIO = "scenario"  # the runs' column naming their scenario, shown as a varied parameter
 store_name = solara.reactive("")
 outcome = solara.reactive("")
 parameter = solara.reactive("")
@@ -55,16 +56,34 @@ def load_store(directory: Path) -> tuple[pd.DataFrame, list[str], list[str], str
         [json.loads(p) if isinstance(p, str) else (p or {}) for p in runs["params"]]
     )
     swept = [c for c in params.columns if params[c].astype(str).nunique() > 1]
+    if runs["scenario"].nunique() > 1:  # a comparison: what varies is the scenario
+        swept = [SCENARIO, *swept]
     table = pd.concat([runs[["run_id", "point_id", "replication", "scenario"]], params], axis=1)
     return table, outcomes, swept, kind
 
 
-def horizon_table(directory: Path, runs: pd.DataFrame, name: str) -> pd.DataFrame:
+def horizon_table(directory: Path, runs: pd.DataFrame, name: str) -> tuple[pd.DataFrame, object]:
+    """Each run's `name` at the horizon, for the territory the experiment simulated
+    (`experiments.territory_figures`), and that territory (None when the store does not name it:
+    the figures are then the simulated households')."""
     from experiments.store import StoreReader
+    from experiments.territory_figures import for_territory, territory_of_design
 
     with StoreReader(directory) as reader:
         values = reader.horizon_values([name])
-    return runs.merge(values[["run_id", name]], on="run_id")
+        design = reader.design or {}
+        territory = territory_of_design(design)
+    table = runs.merge(values[["run_id", name]], on="run_id")
+    if territory is not None and name in table:
+        frame = pd.DataFrame(
+            {
+                "scenario": table["scenario"],
+                "month": int(design.get("months") or 0),
+                name: table[name],
+            }
+        )
+        table[name] = for_territory(frame, territory)[name].to_numpy()
+    return table, territory
 
 
 def is_categorical(values: pd.Series) -> bool:
@@ -126,6 +145,8 @@ def _png(figure) -> bytes:
 
 def parameter_label(path: str) -> str:
     """The schema's words for a swept parameter (never its dotted path)."""
+    if path == SCENARIO:
+        return tr("Scenario")
     try:
         lever = catalogue._lever(catalogue.load_named(catalogue.BASELINE), path, "")
     except Exception:  # noqa: BLE001 - a path the baseline does not have keeps its own name
@@ -189,9 +210,26 @@ def Page():
             parameter.set,
             test_id="parameter-select",
         )
-    table = horizon_table(directory, runs, chosen_outcome)
+    table, territory = horizon_table(directory, runs, chosen_outcome)
+    solara.Text(
+        tr("Figures for the territory ({households} households)").format(
+            households=number(territory.households)
+        )
+        if territory is not None
+        else tr(
+            "Figures of the households simulated: this experiment does not name its territory."
+        ),
+        classes=["results-territory"],
+        style="display: block; color: #595959",
+    )
+    table[SCENARIO] = table[SCENARIO].map(scenario_title)
     outcome_words = outcome_label(chosen_outcome, lang)
-    indices, note = sensitivity(directory, table, chosen_outcome, swept)
+    # a comparison's one varied thing is its scenario: no ranking of what moves the outcome
+    indices, note = (
+        sensitivity(directory, table, chosen_outcome, swept)
+        if swept != [SCENARIO]
+        else (pd.DataFrame(), "")
+    )
     labels = {p: parameter_label(p) for p in swept}
     with solara.Div(classes=["partage-charts"]):
         with solara.Div(classes=["partage-chart"]):

@@ -9,59 +9,17 @@ Rules:
 - Drift: the share of households without a car at month 0 and at the month shown, in the run
   with no policy (the reference run alongside, or the run itself when it has no policy): what
   the model does on its own, which a policy's effect is measured against.
-- Limits: the council report's own list (`viz.report.assumptions`), so the page and the
-  report say the same.
+- Limits and calibration targets: the council report's own (`viz.report.assumptions`,
+  `viz.report.calibration_targets`), so the page and the report say the same.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import solara
 
-from model.scenario import ScenarioError, read_raw
-
-from . import catalogue
 from .controls import Section, escaped
 from .language import current as current_language
-from .language import number, percent, tr
-
-TARGET_LINE = re.compile(
-    r"^# - (?P<name>\w+): .*?months (?P<first>\d+)-(?P<last>\d+): "
-    r"(?P<observed>[-\d.]+) ± (?P<sd>[\d.]+)\.\s*$"
-)
-TARGET_WORDS = {
-    "car_free_drift": "each commune's share of households without a car stays near the census "
-    "over the first years (drift {observed} ± {sd})",
-    "car_free_share": "share of households without a car: {observed} ± {sd} (census 2022)",
-    "carsharing_users": "car-sharing users per household: {observed} ± {sd} (Citiz, 2025)",
-    "cars_given_up_per_shared_car": "cars given up per shared car: {observed} ± {sd} "
-    "(6t / ADEME 2016)",
-}
-
-
-def calibration_targets(name: str, seen: int = 0) -> list[dict[str, str]]:
-    """The targets a scenario file of the library (or the file it extends) was calibrated on."""
-    try:
-        path = catalogue.scenario_path(name)
-        text = path.read_text(encoding="utf-8")
-    except (OSError, ValueError, ScenarioError):
-        return []
-    targets = [m.groupdict() for m in map(TARGET_LINE.match, text.splitlines()) if m]
-    if targets or seen > 5:
-        return targets
-    parent = read_raw(path).get("extends")
-    return calibration_targets(Path(parent).stem, seen + 1) if isinstance(parent, str) else []
-
-
-def target_text(target: dict[str, str]) -> str:
-    words = TARGET_WORDS.get(
-        target["name"], target["name"].replace("_", " ") + ": {observed} ± {sd}"
-    )
-    observed, sd = float(target["observed"]), float(target["sd"])
-    digits = 3 if max(abs(observed), sd) < 0.1 else (2 if max(abs(observed), sd) < 1 else 0)
-    return tr(words).format(observed=number(observed, digits), sd=number(sd, digits))
+from .language import percent, tr
 
 
 def no_policy_drift(run) -> tuple[float, float, int] | None:
@@ -80,7 +38,7 @@ def no_policy_drift(run) -> tuple[float, float, int] | None:
 @solara.component
 def TrustPanel(run, scenario_name: str, month: int):
     """The panel beside the figures: calibration, drift with no policy, limits."""
-    from .report import assumptions
+    from .report import assumptions, calibration_targets, target_text
 
     lang = current_language()
     targets = calibration_targets(scenario_name)
@@ -93,7 +51,7 @@ def TrustPanel(run, scenario_name: str, month: int):
                 tr("Behaviour calibrated on these observed figures:"),
                 style={"font-weight": "bold"},
             )
-            items = "".join(f"<li>{escaped(target_text(t))}</li>" for t in targets)
+            items = "".join(f"<li>{escaped(target_text(t, lang))}</li>" for t in targets)
             solara.HTML(tag="ul", unsafe_innerHTML=items)
             solara.Text(
                 tr(

@@ -74,3 +74,19 @@ def test_a_territory_from_data_is_timed_beside_the_grid_at_the_same_size(baselin
         is not None
     )
     assert "ratio" in model_speed.summary(report | {"targets": model_speed.check_targets(report)})
+
+
+def test_the_roofline_is_timed_alternately_with_the_model_and_leaves_it_as_a_plain_run(tiny):
+    from benchmarks.roofline import time_alternately
+
+    scenario = tiny(households=300, months=13)
+    plain = TerritoryModel(scenario)
+    plain.run()
+    timed = TerritoryModel(scenario)
+    figures = time_alternately(timed, 13)
+    assert timed.series == plain.series  # the roofline draws from its own generator
+    assert figures["ratio"] == pytest.approx(figures["roofline_s"] / figures["model_s"])
+    assert figures["model_hgm_per_s"] == pytest.approx(300 * 3 * 13 / figures["model_s"])
+    report = {"runs": [], "months": 13, "exponent": float("nan"), "roofline": figures}
+    line = model_speed.summary(report | {"targets": model_speed.check_targets(report)})
+    assert "roofline" in line and f"{figures['ratio']:.2f}" in line

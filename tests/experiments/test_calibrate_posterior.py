@@ -104,8 +104,14 @@ def test_an_empty_plausible_region_is_in_the_table_the_report_and_the_exit_statu
     last = captured.out.strip().splitlines()[-1]
     assert last.startswith("posterior not credible: empty plausible region")
     assert "not credible: empty plausible region" in captured.err
+    assert "effective samples (required 200)" in last
+    assert "not ruled out after each wave: " in last and last.endswith(", 0.0%")
     table = pd.read_csv(out / "parameters.csv")
     assert not table["credible"].any()
+    # the not-ruled-out share of every wave, and the verdict, in the table itself
+    assert table["not_ruled_out_wave_2"].eq(0).all()
+    assert {"not_ruled_out_wave_1", "effective_samples"} <= set(table.columns)
+    assert table["verdict"].str.startswith("not credible: empty plausible region").all()
     report = (out / "report.md").read_text()
     assert "**Posterior not credible: empty plausible region" in report
     assert "| 2 | 0.0% |" in report  # the not-ruled-out share of the last wave

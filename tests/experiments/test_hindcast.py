@@ -81,3 +81,11 @@ def test_the_hindcast_command_writes_the_yearly_table_and_the_figure(tmp_path, c
         assert row in text
     assert "partage hindcast" in text and "recita.org" in text
     assert "![Hindcast](hindcast/members.png)" in text
+
+
+def test_citiz_members_are_compared_with_the_fleets_users_not_every_car_sharer():
+    from experiments.calibrate import load_calibration
+
+    calibration = load_calibration(DESIGN)
+    dated = [item for item in calibration.items if item.date is not None]
+    assert {item.target.outcome for item in dated} == {"car.pool_users.share"}

@@ -330,3 +330,34 @@ def test_the_search_is_independent_of_numpy_global_state(tmp_path):
     assert [e.params for e in first.evaluations.values()] == [
         e.params for e in second.evaluations.values()
     ]
+
+
+def test_the_front_is_told_as_it_grows_and_a_stop_keeps_the_runs(searches, tmp_path):
+    from experiments.optimise import SearchStopped
+
+    fronts = []
+    run_optimisation(
+        searches["design"], out=tmp_path / "told", progress=False, on_front=fronts.append
+    )
+    assert len(fronts) == 2, "one front after each generation"
+    whole = searches["whole"]
+    last = fronts[-1]
+    assert sorted(last["point"]) == sorted(whole.front)
+    for _, row in last.iterrows():
+        assert row["extra_sharing_households"] == pytest.approx(
+            whole.evaluations[row["point"]].mean("extra_sharing_households")
+        )
+    finished = []
+    with pytest.raises(SearchStopped, match="stopped"):
+        run_optimisation(
+            searches["design"],
+            out=tmp_path / "stopped",
+            progress=False,
+            on_run=lambda result: finished.append(result.run_id),
+            cancelled=lambda: len(finished) >= 3,
+        )
+    with StoreReader(tmp_path / "stopped") as reader:
+        stored = reader.con.execute("SELECT count(*) FROM runs").fetchone()[0]
+    assert stored == len(finished) >= 3
+    resumed = run_optimisation(searches["design"], out=tmp_path / "stopped", progress=False)
+    assert resumed.front == whole.front

@@ -83,3 +83,33 @@ def test_the_emulators_predict_as_scikit_learn_does():
         mean, sd = gp.predict(points, return_std=True)
         np.testing.assert_allclose(means[:, i], mean, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(variances[:, i], sd**2, rtol=1e-6, atol=1e-12)
+
+
+def curved(points: np.ndarray) -> np.ndarray:
+    """A curved ridge in the unit cube, its third parameter squeezed against the box's edge: the
+    shape of an emulator likelihood of many targets, where emcee's default stretch move mixes so
+    slowly (about 240 steps per autocorrelation time here) that 8 000 steps are not 50 times."""
+    ridge = (points[:, 1] - 0.3 - 2 * (points[:, 0] - 0.5) ** 2) / 0.02
+    along = (points[:, 0] - 0.5) / 0.2
+    edge = points[:, 2] / 0.05
+    return -0.5 * (ridge**2 + along**2 + edge**2)
+
+
+def test_a_curved_posterior_against_the_box_converges_as_emcee_advises_within_the_stated_max():
+    start = starting_points(curved, qmc.Sobol(3, scramble=True, seed=1).random(1024), 16)
+
+    chain = sample_posterior(curved, start, steps=500, max_steps=8000, min_effective=200, seed=1)
+
+    assert chain.reliable and chain.effective_samples >= 200
+    assert chain.steps < chain.max_steps == 8000
+    assert chain.long_enough  # at least 50 autocorrelation times
+    assert chain.tau_change < 0.01  # the times no longer move between two checks
+    assert abs(chain.draws[:, 0].mean() - 0.5) < 0.05  # the ridge is symmetric about 0.5
+
+
+def test_a_chain_stopped_by_its_max_before_converging_is_not_reliable():
+    start = starting_points(curved, qmc.Sobol(3, scramble=True, seed=1).random(1024), 16)
+
+    chain = sample_posterior(curved, start, steps=300, max_steps=400, min_effective=200, seed=1)
+
+    assert chain.steps == 400 and not chain.reliable

@@ -184,7 +184,7 @@ def test_a_lever_is_no_uncertainty(tmp_path):
 
 
 def test_the_policy_design_page_plots_two_distinct_impacts_of_a_robust_search(robust):
-    from viz.optimise import Front
+    from viz.front import Front
 
     _, outcome = robust
     front = Front(outcome.directory)

@@ -254,3 +254,25 @@ def test_a_pool_is_open_to_the_households_within_a_walk_of_its_units(tiny_territ
     noise = 4 * np.sqrt(expected * (1 - expected) / sampled) + 1 / sampled
     assert (expected < 0.9).any()  # the test reads a territory where reach matters
     assert (np.abs(open_share - expected) <= noise).all(), (open_share, expected)
+
+
+def test_fleet_users_are_the_households_the_fleet_served_not_the_peer_sharers(tiny_territory):
+    model = TerritoryModel(with_fleet(tiny_territory), households=2000, months=6)
+    car = model.goods.names.index("car")
+    for _ in range(6):
+        model.step()
+        market = model.last_market
+        served_by_fleet = np.count_nonzero(market.served_pool[:, car] > 0)
+        assert model.latest["car.pool_users.share"] == served_by_fleet / 2000
+    frame = model.series_frame()
+    assert (frame["car.pool_users.share"].iloc[1:] > 0).all()
+    # peer sharing is part of sharing, not of the fleet's users
+    assert (frame["car.pool_users.share"].iloc[1:] < frame["car.sharing.share"].iloc[1:]).any()
+
+
+def test_without_a_fleet_nobody_is_a_fleet_user_though_peers_share(tiny_territory):
+    model = TerritoryModel(tiny_territory.scenario, households=2000, months=12)
+    model.run()
+    frame = model.series_frame()
+    assert frame["car.sharing.share"].iloc[-1] > 0
+    assert (frame["car.pool_users.share"] == 0).all()

@@ -327,7 +327,7 @@ def test_results_reads_a_store_and_plots_an_outcome(results_dir, monkeypatch):
     runs, outcomes, swept, kind = results.load_store(results_dir / "demo_sweep")
     assert kind == "sweep" and "trust.mean" in outcomes
     assert swept == ["behaviour.awareness_p", "network.kind"], "named values are kept"
-    table = results.horizon_table(results_dir / "demo_sweep", runs, "sharing_households.share")
+    table, _ = results.horizon_table(results_dir / "demo_sweep", runs, "sharing_households.share")
     indices, note = results.sensitivity(
         results_dir / "demo_sweep", table, "sharing_households.share", swept
     )

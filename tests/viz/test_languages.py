@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
@@ -14,6 +15,8 @@ pytestmark = pytest.mark.browser
 PAGES = (
     ("/?scenario=bordeaux_rive_droite&households=1000", "[data-testid=territory-map] svg"),
     ("/?scenario=territoire_partage&households=1000", "[data-testid=territory-map] svg"),
+    ("/?scenario=bordeaux_metropole&households=500", "[data-testid=territory-map] svg"),
+    ("/?scenario=baseline_calibrated&households=500", "[data-testid=territory-map] svg"),
     ("/compare", "[data-testid=replications], .partage-field-replications"),
     ("/results", "h2"),
     ("/learn", "[data-testid=story-sentence]"),
@@ -34,7 +37,7 @@ FRENCH = re.compile(
 )
 # Names raw from the files: dotted or underscored identifiers (file names aside).
 RAW = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[a-z]+\.[a-z_]+(?:\.[a-z_]+)*\b")
-FILES = re.compile(r"\b[\w.-]+\.(?:toml|csv|html|pdf|png|json|md)\b")
+FILES = re.compile(r"\b[\w.-]+\.(?:toml|csv|html|pdf|png|json|geojson|md)\b")
 # Proper names that are words of both languages.
 NAMES = re.compile(r"Partage|Solara|Okabe-Ito|CO2e|INSEE|Citiz|PRIM|NSGA-II|Bordeaux Métropole")
 
@@ -60,8 +63,33 @@ def untranslated(lines: list[str], lang: str) -> list[str]:
     return sorted(set(bad))
 
 
+@pytest.fixture(scope="module")
+def finished_search(results_dir):
+    """A small finished policy search in the results folder, so Policy design shows a front's
+    package, levers and impacts (the design the page itself writes)."""
+    from experiments.optimise import run_optimisation
+    from viz.search import design_text
+
+    out = results_dir / "app-search-walk"
+    if not (out / "front.csv").exists():
+        design = results_dir.parent / "walk-design.toml"
+        design.write_text(
+            design_text(
+                ["tool_library", "carsharing_fleet", "sharing_forum_and_map"],
+                ["extra_sharing_households", "net_public_cost_eur"],
+                1_200_000,
+                (4, 1, 1, 100, 6),
+                out.name,
+            ),
+            encoding="utf-8",
+        )
+        run_optimisation(design, out=out, progress=False)
+    yield out
+    shutil.rmtree(out, ignore_errors=True)  # other tests read the first optimisation listed
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_every_page_is_in_one_language(open_tab, ui, lang):
+def test_every_page_is_in_one_language(open_tab, ui, lang, finished_search):
     tab = open_tab(1440, 900, "fr-FR" if lang == "fr" else "en-GB")
     found = {}
     for path, ready in PAGES:
@@ -69,6 +97,9 @@ def test_every_page_is_in_one_language(open_tab, ui, lang):
         tab.wait_for_selector(ready)
         tab.wait_for_timeout(1000)
         tab.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        if path == "/compare":  # every scenario's name, in the list of scenarios
+            tab.locator("[data-testid=compare-scenarios]").first.click(force=True)
+            tab.wait_for_selector(".menuable__content__active .v-list-item")
         bad = untranslated(visible_texts(tab), lang)
         if bad:
             found[path] = bad

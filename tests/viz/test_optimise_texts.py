@@ -8,15 +8,19 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from viz import i18n
-from viz.optimise import IMPACT_LABELS
+from viz.front import IMPACT_LABELS
 
-PAGE = Path(__file__).resolve().parents[2] / "viz" / "optimise.py"
+PAGES = [
+    Path(__file__).resolve().parents[2] / "viz" / name
+    for name in ("optimise.py", "search.py", "front.py")
+]
 
 
 def page_texts() -> set[str]:
     """String literals given to `t(...)` or `i18n.gettext(...)` in the page's source, and the impact labels."""
     texts = set(IMPACT_LABELS.values())
-    for node in ast.walk(ast.parse(PAGE.read_text(encoding="utf-8"))):
+    nodes = [n for page in PAGES for n in ast.walk(ast.parse(page.read_text(encoding="utf-8")))]
+    for node in nodes:
         if not isinstance(node, ast.Call) or not node.args:
             continue
         name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")

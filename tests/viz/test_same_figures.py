@@ -112,7 +112,9 @@ def test_the_report_shows_the_terminals_figures(compared, expected, tmp_path):
     _, folder, _ = compared
     html = write_report(folder, tmp_path, lang="en", pdf=False)[0].read_text(encoding="utf-8")
     costs = html[html.index('<section id="costs">') : html.index('<section id="method">')]
-    row = costs[costs.index(f"<td>{POLICY}</td>") :].split("</tr>")[0]
+    row = costs[costs.index(f"<td>{POLICY.replace('_', ' ')}</td>") :].split("</tr>")[
+        0
+    ]  # its name in words
     cells = re.findall(r'<td class="num">(.*?)</td>', row, flags=re.S)
     assert shown_as(numbers_in(cells[0])[0], expected["public"])
     assert shown_as(numbers_in(cells[1])[0], expected["sharers"])
