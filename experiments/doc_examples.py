@@ -10,8 +10,9 @@ is checked in one of two ways:
 - `recorded` (minutes to hours of computing): the tests check that its command still parses,
   that its outputs exist, and that they, and the files they were made from (`inputs`), are the
   ones recorded in `docs/examples.lock.json` when the command last ran. Changing a scenario or
-  a design file that an example was made from, or editing an output by hand, fails the tests
-  until the command is run again. A change of code alone is not seen by this check.
+  a design file that an example was made from, the model's code (`model/**/*.py`, fingerprinted
+  for every recorded example, for each of them runs the model), or editing an output by hand,
+  fails the tests until the command is run again.
 
 An expensive example whose inputs changed and that could not be run again yet may be declared
 `outdated = "why"` in the registry. It is then shown as such, not hidden: every page that shows
@@ -42,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = ROOT / "docs" / "examples.toml"
 LOCK = ROOT / "docs" / "examples.lock.json"
 CHECKS = ("rerun", "recorded")
+MODEL_CODE = "model/**/*.py"  # the model's code: every recorded example was made by running it
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,11 @@ def digest(paths: list[Path], root: Path = ROOT) -> str:
     return hasher.hexdigest()
 
 
+def model_files(root: Path = ROOT) -> list[Path]:
+    """The model's code, whose fingerprint the lock keeps beside each recorded example."""
+    return sorted(Path(p) for p in glob.glob(str(root / MODEL_CODE), recursive=True))
+
+
 def read_lock(lock: Path = LOCK) -> dict:
     return json.loads(lock.read_text(encoding="utf-8")) if lock.exists() else {}
 
@@ -206,6 +213,7 @@ def record(examples: list[Example], lock: Path = LOCK, root: Path = ROOT) -> Non
         recorded[example.name] = {
             "command": example.command,
             "inputs": digest(example.input_files(root), root),
+            "model": digest(model_files(root), root),
             "outputs": digest(example.outputs(root), root),
         }
     lock.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -265,10 +273,11 @@ def rerun_problems(example: Example, scratch: Path) -> list[str]:
     return problems
 
 
-def recorded_problems(example: Example, lock: Path = LOCK) -> list[str]:
-    """For a `recorded` example: outputs missing, or inputs or outputs changed since recorded."""
-    outputs = example.outputs()
-    missing = [str(p.relative_to(ROOT)) for p in outputs if not p.exists()]
+def recorded_problems(example: Example, lock: Path = LOCK, root: Path = ROOT) -> list[str]:
+    """For a `recorded` example: outputs missing, or its inputs, the model's code or its outputs
+    changed since recorded."""
+    outputs = example.outputs(root)
+    missing = [str(p.relative_to(root)) for p in outputs if not p.exists()]
     if missing:
         return [f"{name}: missing" for name in missing]
     entry = read_lock(lock).get(example.name)
@@ -277,14 +286,16 @@ def recorded_problems(example: Example, lock: Path = LOCK) -> list[str]:
     problems = []
     if entry["command"] != example.command:
         problems.append("its command changed since its outputs were made")
-    if example.outdated is None and entry["inputs"] != digest(example.input_files()):
+    if example.outdated is None and entry["inputs"] != digest(example.input_files(root), root):
         problems.append("a file it was made from changed since (" + ", ".join(example.inputs) + ")")
-    if entry["outputs"] != digest(outputs):
+    if example.outdated is None and entry.get("model") != digest(model_files(root), root):
+        problems.append(f"the model's code changed since its outputs were made ({MODEL_CODE})")
+    if entry["outputs"] != digest(outputs, root):
         problems.append("its outputs changed since they were recorded (edited by hand?)")
     if example.outdated is not None:
         problems += [
             f"{page}: shows it without the warning `{outdated_warning(example)}`"
-            for page in pages_without_warning(example)
+            for page in pages_without_warning(example, root)
         ]
     return problems
 

@@ -144,6 +144,8 @@ def regenerate(
         if fresh:
             for folder in example.fresh:
                 shutil.rmtree(root / folder, ignore_errors=True)
+        # a whole run when no results were there to read, asked for or not
+        whole = not any((root / folder).exists() for folder in example.fresh)
         commands = [
             [part.replace("{workers}", str(workers)) for part in command]
             for command in example.commands
@@ -173,7 +175,7 @@ def regenerate(
             shutil.copyfile(root / example.results / file, folder / file)
             written.append(folder / file)
         written.append(
-            write_block(root / example.page, name, commands, printed, elapsed, workers, fresh)
+            write_block(root / example.page, name, commands, printed, elapsed, workers, whole)
         )
     return written
 

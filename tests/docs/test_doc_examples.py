@@ -4,8 +4,8 @@ must still parse and match the hashes recorded when their command last ran."""
 
 from __future__ import annotations
 
+import json
 import re
-import shutil
 from dataclasses import replace
 
 import pytest
@@ -42,15 +42,42 @@ def test_a_stale_example_is_caught(tmp_path):
         f"{edited}: the command now prints something else"
     ]
 
-    expensive = next(example for example in RECORDED if example.inputs)
+    expensive = next(example for example in RECORDED if example.inputs and not example.outdated)
     lock = tmp_path / "lock.json"
-    shutil.copy(doc_examples.LOCK, lock)
-    text = lock.read_text(encoding="utf-8")
-    entry = re.search(rf'"{re.escape(expensive.name)}": {{[^}}]*"inputs": "([0-9a-f]+)"', text)
-    lock.write_text(text.replace(entry.group(1), "0" * 64))
+    recorded = doc_examples.read_lock()
+    recorded[expensive.name] |= {
+        "inputs": "0" * 64,
+        "model": doc_examples.digest(doc_examples.model_files()),  # the model as it is now
+    }
+    lock.write_text(json.dumps(recorded), encoding="utf-8")
     assert recorded_problems(expensive, lock) == [
         "a file it was made from changed since (" + ", ".join(expensive.inputs) + ")"
     ]
+
+
+def test_a_change_to_the_model_makes_a_recorded_example_stale(tmp_path):
+    """A recorded example was made by running the model: editing the model's code (not only its
+    scenario or design files) must fail its check until its command runs again."""
+    (tmp_path / "model" / "rules").mkdir(parents=True)
+    (tmp_path / "model" / "market.py").write_text("WALK_KM = 1.0\n", encoding="utf-8")
+    (tmp_path / "model" / "rules" / "share.py").write_text("KEEP = True\n", encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "out.md").write_text("made by a command\n", encoding="utf-8")
+    example = doc_examples.Example(
+        name="demo",
+        command="partage run scenarios/demo.toml --out results/demo",
+        check="recorded",
+        outputs_listed=("docs/out.md",),
+    )
+    lock = tmp_path / "lock.json"
+    doc_examples.record([example], lock, tmp_path)
+    assert recorded_problems(example, lock, tmp_path) == []
+    stale = ["the model's code changed since its outputs were made (model/**/*.py)"]
+    (tmp_path / "model" / "rules" / "share.py").write_text("KEEP = False\n", encoding="utf-8")
+    assert recorded_problems(example, lock, tmp_path) == stale
+    doc_examples.record([example], lock, tmp_path)  # what regenerating it records
+    (tmp_path / "model" / "market.py").write_text("WALK_KM = 2.0\n", encoding="utf-8")
+    assert recorded_problems(example, lock, tmp_path) == stale
 
 
 def test_every_output_shown_in_the_docs_is_made_by_a_listed_command():

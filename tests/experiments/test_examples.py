@@ -3,9 +3,12 @@ between its markers is rewritten."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
-from experiments.examples import EXAMPLES, ROOT, regenerate, write_block
+from experiments import examples
+from experiments.examples import EXAMPLES, ROOT, Example, regenerate, write_block
 
 
 def test_every_example_has_its_block_in_its_page_and_its_design_exists():
@@ -33,3 +36,28 @@ def test_only_the_block_is_rewritten(tmp_path):
 def test_an_unknown_example_is_refused():
     with pytest.raises(SystemExit, match="unknown example 'nope'; allowed: discover"):
         regenerate(["nope"])
+
+
+def test_the_block_says_whether_the_runs_were_read_from_results(tmp_path, monkeypatch):
+    """A regeneration that found no results to read ran the whole experiment: its block must not
+    say it read them from the store (it did before, whenever `--fresh` was not given)."""
+    monkeypatch.setitem(
+        EXAMPLES,
+        "x",
+        Example(
+            "x", "page.md", (("sweep", "d.toml"),), "results/x", ("t.md",), "docs/x", ("results/x",)
+        ),
+    )
+    (tmp_path / "page.md").write_text("<!-- example x -->\n<!-- /example x -->\n", encoding="utf-8")
+
+    def sweep(argv, cwd, **_):
+        (cwd / "results" / "x").mkdir(parents=True, exist_ok=True)
+        (cwd / "results" / "x" / "t.md").write_text("table\n", encoding="utf-8")
+        return subprocess.CompletedProcess(argv, 0, "12 runs\n", "")
+
+    monkeypatch.setattr(examples.subprocess, "run", sweep)
+    read = "reading the runs already in `results/`"
+    regenerate(["x"], root=tmp_path, log=lambda _: None)
+    assert read not in (tmp_path / "page.md").read_text(encoding="utf-8")
+    regenerate(["x"], root=tmp_path, log=lambda _: None)
+    assert read in (tmp_path / "page.md").read_text(encoding="utf-8")
