@@ -54,6 +54,8 @@ GOOD_FIELDS = ("purchase_eur", "share_eur_per_use")
 # Policy fields that are not levers (text, targets, the kind itself).
 NOT_LEVERS = {"kind", "description", "zones", "quintiles", "goods", "end_month"}
 
+WITHOUT_POLICIES = "_without_policies"  # the suffix of a baseline made by `baseline_for`
+
 
 def scenario_names(directory: Path = SCENARIO_DIR) -> list[str]:
     """Scenario files available, baseline first."""
@@ -70,7 +72,7 @@ def baseline_for(scenario: Scenario) -> Scenario:
     households and seed), since the grid's baseline is another place."""
     if is_on_grid(scenario):
         return load_named(BASELINE)
-    name = f"{scenario.name[:62]}_without_policies"
+    name = f"{scenario.name[:62]}{WITHOUT_POLICIES}"
     return scenario.with_overrides({"policies": {}, "name": name}, source=scenario.name)
 
 

@@ -201,7 +201,7 @@ def baseline_text(baseline: Scenario) -> str:
         return tr("Baseline: the scenario file baseline.toml, on the abstract territory.")
     return tr(
         "Baseline: {name} without its policies (same territory, goods, behaviour, households and seed)."
-    ).format(name=scenario_title(baseline.name.removesuffix("_without_policies")))
+    ).format(name=scenario_title(baseline.name.removesuffix(catalogue.WITHOUT_POLICIES)))
 
 
 def settings(baseline: Scenario | None = None) -> tuple[int, int, int, int]:

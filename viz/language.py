@@ -14,6 +14,7 @@ import solara.lab
 import traitlets
 
 from . import i18n
+from .catalogue import WITHOUT_POLICIES
 
 language = solara.reactive("")  # "" until the session's first page reads the browser's wish
 
@@ -33,8 +34,14 @@ def tr(text: str) -> str:
 
 
 def scenario_title(name: str) -> str:
-    """A scenario's name in words of the page's language (`tool_library`: "outilthèque municipale")."""
-    return tr(str(name).replace("_", " "))
+    """A scenario's name in words of the page's language (`tool_library`: "outilthèque municipale";
+    a comparison's baseline `x_without_policies`: "x sans ses politiques")."""
+    name = str(name)
+    if name.endswith(WITHOUT_POLICIES):
+        return tr("{name} without its policies").format(
+            name=scenario_title(name.removesuffix(WITHOUT_POLICIES))
+        )
+    return tr(name.replace("_", " "))
 
 
 def number(value: float, digits: int = 0) -> str:

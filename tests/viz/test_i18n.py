@@ -18,3 +18,18 @@ def test_browser_language_chooses_french_or_english():
 
 def test_missing_translation_falls_back_to_english():
     assert i18n.gettext("no such text in any catalogue", "fr") == "no such text in any catalogue"
+
+
+def test_a_comparisons_baseline_is_named_in_the_pages_language():
+    """Compare's curves name the baseline made by `catalogue.baseline_for` in words, in French
+    too (it read "bordeaux rive droite without policies" on the French page)."""
+    from viz import catalogue
+    from viz.language import language, scenario_title
+
+    name = f"bordeaux_rive_droite{catalogue.WITHOUT_POLICIES}"
+    language.value = "fr"
+    try:
+        assert scenario_title(name) == "Bordeaux rive droite sans ses politiques"
+    finally:
+        language.value = "en"
+    assert scenario_title(name) == "bordeaux rive droite without its policies"
