@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as error:
         if signals.interrupted() or isinstance(error, KeyboardInterrupt):
             print(interrupted_message(args), file=sys.stderr)
+            signals.forget_interrupt_in_exec()
             return signals.INTERRUPTED_EXIT
         if isinstance(error, BrokenPipeError) or (isinstance(error, SystemExit) and not _flushed()):
             signals.silence_stdout()

@@ -43,6 +43,14 @@ def ignore_from_now() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def forget_interrupt_in_exec() -> None:
+    """CPython remembers a KeyboardInterrupt that ended code run from a string by `exec` (as
+    `dataclasses` and `namedtuple` build their methods, e.g. in an import under way) even once it
+    was caught, and `python -m` then exits by SIGINT whatever the exit code asked. A string
+    `exec` resets that memory: called once the interruption is handled."""
+    exec("None")  # noqa: S102 - a constant string, run only to reset the interpreter's flag
+
+
 def interrupted() -> bool:
     return _interrupted.is_set()
 

@@ -184,3 +184,38 @@ def test_ctrl_c_while_the_finished_command_exits_keeps_its_exit_code():
     )
     assert done.returncode == 0, (done.returncode, done.stderr[-600:])
     assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr
+
+
+LATE_IMPORT = """
+import argparse
+import runpy
+
+import cli.main
+
+
+def build_parser():
+    parser = argparse.ArgumentParser()
+    # The Ctrl-C lands in code run from a string by exec, as in an import building a dataclass.
+    parser.set_defaults(handler=lambda args: exec("raise KeyboardInterrupt", {}))
+    return parser
+
+
+cli.main.build_parser = build_parser
+runpy.run_module("cli", run_name="__main__")
+"""
+
+
+def test_ctrl_c_inside_code_run_by_exec_gives_the_one_line_and_130(tmp_path):
+    """`python -m cli` interrupted while an import builds methods with exec (dataclasses,
+    namedtuple): the one line and 130, not a death by SIGINT (-2) after the line."""
+    (tmp_path / "late_import.py").write_text(LATE_IMPORT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "late_import"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 130, (done.returncode, done.stderr[-600:])
+    assert done.stderr.strip() == "interrupted"
