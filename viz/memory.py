@@ -75,17 +75,47 @@ def _on_session_start():
     def release():
         for forget in _forget_page_state:
             forget()
-        # Whatever still points at this session's runs (a widget's callback, a thread), their
-        # models' arrays go now.
-        for run in list(live_runs):
-            if getattr(run, "session_id", None) == session:
-                run.close()
         with _lock:
             _sessions["open"] -= 1
-        # The kernel's own objects are freed once this close returns: collect a moment later.
-        threading.Timer(1.0, _after_close).start()
+        # The kernel still draws its pages while it closes, and its own objects are freed once
+        # this close returns: close the session's runs and collect a moment later.
+        threading.Timer(1.0, _close_runs_then_collect, args=(session,)).start()
 
     return release
+
+
+def session_renderer():
+    """The current session's render context (None outside a session): a run closes while holding
+    its lock, so a page never draws a run that closes half-way through the drawing."""
+    try:
+        from solara.server import kernel_context
+
+        return kernel_context.get_current_context().app_object
+    except Exception:  # noqa: BLE001 - outside a session (a script, a benchmark): none
+        return None
+
+
+@contextlib.contextmanager
+def not_while_drawing(renderer):
+    """Hold `renderer`'s render lock (reacton renders under `thread_lock`), unless this thread is
+    the one drawing; wait at most 10 s for a drawing under way."""
+    lock = getattr(renderer, "thread_lock", None)
+    drawing_here = getattr(renderer, "_lock_thread", None) is threading.current_thread()
+    held = lock is not None and not drawing_here and lock.acquire(timeout=10)
+    try:
+        yield
+    finally:
+        if held:
+            lock.release()
+
+
+def _close_runs_then_collect(session) -> None:
+    """Whatever still points at the closed session's runs (a widget's callback, a thread), their
+    models' arrays go now; then collect."""
+    for run in list(live_runs):
+        if getattr(run, "session_id", None) == session:
+            run.close()
+    _after_close()
 
 
 def free_closed_sessions(forget_page_state, cull_timeout: str = "60s") -> None:

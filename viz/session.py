@@ -74,13 +74,16 @@ class ExploreRun:
             else None
         )
         self._agents = {agent.row: agent for agent in self.model.agents} if agents else {}
+        self._renderer = memory.session_renderer()
         memory.track(self)
 
     # ------------------------------------------------------------------ stepping
 
     @property
     def month(self) -> int:
-        return int(self.model.steps)
+        """The model's month; once closed, the month it was closed at (a page still drawing it)."""
+        model = self.model
+        return int(model.steps) if model is not None else self._closed_month
 
     @property
     def running(self) -> bool:
@@ -103,12 +106,14 @@ class ExploreRun:
         its models out of it."""
         from mesa import Agent
 
-        for model in (self.model, self.reference):
-            if model is not None:
-                Agent._ids.pop(model, None)
-        self.model = None
-        self.reference = None
-        self._agents = {}
+        with memory.not_while_drawing(self._renderer):
+            for model in (self.model, self.reference):
+                if model is not None:
+                    Agent._ids.pop(model, None)
+            self._closed_month = self.month
+            self.model = None
+            self.reference = None
+            self._agents = {}
 
     def run_to_horizon(self, cancelled=lambda: False) -> None:
         """Every remaining month at once (the reference too), without drawing in between."""
