@@ -77,6 +77,16 @@ def pick(page, test_id: str, *options: str) -> None:
         page.keyboard.press("Escape")
 
 
+def map_drawn(page) -> None:
+    """Wait until the package builder's commune map is drawn (Plotly holds its traces)."""
+    page.wait_for_function(
+        "(sel) => { const p = document.querySelector(sel); return p && p._fullData "
+        "&& p._fullData.length > 1; }",
+        arg="[data-testid=package-map] .js-plotly-plot",
+    )
+    page.wait_for_timeout(500)
+
+
 def test_defect_04_a_package_is_built_commune_by_commune(page, ui, tmp_path):
     from model.scenario import load_scenario
 
@@ -90,10 +100,14 @@ def test_defect_04_a_package_is_built_commune_by_commune(page, ui, tmp_path):
     pick(page, "package-quintiles", "fifth 1", "fifth 2")
     state = page.inner_text("[data-testid=household-state]")
     assert not re.search(r"\b33\d{3}\b", state), f"a commune shown by its code: {state}"
-    page.get_by_role("button", name="Add to the package").click()
+    add = page.get_by_role("button", name="Add to the package")
+    map_drawn(page)  # the package's map above the button, drawn: the button stays in place
+    add.click()
     page.get_by_text("Policy: tool library", exact=True).wait_for()
-    page.get_by_role("button", name="Add to the package").click()
+    map_drawn(page)
+    add.click()
     page.get_by_text("Policy: tool library 2", exact=True).wait_for()
+    map_drawn(page)
     with page.expect_download() as download:
         page.get_by_text("Download this scenario (TOML)").click()
     saved = tmp_path / "package.toml"
@@ -107,6 +121,7 @@ def test_defect_04_a_package_is_built_commune_by_commune(page, ui, tmp_path):
     section = page.locator("details", has_text="Policy: tool library 2").last
     section.locator(".v-chip", has_text="Talence").locator(".v-chip__close").click()
     page.wait_for_timeout(1500)
+    map_drawn(page)
     with page.expect_download() as download:
         page.get_by_text("Download this scenario (TOML)").click()
     download.value.save_as(saved)
