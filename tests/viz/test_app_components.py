@@ -416,3 +416,6 @@ def test_a_run_closed_with_its_session_is_not_drawn(fresh_explore):
     run.run_to_horizon()  # the play loop's thread, still going
     explore.tick.value += 1  # and its last redraw
     assert run.model is None and run.month == 1  # a view still drawing it reads its last month
+    explore.current.value = (
+        None  # as the closed session's pages are cleared (app.forget_page_state)
+    )
