@@ -199,28 +199,31 @@ def compare_task(text: str, name: str):
     return comparison.impacts()
 
 
-def open_in_explore(text: str, name: str, router) -> None:
+def _as_edited_scenario(text: str, name: str) -> bool:
+    """The point's scenario becomes Explore's edited scenario; False (and why, on this page) if
+    it is refused."""
     from . import explore
 
     explore.editor_text.value = text
     explore.apply_text(text, name)
     if explore.error.value:
         problem.value = explore.error.value
-        return
-    router.push("/")
+        return False
+    return True
+
+
+def open_in_explore(text: str, name: str, router) -> None:
+    if _as_edited_scenario(text, name):
+        router.push("/")
 
 
 def open_in_compare(text: str, name: str, router) -> None:
     """The point's scenario, as Explore's edited scenario, chosen on the Compare page."""
-    from . import compare, explore
+    from . import compare
 
-    explore.editor_text.value = text
-    explore.apply_text(text, name)
-    if explore.error.value:
-        problem.value = explore.error.value
-        return
-    compare.chosen.value = [compare.EDITED]
-    router.push("/compare")
+    if _as_edited_scenario(text, name):
+        compare.chosen.value = [compare.EDITED]
+        router.push("/compare")
 
 
 @solara.component
