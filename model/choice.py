@@ -276,10 +276,11 @@ def decide_extra_units(
     *,
     worn_out: np.ndarray,
     draw: np.ndarray,
+    purchases_by_zone: np.ndarray | None = None,
     **context,
 ) -> np.ndarray:
     """Owners (rows, cols) keep, buy or give up their extra units (in place); returns the units
-    purchased of each good.
+    purchased of each good (added by zone to `purchases_by_zone`, when given).
 
     Binary logit: holding them is worth `extra_units` times owning one (its cost, convenience and
     emissions) plus the zone's constant of extra units; going without them, the best of renting,
@@ -314,6 +315,8 @@ def decide_extra_units(
     hh.share_rest[rows, cols] = ~keeps & can_share & (utility[:, Mode.SHARE] >= without)
     bought = keeps & (~holding | worn_out)
     purchases += np.bincount(cols[bought], weights=extra_units[bought], minlength=len(goods.names))
+    if purchases_by_zone is not None:
+        np.add.at(purchases_by_zone, (hh.zone[rows[bought]], cols[bought]), extra_units[bought])
     return purchases
 
 
@@ -333,10 +336,12 @@ def decide(
     rng: np.random.Generator,
     month: int = 0,
     pool_news_month: np.ndarray | None = None,
+    purchases_by_zone: np.ndarray | None = None,
 ) -> np.ndarray:
     """This month's mode choices and lending decisions (in place); returns the units purchased
-    of each good. `pool_news_month` (Z, G): the month each zone's pool last opened or grew, for
-    the window after joining (`HouseholdState.months_since_joining`)."""
+    of each good, and adds them by zone and good to `purchases_by_zone` (Z, G) when given.
+    `pool_news_month` (Z, G): the month each zone's pool last opened or grew, for the window
+    after joining (`HouseholdState.months_since_joining`)."""
     hh, b, fx = households, behaviour, effects
     owner = hh.mode == Mode.OWN
     draw = rng.random(hh.mode.shape)
@@ -389,6 +394,8 @@ def decide(
 
     bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | wear_out[rows, cols])
     purchases = np.bincount(cols[bought], minlength=len(goods.names)).astype(float)
+    if purchases_by_zone is not None:
+        np.add.at(purchases_by_zone, (hh.zone[rows[bought]], cols[bought]), 1.0)
     hh.age_months[rows[bought], cols[bought]] = 0
     hh.lending[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
     if holding_extra is not None:
@@ -414,6 +421,7 @@ def decide(
             rental_access_eur=rental_access_eur,
             share_access_eur=share_access_eur,
             well_mixed=well_mixed,
+            purchases_by_zone=purchases_by_zone,
         )
     if b.always_share_when_aware:
         switch = hh.aware & hh.need

@@ -535,6 +535,17 @@ class TerritoryFromData(Strict):
         "initial_multi_owner_share of the zone's kind times its share of households with a car.",
         json_schema_extra=_unit("—"),
     )
+    min_households_per_zone: int = Field(
+        default=200,
+        ge=0,
+        le=100_000,
+        title="Minimum sampled households per zone",
+        description="Households the sample draws in each zone at least, so that a small commune's "
+        "figures are not those of a handful of households; capped at the zone's real households, and "
+        "at half a fair share (households / (2 x zones)) when the sample is too small for it. Each "
+        "sampled household then stands for its zone's real households over its sampled ones.",
+        json_schema_extra=_unit("households"),
+    )
     car_good: Name = Field(
         default="car",
         title="Car good",
