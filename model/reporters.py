@@ -372,7 +372,7 @@ COUNTED = (
     "bad_experiences",
     "public.revenue_eur",
 )
-COUNTED_SUFFIXES = (".stock", ".purchases", ".several.households")
+COUNTED_SUFFIXES = (".stock", ".purchases", ".several.households", ".pool_units")
 
 
 def scaled_to_territory(model, out: dict, sample: SampleMonth) -> dict:
@@ -395,6 +395,8 @@ def scaled_to_territory(model, out: dict, sample: SampleMonth) -> dict:
         real[f"real.{name}.stock"] = float(stock[g])
         real[f"real.{name}.purchases"] = float(purchases[g])
         real[f"real.{name}.several.households"] = float(b.several[g])
+        pool_units = scale @ model.effects.pool_units[:, g] if market is not None else 0.0
+        real[f"real.{name}.pool_units"] = float(pool_units)
     real["real.sharing_households"] = out["sharing_households.share"] * b.households
     real["real.goods.stock_total"] = float(stock.sum())
     real["real.emissions.stock_t"] = float((stock * goods.embodied_kg_co2e).sum() / 1000)

@@ -262,8 +262,9 @@ def test_fleet_users_are_the_households_the_fleet_served_not_the_peer_sharers(ti
     for _ in range(6):
         model.step()
         market = model.last_market
-        served_by_fleet = np.count_nonzero(market.served_pool[:, car] > 0)
-        assert model.latest["car.pool_users.share"] == served_by_fleet / 2000
+        weight = model.household_weight  # the real households each sampled one stands for
+        served_by_fleet = weight[market.rows][market.served_pool[:, car] > 0].sum()
+        assert model.latest["car.pool_users.share"] == pytest.approx(served_by_fleet / weight.sum())
     frame = model.series_frame()
     assert (frame["car.pool_users.share"].iloc[1:] > 0).all()
     # peer sharing is part of sharing, not of the fleet's users
