@@ -143,6 +143,11 @@ def check_stationarity(
     return result
 
 
+def territory_column(model, outcome: str) -> str:
+    """The column of an outcome for the territory: `real.<outcome>` on a territory from data."""
+    return f"real.{outcome}" if f"real.{outcome}" in model.series[0] else outcome
+
+
 def car_members(households, car: int) -> np.ndarray:
     """(N,) households sharing a car: for all their uses (owning none), or for the uses of the
     extra cars they gave up while keeping their first (`HouseholdState.share_rest`)."""
@@ -173,11 +178,16 @@ def check_second_car(
         if members.any():
             before.append(float(units0[members].mean()))
             after.append(float(with_fleet.units_held()[members, car].mean()))
-        added = np.array([r["car.pool_units"] for r in with_fleet.series])
-        base_pool = np.array([r["car.pool_units"] for r in without.series])
+        # the territory's cars (a stratified sample's counts are not in proportion to it)
+        stock, pool = (
+            territory_column(with_fleet, "car.stock"),
+            territory_column(with_fleet, "car.pool_units"),
+        )
+        added = np.array([r[pool] for r in with_fleet.series])
+        base_pool = np.array([r[pool] for r in without.series])
         for m in ratios:
             if m <= months:
-                removed = without.series[m]["car.stock"] - with_fleet.series[m]["car.stock"]
+                removed = without.series[m][stock] - with_fleet.series[m][stock]
                 ratios[m].append(removed / max(added[m] - base_pool[m], 1e-9))
     out = {
         "households": households,
