@@ -6,10 +6,13 @@ purchases, embodied emissions of the stock, of purchases and of the goods in
 use), economic (household spending by income quintile, lender income, unmet and
 forgone uses, subsidies received), social (trust, ties created, transactions,
 bad experiences), public (spending and revenue) and the money flows of the
-sharing market, for the conservation check. On a territory from data,
-`real.<outcome>` repeats each outcome that counts households, goods, uses, euros
-or tonnes, scaled from the sample to the real territory (`real.households` of
-them); outcomes by zone are then in `model.zone_results`. What each column
+sharing market, for the conservation check. On a territory from data, whose
+sample is drawn by zone with a minimum per zone (`model.geography`), each
+sampled household stands for its zone's real households over sampled ones: the
+shares and means are weighted so (`ShareBasis`), and `real.<outcome>` repeats
+each outcome that counts households, goods, uses, euros or tonnes for the real
+territory, the sum over zones of the zone's figure times that ratio
+(`real.households` of them); outcomes by zone are then in `model.zone_results`. What each column
 means, its unit and its range are declared once, in `model.outcomes`
 (`partage outcomes`).
 """

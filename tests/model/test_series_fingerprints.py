@@ -28,9 +28,10 @@ FINGERPRINTS = {
     ),
     # Re-recorded when a territory from data came to be sampled with a minimum of households per
     # zone (`territory.min_households_per_zone`) and weighted back to its real households: a rule
-    # of the sample and of the territory's figures, not of the month.
+    # of the sample and of the territory's figures, not of the month; Bordeaux's constants were
+    # re-solved by its import on that sample.
     ("bordeaux_metropole.toml", 600, 24, ()): (
-        "75d605ca59c8436a464a505b52587b82fce3d863923c9ebd804abce5d63b17b2"
+        "bdf34730db6203f27229a0ab0cd7f46f40113413928c75850bd36b1dc2f0e8a1"
     ),
     ("baseline.toml", 300, 18, (("network.kind", "well-mixed"),)): (
         "61e11ff02ebb059412725d036f2fdc4c741a43655036b7eac626cdde6523d273"
