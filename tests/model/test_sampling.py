@@ -91,7 +91,8 @@ def test_a_territory_wide_share_is_its_zones_shares_weighted_by_real_households(
 def test_real_public_spending_is_the_territorys_declared_budget():
     # the fleet scenario's pool costs per unit: those of the real communes, not of the sample
     fleet = ROOT / "scenarios" / "bordeaux_carsharing_fleet.toml"
-    model = TerritoryModel(fleet, households=1200, months=2, seed=5)
+    small_communes = {"policies.carsharing_fleet.zones": [SMALLEST, "Ambès"]}
+    model = TerritoryModel(fleet, households=1200, months=2, seed=5, overrides=small_communes)
     model.run()
     declared = declared_costs(model.scenario, months=2)
     assert declared.sum() > 0
