@@ -260,3 +260,17 @@ def month_figures(latest: Mapping[str, float], scenario: str, territory: Territo
     `territory_for` once and calls this each month)."""
     frame = pd.DataFrame([{**latest, "scenario": scenario}])
     return {k: v for k, v in for_territory(frame, territory).iloc[0].items() if k != "scenario"}
+
+
+def net_public_cost(
+    scenario: Scenario, net_eur: float, sample: int, months: int, households: int | None = None
+) -> float:
+    """Net public cost (spending less revenue, cumulated to `months`) of a run of `sample`
+    households, for the territory of `scenario` (as declared)."""
+    territory = territory_for(
+        {scenario.name: scenario}, sample=sample, months=months, households=households
+    )
+    # Revenue scales like spending beyond the declared budget, so the net cost follows one rule.
+    return float(
+        territory.public_spend_eur(scenario.name, np.array([months]), np.array([net_eur]))[0]
+    )
