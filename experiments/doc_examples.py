@@ -242,14 +242,19 @@ def regenerate(examples: list[Example], echo=print) -> None:
             printed = run(step)
         if example.stdout:
             (ROOT / example.stdout).write_text(printed, encoding="utf-8")
-        for copy in example.copies:
-            pairs = copy.pairs()
-            if not pairs:
-                raise UserError(f"{example.name}: nothing to copy from {copy.source}")
-            for source, target in pairs:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(published(source))
+        copy_outputs(example)
     record([example for example in examples if example.check == "recorded"])
+
+
+def copy_outputs(example: Example, root: Path = ROOT) -> None:
+    """Copy the files the example's command wrote under `results/` to where the docs keep them."""
+    for copy in example.copies:
+        pairs = copy.pairs(root)
+        if not pairs:
+            raise UserError(f"{example.name}: nothing to copy from {copy.source}")
+        for source, target in pairs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(published(source, root))
 
 
 def published(source: Path, root: Path = ROOT) -> bytes:

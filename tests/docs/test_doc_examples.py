@@ -153,3 +153,25 @@ def test_no_manifest_in_the_docs_names_an_absolute_path():
         if text.startswith("/")
     ]
     assert absolute == []
+
+
+def test_record_copies_what_the_command_wrote_into_the_docs(tmp_path):
+    """`partage docs record` after a command run by hand: the registry's files reach the docs."""
+    written = tmp_path / "results" / "calibration"
+    written.mkdir(parents=True)
+    (written / "report.md").write_text("# report\n", encoding="utf-8")
+    (written / "manifest.json").write_text(
+        json.dumps({"source": str(tmp_path / "designs" / "d.toml")}), encoding="utf-8"
+    )
+    example = replace(
+        RECORDED[0],
+        copies=(
+            doc_examples.Copy(
+                "results/calibration", "docs/calibration", ("report.md", "manifest.json")
+            ),
+        ),
+    )
+    doc_examples.copy_outputs(example, tmp_path)
+    assert (tmp_path / "docs/calibration/report.md").read_text(encoding="utf-8") == "# report\n"
+    manifest = json.loads((tmp_path / "docs/calibration/manifest.json").read_text(encoding="utf-8"))
+    assert manifest == {"source": "designs/d.toml"}
