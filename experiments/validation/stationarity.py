@@ -32,6 +32,7 @@ from model.zone_results import outcome_names
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 BORDEAUX = SCENARIOS / "bordeaux_metropole.toml"
+CALIBRATED = SCENARIOS / "bordeaux_metropole_calibrated.toml"
 FLEET = SCENARIOS / "bordeaux_carsharing_fleet.toml"
 STATIONARY_MEAN_POINTS = 1.0
 STATIONARY_MAX_POINTS = 3.0
@@ -67,6 +68,15 @@ def stated_cars(scenario) -> dict:
         "several_share": float((several * weights).sum()),
         "car_free_share": float(((1 - with_car) * weights).sum()),
     }
+
+
+def fitted_behaviour(path: Path = CALIBRATED) -> dict:
+    """The behaviour a calibration fitted (the `[behaviour]` table of its fitted scenario), as
+    overrides for `TerritoryModel`."""
+    import tomllib
+
+    with path.open("rb") as handle:
+        return {"behaviour": tomllib.load(handle).get("behaviour", {})}
 
 
 def _zone_label(scenario, zone: int) -> str:
