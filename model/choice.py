@@ -345,22 +345,27 @@ def decide(
     hh, b, fx = households, behaviour, effects
     owner = hh.mode == Mode.OWN
     draw = rng.random(hh.mode.shape)
-    wear_out = owner & (draw < 1.0 / goods.lifetime_months)
-    life_event = owner & ~wear_out & (draw < 1.0 / goods.lifetime_months + b.life_event_rate)
-    pool_news = (
-        owner
-        & ~wear_out
-        & ~life_event
-        & hh.aware
-        & pool_ok
-        & (draw < 1.0 / goods.lifetime_months + b.life_event_rate + b.pool_reconsider_rate)
-    )
-    if pool_news_month is not None and pool_news.any():
+    # An owner's event, by the month's draw: wear-out below 1 / lifetime, a life event above it and
+    # below `life_event_rate` more, news of a pool above that and below `pool_reconsider_rate`
+    # more. The few owners below the last threshold are sorted out as pairs rather than over
+    # every household and good.
+    wear_below = 1.0 / goods.lifetime_months
+    life_below = wear_below + b.life_event_rate
+    news_below = life_below + b.pool_reconsider_rate
+    r, c = pairs(owner & (draw < news_below))
+    d = draw[r, c]
+    worn, lived = d < wear_below[c], d < life_below[c]
+    news = ~lived & hh.aware[r, c] & pool_ok[r, c]
+    if pool_news_month is not None and news.any():
         # only in the months after joining: knowing of sharing with a pool open
-        r, c = np.nonzero(pool_news)
-        since = hh.months_since_joining(r, c, month, pool_news_month)
-        late = (since < 0) | (since >= b.pool_reconsider_months)
-        pool_news[r[late], c[late]] = False
+        since = hh.months_since_joining(r[news], c[news], month, pool_news_month)
+        news[np.flatnonzero(news)[(since < 0) | (since >= b.pool_reconsider_months)]] = False
+    wear_out = np.zeros(hh.mode.shape, dtype=bool)
+    wear_out[r[worn], c[worn]] = True
+    life_event = np.zeros(hh.mode.shape, dtype=bool)
+    life_event[r[lived & ~worn], c[lived & ~worn]] = True
+    pool_news = np.zeros(hh.mode.shape, dtype=bool)
+    pool_news[r[news], c[news]] = True
     others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
     owner_event = wear_out | life_event | pool_news
     # A household holding several units reconsiders its extra units first (`decide_extra_units`).

@@ -47,6 +47,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PlainSerializer,
     PlainValidator,
     Tag,
     ValidationError,
@@ -1441,6 +1442,7 @@ def _checked_series(value: Any) -> float | list[list[float]]:
 UnitsOrSeries = Annotated[
     float | list[list[float]],
     PlainValidator(_checked_series),
+    PlainSerializer(lambda units: units, return_type=Any),  # as validated: a number or the series
     WithJsonSchema(
         {
             "anyOf": [

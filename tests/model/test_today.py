@@ -277,3 +277,16 @@ def test_without_a_fleet_nobody_is_a_fleet_user_though_peers_share(tiny_territor
     frame = model.series_frame()
     assert frame["car.sharing.share"].iloc[-1] > 0
     assert (frame["car.pool_users.share"] == 0).all()
+
+
+def test_a_dated_fleet_is_written_back_as_declared_without_a_warning(tiny_territory):
+    import warnings
+
+    scenario = load_scenario(
+        with_fleet(tiny_territory, units="[[0, 10], [4, 50]]", subscribers="20")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dumped = scenario.model_dump(mode="json")
+    (fleet,) = dumped["today"]["fleets"].values()
+    assert fleet["units"] == [[0, 10], [4, 50]]
