@@ -1,4 +1,4 @@
-"""One browser test per defect found by trying the app as a planner and a teacher would (issue 12).
+"""One browser test per defect found by trying the app as a planner and a teacher would.
 
 Each test drives the app in Chromium the way the defect was seen, and fails on the app
 as it was before its fix.

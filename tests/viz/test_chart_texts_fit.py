@@ -1,5 +1,5 @@
-"""The Results page's charts keep their title and axis labels inside the image (issue 18, item 12:
-a sweep chart's title and axis label were cut), with the longest French words the page shows."""
+"""The Results page's charts keep their title and axis labels inside the image
+(a sweep chart's title and axis label were cut), with the longest French words the page shows."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Browser tests of results read commune by commune on maps a planner can move (issue 18).
+"""Browser tests of results read commune by commune on maps a planner can move.
 
-Defect 5 of the issue (no results by commune). A small comparison on the right bank is run
+The defect: no results by commune. A small comparison on the right bank is run
 once in one tab; the tests then read its maps:
 the communes zoom and pan through Plotly's widget, nothing is fetched from another host,
 a click inside a commune picks it (its figures and its curves over the months), the table

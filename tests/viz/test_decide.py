@@ -1,4 +1,4 @@
-"""Browser test of issue 18's "decide in the app": a policy search launched from the Policy design
+"""Browser test of deciding in the app: a policy search launched from the Policy design
 page runs in the background with progress and Cancel, its front drawn as it grows; a finished
 search's point opens in Compare; a cancelled search leaves the searches finished before."""
 

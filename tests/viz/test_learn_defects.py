@@ -1,4 +1,4 @@
-"""Learn's defects (issue 18, item 11), each checked where it was seen.
+"""Learn's defects, each checked where it was seen.
 
 - On a projector (1 896 × 562) the figure was stretched sideways: the picture must keep its
   own proportions (browser).

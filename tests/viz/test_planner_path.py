@@ -1,4 +1,4 @@
-"""Browser tests of a planner's path from a question to a council report (issue 18).
+"""Browser tests of a planner's path from a question to a council report.
 
 Each test drives the app in Chromium the way a defect was seen, and fails on the app
 as it was before its fix.

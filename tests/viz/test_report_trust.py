@@ -1,4 +1,4 @@
-"""The council report says how far to trust its figures (issue 18, item 8 / "trust on screen and in
+"""The council report says how far to trust its figures ("trust on screen and in
 the report"): what the baseline was calibrated on, its drift with no policy, then the limits; the
 same calibration words as the app's trust panel."""
 

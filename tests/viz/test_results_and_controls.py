@@ -1,4 +1,4 @@
-"""Browser tests of issue 18, item 12: Results reads the app's comparisons, Cancel keeps the last
+"""Browser tests: Results reads the app's comparisons, Cancel keeps the last
 comparison, a new scenario keeps the added policies, Play has a speed. Each fails on the app as it
 was before its fix."""
 
