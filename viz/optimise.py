@@ -9,11 +9,9 @@ Rules:
 - Clicking the front picks the nearest point: its package, levers and impacts
   with their intervals, and buttons that open its scenario file in Explore or
   compare it with the baseline through the comparison engine.
+- A calibration is shown from its tables in the page's language (`viz.calibration`).
 - Everything read from a folder is data: text is escaped, never rendered as
-  HTML; a report's Markdown is turned into HTML by markdown-it with raw HTML
-  escaped and links other than http(s) kept as text (no `solara.Markdown`,
-  which would fetch KaTeX from a CDN); images and scenario files are read only
-  from inside their folder.
+  HTML; images and scenario files are read only from inside their folder.
 """
 
 from __future__ import annotations
@@ -28,9 +26,9 @@ from pathlib import Path
 
 import solara
 import solara.lab
-from markdown_it import MarkdownIt
 
 from . import i18n
+from .calibration import calibration_report, calibration_title
 from .catalogue import BASELINE, RESULTS_DIR
 from .clickable import ClickableSvg
 from .front import Front, heading, impact_label, inside
@@ -40,7 +38,6 @@ from .search import SearchLauncher, finished_search
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 COMPARE_REPLICATIONS = 4
 COMPARE_HOUSEHOLDS = 1000
-MAX_REPORT_CHARS = 200_000
 
 chosen_optimisation = solara.reactive("")
 picked_rank = solara.reactive(1)
@@ -354,21 +351,6 @@ def OptimisationView(lang: str):
 # --------------------------------------------------------------------------- calibration
 
 
-def _markdown() -> MarkdownIt:
-    """CommonMark with tables; raw HTML escaped, images off, links kept only to http(s)."""
-    parser = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
-    parser.validateLink = lambda url: re.match(r"https?://", url.strip(), re.IGNORECASE) is not None
-    return parser
-
-
-def safe_markdown(text: str) -> tuple[str, list[str]]:
-    """A report's Markdown as HTML that holds no raw HTML, image or link other than http(s);
-    and the images it names (shown apart, read only from inside the report's folder)."""
-    images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)[^)]*\)", text)
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return _markdown().render(text), images
-
-
 @solara.component
 def ReportFigure(image: Path):
     """A report's figure with its file name as text alternative (solara.Image has none)."""
@@ -391,26 +373,21 @@ def CalibrationView(lang: str):
         solara.Info(t("No finished calibration yet: run `partage calibrate DESIGN.toml`."))
         return
     name = chosen_calibration.value if chosen_calibration.value in names else names[0]
-    solara.Select(t("Calibration"), values=names, value=name, on_value=chosen_calibration.set)
-    folder = results_dir() / name
-    report = inside(folder, "report.md")
-    if report is None:
-        solara.Error(f"{name}: report.md is not inside its folder")
-        return
-    text, named_images = safe_markdown(
-        report.read_text(encoding="utf-8", errors="replace")[:MAX_REPORT_CHARS]
+    titles = {calibration_title(n): n for n in names}
+    solara.Select(
+        t("Calibration"),
+        values=list(titles),
+        value=calibration_title(name),
+        on_value=lambda title: chosen_calibration.set(titles.get(title, name)),
     )
-    solara.HTML(tag="div", unsafe_innerHTML=text, classes=["calibration-report"])
-    images = [inside(folder, image) for image in named_images]
-    images += [
-        inside(folder, p.name)
-        for p in sorted(folder.iterdir())
-        if p.suffix.lower() in IMAGE_SUFFIXES
-    ]
-    for image in dict.fromkeys(
-        i for i in images if i is not None and i.suffix.lower() in IMAGE_SUFFIXES
-    ):
-        ReportFigure(image)
+    folder = results_dir() / name
+    if not calibration_report(folder, lang):
+        solara.Error(t("This calibration's tables cannot be read: run `partage calibrate` again."))
+        return
+    if lang == "en":  # the figures `partage calibrate` draws carry English words
+        for image in [inside(folder, p.name) for p in sorted(folder.iterdir())]:
+            if image is not None and image.suffix.lower() in IMAGE_SUFFIXES:
+                ReportFigure(image)
     for scenario in [inside(folder, p.name) for p in sorted(folder.glob("*.toml"))]:
         if scenario is None:
             continue
