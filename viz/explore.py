@@ -29,6 +29,7 @@ from . import catalogue
 from .catalogue import BASELINE, MAX_HOUSEHOLDS, Lever
 from .clickable import ClickableSvg
 from .controls import ChoiceSelect, IntField, Section, escaped
+from .downloads import planner_csv
 from .figures import DIFFERENCE_COLOURS, MODE_COLOURS, MODE_LABELS, NO_NEED_COLOUR
 from .language import current as current_language
 from .language import eur, language, number, percent, tonnes, tr
@@ -526,7 +527,7 @@ def Controls():
             mime_type="application/toml",
         )
         solara.FileDownload(
-            lambda: run.settings_frame(csv_settings()).to_csv(index=False),
+            lambda: planner_csv(run.settings_frame(csv_settings()), current_language()),
             filename=f"partage-{scenario.name}-explore.csv",
             label=tr("Download these months (CSV)"),
             mime_type="text/csv",

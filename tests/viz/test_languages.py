@@ -92,7 +92,7 @@ def finished_search(results_dir):
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_every_page_is_in_one_language(open_tab, ui, lang, finished_search, calibration_in):
-    calibration_in("calibration-bordeaux")  # Policy design shows a calibration's report too
+    calibration_in("calibration-walk")  # Policy design shows a calibration's report too
     tab = open_tab(1440, 900, "fr-FR" if lang == "fr" else "en-GB")
     found = {}
     for path, ready in PAGES:
