@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from viz.downloads import column_code, planner_csv, read_planner_csv
+from viz.downloads import header as header_in
 
 
 def test_headers_are_words_of_the_language_with_the_code_kept(tmp_path):
@@ -38,3 +39,6 @@ def test_explores_months_download_in_french_has_french_headers(page, ui, tmp_pat
     )
     months = read_planner_csv(saved)
     assert {"month", "drill.share", "sharing_households"} <= set(months.columns)
+    words = dict(zip(months.columns, pd.read_csv(saved, nrows=0).columns, strict=True))
+    english = {code: header_in(code, "en") for code in months.columns}
+    assert not [code for code in months.columns if words[code] == english[code]], "in English"
