@@ -183,10 +183,10 @@ def for_territory(frame: pd.DataFrame, territory: Territory) -> pd.DataFrame:
     territory: counts, tonnes and euros scaled, the declared public budget at the territory's size,
     shares and means per household as they are; `real.*` columns dropped."""
     out = frame.drop(columns=[c for c in frame.columns if c.startswith("real.")])
-    factor = territory.factor
-    for column in out.columns:
-        if is_counted(column):
-            out[column] = out[column] * factor
+    counted = [column for column in out.columns if is_counted(column)]
+    if counted:  # scaled as one block: a month of the app has ~140 such columns
+        scaled = out[counted] * territory.factor
+        out = pd.concat([out.drop(columns=counted), scaled], axis=1)[list(out.columns)]
     if PUBLIC_SPEND in out:
         spend = frame[PUBLIC_SPEND].to_numpy(dtype=float)
         month = out["month"].to_numpy()
@@ -250,9 +250,21 @@ def run_figures(
 def month_figures(latest: Mapping[str, float], scenario: str, territory: Territory) -> dict:
     """One run's outcomes for one month (`latest`, with its `month`) of the scenario named
     `scenario` in `territory`, for the territory (a run stepped month by month builds its
-    `territory_for` once and calls this each month)."""
-    frame = pd.DataFrame([{**latest, "scenario": scenario}])
-    return {k: v for k, v in for_territory(frame, territory).iloc[0].items() if k != "scenario"}
+    `territory_for` once and calls this each month): the rules of `for_territory`, applied to one
+    row without building a table (the app calls this twice a month it shows)."""
+    month = np.array([int(latest["month"])])
+    out = {}
+    for column, value in latest.items():
+        if column.startswith("real.") or column == "scenario":
+            continue
+        if column == PUBLIC_SPEND:
+            value = territory.public_spend_eur(scenario, month, np.array([value], float))[0]
+        elif column == PUBLIC_SPEND_MONTH:
+            value = _monthly_spend(territory, scenario, month, np.array([value], float))[0]
+        elif is_counted(column):
+            value = value * territory.factor
+        out[column] = value
+    return out
 
 
 def net_public_cost(

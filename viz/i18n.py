@@ -66,6 +66,7 @@ def gettext(text: str, lang: str) -> str:
     return translations(checked_language(lang)).gettext(text) if text else text
 
 
+@cache  # parsing a locale costs more than formatting a number, and charts format hundreds
 def locale_of(lang: str) -> Locale:
     return Locale.parse(_LOCALE_NAMES[checked_language(lang)])
 
