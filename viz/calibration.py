@@ -21,7 +21,7 @@ import pandas as pd
 import solara
 
 from . import i18n
-from .front import heading, inside
+from .front import heading, inside, plain_table
 
 N_ = str  # marks a text for the catalogue; translated where it is shown
 
@@ -187,24 +187,6 @@ def calibration_title(name: str) -> str:
     return name.replace("_", " ").replace("-", " ")
 
 
-def table(rows: list[tuple[str, ...]], header: tuple[str, ...], test_id: str) -> None:
-    """A plain table; every cell escaped."""
-    head = "".join(
-        f"<th style='text-align:left;padding:2px 10px'>{html.escape(h)}</th>" for h in header
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td style='padding:2px 10px'>{html.escape(c)}</td>" for c in row)
-        + "</tr>"
-        for row in rows
-    )
-    solara.HTML(
-        tag="table",
-        unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
-        attributes={"data-testid": test_id},
-    )
-
-
 def paragraph(text: str) -> None:
     solara.HTML(tag="p", unsafe_innerHTML=html.escape(text))
 
@@ -232,7 +214,7 @@ def calibration_report(folder: Path, lang: str) -> bool:
         solara.HTML(tag="p", unsafe_innerHTML=f"<strong>{html.escape(verdict)}</strong>")
         paragraph(method)
         heading(t("Parameters"), 3)
-        table(
+        plain_table(
             parameters,
             (
                 t("parameter"),
@@ -251,7 +233,7 @@ def calibration_report(folder: Path, lang: str) -> bool:
                 "95% interval; z is (mean − observed) / standard deviation."
             )
         )
-        table(
+        plain_table(
             fit,
             (t("target"), t("observed"), t("before calibration"), t("after calibration"), "z"),
             "calibration-fit",
@@ -263,7 +245,7 @@ def calibration_report(folder: Path, lang: str) -> bool:
                 "it comes within two standard deviations of the observed figure."
             )
         )
-        table(
+        plain_table(
             reach,
             (t("target"), t("observed"), t("range reached"), t("reached")),
             "calibration-reach",

@@ -279,3 +279,21 @@ def open_in_compare(text: str, name: str, router) -> None:
     if _as_edited_scenario(text, name):
         compare.chosen.value = [compare.EDITED]
         router.push("/compare")
+
+
+def plain_table(rows: list[tuple[str, ...]], header: tuple[str, ...], test_id: str) -> None:
+    """A plain table; every cell escaped."""
+    head = "".join(
+        f"<th style='text-align:left;padding:2px 10px'>{html.escape(h)}</th>" for h in header
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td style='padding:2px 10px'>{html.escape(c)}</td>" for c in row)
+        + "</tr>"
+        for row in rows
+    )
+    solara.HTML(
+        tag="table",
+        unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
+        attributes={"data-testid": test_id},
+    )

@@ -17,7 +17,6 @@ Rules:
 from __future__ import annotations
 
 import base64
-import html
 import json
 import math
 import os
@@ -39,6 +38,7 @@ from .front import (
     open_in_compare,
     open_in_explore,
     package_words,
+    plain_table,
     problem,
     value_words,
 )
@@ -115,24 +115,6 @@ def _cell(value, lang: str = "en") -> str:
     return str(value)
 
 
-def _table(rows: list[tuple[str, ...]], header: tuple[str, ...], test_id: str) -> None:
-    """A plain table; every cell escaped."""
-    head = "".join(
-        f"<th style='text-align:left;padding:2px 10px'>{html.escape(h)}</th>" for h in header
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td style='padding:2px 10px'>{html.escape(c)}</td>" for c in row)
-        + "</tr>"
-        for row in rows
-    )
-    solara.HTML(
-        tag="table",
-        unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
-        attributes={"data-testid": test_id},
-    )
-
-
 @solara.lab.task(prefer_threaded=True)
 def compare_task(text: str, name: str):
     from experiments.compare import compare_scenarios
@@ -198,7 +180,7 @@ def OptimisationView(lang: str):
         with solara.Column():
             heading(f"{t('Package')} {picked}", 3)
             solara.Text(package_words(row, front.levers, lang), classes=["optimise-package"])
-            _table(
+            plain_table(
                 [
                     (lever_words(lever, lang), value_words(row[lever], lang))
                     for lever in front.levers
@@ -219,7 +201,7 @@ def OptimisationView(lang: str):
                         else i18n.format_percent(float(better), lang, 0),
                     )
                 )
-            _table(
+            plain_table(
                 impacts,
                 (
                     t("impact"),
@@ -268,7 +250,7 @@ def OptimisationView(lang: str):
             f"{t('paired replications')}, {COMPARE_HOUSEHOLDS} {t('households')})",
             3,
         )
-        _table(
+        plain_table(
             [tuple(_cell(v, lang) for v in r) for r in table.itertuples(index=False)],
             tuple(map(str, table.columns)),
             "front-compare",
