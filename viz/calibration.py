@@ -164,7 +164,7 @@ class CalibrationTables:
                 f"{s(row['observed'])} ± {s(row['sd'])}",
                 f"{s(row['original'])} ({s(row['original_low'])} – {s(row['original_high'])})",
                 f"{s(row['fitted'])} ({s(row['fitted_low'])} – {s(row['fitted_high'])})",
-                i18n.format_number(float(row["fitted_z"]), lang, 1),
+                i18n.format_number(round(float(row["fitted_z"]), 1) + 0.0, lang, 1),  # no "-0,0"
             )
             for _, row in self.fit.iterrows()
         ]

@@ -282,7 +282,7 @@ def open_in_compare(text: str, name: str, router) -> None:
 
 
 def plain_table(rows: list[tuple[str, ...]], header: tuple[str, ...], test_id: str) -> None:
-    """A plain table; every cell escaped."""
+    """A plain table; every cell escaped; scrolled sideways when wider than the page (a phone)."""
     head = "".join(
         f"<th style='text-align:left;padding:2px 10px'>{html.escape(h)}</th>" for h in header
     )
@@ -293,7 +293,8 @@ def plain_table(rows: list[tuple[str, ...]], header: tuple[str, ...], test_id: s
         for row in rows
     )
     solara.HTML(
-        tag="table",
-        unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
+        tag="div",
+        unsafe_innerHTML=f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>",
         attributes={"data-testid": test_id},
+        style="max-width: 100%; overflow-x: auto",
     )
