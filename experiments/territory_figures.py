@@ -22,9 +22,12 @@ Rules:
   fixed investment, and both the cost and the extra sharers are the
   territory's: the cost per extra sharing household, or per tonne avoided, does
   not depend on how many households were simulated.
-- A territory from data also carries `real.<outcome>` columns in its series,
-  computed by the model with the same rule; the territory's figures replace
-  them (they are dropped from what users read, so no figure is shown twice).
+- A territory from data carries `real.<outcome>` columns in its series: the
+  model's own figures for the real territory, each zone's figure times its
+  real households over sampled ones (its sample is stratified by zone,
+  `model.geography`, so one territory-wide factor would be wrong). They are
+  what users read, under the outcome's plain name (no figure is shown twice);
+  shares and means per household are already weighted by the model.
 
 API:
 
@@ -183,10 +186,14 @@ def for_territory(frame: pd.DataFrame, territory: Territory) -> pd.DataFrame:
     territory: counts, tonnes and euros scaled, the declared public budget at the territory's size,
     shares and means per household as they are; `real.*` columns dropped."""
     out = frame.drop(columns=[c for c in frame.columns if c.startswith("real.")])
-    counted = [column for column in out.columns if is_counted(column)]
-    if counted:  # scaled as one block: a month of the app has ~140 such columns
-        scaled = out[counted] * territory.factor
-        out = pd.concat([out.drop(columns=counted), scaled], axis=1)[list(out.columns)]
+    factor = territory.factor
+    for column in out.columns:
+        if f"real.{column}" in frame:  # the model's own figure for the real territory
+            out[column] = frame[f"real.{column}"]
+        elif is_counted(column):
+            out[column] = out[column] * factor
+    if f"real.{PUBLIC_SPEND}" in frame:
+        return out
     if PUBLIC_SPEND in out:
         spend = frame[PUBLIC_SPEND].to_numpy(dtype=float)
         month = out["month"].to_numpy()
@@ -253,14 +260,17 @@ def month_figures(latest: Mapping[str, float], scenario: str, territory: Territo
     `territory_for` once and calls this each month): the rules of `for_territory`, applied to one
     row without building a table (the app calls this twice a month it shows)."""
     month = np.array([int(latest["month"])])
+    real_spend = f"real.{PUBLIC_SPEND}" in latest  # the model's own public budget for the territory
     out = {}
     for column, value in latest.items():
         if column.startswith("real.") or column == "scenario":
             continue
-        if column == PUBLIC_SPEND:
+        if column == PUBLIC_SPEND and not real_spend:
             value = territory.public_spend_eur(scenario, month, np.array([value], float))[0]
-        elif column == PUBLIC_SPEND_MONTH:
+        elif column == PUBLIC_SPEND_MONTH and not real_spend:
             value = _monthly_spend(territory, scenario, month, np.array([value], float))[0]
+        elif f"real.{column}" in latest:
+            value = latest[f"real.{column}"]
         elif is_counted(column):
             value = value * territory.factor
         out[column] = value
