@@ -257,9 +257,24 @@ def run_figures(
 def month_figures(latest: Mapping[str, float], scenario: str, territory: Territory) -> dict:
     """One run's outcomes for one month (`latest`, with its `month`) of the scenario named
     `scenario` in `territory`, for the territory (a run stepped month by month builds its
-    `territory_for` once and calls this each month)."""
-    frame = pd.DataFrame([{**latest, "scenario": scenario}])
-    return {k: v for k, v in for_territory(frame, territory).iloc[0].items() if k != "scenario"}
+    `territory_for` once and calls this each month): the rules of `for_territory`, applied to one
+    row without building a table (the app calls this twice a month it shows)."""
+    month = np.array([int(latest["month"])])
+    real_spend = f"real.{PUBLIC_SPEND}" in latest  # the model's own public budget for the territory
+    out = {}
+    for column, value in latest.items():
+        if column.startswith("real.") or column == "scenario":
+            continue
+        if column == PUBLIC_SPEND and not real_spend:
+            value = territory.public_spend_eur(scenario, month, np.array([value], float))[0]
+        elif column == PUBLIC_SPEND_MONTH and not real_spend:
+            value = _monthly_spend(territory, scenario, month, np.array([value], float))[0]
+        elif f"real.{column}" in latest:
+            value = latest[f"real.{column}"]
+        elif is_counted(column):
+            value = value * territory.factor
+        out[column] = value
+    return out
 
 
 def net_public_cost(

@@ -35,6 +35,7 @@ from . import explore as explore_page
 from .catalogue import BASELINE, MAX_HOUSEHOLDS
 from .communes import ResultsByCommune
 from .controls import ChoiceSelect, IntField, escaped
+from .downloads import planner_csv
 from .figures import SCENARIO_COLOURS
 from .language import current as current_language
 from .language import number, scenario_title, tr
@@ -428,13 +429,20 @@ def Results(result):
     )
     with solara.Row(style={"flex-wrap": "wrap"}):
         solara.FileDownload(
-            table.to_csv(index=False),
+            planner_csv(
+                table.assign(
+                    scenario=table["scenario"].map(scenario_title),
+                    indicator=table["indicator"].map(indicator_text),
+                    unit=table["unit"].map(tr),
+                ),
+                lang,
+            ),
             filename="partage-impacts.csv",
             label=tr("Download the impacts (CSV)"),
             mime_type="text/csv",
         )
         solara.FileDownload(
-            series.to_csv(index=False),
+            planner_csv(series, lang),
             filename="partage-series.csv",
             label=tr("Download the series (CSV)"),
             mime_type="text/csv",

@@ -29,6 +29,7 @@ from . import catalogue
 from .catalogue import BASELINE, MAX_HOUSEHOLDS, Lever
 from .clickable import ClickableSvg
 from .controls import ChoiceSelect, IntField, Section, escaped
+from .downloads import planner_csv
 from .figures import DIFFERENCE_COLOURS, MODE_COLOURS, MODE_LABELS, NO_NEED_COLOUR
 from .language import current as current_language
 from .language import eur, language, number, percent, tonnes, tr
@@ -88,7 +89,7 @@ def scenario_now() -> Scenario:
 def run_settings() -> dict[str, Any]:
     """Households, months and seed of the current run, as scenario fields."""
     run = current.value
-    if run is None:
+    if run is None or run.model is None:  # no run, or one closed with its session
         return {}
     scenario = run.model.scenario
     return {"households": scenario.households, "months": scenario.months, "seed": scenario.seed}
@@ -456,8 +457,10 @@ def Controls():
             classes=["partage-dropped"],
         )
     run = current.value
-    if run is not None:
-        scenario = run.model.scenario
+    # A run closed with its session (as `RunView` knows) may still be the page's for a last redraw.
+    model = run.model if run is not None else None
+    if model is not None:
+        scenario = model.scenario
         description = text_in(scenario.description, current_language()) or scenario.name
         solara.Text(tr(description), classes=["partage-description"])
     with solara.Row(style={"flex-wrap": "wrap", "gap": "4px"}):
@@ -471,7 +474,7 @@ def Controls():
         solara.Button(
             tr("Run to the horizon"),
             on_click=lambda: playing.set("horizon"),
-            disabled=bool(playing.value) or run is None or not run.running,
+            disabled=bool(playing.value) or model is None or not run.running,
             outlined=True,
             color="primary",
         )
@@ -483,7 +486,7 @@ def Controls():
         speed.set,
         test_id="play-speed",
     )
-    scenario = run.model.scenario if run is not None else None
+    scenario = model.scenario if model is not None else None
     IntField(
         tr("Households (10 to {n})").format(n=number(MAX_HOUSEHOLDS)),
         households.value or (scenario.households if scenario else 0),
@@ -505,7 +508,7 @@ def Controls():
         value=show_baseline.value,
         on_value=lambda v: (show_baseline.set(v), rebuild()),
     )
-    if run is None:
+    if model is None:
         return
     WhatMoved()
     groups: dict[str, list[Lever]] = {}
@@ -526,7 +529,7 @@ def Controls():
             mime_type="application/toml",
         )
         solara.FileDownload(
-            lambda: run.settings_frame(csv_settings()).to_csv(index=False),
+            lambda: planner_csv(run.settings_frame(csv_settings()), current_language()),
             filename=f"partage-{scenario.name}-explore.csv",
             label=tr("Download these months (CSV)"),
             mime_type="text/csv",

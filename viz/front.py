@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,7 @@ from . import i18n
 
 FRONT, OTHER, PICKED = "#0072B2", "#999999", "#D55E00"  # Okabe-Ito blue, grey and vermilion
 WIDTH, HEIGHT = 560, 380
+problem = solara.reactive("")  # why a point could not be opened, in words
 
 
 def inside(folder: Path, relative: str) -> Path | None:
@@ -194,3 +196,105 @@ def impact_label(name: str, lang: str) -> str:
 def heading(text: str, level: int = 2) -> None:
     """A plain heading, its text escaped."""
     solara.HTML(tag=f"h{level}", unsafe_innerHTML=html.escape(text))
+
+
+# --------------------------------------------------------------------------- a point in words, opened
+
+
+def lever_words(column: str, lang: str) -> str:
+    """A front's lever column in words: `tool_library` is the measure's name, and
+    `tool_library.units_per_1000_households` the measure's name and the field's label."""
+    from model.scenario import parameter_info
+
+    from .catalogue import load_named
+
+    policy, _, field_name = column.partition(".")
+    title = i18n.gettext(policy.replace("_", " "), lang)
+    if not field_name:
+        return title
+    try:
+        label = parameter_info(load_named("territoire_partage"), f"policies.{column}").get("label")
+    except Exception:  # noqa: BLE001 - a lever the library's package lacks keeps its own words
+        label = None
+    return f"{title}: {i18n.gettext(label or field_name.replace('_', ' '), lang)}"
+
+
+def value_words(value, lang: str) -> str:
+    """A lever's value in words: on/off, zones joined, numbers in the language's format."""
+    if isinstance(value, float) and math.isfinite(value):
+        return i18n.format_number(value, lang, 0 if value.is_integer() else 3)
+    text = str(value)
+    if text in ("on", "off", "-"):
+        return {"on": i18n.gettext("in", lang), "off": i18n.gettext("left out", lang)}.get(
+            text, "–"
+        )
+    return " + ".join(i18n.gettext(zone, lang) for zone in text.split("+"))
+
+
+def package_words(row, levers: list[str], lang: str) -> str:
+    """A front point's package in words: the measures kept (with their searched values), then the
+    measures every package holds."""
+    kept = []
+    for lever in levers:
+        if "." in lever or str(row.get(lever)) != "on":
+            continue
+        values = [
+            f"{lever_words(other, lang).split(': ', 1)[1]} {value_words(row[other], lang)}"
+            for other in levers
+            if other.startswith(lever + ".") and str(row[other]) != "-"
+        ]
+        kept.append(lever_words(lever, lang) + (f" ({'; '.join(values)})" if values else ""))
+    always = re.findall(r"(\w+) \(always\)", str(row.get("package", "")))
+    if always:
+        kept.append(
+            i18n.gettext("in every package", lang)
+            + ": "
+            + ", ".join(i18n.gettext(name.replace("_", " "), lang) for name in always)
+        )
+    return "; ".join(kept) or i18n.gettext("no policy", lang)
+
+
+def _as_edited_scenario(text: str, name: str) -> bool:
+    """The point's scenario becomes Explore's edited scenario; False (and why, on this page) if
+    it is refused."""
+    from . import explore
+
+    explore.editor_text.value = text
+    explore.apply_text(text, name)
+    if explore.error.value:
+        problem.value = explore.error.value
+        return False
+    return True
+
+
+def open_in_explore(text: str, name: str, router) -> None:
+    if _as_edited_scenario(text, name):
+        router.push("/")
+
+
+def open_in_compare(text: str, name: str, router) -> None:
+    """The point's scenario, as Explore's edited scenario, chosen on the Compare page."""
+    from . import compare
+
+    if _as_edited_scenario(text, name):
+        compare.chosen.value = [compare.EDITED]
+        router.push("/compare")
+
+
+def plain_table(rows: list[tuple[str, ...]], header: tuple[str, ...], test_id: str) -> None:
+    """A plain table; every cell escaped; scrolled sideways when wider than the page (a phone)."""
+    head = "".join(
+        f"<th style='text-align:left;padding:2px 10px'>{html.escape(h)}</th>" for h in header
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td style='padding:2px 10px'>{html.escape(c)}</td>" for c in row)
+        + "</tr>"
+        for row in rows
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>",
+        attributes={"data-testid": test_id},
+        style="max-width: 100%; overflow-x: auto",
+    )

@@ -66,13 +66,15 @@ def gettext(text: str, lang: str) -> str:
     return translations(checked_language(lang)).gettext(text) if text else text
 
 
+@cache  # parsing a locale costs more than formatting a number, and charts format hundreds
 def locale_of(lang: str) -> Locale:
     return Locale.parse(_LOCALE_NAMES[checked_language(lang)])
 
 
-def format_number(value: float, lang: str, digits: int = 0) -> str:
-    """A plain number with the language's separators and exactly `digits` decimals."""
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+def format_number(value: float, lang: str, digits: int = 0, trailing_zeros: bool = True) -> str:
+    """A plain number with the language's separators and `digits` decimals (at most `digits`
+    without trailing zeros when `trailing_zeros` is false)."""
+    pattern = "#,##0" + ("." + ("0" if trailing_zeros else "#") * digits if digits > 0 else "")
     return numbers.format_decimal(value, format=pattern, locale=locale_of(lang))
 
 

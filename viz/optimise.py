@@ -9,43 +9,49 @@ Rules:
 - Clicking the front picks the nearest point: its package, levers and impacts
   with their intervals, and buttons that open its scenario file in Explore or
   compare it with the baseline through the comparison engine.
+- A calibration is shown from its tables in the page's language (`viz.calibration`).
 - Everything read from a folder is data: text is escaped, never rendered as
-  HTML; a report's Markdown is turned into HTML by markdown-it with raw HTML
-  escaped and links other than http(s) kept as text (no `solara.Markdown`,
-  which would fetch KaTeX from a CDN); images and scenario files are read only
-  from inside their folder.
+  HTML; images and scenario files are read only from inside their folder.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import json
 import math
 import os
-import re
 from pathlib import Path
 
 import solara
 import solara.lab
-from markdown_it import MarkdownIt
 
 from . import i18n
+from .calibration import calibration_report, calibration_title
 from .catalogue import BASELINE, RESULTS_DIR
 from .clickable import ClickableSvg
-from .front import Front, heading, impact_label, inside
+from .front import (
+    Front,
+    heading,
+    impact_label,
+    inside,
+    lever_words,
+    open_in_compare,
+    open_in_explore,
+    package_words,
+    plain_table,
+    problem,
+    value_words,
+)
 from .language import current as current_language
 from .search import SearchLauncher, finished_search
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 COMPARE_REPLICATIONS = 4
 COMPARE_HOUSEHOLDS = 1000
-MAX_REPORT_CHARS = 200_000
 
 chosen_optimisation = solara.reactive("")
 picked_rank = solara.reactive(1)
 chosen_calibration = solara.reactive("")
-problem = solara.reactive("")
 
 
 def results_dir() -> Path:
@@ -97,59 +103,6 @@ def calibration_folders(directory: Path | None = None) -> list[str]:
 # --------------------------------------------------------------------------- optimisation
 
 
-def lever_words(column: str, lang: str) -> str:
-    """A front's lever column in words: `tool_library` is the measure's name, and
-    `tool_library.units_per_1000_households` the measure's name and the field's label."""
-    from model.scenario import parameter_info
-
-    from .catalogue import load_named
-
-    policy, _, field_name = column.partition(".")
-    title = i18n.gettext(policy.replace("_", " "), lang)
-    if not field_name:
-        return title
-    try:
-        label = parameter_info(load_named("territoire_partage"), f"policies.{column}").get("label")
-    except Exception:  # noqa: BLE001 - a lever the library's package lacks keeps its own words
-        label = None
-    return f"{title}: {i18n.gettext(label or field_name.replace('_', ' '), lang)}"
-
-
-def value_words(value, lang: str) -> str:
-    """A lever's value in words: on/off, zones joined, numbers in the language's format."""
-    if isinstance(value, float) and math.isfinite(value):
-        return i18n.format_number(value, lang, 0 if value.is_integer() else 3)
-    text = str(value)
-    if text in ("on", "off", "-"):
-        return {"on": i18n.gettext("in", lang), "off": i18n.gettext("left out", lang)}.get(
-            text, "–"
-        )
-    return " + ".join(i18n.gettext(zone, lang) for zone in text.split("+"))
-
-
-def package_words(row, levers: list[str], lang: str) -> str:
-    """A front point's package in words: the measures kept (with their searched values), then the
-    measures every package holds."""
-    kept = []
-    for lever in levers:
-        if "." in lever or str(row.get(lever)) != "on":
-            continue
-        values = [
-            f"{lever_words(other, lang).split(': ', 1)[1]} {value_words(row[other], lang)}"
-            for other in levers
-            if other.startswith(lever + ".") and str(row[other]) != "-"
-        ]
-        kept.append(lever_words(lever, lang) + (f" ({'; '.join(values)})" if values else ""))
-    always = re.findall(r"(\w+) \(always\)", str(row.get("package", "")))
-    if always:
-        kept.append(
-            i18n.gettext("in every package", lang)
-            + ": "
-            + ", ".join(i18n.gettext(name.replace("_", " "), lang) for name in always)
-        )
-    return "; ".join(kept) or i18n.gettext("no policy", lang)
-
-
 def _cell(value, lang: str = "en") -> str:
     """A table cell: numbers in the language's format (4 significant digits below 10 000)."""
     if isinstance(value, float):
@@ -160,24 +113,6 @@ def _cell(value, lang: str = "en") -> str:
         digits = max(0, 3 - math.floor(math.log10(abs(value))))
         return i18n.format_number(value, lang, digits)
     return str(value)
-
-
-def _table(rows: list[tuple[str, ...]], header: tuple[str, ...], test_id: str) -> None:
-    """A plain table; every cell escaped."""
-    head = "".join(
-        f"<th style='text-align:left;padding:2px 10px'>{html.escape(h)}</th>" for h in header
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td style='padding:2px 10px'>{html.escape(c)}</td>" for c in row)
-        + "</tr>"
-        for row in rows
-    )
-    solara.HTML(
-        tag="table",
-        unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
-        attributes={"data-testid": test_id},
-    )
 
 
 @solara.lab.task(prefer_threaded=True)
@@ -197,33 +132,6 @@ def compare_task(text: str, name: str):
         cancelled=lambda: not compare_task.is_current(),
     )
     return comparison.impacts()
-
-
-def _as_edited_scenario(text: str, name: str) -> bool:
-    """The point's scenario becomes Explore's edited scenario; False (and why, on this page) if
-    it is refused."""
-    from . import explore
-
-    explore.editor_text.value = text
-    explore.apply_text(text, name)
-    if explore.error.value:
-        problem.value = explore.error.value
-        return False
-    return True
-
-
-def open_in_explore(text: str, name: str, router) -> None:
-    if _as_edited_scenario(text, name):
-        router.push("/")
-
-
-def open_in_compare(text: str, name: str, router) -> None:
-    """The point's scenario, as Explore's edited scenario, chosen on the Compare page."""
-    from . import compare
-
-    if _as_edited_scenario(text, name):
-        compare.chosen.value = [compare.EDITED]
-        router.push("/compare")
 
 
 @solara.component
@@ -272,7 +180,7 @@ def OptimisationView(lang: str):
         with solara.Column():
             heading(f"{t('Package')} {picked}", 3)
             solara.Text(package_words(row, front.levers, lang), classes=["optimise-package"])
-            _table(
+            plain_table(
                 [
                     (lever_words(lever, lang), value_words(row[lever], lang))
                     for lever in front.levers
@@ -293,7 +201,7 @@ def OptimisationView(lang: str):
                         else i18n.format_percent(float(better), lang, 0),
                     )
                 )
-            _table(
+            plain_table(
                 impacts,
                 (
                     t("impact"),
@@ -342,7 +250,7 @@ def OptimisationView(lang: str):
             f"{t('paired replications')}, {COMPARE_HOUSEHOLDS} {t('households')})",
             3,
         )
-        _table(
+        plain_table(
             [tuple(_cell(v, lang) for v in r) for r in table.itertuples(index=False)],
             tuple(map(str, table.columns)),
             "front-compare",
@@ -352,21 +260,6 @@ def OptimisationView(lang: str):
 
 
 # --------------------------------------------------------------------------- calibration
-
-
-def _markdown() -> MarkdownIt:
-    """CommonMark with tables; raw HTML escaped, images off, links kept only to http(s)."""
-    parser = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
-    parser.validateLink = lambda url: re.match(r"https?://", url.strip(), re.IGNORECASE) is not None
-    return parser
-
-
-def safe_markdown(text: str) -> tuple[str, list[str]]:
-    """A report's Markdown as HTML that holds no raw HTML, image or link other than http(s);
-    and the images it names (shown apart, read only from inside the report's folder)."""
-    images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)[^)]*\)", text)
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return _markdown().render(text), images
 
 
 @solara.component
@@ -391,26 +284,21 @@ def CalibrationView(lang: str):
         solara.Info(t("No finished calibration yet: run `partage calibrate DESIGN.toml`."))
         return
     name = chosen_calibration.value if chosen_calibration.value in names else names[0]
-    solara.Select(t("Calibration"), values=names, value=name, on_value=chosen_calibration.set)
-    folder = results_dir() / name
-    report = inside(folder, "report.md")
-    if report is None:
-        solara.Error(f"{name}: report.md is not inside its folder")
-        return
-    text, named_images = safe_markdown(
-        report.read_text(encoding="utf-8", errors="replace")[:MAX_REPORT_CHARS]
+    titles = {calibration_title(n): n for n in names}
+    solara.Select(
+        t("Calibration"),
+        values=list(titles),
+        value=calibration_title(name),
+        on_value=lambda title: chosen_calibration.set(titles.get(title, name)),
     )
-    solara.HTML(tag="div", unsafe_innerHTML=text, classes=["calibration-report"])
-    images = [inside(folder, image) for image in named_images]
-    images += [
-        inside(folder, p.name)
-        for p in sorted(folder.iterdir())
-        if p.suffix.lower() in IMAGE_SUFFIXES
-    ]
-    for image in dict.fromkeys(
-        i for i in images if i is not None and i.suffix.lower() in IMAGE_SUFFIXES
-    ):
-        ReportFigure(image)
+    folder = results_dir() / name
+    if not calibration_report(folder, lang):
+        solara.Error(t("This calibration's tables cannot be read: run `partage calibrate` again."))
+        return
+    if lang == "en":  # the figures `partage calibrate` draws carry English words
+        for image in [inside(folder, p.name) for p in sorted(folder.iterdir())]:
+            if image is not None and image.suffix.lower() in IMAGE_SUFFIXES:
+                ReportFigure(image)
     for scenario in [inside(folder, p.name) for p in sorted(folder.glob("*.toml"))]:
         if scenario is None:
             continue

@@ -20,7 +20,15 @@ GOOD_MEASURES = {
     "aware": "share of the households aware they could share a {good}",
     "stock": "{good}s owned",
     "purchases": "{good}s bought this month",
+    "per_household": "{good}s per household",
+    "one": "share of all households holding one {good}",
+    "several": "share of all households holding several {good}s",
+    "sharing": "share of all households sharing a {good}",
+    "pool_units": "{good}s in community pools",
+    "pool_users": "share of all households served by a pool or a fleet of {good}s",
 }
+# Measures whose column ends in a qualifier: `car.several.households` is a count, not a share.
+QUALIFIED = {("several", "households"): "households holding several {good}s"}
 
 WORDS = {
     "sharing_households": "households sharing at least one good",
@@ -42,6 +50,7 @@ WORDS = {
     "money.platform_eur": "platform fees (€/month)",
     "money.pools_eur": "received by community pools (€/month)",
     "money.renters_eur": "paid to commercial renters (€/month)",
+    "money.operators_eur": "received by sharing operators' fleets (€/month)",
     "trust.mean": "mean trust in sharing (0 to 1)",
     "ties.created": "ties created by sharing",
     "transactions": "sharing transactions this month",
@@ -67,13 +76,18 @@ def outcome_label(name: str, lang: str) -> str:
         )
         return gettext(text, lang).format(q=q)
     parts = name.split(".")
-    if parts[1:] == ["without", "share"]:
-        return gettext("share of the households without a {good}", lang).format(
+    if parts[1:3] == ["without", "share"]:
+        text = gettext("share of the households without a {good}", lang).format(
             good=gettext(parts[0], lang)
         )
+        if len(parts) == 4:
+            text += " — " + gettext("zone: {zone}", lang).format(zone=gettext(parts[3], lang))
+        return text
+    if tuple(parts[1:3]) in QUALIFIED:
+        return gettext(QUALIFIED[tuple(parts[1:3])], lang).format(good=gettext(parts[0], lang))
     if len(parts) >= 2 and parts[1] in GOOD_MEASURES:
         text = gettext(GOOD_MEASURES[parts[1]], lang).format(good=gettext(parts[0], lang))
-        if len(parts) == 3:
+        if len(parts) == 3 and parts[2] != "share":  # `car.several.share` is no zone
             text += " — " + gettext("zone: {zone}", lang).format(zone=gettext(parts[2], lang))
         return text
     return name.replace(".", " ").replace("_", " ")

@@ -20,6 +20,7 @@ import solara
 from . import catalogue
 from .catalogue import RESULTS_DIR
 from .controls import ChoiceSelect, PngImage, escaped
+from .downloads import planner_csv
 from .figures import indices_bars, sweep_scatter
 from .language import current as current_language
 from .language import number, scenario_title, tr
@@ -261,7 +262,7 @@ def Page():
             if note:
                 solara.Text(note, style="color: #595959")
     solara.FileDownload(
-        table.to_csv(index=False),
+        planner_csv(table, lang),
         filename=f"{name}-{chosen_outcome}.csv",
         label=tr("Download these values (CSV)"),
         mime_type="text/csv",

@@ -194,6 +194,49 @@ def take(out: Path) -> list[Path]:
 
 
 PATH_SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
+MENU_ITEM = ".v-menu__content.menuable__content__active .v-list-item"  # an open list's options
+
+
+def pick(page, test_id: str, *options: str, settle_ms: int = 0) -> None:
+    """Tick options of a (multiple) list by their words (typed first in a searchable list),
+    each shown as a chip before the next, then close the list (and wait `settle_ms` for the
+    server's answer before the next choice)."""
+    field = page.locator(f".v-select:has([data-testid={test_id}]), [data-testid={test_id}]").first
+    for option in options:
+        field.click()
+        search = field.locator("input[type=text]:not([readonly])")
+        if search.count():
+            search.fill(option.split(": ")[-1])
+        page.locator(MENU_ITEM, has_text=re.compile(f"^{re.escape(option)}$")).first.click()
+        field.locator(".v-chip", has_text=option).wait_for()
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(settle_ms)
+    for option in options:
+        field.locator(".v-chip", has_text=option).wait_for()
+
+
+def start_package(
+    page, policy: str, zones: list[str], quintiles: list[str], settle_ms: int = 0
+) -> None:
+    """Explore's package builder: a policy of the library by its words, its communes (names or
+    groups) and its income fifths, ready to add."""
+    page.locator("[data-testid=package-policy]").first.click()
+    page.locator(MENU_ITEM, has_text=re.compile(f"^{re.escape(policy)}$")).first.click()
+    pick(page, "package-zones", *zones, settle_ms=settle_ms)
+    pick(page, "package-quintiles", *quintiles, settle_ms=settle_ms)
+
+
+def package_map_drawn(page) -> None:
+    """Wait until the package builder's commune map is drawn (Plotly holds its traces): it moves
+    what is below it as it draws."""
+    page.wait_for_function(
+        "(sel) => { const p = document.querySelector(sel); return p && p._fullData "
+        "&& p._fullData.length > 1; }",
+        arg="[data-testid=package-map] .js-plotly-plot",
+    )
+    page.wait_for_timeout(500)
+
+
 RIGHT_BANK = "rive droite"  # Bassens, Cenon, Floirac and Lormont, a group of the scenario
 
 
@@ -223,32 +266,16 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
         page.set_viewport_size({"width": 1440, "height": 900})
         page.wait_for_timeout(500)
 
-    def pick(test_id: str, *options: str) -> None:
-        field = page.locator(f".v-select:has([data-testid={test_id}])").first
-        for option in options:
-            field.click()
-            search = field.locator("input[type=text]:not([readonly])")
-            if search.count():
-                search.fill(option.split(": ")[-1])
-            page.locator(
-                ".v-menu__content.menuable__content__active .v-list-item",
-                has_text=re.compile(f"^{re.escape(option)}$"),
-            ).first.click()
-            field.locator(".v-chip", has_text=option).wait_for()
-            page.keyboard.press("Escape")
-            page.wait_for_timeout(1500)  # the server's answer in, before the next choice
-        for option in options:
-            field.locator(".v-chip", has_text=option).wait_for()
-
     page.goto(f"{url}/?scenario=bordeaux_rive_droite&households=4000&lang={lang}")
     page.wait_for_selector("[data-testid=territory-map] svg")
-    page.locator("[data-testid=package-policy]").first.click()
-    page.locator(
-        ".v-menu__content.menuable__content__active .v-list-item",
-        has_text=re.compile(f"^{re.escape(t('tool library'))}$"),
-    ).first.click()
-    pick("package-zones", t("group: {name}").format(name=t(RIGHT_BANK)))
-    pick("package-quintiles", t("fifth {q}").format(q=1), t("fifth {q}").format(q=2))
+    start_package(
+        page,
+        t("tool library"),
+        [t("group: {name}").format(name=t(RIGHT_BANK))],
+        [t("fifth {q}").format(q=1), t("fifth {q}").format(q=2)],
+        settle_ms=1500,
+    )
+    package_map_drawn(page)  # the map above the button, drawn: the button stays in place
     page.get_by_role("button", name=t("Add to the package")).click()
     page.get_by_text(t("Policy: {name}").format(name=t("tool library")), exact=True).wait_for()
     page.locator("[data-testid=package-policy]").first.scroll_into_view_if_needed()

@@ -26,8 +26,17 @@ import solara.lab
 
 from . import i18n
 from .catalogue import SCENARIO_DIR
+from .clickable import ClickableSvg
 from .controls import ChoiceSelect, IntField
-from .front import IMPACT_LABELS, Front, heading, impact_label
+from .front import (
+    IMPACT_LABELS,
+    Front,
+    heading,
+    impact_label,
+    open_in_compare,
+    open_in_explore,
+    package_words,
+)
 
 DESIGN = Path(__file__).resolve().parents[1] / "experiments" / "designs" / "optimise_packages.toml"
 MINIMISED = {"net_public_cost_eur"}  # the impacts a planner wants low; the others high
@@ -46,7 +55,7 @@ runs_done = solara.reactive(0)
 stop_event: solara.Reactive[threading.Event | None] = solara.reactive(None)
 outcome_text = solara.reactive("")  # how the last search ended, in words
 finished_search = solara.reactive("")  # the folder of the last search finished on the page
-clock = {"started": 0.0}
+clock = {"started": 0.0, "months": 24}  # when the search under way began, and its horizon
 
 
 def design_levers() -> dict[str, dict]:
@@ -153,6 +162,7 @@ def start(results: Path, lang: str) -> None:
     while out.exists():
         out, number = results / f"app-search-{stamp}-{number}", number + 1
     text = design_text(levers.value, objectives.value, budget.value, size, out.name)
+    clock["months"] = months.value
     stop = threading.Event()
     stop_event.value = stop
     search_task(text, out, planned_runs(size), stop)
@@ -252,12 +262,73 @@ def SearchLauncher(lang: str, results: Path):
         )
     table = growing.value
     if table is not None and len(table) and not search_task.finished:
-        heading(
-            t("The front so far: {n} packages").format(n=i18n.format_number(len(table), lang)), 3
+        GrowingFront(table, lang)
+
+
+def growing_levers(row) -> dict:
+    """A point of the front so far as a finished front's lever columns: each measure "on" or
+    "off", each searched value a number."""
+    levers = {}
+    for path, value in dict(row["params"]).items():
+        name = path.removeprefix("policies.")
+        if "." not in name:
+            levers[name] = "on" if value else "off"
+        else:
+            levers[name] = float(value) if isinstance(value, (int, float)) else value
+    return levers
+
+
+def growing_point_text(row, horizon: int) -> tuple[str, str]:
+    """The scenario file of a point of the front so far, and its name: the packages' scenario with
+    the point's measures and values, over the search's horizon (what `partage optimise` writes
+    for a point of its finished front)."""
+    import tomli_w
+
+    from experiments.optimise import package_scenario
+
+    from .catalogue import load_named
+
+    scenario = package_scenario(
+        load_named("territoire_partage"), dict(row["params"]), {"months": horizon}
+    )
+    name = f"territoire_partage_point_{int(row['point'])}"
+    data = scenario.model_dump(mode="json", exclude_none=True) | {
+        "name": name,
+        "description": f"Point {int(row['point'])} of a policy search's front, while it ran.",
+    }
+    return tomli_w.dumps(data), name
+
+
+@solara.component
+def GrowingFront(table: pd.DataFrame, lang: str):
+    """The front so far: a click on a square shows its package, to open in Explore or Compare
+    while the search goes on."""
+    t = lambda text: i18n.gettext(text, lang)  # noqa: E731
+    router = solara.use_router()
+    picked, set_picked = solara.use_state(0)
+    heading(t("The front so far: {n} packages").format(n=i18n.format_number(len(table), lang)), 3)
+    front = Front.from_table(table, objectives.value, budget.value)
+    rank = picked if picked in set(front.front["rank"]) else 0
+    ClickableSvg(
+        front.svg(rank, lang),
+        on_pick=lambda fx, fy: set_picked(front.nearest_rank(fx, fy)),
+        test_id="growing-front",
+    )
+    solara.Text(t("Click a square to see that package."), style="font-size: 0.85em; color: #555")
+    if not rank:
+        return
+    row = front.row(rank)
+    levers = growing_levers(row)
+    heading(f"{t('Package')} {rank}", 3)
+    solara.Text(
+        package_words({**levers, "package": row["package"]}, list(levers), lang),
+        classes=["growing-package"],
+    )
+    text, name = growing_point_text(row, clock["months"])
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        solara.Button(
+            t("Open in Explore"),
+            color="primary",
+            on_click=lambda: open_in_explore(text, name, router),
         )
-        front = Front.from_table(table, objectives.value, budget.value)
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=front.svg(0, lang),
-            attributes={"data-testid": "growing-front"},
-        )
+        solara.Button(t("Open in Compare"), on_click=lambda: open_in_compare(text, name, router))

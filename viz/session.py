@@ -33,6 +33,11 @@ from .svg import Line, line_chart, polygon_map, raster_map
 MODE_NAMES = {"own": "own it", "rent": "rent it", "share": "share it", "forgo": "go without"}
 
 
+def column_of(rows: list[dict[str, float]], name: str) -> np.ndarray:
+    """One outcome over the months of a run's series (its rows, one per month)."""
+    return np.fromiter((row[name] for row in rows), float, count=len(rows))
+
+
 class ExploreRun:
     """A model with its optional reference run, and the drawings of its current month."""
 
@@ -275,9 +280,11 @@ class ExploreRun:
     def curves_svg(self, good: str, lang: str = "en") -> dict[str, str]:
         """The panels: adoption per mode, goods owned, emissions, spending by quintile, trust;
         the baseline dashed."""
-        frame = self.frame()
-        ref = pd.DataFrame(self.reference.series) if self.reference is not None else None
-        x = frame["month"].to_numpy()
+        # Columns read straight from the months' rows: a table of every outcome is not needed
+        # for the few drawn, and building it each month was most of the curves' time.
+        series = self.model.series
+        ref = self.reference.series if self.reference is not None else None
+        x = column_of(series, "month")
         horizon = (0, self.model.months)
 
         def tr(text: str) -> str:
@@ -285,7 +292,7 @@ class ExploreRun:
 
         def lines(columns: list[tuple[str, str, str]], scale: float = 1.0) -> list[Line]:
             out = [
-                Line(label, colour, x, frame[column].to_numpy() * scale)
+                Line(label, colour, x, column_of(series, column) * scale)
                 for column, label, colour in columns
             ]
             if ref is not None:
@@ -293,8 +300,8 @@ class ExploreRun:
                     Line(
                         f"{label} ({tr('baseline')})",
                         colour,
-                        ref["month"].to_numpy(),
-                        ref[column].to_numpy() * scale,
+                        column_of(ref, "month"),
+                        column_of(ref, column) * scale,
                         dashed=True,
                     )
                     for column, label, colour in columns

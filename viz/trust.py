@@ -41,7 +41,7 @@ def TrustPanel(run, scenario_name: str, month: int):
     from .report import assumptions, calibration_targets, target_text
 
     lang = current_language()
-    targets = calibration_targets(scenario_name)
+    targets = solara.use_memo(lambda: calibration_targets(scenario_name), [scenario_name])
     with (
         Section(summary=tr("How far to trust these figures"), expand=False),
         solara.Div(attributes={"data-testid": "trust-panel"}, classes=["partage-trust"]),

@@ -177,3 +177,27 @@ def test_a_territory_from_datas_public_spending_is_its_declared_budget(tiny_terr
         horizon["real.public.cumulative_revenue_eur"],
         rtol=1e-9,
     )
+
+
+@pytest.mark.parametrize("name", ["tool_library", "bordeaux_rive_droite"])
+def test_one_months_figures_follow_the_tables_rules_exactly(name):
+    """`month_figures` (the app, twice a month) gives what `for_territory` gives for the same row,
+    to the bit: counts and euros scaled, the declared public budget at the territory's size."""
+    import pandas as pd
+
+    from experiments.territory_figures import for_territory, month_figures, territory_for
+    from model.model import TerritoryModel
+    from model.scenario import load_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.toml").with_overrides(
+        {"households": 300, "months": 4}
+    )
+    model = TerritoryModel(scenario)
+    territory = territory_for({scenario.name: scenario}, sample=300, months=4)
+    for _ in range(3):
+        model.step()
+        latest = model.latest
+        table = for_territory(pd.DataFrame([{**latest, "scenario": scenario.name}]), territory)
+        expected = {k: v for k, v in table.iloc[0].items() if k != "scenario"}
+        assert month_figures(latest, scenario.name, territory) == expected
+        assert expected["public.cumulative_spend_eur"] > 0 or name != "tool_library"

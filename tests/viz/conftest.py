@@ -103,6 +103,34 @@ def write_sweep_store(directory: Path, points: int = 6) -> Path:
 
 
 @pytest.fixture(scope="session")
+def calibration_in(results_dir):
+    """`calibration_in(name)`: the docs' Bordeaux calibration copied into the results folder."""
+    return lambda name: copy_calibration(results_dir, name)
+
+
+def copy_calibration(results: Path, name: str) -> Path:
+    """The Bordeaux calibration the docs show (what `partage calibrate` wrote), copied into the
+    results folder the app reads, with a target named in HTML to show names are text."""
+    import shutil
+
+    source = ROOT / "docs" / "calibration" / "bordeaux_metropole"
+    folder = results / name
+    if not folder.exists():
+        folder.mkdir()
+        for path in source.iterdir():
+            if path.is_file():
+                shutil.copy(path, folder / path.name)
+        fit = (folder / "fit.csv").read_text(encoding="utf-8").splitlines()
+        fit.append(
+            fit[-1].replace(
+                "cars_given_up_per_shared_car", '"<img src=x onerror=window.hacked=1>"', 1
+            )
+        )
+        (folder / "fit.csv").write_text("\n".join(fit) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def results_dir(tmp_path_factory) -> Path:
     """A results folder holding one small experiment store, for the Results page."""
     directory = tmp_path_factory.mktemp("results")

@@ -406,6 +406,20 @@ def test_a_description_given_per_language_shows_in_the_pages_language(fresh_expl
     language.value = "en"
 
 
+def test_controls_redrawn_with_a_closed_run_do_not_read_its_model(fresh_explore):
+    """The side panel redrawn while the page's run has been closed with its session (a last tick
+    before the page is cleared) shows no run's scenario and fails on nothing."""
+    _, page = solara.render(explore.Controls(), handle_error=False)
+    run = explore.current.value
+    run.close()
+    try:
+        explore.speed.value = explore.SPEEDS[-1]  # a change the panel redraws for
+        assert explore.run_settings() == {}
+        assert not [t for t in texts_of(page.find(v.Html).widgets) if "Month" in t]
+    finally:
+        explore.current.value = None  # as the closed session's pages are cleared
+
+
 def test_a_run_closed_with_its_session_is_not_drawn(fresh_explore):
     """A tab closed while the run plays: the session's runs are closed, then the play loop's
     last tick redraws the page; nothing may fail on the closed run."""

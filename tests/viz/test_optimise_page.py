@@ -7,7 +7,6 @@ experiment store, so the Results page's list is unchanged.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -48,25 +47,9 @@ optional = true
 optional = true
 """
 
-REPORT = """# Calibration of the demo
-
-| parameter | plausible range |
-|---|---|
-| behaviour.lend_hassle | 1.2 – 2.0 |
-
-<img src="nowhere" onerror="window.hacked = 1"> is shown as text, never run.
-
-![fit per target](fit.png)
-"""
-
 
 @pytest.fixture(scope="module")
-def folders(results_dir, tmp_path_factory):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def folders(results_dir, tmp_path_factory, calibration_in):
     from experiments.optimise import run_optimisation
 
     design = tmp_path_factory.mktemp("design") / "tiny.toml"
@@ -74,14 +57,7 @@ def folders(results_dir, tmp_path_factory):
     optimisation = results_dir / "tiny-optimisation"
     outcome = run_optimisation(design, out=optimisation, progress=False)
     (optimisation / "experiment.duckdb").unlink()
-    calibration = results_dir / "calibration-demo"
-    calibration.mkdir()
-    (calibration / "manifest.json").write_text(json.dumps({"kind": "calibrate"}))
-    (calibration / "report.md").write_text(REPORT, encoding="utf-8")
-    figure, ax = plt.subplots(figsize=(3, 2))
-    ax.plot([0, 1], [0, 1])
-    figure.savefig(calibration / "fit.png")
-    plt.close(figure)
+    calibration = calibration_in("calibration-demo")
     shutil.copy(ROOT / "scenarios" / "tool_library.toml", calibration / "fitted.toml")
     return outcome
 
@@ -135,8 +111,11 @@ def test_a_calibration_report_is_shown_as_text_with_its_figures(page, app_url, f
     page.goto(app_url + "/optimise")
     page.wait_for_selector(".calibration-report")
     report = page.inner_text(".calibration-report")
-    assert "Calibration of the demo" in report and "behaviour.lend_hassle" in report
-    assert '<img src="nowhere"' in report, "raw HTML of a report is shown as text"
+    # parameters by their labels, targets in words with their communes' names, plain numbers
+    assert "Force of habit" in report and "behaviour." not in report
+    assert "Ambarès-et-Lagrave" in report and "[33003]" not in report
+    assert "1,646 effective samples" in report and "e-0" not in report
+    assert "<img src=x" in report, "a name written in HTML is shown as text"
     assert page.evaluate("() => window.hacked") is None
     assert page.locator(".calibration-report img").count() == 0
     page.wait_for_selector("img")

@@ -10,6 +10,9 @@ import re
 
 import pytest
 
+from viz.screenshots import package_map_drawn as map_drawn
+from viz.screenshots import start_package
+
 pytestmark = pytest.mark.browser
 
 RUN_COMPARISON = re.compile("Run (the )?comparison")
@@ -60,44 +63,11 @@ def test_defect_02_side_by_side_maps_follow_the_run(page, ui):
         assert now != drawn, f"the {name} still shows month 0 at the horizon"
 
 
-def pick(page, test_id: str, *options: str) -> None:
-    """Tick options of a (multiple) list by their words (typed first in a searchable list),
-    each shown as a chip before the next, then close the list."""
-    field = page.locator(f".v-select:has([data-testid={test_id}]), [data-testid={test_id}]").first
-    for option in options:
-        field.click()
-        search = field.locator("input[type=text]:not([readonly])")
-        if search.count():
-            search.fill(option.split(": ")[-1])
-        page.locator(
-            ".v-menu__content.menuable__content__active .v-list-item",
-            has_text=re.compile(f"^{option}$"),
-        ).first.click()
-        field.locator(".v-chip", has_text=option).wait_for()
-        page.keyboard.press("Escape")
-
-
-def map_drawn(page) -> None:
-    """Wait until the package builder's commune map is drawn (Plotly holds its traces)."""
-    page.wait_for_function(
-        "(sel) => { const p = document.querySelector(sel); return p && p._fullData "
-        "&& p._fullData.length > 1; }",
-        arg="[data-testid=package-map] .js-plotly-plot",
-    )
-    page.wait_for_timeout(500)
-
-
 def test_defect_04_a_package_is_built_commune_by_commune(page, ui, tmp_path):
     from model.scenario import load_scenario
 
     ui.open_explore(page, "scenario=bordeaux_rive_droite&households=1500&lang=en")
-    page.locator("[data-testid=package-policy]").first.click()
-    page.locator(
-        ".v-menu__content.menuable__content__active .v-list-item",
-        has_text=re.compile("^tool library$"),
-    ).first.click()
-    pick(page, "package-zones", "group: rive droite", "Talence")
-    pick(page, "package-quintiles", "fifth 1", "fifth 2")
+    start_package(page, "tool library", ["group: rive droite", "Talence"], ["fifth 1", "fifth 2"])
     state = page.inner_text("[data-testid=household-state]")
     assert not re.search(r"\b33\d{3}\b", state), f"a commune shown by its code: {state}"
     add = page.get_by_role("button", name="Add to the package")

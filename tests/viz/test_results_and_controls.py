@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.viz.test_planner_path import RUN_COMPARISON, small_comparison
+from viz.downloads import read_planner_csv
 
 pytestmark = pytest.mark.browser
 
@@ -56,9 +57,8 @@ def test_results_reads_counts_for_the_territory_not_the_sample(page, ui, results
         page.get_by_text("Download these values (CSV)").click()
     saved = tmp_path / "values.csv"
     download.value.save_as(saved)
-    import pandas as pd
 
-    shown = pd.read_csv(saved).set_index("run_id")["sharing_households"]
+    shown = read_planner_csv(saved).set_index("run_id")["sharing_households"]
     with StoreReader(results_dir / "app-compare-test") as reader:
         sample = reader.horizon_values(["sharing_households"]).set_index("run_id")
         factor = Territory.from_json(reader.design["territory"]).factor
