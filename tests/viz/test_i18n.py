@@ -33,3 +33,39 @@ def test_a_comparisons_baseline_is_named_in_the_pages_language():
     finally:
         language.value = "en"
     assert scenario_title(name) == "bordeaux rive droite without its policies"
+
+
+# Texts written the same in both languages.
+SAME_IN_FRENCH = {
+    "points",
+    "Commune",
+    "Zone",
+    "Pause",
+    "t CO2e",
+    "{value} points",
+    "{sign}{value} points",
+}
+
+
+def test_every_text_the_app_translates_has_its_french():
+    """Every literal text the app passes to `tr` is in the French catalogue: Compare's
+    "unbounded: …" interval and its report messages were shown in English on the French page."""
+    import ast
+    from pathlib import Path
+
+    viz = Path(i18n.__file__).parent
+    missing = []
+    for path in sorted(viz.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = getattr(node, "func", None)
+            if not (isinstance(node, ast.Call) and node.args and isinstance(name, ast.Name)):
+                continue
+            text = getattr(node.args[0], "value", None)
+            if (
+                name.id == "tr"
+                and isinstance(text, str)
+                and text not in SAME_IN_FRENCH
+                and i18n.gettext(text, "fr") == text
+            ):
+                missing.append(f"{path.name}:{node.lineno}: {text}")
+    assert missing == []
