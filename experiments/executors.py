@@ -33,6 +33,7 @@ import collections
 import concurrent.futures as cf
 import contextlib
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -58,7 +59,8 @@ PARENT_CHECK_S = 1.0
 WAIT_POLL_S = 1.0  # waits on workers wake up this often to check that the workers are still there
 BROKEN_AFTER_S = 10.0
 STOP_WAIT_S = 10.0
-TRIM_EVERY_RUNS = 20  # a pool worker gives freed memory back to the system this often
+TRIM_EVERY_RUNS = 20  # a worker gives freed memory back to the system this often
+GC_SHARE = 0.02  # full garbage collections after runs take at most this share of a worker's time
 MAX_ATTEMPTS = 2  # a run whose worker dies twice is reported as lost, not retried forever
 RECORD_BATCH_RUNS = 32  # finished runs stored in one transaction, at most
 RECORD_BATCH_S = 1.0  # a finished run waits this long to be stored, at most (see `RecordBatch`)
@@ -121,7 +123,7 @@ class SerialExecutor:
 
     def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
         for task in tasks:
-            yield execute_run(target, task)
+            yield run_and_release(target, task)
 
 
 _WORKER_TARGET: Target | None = None
@@ -131,12 +133,20 @@ def _init_pool_worker(target: Target, parent_pid: int) -> None:
     global _WORKER_TARGET
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_TARGET = target
+    freeze_imports()
     threading.Thread(
         target=_exit_when_orphaned,
         args=(parent_pid, os.getppid()),
         name="parent-watchdog",
         daemon=True,
     ).start()
+
+
+def freeze_imports() -> None:
+    """Leave what a worker holds for its whole life (its modules, its target) out of garbage
+    collections, which then walk only what runs make (see `release_run_memory`)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _exit_when_orphaned(parent_pid: int, first_parent: int) -> None:
@@ -184,17 +194,58 @@ def start_fork_server() -> None:
             forkserver.ensure_running()
 
 
-_RUNS_IN_WORKER = 0
-
-
 def _execute_in_pool(task: RunTask) -> RunResult:
-    global _RUNS_IN_WORKER
     assert _WORKER_TARGET is not None, "pool worker started without its target"
-    result = execute_run(_WORKER_TARGET, task)
-    _RUNS_IN_WORKER += 1
-    if _RUNS_IN_WORKER % TRIM_EVERY_RUNS == 0:
-        release_freed_memory()
+    return run_as_pool_worker(_WORKER_TARGET, task)
+
+
+def run_as_pool_worker(target: Target, task: RunTask) -> RunResult:
+    """A run in a pool worker, whose imports are frozen out of garbage collections
+    (`freeze_imports`, when it starts): what the first run imports is frozen too."""
+    result = run_and_release(target, task)
+    if _RUN_MEMORY.runs == 1:
+        freeze_imports()
     return result
+
+
+def run_and_release(target: Target, task: RunTask) -> RunResult:
+    """`execute_run`, then the run's memory given back (`release_run_memory`): what every executor
+    runs, so that a worker's memory stays flat however many runs it makes."""
+    result = execute_run(target, task)
+    release_run_memory()
+    return result
+
+
+@dataclass
+class _RunMemory:
+    runs: int = 0
+    collect_cost_s: float = 0.0
+    collected_at: float = float("-inf")
+
+
+_RUN_MEMORY = _RunMemory()
+
+
+def release_run_memory() -> None:
+    """Free what the finished run left, as soon as that is cheap.
+
+    A finished model is held in reference cycles (the model and its parts refer to each other),
+    which only a full garbage collection frees; Python runs one only once the long-lived objects
+    have grown by a quarter, so a worker grew by its finished models for thousands of runs
+    (`python -m benchmarks.memory_growth`). A full collection walks every object of the process
+    (about 50 ms with the model imported): it runs after a run whenever that keeps collections
+    under `GC_SHARE` of the time. In a pool worker, whose imported objects are frozen out of the
+    collector when it starts (`gc.freeze`), it costs well under a millisecond, so it runs after
+    every run. Every `TRIM_EVERY_RUNS` runs, the memory freed goes back to the system."""
+    state = _RUN_MEMORY
+    state.runs += 1
+    now = time.perf_counter()
+    if now - state.collected_at >= state.collect_cost_s / GC_SHARE:
+        gc.collect()
+        state.collected_at = time.perf_counter()
+        state.collect_cost_s = state.collected_at - now
+    if state.runs % TRIM_EVERY_RUNS == 0:
+        release_freed_memory()
 
 
 def release_freed_memory() -> None:
@@ -408,7 +459,9 @@ class DaskExecutor:
         def submit(task):
             attempts[task.run_id] += 1
             key = f"partage-run-{self.token}-{task.run_id}-{attempts[task.run_id]}"
-            future = self._call(client.submit, execute_run, shared[0], task, key=key, pure=False)
+            future = self._call(
+                client.submit, run_and_release, shared[0], task, key=key, pure=False
+            )
             pending[future.key] = (future, task)
 
         def window() -> int:  # follows the cluster as workers come and go
