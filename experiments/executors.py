@@ -145,7 +145,6 @@ def _init_pool_worker(target: Target, parent_pid: int) -> None:
 def freeze_imports() -> None:
     """Leave what a worker holds for its whole life (its modules, its target) out of garbage
     collections, which then walk only what runs make (see `release_run_memory`)."""
-    gc.collect()
     gc.freeze()
 
 
@@ -169,7 +168,7 @@ def _alive(pid: int) -> bool:
 
 
 # What a fork server imports once, before it forks the pool's workers: everything a run needs.
-PRELOADED = ("experiments.executors", "experiments.targets", "model.simulate")
+PRELOADED = ("__main__", "experiments.executors", "experiments.targets", "model.simulate")
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
