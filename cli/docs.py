@@ -2,8 +2,9 @@
 
 Every output the docs show is listed in `docs/examples.toml` with the command that writes it
 (`experiments.doc_examples`). `regenerate` runs those commands (`make examples` runs them all),
-`check` reruns the cheap ones and checks the recorded ones, `record` records the hashes of
-outputs just made by running an example's command by hand.
+`check` reruns the cheap ones and checks the recorded ones, `record` copies and records the
+outputs just made by running an example's command by hand (e.g. a calibration whose verdict
+makes it exit with status 3, or two run at once).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from experiments.doc_examples import (
+    copy_outputs,
     load_examples,
     record,
     recorded_problems,
@@ -46,7 +48,8 @@ def register(subparsers) -> None:
     check.set_defaults(handler=check_command)
     record_parser = actions.add_parser(
         "record",
-        help="record the hashes of examples whose command you have just run as written",
+        help="copy into the docs and record the outputs of examples whose command you have just "
+        "run as written",
     )
     record_parser.add_argument("names", nargs="+", metavar="NAME", help="examples to record")
     record_parser.set_defaults(handler=record_command)
@@ -90,7 +93,10 @@ def check_command(args) -> int:
 
 
 def record_command(args) -> int:
-    record(chosen(args.names))
+    examples = chosen(args.names)
+    for example in examples:
+        copy_outputs(example)
+    record(examples)
     print("recorded: " + ", ".join(args.names))
     return 0
 

@@ -378,6 +378,8 @@ class Calibration:
             wanted.add(item.column(item.target.outcome))
             if item.target.per:
                 wanted.add(item.target.per)
+                # a ratio of counts is the territory's: its `real.*` columns where it has them
+                wanted |= {f"real.{item.column(item.target.outcome)}", f"real.{item.target.per}"}
         return sorted(wanted)
 
 
@@ -720,10 +722,17 @@ def item_statistic(item: TargetItem, runs: dict[str, pd.DataFrame | None]) -> fl
             float(arm.loc[0, column]) if column in arm.columns else math.nan
         )
     main = runs.get(MAIN)
-    units = window_mean(arm, target.per)
-    if main is None or units <= 0:
+    if main is None:
         return math.nan
-    return (window_mean(main, column) - window_mean(arm, column)) / units
+
+    def counted(name: str) -> str:
+        """The territory's count (a territory from data's sample is stratified by zone)."""
+        return f"real.{name}" if f"real.{name}" in arm.columns else name
+
+    units = window_mean(arm, counted(target.per))
+    if units <= 0:
+        return math.nan
+    return (window_mean(main, counted(column)) - window_mean(arm, counted(column))) / units
 
 
 # --------------------------------------------------------------------------- emulators

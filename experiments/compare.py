@@ -901,11 +901,13 @@ POOREST_SPENDING = ("spending.q1_eur", "spending.q2_eur")
 def run_measures(con, point_ids: list[int]) -> pd.DataFrame:
     """Per finished run of the given points, the figures impacts are differences of: sharing
     households, cumulative emissions and net public cost at the horizon, and the mean monthly
-    spending of the two poorest quintiles over months 1..horizon.
+    spending of the two poorest quintiles over months 1..horizon. `territory`: the counts are
+    already the territory's (a territory from data's `real.*`), else the sample's.
 
     The rows are read in a fixed order and summed by numpy, so a run's figures are the same bit
     for bit however DuckDB's threads would have split a sum."""
-    wanted = [SHARING, EMISSIONS, PUBLIC_SPEND, PUBLIC_REVENUE, *POOREST_SPENDING]
+    counted = (SHARING, EMISSIONS, PUBLIC_SPEND, PUBLIC_REVENUE)
+    wanted = [*counted, *(f"real.{c}" for c in counted), *POOREST_SPENDING]
     rows = con.execute(
         f"""SELECT r.point_id, r.replication, s.month, s.outcome, s.value
             FROM series s JOIN runs r USING (run_id)
@@ -917,6 +919,11 @@ def run_measures(con, point_ids: list[int]) -> pd.DataFrame:
     measures = []
     for (point_id, replication), run in rows.groupby(["point_id", "replication"], sort=True):
         horizon = run[run["month"] == run["month"].max()].set_index("outcome")["value"]
+        # a territory from data gives its own figures (`real.*`, already the territory's)
+        territory = f"real.{SHARING}" in horizon.index
+        if territory:
+            horizon = horizon[horizon.index.str.startswith("real.")]
+            horizon.index = horizon.index.str.removeprefix("real.")
         poorest = run[run["outcome"].isin(POOREST_SPENDING) & (run["month"] >= 1)]["value"]
         measures.append(
             {
@@ -929,6 +936,7 @@ def run_measures(con, point_ids: list[int]) -> pd.DataFrame:
                 "poorest_spending_eur": float(np.mean(poorest.to_numpy()))
                 if len(poorest)
                 else math.nan,
+                "territory": territory,
             }
         )
     return pd.DataFrame(
@@ -940,6 +948,7 @@ def run_measures(con, point_ids: list[int]) -> pd.DataFrame:
             "emissions_t",
             "net_public_eur",
             "poorest_spending_eur",
+            "territory",
         ],
     )
 

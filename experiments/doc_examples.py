@@ -242,14 +242,42 @@ def regenerate(examples: list[Example], echo=print) -> None:
             printed = run(step)
         if example.stdout:
             (ROOT / example.stdout).write_text(printed, encoding="utf-8")
-        for copy in example.copies:
-            pairs = copy.pairs()
-            if not pairs:
-                raise UserError(f"{example.name}: nothing to copy from {copy.source}")
-            for source, target in pairs:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(source.read_bytes())
+        copy_outputs(example)
     record([example for example in examples if example.check == "recorded"])
+
+
+def copy_outputs(example: Example, root: Path = ROOT) -> None:
+    """Copy the files the example's command wrote under `results/` to where the docs keep them."""
+    for copy in example.copies:
+        pairs = copy.pairs(root)
+        if not pairs:
+            raise UserError(f"{example.name}: nothing to copy from {copy.source}")
+        for source, target in pairs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(published(source, root))
+
+
+def published(source: Path, root: Path = ROOT) -> bytes:
+    """A file as the docs keep it: a JSON file's paths inside the repository written relative to
+    it (a manifest records the design's absolute path, which names the machine it ran on)."""
+    data = source.read_bytes()
+    if source.suffix != ".json":
+        return data
+
+    def relative(value):
+        if isinstance(value, dict):
+            return {key: relative(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [relative(item) for item in value]
+        if (
+            isinstance(value, str)
+            and Path(value).is_absolute()
+            and Path(value).is_relative_to(root)
+        ):
+            return Path(value).relative_to(root).as_posix()
+        return value
+
+    return (json.dumps(relative(json.loads(data)), indent=2) + "\n").encode()
 
 
 def rerun_problems(example: Example, scratch: Path) -> list[str]:

@@ -25,10 +25,11 @@ import pandas as pd
 
 from experiments.calibrate import MAIN, Calibration, load_calibration, run_batch
 from experiments.errors import UserError
-from experiments.intervals import mean_interval
+from experiments.intervals import bounded_mean_interval
 from experiments.outputs import writable_folder
 from experiments.report import markdown_table
 from experiments.store import StoreReader
+from model.outcomes import outcome_bounds
 from model.today import real_households_by_zone
 
 # Okabe-Ito colours: the model in blue, the observed figures in vermillion.
@@ -93,7 +94,9 @@ def run_hindcast(
         if item.date is None:
             continue
         values = batch.values[0, :, i]
-        mean, low, high = mean_interval(values[np.isfinite(values)])
+        mean, low, high, _ = bounded_mean_interval(
+            values[np.isfinite(values)], outcome_bounds(item.target.outcome)
+        )
         rows.append(
             {
                 "target": item.target.name,
@@ -121,7 +124,9 @@ def monthly_bands(calibration: Calibration, directory: Path) -> pd.DataFrame:
     rows = []
     for outcome in outcomes:
         for month, part in main.groupby("month"):
-            mean, low, high = mean_interval(part[outcome].to_numpy())
+            mean, low, high, _ = bounded_mean_interval(
+                part[outcome].to_numpy(), outcome_bounds(outcome)
+            )
             rows.append(
                 {"outcome": outcome, "month": int(month), "mean": mean, "low": low, "high": high}
             )

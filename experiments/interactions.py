@@ -32,7 +32,7 @@ import pandas as pd
 
 from experiments.compare import compare_scenarios
 from experiments.errors import UserError
-from experiments.territory_figures import declared_households, net_public_cost
+from experiments.territory_figures import declared_households, run_figures
 from model.model import DEFAULT_SCENARIO
 from model.scenario import Scenario, read_raw, validate_raw
 
@@ -98,20 +98,20 @@ def combine(library: Path, first: str, second: str) -> Scenario:
 
 
 def figures_of(scenario: Scenario, series: pd.DataFrame, households: int) -> dict[str, float]:
-    """Horizon figures of one run's monthly series, per household (scaled to the territory later)."""
+    """Horizon figures of one run's monthly series, per household of the territory (its figures
+    from `experiments.territory_figures`, divided by the territory's households)."""
     last = series.iloc[-1]
     recent = series.iloc[-12:]
+    figures = run_figures(scenario, last.to_dict(), households)
+    territory = declared_households(scenario)
     out = {
-        "sharing": last["sharing_households"] / households,
-        "goods": last["goods.stock_total"] / households,
-        "co2": last["emissions.cumulative_t"] / households,
-        "public": net_public_cost(
-            scenario,
-            last["public.cumulative_spend_eur"] - last["public.cumulative_revenue_eur"],
-            households,
-            int(last["month"]),  # the run's horizon, which may be shorter than the scenario's
+        "sharing": figures["sharing_households"] / territory,
+        "goods": figures["goods.stock_total"] / territory,
+        "co2": figures["emissions.cumulative_t"] / territory,
+        "public": (
+            figures["public.cumulative_spend_eur"] - figures["public.cumulative_revenue_eur"]
         )
-        / declared_households(scenario),
+        / territory,
     }
     out.update({q: float(recent[q].mean()) for q in QUINTILES})
     return out

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from experiments.territory_figures import net_public_cost
+from experiments.territory_figures import run_figures
 from model.model import DEFAULT_SCENARIO
 from model.policies import COST_PER_EVENT, REVENUE, declared_costs
 from model.scenario import (
@@ -76,11 +76,8 @@ def budget_text(scenario) -> str:
 def simulated_net_cost(scenario, households: int) -> float:
     """Net public cost (spend - revenue) over the horizon of one run, scaled to the scenario's size."""
     series = simulate(scenario, households=households, agents=False)
-    net = (
-        series["public.cumulative_spend_eur"].iloc[-1]
-        - series["public.cumulative_revenue_eur"].iloc[-1]
-    )
-    return net_public_cost(scenario, float(net), households, scenario.months)
+    figures = run_figures(scenario, series.iloc[-1].to_dict(), households)
+    return float(figures["public.cumulative_spend_eur"] - figures["public.cumulative_revenue_eur"])
 
 
 def euros(value: float) -> str:

@@ -1142,21 +1142,26 @@ def _scaled(
 
     factor = optimisation.territory_households / optimisation.households
     measures = measures.copy()
-    measures["sharing"] *= factor
-    measures["emissions_t"] *= factor
+    sample = ~measures["territory"].astype(bool)  # a territory from data's are its own already
+    measures.loc[sample, "sharing"] *= factor
+    measures.loc[sample, "emissions_t"] *= factor
     scenarios = {
         point_id: optimisation.scenario_of(None if point_id == BASELINE_POINT else p)
         for point_id, p in params.items()
     }
     measures["net_public_eur"] = [
-        net_public_cost(
+        float(net)
+        if territory
+        else net_public_cost(
             scenarios[int(point_id)],
             float(net),
             optimisation.households,
             optimisation.months,
             households=optimisation.territory_households,
         )
-        for point_id, net in zip(measures["point_id"], measures["net_public_eur"], strict=True)
+        for point_id, net, territory in zip(
+            measures["point_id"], measures["net_public_eur"], measures["territory"], strict=True
+        )
     ]
     return measures
 

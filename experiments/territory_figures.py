@@ -22,9 +22,12 @@ Rules:
   fixed investment, and both the cost and the extra sharers are the
   territory's: the cost per extra sharing household, or per tonne avoided, does
   not depend on how many households were simulated.
-- A territory from data also carries `real.<outcome>` columns in its series,
-  computed by the model with the same rule; the territory's figures replace
-  them (they are dropped from what users read, so no figure is shown twice).
+- A territory from data carries `real.<outcome>` columns in its series: the
+  model's own figures for the real territory, each zone's figure times its
+  real households over sampled ones (its sample is stratified by zone,
+  `model.geography`, so one territory-wide factor would be wrong). They are
+  what users read, under the outcome's plain name (no figure is shown twice);
+  shares and means per household are already weighted by the model.
 
 API:
 
@@ -185,8 +188,12 @@ def for_territory(frame: pd.DataFrame, territory: Territory) -> pd.DataFrame:
     out = frame.drop(columns=[c for c in frame.columns if c.startswith("real.")])
     factor = territory.factor
     for column in out.columns:
-        if is_counted(column):
+        if f"real.{column}" in frame:  # the model's own figure for the real territory
+            out[column] = frame[f"real.{column}"]
+        elif is_counted(column):
             out[column] = out[column] * factor
+    if f"real.{PUBLIC_SPEND}" in frame:
+        return out
     if PUBLIC_SPEND in out:
         spend = frame[PUBLIC_SPEND].to_numpy(dtype=float)
         month = out["month"].to_numpy()

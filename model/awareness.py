@@ -47,14 +47,14 @@ def spread_awareness(
 
 def train_offline_households(
     households: HouseholdState, effects: Effects, rng: np.random.Generator
-) -> float:
+) -> np.ndarray | None:
     """Give digital access (in place) to the offline households trained this month; returns the
-    public cost of their training (EUR)."""
+    public cost of each household's training (EUR), or None when no one is trained."""
     if not effects.digital_training_share.any():
-        return 0.0
+        return None
     hh = households
     trained = ~hh.digital & (
         rng.random(hh.size) < per_household(effects.digital_training_share, hh.zq)
     )
     hh.digital |= trained
-    return float((per_household(effects.eur_per_trainee, hh.zq) * trained).sum())
+    return per_household(effects.eur_per_trainee, hh.zq) * trained

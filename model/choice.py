@@ -276,10 +276,11 @@ def decide_extra_units(
     *,
     worn_out: np.ndarray,
     draw: np.ndarray,
+    purchases_by_zone: np.ndarray | None = None,
     **context,
 ) -> np.ndarray:
     """Owners (rows, cols) keep, buy or give up their extra units (in place); returns the units
-    purchased of each good.
+    purchased of each good (added by zone to `purchases_by_zone`, when given).
 
     Binary logit: holding them is worth `extra_units` times owning one (its cost, convenience and
     emissions) plus the zone's constant of extra units; going without them, the best of renting,
@@ -314,6 +315,8 @@ def decide_extra_units(
     hh.share_rest[rows, cols] = ~keeps & can_share & (utility[:, Mode.SHARE] >= without)
     bought = keeps & (~holding | worn_out)
     purchases += np.bincount(cols[bought], weights=extra_units[bought], minlength=len(goods.names))
+    if purchases_by_zone is not None:
+        np.add.at(purchases_by_zone, (hh.zone[rows[bought]], cols[bought]), extra_units[bought])
     return purchases
 
 
@@ -333,29 +336,36 @@ def decide(
     rng: np.random.Generator,
     month: int = 0,
     pool_news_month: np.ndarray | None = None,
+    purchases_by_zone: np.ndarray | None = None,
 ) -> np.ndarray:
     """This month's mode choices and lending decisions (in place); returns the units purchased
-    of each good. `pool_news_month` (Z, G): the month each zone's pool last opened or grew, for
-    the window after joining (`HouseholdState.months_since_joining`)."""
+    of each good, and adds them by zone and good to `purchases_by_zone` (Z, G) when given.
+    `pool_news_month` (Z, G): the month each zone's pool last opened or grew, for the window
+    after joining (`HouseholdState.months_since_joining`)."""
     hh, b, fx = households, behaviour, effects
     owner = hh.mode == Mode.OWN
     draw = rng.random(hh.mode.shape)
-    wear_out = owner & (draw < 1.0 / goods.lifetime_months)
-    life_event = owner & ~wear_out & (draw < 1.0 / goods.lifetime_months + b.life_event_rate)
-    pool_news = (
-        owner
-        & ~wear_out
-        & ~life_event
-        & hh.aware
-        & pool_ok
-        & (draw < 1.0 / goods.lifetime_months + b.life_event_rate + b.pool_reconsider_rate)
-    )
-    if pool_news_month is not None and pool_news.any():
+    # An owner's event, by the month's draw: wear-out below 1 / lifetime, a life event above it and
+    # below `life_event_rate` more, news of a pool above that and below `pool_reconsider_rate`
+    # more. The few owners below the last threshold are sorted out as pairs rather than over
+    # every household and good.
+    wear_below = 1.0 / goods.lifetime_months
+    life_below = wear_below + b.life_event_rate
+    news_below = life_below + b.pool_reconsider_rate
+    r, c = pairs(owner & (draw < news_below))
+    d = draw[r, c]
+    worn, lived = d < wear_below[c], d < life_below[c]
+    news = ~lived & hh.aware[r, c] & pool_ok[r, c]
+    if pool_news_month is not None and news.any():
         # only in the months after joining: knowing of sharing with a pool open
-        r, c = np.nonzero(pool_news)
-        since = hh.months_since_joining(r, c, month, pool_news_month)
-        late = (since < 0) | (since >= b.pool_reconsider_months)
-        pool_news[r[late], c[late]] = False
+        since = hh.months_since_joining(r[news], c[news], month, pool_news_month)
+        news[np.flatnonzero(news)[(since < 0) | (since >= b.pool_reconsider_months)]] = False
+    wear_out = np.zeros(hh.mode.shape, dtype=bool)
+    wear_out[r[worn], c[worn]] = True
+    life_event = np.zeros(hh.mode.shape, dtype=bool)
+    life_event[r[lived & ~worn], c[lived & ~worn]] = True
+    pool_news = np.zeros(hh.mode.shape, dtype=bool)
+    pool_news[r[news], c[news]] = True
     others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
     owner_event = wear_out | life_event | pool_news
     # A household holding several units reconsiders its extra units first (`decide_extra_units`).
@@ -389,6 +399,8 @@ def decide(
 
     bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | wear_out[rows, cols])
     purchases = np.bincount(cols[bought], minlength=len(goods.names)).astype(float)
+    if purchases_by_zone is not None:
+        np.add.at(purchases_by_zone, (hh.zone[rows[bought]], cols[bought]), 1.0)
     hh.age_months[rows[bought], cols[bought]] = 0
     hh.lending[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
     if holding_extra is not None:
@@ -414,6 +426,7 @@ def decide(
             rental_access_eur=rental_access_eur,
             share_access_eur=share_access_eur,
             well_mixed=well_mixed,
+            purchases_by_zone=purchases_by_zone,
         )
     if b.always_share_when_aware:
         switch = hh.aware & hh.need

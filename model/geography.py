@@ -2,11 +2,16 @@
 
 A grid territory is laid out and tied by `model.territory`. On a territory from
 data (`model.geodata`):
-- Households are a sample of the real population: each zone gets its share of
-  the scenario's households in proportion to its real households (largest
-  remainders), at points drawn uniformly inside its polygon (rejection in the
-  polygon's bounding box, the point-in-polygon test done by shapely), in a
-  local equal-area projection (metres).
+- Households are a sample of the real population, stratified by zone: each
+  zone gets at least `territory.min_households_per_zone` of the scenario's
+  households (at most its real households; half a fair share, households /
+  (2 x zones), when the sample is too small), the rest in proportion to its
+  real households (largest remainders). Each sampled household stands for its
+  zone's real households over sampled ones (`model.zone_results.real_scales`),
+  which weights every figure of the territory. They are placed at points
+  drawn uniformly inside their zone's polygon (rejection in the polygon's
+  bounding box, the point-in-polygon test done by shapely), in a local
+  equal-area projection (metres).
 - Households are numbered zone by zone, then along a raster of the territory
   (rows in a serpentine order), so that households close in number are close
   in space. The raster (about `RASTER_HOUSEHOLDS_PER_CELL` households per cell
@@ -63,7 +68,10 @@ def layout_territory(scenario: Scenario, households: int, rng: np.random.Generat
     """The grid's layout, or households placed in the polygons of a territory from data."""
     if not isinstance(scenario.territory, TerritoryFromData):
         return layout_grid(scenario, households, rng)
-    return place_households(scenario.territory.resolved(), households, rng)
+    territory = scenario.territory
+    return place_households(
+        territory.resolved(), households, rng, territory.min_households_per_zone
+    )
 
 
 def build_network(scenario: Scenario, layout: Layout, rng: np.random.Generator) -> sp.csr_matrix:
@@ -79,9 +87,33 @@ def build_network(scenario: Scenario, layout: Layout, rng: np.random.Generator) 
     return adjacency(n, a, b)
 
 
-def households_per_zone(territory: RealTerritory, households: int) -> np.ndarray:
-    """The sample's households in each zone, in proportion to the real ones (largest remainders)."""
-    return _split(households, [z.household_share for z in territory.zones.values()], minimum=0)
+def households_per_zone(territory: RealTerritory, households: int, minimum: int = 0) -> np.ndarray:
+    """The sample's households in each zone: at least `sample_minimum` of them (never more than
+    the zone's real households), the others in proportion to the real ones (largest remainders).
+
+    A zone whose proportional share is below its minimum gets its minimum, and the rest of the
+    sample is shared out again among the other zones in proportion, until no zone is below."""
+    shares = np.array([z.household_share for z in territory.zones.values()])
+    real = territory.households
+    floor = np.minimum(sample_minimum(households, real.size, minimum), np.floor(real))
+    floor = floor.astype(np.int64)
+    fixed = np.zeros(real.size, dtype=bool)
+    while True:
+        free = ~fixed & (shares > 0)
+        left = households - int(floor[fixed].sum())
+        counts = np.where(fixed, floor, 0)
+        if free.any() and left > 0:
+            counts[free] = _split(left, list(shares[free]), minimum=0)
+        below = free & (counts < floor)
+        if not below.any():
+            return counts
+        fixed |= below
+
+
+def sample_minimum(households: int, zones: int, minimum: int) -> int:
+    """The minimum of sampled households per zone, shrunk to half a fair share (households / (2 x
+    zones)) when the sample is too small to give every zone the minimum asked."""
+    return min(minimum, households // (2 * max(zones, 1)))
 
 
 def points_in_polygon(polygon, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -109,13 +141,13 @@ def points_in_polygon(polygon, count: int, rng: np.random.Generator) -> np.ndarr
 
 
 def place_households(
-    territory: RealTerritory, households: int, rng: np.random.Generator
+    territory: RealTerritory, households: int, rng: np.random.Generator, minimum: int = 0
 ) -> PolygonLayout:
     """Households drawn inside their zones' polygons, numbered zone by zone along a raster."""
     from pyproj import Transformer
     from scipy.spatial import cKDTree
 
-    counts = households_per_zone(territory, households)
+    counts = households_per_zone(territory, households, minimum)
     polygons = list(territory.projected.geometry)
     xy = np.concatenate([points_in_polygon(polygons[z], int(c), rng) for z, c in enumerate(counts)])
     zone = np.repeat(np.arange(len(counts), dtype=np.int16), counts)

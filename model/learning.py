@@ -100,12 +100,12 @@ def learn_from_the_month(
         trust[rows], good_months, bad, b.trust_gain, b.trust_loss, cover
     )
     totals.bad_experiences = int(bad.sum())
+    totals.bad_experiences_by_row = bad
     totals.transactions = int(np.count_nonzero(got))
-    claims = (
-        float((bad * cover * at_rows(per_household(fx.claim_eur, hh.zq))).sum())
-        if np.any(cover)
-        else 0.0
+    totals.claims_eur_by_row = (
+        bad * cover * at_rows(per_household(fx.claim_eur, hh.zq)) if np.any(cover) else None
     )
+    claims = float(totals.claims_eur_by_row.sum()) if np.any(cover) else 0.0
 
     trust = trust + b.trust_drift * (ties.mean_over_ties(trust) - trust)
     if fx.trust_boost.any():

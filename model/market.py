@@ -68,6 +68,9 @@ class MarketResult:
     pool_revenue_eur: float  # fees of the public pools (public revenue)
     operator_revenue_eur: float  # fees of the pools run by operators (today's fleets)
     price_paid_per_use: np.ndarray  # gross price per served use (before subsidy), where served
+    platform_fee_eur: np.ndarray | float = 0.0  # platform fees of each row's platform uses
+    pool_paid_eur: np.ndarray | float = 0.0  # paid to pools, public and operators'
+    operator_paid_eur: np.ndarray | float = 0.0  # of which to the operators' fleets
 
     @cached_property
     def served(self) -> np.ndarray:
@@ -272,16 +275,19 @@ def allocate(
     borrower_paid = peer_served * (price - subsidy)
     gross_paid = peer_served * price
     pool_revenue = operator_revenue = 0.0
+    pool_paid = operator_paid = 0.0
     if pools:
         pool_paid = served_pool * pool_price[zone]
         borrower_paid += pool_paid
         gross_paid += pool_paid
         pool_revenue = float(pool_paid.sum())
         if pool_public_share is not None:
-            operator_revenue = float((pool_paid * (1 - pool_public_share[zone])).sum())
+            operator_paid = pool_paid * (1 - pool_public_share[zone])
+            operator_revenue = float(operator_paid.sum())
             pool_revenue -= operator_revenue
     lender_income = used_informal * price + used_platform * price * (1 - fee)
-    platform_fees = float((served_platform * price * fee).sum())
+    platform_fee_eur = served_platform * price * fee
+    platform_fees = float(platform_fee_eur.sum())
     served = peer_served + served_pool
     price_paid = np.divide(gross_paid, served, out=np.zeros(served.shape), where=served > 0)
 
@@ -301,4 +307,7 @@ def allocate(
         pool_revenue_eur=pool_revenue,
         operator_revenue_eur=operator_revenue,
         price_paid_per_use=price_paid,
+        platform_fee_eur=platform_fee_eur,
+        pool_paid_eur=pool_paid,
+        operator_paid_eur=operator_paid,
     )

@@ -57,10 +57,10 @@ from .households import (
 from .learning import learn_from_the_month
 from .market import MarketResult, clear_market, pool_open, pool_reach
 from .network import Ties
-from .policies import Effects, PolicyBook
+from .policies import Effects, PolicyBook, households_by_zone
 from .scenario import Scenario, load_scenario
 from .today import subscribers_by_zone
-from .zone_results import real_scales
+from .zone_results import household_weights, real_scales
 
 POOL_NEWS_GROWTH = 1.5  # a zone's pool that grows by half or more in a month is news to its members
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
@@ -152,6 +152,12 @@ class TerritoryModel(mesa.Model):
         self.policy_book = PolicyBook(self.scenario, self.households_by_zone)
         self.totals = reporters.Totals()
         self.real_scale, self.zone_real_scale = real_scales(self.scenario, self.households_by_zone)
+        self.household_weight = household_weights(self.zone_real_scale, hh.zone)
+        if self.household_weight is not None:
+            self.real_quintile_sizes = np.bincount(
+                hh.quintile, weights=self.household_weight, minlength=QUINTILES
+            )
+            self.real_policy_book = PolicyBook(self.scenario, households_by_zone(self.scenario))
         self.zone_series: list[np.ndarray] = []  # (Z, K) outcomes by zone, one per month
         self._grid: OrthogonalMooreGrid | None = None
         if agents:
@@ -209,7 +215,8 @@ class TerritoryModel(mesa.Model):
         # 3. awareness
         newly_aware = spread_awareness(hh, social, behaviour, fx, rng)
         # 4. digital inclusion
-        training_eur = train_offline_households(hh, fx, rng)
+        training_by_household = train_offline_households(hh, fx, rng)
+        training_eur = 0.0 if training_by_household is None else float(training_by_household.sum())
         # 5. decisions, then the counts over ties follow the changes
         pool_ok = pool_open(hh, fx, self.pool_reach)
         active_before, lending_before = hh.sharing_or_lending(), hh.lending.copy()
@@ -218,6 +225,9 @@ class TerritoryModel(mesa.Model):
             self.pool_news_month[grew] = self.steps
             hh.record_joining(self.steps, pool_ok)
         self.pool_units_before = fx.pool_units
+        purchases_by_zone = (
+            None if self.household_weight is None else np.zeros((self.zone_count, len(goods.names)))
+        )
         purchases = decide(
             hh,
             goods,
@@ -233,6 +243,7 @@ class TerritoryModel(mesa.Model):
             rng=rng,
             month=self.steps,
             pool_news_month=self.pool_news_month,
+            purchases_by_zone=purchases_by_zone,
         )
         ties.update_counts(hh, active_before, lending_before)
         # 6. market
@@ -248,7 +259,13 @@ class TerritoryModel(mesa.Model):
             fx.fixed_cost_eur + training_eur + float(market.subsidy_eur.sum()) + claims_eur
         )
         self.latest = reporters.measure(
-            self, market, purchases, public_cost=public_cost_eur, ties_created=created
+            self,
+            market,
+            purchases,
+            public_cost=public_cost_eur,
+            ties_created=created,
+            purchases_by_zone=purchases_by_zone,
+            training_eur_by_household=training_by_household,
         )
         self.series.append(self.latest)
         self.datacollector.collect(self)

@@ -70,6 +70,7 @@ class Ties:
         self._zone_starts = np.concatenate([[0], np.cumsum(self.households_by_zone)[:-1]])
         self.active_ties = np.zeros(0)
         self.lending_ties = np.zeros(0)
+        self.pair_ends = np.empty(0, dtype=np.int64)
 
     # ------------------------------------------------------------------ sums over ties
 
@@ -189,6 +190,7 @@ class Ties:
         different households."""
         keep = a != b
         a, b = a[keep], b[keep]
+        self.pair_ends = a
         if a.size == 0:
             return 0
         # Each tie is kept as two keys (row x N + column), sorted: this month's keys not made before
@@ -229,6 +231,7 @@ class Ties:
     ) -> int:
         """This month's ties from platform and pool exchanges and from third places; returns the
         pairs drawn (see the module's rules)."""
+        self.pair_ends = np.empty(0, dtype=np.int64)  # a first end per pair drawn this month
         if self.well_mixed:
             return 0
         zone = households.zone

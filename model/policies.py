@@ -224,17 +224,6 @@ def declared_costs(
     return np.array([0.0] + [book.effects(m).fixed_cost_eur for m in range(1, horizon + 1)])
 
 
-def lump_sum_in_month(scenario: Scenario, month: int) -> float:
-    """Investments and running costs due in one month (EUR), declared for the whole territory."""
-    total = 0.0
-    for policy in scenario.policies.values():
-        if month >= 1 and policy.active(month):
-            total += policy.running_eur_per_month + (
-                policy.investment_eur if month == first_month(policy) else 0.0
-            )
-    return total
-
-
 def _sharing_subsidy(book, p, fx, month, zqg, **_):
     fx.subsidy_eur = np.where(zqg, fx.subsidy_eur + p.eur_per_use, fx.subsidy_eur)
     fx.subsidy_cap_share = np.where(

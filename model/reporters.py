@@ -6,10 +6,13 @@ purchases, embodied emissions of the stock, of purchases and of the goods in
 use), economic (household spending by income quintile, lender income, unmet and
 forgone uses, subsidies received), social (trust, ties created, transactions,
 bad experiences), public (spending and revenue) and the money flows of the
-sharing market, for the conservation check. On a territory from data,
-`real.<outcome>` repeats each outcome that counts households, goods, uses, euros
-or tonnes, scaled from the sample to the real territory (`real.households` of
-them); outcomes by zone are then in `model.zone_results`. What each column
+sharing market, for the conservation check. On a territory from data, whose
+sample is drawn by zone with a minimum per zone (`model.geography`), each
+sampled household stands for its zone's real households over sampled ones: the
+shares and means are weighted so (`ShareBasis`), and `real.<outcome>` repeats
+each outcome that counts households, goods, uses, euros or tonnes for the real
+territory, the sum over zones of the zone's figure times that ratio
+(`real.households` of them); outcomes by zone are then in `model.zone_results`. What each column
 means, its unit and its range are declared once, in `model.outcomes`
 (`partage outcomes`).
 """
@@ -22,8 +25,8 @@ from functools import partial
 import numpy as np
 
 from .households import MODE_NAMES, QUINTILES, Mode, any_good, pairs, sum_over_goods
-from .policies import lump_sum_in_month, per_household
-from .zone_results import measure_zones, tally_by_zone
+from .policies import per_household
+from .zone_results import ZoneTally, measure_zones, tally_by_zone
 
 
 @dataclass
@@ -39,6 +42,11 @@ class Totals:
     bad_experiences: int = 0
     real_public_spend_eur: float = 0.0
     real_public_revenue_eur: float = 0.0
+    real_emissions_t: float = 0.0
+    real_purchases_t: float = 0.0
+    real_ties_created: float = 0.0
+    bad_experiences_by_row: np.ndarray | None = None  # (R,) this month's, for the market's rows
+    claims_eur_by_row: np.ndarray | None = None  # (R,) this month's insurance claims
 
 
 def latest_outcome(model, name: str) -> float:
@@ -95,14 +103,91 @@ def household_spending(
     return sum_over_goods(total)
 
 
+@dataclass
+class ShareBasis:
+    """The counts territory-wide shares are taken over: the sample's on a grid; on a territory from
+    data, the real territory's (each zone's counts times its scale, `model.zone_results`), so that
+    a sample drawn with a minimum per zone still gives the territory's shares and means."""
+
+    modes: np.ndarray  # (G, M + 1) households by mode, the last column those not needing the good
+    lenders: np.ndarray  # (G,)
+    several: np.ndarray  # (G,) owners holding more than one unit
+    needing: np.ndarray  # (G,) households needing the good, at least 1
+    households: float
+    weight: np.ndarray | None  # (N,) real households each sampled one stands for; None on a grid
+
+    def count(self, flags: np.ndarray, rows: np.ndarray | None = None) -> float:
+        """Households (of `rows`, when given) whose flag is set: weighted on a territory from data."""
+        if self.weight is None:
+            return np.count_nonzero(flags)
+        weight = self.weight if rows is None else self.weight[rows]
+        return float(weight[flags].sum())
+
+    def total(self, values: np.ndarray, rows: np.ndarray | None = None) -> float:
+        """The sum over households (of `rows`) of per-household values (N,) or (N, G), weighted."""
+        if self.weight is None:
+            return float(np.sum(values))
+        weight = self.weight if rows is None else self.weight[rows]
+        values = np.asarray(values)
+        if values.ndim == 0:  # the same amount for every household (none: 0)
+            return float(values * weight.sum())
+        values = values if values.ndim == 1 else values.sum(axis=1)
+        return float(weight @ values)
+
+    def by_quintile(
+        self, quintile: np.ndarray, values: np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(5,) sums of per-household values (of `rows`) by income quintile, weighted."""
+        if rows is not None:
+            quintile = quintile[rows]
+        if self.weight is not None:
+            values = values * (self.weight if rows is None else self.weight[rows])
+        return np.bincount(quintile, weights=values, minlength=QUINTILES)
+
+
+def share_basis(model, tally: ZoneTally) -> ShareBasis:
+    """The counts territory-wide shares are taken over (`ShareBasis`)."""
+    scale = model.zone_real_scale
+    if scale is None:
+        return ShareBasis(
+            modes=tally.modes.sum(axis=0),
+            lenders=tally.lenders.sum(axis=0),
+            several=tally.several.sum(axis=0),
+            needing=np.maximum(model.needing, 1),
+            households=model.households.size,
+            weight=None,
+        )
+    scale = np.nan_to_num(scale)  # a zone without sampled households counts nothing
+
+    def real(by_zone):
+        return np.tensordot(scale, by_zone.astype(float), axes=1)
+
+    return ShareBasis(
+        modes=real(tally.modes),
+        lenders=real(tally.lenders),
+        several=real(tally.several),
+        needing=np.maximum(real(model.zone_needing), 1e-12),
+        households=float(scale @ model.households_by_zone),
+        weight=model.household_weight,
+    )
+
+
 def measure(
-    model, market, purchases: np.ndarray, public_cost: float = 0.0, ties_created: int = 0
+    model,
+    market,
+    purchases: np.ndarray,
+    public_cost: float = 0.0,
+    ties_created: int = 0,
+    purchases_by_zone: np.ndarray | None = None,
+    training_eur_by_household: np.ndarray | None = None,
 ) -> dict:
-    """All outcomes of the month just ended; `purchases` counts this month's purchases per good."""
+    """All outcomes of the month just ended; `purchases` counts this month's purchases per good
+    (and, on a territory from data, `purchases_by_zone` per zone and good, for the real ones)."""
     hh, goods, fx, totals = model.households, model.goods, model.effects, model.totals
     out: dict[str, float] = {"month": int(model.steps)}
-    needing = np.maximum(model.needing, 1)
     tally = tally_by_zone(model)
+    basis = share_basis(model, tally)
+    needing, households = basis.needing, basis.households
     owning, sharing = tally.owning, tally.sharing
     zone_names = model.scenario.zone_names
     zone_sharing = tally.modes[:, :, Mode.SHARE]
@@ -112,42 +197,50 @@ def measure(
     multi = goods.multi_unit.any()
     several = hh.extra & owning if multi else None
     several_counts = tally.several.sum(axis=0)
-    mode_counts = tally.modes.sum(axis=0)  # (G, M + 1)
-    lender_counts = tally.lenders.sum(axis=0)
+    mode_counts = tally.modes.sum(axis=0)  # (G, M + 1) the sample's
     stock = np.zeros(len(goods.names))
     units = owning + several * goods.extra_units if multi else owning
     for g, name in enumerate(goods.names):
-        counts = mode_counts[g]
+        counts = basis.modes[g]
         for m, mode_name in enumerate(MODE_NAMES):
             out[f"{name}.{mode_name}"] = counts[m] / needing[g]
-        out[f"{name}.lenders"] = lender_counts[g] / needing[g]
-        out[f"{name}.aware"] = np.count_nonzero(hh.aware[:, g] & hh.need[:, g]) / needing[g]
-        stock[g] = counts[Mode.OWN] + several_counts[g] * goods.extra_units[g]
+        out[f"{name}.lenders"] = basis.lenders[g] / needing[g]
+        out[f"{name}.aware"] = basis.count(hh.aware[:, g] & hh.need[:, g]) / needing[g]
+        stock[g] = mode_counts[g][Mode.OWN] + several_counts[g] * goods.extra_units[g]
         out[f"{name}.stock"] = float(stock[g])
         out[f"{name}.purchases"] = float(purchases[g])
-        holding_several = int(several_counts[g])
-        out[f"{name}.per_household"] = float(stock[g]) / hh.size
-        out[f"{name}.one.share"] = (counts[Mode.OWN] - holding_several) / hh.size
-        out[f"{name}.several.share"] = holding_several / hh.size
-        out[f"{name}.several.households"] = holding_several
+        holding_several = basis.several[g]
+        held = (
+            stock[g]
+            if basis.weight is None
+            else counts[Mode.OWN] + holding_several * (goods.extra_units[g])
+        )
+        out[f"{name}.per_household"] = float(held) / households
+        out[f"{name}.one.share"] = (counts[Mode.OWN] - holding_several) / households
+        out[f"{name}.several.share"] = holding_several / households
+        out[f"{name}.several.households"] = int(several_counts[g])
         for z, zone in enumerate(
             zone_names if model.real_scale is None else ()
         ):  # from data: by zone
             out[f"{name}.share.{zone}"] = zone_sharing[z, g] / zone_need[z, g]
-        out[f"{name}.sharing.share"] = counts[Mode.SHARE] / hh.size
-        out[f"{name}.without.share"] = 1 - counts[Mode.OWN] / hh.size
+        out[f"{name}.sharing.share"] = counts[Mode.SHARE] / households
+        out[f"{name}.without.share"] = 1 - counts[Mode.OWN] / households
         for z, zone in enumerate(
             zone_names if model.real_scale is None else ()
         ):  # from data: by zone
             out[f"{name}.without.share.{zone}"] = 1 - zone_owning[z, g] / zone_households[z]
         out[f"{name}.pool_units"] = float(fx.pool_units[:, g].sum()) if market is not None else 0.0
         out[f"{name}.pool_users.share"] = (
-            np.count_nonzero(market.served_pool[:, g] > 0) / hh.size if market is not None else 0.0
+            basis.count(market.served_pool[:, g] > 0, market.rows) / households
+            if market is not None
+            else 0.0
         )
 
     sharing_any = any_good(sharing)
     out["sharing_households"] = int(np.count_nonzero(sharing_any))
-    out["sharing_households.share"] = out["sharing_households"] / hh.size
+    out["sharing_households.share"] = (
+        out["sharing_households"] if basis.weight is None else basis.count(sharing_any)
+    ) / households
     out["goods.stock_total"] = float(stock.sum())
     out["emissions.stock_t"] = float((stock * goods.embodied_kg_co2e).sum() / 1000)
     purchased_t = float((purchases * goods.embodied_kg_co2e).sum() / 1000)
@@ -167,17 +260,24 @@ def measure(
 
     rent_uses = rented_uses(hh)
     spending = household_spending(model, market, rent_uses, units)
-    out["spending.mean_eur"] = float(spending.mean())
-    by_quintile = np.bincount(hh.quintile, weights=spending, minlength=QUINTILES) / np.maximum(
-        model.quintile_sizes, 1
+    out["spending.mean_eur"] = (
+        float(spending.mean()) if basis.weight is None else basis.total(spending) / households
     )
+    quintile_households = (
+        model.quintile_sizes if basis.weight is None else model.real_quintile_sizes
+    )
+    quintile_households = np.maximum(quintile_households, 1)
+    by_quintile = basis.by_quintile(hh.quintile, spending) / quintile_households
     for q in range(QUINTILES):
         out[f"spending.q{q + 1}_eur"] = float(by_quintile[q])
 
     renters_eur = float((rent_uses * goods.rent_eur_per_use).sum())
+    fees_by_household = None
     fees = 0.0
     if fx.ownership_fee_eur.any():
-        fees = float((units * per_household(fx.ownership_fee_eur, hh.zq)).sum())
+        fees_by_household = units * per_household(fx.ownership_fee_eur, hh.zq)
+        fees = float(fees_by_household.sum())
+    rent_support = None
     if market is not None:
         if fx.rent_discount_eur.any() or fx.rent_access_discount_eur.any():
             rent_support = rent_uses * (
@@ -187,13 +287,9 @@ def measure(
             public_cost += float(rent_support.sum())
         out["lender_income_eur"] = float(market.lender_income_eur.sum())
         out["uses.unmet"] = float(market.unmet.sum())
-        received = np.bincount(
-            model.households.quintile[market.rows],
-            weights=sum_over_goods(market.subsidy_eur),
-            minlength=QUINTILES,
-        )
+        received = basis.by_quintile(hh.quintile, sum_over_goods(market.subsidy_eur), market.rows)
         for q in range(QUINTILES):
-            out[f"subsidy.q{q + 1}_eur"] = float(received[q] / max(model.quintile_sizes[q], 1))
+            out[f"subsidy.q{q + 1}_eur"] = float(received[q] / quintile_households[q])
         out["money.borrowers_eur"] = float(market.borrower_paid_eur.sum())
         out["money.subsidies_eur"] = float(market.subsidy_eur.sum())
         out["money.lenders_eur"] = out["lender_income_eur"]
@@ -211,10 +307,13 @@ def measure(
         revenue = 0.0
     out["money.renters_eur"] = renters_eur
     forgo = (hh.mode == Mode.FORGO) & hh.need
-    out["uses.forgone"] = float((forgo * hh.uses).sum())
+    forgone = forgo * hh.uses
+    out["uses.forgone"] = float(forgone.sum())
 
     totals.ties_created += ties_created
-    out["trust.mean"] = float(hh.trust.mean())
+    out["trust.mean"] = (
+        float(hh.trust.mean()) if basis.weight is None else basis.total(hh.trust) / households
+    )
     out["ties.created"] = totals.ties_created
     out["transactions"] = totals.transactions if market is not None else 0
     out["bad_experiences"] = totals.bad_experiences if market is not None else 0
@@ -226,10 +325,36 @@ def measure(
     out["public.cumulative_spend_eur"] = totals.public_spend_eur
     out["public.cumulative_revenue_eur"] = totals.public_revenue_eur
 
-    model.zone_series.append(measure_zones(model, market, spending, tally))
-    if model.real_scale is not None:
-        out.update(scaled_to_territory(model, out, lump_sum_in_month(model.scenario, out["month"])))
+    zone_table = measure_zones(model, market, spending, tally)
+    model.zone_series.append(zone_table)
+    if basis.weight is not None:
+        sample = SampleMonth(
+            basis=basis,
+            market=market,
+            purchases_by_zone=purchases_by_zone,
+            spending_parts={
+                "renters": rent_uses * goods.rent_eur_per_use,
+                "forgone": forgone,
+                "fees": fees_by_household,
+                "rent_support": rent_support,
+                "training": training_eur_by_household,
+            },
+            ties_created=ties_created,
+        )
+        out.update(scaled_to_territory(model, out, sample))
     return out
+
+
+@dataclass
+class SampleMonth:
+    """What `scaled_to_territory` reads of the month beyond its outcomes: the household weights,
+    the market's rows, the purchases by zone and amounts per household."""
+
+    basis: ShareBasis
+    market: object
+    purchases_by_zone: np.ndarray | None
+    spending_parts: dict
+    ties_created: int
 
 
 # Outcomes that count households, goods, uses, euros or tonnes: on a territory from data each is also
@@ -250,24 +375,88 @@ COUNTED = (
     "bad_experiences",
     "public.revenue_eur",
 )
-COUNTED_SUFFIXES = (".stock", ".purchases", ".several.households")
+COUNTED_SUFFIXES = (".stock", ".purchases", ".several.households", ".pool_units")
 
 
-def scaled_to_territory(model, out: dict, lump_sum_eur: float) -> dict:
-    """`real.<outcome>` for every counted outcome: the sample's figure times real households over
-    sampled ones. Public spending declared for the whole territory (investments, running costs) is
-    not scaled; what it pays per unit, use, claim or trainee is."""
-    scale = model.real_scale
-    real = {
-        f"real.{name}": value * scale
-        for name, value in out.items()
-        if name in COUNTED or name.startswith("money.") or name.endswith(COUNTED_SUFFIXES)
-    }
-    totals = model.totals
-    spend = lump_sum_eur + (out["public.spend_eur"] - lump_sum_eur) * scale
+def scaled_to_territory(model, out: dict, sample: SampleMonth) -> dict:
+    """`real.<outcome>` for every counted outcome: the sum over zones of each zone's figure times
+    its real households over sampled ones, i.e. each sampled household weighted by the real
+    households it stands for (`ShareBasis`). Public spending the scenario declares (investments,
+    running costs, pool units, parking spots) is the real territory's, zone by zone
+    (`model.real_policy_book`); what it pays per use, claim, trainee or rental is weighted."""
+    b, market, goods, totals = sample.basis, sample.market, model.goods, model.totals
+    scale = np.nan_to_num(model.zone_real_scale)
+    parts = sample.spending_parts
+    stock = b.modes[:, Mode.OWN] + b.several * goods.extra_units
+    purchases = (
+        np.zeros(len(goods.names))
+        if sample.purchases_by_zone is None
+        else scale @ sample.purchases_by_zone
+    )
+    real: dict[str, float] = {}
+    for g, name in enumerate(goods.names):
+        real[f"real.{name}.stock"] = float(stock[g])
+        real[f"real.{name}.purchases"] = float(purchases[g])
+        real[f"real.{name}.several.households"] = float(b.several[g])
+        pool_units = scale @ model.effects.pool_units[:, g] if market is not None else 0.0
+        real[f"real.{name}.pool_units"] = float(pool_units)
+    real["real.sharing_households"] = out["sharing_households.share"] * b.households
+    real["real.goods.stock_total"] = float(stock.sum())
+    real["real.emissions.stock_t"] = float((stock * goods.embodied_kg_co2e).sum() / 1000)
+    purchased_t = float((purchases * goods.embodied_kg_co2e).sum() / 1000)
+    totals.real_purchases_t += purchased_t
+    real["real.emissions.purchases_t"] = purchased_t
+    real["real.emissions.purchases_cumulative_t"] = totals.real_purchases_t
+    month_t = 0.0
+    if market is not None:
+        in_use = stock + scale @ model.effects.pool_units
+        month_t = float((in_use * goods.own_emissions_kg_per_month).sum() / 1000)
+    totals.real_emissions_t += month_t
+    real["real.emissions.month_t"] = month_t
+    real["real.emissions.cumulative_t"] = totals.real_emissions_t
+    real["real.uses.forgone"] = b.total(parts["forgone"])
+    real["real.money.renters_eur"] = b.total(parts["renters"])
+    if sample.ties_created:
+        totals.real_ties_created += b.total(
+            np.ones(model.ties.pair_ends.size), model.ties.pair_ends
+        )
+    real["real.ties.created"] = totals.real_ties_created
+
+    def weighted(values, rows=None) -> float:
+        return 0.0 if values is None else b.total(values, rows)
+
+    fees = weighted(parts["fees"])
+    per_event = weighted(parts["rent_support"]) + weighted(parts["training"])
+    if market is None:
+        for key in ("lender_income_eur", "uses.unmet", "transactions", "bad_experiences"):
+            real[f"real.{key}"] = 0.0
+        for key in ("borrowers", "subsidies", "lenders", "platform", "pools", "operators"):
+            real[f"real.money.{key}_eur"] = 0.0
+        revenue = 0.0
+    else:
+        rows = market.rows
+        real["real.lender_income_eur"] = b.total(market.lender_income_eur, rows)
+        real["real.uses.unmet"] = b.total(market.unmet, rows)
+        real["real.transactions"] = b.total(market.served > 0, rows)
+        real["real.bad_experiences"] = weighted(totals.bad_experiences_by_row, rows)
+        subsidies = b.total(market.subsidy_eur, rows)
+        pools = b.total(market.pool_paid_eur, rows)
+        operators = b.total(market.operator_paid_eur, rows)
+        real["real.money.borrowers_eur"] = b.total(market.borrower_paid_eur, rows)
+        real["real.money.subsidies_eur"] = subsidies
+        real["real.money.lenders_eur"] = real["real.lender_income_eur"]
+        real["real.money.platform_eur"] = b.total(market.platform_fee_eur, rows)
+        real["real.money.pools_eur"] = pools
+        real["real.money.operators_eur"] = operators
+        revenue = fees + pools - operators
+        per_event += subsidies + weighted(totals.claims_eur_by_row, rows)
+    month = out["month"]
+    declared = model.real_policy_book.effects(month).fixed_cost_eur if month >= 1 else 0.0
+    spend = declared + per_event if market is not None else 0.0
     totals.real_public_spend_eur += spend
-    totals.real_public_revenue_eur += real["real.public.revenue_eur"]
-    real["real.households"] = scale * model.households.size
+    totals.real_public_revenue_eur += revenue
+    real["real.public.revenue_eur"] = revenue
+    real["real.households"] = b.households
     real["real.public.spend_eur"] = spend
     real["real.public.cumulative_spend_eur"] = totals.real_public_spend_eur
     real["real.public.cumulative_revenue_eur"] = totals.real_public_revenue_eur

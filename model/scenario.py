@@ -47,6 +47,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PlainSerializer,
     PlainValidator,
     Tag,
     ValidationError,
@@ -534,6 +535,17 @@ class TerritoryFromData(Strict):
         "census's P21_RP_VOIT2P / P21_RP, any vintage); none, or an empty cell: the car good's "
         "initial_multi_owner_share of the zone's kind times its share of households with a car.",
         json_schema_extra=_unit("—"),
+    )
+    min_households_per_zone: int = Field(
+        default=200,
+        ge=0,
+        le=100_000,
+        title="Minimum sampled households per zone",
+        description="Households the sample draws in each zone at least, so that a small commune's "
+        "figures are not those of a handful of households; capped at the zone's real households, and "
+        "at half a fair share (households / (2 x zones)) when the sample is too small for it. Each "
+        "sampled household then stands for its zone's real households over its sampled ones.",
+        json_schema_extra=_unit("households"),
     )
     car_good: Name = Field(
         default="car",
@@ -1430,6 +1442,7 @@ def _checked_series(value: Any) -> float | list[list[float]]:
 UnitsOrSeries = Annotated[
     float | list[list[float]],
     PlainValidator(_checked_series),
+    PlainSerializer(lambda units: units, return_type=Any),  # as validated: a number or the series
     WithJsonSchema(
         {
             "anyOf": [

@@ -80,6 +80,12 @@ def real_scales(scenario, households_by_zone: np.ndarray):
     return float(real.sum() / sampled.sum()), zone_scale
 
 
+def household_weights(zone_scale: np.ndarray | None, household_zone: np.ndarray):
+    """(N,) the real households each sampled household stands for (its zone's scale), the weight
+    of every territory-wide share, mean and `real.<outcome>`; None on a grid (unweighted)."""
+    return None if zone_scale is None else zone_scale[household_zone]
+
+
 def unit_of(outcome: str) -> str:
     """The unit of a zone outcome, for legends."""
     name = outcome.removeprefix("real.")

@@ -45,12 +45,15 @@ from experiments.validation.critical_mass import (
 from experiments.validation.network import check_network_effects
 from experiments.validation.reference import check_reference
 from experiments.validation.stationarity import (
+    BORDEAUX,
+    CALIBRATED,
     CARS_PER_SHARED_CAR,
     SOURCE_POINTS,
     STATIONARY_MAX_POINTS,
     STATIONARY_MEAN_POINTS,
     check_second_car,
     check_stationarity,
+    fitted_behaviour,
 )
 from model.reference import ReferenceModel
 
@@ -106,7 +109,7 @@ FULL = Sizes(
     recovery_points=24,
     stationarity_households=30_000,
     second_car_households=30_000,
-    second_car_replications=5,
+    second_car_replications=12,
 )
 QUICK = Sizes(
     5_000,
@@ -147,8 +150,11 @@ def stage_work(sizes: Sizes) -> list[float]:
         * sizes.recovery_months
         * sizes.recovery_waves
         * sizes.recovery_points,
-        sizes.stationarity_households * sizes.stationarity_months * sizes.stationarity_replications,
-        2 * sizes.second_car_households * sizes.second_car_months * sizes.second_car_replications,
+        2
+        * sizes.stationarity_households
+        * sizes.stationarity_months
+        * sizes.stationarity_replications,
+        4 * sizes.second_car_households * sizes.second_car_months * sizes.second_car_replications,
     ]
 
 
@@ -263,29 +269,35 @@ def _run_checks(sizes: Sizes, echo) -> dict:
         )
         + f" -> {'pass' if results['recovery']['passed'] else 'FAIL'}"
     )
-    st = results["stationarity"] = check_stationarity(
-        households=sizes.stationarity_households,
-        months=sizes.stationarity_months,
-        replications=sizes.stationarity_replications,
-    )
-    echo(
-        f"stationarity without policy: car-free share by commune moves {st['mean_move_points']:.2f} "
-        f"points on average, {st['max_move_points']:.2f} at most "
-        f"-> {'pass' if st['holds'] else 'FAIL'}"
-    )
-    sc = results["second_car"] = check_second_car(
-        households=sizes.second_car_households,
-        months=sizes.second_car_months,
-        replications=sizes.second_car_replications,
-    )
-    ratios = ", ".join(
-        f"{m} months {v[0]:.1f} ± {v[1]:.1f}" for m, v in sc["cars_removed_per_shared_car"].items()
-    )
-    echo(
-        f"second car: members' cars {sc['cars_per_member_before']:.2f} -> "
-        f"{sc['cars_per_member_after']:.2f} per household; private cars removed per shared car: "
-        f"{ratios} -> {'pass' if sc['sheds_cars'] and sc['within_published'] else 'FAIL'}"
-    )
+    for key, scenario in (("stationarity", BORDEAUX), ("stationarity_calibrated", CALIBRATED)):
+        st = results[key] = check_stationarity(
+            households=sizes.stationarity_households,
+            months=sizes.stationarity_months,
+            replications=sizes.stationarity_replications,
+            scenario=scenario,
+        )
+        echo(
+            f"stationarity without policy ({scenario.stem}): car-free share by commune moves "
+            f"{st['mean_move_points']:.2f} points on average, {st['max_move_points']:.2f} at most "
+            f"-> {'pass' if st['holds'] else 'FAIL'}"
+        )
+    for key, overrides in (("second_car_shipped", None), ("second_car", fitted_behaviour())):
+        sc = results[key] = check_second_car(
+            households=sizes.second_car_households,
+            months=sizes.second_car_months,
+            replications=sizes.second_car_replications,
+            overrides=overrides,
+        )
+        ratios = ", ".join(
+            f"{m} months {v[0]:.1f} ± {v[1]:.1f}"
+            for m, v in sc["cars_removed_per_shared_car"].items()
+        )
+        echo(
+            f"second car ({'calibrated' if overrides else 'shipped'} behaviour): members' cars "
+            f"{sc['cars_per_member_before']:.2f} -> {sc['cars_per_member_after']:.2f} per "
+            f"household; private cars removed per shared car: {ratios} -> "
+            f"{'pass' if sc['sheds_cars'] and sc['within_published'] else 'FAIL'}"
+        )
     return results
 
 
@@ -585,53 +597,114 @@ def markdown_report(results: dict) -> str:
 
 def stationarity_lines(results: dict) -> list[str]:
     """Sections 6 and 7 of the report: the observed start holds, and the second car."""
-    st, sc = results["stationarity"], results["second_car"]
-    stated, start, end = st["stated"], st["start"], st["end"]
+    st, calibrated = results["stationarity"], results["stationarity_calibrated"]
     lines = [
         "## 6. The observed start holds without policy",
         "",
         f"`experiments.validation.stationarity`: Bordeaux Métropole without policy, its car-sharing "
         f"of today kept, {st['households']:,} households, {st['months']} months, "
-        f"{st['replications']} replications. Each commune's car-free share at the horizon minus at "
-        f"month 0, in points, averaged over replications: {st['mean_move_points']:.2f} on average "
-        f"(allowed {STATIONARY_MEAN_POINTS:g}), {st['max_move_points']:.2f} at most (allowed "
-        f"{STATIONARY_MAX_POINTS:g}). The largest move is in {st['largest_move_zone']}, "
+        f"{st['replications']} replications, with the behaviour it ships "
+        "(`scenarios/bordeaux_metropole.toml`) and with the behaviour its calibration fitted "
+        "(`scenarios/bordeaux_metropole_calibrated.toml`). Each commune's car-free share at the "
+        "horizon minus at month 0, in points, averaged over replications: allowed "
+        f"{STATIONARY_MEAN_POINTS:g} on average and {STATIONARY_MAX_POINTS:g} at most.",
+        "",
+    ]
+    for title, result in (("Shipped behaviour", st), ("Calibrated behaviour", calibrated)):
+        lines += [f"### {title}", "", *_stationarity_table(result)]
+    holds = st["holds"] and calibrated["holds"]
+    lines += [f"Result: {'pass' if holds else 'FAIL'}.", ""]
+    return lines + _second_car_lines(results["second_car_shipped"], results["second_car"])
+
+
+def _stationarity_table(st: dict) -> list[str]:
+    stated = st["stated"]
+    return [
+        f"Each commune's car-free share moves {st['mean_move_points']:.2f} points on average, "
+        f"{st['max_move_points']:.2f} at most. The largest move is in {st['largest_move_zone']}, "
         f"{st['largest_move_sampled']:,} sampled households: one household is "
         f"{100 / max(st['largest_move_sampled'], 1):.1f} points of its car-free share there.",
         "",
-        "| figure | stated | month 0 | horizon |",
-        "|---|---:|---:|---:|",
-        f"| cars per household | {stated['cars_per_household']:.3f} | "
-        f"{start['cars_per_household']:.3f} | {end['cars_per_household']:.3f} |",
-        f"| households with two cars or more | {stated['several_share']:.1%} | "
-        f"{start['several_share']:.1%} | {end['several_share']:.1%} |",
-        f"| households without a car | {stated['car_free_share']:.1%} | "
-        f"{start['car_free_share']:.1%} | {end['car_free_share']:.1%} |",
-        f"| car-sharing subscribers | {st['subscribers_stated']:,.0f} | "
-        f"{st['subscribers_month0']:,.0f} | |",
+        f"| figure | stated | month 0 | month {st['year_month']} | horizon |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {label} | {stated[key]:{spec}} | {st['start'][key]:{spec}} | "
+            f"{st['year'][key]:{spec}} | {st['end'][key]:{spec}} |"
+            for label, key, spec in (
+                ("cars per household", "cars_per_household", ".3f"),
+                ("households with two cars or more", "several_share", ".1%"),
+                ("households without a car", "car_free_share", ".1%"),
+            )
+        ),
+        f"| households sharing a car (car-sharing subscribers stated) | "
+        f"{st['subscribers_stated']:,.0f} | {st['subscribers_month0']:,.0f} | "
+        f"{st['subscribers_year']:,.0f} | {st['subscribers_end']:,.0f} |",
         "",
-        f"Result: {'pass' if st['holds'] else 'FAIL'} (figures within {SOURCE_POINTS:g} points of "
-        "what is stated; subscribers within one sampled household).",
+        *(
+            [
+                f"Households sharing a car do not hold: {st['subscribers_month0']:,.0f} at month 0, "
+                f"{st['subscribers_year']:,.0f} at month {st['year_month']} "
+                f"({st['subscribers_year'] / st['subscribers_month0'] - 1:+.0%}). Today's "
+                "subscribers ask the fleet of today for more days of use than its cars offer "
+                "(`capacity_uses_per_month`), so their shared uses go unmet and many stop sharing; "
+                "the check itself asks only for the stated figure at month 0 (`docs/today.md`).",
+                "",
+            ]
+            if st["subscribers_month0"] > 0
+            and st["subscribers_year"] < 0.9 * st["subscribers_month0"]
+            else []
+        ),
+        f"{'Holds' if st['holds'] else 'Does not hold'} (the moves as allowed, the figures within "
+        f"{SOURCE_POINTS:g} points of what is stated, subscribers at month 0 within one sampled "
+        "household).",
         "",
+    ]
+
+
+def _second_car_lines(shipped: dict, sc: dict) -> list[str]:
+    lines = [
         "## 7. The second car and car-sharing",
         "",
         f"`experiments.validation.stationarity`: the car-sharing fleet scenario against Bordeaux "
         f"without it, {sc['households']:,} households, {sc['months']} months, "
-        f"{sc['replications']} paired replications. Households that joined car-sharing (sharing "
+        f"{sc['replications']} paired replications, with the shipped behaviour and with the "
+        "behaviour Bordeaux's calibration fitted. Households that joined car-sharing (sharing "
         "a car for all their uses, or for those of the extra cars they gave up while keeping their "
-        "first) held "
+        "first) held, with the calibrated behaviour, "
         f"{sc['cars_per_member_before']:.2f} cars each at month 0 and "
-        f"{sc['cars_per_member_after']:.2f} at the horizon (Martin, Shaheen & Lidicker 2010: "
-        "0.47 to 0.24 per member household; Namazu & Dowlatabadi 2018: 0.68 to 0.36).",
+        f"{sc['cars_per_member_after']:.2f} at the horizon ({shipped['cars_per_member_before']:.2f} "
+        f"and {shipped['cars_per_member_after']:.2f} with the shipped one; Martin, Shaheen & "
+        "Lidicker 2010: 0.47 to 0.24 per member household; Namazu & Dowlatabadi 2018: 0.68 to "
+        "0.36).",
         "",
-        "| month | private cars removed per shared car (mean ± s.e.) | published |",
-        "|---:|---:|---|",
+        "| month | private cars removed per shared car, shipped behaviour | calibrated behaviour "
+        "| published |",
+        "|---:|---:|---:|---|",
     ]
     for month, (mean, se) in sc["cars_removed_per_shared_car"].items():
         low, high = CARS_PER_SHARED_CAR[month]
-        lines.append(f"| {month} | {mean:.1f} ± {se:.1f} | {low:g} to {high:g} |")
+        base_mean, base_se = shipped["cars_removed_per_shared_car"][month]
+        lines.append(
+            f"| {month} | {base_mean:.1f} ± {base_se:.1f} | {mean:.1f} ± {se:.1f} | "
+            f"{low:g} to {high:g} |"
+        )
     passed = sc["sheds_cars"] and sc["within_published"]
-    lines += ["", f"Result: {'pass' if passed else 'FAIL'}.", ""]
+    lines += [
+        "",
+        "Mean ± standard error over the replications. The five-year figure is one of the "
+        "calibration's targets (10 ± 2 at 6 000 households), so with the calibrated behaviour it "
+        "checks that the fit holds at this size; the ten-year figure and the members' cars are "
+        "not targets. The check is passed or failed on the calibrated behaviour: the shipped "
+        "behaviour's weights were not fitted to Bordeaux"
+        + (
+            ", and with them members join and shed cars too slowly."
+            if not shipped["within_published"]
+            else "."
+        ),
+        "",
+        f"Result: {'pass' if passed else 'FAIL'}.",
+        "",
+    ]
     return lines
 
 
@@ -655,6 +728,7 @@ def write_validation(
     passed = all(r["passed"] for r in results["bass"]) and results["bass_reference"]["passed"]
     passed = passed and results["reference"]["passed"] and results["network"]["all_s_shaped"]
     passed = passed and results["recovery"]["passed"] and results["stationarity"]["holds"]
+    passed = passed and results["stationarity_calibrated"]["holds"]
     passed = passed and results["second_car"]["sheds_cars"]
     passed = passed and results["second_car"]["within_published"]
     return report, passed

@@ -52,5 +52,9 @@ def test_validate_command_writes_a_report_with_plots(tmp_path, monkeypatch, caps
         "The second car and car-sharing",
     ):
         assert heading in report
+    # the observed start with the shipped and with the calibrated behaviour, a year in as well
+    assert "### Shipped behaviour" in report and "### Calibrated behaviour" in report
+    assert "| figure | stated | month 0 | month 12 | horizon |" in report
+    assert "calibrated behaviour | published |" in report
     for plot in ("bass.png", "network.png", "critical_mass.png"):
         assert (Args.out / plot).stat().st_size > 1000

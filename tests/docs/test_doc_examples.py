@@ -124,3 +124,54 @@ def test_an_outdated_example_must_say_so_on_every_page_that_shows_it(tmp_path):
         encoding="utf-8",
     )
     assert doc_examples.pages_without_warning(example, tmp_path) == []
+
+
+def test_a_manifest_copied_into_the_docs_names_no_machine_path(tmp_path):
+    """A manifest records its design's absolute path; the docs' copy names it from the repository."""
+    root = tmp_path / "project"
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(
+        json.dumps({"design": {"source": str(root / "experiments/designs/x.toml"), "n": 3}}),
+        encoding="utf-8",
+    )
+    copied = json.loads(doc_examples.published(manifest, root))
+    assert copied == {"design": {"source": "experiments/designs/x.toml", "n": 3}}
+
+
+def test_no_manifest_in_the_docs_names_an_absolute_path():
+    def strings(value):
+        if isinstance(value, dict):
+            return [s for item in value.values() for s in strings(item)]
+        if isinstance(value, list):
+            return [s for item in value for s in strings(item)]
+        return [value] if isinstance(value, str) else []
+
+    absolute = [
+        f"{path.relative_to(ROOT)}: {text}"
+        for path in (ROOT / "docs").rglob("manifest.json")
+        for text in strings(json.loads(path.read_text(encoding="utf-8")))
+        if text.startswith("/")
+    ]
+    assert absolute == []
+
+
+def test_record_copies_what_the_command_wrote_into_the_docs(tmp_path):
+    """`partage docs record` after a command run by hand: the registry's files reach the docs."""
+    written = tmp_path / "results" / "calibration"
+    written.mkdir(parents=True)
+    (written / "report.md").write_text("# report\n", encoding="utf-8")
+    (written / "manifest.json").write_text(
+        json.dumps({"source": str(tmp_path / "designs" / "d.toml")}), encoding="utf-8"
+    )
+    example = replace(
+        RECORDED[0],
+        copies=(
+            doc_examples.Copy(
+                "results/calibration", "docs/calibration", ("report.md", "manifest.json")
+            ),
+        ),
+    )
+    doc_examples.copy_outputs(example, tmp_path)
+    assert (tmp_path / "docs/calibration/report.md").read_text(encoding="utf-8") == "# report\n"
+    manifest = json.loads((tmp_path / "docs/calibration/manifest.json").read_text(encoding="utf-8"))
+    assert manifest == {"source": "designs/d.toml"}

@@ -78,6 +78,7 @@ def test_the_hindcast_command_writes_the_yearly_table_and_the_figure(tmp_path, c
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         assert cells[1] == observed  # observed households, scaled to the real territory
         assert float(cells[3].replace(",", "")) >= 0  # the model's figure for that year
+        assert float(cells[4].replace(",", "")) >= 0  # a share's interval stays a share
         assert row in text
     assert "partage hindcast" in text and "recita.org" in text
     assert "![Hindcast](hindcast/members.png)" in text

@@ -96,7 +96,6 @@ def test_the_declared_budget_is_counted_at_the_territorys_size_and_the_rest_scal
             "public.cumulative_revenue_eur": [40.0],
             "sharing_households": [30.0],
             "sharing_households.share": [0.015],
-            "real.sharing_households": [1.0],
         }
     )
     figures = for_territory(frame, territory).iloc[0]
@@ -105,8 +104,13 @@ def test_the_declared_budget_is_counted_at_the_territorys_size_and_the_rest_scal
     assert figures["public.cumulative_revenue_eur"] == 200.0
     assert figures["sharing_households"] == 150.0
     assert figures["sharing_households.share"] == 0.015  # a share is read as it is
-    assert "real.sharing_households" not in figures  # no figure shown twice
     assert territory.label() == "for the territory (10\u202f000 households)"
+    # A territory from data's sample is stratified by zone: its own `real.*` figure is read, under
+    # the outcome's name, never a sample's count times one factor, and never shown twice.
+    frame["real.sharing_households"] = 123.0
+    figures = for_territory(frame, territory).iloc[0]
+    assert figures["sharing_households"] == 123.0
+    assert "real.sharing_households" not in figures
 
 
 def test_a_territory_from_data_gets_the_figures_its_real_columns_give(tiny_territory):
@@ -162,12 +166,12 @@ def test_a_territory_from_datas_public_spending_is_its_declared_budget(tiny_terr
 
     figures = comparison.figures().set_index(["scenario", "replication"])
     horizon = comparison.horizon().set_index(["scenario", "replication"])
-    # The pool's budget is declared for the real zones' households, exactly; the model's
-    # `real.*` column scales the sample's fractional units, within the sample's rounding.
+    # The pool's budget is declared for the real zones' households, exactly, and the model's
+    # `real.*` column counts it so (its units at the real zones' sizes, whatever the sample).
     declared = declared_costs(load_scenario(policy), 11_200, 4).sum()
     spend = figures.loc["pool", "public.cumulative_spend_eur"]
-    assert np.allclose(spend, declared) and declared > 10_000
-    assert np.allclose(spend, horizon.loc["pool", "real.public.cumulative_spend_eur"], rtol=1e-3)
+    assert np.allclose(spend, declared, rtol=1e-9) and declared > 10_000
+    assert np.allclose(spend, horizon.loc["pool", "real.public.cumulative_spend_eur"], rtol=1e-9)
     assert np.allclose(
         figures["public.cumulative_revenue_eur"],
         horizon["real.public.cumulative_revenue_eur"],

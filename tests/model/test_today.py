@@ -262,8 +262,9 @@ def test_fleet_users_are_the_households_the_fleet_served_not_the_peer_sharers(ti
     for _ in range(6):
         model.step()
         market = model.last_market
-        served_by_fleet = np.count_nonzero(market.served_pool[:, car] > 0)
-        assert model.latest["car.pool_users.share"] == served_by_fleet / 2000
+        weight = model.household_weight  # the real households each sampled one stands for
+        served_by_fleet = weight[market.rows][market.served_pool[:, car] > 0].sum()
+        assert model.latest["car.pool_users.share"] == pytest.approx(served_by_fleet / weight.sum())
     frame = model.series_frame()
     assert (frame["car.pool_users.share"].iloc[1:] > 0).all()
     # peer sharing is part of sharing, not of the fleet's users
@@ -276,3 +277,16 @@ def test_without_a_fleet_nobody_is_a_fleet_user_though_peers_share(tiny_territor
     frame = model.series_frame()
     assert frame["car.sharing.share"].iloc[-1] > 0
     assert (frame["car.pool_users.share"] == 0).all()
+
+
+def test_a_dated_fleet_is_written_back_as_declared_without_a_warning(tiny_territory):
+    import warnings
+
+    scenario = load_scenario(
+        with_fleet(tiny_territory, units="[[0, 10], [4, 50]]", subscribers="20")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dumped = scenario.model_dump(mode="json")
+    (fleet,) = dumped["today"]["fleets"].values()
+    assert fleet["units"] == [[0, 10], [4, 50]]
