@@ -95,20 +95,6 @@ def worker_growth(
     return measure(step, runs, warm_up, every, on_sample=sampled)
 
 
-def simulate_growth(
-    runs: int, households: int, months: int, warm_up: int, every: int, trim: bool
-) -> dict:
-    from model.scenario import load_scenario
-    from model.simulate import simulate
-
-    scenario = load_scenario(BASELINE, {"households": households, "months": months})
-
-    def step(i: int) -> None:
-        simulate(scenario.model_copy(update={"seed": i}))
-
-    return measure(step, runs, warm_up, every, trim)
-
-
 def writer_growth(
     runs: int,
     households: int,
