@@ -1,5 +1,9 @@
-"""Memory over many runs in one process: how much a worker (`simulate`) and the sweep's writer
-(`ResultsStore.record`) grow per run, for sizing long sweeps (`docs/experiments.md`).
+"""Memory over many runs in one process: how much a worker and the sweep's writer
+(`ResultsStore.record`) grow per run, for sizing long sweeps (`docs/long-sweeps.md`).
+
+The worker runs as a pool worker does (`experiments.executors.run_as_pool_worker`, its
+imports frozen out of garbage collections), printing its memory every `every` runs; then, for contrast,
+as runs went before their memory was released after each (`execute_run` alone).
 
 Each measure runs a warm-up, then `runs` more, sampling the resident memory (RSS) every
 `every` runs; the growth per run is the slope of a least-squares line through the samples, so
@@ -9,7 +13,7 @@ cache bounded, the connection reopened every `REOPEN_EVERY_RUNS` runs), then wit
 it. `malloc_trim` gives freed memory back to the system
 before each sample: what remains is memory still held, not the allocator's reserve.
 
-    python -m benchmarks.memory_growth --runs 300
+    python -m benchmarks.memory_growth --runs 10000 --every 1000
 """
 
 from __future__ import annotations
@@ -35,19 +39,23 @@ def slope_kb_per_run(samples: list[tuple[int, float]]) -> float:
     return float(np.polyfit(runs, mb, 1)[0] * 1024)
 
 
-def measure(step, runs: int, warm_up: int, every: int, trim: bool = False) -> dict:
+def measure(step, runs: int, warm_up: int, every: int, trim: bool = False, on_sample=None) -> dict:
     from experiments.executors import release_freed_memory
 
     for i in range(warm_up):
         step(i)
     start = rss_mb()
     samples = [(0, start)]
+    if on_sample is not None:
+        on_sample(0, start)
     for i in range(1, runs + 1):
         step(warm_up + i)
         if i % every == 0:
             if trim:
                 release_freed_memory()
             samples.append((i, rss_mb()))
+            if on_sample is not None:
+                on_sample(i, samples[-1][1])
     return {
         "runs": runs,
         "rss_start_mb": round(start, 1),
@@ -56,18 +64,35 @@ def measure(step, runs: int, warm_up: int, every: int, trim: bool = False) -> di
     }
 
 
-def simulate_growth(
-    runs: int, households: int, months: int, warm_up: int, every: int, trim: bool
+def worker_growth(
+    runs: int,
+    households: int,
+    months: int,
+    warm_up: int,
+    every: int,
+    released: bool = True,
+    report=print,
 ) -> dict:
+    """A worker's memory over `runs` runs of the baseline, as a pool worker runs them (or, with
+    `released=False`, without giving back each run's memory); `report` gets a line every `every`
+    runs."""
+    from experiments.design import RunTask
+    from experiments.executors import execute_run, freeze_imports, run_as_pool_worker
+    from experiments.targets import ScenarioTarget
     from model.scenario import load_scenario
-    from model.simulate import simulate
 
-    scenario = load_scenario(BASELINE, {"households": households, "months": months})
+    target = ScenarioTarget({"baseline": load_scenario(BASELINE)})
+    run = run_as_pool_worker if released else execute_run
+    if released:
+        freeze_imports()
 
     def step(i: int) -> None:
-        simulate(scenario.model_copy(update={"seed": i}))
+        run(target, RunTask(f"run-{i}", i, 0, "baseline", {}, i, households, months))
 
-    return measure(step, runs, warm_up, every, trim)
+    def sampled(i: int, mb: float) -> None:
+        report(f"  run {i:>6,}: {mb:7.1f} MB")
+
+    return measure(step, runs, warm_up, every, on_sample=sampled)
 
 
 def writer_growth(
@@ -122,21 +147,30 @@ def writer_growth(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--households", type=int, default=300)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--warm-up", type=int, default=20)
-    parser.add_argument("--every", type=int, default=10)
+    parser.add_argument("--every", type=int, default=1000)
+    parser.add_argument(
+        "--contrast-runs",
+        type=int,
+        default=1000,
+        help="runs without releasing each run's memory, and of the writer (default 1000)",
+    )
     args = parser.parse_args(argv)
     sizes = dict(households=args.households, months=args.months, warm_up=args.warm_up)
-    print(f"{args.runs} runs of the baseline, {args.households} households, {args.months} months")
-    for trim in (False, True):
-        report = simulate_growth(args.runs, every=args.every, trim=trim, **sizes)
-        print(f"simulate{' (malloc_trim)' if trim else ''}: {report}")
-    for reopen, trim in ((True, False), (True, True), (False, True)):
-        report = writer_growth(args.runs, every=args.every, reopen=reopen, trim=trim, **sizes)
-        label = ("as a sweep" if reopen else "never reopened") + (", malloc_trim" if trim else "")
-        print(f"writer ({label}): {report}")
+    contrast = min(args.runs, args.contrast_runs)
+    every = max(1, min(args.every, contrast // 10))
+    print(f"runs of the baseline, {args.households} households, {args.months} months")
+    print(f"worker, each run's memory not released ({contrast} runs):")
+    report = worker_growth(contrast, every=every, released=False, **sizes)
+    print(f"  {report}")
+    print(f"worker, as a pool worker ({args.runs} runs):")
+    report = worker_growth(args.runs, every=args.every, **sizes)
+    print(f"  {report}")
+    report = writer_growth(contrast, every=every, **sizes)
+    print(f"writer, as a sweep ({contrast} runs): {report}")
 
 
 if __name__ == "__main__":

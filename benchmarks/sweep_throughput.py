@@ -1,25 +1,40 @@
 """Sweep throughput: runs per minute of a small sweep, by executor (`partage sweep-bench`).
 
-The same Latin-hypercube sweep of the baseline scenario runs three times into
-fresh stores: in one local worker (this process), on a pool of two local
-processes, and through Dask (the scheduler given with `--scheduler`, or a
-local cluster of two single-threaded worker processes started for the
-occasion). `runs_per_minute` counts the whole sweep as a user sees it:
-starting the workers, shipping the scenario, running and storing every run;
-`steady_runs_per_minute` counts from the first stored run to the last, the
-rate a long sweep approaches once its workers are up. With `progress`, one bar
-on stderr counts the runs of all three sweeps and estimates the time left.
+The same Latin-hypercube sweep of the baseline scenario runs into fresh stores
+in one local worker (this process), on a pool of two local processes, and
+through Dask (the scheduler given with `--scheduler`, or a local cluster of two
+single-threaded worker processes started for the occasion), one after the
+other, for `rounds` rounds: on a machine shared with other work, executors
+measured alternately meet the same load, so their ratios in a round mean more
+than their times. The first round includes starting the pool's fork server and
+the Dask workers' first imports; later rounds find them started, as a process
+running several sweeps does.
+
+`runs_per_minute` counts the whole sweep as a user sees it: starting the
+workers, shipping the scenario, running and storing every run;
+`steady_runs_per_minute` counts from the first finished run to the last.
+`speedup` is the whole sweep's rate against one worker's in the same round.
+`cpu_s_per_run` is the CPU time of every process (this one, its workers, the
+fork server, Dask's workers) per run, and `writer_cpu_ms_per_run` that of this
+process alone (storing runs, and, with a pool or Dask, collecting their
+results): CPU time is what a busy machine distorts least. `cpu_bound_speedup`
+is 2 × one worker's CPU a run / this executor's (1 for one worker): the
+speedup two cores would give if nothing but CPU time limited it. With `progress`, one bar on stderr
+counts the runs of every sweep and estimates the time left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import psutil
 from tqdm import tqdm
 
+from experiments.store import StoreReader
 from experiments.sweep import run_sweep
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
@@ -49,6 +64,31 @@ max = 4.0
 """
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of every process under it, living or finished: a finished
+    process's time is counted in its parent's children times (a pool worker's in the fork server's)."""
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:4])  # user, system, and those of finished children
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            total += sum(child.cpu_times()[:4])
+    return total
+
+
+def steady_rate(directory: Path) -> float:
+    """Runs per second from the first finished run to the last, by the times the workers gave."""
+    with StoreReader(directory) as reader:
+        count, first, last = reader.con.execute(
+            "SELECT count(*), min(finished_at), max(finished_at) FROM runs"
+        ).fetchone()
+    seconds = (last - first).total_seconds() if count > 2 else 0.0
+    return (count - 1) / seconds if seconds > 0 else float("nan")
+
+
+def own_cpu_seconds() -> float:
+    return time.process_time()
+
+
 def benchmark(
     *,
     runs: int,
@@ -57,8 +97,9 @@ def benchmark(
     scheduler: str | None,
     scenario: Path = SCENARIO,
     progress: bool = False,
+    rounds: int = 1,
 ) -> list[dict]:
-    """Time the sweep with each executor; one row per executor with runs per minute."""
+    """Time the sweep with each executor, `rounds` times alternately; one row per sweep."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="partage-bench-") as tmp:
         design = Path(tmp) / "bench.toml"
@@ -90,7 +131,7 @@ def benchmark(
             setups.append((f"Dask, {scheduler}", {"scheduler": scheduler}))
         planned = max(1, runs // 2) * 2  # points x the design's two replications
         bar = tqdm(
-            total=planned * len(setups),
+            total=planned * len(setups) * rounds,
             desc="sweep-bench",
             unit="run",
             disable=not progress,
@@ -98,39 +139,59 @@ def benchmark(
             mininterval=0.5,
         )
 
-        def arrived(seen: list[float]) -> None:
-            seen.append(time.perf_counter())
-            bar.update(1)
-
         try:
-            for label, options in setups:
-                arrivals: list[float] = []
-                clock = time.perf_counter()
-                outcome = run_sweep(
-                    design,
-                    out=Path(tmp) / label.replace(" ", "_"),
-                    progress=False,
-                    on_result=lambda _, seen=arrivals: arrived(seen),
-                    **options,
-                )
-                elapsed = time.perf_counter() - clock
-                finished = outcome.summary.done + outcome.summary.failed
-                steady = (
-                    (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
-                    if len(arrivals) > 2
-                    else float("nan")
-                )
-                rows.append(
-                    {
+            for round_ in range(1, rounds + 1):
+                one_worker = None
+                for label, options in setups:
+                    cpu, own = cpu_seconds(), own_cpu_seconds()
+                    clock = time.perf_counter()
+                    outcome = run_sweep(
+                        design,
+                        out=Path(tmp) / f"{label.replace(' ', '_')}-{round_}",
+                        progress=False,
+                        on_result=lambda _: bar.update(1),
+                        **options,
+                    )
+                    elapsed = time.perf_counter() - clock
+                    cpu, own = cpu_seconds() - cpu, own_cpu_seconds() - own
+                    finished = outcome.summary.done + outcome.summary.failed
+                    steady = steady_rate(outcome.directory)
+                    row = {
                         "executor": label,
+                        "round": round_,
                         "runs": finished,
                         "seconds": elapsed,
                         "runs_per_minute": 60 * finished / elapsed,
                         "steady_runs_per_minute": 60 * steady,
+                        "cpu_s_per_run": cpu / max(1, finished),
+                        "writer_cpu_ms_per_run": 1000 * own / max(1, finished),
                     }
-                )
+                    one_worker = one_worker or row
+                    row["speedup"] = row["runs_per_minute"] / one_worker["runs_per_minute"]
+                    cores = 1 if row is one_worker else 2
+                    row["cpu_bound_speedup"] = (
+                        cores * one_worker["cpu_s_per_run"] / row["cpu_s_per_run"]
+                    )
+                    rows.append(row)
         finally:
             bar.close()
             if cluster is not None:
                 cluster.close()
     return rows
+
+
+def summary(rows: list[dict]) -> list[dict]:
+    """One row per executor: the median over rounds of its rates and ratios."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    columns = [
+        "runs_per_minute",
+        "steady_runs_per_minute",
+        "speedup",
+        "cpu_s_per_run",
+        "writer_cpu_ms_per_run",
+        "cpu_bound_speedup",
+    ]
+    medians = frame.groupby("executor", sort=False)[columns].median().reset_index()
+    return medians.to_dict("records")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from benchmarks.sweep_throughput import benchmark
+from benchmarks.sweep_throughput import benchmark, summary
 from cli.options import add_progress_options
 from experiments.report import markdown_table
 
@@ -25,6 +25,12 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--scheduler", metavar="ADDRESS", help="Dask scheduler (default: start a local one)"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds, each executor once per round, alternately (default 3)",
+    )
     add_progress_options(parser)
     parser.set_defaults(handler=handle)
 
@@ -36,9 +42,12 @@ def handle(args) -> int:
         months=args.months,
         scheduler=args.scheduler,
         progress=args.progress,
+        rounds=args.rounds,
     )
     print(
         f"sweep of {args.runs} runs of the baseline, {args.households} households, {args.months} months"
     )
     print(markdown_table(pd.DataFrame(rows)))
+    print(f"\nmedians over {args.rounds} rounds:")
+    print(markdown_table(pd.DataFrame(summary(rows))))
     return 0

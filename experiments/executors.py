@@ -14,15 +14,17 @@ Rules:
   it), and a local pool broken by a dying worker is replaced. A run
   whose worker dies twice (or that the cluster gives up on) is reported as
   lost, not recorded, and the next invocation runs it again.
-- Importing mesa makes "spawn" the start method of the process, so the pool
-  uses spawn explicitly; workers ignore Ctrl-C, which the parent handles.
-- A pool worker exits when the process that started it dies, even by SIGKILL
-  (which no handler sees): a watchdog thread in each worker checks its parent
-  every second. The parent's PID is given by the parent itself, not read in the
-  worker: a worker spends its first seconds importing, and a parent killed
-  meanwhile would otherwise leave it with the PID of its new parent as the one
-  to watch. With the workers gone, multiprocessing's resource tracker, which
-  lives until the last process holding its pipe exits, ends too.
+- Pool workers are forked from a fork server started when the pool is made,
+  which imports the model once (`pool_context`): a worker is ready at once,
+  and a pool replaced after a worker died starts again at once. Workers (and
+  the fork server) ignore Ctrl-C, which the parent handles.
+- A pool worker exits when the sweep's process dies, even by SIGKILL (which no
+  handler sees): a watchdog thread in each worker checks every second that
+  the sweep's process is there and that its own parent (the fork server,
+  which ends with the sweep's process) has not changed. The sweep's PID is
+  given by the parent itself, not read in the worker. With the workers gone,
+  multiprocessing's resource tracker, which lives until the last process
+  holding its pipe exits, ends too.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import collections
 import concurrent.futures as cf
 import contextlib
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -47,7 +50,7 @@ from datetime import datetime
 
 from experiments.design import RunTask
 from experiments.errors import UserError
-from experiments.store import ResultsStore, RunResult
+from experiments.store import ResultsStore, RunResult, to_long_tables
 from experiments.targets import Target
 from model.messages import escaped
 
@@ -56,8 +59,11 @@ PARENT_CHECK_S = 1.0
 WAIT_POLL_S = 1.0  # waits on workers wake up this often to check that the workers are still there
 BROKEN_AFTER_S = 10.0
 STOP_WAIT_S = 10.0
-TRIM_EVERY_RUNS = 20  # a pool worker gives freed memory back to the system this often
+TRIM_EVERY_RUNS = 20  # a worker gives freed memory back to the system this often
+GC_SHARE = 0.02  # full garbage collections after runs take at most this share of a worker's time
 MAX_ATTEMPTS = 2  # a run whose worker dies twice is reported as lost, not retried forever
+RECORD_BATCH_RUNS = 32  # finished runs stored in one transaction, at most
+RECORD_BATCH_S = 1.0  # a finished run waits this long to be stored, at most (see `RecordBatch`)
 
 
 def execute_run(target: Target, task: RunTask) -> RunResult:
@@ -75,22 +81,24 @@ def execute_run(target: Target, task: RunTask) -> RunResult:
         first_line = (str(exc).strip().splitlines() or [""])[0]
         error = f"{type(exc).__name__}: {first_line}"
         trace = traceback.format_exc()
-    return RunResult(
-        task.run_id,
-        task.point_id,
-        task.replication,
-        task.scenario,
-        task.params,
-        task.seed,
-        status,
-        error,
-        trace,
-        time.perf_counter() - clock,
-        f"{socket.gethostname()}:{os.getpid()}",
-        started_at,
-        datetime.now(),
-        series,
-        zones=series.attrs.pop("zones", None) if series is not None else None,
+    return to_long_tables(  # made where the run ran, so that the writer only inserts them
+        RunResult(
+            task.run_id,
+            task.point_id,
+            task.replication,
+            task.scenario,
+            task.params,
+            task.seed,
+            status,
+            error,
+            trace,
+            time.perf_counter() - clock,
+            f"{socket.gethostname()}:{os.getpid()}",
+            started_at,
+            datetime.now(),
+            series,
+            zones=series.attrs.pop("zones", None) if series is not None else None,
+        )
     )
 
 
@@ -115,7 +123,7 @@ class SerialExecutor:
 
     def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
         for task in tasks:
-            yield execute_run(target, task)
+            yield run_and_release(target, task)
 
 
 _WORKER_TARGET: Target | None = None
@@ -125,29 +133,118 @@ def _init_pool_worker(target: Target, parent_pid: int) -> None:
     global _WORKER_TARGET
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_TARGET = target
+    freeze_imports()
     threading.Thread(
-        target=_exit_when_orphaned, args=(parent_pid,), name="parent-watchdog", daemon=True
+        target=_exit_when_orphaned,
+        args=(parent_pid, os.getppid()),
+        name="parent-watchdog",
+        daemon=True,
     ).start()
 
 
-def _exit_when_orphaned(parent_pid: int) -> None:
-    """Exit this worker as soon as its parent is gone (the worker is then re-parented)."""
-    while os.getppid() == parent_pid:
+def freeze_imports() -> None:
+    """Leave what a worker holds for its whole life (its modules, its target) out of garbage
+    collections, which then walk only what runs make (see `release_run_memory`)."""
+    gc.freeze()
+
+
+def _exit_when_orphaned(parent_pid: int, first_parent: int) -> None:
+    """Exit this worker as soon as the sweep's process is gone, or the process that started this
+    worker (the sweep's process, or its fork server, which ends with it) is: the worker is then
+    re-parented."""
+    while os.getppid() == first_parent and _alive(parent_pid):
         time.sleep(PARENT_CHECK_S)
     os._exit(1)
 
 
-_RUNS_IN_WORKER = 0
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, under another user: not ours, but not gone
+        return True
+    return True
+
+
+# What a fork server imports once, before it forks the pool's workers: everything a run needs.
+PRELOADED = ("__main__", "experiments.executors", "experiments.targets", "model.simulate")
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """How the pool starts its workers: forked from a fork server that imported the model once
+    (`PRELOADED`), so that a worker is ready in milliseconds instead of importing the model
+    itself for a second or more; spawned where there is no fork server (Windows)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOADED))
+    return context
+
+
+def start_fork_server() -> None:
+    """Start the fork server now, if the pool uses one, so that its imports overlap the sweep's
+    preparation; it ignores Ctrl-C (the parent handles it), and so do the workers it forks."""
+    context = pool_context()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        with _workers_start_ignoring_ctrl_c():
+            forkserver.ensure_running()
 
 
 def _execute_in_pool(task: RunTask) -> RunResult:
-    global _RUNS_IN_WORKER
     assert _WORKER_TARGET is not None, "pool worker started without its target"
-    result = execute_run(_WORKER_TARGET, task)
-    _RUNS_IN_WORKER += 1
-    if _RUNS_IN_WORKER % TRIM_EVERY_RUNS == 0:
-        release_freed_memory()
+    return run_as_pool_worker(_WORKER_TARGET, task)
+
+
+def run_as_pool_worker(target: Target, task: RunTask) -> RunResult:
+    """A run in a pool worker, whose imports are frozen out of garbage collections
+    (`freeze_imports`, when it starts): what the first run imports is frozen too."""
+    result = run_and_release(target, task)
+    if _RUN_MEMORY.runs == 1:
+        freeze_imports()
     return result
+
+
+def run_and_release(target: Target, task: RunTask) -> RunResult:
+    """`execute_run`, then the run's memory given back (`release_run_memory`): what every executor
+    runs, so that a worker's memory stays flat however many runs it makes."""
+    result = execute_run(target, task)
+    release_run_memory()
+    return result
+
+
+@dataclass
+class _RunMemory:
+    runs: int = 0
+    collect_cost_s: float = 0.0
+    collected_at: float = float("-inf")
+
+
+_RUN_MEMORY = _RunMemory()
+
+
+def release_run_memory() -> None:
+    """Free what the finished run left, as soon as that is cheap.
+
+    A finished model is held in reference cycles (the model and its parts refer to each other),
+    which only a full garbage collection frees; Python runs one only once the long-lived objects
+    have grown by a quarter, so a worker grew by its finished models for thousands of runs
+    (`python -m benchmarks.memory_growth`). A full collection walks every object of the process
+    (about 50 ms with the model imported): it runs after a run whenever that keeps collections
+    under `GC_SHARE` of the time. In a pool worker, whose imported objects are frozen out of the
+    collector when it starts (`gc.freeze`), it costs well under a millisecond, so it runs after
+    every run. Every `TRIM_EVERY_RUNS` runs, the memory freed goes back to the system."""
+    state = _RUN_MEMORY
+    state.runs += 1
+    now = time.perf_counter()
+    if now - state.collected_at >= state.collect_cost_s / GC_SHARE:
+        gc.collect()
+        state.collected_at = time.perf_counter()
+        state.collect_cost_s = state.collected_at - now
+    if state.runs % TRIM_EVERY_RUNS == 0:
+        release_freed_memory()
 
 
 def release_freed_memory() -> None:
@@ -172,6 +269,7 @@ class LocalPoolExecutor:
         self.workers = workers
         self.description = f"{workers} local worker processes"
         self.pool: cf.ProcessPoolExecutor | None = None
+        start_fork_server()
 
     def __enter__(self):
         return self
@@ -187,7 +285,7 @@ class LocalPoolExecutor:
     def _start_pool(self, target: Target) -> None:
         self.pool = cf.ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=pool_context(),
             initializer=_init_pool_worker,
             initargs=(target, os.getpid()),
         )
@@ -360,7 +458,9 @@ class DaskExecutor:
         def submit(task):
             attempts[task.run_id] += 1
             key = f"partage-run-{self.token}-{task.run_id}-{attempts[task.run_id]}"
-            future = self._call(client.submit, execute_run, shared[0], task, key=key, pure=False)
+            future = self._call(
+                client.submit, run_and_release, shared[0], task, key=key, pure=False
+            )
             pending[future.key] = (future, task)
 
         def window() -> int:  # follows the cluster as workers come and go
@@ -531,40 +631,101 @@ def run_tasks(
     on_result: Callable[[RunResult], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> RunSummary:
-    """Run the tasks not yet finished in the store, storing each result as it arrives.
+    """Run the tasks not yet finished in the store, storing results as they arrive.
 
-    `tasks` may be a generator: it is read as runs are sent, never held whole. `cancelled` is asked
-    after every result: when it answers True the remaining runs are dropped (finished ones stay
-    stored) and the summary counts only what ran.
+    `tasks` may be a generator: it is read as runs are sent, never held whole. Results are stored
+    a few at a time (`RecordBatch`), and `on_result`, the progress bar and `cancelled` see a result
+    once it is stored. `cancelled` is asked after every stored result: when it answers True the
+    remaining runs are dropped (finished ones stay stored) and the summary counts only what ran.
     """
     skipped = store.finished_count(retry_failed=retry_failed)
     summary = RunSummary(planned=planned, skipped=skipped)
     clock = time.perf_counter()
     bar = _progress_bar(planned, summary.skipped, executor.description, enabled=progress)
+    # A sweep that can be cancelled stores every run as it arrives, so that it stops right after
+    # the run at which it is cancelled, with that run stored.
+    batch = RecordBatch(1 if cancelled is not None else RECORD_BATCH_RUNS)
+
+    def store_batch() -> bool:
+        """Store the waiting results; False once the sweep is cancelled."""
+        going = True
+        for result in batch.take():
+            if isinstance(result, LostRun):
+                summary.lost += 1
+            else:
+                summary.done += result.status == "done"
+                summary.failed += result.status == "failed"
+                if on_result is not None:
+                    on_result(result)
+            bar.update(1)
+            bar.set_postfix(failed=summary.failed, lost=summary.lost, refresh=False)
+            going = going and not (cancelled is not None and cancelled())
+        return going
+
+    batch.store = store.record_many
     try:
         if skipped < planned and not (cancelled is not None and cancelled()):
             with executor:
                 results = executor.results(
                     target, store.unfinished(tasks, retry_failed=retry_failed)
                 )
-                for result in results:
-                    if isinstance(result, LostRun):
-                        summary.lost += 1
+                try:
+                    for result in results:
+                        if batch.add(result) and not store_batch():
+                            results.close()
+                            break
                     else:
-                        store.record(result)
-                        summary.done += result.status == "done"
-                        summary.failed += result.status == "failed"
-                        if on_result is not None:
-                            on_result(result)
-                    bar.update(1)
-                    bar.set_postfix(failed=summary.failed, lost=summary.lost, refresh=False)
-                    if cancelled is not None and cancelled():
-                        results.close()
-                        break
+                        store_batch()
+                finally:
+                    batch.store_waiting()  # finished runs are kept, even on Ctrl-C or an error
     finally:
         bar.close()
         summary.elapsed_s = time.perf_counter() - clock
     return summary
+
+
+class RecordBatch:
+    """Finished runs waiting to be stored together: one transaction for several runs costs the
+    writer about half of one transaction a run (`docs/performance.md`).
+
+    A batch is stored when it holds `runs` runs, or when waiting for the next result
+    would keep its oldest run unstored for more than `RECORD_BATCH_S` (guessed from the time
+    between the last two results), so that long runs are stored one by one as they finish and a
+    killed sweep loses at most a few seconds of runs, which the next invocation runs again."""
+
+    def __init__(self, runs: int = RECORD_BATCH_RUNS):
+        self.runs = runs
+        self.waiting: list[RunResult | LostRun] = []
+        self.stored: list[RunResult | LostRun] = []
+        self.oldest = self.last = None
+        self.gap = 0.0
+        self.store: Callable[[list[RunResult]], None] | None = None
+
+    def add(self, result: RunResult | LostRun) -> bool:
+        """Keep a result; True when the batch was stored (its results are then in `take()`)."""
+        now = time.monotonic()
+        if self.last is not None:
+            self.gap = now - self.last
+        self.last = now
+        self.oldest = self.oldest if self.waiting else now
+        self.waiting.append(result)
+        if len(self.waiting) >= self.runs or now - self.oldest + self.gap > RECORD_BATCH_S:
+            self.store_waiting()
+            return True
+        return False
+
+    def store_waiting(self) -> None:
+        finished = [r for r in self.waiting if not isinstance(r, LostRun)]
+        if finished:
+            self.store(finished)
+        self.stored.extend(self.waiting)
+        self.waiting = []
+
+    def take(self) -> list[RunResult | LostRun]:
+        """The results stored since the last call."""
+        self.store_waiting()
+        taken, self.stored = self.stored, []
+        return taken
 
 
 def _progress_bar(total: int, initial: int, where: str, *, enabled: bool):

@@ -131,6 +131,7 @@ class RunResult:
     finished_at: datetime
     series: pd.DataFrame | None
     zones: pd.DataFrame | None = None  # outcomes by zone: month, zone, outcome, value
+    tables: tuple[pa.Table | None, pa.Table | None] | None = None  # see `long_tables`
 
 
 def database_path(directory: str | Path) -> Path:
@@ -382,11 +383,18 @@ class ResultsStore(_OpenDatabase):
         )
 
     def finished_run_ids(
-        self, *, retry_failed: bool = False, among: list[str] | None = None
+        self,
+        *,
+        retry_failed: bool = False,
+        among: list[str] | None = None,
+        any_status: bool = False,
     ) -> set[str]:
-        """Runs not to run again (done, and failed unless `retry_failed`), of `among` if given."""
+        """Runs not to run again (done, and failed unless `retry_failed`; every stored run with
+        `any_status`), of `among` if given."""
         statuses = ["done"] if retry_failed else ["done", "failed"]
         where, args = f"status IN ({', '.join('?' * len(statuses))})", list(statuses)
+        if any_status:
+            where, args = "true", []
         if among is not None:
             where, args = where + " AND run_id IN (SELECT unnest(?::VARCHAR[]))", [*args, among]
         return {
@@ -416,41 +424,40 @@ class ResultsStore(_OpenDatabase):
 
     def record(self, result: RunResult) -> None:
         """Store one finished run and its series in one transaction (replacing an earlier attempt)."""
+        self.record_many([result])
+
+    def record_many(self, results: list[RunResult]) -> None:
+        """Store finished runs and their series in one transaction (replacing earlier attempts).
+
+        One transaction for several runs: its commit, most of a run's cost to the writer, is paid
+        once for all of them. A process killed meanwhile leaves every run of the batch unstored,
+        to be run again, never part of a run."""
+        if not results:
+            return
         if not self.path.is_file():  # deleted while open: writes would go to an unlinked file
             raise deleted_while_writing(self.path)
-        long = series_to_long(result.run_id, result.series) if result.series is not None else None
+        run_ids = [result.run_id for result in results]
+        runs = runs_table(results)
+        series, zones = (
+            [table for table in tables if table is not None and table.num_rows]
+            for tables in zip(*(long_tables(result) for result in results), strict=True)
+        )
         self.con.execute("BEGIN TRANSACTION")
         try:
-            # A failed run tried again replaces its earlier row.
-            self.con.execute("DELETE FROM runs WHERE run_id = ?", [result.run_id])
-            self.con.execute("DELETE FROM series WHERE run_id = ?", [result.run_id])
-            self.con.execute("DELETE FROM zone_series WHERE run_id = ?", [result.run_id])
-            self.con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    result.run_id,
-                    result.point_id,
-                    result.replication,
-                    result.scenario,
-                    json.dumps(result.params),
-                    result.seed,
-                    result.status,
-                    result.error,
-                    result.traceback,
-                    result.duration_s,
-                    result.worker,
-                    result.started_at,
-                    result.finished_at,
-                ],
-            )
-            if long is not None and long.num_rows:
-                self.con.register("incoming_series", long)
-                self.con.execute("INSERT INTO series SELECT * FROM incoming_series")
-                self.con.unregister("incoming_series")
-            if result.zones is not None and len(result.zones):
-                self.con.register("incoming_zones", zones_to_table(result.run_id, result.zones))
-                self.con.execute("INSERT INTO zone_series SELECT * FROM incoming_zones")
-                self.con.unregister("incoming_zones")
+            # A failed run tried again replaces its earlier row (looked up in `runs`, which has one
+            # row a run, so that the long tables are searched only when there is something to delete).
+            earlier = self.finished_run_ids(retry_failed=False, among=run_ids, any_status=True)
+            if earlier:
+                for table in ("runs", "series", "zone_series"):
+                    self.con.execute(
+                        f"DELETE FROM {table} WHERE run_id IN (SELECT unnest(?::VARCHAR[]))",
+                        [sorted(earlier)],
+                    )
+            self._insert("runs", runs)
+            if series:
+                self._insert("series", pa.concat_tables(series))
+            if zones:
+                self._insert("zone_series", pa.concat_tables(zones))
             self.con.execute("COMMIT")
         except BaseException as error:
             self._rollback()
@@ -459,10 +466,17 @@ class ResultsStore(_OpenDatabase):
             if isinstance(error, duckdb.Error) and not self.path.is_file():
                 raise deleted_while_writing(self.path) from None
             raise
-        self._recorded += 1
-        if self._recorded % REOPEN_EVERY_RUNS == 0:
+        before, self._recorded = self._recorded, self._recorded + len(results)
+        if before // REOPEN_EVERY_RUNS != self._recorded // REOPEN_EVERY_RUNS:
             self._reopen()
         self.publish_snapshot()
+
+    def _insert(self, table: str, rows: pa.Table) -> None:
+        self.con.register("incoming_rows", rows)
+        try:
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM incoming_rows")
+        finally:
+            self.con.unregister("incoming_rows")
 
     def _rollback(self) -> None:
         with contextlib.suppress(duckdb.Error):  # no transaction was open
@@ -525,6 +539,73 @@ def zones_to_table(run_id: str, zones: pd.DataFrame) -> pa.Table:
             "value": pa.array(zones["value"].to_numpy(dtype=np.float64)),
         }
     )
+
+
+RUN_COLUMNS = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("point_id", pa.int32()),
+        ("replication", pa.int32()),
+        ("scenario", pa.string()),
+        ("params", pa.string()),
+        ("seed", pa.int64()),
+        ("status", pa.string()),
+        ("error", pa.string()),
+        ("traceback", pa.string()),
+        ("duration_s", pa.float64()),
+        ("worker", pa.string()),
+        ("started_at", pa.timestamp("us")),
+        ("finished_at", pa.timestamp("us")),
+    ]
+)
+
+
+def runs_table(results: list[RunResult]) -> pa.Table:
+    """The `runs` rows of finished runs, in Arrow (the columns of the `runs` table, in its order)."""
+    rows = [
+        (
+            r.run_id,
+            r.point_id,
+            r.replication,
+            r.scenario,
+            json.dumps(r.params),
+            r.seed,
+            r.status,
+            r.error,
+            r.traceback,
+            r.duration_s,
+            r.worker,
+            r.started_at,
+            r.finished_at,
+        )
+        for r in results
+    ]
+    columns = list(zip(*rows, strict=True))
+    return pa.table(
+        [pa.array(values, field.type) for values, field in zip(columns, RUN_COLUMNS, strict=True)],
+        schema=RUN_COLUMNS,
+    )
+
+
+def long_tables(result: RunResult) -> tuple[pa.Table | None, pa.Table | None]:
+    """A run's series and outcomes by zone as the store's long Arrow tables, made once: a worker
+    makes them (`to_long_tables`) so that the writer only inserts them."""
+    if result.tables is None:
+        result.tables = (
+            series_to_long(result.run_id, result.series) if result.series is not None else None,
+            zones_to_table(result.run_id, result.zones)
+            if result.zones is not None and len(result.zones)
+            else None,
+        )
+    return result.tables
+
+
+def to_long_tables(result: RunResult) -> RunResult:
+    """The result with its long tables made and its outcomes by zone dropped (the writer needs only
+    the table): done in the worker, where it costs no time to the writer."""
+    long_tables(result)
+    result.zones = None
+    return result
 
 
 # --------------------------------------------------------------------------- reading

@@ -171,7 +171,8 @@ def test_a_killed_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(
     reader = threading.Thread(target=_read_progress, args=(process.stderr, seen), daemon=True)
     reader.start()
     deadline = time.monotonic() + 90
-    while not (seen and max(seen) >= 4) and process.poll() is None and time.monotonic() < deadline:
+    # Finished runs are stored a second's worth at a time: kill as soon as the first are stored.
+    while not (seen and max(seen) >= 1) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert process.poll() is None, "the sweep ended before it could be killed"
     process.send_signal(signal.SIGKILL)
@@ -179,7 +180,7 @@ def test_a_killed_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(
 
     with StoreReader(tmp_path / "killed") as partial:
         finished = sum(partial.status_counts().values())
-    assert 4 <= finished < 24
+    assert 1 <= finished < 24
 
     resumed = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=180)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
@@ -207,11 +208,7 @@ def test_a_local_worker_killed_mid_sweep_loses_and_duplicates_no_run(
     def kill_a_worker_after_a_few(result):
         finished.append(result.run_id)
         if len(finished) == 3:
-            workers = [
-                p
-                for p in psutil.Process(os.getpid()).children()
-                if "spawn_main" in " ".join(p.cmdline())
-            ]
+            workers = pool_workers(psutil.Process(os.getpid()))
             workers[0].kill()
 
     outcome = run_sweep(
@@ -226,6 +223,19 @@ def test_a_local_worker_killed_mid_sweep_loses_and_duplicates_no_run(
     runs, series = store_rows(tmp_path / "pool")
     assert len(runs) == len({row[0] for row in runs}) == 18
     assert (runs, series) == store_rows(tmp_path / "serial")
+
+
+def pool_workers(parent) -> list:
+    """The pool's worker processes under `parent`: forked by its fork server (a child of `parent`,
+    which forks them), or spawned by `parent` itself; not the resource tracker."""
+    return [
+        process
+        for process in parent.children(recursive=True)
+        if not any(
+            name in " ".join(process.cmdline()) for name in ("resource_tracker", "forkserver")
+        )
+        or process.ppid() != parent.pid
+    ]
 
 
 def test_a_grid_summary_has_one_row_per_point_with_intervals(diffusion_design, tmp_path):

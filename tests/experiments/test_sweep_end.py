@@ -27,7 +27,10 @@ LOSE_A_WORKER_AFTER = textwrap.dedent(
             finished.append(result.run_id)
             if len(finished) == after:
                 me = psutil.Process(os.getpid())
-                workers = [p for p in me.children() if "spawn_main" in " ".join(p.cmdline())]
+                workers = [  # forked by the fork server, a child of this process
+                    p for p in me.children(recursive=True)
+                    if p.ppid() != me.pid and "forkserver" in " ".join(p.cmdline())
+                ]
                 # Killed: a worker dying while it waits for work holds the lock of the pool's task queue.
                 # Stopped: a worker that will never again take anything from the queue, deterministically.
                 workers[-1].kill() if fault == "kill" else workers[-1].suspend()
