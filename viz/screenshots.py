@@ -237,6 +237,19 @@ def package_map_drawn(page) -> None:
     page.wait_for_timeout(500)
 
 
+def commune_maps_drawn(page, maps: int = 3) -> None:
+    """Wait until a comparison's commune maps (the scenario, the reference, their difference) are
+    drawn by Plotly."""
+    page.wait_for_function(
+        "(n) => { const p = [...document.querySelectorAll("
+        "'[data-testid=commune-maps] .js-plotly-plot')]; "
+        "return p.length >= n && p.every((m) => m._fullData && m._fullData.length > 0); }",
+        arg=maps,
+        timeout=600_000,
+    )
+    page.wait_for_timeout(1000)
+
+
 RIGHT_BANK = "rive droite"  # Bassens, Cenon, Floirac and Lormont, a group of the scenario
 
 
@@ -298,6 +311,8 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
         field.press("Enter")
     page.get_by_role("button", name=t("Run the comparison")).click()
     page.locator("[data-testid=commune-maps]").wait_for(timeout=600_000)
+    page.get_by_role("button", name=t("Cancel")).wait_for(state="detached", timeout=600_000)
+    commune_maps_drawn(page)
     page.locator("[data-testid=commune-maps]").scroll_into_view_if_needed()
     shoot("2-compare")
 
