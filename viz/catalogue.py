@@ -31,6 +31,7 @@ from model.scenario import (
     read_toml,
     validate_raw,
 )
+from viz.i18n import WITHOUT_POLICIES  # the suffix of a baseline made by `baseline_for`
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
@@ -53,8 +54,6 @@ KEY_PATHS = (
 GOOD_FIELDS = ("purchase_eur", "share_eur_per_use")
 # Policy fields that are not levers (text, targets, the kind itself).
 NOT_LEVERS = {"kind", "description", "zones", "quintiles", "goods", "end_month"}
-
-WITHOUT_POLICIES = "_without_policies"  # the suffix of a baseline made by `baseline_for`
 
 
 def scenario_names(directory: Path = SCENARIO_DIR) -> list[str]:

@@ -66,6 +66,22 @@ def gettext(text: str, lang: str) -> str:
     return translations(checked_language(lang)).gettext(text) if text else text
 
 
+# The suffix of a comparison's baseline made by `viz.catalogue.baseline_for` (its policies left out).
+WITHOUT_POLICIES = "_without_policies"
+
+
+def scenario_words(name: str, lang: str) -> str:
+    """A scenario's, a policy's or a kind's name in words of `lang` (`tool_library`: "outilthèque
+    municipale"; a comparison's baseline `x_without_policies`: "x sans ses politiques"), never
+    its identifier."""
+    name = str(name)
+    if name.endswith(WITHOUT_POLICIES):
+        return gettext("{name} without its policies", lang).format(
+            name=scenario_words(name.removesuffix(WITHOUT_POLICIES), lang)
+        )
+    return gettext(name.replace("_", " "), lang)
+
+
 @cache  # parsing a locale costs more than formatting a number, and charts format hundreds
 def locale_of(lang: str) -> Locale:
     return Locale.parse(_LOCALE_NAMES[checked_language(lang)])

@@ -14,7 +14,6 @@ import solara.lab
 import traitlets
 
 from . import i18n
-from .catalogue import WITHOUT_POLICIES
 
 language = solara.reactive("")  # "" until the session's first page reads the browser's wish
 
@@ -34,14 +33,8 @@ def tr(text: str) -> str:
 
 
 def scenario_title(name: str) -> str:
-    """A scenario's name in words of the page's language (`tool_library`: "outilthèque municipale";
-    a comparison's baseline `x_without_policies`: "x sans ses politiques")."""
-    name = str(name)
-    if name.endswith(WITHOUT_POLICIES):
-        return tr("{name} without its policies").format(
-            name=scenario_title(name.removesuffix(WITHOUT_POLICIES))
-        )
-    return tr(name.replace("_", " "))
+    """A scenario's name in words of the page's language (`i18n.scenario_words`)."""
+    return i18n.scenario_words(name, current())
 
 
 def number(value: float, digits: int = 0) -> str:

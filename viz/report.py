@@ -390,9 +390,9 @@ def _setting(info: dict, lang: str) -> str:
 
 def _where(policy, scenario: Scenario, lang: str) -> str:
     everywhere = gettext("all zones", lang)
-    zones = ", ".join(policy.zones) if policy.zones else everywhere
+    zones = ", ".join(words(z, lang) for z in policy.zones) if policy.zones else everywhere
     goods = (
-        ", ".join(scenario.goods[g].label for g in policy.goods)
+        ", ".join(gettext(scenario.goods[g].label, lang) for g in policy.goods)
         if policy.goods
         else gettext("all goods", lang)
     )
@@ -473,8 +473,9 @@ def _territory(comparison: ComparisonResults, lang: str) -> dict:
         }
         for name, zone in base.territory.zones.items()
     ]
-    goods = [good.label for good in base.goods.values()]
-    return {"missing": False, "name": base.territory.name, "zones": zones, "goods": goods}
+    goods = [gettext(good.label, lang) for good in base.goods.values()]
+    name = words(base.territory.name.replace("-", "_"), lang)
+    return {"missing": False, "name": name, "zones": zones, "goods": goods}
 
 
 def _results(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list[dict]:
@@ -559,12 +560,16 @@ def _zone_columns(comparison: ComparisonResults, lang: str) -> list[tuple[str, s
             )
         ]
         wanted += [
-            (f"{good}.share", gettext("{good}: borrowed", lang).format(good=g.label))
+            (f"{good}.share", gettext("{good}: borrowed", lang).format(good=gettext(g.label, lang)))
             for good, g in goods.items()
         ]
         return [(header, name, "share") for name, header in wanted if name in present]
     return [
-        (gettext("{good}: borrowed", lang).format(good=g.label), f"{good}.share.{{zone}}", "share")
+        (
+            gettext("{good}: borrowed", lang).format(good=gettext(g.label, lang)),
+            f"{good}.share.{{zone}}",
+            "share",
+        )
         for good, g in goods.items()
     ]
 
@@ -1031,9 +1036,10 @@ def _maps(comparison: ComparisonResults, figures_dir: Path, lang: str) -> list[F
 
 
 def words(name: str, lang: str) -> str:
-    """A scenario's, a policy's or a kind's name in words of `lang` (`tool_library`: "outilthèque
-    municipale"), never its identifier."""
-    return gettext(str(name).replace("_", " "), lang)
+    """A scenario's, a policy's or a kind's name in words of `lang`, never its identifier."""
+    from viz.i18n import scenario_words
+
+    return scenario_words(name, lang)
 
 
 def _environment(lang: str) -> Environment:

@@ -69,3 +69,25 @@ def test_every_text_the_app_translates_has_its_french():
             ):
                 missing.append(f"{path.name}:{node.lineno}: {text}")
     assert missing == []
+
+
+def test_the_report_names_a_comparisons_baseline_in_its_language():
+    """The French council report read "par rapport à bordeaux rive droite without policies"."""
+    from viz import catalogue
+    from viz.report import words
+
+    name = f"bordeaux_rive_droite{catalogue.WITHOUT_POLICIES}"
+    assert words(name, "fr") == "Bordeaux rive droite sans ses politiques"
+    assert words(name, "en") == "bordeaux rive droite without its policies"
+
+
+def test_the_report_names_goods_and_the_territory_in_its_language(tmp_path):
+    """The French report listed "power drill, lawnmower" and titled "bordeaux-metropole"."""
+    from model.scenario import load_scenario
+    from viz.report import _where
+
+    scenario = load_scenario("scenarios/bordeaux_rive_droite.toml")
+    policy = next(p for p in scenario.policies.values() if "drill" in p.goods)
+    where = _where(policy, scenario, "fr")
+    assert "power drill" not in where and "lawnmower" not in where and " car" not in where
+    assert i18n.scenario_words("bordeaux_metropole", "fr") == "Bordeaux Métropole"
