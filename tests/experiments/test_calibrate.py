@@ -137,19 +137,20 @@ def test_a_changed_design_is_refused_before_any_run_and_resume_loses_and_repeats
 ):
     design = tiny_design(write_design)
     out = tmp_path / "out"
-    record = ResultsStore.record
+    record_many = ResultsStore.record_many  # runs are stored in batches, one transaction each
     stored = {"runs": 0}
 
-    def record_then_interrupt(self, result):  # Ctrl-C after the seventh stored run
-        if stored["runs"] == 7:
-            raise KeyboardInterrupt
-        record(self, result)
-        stored["runs"] += 1
+    def record_then_interrupt(self, results):  # Ctrl-C after the seventh stored run
+        for result in results:
+            if stored["runs"] == 7:
+                raise KeyboardInterrupt
+            record_many(self, [result])
+            stored["runs"] += 1
 
-    monkeypatch.setattr(ResultsStore, "record", record_then_interrupt)
+    monkeypatch.setattr(ResultsStore, "record_many", record_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         calibrate(design, out=out, progress=False, echo=lambda _: None)
-    monkeypatch.setattr(ResultsStore, "record", record)
+    monkeypatch.setattr(ResultsStore, "record_many", record_many)
 
     changed = tiny_design(write_design, high=0.35)
     with pytest.raises(
