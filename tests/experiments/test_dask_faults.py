@@ -40,7 +40,7 @@ def test_a_lost_cluster_ends_the_sweep_in_one_line_with_the_command_to_resume(
     loss, dask_cluster, diffusion_design, partage_command, tmp_path
 ):
     design = diffusion_design(
-        households=500_000, months=40, replications=2, p_values=(0.01, 0.02, 0.03, 0.04)
+        households=500_000, months=400, replications=2, p_values=(0.01, 0.02, 0.03, 0.04)
     )
     partage, root = partage_command
     out = tmp_path / "out"
