@@ -160,7 +160,7 @@ def test_a_killed_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(
 ):
     # Runs long enough (a fraction of a second each) that the kill lands while runs remain.
     design = diffusion_design(
-        households=400_000, months=16, replications=3, p_values=(0.01, 0.02, 0.03, 0.04)
+        households=400_000, months=120, replications=3, p_values=(0.01, 0.02, 0.03, 0.04)
     )
     partage, root = partage_command
     command = [*partage, "sweep", str(design), "--out", str(tmp_path / "killed")]
@@ -190,7 +190,7 @@ def test_a_killed_sweep_resumes_to_exactly_the_rows_of_an_uninterrupted_one(
     assert store_rows(tmp_path / "killed") == store_rows(tmp_path / "whole")
     runs, series = store_rows(tmp_path / "killed")
     assert len(runs) == len({row[0] for row in runs}) == 24
-    assert len(series) == 24 * 16 * 3
+    assert len(series) == 24 * 120 * 3
 
 
 def test_a_local_worker_killed_mid_sweep_loses_and_duplicates_no_run(
