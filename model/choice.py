@@ -315,7 +315,7 @@ def decide_extra_units(
     hh.share_rest[rows, cols] = ~keeps & can_share & (utility[:, Mode.SHARE] >= without)
     bought = keeps & (~holding | worn_out)
     purchases += np.bincount(cols[bought], weights=extra_units[bought], minlength=len(goods.names))
-    if purchases_by_zone is not None:
+    if purchases_by_zone is not None:  # fractional units: added one by one, in order, as before
         np.add.at(purchases_by_zone, (hh.zone[rows[bought]], cols[bought]), extra_units[bought])
     return purchases
 
@@ -399,8 +399,11 @@ def decide(
 
     bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | wear_out[rows, cols])
     purchases = np.bincount(cols[bought], minlength=len(goods.names)).astype(float)
-    if purchases_by_zone is not None:
-        np.add.at(purchases_by_zone, (hh.zone[rows[bought]], cols[bought]), 1.0)
+    if purchases_by_zone is not None:  # counts: whole numbers, added exactly in any order
+        purchases_by_zone += np.bincount(
+            hh.zone[rows[bought]] * np.intp(purchases_by_zone.shape[1]) + cols[bought],
+            minlength=purchases_by_zone.size,
+        ).reshape(purchases_by_zone.shape)
     hh.age_months[rows[bought], cols[bought]] = 0
     hh.lending[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
     if holding_extra is not None:
