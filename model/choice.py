@@ -481,5 +481,5 @@ def decide(
             rng=rng,
         )
         set_at(hh.lending, rows, cols, new_lending)
-    hh.age_months += (hh.mode == Mode.OWN).astype(np.int16)  # owned goods age a month
+    hh.age_months += hh.mode == Mode.OWN  # owned goods age a month
     return purchases
