@@ -118,6 +118,9 @@ def row_sums(values: np.ndarray) -> np.ndarray:
     return out
 
 
+BLOCK_ROWS = 256  # rows of an (N, G) array multiplied as one row by `times_by_good`
+
+
 def times_by_good(values: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """(N, G) values times a factor per good (G,): `values * factors`, computed over blocks of
     rows seen as one long row, since numpy broadcasts slowly along a short last axis."""
@@ -133,9 +136,6 @@ def times_by_good(values: np.ndarray, factors: np.ndarray) -> np.ndarray:
     )
     np.multiply(values[head:], factors, out=out[head:])
     return out
-
-
-BLOCK_ROWS = 256
 
 
 @dataclass
