@@ -76,7 +76,7 @@ def parameters_figure(
     (its histogram, else its 95 % interval), the value before calibration and the fitted one."""
     tr = lambda text: i18n.gettext(text, lang)  # noqa: E731
     rows = list(tables.parameters.iterrows())
-    figure = Figure(figsize=(7.5, 1.15 * len(rows) + 1.2), layout="constrained")
+    figure = Figure(figsize=(6.5, 1.2 * len(rows) + 1.3), layout="constrained")
     axes = figure.subplots(len(rows), 1, squeeze=False)[:, 0]
     for ax, (_, row) in zip(axes, rows, strict=True):
         name = str(row["parameter"])
@@ -89,9 +89,9 @@ def parameters_figure(
         ax.axvline(row["fitted"], color=OBSERVED_COLOUR, lw=1.5)
         ax.set_xlim(row["prior_min"], row["prior_max"])
         ax.set_yticks([])
-        ax.set_title(parameter_words(name, lang), fontsize=9, loc="left")
+        ax.set_title(parameter_words(name, lang), fontsize=10, loc="left")
         plain_numbers(ax, lang, "x")
-        ax.tick_params(labelsize=8)
+        ax.tick_params(labelsize=9)
     posterior = tr("posterior") if draws is not None else tr("posterior 95% interval")
     figure.legend(
         handles=[
@@ -102,7 +102,7 @@ def parameters_figure(
         ],
         loc="outside lower center",
         ncols=2,
-        fontsize=8,
+        fontsize=9,
         frameon=False,
     )
     figure.suptitle(wrapped(tr("Calibrated parameters over their prior range"), 60), fontsize=11)
@@ -142,7 +142,7 @@ def fit_figure(tables: CalibrationTables, lang: str) -> CalibrationFigure:
     against the band of two standard deviations around the observed figure."""
     tr = lambda text: i18n.gettext(text, lang)  # noqa: E731
     fit = tables.fit
-    figure = Figure(figsize=(8, 0.34 * len(fit) + 1.8), layout="constrained")
+    figure = Figure(figsize=(7, 0.36 * len(fit) + 1.8), layout="constrained")
     ax = figure.add_subplot()
     y = np.arange(len(fit))[::-1]
     sd = fit["sd"].to_numpy(dtype=float)
@@ -165,10 +165,10 @@ def fit_figure(tables: CalibrationTables, lang: str) -> CalibrationFigure:
             label=words,
             ms=4,
         )
-    ax.set_yticks(y, [target_label(tables, str(t), lang) for t in fit["target"]], fontsize=7)
+    ax.set_yticks(y, [target_label(tables, str(t), lang) for t in fit["target"]], fontsize=8)
     ax.set_xlabel(tr("(model − observed) / standard deviation of the observation"))
     plain_numbers(ax, lang, "x")
-    figure.legend(loc="outside lower center", ncols=2, fontsize=7, frameon=False)
+    figure.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     ax.set_title(wrapped(tr("Fit per target, before and after calibration"), 60), fontsize=11)
     return CalibrationFigure(
         figure,
@@ -292,7 +292,8 @@ def CalibrationFigureView(folder: Path, lang: str, name: str):
     """The calibration's figure `name`, if it has one."""
     figure = calibration_figures(folder, lang).get(name)
     if figure is not None:
-        PngImage(figure.png, figure.alt, test_id=f"calibration-figure-{name}")
+        with solara.Div():  # a block keeps the image at its own size (a column would stretch it)
+            PngImage(figure.png, figure.alt, test_id=f"calibration-figure-{name}")
 
 
 @solara.component

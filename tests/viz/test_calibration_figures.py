@@ -157,3 +157,17 @@ def test_a_target_by_commune_is_mapped_with_the_communes_where_it_holds():
     assert target.fitted[0] == pytest.approx(rows["fitted"])
     assert target.holds_observed[0] == (rows["fitted_low"] <= 0 <= rows["fitted_high"])
     assert target.title("fr").startswith("part des ménages sans voiture (dérive sans politique)")
+
+
+def test_the_trust_panel_and_the_report_write_the_calibrations_shares_in_percent():
+    """The trust panel and the council report named the calibrated scenario's targets with their
+    shares as fractions ("part des ménages sans voiture : 0,23 ± 0,01")."""
+    from viz.report import calibration_targets, target_text
+
+    targets = calibration_targets("bordeaux_metropole_calibrated")
+    french = [target_text(target, "fr") for target in targets]
+    english = [target_text(target, "en") for target in targets]
+    assert "part des ménages sans voiture : 22,8\u202f% ± 1\u202f% (recensement 2022)" in french
+    assert "car-sharing users per household: 2.14% ± 0.8% (Citiz, 2025)" in english
+    assert any("(dérive 0\u00a0pts ± 1\u00a0pts)" in text for text in french)
+    assert "cars given up per shared car: 10 ± 2 (6t / ADEME 2016)" in english
