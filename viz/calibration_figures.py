@@ -76,7 +76,7 @@ def parameters_figure(
     (its histogram, else its 95 % interval), the value before calibration and the fitted one."""
     tr = lambda text: i18n.gettext(text, lang)  # noqa: E731
     rows = list(tables.parameters.iterrows())
-    figure = Figure(figsize=(6.5, 1.2 * len(rows) + 1.3), layout="constrained")
+    figure = Figure(figsize=(6, 1.2 * len(rows) + 1.3), layout="constrained")
     axes = figure.subplots(len(rows), 1, squeeze=False)[:, 0]
     for ax, (_, row) in zip(axes, rows, strict=True):
         name = str(row["parameter"])
@@ -142,7 +142,7 @@ def fit_figure(tables: CalibrationTables, lang: str) -> CalibrationFigure:
     against the band of two standard deviations around the observed figure."""
     tr = lambda text: i18n.gettext(text, lang)  # noqa: E731
     fit = tables.fit
-    figure = Figure(figsize=(7, 0.36 * len(fit) + 1.8), layout="constrained")
+    figure = Figure(figsize=(6, 0.36 * len(fit) + 1.8), layout="constrained")
     ax = figure.add_subplot()
     y = np.arange(len(fit))[::-1]
     sd = fit["sd"].to_numpy(dtype=float)

@@ -338,7 +338,7 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
 
 CALIBRATION_SHOWN = ROOT / "docs" / "calibration" / "bordeaux_metropole"
 CALIBRATION_PARTS = (
-    ("1-tables", ".calibration-report"),
+    ("1-tables", "[data-testid=calibration-parameters]"),
     ("2-parameters", "img[data-testid=calibration-figure-parameters]"),
     ("3-fit", "img[data-testid=calibration-figure-fit]"),
     ("4-map", "[data-testid=calibration-map]"),
