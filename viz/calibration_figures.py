@@ -137,14 +137,30 @@ def target_label(tables: CalibrationTables, name: str, lang: str) -> str:
     return wrapped(f"{outcome_label(str(target.get('outcome', base)), lang)} ({statistic})", 38)
 
 
+def target_slots(targets: list[str]) -> tuple[list[int], list[tuple[int, str]]]:
+    """The row of each target on the fit figure, counted from the top, and the rows left for the
+    headers of each group of targets by commune (`car_free_drift[33003]`, ...) with their name."""
+    slots, headers, group, slot = [], [], None, 0
+    for name in targets:
+        base, _, zone = name.partition("[")
+        if zone and base != group:
+            headers.append((slot, base))
+            slot += 1
+        group = base if zone else None
+        slots.append(slot)
+        slot += 1
+    return slots, headers
+
+
 def fit_figure(tables: CalibrationTables, lang: str) -> CalibrationFigure:
     """Each target before and after calibration, as (model − observed) / sd with its 95 % interval,
     against the band of two standard deviations around the observed figure."""
     tr = lambda text: i18n.gettext(text, lang)  # noqa: E731
     fit = tables.fit
-    figure = Figure(figsize=(6, 0.36 * len(fit) + 1.8), layout="constrained")
+    slots, headers = target_slots(list(map(str, fit["target"])))
+    figure = Figure(figsize=(6, 0.36 * (max(slots) + 1) + 1.8), layout="constrained")
     ax = figure.add_subplot()
-    y = np.arange(len(fit))[::-1]
+    y = max(slots) - np.array(slots)
     sd = fit["sd"].to_numpy(dtype=float)
     observed = fit["observed"].to_numpy(dtype=float)
     z = lambda column: (fit[column].to_numpy(dtype=float) - observed) / sd  # noqa: E731
@@ -166,6 +182,17 @@ def fit_figure(tables: CalibrationTables, lang: str) -> CalibrationFigure:
             ms=4,
         )
     ax.set_yticks(y, [target_label(tables, str(t), lang) for t in fit["target"]], fontsize=8)
+    for slot, base in headers:  # a group of targets by commune under its outcome's words
+        ax.text(
+            -0.02,
+            max(slots) - slot,
+            target_label(tables, base, lang),
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="center",
+            fontsize=8,
+            fontweight="bold",
+        )
     ax.set_xlabel(tr("(model − observed) / standard deviation of the observation"))
     plain_numbers(ax, lang, "x")
     figure.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)

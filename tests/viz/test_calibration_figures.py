@@ -171,3 +171,13 @@ def test_the_trust_panel_and_the_report_write_the_calibrations_shares_in_percent
     assert "car-sharing users per household: 2.14% ± 0.8% (Citiz, 2025)" in english
     assert any("(dérive 0\u00a0pts ± 1\u00a0pts)" in text for text in french)
     assert "cars given up per shared car: 10 ± 2 (6t / ADEME 2016)" in english
+
+
+def test_targets_by_commune_are_grouped_under_their_outcome_on_the_fit_figure():
+    """The fit figure's rows named only communes ("Ambès", "Bassens"...): each group of targets by
+    commune now has a header row naming what is measured."""
+    from viz.calibration_figures import calibration_figures, target_slots
+
+    assert target_slots(["a[1]", "a[2]", "b", "c[1]"]) == ([1, 2, 3, 5], [(0, "a"), (4, "c")])
+    texts = texts_of(calibration_figures(SHOWN, "fr")["fit"].figure)
+    assert "part des ménages sans voiture (dérive\nsans politique)" in texts
