@@ -59,14 +59,15 @@ class CalibrationFigure:
 
 
 def posterior_draws(tables: CalibrationTables) -> pd.DataFrame | None:
-    """The posterior's draws, when the calibration folder holds them."""
+    """The posterior's draws (their numeric columns), when the calibration folder holds them."""
     path = inside(tables.folder, "posterior.parquet")
     if path is None:
         return None
     try:
-        return pd.read_parquet(path)
+        draws = pd.read_parquet(path).select_dtypes("number")
     except (OSError, ValueError):
         return None
+    return draws if len(draws.columns) and len(draws) > 1 else None
 
 
 def parameters_figure(
@@ -294,16 +295,23 @@ def commune_targets(tables: CalibrationTables, keys: list[str]) -> list[CommuneT
 @lru_cache(maxsize=8)  # drawing costs about a second; a page redraws often
 def drawn_figures(folder: Path, stamp: float, lang: str) -> dict[str, CalibrationFigure]:
     """Every figure of the calibration in `folder` by name, in `lang` (`stamp`: when its tables
-    last changed); none when its tables cannot be read."""
+    last changed); a figure whose table cannot be read is left out (its table says so)."""
     try:
         tables = CalibrationTables(folder)
     except (OSError, ValueError, KeyError):
         return {}
     draws = posterior_draws(tables)
-    figures = [parameters_figure(tables, lang, draws), fit_figure(tables, lang)]
-    if draws is not None and len(draws) > 1:
-        figures.append(correlation_figure(tables, lang, draws))
-    return {figure.name: figure for figure in figures}
+    drawings = [lambda: parameters_figure(tables, lang, draws), lambda: fit_figure(tables, lang)]
+    if draws is not None:
+        drawings.append(lambda: correlation_figure(tables, lang, draws))
+    figures = {}
+    for draw in drawings:
+        try:
+            figure = draw()
+        except (ValueError, KeyError, TypeError, IndexError):
+            continue
+        figures[figure.name] = figure
+    return figures
 
 
 def calibration_figures(folder: Path, lang: str) -> dict[str, CalibrationFigure]:

@@ -181,3 +181,20 @@ def test_targets_by_commune_are_grouped_under_their_outcome_on_the_fit_figure():
     assert target_slots(["a[1]", "a[2]", "b", "c[1]"]) == ([1, 2, 3, 5], [(0, "a"), (4, "c")])
     texts = texts_of(calibration_figures(SHOWN, "fr")["fit"].figure)
     assert "part des ménages sans voiture (dérive\nsans politique)" in texts
+
+
+def test_a_posterior_that_cannot_be_drawn_leaves_out_its_figures_only(tmp_path):
+    """Draws that are not numbers are not drawn: the parameters are drawn from their intervals,
+    the correlations left out, never a broken page."""
+    from viz.calibration_figures import calibration_figures
+
+    for path in SHOWN.iterdir():
+        if path.is_file() and path.suffix in (".csv", ".json"):
+            shutil.copy(path, tmp_path / path.name)
+    names = pd.read_csv(tmp_path / "parameters.csv")["parameter"]
+    pd.DataFrame({name: ["a", "b", "c"] for name in names}).to_parquet(
+        tmp_path / "posterior.parquet", index=False
+    )
+    figures = calibration_figures(tmp_path, "en")
+    assert set(figures) == {"parameters", "fit"}
+    assert "posterior 95% interval" in texts_of(figures["parameters"].figure)
