@@ -57,7 +57,7 @@ def target_figure(value, outcome: str, statistic: str, lang: str) -> str:
     percentage points (`-1,06 pts`), any other figure as a plain number."""
     from .communes import is_share
 
-    if not is_share(outcome) or statistic not in ("level", "drift"):
+    if not outcome or not is_share(outcome) or statistic not in ("level", "drift"):
         return significant(value, lang)
     if value is None or not math.isfinite(float(value)):
         return "–"

@@ -125,6 +125,9 @@ def test_shares_are_shown_as_percentages_in_the_languages_format():
     assert cars[1] == "10 ± 2"
     reach = {row[0]: row for row in tables.reach_rows("fr")}
     assert reach[level_fr[0]][2] == "19,2\u202f% – 27,3\u202f%"
+    from viz.calibration import target_figure
+
+    assert target_figure(0.228, "", "level", "fr") == "0,228", "no outcome named: a plain number"
     shares = [row for words, row in fr.items() if not words.startswith("voitures abandonnées")]
     assert all("%" in cell or "pts" in cell for row in shares for cell in row[1:4]), shares
 
