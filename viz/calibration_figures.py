@@ -40,7 +40,7 @@ from .figures import plain_numbers, wrapped
 from .front import heading, inside
 
 BEFORE_COLOUR, AFTER_COLOUR, OBSERVED_COLOUR = "#E69F00", "#0072B2", "#000000"
-NOT_RULED_OUT_COLOUR = "0.88"
+NOT_RULED_OUT_COLOUR = "#e0e0e0"  # grey, 0.88
 
 
 @dataclass
