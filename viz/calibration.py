@@ -109,15 +109,16 @@ class CalibrationTables:
                 self._territory = False
         return self._territory or None
 
-    def zone_name(self, zone: str) -> str:
-        """A commune's name from the calibrated scenario's territory (its code if it has none)."""
+    def zone_name(self, zone: str, lang: str) -> str:
+        """A commune's name from the calibrated scenario's territory; a zone of a grid (`suburb`)
+        by its words in `lang`."""
         if self._zone_names is None:
             territory = self.territory()
             names = getattr(territory, "names", None)
             self._zone_names = (
                 dict(zip(territory.keys, names, strict=True)) if names is not None else {}
             )
-        return self._zone_names.get(str(zone), str(zone))
+        return self._zone_names.get(str(zone)) or i18n.gettext(str(zone), lang)
 
     def target_words(self, name: str, lang: str) -> str:
         """A target (`car_free_drift[33003]`) in words, with its commune's name."""
@@ -136,7 +137,7 @@ class CalibrationTables:
             words = i18n.gettext(words, lang).format(
                 observed=figure(target.get("observed")), sd=figure(target.get("sd"))
             )
-        return f"{words} — {self.zone_name(zone)}" if zone else words
+        return f"{words} — {self.zone_name(zone, lang)}" if zone else words
 
     def verdict(self, lang: str) -> str:
         tr = lambda text: i18n.gettext(text, lang)  # noqa: E731

@@ -40,7 +40,7 @@ from .figures import plain_numbers, wrapped
 from .front import heading, inside
 
 BEFORE_COLOUR, AFTER_COLOUR, OBSERVED_COLOUR = "#E69F00", "#0072B2", "#000000"
-NOT_RULED_OUT_COLOUR = "#e0e0e0"  # grey, 0.88
+NOT_RULED_OUT_COLOUR = "#e0e0e0"  # light grey
 
 
 @dataclass
@@ -132,7 +132,7 @@ def target_label(tables: CalibrationTables, name: str, lang: str) -> str:
 
     base, _, zone = name.partition("[")
     if zone:
-        return tables.zone_name(zone.rstrip("]"))
+        return tables.zone_name(zone.rstrip("]"), lang)
     target = tables.targets.get(base, {})
     statistic = i18n.gettext(STATISTICS.get(str(target.get("statistic", "")), "level"), lang)
     return wrapped(f"{outcome_label(str(target.get('outcome', base)), lang)} ({statistic})", 38)
@@ -194,6 +194,7 @@ def fit_figure(tables: CalibrationTables, lang: str) -> CalibrationFigure:
             fontsize=8,
             fontweight="bold",
         )
+    ax.set_ylim(-0.7, max(slots) + 0.7)  # the first group's header inside the frame
     ax.set_xlabel(tr("(model − observed) / standard deviation of the observation"))
     plain_numbers(ax, lang, "x")
     figure.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)

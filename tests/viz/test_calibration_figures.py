@@ -201,3 +201,18 @@ def test_a_posterior_that_cannot_be_drawn_leaves_out_its_figures_only(tmp_path):
     figures = calibration_figures(tmp_path, "en")
     assert set(figures) == {"parameters", "fit"}
     assert "posterior 95% interval" in texts_of(figures["parameters"].figure)
+
+
+def test_a_grids_zones_are_named_in_the_pages_language():
+    """A calibration on the abstract grid named its zones by their keys on the French page
+    ("— suburb"); its fit figure's first group header stayed above the frame, over the title."""
+    from viz.calibration_figures import calibration_figures
+
+    grid = ROOT / "docs" / "calibration" / "bordeaux_grid"
+    rows = [row[0] for row in CalibrationTables(grid).fit_rows("fr")]
+    assert any(words.endswith("— périphérie") for words in rows), rows
+    figure = calibration_figures(grid, "fr")["fit"].figure
+    assert "périphérie" in texts_of(figure)
+    (ax,) = figure.axes
+    header = next(t for t in ax.texts if t.get_fontweight() == "bold")
+    assert ax.get_ylim()[0] <= header.get_position()[1] <= ax.get_ylim()[1]
