@@ -4,7 +4,8 @@ Texts are written in English where they are used and translated through gettext 
 one per domain (`app` for the web app's interface, `schema` for the scenario fields' labels
 and descriptions, `report` for the council report), kept as `locales/<lang>/LC_MESSAGES/<domain>.po`
 beside this module and read with Babel at first use (no compiled files to keep in step).
-English needs no catalogue: a missing translation falls back to the English text.
+English needs no catalogue but for the names of places (`locales/en`): a missing translation
+falls back to the English text.
 
 Numbers are formatted by Babel for the language's locale: `1 234,5 €`, `12,3 t CO2e` and
 `25,8 %` in French, `€1,234.5`, `12.3 t CO2e` and `25.8%` in English.

@@ -381,7 +381,7 @@ def test_compare_uses_the_same_baseline_as_explore_and_says_which(fresh_explore)
         baseline.policies == {} and baseline.zone_names == data["bordeaux_rive_droite"].zone_names
     )
     said = compare.baseline_text(baseline)
-    assert "bordeaux rive droite" in said and "bordeaux_rive_droite" not in said
+    assert "Bordeaux rive droite" in said and "bordeaux_rive_droite" not in said
     grid = {"tool_library": catalogue.load_named("tool_library")}
     assert compare.baseline_of(grid).name == catalogue.BASELINE
     assert "baseline.toml" in compare.baseline_text(compare.baseline_of(grid))

@@ -39,7 +39,7 @@ def compared(browser, app_url):
     chosen.click()
     page.locator(
         ".v-menu__content.menuable__content__active .v-list-item",
-        has_text=re.compile("^bordeaux rive droite$"),
+        has_text=re.compile("^Bordeaux rive droite$"),
     ).first.click()
     page.keyboard.press("Escape")
     for label, value in (("Replications", "2"), ("Households", "800"), ("Months", "6")):

@@ -32,7 +32,7 @@ def test_a_comparisons_baseline_is_named_in_the_pages_language():
         assert scenario_title(name) == "Bordeaux rive droite sans ses politiques"
     finally:
         language.value = "en"
-    assert scenario_title(name) == "bordeaux rive droite without its policies"
+    assert scenario_title(name) == "Bordeaux rive droite without its policies"
 
 
 # Texts written the same in both languages.
@@ -78,7 +78,7 @@ def test_the_report_names_a_comparisons_baseline_in_its_language():
 
     name = f"bordeaux_rive_droite{catalogue.WITHOUT_POLICIES}"
     assert words(name, "fr") == "Bordeaux rive droite sans ses politiques"
-    assert words(name, "en") == "bordeaux rive droite without its policies"
+    assert words(name, "en") == "Bordeaux rive droite without its policies"
 
 
 def test_the_report_names_goods_and_the_territory_in_its_language(tmp_path):
@@ -91,3 +91,18 @@ def test_the_report_names_goods_and_the_territory_in_its_language(tmp_path):
     where = _where(policy, scenario, "fr")
     assert "power drill" not in where and "lawnmower" not in where and " car" not in where
     assert i18n.scenario_words("bordeaux_metropole", "fr") == "Bordeaux Métropole"
+
+
+def test_a_place_keeps_its_capitals_and_accents_in_english():
+    """A scenario named after a place is written as the place is, in English too: the CLI's and
+    the app's maps, the report and the pages all name scenarios through `scenario_words`."""
+    from viz.outcomes import map_words
+
+    for lang in ("en", "fr"):
+        assert i18n.scenario_words("bordeaux_metropole", lang) == "Bordeaux Métropole"
+        assert map_words(lang).scenario("bordeaux_metropole") == "Bordeaux Métropole"
+    assert (
+        i18n.scenario_words("bordeaux_metropole_without_policies", "en")
+        == "Bordeaux Métropole without its policies"
+    )
+    assert i18n.scenario_words("tool_library", "en") == "tool library"
