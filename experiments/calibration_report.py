@@ -80,9 +80,10 @@ def write_fitted_scenario(
         lines.append(f"#   Source: {' '.join(target.source.split())}")
     if original.constants:
         lines += [
-            "# The equilibrium constants at the end are solved for the fitted behaviour, not taken from",
-            f"# {original_file.name} (solved for its own behaviour): without policy this scenario holds the",
-            "# observed start (docs/calibration.md). After a change of the model, re-solve them with",
+            "# The equilibrium constants at the end are solved for the fitted behaviour (on the households",
+            f"# of seed {original.seed}, as `partage territory import` solves them), not taken from",
+            f"# {original_file.name} (solved for its own behaviour): without policy this scenario holds",
+            "# the observed start (docs/calibration.md). After a change of the model, re-solve them with",
             f"# `partage territory equilibrium {path.name}`.",
         ]
     lines += [

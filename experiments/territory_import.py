@@ -252,7 +252,7 @@ def constants_text(
         [
             f"{CONSTANTS_MARK}, solved (`partage territory equilibrium`) so that without",
             "# policy the territory holds its observed state (docs/today.md); "
-            f"{households} households, seed {scenario.seed}, largest gap {gap:.4f}.",
+            f"{households} households, largest gap {gap:.4f}.",
             tomli_w.dumps({"constants": tables}).strip(),
             "",
         ]

@@ -208,7 +208,8 @@ def test_the_fitted_scenario_extends_the_original_with_the_fitted_values_and_its
     assert fitted.constants != original.constants
     afresh, _ = equilibrium_tables(load_scenario(fitted_file, {"constants": {}}), EQUILIBRIUM)
     assert fitted.constants == load_scenario(fitted_file, {"constants": afresh}).constants
-    assert f"{EQUILIBRIUM} households, seed {fitted.seed}" in text.split(CONSTANTS_MARK)[1]
+    assert f"; {EQUILIBRIUM} households, largest gap" in text.split(CONSTANTS_MARK)[1]
+    assert f"# of seed {fitted.seed}, as `partage territory import` solves them" in text
     assert "partage territory equilibrium tiny_fit.toml" in text
     for name in (
         "report.md",
