@@ -73,7 +73,10 @@ effective samples (autocorrelation time; `experiments/posterior.py`). An
 empty plausible region, a collapsed chain or too few effective samples is
 written into the parameters table (`credible`), the report and the command's
 exit status. A check runs the original and the fitted scenario with more
-replications: the fit per target with 95 % intervals.
+replications: the fit per target with 95 % intervals. The fitted scenario
+written at the end gets equilibrium constants solved for the fitted behaviour,
+as `partage territory import` solves them (`write_fitted_scenario`), where the
+original has constants; waves and check run on the original's constants.
 
 Every run goes through the experiment machinery: a results store per wave
 (`wave-1/`, ..., `check/` under the output folder), the local pool or Dask,
