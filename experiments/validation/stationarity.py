@@ -73,7 +73,10 @@ def stated_cars(scenario) -> dict:
 def fitted_behaviour(path: Path = CALIBRATED) -> dict:
     """The behaviour a calibration fitted and the equilibrium constants solved for it (the
     `[behaviour]` and `[constants]` tables of its fitted scenario), as overrides for
-    `TerritoryModel`: another scenario of the territory run with the fitted behaviour."""
+    `TerritoryModel`: another scenario of the territory run with the fitted behaviour. Each
+    fitted weight is its own dotted path (a `behaviour` table would replace the scenario's
+    whole behaviour, its other weights back to the schema's defaults); the constants replace
+    the scenario's whole."""
     import tomllib
 
     from model.scenario import load_scenario
@@ -81,7 +84,9 @@ def fitted_behaviour(path: Path = CALIBRATED) -> dict:
     with path.open("rb") as handle:
         behaviour = tomllib.load(handle).get("behaviour", {})
     constants = load_scenario(path).model_dump(mode="json")["constants"]
-    return {"behaviour": behaviour, "constants": constants}
+    return {f"behaviour.{key}": value for key, value in behaviour.items()} | {
+        "constants": constants
+    }
 
 
 def _zone_label(scenario, zone: int) -> str:
