@@ -165,9 +165,25 @@ def lend_decision(
 # --------------------------------------------------------------------------- the households' decisions
 
 
+def at(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """values[rows, cols] of a 2-D array, read through its flat index when it is C-contiguous:
+    numpy's indexing by two arrays is several times slower than `take` (the same values)."""
+    if values.flags.c_contiguous:
+        return values.reshape(-1).take(rows.astype(np.intp) * values.shape[1] + cols)
+    return values[rows, cols]
+
+
+def set_at(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, new) -> None:
+    """values[rows, cols] = new, through the flat index when `values` is C-contiguous."""
+    if values.flags.c_contiguous:
+        values.reshape(-1)[rows.astype(np.intp) * values.shape[1] + cols] = new
+    else:
+        values[rows, cols] = new
+
+
 def _by_pair(table: np.ndarray, zq: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """A (zone, quintile, good) effect read for household-good pairs."""
-    return table.reshape(-1, table.shape[-1])[zq, cols]
+    return at(table.reshape(-1, table.shape[-1]), zq, cols)
 
 
 def utilities_of_pairs(
@@ -194,7 +210,7 @@ def utilities_of_pairs(
     hh, goods, b, fx = households, goods, behaviour, effects
     zq = hh.zq[rows]
     zone = hh.zone[rows]
-    uses = hh.uses[rows, cols]
+    uses = at(hh.uses, rows, cols)
     if uses_share is not None:
         uses = uses * uses_share
     fee = fx.platform_fee_share[zone]
@@ -205,14 +221,14 @@ def utilities_of_pairs(
     risk = (
         goods.perceived_risk[cols]
         * effect(fx.perceived_risk_factor)
-        * np.where(pool_ok[rows, cols], 1 - b.pool_risk_relief, 1.0)
+        * np.where(at(pool_ok, rows, cols), 1 - b.pool_risk_relief, 1.0)
     )
     expected_lend = (
-        hh.lending[rows, cols]
+        at(hh.lending, rows, cols)
         * goods.spare_uses_per_month[cols]
         * goods.share_eur_per_use[cols]
         * (1 - fee)
-        * hh.utilization[rows, cols]
+        * at(hh.utilization, rows, cols)
     )
     own_cost = (
         goods.purchase_eur[cols] / goods.lifetime_months[cols]
@@ -226,9 +242,9 @@ def utilities_of_pairs(
         + np.maximum(0.0, rental_access_eur[zone] - effect(fx.rent_access_discount_eur))
     )
     expected_price = np.where(
-        hh.tried[rows, cols] | ~pool_ok[rows, cols],
-        hh.expected_price[rows, cols],
-        np.minimum(hh.expected_price[rows, cols], fx.pool_price_eur[zone, cols]),
+        at(hh.tried, rows, cols) | ~at(pool_ok, rows, cols),
+        at(hh.expected_price, rows, cols),
+        np.minimum(at(hh.expected_price, rows, cols), at(fx.pool_price_eur, zone, cols)),
     )
     subsidy = np.minimum(
         effect(fx.subsidy_eur), effect(fx.subsidy_cap_share) * goods.share_eur_per_use[cols]
@@ -244,24 +260,24 @@ def utilities_of_pairs(
         concern=hh.concern[rows],
         trust=hh.trust[rows],
         uses=uses,
-        current=hh.mode[rows, cols] if habit else None,
+        current=at(hh.mode, rows, cols) if habit else None,
         own_cost=own_cost,
         rent_cost_per_use=rent_per_use,
         share_cost_per_use=share_per_use,
         forgo_per_use=goods.forgo_eur_per_use[cols],
-        availability=hh.availability[rows, cols],
+        availability=at(hh.availability, rows, cols),
         share_bonus=effect(fx.share_convenience_bonus),
         risk=risk,
-        social=social[rows, cols],
+        social=at(social, rows, cols),
         own_emissions=own_emissions,
         use_emissions=use_emissions,
     )
     constants = goods.constants
     if uses_share is None and constants.any():
-        utility[:, Mode.OWN] += constants.own[zone, cols]
-        utility[:, Mode.SHARE] += constants.share[zone, cols]
-    can_share = hh.aware[rows, cols] & (
-        well_mixed | hh.digital[rows] | (lending_ties[rows, cols] > 0) | pool_ok[rows, cols]
+        utility[:, Mode.OWN] += at(constants.own, zone, cols)
+        utility[:, Mode.SHARE] += at(constants.share, zone, cols)
+    can_share = at(hh.aware, rows, cols) & (
+        well_mixed | hh.digital[rows] | (at(lending_ties, rows, cols) > 0) | at(pool_ok, rows, cols)
     )
     return utility, can_share
 
@@ -304,18 +320,18 @@ def decide_extra_units(
         **context,
     )
     extra_units = goods.extra_units[cols]
-    holding = hh.extra[rows, cols]
-    keep = extra_units * utility[:, Mode.OWN] + goods.constants.extra_units[hh.zone[rows], cols]
+    holding = at(hh.extra, rows, cols)
+    keep = extra_units * utility[:, Mode.OWN] + at(goods.constants.extra_units, hh.zone[rows], cols)
     without = np.maximum(utility[:, Mode.RENT], utility[:, Mode.FORGO])
     without = np.where(can_share, np.maximum(without, utility[:, Mode.SHARE]), without)
     advantage = b.logit_scale * (keep - without + b.habit_bonus * (2 * holding - 1))
     keeps = draw < 0.5 * (1 + np.tanh(0.5 * advantage))  # binary logit
-    hh.extra[rows, cols] = keeps
+    set_at(hh.extra, rows, cols, keeps)
     # going without them by sharing: a member of car-sharing that keeps its first car
-    hh.share_rest[rows, cols] = ~keeps & can_share & (utility[:, Mode.SHARE] >= without)
+    set_at(hh.share_rest, rows, cols, ~keeps & can_share & (utility[:, Mode.SHARE] >= without))
     bought = keeps & (~holding | worn_out)
     purchases += np.bincount(cols[bought], weights=extra_units[bought], minlength=len(goods.names))
-    if purchases_by_zone is not None:
+    if purchases_by_zone is not None:  # fractional units: added one by one, in order, as before
         np.add.at(purchases_by_zone, (hh.zone[rows[bought]], cols[bought]), extra_units[bought])
     return purchases
 
@@ -352,20 +368,22 @@ def decide(
     wear_below = 1.0 / goods.lifetime_months
     life_below = wear_below + b.life_event_rate
     news_below = life_below + b.pool_reconsider_rate
-    r, c = pairs(owner & (draw < news_below))
-    d = draw[r, c]
+    r, c = pairs(owner & (draw < news_below.max()))  # a scalar bound first: no broadcast
+    d = at(draw, r, c)
+    below = d < news_below[c]
+    r, c, d = r[below], c[below], d[below]
     worn, lived = d < wear_below[c], d < life_below[c]
-    news = ~lived & hh.aware[r, c] & pool_ok[r, c]
+    news = ~lived & at(hh.aware, r, c) & at(pool_ok, r, c)
     if pool_news_month is not None and news.any():
         # only in the months after joining: knowing of sharing with a pool open
         since = hh.months_since_joining(r[news], c[news], month, pool_news_month)
         news[np.flatnonzero(news)[(since < 0) | (since >= b.pool_reconsider_months)]] = False
     wear_out = np.zeros(hh.mode.shape, dtype=bool)
-    wear_out[r[worn], c[worn]] = True
+    set_at(wear_out, r[worn], c[worn], True)
     life_event = np.zeros(hh.mode.shape, dtype=bool)
-    life_event[r[lived & ~worn], c[lived & ~worn]] = True
+    set_at(life_event, r[lived & ~worn], c[lived & ~worn], True)
     pool_news = np.zeros(hh.mode.shape, dtype=bool)
-    pool_news[r[news], c[news]] = True
+    set_at(pool_news, r[news], c[news], True)
     others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
     owner_event = wear_out | life_event | pool_news
     # A household holding several units reconsiders its extra units first (`decide_extra_units`).
@@ -375,7 +393,7 @@ def decide(
         position = np.cumsum(goods.multi_unit) - 1
         extra_draw = rng.random((hh.size, int(goods.multi_unit.sum())))
     rows, cols = pairs(hh.need & (first_unit | others))
-    old_mode = hh.mode[rows, cols]
+    old_mode = at(hh.mode, rows, cols)
     utility, can_share = utilities_of_pairs(
         hh,
         goods,
@@ -394,20 +412,24 @@ def decide(
     available[:, Mode.SHARE] = can_share
     new_mode = choose(utility, available, b.logit_scale, rng)
     if b.always_share_when_aware:
-        new_mode = np.where(hh.aware[rows, cols], np.int8(Mode.SHARE), new_mode)
-    hh.mode[rows, cols] = new_mode
+        new_mode = np.where(at(hh.aware, rows, cols), np.int8(Mode.SHARE), new_mode)
+    set_at(hh.mode, rows, cols, new_mode)
 
-    bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | wear_out[rows, cols])
+    bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | at(wear_out, rows, cols))
     purchases = np.bincount(cols[bought], minlength=len(goods.names)).astype(float)
-    if purchases_by_zone is not None:
-        np.add.at(purchases_by_zone, (hh.zone[rows[bought]], cols[bought]), 1.0)
-    hh.age_months[rows[bought], cols[bought]] = 0
-    hh.lending[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
+    if purchases_by_zone is not None:  # counts: whole numbers, added exactly in any order
+        purchases_by_zone += np.bincount(
+            hh.zone[rows[bought]] * np.intp(purchases_by_zone.shape[1]) + cols[bought],
+            minlength=purchases_by_zone.size,
+        ).reshape(purchases_by_zone.shape)
+    set_at(hh.age_months, rows[bought], cols[bought], 0)
+    not_owning = new_mode != Mode.OWN
+    set_at(hh.lending, rows[not_owning], cols[not_owning], False)
     if holding_extra is not None:
-        hh.extra[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
-        hh.share_rest[rows[new_mode != Mode.OWN], cols[new_mode != Mode.OWN]] = False
+        set_at(hh.extra, rows[not_owning], cols[not_owning], False)
+        set_at(hh.share_rest, rows[not_owning], cols[not_owning], False)
         # a pool that is news is a reason to shed a car, not to buy a second one
-        keeps = (new_mode == Mode.OWN) & goods.multi_unit[cols] & ~pool_news[rows, cols]
+        keeps = (new_mode == Mode.OWN) & goods.multi_unit[cols] & ~at(pool_news, rows, cols)
         extra_rows, extra_cols = pairs(hh.need & owner_event & holding_extra)
         extra_rows = np.concatenate([extra_rows, rows[keeps]])
         extra_cols = np.concatenate([extra_cols, cols[keeps]])
@@ -418,8 +440,8 @@ def decide(
             fx,
             extra_rows,
             extra_cols,
-            worn_out=wear_out[extra_rows, extra_cols] & hh.extra[extra_rows, extra_cols],
-            draw=extra_draw[extra_rows, position[extra_cols]],
+            worn_out=at(wear_out, extra_rows, extra_cols) & at(hh.extra, extra_rows, extra_cols),
+            draw=at(extra_draw, extra_rows, position[extra_cols]),
             social=social,
             lending_ties=lending_ties,
             pool_ok=pool_ok,
@@ -446,17 +468,18 @@ def decide(
             goods.spare_uses_per_month[cols]
             * goods.share_eur_per_use[cols]
             * (1 - fee)
-            * hh.utilization[rows, cols]
+            * at(hh.utilization, rows, cols)
         )
-        hh.lending[rows, cols] = lend_decision(
+        new_lending = lend_decision(
             behaviour=b,
             income=hh.income_eur[rows],
             trust=hh.trust[rows],
             expected_income=expected_income,
             risk=goods.perceived_risk[cols] * _by_pair(fx.perceived_risk_factor, zq, cols),
-            social=social[rows, cols],
-            lending_now=hh.lending[rows, cols],
+            social=at(social, rows, cols),
+            lending_now=at(hh.lending, rows, cols),
             rng=rng,
         )
-    hh.age_months += (hh.mode == Mode.OWN).astype(np.int16)  # owned goods age a month
+        set_at(hh.lending, rows, cols, new_lending)
+    hh.age_months += hh.mode == Mode.OWN  # owned goods age a month
     return purchases

@@ -24,7 +24,7 @@ from functools import partial
 
 import numpy as np
 
-from .households import MODE_NAMES, QUINTILES, Mode, any_good, pairs, sum_over_goods
+from .households import MODE_NAMES, QUINTILES, Mode, any_good, sum_over_goods
 from .policies import per_household
 from .zone_results import ZoneTally, measure_zones, tally_by_zone
 
@@ -81,11 +81,12 @@ def household_spending(
             0.0, rent_access - per_household(fx.rent_access_discount_eur, hh.zq)
         )
     rent_price = goods.rent_eur_per_use - per_household(fx.rent_discount_eur, hh.zq)
-    total = own * own_cost
+    total = own * own_cost if np.ndim(own_cost) == 2 else times_by_good(own, own_cost)
     # Renting is rare: its spending is added at the renting pairs only (elsewhere it adds zero).
-    rows, cols = pairs(rent_uses != 0)
+    renting = np.flatnonzero(rent_uses != 0)  # flags: numpy finds them faster than nonzero floats
+    rows, cols = np.divmod(renting, total.shape[1])
     shape = total.shape
-    total[rows, cols] += rent_uses[rows, cols] * (
+    total.reshape(-1)[renting] += rent_uses.reshape(-1)[renting] * (
         np.broadcast_to(rent_price, shape)[rows, cols]
         + np.broadcast_to(rent_access, shape)[rows, cols]
     )
@@ -101,6 +102,40 @@ def household_spending(
             market.borrower_paid_eur + market.served * share_access - market.lender_income_eur
         )
     return sum_over_goods(total)
+
+
+def row_sums(values: np.ndarray) -> np.ndarray:
+    """(N,) the sums of an (N, G) array over goods, the same to the bit as `values.sum(axis=1)`
+    but column by column, without reducing along the short goods axis. Under 8 goods numpy adds
+    a row's floats in order from +0.0; from 8 on it adds them pairwise, so it is called then."""
+    if values.dtype == bool:
+        return sum_over_goods(values)
+    if values.dtype != np.float64 or values.shape[1] >= 8:
+        return values.sum(axis=1)
+    out = values[:, 0] + 0.0
+    for g in range(1, values.shape[1]):
+        out += values[:, g]
+    return out
+
+
+BLOCK_ROWS = 256  # rows of an (N, G) array multiplied as one row by `times_by_good`
+
+
+def times_by_good(values: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """(N, G) values times a factor per good (G,): `values * factors`, computed over blocks of
+    rows seen as one long row, since numpy broadcasts slowly along a short last axis."""
+    rows, goods = values.shape
+    head = rows - rows % BLOCK_ROWS
+    if not values.flags.c_contiguous or head == 0:
+        return values * factors
+    out = np.empty(values.shape, np.result_type(values, factors))
+    np.multiply(
+        values[:head].reshape(-1, BLOCK_ROWS * goods),
+        np.tile(factors, BLOCK_ROWS),
+        out=out[:head].reshape(-1, BLOCK_ROWS * goods),
+    )
+    np.multiply(values[head:], factors, out=out[head:])
+    return out
 
 
 @dataclass
@@ -131,7 +166,7 @@ class ShareBasis:
         values = np.asarray(values)
         if values.ndim == 0:  # the same amount for every household (none: 0)
             return float(values * weight.sum())
-        values = values if values.ndim == 1 else values.sum(axis=1)
+        values = values if values.ndim == 1 else row_sums(values)
         return float(weight @ values)
 
     def by_quintile(
@@ -189,17 +224,18 @@ def measure(
     basis = share_basis(model, tally)
     needing, households = basis.needing, basis.households
     owning, sharing = tally.owning, tally.sharing
+    sharing_any = any_good(sharing)
     zone_names = model.scenario.zone_names
     zone_sharing = tally.modes[:, :, Mode.SHARE]
     zone_need = np.maximum(model.zone_needing, 1)
     zone_owning = tally.modes[:, :, Mode.OWN]
     zone_households = np.maximum(model.households_by_zone, 1)
     multi = goods.multi_unit.any()
-    several = hh.extra & owning if multi else None
+    several = tally.several_flags
     several_counts = tally.several.sum(axis=0)
     mode_counts = tally.modes.sum(axis=0)  # (G, M + 1) the sample's
     stock = np.zeros(len(goods.names))
-    units = owning + several * goods.extra_units if multi else owning
+    units = owning + times_by_good(several, goods.extra_units) if multi else owning
     for g, name in enumerate(goods.names):
         counts = basis.modes[g]
         for m, mode_name in enumerate(MODE_NAMES):
@@ -236,29 +272,22 @@ def measure(
             else 0.0
         )
 
-    sharing_any = any_good(sharing)
     out["sharing_households"] = int(np.count_nonzero(sharing_any))
     out["sharing_households.share"] = (
         out["sharing_households"] if basis.weight is None else basis.count(sharing_any)
     ) / households
-    out["goods.stock_total"] = float(stock.sum())
-    out["emissions.stock_t"] = float((stock * goods.embodied_kg_co2e).sum() / 1000)
-    purchased_t = float((purchases * goods.embodied_kg_co2e).sum() / 1000)
-    totals.purchases_t += purchased_t
-    out["emissions.purchases_t"] = purchased_t
-    out["emissions.purchases_cumulative_t"] = totals.purchases_t
-    # The goods in use, owned or pooled, each carry their embodied emissions over their lifetime.
-    in_use = stock + fx.pool_units.sum(axis=0) if market is not None else stock
-    month_t = (
-        float((in_use * goods.own_emissions_kg_per_month).sum() / 1000)
-        if market is not None
-        else 0.0
+    figures = goods_and_emissions(
+        goods,
+        stock,
+        purchases,
+        fx.pool_units.sum(axis=0) if market is not None else None,
+        (totals.purchases_t, totals.emissions_t),
     )
-    totals.emissions_t += month_t
-    out["emissions.month_t"] = month_t
-    out["emissions.cumulative_t"] = totals.emissions_t
+    totals.purchases_t = figures["emissions.purchases_cumulative_t"]
+    totals.emissions_t = figures["emissions.cumulative_t"]
+    out.update(figures)
 
-    rent_uses = rented_uses(hh)
+    rent_uses = tally.needing_in(Mode.RENT) * hh.uses
     spending = household_spending(model, market, rent_uses, units)
     out["spending.mean_eur"] = (
         float(spending.mean()) if basis.weight is None else basis.total(spending) / households
@@ -271,7 +300,8 @@ def measure(
     for q in range(QUINTILES):
         out[f"spending.q{q + 1}_eur"] = float(by_quintile[q])
 
-    renters_eur = float((rent_uses * goods.rent_eur_per_use).sum())
+    renters = times_by_good(rent_uses, goods.rent_eur_per_use)
+    renters_eur = float(renters.sum())
     fees_by_household = None
     fees = 0.0
     if fx.ownership_fee_eur.any():
@@ -306,8 +336,7 @@ def measure(
             out[f"money.{key}_eur"] = 0.0
         revenue = 0.0
     out["money.renters_eur"] = renters_eur
-    forgo = (hh.mode == Mode.FORGO) & hh.need
-    forgone = forgo * hh.uses
+    forgone = tally.needing_in(Mode.FORGO) * hh.uses
     out["uses.forgone"] = float(forgone.sum())
 
     totals.ties_created += ties_created
@@ -325,7 +354,7 @@ def measure(
     out["public.cumulative_spend_eur"] = totals.public_spend_eur
     out["public.cumulative_revenue_eur"] = totals.public_revenue_eur
 
-    zone_table = measure_zones(model, market, spending, tally)
+    zone_table = measure_zones(model, market, spending, tally, sharing_any)
     model.zone_series.append(zone_table)
     if basis.weight is not None:
         sample = SampleMonth(
@@ -333,7 +362,7 @@ def measure(
             market=market,
             purchases_by_zone=purchases_by_zone,
             spending_parts={
-                "renters": rent_uses * goods.rent_eur_per_use,
+                "renters": renters,
                 "forgone": forgone,
                 "fees": fees_by_household,
                 "rent_support": rent_support,
@@ -343,6 +372,31 @@ def measure(
         )
         out.update(scaled_to_territory(model, out, sample))
     return out
+
+
+def goods_and_emissions(
+    goods, stock: np.ndarray, purchases: np.ndarray, pooled: np.ndarray | None, cumulative: tuple
+) -> dict[str, float]:
+    """The stock of goods and the embodied emissions of the stock, of this month's purchases and
+    of the goods in use, with their running totals: of the sample (`measure`) or of the real
+    territory (`scaled_to_territory`). `stock`, `purchases` and `pooled` (pool units, or None
+    before the first market: no goods in use then) are (G,); `cumulative` the running totals of
+    purchases and of goods in use before this month (t CO2e)."""
+    purchased_t = float((purchases * goods.embodied_kg_co2e).sum() / 1000)
+    # The goods in use, owned or pooled, each carry their embodied emissions over their lifetime.
+    month_t = (
+        0.0
+        if pooled is None
+        else float(((stock + pooled) * goods.own_emissions_kg_per_month).sum() / 1000)
+    )
+    return {
+        "goods.stock_total": float(stock.sum()),
+        "emissions.stock_t": float((stock * goods.embodied_kg_co2e).sum() / 1000),
+        "emissions.purchases_t": purchased_t,
+        "emissions.purchases_cumulative_t": cumulative[0] + purchased_t,
+        "emissions.month_t": month_t,
+        "emissions.cumulative_t": cumulative[1] + month_t,
+    }
 
 
 @dataclass
@@ -401,19 +455,16 @@ def scaled_to_territory(model, out: dict, sample: SampleMonth) -> dict:
         pool_units = scale @ model.effects.pool_units[:, g] if market is not None else 0.0
         real[f"real.{name}.pool_units"] = float(pool_units)
     real["real.sharing_households"] = out["sharing_households.share"] * b.households
-    real["real.goods.stock_total"] = float(stock.sum())
-    real["real.emissions.stock_t"] = float((stock * goods.embodied_kg_co2e).sum() / 1000)
-    purchased_t = float((purchases * goods.embodied_kg_co2e).sum() / 1000)
-    totals.real_purchases_t += purchased_t
-    real["real.emissions.purchases_t"] = purchased_t
-    real["real.emissions.purchases_cumulative_t"] = totals.real_purchases_t
-    month_t = 0.0
-    if market is not None:
-        in_use = stock + scale @ model.effects.pool_units
-        month_t = float((in_use * goods.own_emissions_kg_per_month).sum() / 1000)
-    totals.real_emissions_t += month_t
-    real["real.emissions.month_t"] = month_t
-    real["real.emissions.cumulative_t"] = totals.real_emissions_t
+    figures = goods_and_emissions(
+        goods,
+        stock,
+        purchases,
+        scale @ model.effects.pool_units if market is not None else None,
+        (totals.real_purchases_t, totals.real_emissions_t),
+    )
+    totals.real_purchases_t = figures["emissions.purchases_cumulative_t"]
+    totals.real_emissions_t = figures["emissions.cumulative_t"]
+    real.update({f"real.{name}": value for name, value in figures.items()})
     real["real.uses.forgone"] = b.total(parts["forgone"])
     real["real.money.renters_eur"] = b.total(parts["renters"])
     if sample.ties_created:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .households import Mode, any_good
+from .households import Mode
 
 UNITS = {
     "share": "share of households",
@@ -110,33 +110,64 @@ class ZoneTally:
     modes: np.ndarray  # (Z, G, M + 1) households by mode, the last column those not needing it
     lenders: np.ndarray  # (Z, G) households lending the good
     several: np.ndarray  # (Z, G) owners holding more than one unit
-    owning: np.ndarray  # (N, G) flags: owns the good and needs it
-    sharing: np.ndarray  # (N, G) flags: shares the good and needs it
+    coded: np.ndarray  # (N, G) each household's mode of each good; M + its mode where not needed
+    several_flags: np.ndarray | None  # (N, G) owns several units of a good of several; None if none
+
+    @property
+    def owning(self) -> np.ndarray:
+        """(N, G) flags: owns the good and needs it."""
+        return self.coded == Mode.OWN
+
+    @property
+    def sharing(self) -> np.ndarray:
+        """(N, G) flags: shares the good and needs it."""
+        return self.coded == Mode.SHARE
+
+    def needing_in(self, mode: Mode) -> np.ndarray:
+        """(N, G) flags: needs the good and is in `mode` for it."""
+        return self.coded == mode
+
+
+# One code per household and good, counted in one `bincount` over zones and goods: its mode, plus
+# M where it does not need the good, plus 2 M where it lends it, plus 4 M where it owns several.
+NOT_NEEDED_CODE = len(Mode)
+LENDING_CODE = 2 * len(Mode)
+SEVERAL_CODE = 4 * len(Mode)
+CODES = 8 * len(Mode)
 
 
 def tally_by_zone(model) -> ZoneTally:
-    """Count, by zone and good, the households in each mode, lending and holding several units."""
+    """Count, by zone and good, the households in each mode, lending and holding several units:
+    one `bincount` of a code per household and good (counts are integers, exact in any order)."""
     hh, goods = model.households, model.goods
-    zones, goods_count, modes = model.zone_count, len(goods.names), len(Mode) + 1
-    coded = np.where(hh.need, hh.mode, len(Mode))  # modes of the households needing each good
-    counts = np.bincount(
-        (model.zone_good_index * modes + coded).ravel(), minlength=zones * goods_count * modes
-    ).reshape(zones, goods_count, modes)
-    owning = coded == Mode.OWN
-    several = np.zeros((zones, goods_count), dtype=np.int64)
+    zones, goods_count = model.zone_count, len(goods.names)
+    coded = hh.mode + (~hh.need).view(np.int8) * np.int8(NOT_NEEDED_CODE)
+    code = coded + hh.lending.view(np.int8) * np.int8(LENDING_CODE)
+    several_flags = None
     if goods.multi_unit.any():
-        several = np.bincount(
-            model.zone_good_index[hh.extra & owning], minlength=zones * goods_count
-        ).reshape(zones, goods_count)
-        several[:, ~goods.multi_unit] = 0
-    lenders = np.bincount(model.zone_good_index[hh.lending], minlength=zones * goods_count).reshape(
-        zones, goods_count
+        several_flags = hh.extra & (coded == Mode.OWN)
+        several_flags[:, ~goods.multi_unit] = False
+        code += several_flags.view(np.int8) * np.int8(SEVERAL_CODE)
+    counts = np.bincount(
+        (model.zone_good_index * CODES + code).ravel(), minlength=zones * goods_count * CODES
+    ).reshape(
+        zones, goods_count, 2, 2, 2, len(Mode)
+    )  # zone, good, several, lending, not needed, mode
+    by_need = counts.sum(axis=(2, 3))  # (Z, G, 2, M)
+    return ZoneTally(
+        modes=np.concatenate([by_need[:, :, 0, :], by_need[:, :, 1, :].sum(axis=2)[..., None]], 2),
+        lenders=counts[:, :, :, 1].sum(axis=(2, 3, 4)),
+        several=counts[:, :, 1].sum(axis=(2, 3, 4)),
+        coded=coded,
+        several_flags=several_flags,
     )
-    return ZoneTally(counts, lenders, several, owning, coded == Mode.SHARE)
 
 
-def measure_zones(model, market, spending: np.ndarray, tally: ZoneTally) -> np.ndarray:
-    """This month's outcomes by zone: a (Z, K) array in the order of `outcome_names`."""
+def measure_zones(
+    model, market, spending: np.ndarray, tally: ZoneTally, sharing_any: np.ndarray
+) -> np.ndarray:
+    """This month's outcomes by zone: a (Z, K) array in the order of `outcome_names`;
+    `sharing_any` (N,) flags the households sharing at least one good."""
     hh, goods = model.households, model.goods
     zones = model.zone_count
     zone = hh.zone.astype(np.int64)
@@ -157,7 +188,7 @@ def measure_zones(model, market, spending: np.ndarray, tally: ZoneTally) -> np.n
         columns.append(owned[:, g] / safe_size)
         columns.append((counts[:, Mode.OWN] - several) / safe_size)
         columns.append(several / safe_size)
-    sharing = np.bincount(zone, weights=any_good(tally.sharing), minlength=zones)
+    sharing = np.bincount(zone[sharing_any], minlength=zones).astype(float)
     in_use = owned
     subsidy = np.zeros(zones)
     if market is not None:

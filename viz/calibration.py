@@ -6,8 +6,9 @@ Rules:
   word comes from the app's catalogue and every number is formatted for the language.
 - Parameters are named by the schema's label, targets by the council report's words for them
   (`viz.report.TARGET_WORDS`) or else by their statistic and outcome in words, communes by name.
+- A share is written in percent (`22,8 %`), a drift of a share in percentage points.
 - The figures `partage calibrate` draws (`posterior.png`, `fit.png`, ...) carry English words:
-  they are shown on the English page only; the tables beside them hold the same figures.
+  the page draws them again from the tables in its language (`viz.calibration_figures`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +34,11 @@ STATISTICS = {
 }
 
 
+def significant_decimals(value: float, digits: int = 3) -> int:
+    """The decimals that write `value` with `digits` significant digits (at most 6)."""
+    return min(6, max(0, digits - 1 - math.floor(math.log10(abs(value)))))
+
+
 def significant(value, lang: str, digits: int = 3) -> str:
     """A number with `digits` significant digits in the language's format (`1.388e-17` is 0)."""
     if value is None or isinstance(value, str):
@@ -41,8 +48,26 @@ def significant(value, lang: str, digits: int = 3) -> str:
         return "–"
     if abs(value) < 1e-9:
         return i18n.format_number(0, lang)
-    decimals = min(6, max(0, digits - 1 - math.floor(math.log10(abs(value)))))
+    decimals = significant_decimals(value, digits)
     return i18n.format_number(round(value, decimals), lang, decimals, trailing_zeros=False)
+
+
+def target_figure(value, outcome: str, statistic: str, lang: str) -> str:
+    """A target's figure as its outcome reads: a share in percent (`22,8 %`), a drift of a share in
+    percentage points (`-1,06 pts`), any other figure as a plain number."""
+    from .communes import is_share
+
+    if not outcome or not is_share(outcome) or statistic not in ("level", "drift"):
+        return significant(value, lang)
+    if value is None or not math.isfinite(float(value)):
+        return "–"
+    points = float(value) * 100
+    if statistic == "drift":
+        return f"{significant(points, lang)}\u00a0{i18n.gettext('pts', lang)}"
+    if abs(points) < 1e-9:
+        return i18n.format_percent(0, lang, 0)
+    decimals = significant_decimals(points)
+    return i18n.format_percent(round(points, decimals) / 100, lang, decimals, trailing_zeros=False)
 
 
 def parameter_words(path: str, lang: str) -> str:
@@ -70,20 +95,30 @@ class CalibrationTables:
         self.fit = pd.read_csv(folder / "fit.csv", dtype={"zone": str})
         self.reach = pd.read_csv(folder / "reach.csv")
         self._zone_names: dict[str, str] | None = None
+        self._territory = None
 
-    def zone_name(self, zone: str) -> str:
-        """A commune's name from the calibrated scenario's territory (its code if it has none)."""
-        if self._zone_names is None:
-            self._zone_names = {}
+    def territory(self):
+        """The calibrated scenario's territory, resolved (None for an unknown scenario)."""
+        if self._territory is None:
             try:
                 from .catalogue import load_named
 
                 stem = Path(str(self.design.get("scenario", ""))).stem
-                resolved = load_named(stem).territory.resolved()
-                self._zone_names = dict(zip(resolved.keys, resolved.names, strict=True))
-            except Exception:  # noqa: BLE001 - a grid or an unknown scenario has no names
-                pass
-        return self._zone_names.get(str(zone), str(zone))
+                self._territory = load_named(stem).territory.resolved()
+            except Exception:  # noqa: BLE001 - an unknown scenario has no territory to show
+                self._territory = False
+        return self._territory or None
+
+    def zone_name(self, zone: str, lang: str) -> str:
+        """A commune's name from the calibrated scenario's territory; a zone of a grid (`suburb`)
+        by its words in `lang`."""
+        if self._zone_names is None:
+            territory = self.territory()
+            names = getattr(territory, "names", None)
+            self._zone_names = (
+                dict(zip(territory.keys, names, strict=True)) if names is not None else {}
+            )
+        return self._zone_names.get(str(zone)) or i18n.gettext(str(zone), lang)
 
     def target_words(self, name: str, lang: str) -> str:
         """A target (`car_free_drift[33003]`) in words, with its commune's name."""
@@ -98,14 +133,14 @@ class CalibrationTables:
         words = f"{outcome} ({statistic})"
         if base in TARGET_WORDS and not zone:
             words = TARGET_WORDS[base]
-            observed, sd = target.get("observed"), target.get("sd")
+            figure = self.figure_words(base, lang)
             words = i18n.gettext(words, lang).format(
-                observed=significant(observed, lang), sd=significant(sd, lang)
+                observed=figure(target.get("observed")), sd=figure(target.get("sd"))
             )
-        return f"{words} — {self.zone_name(zone)}" if zone else words
+        return f"{words} — {self.zone_name(zone, lang)}" if zone else words
 
     def verdict(self, lang: str) -> str:
-        t = lambda text: i18n.gettext(text, lang)  # noqa: E731
+        tr = lambda text: i18n.gettext(text, lang)  # noqa: E731
         first = self.parameters.iloc[0]
         waves = [
             i18n.format_percent(float(first[c]), lang)
@@ -113,11 +148,11 @@ class CalibrationTables:
             if c.startswith("not_ruled_out_wave_")
         ]
         credible = str(first.get("credible")).lower() == "true"
-        return t(
+        return tr(
             "Posterior {verdict}: {samples} effective samples; share of the prior box not "
             "ruled out after each wave: {waves}."
         ).format(
-            verdict=t("credible") if credible else t("not credible"),
+            verdict=tr("credible") if credible else tr("not credible"),
             samples=i18n.format_number(float(first["effective_samples"]), lang),
             waves=", ".join(waves) or "–",
         )
@@ -142,44 +177,63 @@ class CalibrationTables:
             seed=design.get("seed", "–"),
         )
 
+    def figure_words(self, name: str, lang: str) -> Callable[[object], str]:
+        """How the figures of a target (`car_free_drift[33003]`) are written: by its outcome."""
+        target = self.targets.get(name.partition("[")[0], {})
+        outcome, statistic = str(target.get("outcome", "")), str(target.get("statistic", ""))
+        return lambda value: target_figure(value, outcome, statistic, lang)
+
     def parameter_rows(self, lang: str) -> list[tuple[str, ...]]:
         s = lambda value: significant(value, lang)  # noqa: E731
         return [
             (
                 parameter_words(row["parameter"], lang),
-                f"{s(row['prior_min'])} – {s(row['prior_max'])}",
-                f"{s(row['nroy_min'])} – {s(row['nroy_max'])}",
+                span(s, row, "prior_min", "prior_max"),
+                span(s, row, "nroy_min", "nroy_max"),
                 s(row["original"]),
                 s(row["fitted"]),
-                f"{s(row['low_95'])} – {s(row['high_95'])}",
+                span(s, row, "low_95", "high_95"),
             )
             for _, row in self.parameters.iterrows()
         ]
 
+    def target_rows(
+        self, frame: pd.DataFrame, lang: str, cells: Callable[[pd.Series, Callable], tuple]
+    ) -> list[tuple[str, ...]]:
+        """One row per target of `frame`: its words, its observed figure ± sd, then `cells(row,
+        figure)`, each figure written as the target's outcome reads."""
+        rows = []
+        for _, row in frame.iterrows():
+            figure = self.figure_words(row["target"], lang)
+            observed = f"{figure(row['observed'])} ± {figure(row['sd'])}"
+            rows.append((self.target_words(row["target"], lang), observed, *cells(row, figure)))
+        return rows
+
     def fit_rows(self, lang: str) -> list[tuple[str, ...]]:
-        s = lambda value: significant(value, lang)  # noqa: E731
-        return [
-            (
-                self.target_words(row["target"], lang),
-                f"{s(row['observed'])} ± {s(row['sd'])}",
-                f"{s(row['original'])} ({s(row['original_low'])} – {s(row['original_high'])})",
-                f"{s(row['fitted'])} ({s(row['fitted_low'])} – {s(row['fitted_high'])})",
+        return self.target_rows(
+            self.fit,
+            lang,
+            lambda row, figure: (
+                f"{figure(row['original'])} ({span(figure, row, 'original_low', 'original_high')})",
+                f"{figure(row['fitted'])} ({span(figure, row, 'fitted_low', 'fitted_high')})",
                 i18n.format_number(round(float(row["fitted_z"]), 1) + 0.0, lang, 1),  # no "-0,0"
-            )
-            for _, row in self.fit.iterrows()
-        ]
+            ),
+        )
 
     def reach_rows(self, lang: str) -> list[tuple[str, ...]]:
-        s = lambda value: significant(value, lang)  # noqa: E731
-        return [
-            (
-                self.target_words(row["target"], lang),
-                f"{s(row['observed'])} ± {s(row['sd'])}",
-                f"{s(row['lowest'])} – {s(row['highest'])}",
+        return self.target_rows(
+            self.reach,
+            lang,
+            lambda row, figure: (
+                span(figure, row, "lowest", "highest"),
                 i18n.gettext("yes" if str(row["reached"]).lower() == "true" else "no", lang),
-            )
-            for _, row in self.reach.iterrows()
-        ]
+            ),
+        )
+
+
+def span(figure: Callable[[object], str], row: pd.Series, low: str, high: str) -> str:
+    """A range of a table's row (`0,2 – 1,6`), each end written by `figure`."""
+    return f"{figure(row[low])} – {figure(row[high])}"
 
 
 def calibration_title(name: str) -> str:
@@ -193,7 +247,7 @@ def paragraph(text: str) -> None:
 
 def calibration_report(folder: Path, lang: str) -> bool:
     """Draw the calibration of `folder` in `lang`; False when its tables cannot be read."""
-    t = lambda text: i18n.gettext(text, lang)  # noqa: E731
+    tr = lambda text: i18n.gettext(text, lang)  # noqa: E731
     if not all(
         inside(folder, f) for f in ("manifest.json", "parameters.csv", "fit.csv", "reach.csv")
     ):
@@ -210,44 +264,50 @@ def calibration_report(folder: Path, lang: str) -> bool:
     except (OSError, ValueError, KeyError, IndexError):
         return False
     verdict, method, parameters, fit, reach = parts
+    from .calibration_figures import CalibrationFigureView, CalibrationMaps
+
     with solara.Column(classes=["calibration-report"]):
         solara.HTML(tag="p", unsafe_innerHTML=f"<strong>{html.escape(verdict)}</strong>")
         paragraph(method)
-        heading(t("Parameters"), 3)
+        heading(tr("Parameters"), 3)
         plain_table(
             parameters,
             (
-                t("parameter"),
-                t("prior range"),
-                t("not ruled out"),
-                t("before calibration"),
-                t("fitted (posterior median)"),
-                t("95% interval"),
+                tr("parameter"),
+                tr("prior range"),
+                tr("not ruled out"),
+                tr("before calibration"),
+                tr("fitted (posterior median)"),
+                tr("95% interval"),
             ),
             "calibration-parameters",
         )
-        heading(t("Fit per target"), 3)
+        CalibrationFigureView(folder, lang, "parameters")
+        heading(tr("Fit per target"), 3)
         paragraph(
-            t(
+            tr(
                 "Before and after calibration: the mean over the check's replications and its "
                 "95% interval; z is (mean − observed) / standard deviation."
             )
         )
         plain_table(
             fit,
-            (t("target"), t("observed"), t("before calibration"), t("after calibration"), "z"),
+            (tr("target"), tr("observed"), tr("before calibration"), tr("after calibration"), "z"),
             "calibration-fit",
         )
-        heading(t("Can the model reach each target?"), 3)
+        CalibrationFigureView(folder, lang, "fit")
+        CalibrationMaps(folder, lang)
+        heading(tr("Can the model reach each target?"), 3)
         paragraph(
-            t(
+            tr(
                 "The range of the target over every point simulated in the prior box, and whether "
                 "it comes within two standard deviations of the observed figure."
             )
         )
         plain_table(
             reach,
-            (t("target"), t("observed"), t("range reached"), t("reached")),
+            (tr("target"), tr("observed"), tr("range reached"), tr("reached")),
             "calibration-reach",
         )
+        CalibrationFigureView(folder, lang, "correlation")
     return True

@@ -102,9 +102,10 @@ def format_eur(value: float, lang: str, digits: int = 0) -> str:
     return f"-€{number[1:]}" if number.startswith("-") else f"€{number}"
 
 
-def format_percent(share: float, lang: str, digits: int = 1) -> str:
-    """A share (0.258) as a percentage: `25,8 %` in French, `25.8%` in English."""
-    number = format_number(share * 100, lang, digits)
+def format_percent(share: float, lang: str, digits: int = 1, trailing_zeros: bool = True) -> str:
+    """A share (0.258) as a percentage: `25,8 %` in French, `25.8%` in English (at most `digits`
+    decimals without trailing zeros when `trailing_zeros` is false)."""
+    number = format_number(share * 100, lang, digits, trailing_zeros)
     return f"{number}\u202f%" if checked_language(lang) == "fr" else f"{number}%"
 
 

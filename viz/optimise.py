@@ -11,12 +11,11 @@ Rules:
   compare it with the baseline through the comparison engine.
 - A calibration is shown from its tables in the page's language (`viz.calibration`).
 - Everything read from a folder is data: text is escaped, never rendered as
-  HTML; images and scenario files are read only from inside their folder.
+  HTML; tables and scenario files are read only from inside their folder.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import os
@@ -45,7 +44,6 @@ from .front import (
 from .language import current as current_language
 from .search import SearchLauncher, finished_search
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 COMPARE_REPLICATIONS = 4
 COMPARE_HOUSEHOLDS = 1000
 
@@ -263,18 +261,6 @@ def OptimisationView(lang: str):
 
 
 @solara.component
-def ReportFigure(image: Path):
-    """A report's figure with its file name as text alternative (solara.Image has none)."""
-    mime = "image/png" if image.suffix.lower() == ".png" else "image/jpeg"
-    encoded = base64.b64encode(image.read_bytes()).decode("ascii")
-    solara.HTML(
-        tag="img",
-        attributes={"src": f"data:{mime};base64,{encoded}", "alt": image.stem.replace("_", " ")},
-        style="max-width: 100%; height: auto",
-    )
-
-
-@solara.component
 def CalibrationView(lang: str):
     t = lambda text: i18n.gettext(text, lang)  # noqa: E731
     router = solara.use_router()
@@ -295,10 +281,6 @@ def CalibrationView(lang: str):
     if not calibration_report(folder, lang):
         solara.Error(t("This calibration's tables cannot be read: run `partage calibrate` again."))
         return
-    if lang == "en":  # the figures `partage calibrate` draws carry English words
-        for image in [inside(folder, p.name) for p in sorted(folder.iterdir())]:
-            if image is not None and image.suffix.lower() in IMAGE_SUFFIXES:
-                ReportFigure(image)
     for scenario in [inside(folder, p.name) for p in sorted(folder.glob("*.toml"))]:
         if scenario is None:
             continue

@@ -695,7 +695,8 @@ def _summary(comparison: ComparisonResults, lang: str, numbers: Numbers) -> list
 
 
 TARGET_LINE = re.compile(
-    r"^# - (?P<name>\w+): .*?months (?P<first>\d+)-(?P<last>\d+): "
+    r"^# - (?P<name>\w+): (?:(?P<statistic>\w+) of (?P<outcome>[\w.]+) )?.*?"
+    r"months (?P<first>\d+)-(?P<last>\d+): "
     r"(?P<observed>[-\d.]+) ± (?P<sd>[\d.]+)\.\s*$"
 )
 TARGET_WORDS = {
@@ -729,11 +730,14 @@ def target_text(target: dict[str, str], lang: str) -> str:
     words = TARGET_WORDS.get(
         target["name"], target["name"].replace("_", " ") + ": {observed} ± {sd}"
     )
-    observed, sd = float(target["observed"]), float(target["sd"])
-    digits = 3 if max(abs(observed), sd) < 0.1 else (2 if max(abs(observed), sd) < 1 else 0)
-    return gettext(words, lang).format(
-        observed=format_number(observed, lang, digits), sd=format_number(sd, lang, digits)
-    )
+    from .calibration import target_figure
+
+    def figure(value: str) -> str:
+        """A share in percent, a drift of a share in points, any other figure as a number."""
+        outcome, statistic = target.get("outcome") or "", target.get("statistic") or ""
+        return target_figure(float(value), outcome, statistic, lang)
+
+    return gettext(words, lang).format(observed=figure(target["observed"]), sd=figure(target["sd"]))
 
 
 def no_policy_drift(comparison: ComparisonResults) -> tuple[float, float] | None:

@@ -10,8 +10,12 @@ scenario for two years beside the baseline, and saves what the page shows to
 the baseline, the council report — and saves one screenshot per step. The browser tests follow
 the same steps (`planner_tour`), so the tutorial cannot drift from the app.
 
-The same command then shoots a planner's path, in French and in English, each page at
-1440×900 and on a phone (390×844): a package on Bordeaux's right bank built with the controls,
+`python -m viz.screenshots --policy-design OUT_DIR` shoots the Policy design page showing the
+calibration the docs show (`docs/calibration/bordeaux_metropole`), in French and in English, at
+1440×900 and on a phone: its tables, its figures and its map of the communes.
+
+`python -m viz.screenshots [OUT_DIR]` then shoots a planner's path, in French and in English,
+each page at 1440×900 and on a phone (390×844): a package on Bordeaux's right bank built with the controls,
 compared with the reference, and the council report written from the comparison (`path-*.png`).
 """
 
@@ -332,12 +336,84 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
     return saved
 
 
+CALIBRATION_SHOWN = ROOT / "docs" / "calibration" / "bordeaux_metropole"
+CALIBRATION_PARTS = (
+    ("1-tables", "[data-testid=calibration-parameters]"),
+    ("2-parameters", "img[data-testid=calibration-figure-parameters]"),
+    ("3-fit", "img[data-testid=calibration-figure-fit]"),
+    ("4-map", "[data-testid=calibration-map]"),
+)
+
+
+def take_policy_design(out: Path) -> list[Path]:
+    """Serve the app with the docs' calibration among its results and shoot each part of its
+    report on the Policy design page, in both languages, at 1440×900 and on a phone."""
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    saved = []
+    with _served() as (url, results), sync_playwright() as playwright:
+        shutil.copytree(CALIBRATION_SHOWN, results / "calibrate_bordeaux")
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        for size, (width, height) in PATH_SIZES.items():
+            for lang in ("fr", "en"):
+                context = browser.new_context(
+                    viewport={"width": width, "height": height},
+                    locale=lang,
+                    extra_http_headers={"Accept-Language": lang},
+                )
+                page = context.new_page()
+                page.set_default_timeout(120_000)
+                page.goto(f"{url}/optimise?lang={lang}")
+                for name, selector in CALIBRATION_PARTS:
+                    part = page.locator(selector).first
+                    part.wait_for()
+                    part.scroll_into_view_if_needed()
+                    page.wait_for_timeout(1000)
+                    path = out / f"policy-design-{name}-{size}-{lang}.png"
+                    page.screenshot(path=str(path))
+                    saved.append(path)
+                context.close()
+        browser.close()
+    return saved
+
+
+def arguments(argv: list[str]):
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m viz.screenshots",
+        description="Screenshots of the web app, taken in Chromium on a local server.",
+    )
+    parser.add_argument(
+        "out",
+        nargs="?",
+        type=Path,
+        help="folder the screenshots are written to (default: docs/screenshots, "
+        "docs/tutorials/planner with --planner)",
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--planner", action="store_true", help="the planner's tutorial, one shot per step"
+    )
+    which.add_argument(
+        "--policy-design",
+        action="store_true",
+        help="the Policy design page showing the docs' calibration, in French and in English",
+    )
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--planner"]:
-        target = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "docs" / "tutorials" / "planner"
-        written_files = take_planner(target)
+    asked = arguments(sys.argv[1:])
+    if asked.planner:
+        written_files = take_planner(asked.out or ROOT / "docs" / "tutorials" / "planner")
+    elif asked.policy_design:
+        written_files = take_policy_design(asked.out or ROOT / "docs" / "screenshots")
     else:
-        target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-        written_files = take(target)
+        written_files = take(asked.out or ROOT / "docs" / "screenshots")
     for written in written_files:
         print(written)

@@ -45,7 +45,11 @@ def tick_label(value: float, step: float, lang: str) -> str:
     """A tick's number with as many decimals as its step needs, in the language's format (never 1e-09)."""
     if abs(value) < abs(step) * 1e-6:
         value = 0.0
-    digits = max(0, min(6, -math.floor(math.log10(abs(step))))) if step and np.isfinite(step) else 0
+    digits = 0
+    if step and np.isfinite(step):  # a step of 0.25 needs two decimals, of 2.5 one
+        digits = max(0, min(6, -math.floor(math.log10(abs(step)))))
+        while digits < 6 and abs(round(step, digits) - step) > abs(step) * 1e-6:
+            digits += 1
     return format_number(value, lang, digits)
 
 

@@ -16,7 +16,7 @@ from colorspacious import cspace_convert, deltaE
 
 from model.scenario import load_scenario
 from model.simulate import simulate
-from viz import catalogue, figures, i18n
+from viz import calibration_figures, catalogue, figures, i18n
 from viz.outcomes import outcome_label
 from viz.session import ExploreRun
 from viz.svg import Line, line_chart, tick_label
@@ -31,8 +31,17 @@ def _hex_rgb(colour: str) -> np.ndarray:
 @pytest.mark.parametrize("deficiency", ["deuteranomaly", "protanomaly"])
 @pytest.mark.parametrize(
     "palette",
-    [list(figures.MODE_COLOURS.values()) + [figures.NO_NEED_COLOUR], figures.SCENARIO_COLOURS],
-    ids=["modes", "scenarios"],
+    [
+        list(figures.MODE_COLOURS.values()) + [figures.NO_NEED_COLOUR],
+        figures.SCENARIO_COLOURS,
+        [
+            calibration_figures.BEFORE_COLOUR,
+            calibration_figures.AFTER_COLOUR,
+            calibration_figures.OBSERVED_COLOUR,
+            calibration_figures.NOT_RULED_OUT_COLOUR,
+        ],
+    ],
+    ids=["modes", "scenarios", "calibration"],
 )
 def test_palettes_stay_apart_for_colour_blind_eyes(palette, deficiency):
     # A full (severity 100) deuteranopia or protanopia: every pair of colours stays far apart

@@ -121,10 +121,14 @@ def test_a_calibration_report_is_shown_as_text_with_its_figures(page, app_url, f
     assert f"{samples:,.0f} effective samples" in report and "e-0" not in report
     assert "<img src=x" in report, "a name written in HTML is shown as text"
     assert page.evaluate("() => window.hacked") is None
-    assert page.locator(".calibration-report img").count() == 0
-    page.wait_for_selector("img")
+    assert page.locator(".calibration-report img[src=x]").count() == 0
+    for name in ("parameters", "fit"):
+        page.wait_for_selector(f"img[data-testid=calibration-figure-{name}]")
     loaded = "() => [...document.images].filter(i => i.complete && i.naturalWidth > 0).length"
-    assert page.evaluate(loaded) >= 1, "the report's figure is displayed"
+    assert page.evaluate(loaded) >= 2, "the report's figures are displayed"
+    alt = page.get_attribute("img[data-testid=calibration-figure-fit]", "alt")
+    assert "before calibration in orange" in alt
+    page.wait_for_selector("[data-testid=calibration-map] .js-plotly-plot", timeout=60_000)
     assert page.get_by_text("Fitted scenario: fitted.toml").count() == 1
     screenshot(page, "optimise-calibration")
 
@@ -141,6 +145,33 @@ def test_the_page_speaks_french_to_a_french_browser(browser, app_url, folders):
         assert (
             "ouvrir dans explorer" in tab.inner_text("body").lower()
         )  # buttons are upper-cased by CSS
+    finally:
+        context.close()
+
+
+def test_the_calibration_is_drawn_and_written_in_french(browser, app_url, folders, screenshot):
+    """The French page showed the calibration's tables but none of its figures (they carried
+    English words), and its shares as fractions ("0,228 ± 0,01")."""
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900},
+        locale="fr-FR",
+        extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"},
+    )
+    tab = context.new_page()
+    try:
+        tab.goto(app_url + "/optimise")
+        tab.wait_for_selector(".calibration-report", timeout=60_000)
+        for name in ("parameters", "fit"):
+            tab.wait_for_selector(f"img[data-testid=calibration-figure-{name}]", timeout=60_000)
+        alt = tab.get_attribute("img[data-testid=calibration-figure-fit]", "alt")
+        assert "avant calibration en orange" in alt
+        report = tab.inner_text(".calibration-report")
+        assert "22,8\u202f% ± 1\u202f%" in report and "0,228" not in report
+        scale = "[data-testid=calibration-map] .colorbar .cbaxis text"
+        tab.wait_for_selector(scale, timeout=60_000)
+        ticks = " ".join(tab.locator(scale).all_text_contents())
+        assert "points" in ticks and "," in ticks and "." not in ticks, ticks
+        screenshot(tab, "optimise-calibration-fr")
     finally:
         context.close()
 
