@@ -30,7 +30,8 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--fitted",
         metavar="FILE.toml",
-        help="where to write the fitted scenario (default: in the output folder)",
+        help="where to write the fitted scenario, with equilibrium constants solved for the fitted "
+        "behaviour (default: in the output folder)",
     )
     parser.add_argument(
         "--seed",

@@ -73,7 +73,10 @@ effective samples (autocorrelation time; `experiments/posterior.py`). An
 empty plausible region, a collapsed chain or too few effective samples is
 written into the parameters table (`credible`), the report and the command's
 exit status. A check runs the original and the fitted scenario with more
-replications: the fit per target with 95 % intervals.
+replications: the fit per target with 95 % intervals. The fitted scenario
+written at the end gets equilibrium constants solved for the fitted behaviour,
+as `partage territory import` solves them (`write_fitted_scenario`), where the
+original has constants; waves and check run on the original's constants.
 
 Every run goes through the experiment machinery: a results store per wave
 (`wave-1/`, ..., `check/` under the output folder), the local pool or Dask,
@@ -109,7 +112,7 @@ from experiments.design import (
 )
 from experiments.errors import UserError
 from experiments.intervals import mean_interval
-from experiments.manifest import build_manifest, write_manifest
+from experiments.manifest import build_manifest, worker_count, write_manifest
 from experiments.outputs import default_folder, guarded, writable_file, writable_folder
 from experiments.posterior import (
     CHECK_EVERY,
@@ -121,6 +124,7 @@ from experiments.posterior import (
 from experiments.store import StoreReader
 from experiments.sweep import run_experiment
 from experiments.targets import ScenarioTarget, available_outcomes
+from experiments.territory_import import EQUILIBRIUM_HOUSEHOLDS
 from model.messages import escaped
 from model.scenario import Scenario, ScenarioError, load_scenario, read_toml_file
 from model.zone_results import outcome_names as zone_outcome_names
@@ -923,10 +927,13 @@ def calibrate(
     echo: Callable[[str], None] = print,
     seed: int | None = None,
     compare_with: str | Path | None = None,
+    equilibrium_households: int = EQUILIBRIUM_HOUSEHOLDS,
 ) -> CalibrationResult:
     """Run (or resume) the calibration a design declares; write the fitted scenario and the report.
     `seed` replaces the design's seed; `compare_with` is the output folder of another calibration
-    of the same parameters (e.g. another seed), whose intervals must overlap these."""
+    of the same parameters (e.g. another seed), whose intervals must overlap these. The fitted
+    scenario's equilibrium constants are solved afresh for the fitted behaviour on
+    `equilibrium_households` households (`write_fitted_scenario`)."""
     started = time.perf_counter()
     calibration = load_calibration(design_path, seed=seed)
     other = read_other_intervals(compare_with, calibration) if compare_with else None
@@ -944,7 +951,7 @@ def calibrate(
         fingerprint=calibration.fingerprint(),
         design=spec.model_dump(mode="json") | {"source": str(Path(design_path).resolve())},
         seeds={"design_seed": spec.seed, "common_random_numbers": True},
-        executor=scheduler or f"{workers} workers",
+        executor=scheduler or worker_count(workers),
     )
     write_manifest(directory, manifest)
 
@@ -1040,7 +1047,7 @@ def calibrate(
         if fitted_path
         else directory / f"{calibration.scenarios[MAIN].name}_calibrated.toml"
     )
-    result.written.append(write_fitted_scenario(result, fitted_file))
+    result.written.append(write_fitted_scenario(result, fitted_file, equilibrium_households))
     result.elapsed_s = time.perf_counter() - started
     result.written += write_calibration_report(result)
     return result

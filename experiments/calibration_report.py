@@ -26,6 +26,7 @@ import pandas as pd
 from experiments.outputs import guarded
 from experiments.posterior import CHECK_EVERY, RELIABLE_TAUS, STABLE_TAU
 from experiments.report import format_number, markdown_table
+from experiments.territory_import import EQUILIBRIUM_HOUSEHOLDS, write_equilibrium
 
 # Okabe-Ito colours, told apart with every common colour-vision deficiency.
 ORIGINAL_COLOUR, FITTED_COLOUR, OBSERVED_COLOUR = "#E69F00", "#0072B2", "#000000"
@@ -48,8 +49,14 @@ def _toml_value(value) -> str:
     return f"{float(value):.6g}"
 
 
-def write_fitted_scenario(result, path: Path) -> Path:
-    """The fitted scenario: the original extended with the posterior medians, and the calibration in comments."""
+def write_fitted_scenario(
+    result, path: Path, equilibrium_households: int = EQUILIBRIUM_HOUSEHOLDS
+) -> Path:
+    """The fitted scenario: the original extended with the posterior medians, and the calibration
+    in comments. Where the original holds its observed start with equilibrium constants, the
+    fitted scenario gets its own, solved for the fitted behaviour as `partage territory import`
+    solves them (`write_equilibrium`, on `equilibrium_households` households): constants solved
+    for other weights would not hold the start, and the fitted scenario would drift without policy."""
     from model.scenario import load_scenario
 
     calibration = result.calibration
@@ -71,6 +78,14 @@ def write_fitted_scenario(result, path: Path) -> Path:
     for target in spec.targets:
         lines.append(f"# - {target_summary(target)}.")
         lines.append(f"#   Source: {' '.join(target.source.split())}")
+    if original.constants:
+        lines += [
+            "# The equilibrium constants at the end are solved for the fitted behaviour (on the households",
+            f"# of seed {original.seed}, as `partage territory import` solves them), not taken from",
+            f"# {original_file.name} (solved for its own behaviour): without policy this scenario holds",
+            "# the observed start (docs/calibration.md). After a change of the model, re-solve them with",
+            f"# `partage territory equilibrium {path.name}`.",
+        ]
     lines += [
         f'extends = "{relative_extends(original_file, path)}"',
         f'name = "{original.name}_calibrated"',
@@ -91,6 +106,8 @@ def write_fitted_scenario(result, path: Path) -> Path:
         lines += [f"[{table}]", *entries, ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     load_scenario(path)  # the file must load: a one-line error otherwise
+    if original.constants:
+        write_equilibrium(path, equilibrium_households)
     return path
 
 

@@ -58,6 +58,11 @@ def git_commit() -> dict[str, str | bool | None]:
     return {"commit": commit, "dirty": bool(status) if status is not None else None}
 
 
+def worker_count(workers: int) -> str:
+    """The executor of a manifest given by its local workers: "1 worker", "2 workers"."""
+    return f"{workers} worker" if workers == 1 else f"{workers} workers"
+
+
 def build_manifest(
     *, name: str, kind: str, fingerprint: str, design: dict, seeds: dict, executor: str
 ) -> dict:

@@ -149,7 +149,7 @@ def import_territory(
     try:
         scenario = load_scenario(staging)
         tables, gap = equilibrium_tables(scenario)
-        staging.write_text(text + constants_text(tables, gap), encoding="utf-8")
+        staging.write_text(text + constants_text(tables, gap, scenario), encoding="utf-8")
         scenario = load_scenario(staging)
     except BaseException:
         staging.unlink(missing_ok=True)
@@ -161,17 +161,24 @@ def import_territory(
 CONSTANTS_MARK = "# Equilibrium constants by good and zone"
 
 
-def write_equilibrium(path: str | Path) -> tuple[dict, float]:
-    """Solve the constants of the scenario file `path` afresh and write them at its end, in place of
-    the ones written before (the lines from `CONSTANTS_MARK` on); returns them and the gap left."""
+def write_equilibrium(
+    path: str | Path, households: int = EQUILIBRIUM_HOUSEHOLDS
+) -> tuple[dict, float]:
+    """Solve the constants of the scenario file `path` afresh, for the behaviour it declares (its
+    own or inherited), and write them at its end in place of the ones written before (the lines
+    from `CONSTANTS_MARK` on); returns them and the gap left. Used by `partage territory
+    equilibrium` and for a calibration's fitted scenario (`write_fitted_scenario`), whose
+    behaviour is not the one its inherited constants were solved for."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     if CONSTANTS_MARK in text:
         text = text[: text.index(CONSTANTS_MARK)].rstrip("\n") + "\n"
     scenario = load_scenario(path, {"constants": {}})
-    tables, gap = equilibrium_tables(scenario)
+    tables, gap = equilibrium_tables(scenario, households)
     staging = path.with_name(f".{path.name}.solving")
-    staging.write_text(text + "\n" + constants_text(tables, gap), encoding="utf-8")
+    staging.write_text(
+        text + "\n" + constants_text(tables, gap, scenario, households), encoding="utf-8"
+    )
     try:
         load_scenario(staging)
     except BaseException:
@@ -181,11 +188,14 @@ def write_equilibrium(path: str | Path) -> tuple[dict, float]:
     return tables, gap
 
 
-def equilibrium_tables(scenario: Scenario) -> tuple[dict, float]:
+def equilibrium_tables(
+    scenario: Scenario, households: int = EQUILIBRIUM_HOUSEHOLDS
+) -> tuple[dict, float]:
     """The `[constants]` tables under which the scenario's observed state is the model's own
-    equilibrium (`model.equilibrium`), solved on `EQUILIBRIUM_HOUSEHOLDS` households of the
-    scenario's seed, and the largest gap left between stationary and observed shares."""
-    households = min(EQUILIBRIUM_HOUSEHOLDS, territory_households(scenario))
+    equilibrium (`model.equilibrium`) for its behaviour, solved on `households` households (at
+    most the territory's) of the scenario's seed, and the largest gap left between stationary and
+    observed shares."""
+    households = min(households, territory_households(scenario))
     model = TerritoryModel(scenario, households=households, months=1)
     constants, gap = solve_constants(model)
     zones, goods = scenario.zone_names, scenario.good_names
@@ -231,12 +241,18 @@ def _logit(p: float) -> float:
     return float(np.log(p) - np.log1p(-p))
 
 
-def constants_text(tables: dict, gap: float) -> str:
+def constants_text(
+    tables: dict,
+    gap: float,
+    scenario: Scenario,
+    households: int = EQUILIBRIUM_HOUSEHOLDS,
+) -> str:
+    households = min(households, territory_households(scenario))
     return "\n".join(
         [
             f"{CONSTANTS_MARK}, solved (`partage territory equilibrium`) so that without",
             "# policy the territory holds its observed state (docs/today.md); "
-            f"{EQUILIBRIUM_HOUSEHOLDS} households, largest gap {gap:.4f}.",
+            f"{households} households, largest gap {gap:.4f}.",
             tomli_w.dumps({"constants": tables}).strip(),
             "",
         ]

@@ -71,12 +71,22 @@ def stated_cars(scenario) -> dict:
 
 
 def fitted_behaviour(path: Path = CALIBRATED) -> dict:
-    """The behaviour a calibration fitted (the `[behaviour]` table of its fitted scenario), as
-    overrides for `TerritoryModel`."""
+    """The behaviour a calibration fitted and the equilibrium constants solved for it (the
+    `[behaviour]` and `[constants]` tables of its fitted scenario), as overrides for
+    `TerritoryModel`: another scenario of the territory run with the fitted behaviour. Each
+    fitted weight is its own dotted path (a `behaviour` table would replace the scenario's
+    whole behaviour, its other weights back to the schema's defaults); the constants replace
+    the scenario's whole."""
     import tomllib
 
+    from model.scenario import load_scenario
+
     with path.open("rb") as handle:
-        return {"behaviour": tomllib.load(handle).get("behaviour", {})}
+        behaviour = tomllib.load(handle).get("behaviour", {})
+    constants = load_scenario(path).model_dump(mode="json")["constants"]
+    return {f"behaviour.{key}": value for key, value in behaviour.items()} | {
+        "constants": constants
+    }
 
 
 def _zone_label(scenario, zone: int) -> str:

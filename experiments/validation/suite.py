@@ -608,9 +608,9 @@ def stationarity_lines(results: dict) -> list[str]:
         "(`scenarios/bordeaux_metropole_calibrated.toml`). Each commune's car-free share at the "
         "horizon minus at month 0, in points, averaged over replications: allowed "
         f"{STATIONARY_MEAN_POINTS:g} on average and {STATIONARY_MAX_POINTS:g} at most. The check "
-        "is passed or failed on the shipped behaviour, whose equilibrium constants were solved "
-        "for its weights; the calibrated behaviour runs on the same constants, solved for the "
-        "shipped weights and not for its own, and is shown to say how far it moves.",
+        "is passed or failed on the shipped behaviour; the calibrated behaviour is shown beside "
+        "it. Each runs on equilibrium constants solved for its own weights (the calibrated "
+        "scenario's by `partage calibrate`, or `partage territory equilibrium`).",
         "",
     ]
     for title, result in (("Shipped behaviour", st), ("Calibrated behaviour", calibrated)):
@@ -695,9 +695,10 @@ def _second_car_lines(shipped: dict, calibrated: dict) -> list[str]:
     lines += [
         "",
         "Mean ± standard error over the replications. The five-year figure is one of the "
-        "calibration's targets (10 ± 2, measured at 6 000 households over months 0 to 60); with "
-        "the calibrated behaviour, whose month 0 is not its own equilibrium (section 6), the "
-        "figure at 30 000 households says how far the fit carries.",
+        "calibration's targets (10 ± 2, measured at 6 000 households over months 0 to 60, with "
+        "the constants solved for the shipped weights); the calibrated behaviour runs here on the "
+        "constants solved for its own weights, at 30 000 households: the figure says how far the "
+        "fit carries.",
         "",
         f"Result: {'pass' if passed else 'FAIL'} (shipped behaviour).",
         "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +11,15 @@ import pytest
 from experiments.calibrate import calibrate, load_calibration
 from experiments.errors import UserError
 from experiments.store import ResultsStore, StoreReader
+from experiments.territory_import import CONSTANTS_MARK, equilibrium_tables
 from experiments.validation.calibration_recovery import check_recovery
 from model.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+EQUILIBRIUM = (
+    1000  # households the fitted scenario's constants are solved on here (30 000 by default)
+)
+SMALL = {"equilibrium_households": EQUILIBRIUM}
 
 TINY = """
 name = "tiny"
@@ -149,18 +155,18 @@ def test_a_changed_design_is_refused_before_any_run_and_resume_loses_and_repeats
 
     monkeypatch.setattr(ResultsStore, "record_many", record_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
-        calibrate(design, out=out, progress=False, echo=lambda _: None)
+        calibrate(design, out=out, progress=False, echo=lambda _: None, **SMALL)
     monkeypatch.setattr(ResultsStore, "record_many", record_many)
 
     changed = tiny_design(write_design, high=0.35)
     with pytest.raises(
         UserError, match=r"parameters\[0\]\.max changed since the partial run .*was 0\.4, now 0\.35"
     ):
-        calibrate(changed, out=out, progress=False, echo=lambda _: None)
+        calibrate(changed, out=out, progress=False, echo=lambda _: None, **SMALL)
 
     design = tiny_design(write_design)
-    resumed = calibrate(design, out=out, progress=False, echo=lambda _: None)
-    fresh = calibrate(design, out=tmp_path / "fresh", progress=False, echo=lambda _: None)
+    resumed = calibrate(design, out=out, progress=False, echo=lambda _: None, **SMALL)
+    fresh = calibrate(design, out=tmp_path / "fresh", progress=False, echo=lambda _: None, **SMALL)
     for wave in ("wave-1", "wave-2", "check"):
         with StoreReader(out / wave) as reader:
             runs = reader.runs()
@@ -172,7 +178,9 @@ def test_a_changed_design_is_refused_before_any_run_and_resume_loses_and_repeats
     assert resumed.posterior.equals(fresh.posterior)  # the same waves, the same emulators
 
 
-def test_the_fitted_scenario_extends_the_original_with_the_fitted_values(write_design, tmp_path):
+def test_the_fitted_scenario_extends_the_original_with_the_fitted_values_and_its_own_equilibrium(
+    write_design, tmp_path
+):
     design = tiny_design(write_design)
     result = calibrate(
         design,
@@ -180,6 +188,7 @@ def test_the_fitted_scenario_extends_the_original_with_the_fitted_values(write_d
         fitted_path=tmp_path / "fitted" / "tiny_fit.toml",
         progress=False,
         echo=lambda _: None,
+        **SMALL,
     )
 
     fitted_file = tmp_path / "fitted" / "tiny_fit.toml"
@@ -194,6 +203,14 @@ def test_the_fitted_scenario_extends_the_original_with_the_fitted_values(write_d
     assert fitted.goods == original.goods  # nothing else changes
     low, high = result.intervals().loc[0, ["low_95", "high_95"]]
     assert 0.02 <= low <= fitted.behaviour.awareness_q <= high <= 0.4
+    # the constants are the fitted behaviour's own, solved as the territory import solves them,
+    # not the original's (solved for the original behaviour): month 0 is its own equilibrium
+    assert fitted.constants != original.constants
+    afresh, _ = equilibrium_tables(load_scenario(fitted_file, {"constants": {}}), EQUILIBRIUM)
+    assert fitted.constants == load_scenario(fitted_file, {"constants": afresh}).constants
+    assert f"; {EQUILIBRIUM} households, largest gap" in text.split(CONSTANTS_MARK)[1]
+    assert f"# of seed {fitted.seed}, as `partage territory import` solves them" in text
+    assert "partage territory equilibrium tiny_fit.toml" in text
     for name in (
         "report.md",
         "posterior.png",
@@ -205,6 +222,8 @@ def test_the_fitted_scenario_extends_the_original_with_the_fitted_values(write_d
         assert (tmp_path / "out" / name).is_file(), name
     report = (tmp_path / "out" / "report.md").read_text()
     assert "car_free_drift[suburb]" in report
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["executor"] == "1 worker"  # not "1 workers"
     assert np.isfinite(result.fit["fitted"]).all()
 
 
@@ -246,9 +265,10 @@ def test_a_calibration_on_a_dask_cluster_matches_a_local_one(dask_cluster, write
         scheduler=dask_cluster.address,
         progress=False,
         echo=lambda _: None,
+        **SMALL,
     )
     local = calibrate(
-        design, out=tmp_path / "local", workers=2, progress=False, echo=lambda _: None
+        design, out=tmp_path / "local", workers=2, progress=False, echo=lambda _: None, **SMALL
     )
 
     assert on_dask.posterior.equals(local.posterior)

@@ -12,6 +12,7 @@ import pytest
 from cli.calibrate import NOT_CREDIBLE_EXIT
 from cli.main import main
 from experiments.calibrate import calibrate
+from tests.experiments.test_calibrate import SMALL
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -63,7 +64,7 @@ def test_two_design_seeds_give_credible_posteriors_with_overlapping_intervals(
     write_design, tmp_path
 ):
     design = narrow_design(write_design, seed=5)
-    first = calibrate(design, out=tmp_path / "seed-5", progress=False, echo=lambda _: None)
+    first = calibrate(design, out=tmp_path / "seed-5", progress=False, echo=lambda _: None, **SMALL)
     second = calibrate(  # the same design, another design seed, compared with the first
         design,
         out=tmp_path / "seed-6",
@@ -71,6 +72,7 @@ def test_two_design_seeds_give_credible_posteriors_with_overlapping_intervals(
         compare_with=tmp_path / "seed-5",
         progress=False,
         echo=lambda _: None,
+        **SMALL,
     )
     results = [first, second]
 
