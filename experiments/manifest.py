@@ -63,6 +63,17 @@ def worker_count(workers: int) -> str:
     return f"{workers} worker" if workers == 1 else f"{workers} workers"
 
 
+def invoked_command(argv: list[str]) -> str:
+    """The command a manifest records, as a user types it: `partage calibrate ...` whether it ran
+    through the installed `partage` or `python -m cli`, never the path of the program."""
+    program = Path(argv[0]) if argv else Path()
+    if program.name == "partage" or (
+        program.name == "__main__.py" and program.parent.name == "cli"
+    ):
+        return " ".join(["partage", *argv[1:]])
+    return " ".join(argv)
+
+
 def build_manifest(
     *, name: str, kind: str, fingerprint: str, design: dict, seeds: dict, executor: str
 ) -> dict:
@@ -71,7 +82,7 @@ def build_manifest(
         "kind": kind,
         "fingerprint": fingerprint,
         "written_at": datetime.now().isoformat(timespec="seconds"),
-        "command": " ".join(sys.argv),
+        "command": invoked_command(sys.argv),
         "executor": executor,
         "design": design,
         "seeds": seeds,

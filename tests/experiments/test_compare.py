@@ -222,3 +222,21 @@ def test_impacts_zones_and_curves_of_scenario_objects(scenario_file):
     assert len(curves) == len(spread) == 2 * 5  # scenarios x months 0..4
     differences = comparison.differences(["public.cumulative_spend_eur"])
     assert set(differences["scenario"]) == {"library"} and (differences["mean"].iloc[1:] > 0).all()
+
+
+def test_a_manifest_records_the_command_as_a_user_types_it(monkeypatch):
+    """It recorded the program's path (`.venv/bin/partage calibrate ...`, or
+    `/.../cli/__main__.py calibrate ...` under `python -m cli`), which names the machine."""
+    from experiments.manifest import build_manifest
+
+    def command(argv):
+        monkeypatch.setattr("sys.argv", argv)
+        return build_manifest(
+            name="x", kind="sweep", fingerprint="f", design={}, seeds={}, executor="1 worker"
+        )["command"]
+
+    for program in ("/srv/partage/.venv/bin/partage", "/srv/partage/cli/__main__.py", "partage"):
+        assert command([program, "calibrate", "design.toml", "--seed", "2025"]) == (
+            "partage calibrate design.toml --seed 2025"
+        )
+    assert command(["-c", "print()"]) == "-c print()"
