@@ -41,6 +41,9 @@ from .front import heading, inside
 
 BEFORE_COLOUR, AFTER_COLOUR, OBSERVED_COLOUR = "#E69F00", "#0072B2", "#000000"
 NOT_RULED_OUT_COLOUR = "#e0e0e0"  # light grey
+# On a phone a figure keeps this width, and scrolls sideways, rather than shrink its words
+# below about 11 px (drawn at 110 dpi, a figure 6 inches wide is 660 px).
+READABLE_PX = 540
 
 
 @dataclass
@@ -329,7 +332,12 @@ def CalibrationFigureView(folder: Path, lang: str, name: str):
     figure = calibration_figures(folder, lang).get(name)
     if figure is not None:
         with solara.Div():  # a block keeps the image at its own size (a column would stretch it)
-            PngImage(figure.png, figure.alt, test_id=f"calibration-figure-{name}")
+            PngImage(
+                figure.png,
+                figure.alt,
+                test_id=f"calibration-figure-{name}",
+                readable_px=READABLE_PX,
+            )
 
 
 @solara.component

@@ -95,20 +95,31 @@ def escaped(text: Any) -> str:
 
 
 @solara.component
-def PngImage(png: bytes, alt: str, test_id: str = ""):
-    """A PNG with its text alternative (solara.Image has none)."""
+def PngImage(png: bytes, alt: str, test_id: str = "", readable_px: int = 0):
+    """A PNG with its text alternative (solara.Image has none). With `readable_px`, a screen
+    narrower than that does not shrink it below that width, so that its words stay readable: it
+    scrolls sideways in its own box instead."""
     import base64
 
     encoded = base64.b64encode(png).decode("ascii")
-    solara.HTML(
-        tag="img",
-        attributes={
-            "src": f"data:image/png;base64,{encoded}",
-            "alt": alt,
-            **({"data-testid": test_id} if test_id else {}),
-        },
-        style="max-width: 100%; height: auto",
-    )
+
+    def image():
+        solara.HTML(
+            tag="img",
+            attributes={
+                "src": f"data:image/png;base64,{encoded}",
+                "alt": alt,
+                **({"data-testid": test_id} if test_id else {}),
+            },
+            style="max-width: 100%; height: auto"
+            + (f"; min-width: {readable_px}px" if readable_px else ""),
+        )
+
+    if not readable_px:
+        image()
+        return
+    with solara.Div(style="overflow-x: auto; max-width: 100%"):
+        image()
 
 
 @solara.component

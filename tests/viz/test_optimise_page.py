@@ -203,3 +203,20 @@ def test_the_page_follows_the_address_and_the_switch_and_its_buttons_fit(browser
         assert overflow == 0
     finally:
         context.close()
+
+
+def test_the_calibrations_figures_stay_readable_on_a_phone(browser, app_url, folders):
+    """On a phone the figures shrank to the screen's width and their words to about 6 px: they
+    now keep a readable width and scroll sideways in their own box, the page does not."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    tab = context.new_page()
+    try:
+        tab.goto(app_url + "/optimise?lang=en")
+        figure = "img[data-testid=calibration-figure-fit]"
+        tab.wait_for_selector(figure, timeout=60_000)
+        tab.wait_for_function(f"() => document.querySelector('{figure}').complete")
+        box = tab.locator(figure).bounding_box()
+        assert box is not None and box["width"] >= 540, box
+        assert tab.evaluate("() => document.documentElement.scrollWidth") <= 390 + 1
+    finally:
+        context.close()
