@@ -5,7 +5,7 @@ Rules:
   `parameters.csv`, `fit.csv`, `reach.csv`), never `report.md`, whose prose is English: every
   word comes from the app's catalogue and every number is formatted for the language.
 - Parameters are named by the schema's label, targets by the council report's words for them
-  (`viz.report.TARGET_WORDS`) or else by their statistic and outcome in words, communes by name.
+  (`TARGET_WORDS`, which the council report shares) or else by their statistic and outcome in words, communes by name.
 - A share is written in percent (`22,8 %`), a drift of a share in percentage points.
 - The figures `partage calibrate` draws (`posterior.png`, `fit.png`, ...) carry English words:
   the page draws them again from the tables in its language (`viz.calibration_figures`).
@@ -13,17 +13,14 @@ Rules:
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-import solara
 
 from . import i18n
-from .front import heading, inside, plain_table
 
 N_ = str  # marks a text for the catalogue; translated where it is shown
 
@@ -31,6 +28,19 @@ STATISTICS = {
     "level": N_("level"),
     "drift": N_("drift with no policy"),
     "reduction_per_unit": N_("reduction per unit"),
+}
+
+
+TARGET_WORDS = {
+    "car_free_drift": N_(
+        "each commune's share of households without a car stays near the census "
+        "over the first years (drift {observed} ± {sd})"
+    ),
+    "car_free_share": N_("share of households without a car: {observed} ± {sd} (census 2022)"),
+    "carsharing_users": N_("car-sharing users per household: {observed} ± {sd} (Citiz, 2025)"),
+    "cars_given_up_per_shared_car": N_(
+        "cars given up per shared car: {observed} ± {sd} (6t / ADEME 2016)"
+    ),
 }
 
 
@@ -123,7 +133,6 @@ class CalibrationTables:
     def target_words(self, name: str, lang: str) -> str:
         """A target (`car_free_drift[33003]`) in words, with its commune's name."""
         from .outcomes import outcome_label
-        from .report import TARGET_WORDS
 
         base, _, zone = name.partition("[")
         zone = zone.rstrip("]")
@@ -234,80 +243,3 @@ class CalibrationTables:
 def span(figure: Callable[[object], str], row: pd.Series, low: str, high: str) -> str:
     """A range of a table's row (`0,2 – 1,6`), each end written by `figure`."""
     return f"{figure(row[low])} – {figure(row[high])}"
-
-
-def calibration_title(name: str) -> str:
-    """A calibration folder's name in words (its underscores as spaces)."""
-    return name.replace("_", " ").replace("-", " ")
-
-
-def paragraph(text: str) -> None:
-    solara.HTML(tag="p", unsafe_innerHTML=html.escape(text))
-
-
-def calibration_report(folder: Path, lang: str) -> bool:
-    """Draw the calibration of `folder` in `lang`; False when its tables cannot be read."""
-    tr = lambda text: i18n.gettext(text, lang)  # noqa: E731
-    if not all(
-        inside(folder, f) for f in ("manifest.json", "parameters.csv", "fit.csv", "reach.csv")
-    ):
-        return False
-    try:
-        tables = CalibrationTables(folder)
-        parts = (
-            tables.verdict(lang),
-            tables.method(lang),
-            tables.parameter_rows(lang),
-            tables.fit_rows(lang),
-            tables.reach_rows(lang),
-        )
-    except (OSError, ValueError, KeyError, IndexError):
-        return False
-    verdict, method, parameters, fit, reach = parts
-    from .calibration_figures import CalibrationFigureView, CalibrationMaps
-
-    with solara.Column(classes=["calibration-report"]):
-        solara.HTML(tag="p", unsafe_innerHTML=f"<strong>{html.escape(verdict)}</strong>")
-        paragraph(method)
-        heading(tr("Parameters"), 3)
-        plain_table(
-            parameters,
-            (
-                tr("parameter"),
-                tr("prior range"),
-                tr("not ruled out"),
-                tr("before calibration"),
-                tr("fitted (posterior median)"),
-                tr("95% interval"),
-            ),
-            "calibration-parameters",
-        )
-        CalibrationFigureView(folder, lang, "parameters")
-        heading(tr("Fit per target"), 3)
-        paragraph(
-            tr(
-                "Before and after calibration: the mean over the check's replications and its "
-                "95% interval; z is (mean − observed) / standard deviation."
-            )
-        )
-        plain_table(
-            fit,
-            (tr("target"), tr("observed"), tr("before calibration"), tr("after calibration"), "z"),
-            "calibration-fit",
-        )
-        CalibrationFigureView(folder, lang, "fit")
-        CalibrationMaps(folder, lang)
-        heading(tr("Can the model reach each target?"), 3)
-        paragraph(
-            tr(
-                "The range of the target over every point simulated in the prior box, and whether "
-                "it comes within two standard deviations of the observed figure."
-            )
-        )
-        plain_table(
-            reach,
-            (tr("target"), tr("observed"), tr("range reached"), tr("reached")),
-            "calibration-reach",
-        )
-        CalibrationFigureView(folder, lang, "correlation")
-    return True

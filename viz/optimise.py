@@ -25,7 +25,7 @@ import solara
 import solara.lab
 
 from . import i18n
-from .calibration import calibration_report, calibration_title
+from .calibration_page import calibration_report, calibration_title
 from .catalogue import BASELINE, RESULTS_DIR
 from .clickable import ClickableSvg
 from .front import (

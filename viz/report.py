@@ -53,6 +53,7 @@ from model.scenario import (
     text_in,
     validate_raw,
 )
+from viz.calibration import TARGET_WORDS, target_figure
 from viz.catalogue import scenario_path
 from viz.i18n import (
     checked_language,
@@ -699,17 +700,6 @@ TARGET_LINE = re.compile(
     r"months (?P<first>\d+)-(?P<last>\d+): "
     r"(?P<observed>[-\d.]+) ± (?P<sd>[\d.]+)\.\s*$"
 )
-TARGET_WORDS = {
-    "car_free_drift": N_(
-        "each commune's share of households without a car stays near the census "
-        "over the first years (drift {observed} ± {sd})"
-    ),
-    "car_free_share": N_("share of households without a car: {observed} ± {sd} (census 2022)"),
-    "carsharing_users": N_("car-sharing users per household: {observed} ± {sd} (Citiz, 2025)"),
-    "cars_given_up_per_shared_car": N_(
-        "cars given up per shared car: {observed} ± {sd} (6t / ADEME 2016)"
-    ),
-}
 
 
 def calibration_targets(name: str, seen: int = 0) -> list[dict[str, str]]:
@@ -730,7 +720,6 @@ def target_text(target: dict[str, str], lang: str) -> str:
     words = TARGET_WORDS.get(
         target["name"], target["name"].replace("_", " ") + ": {observed} ± {sd}"
     )
-    from .calibration import target_figure
 
     def figure(value: str) -> str:
         """A share in percent, a drift of a share in points, any other figure as a number."""
