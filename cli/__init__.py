@@ -7,4 +7,4 @@ and `model`. Nothing imports this package.
 
 from cli import signals
 
-signals.install()  # first, so that a Ctrl-C during the imports of the commands is handled too
+signals.install(deferred=True)  # first: a Ctrl-C during the imports is remembered, then handled

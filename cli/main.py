@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     signals.install()
     args = None
     try:
+        signals.raise_if_interrupted()
         from experiments.errors import UserError, path_problem
         from model.geodata import TerritoryDataError
         from model.messages import one_line

@@ -7,7 +7,9 @@ through unchanged (DuckDB turns it into its own errors, an import interrupted
 half-way can surface as `ImportError`). Further Ctrl-Cs while the command
 stops are ignored: stopping is already under way, and every wait in it is
 bounded. The handler is installed when the `cli` package is imported, before
-the heavy imports of the commands.
+the heavy imports of the commands; until the entry point runs, a Ctrl-C is
+only remembered (no `try` surrounds the entry point's own imports), and the
+entry point raises it first thing.
 """
 
 from __future__ import annotations
@@ -30,10 +32,22 @@ def _on_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def install() -> None:
-    """Handle Ctrl-C as described above (only the main thread may install a handler)."""
+def _remember(signum, frame) -> None:
+    _interrupted.set()
+
+
+def install(deferred: bool = False) -> None:
+    """Handle Ctrl-C as described above (only the main thread may install a handler). `deferred`:
+    only remember it, for the imports of the entry point itself, which no `try` surrounds; the
+    entry point raises it once inside its own (`raise_if_interrupted`)."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _on_interrupt)
+        signal.signal(signal.SIGINT, _remember if deferred else _on_interrupt)
+
+
+def raise_if_interrupted() -> None:
+    """Raise the Ctrl-C remembered while the entry point was being imported."""
+    if _interrupted.is_set():
+        raise KeyboardInterrupt
 
 
 def ignore_from_now() -> None:
