@@ -98,15 +98,8 @@ def take_planner(out: Path) -> list[Path]:
 
     out.mkdir(parents=True, exist_ok=True)
     with _served() as (url, results), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 800},
-            locale="en",
-            extra_http_headers={"Accept-Language": "en"},
-        )
+        browser = _launch(playwright)
+        context = _context(browser, 1280, 800, "en")
         saved = planner_tour(context.new_page(), url, out)
         browser.close()
     return saved
@@ -152,23 +145,32 @@ def _served():
         shutil.rmtree(results, ignore_errors=True)
 
 
+def _launch(playwright):
+    """Debian's Chromium, headless, as the browser tests run it."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+    )
+
+
+def _context(browser, width: int, height: int, lang: str):
+    """A browser window of that size, asking for pages in `lang`."""
+    return browser.new_context(
+        viewport={"width": width, "height": height},
+        locale=lang,
+        extra_http_headers={"Accept-Language": lang},
+    )
+
+
 def take(out: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
     saved = []
     with _served() as (url, results), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
+        browser = _launch(playwright)
         for size, (width, height) in SIZES.items():
             for lang in ("fr", "en"):
-                context = browser.new_context(
-                    viewport={"width": width, "height": height},
-                    locale=lang,
-                    extra_http_headers={"Accept-Language": lang},
-                )
+                context = _context(browser, width, height, lang)
                 page = context.new_page()
                 page.set_default_timeout(120_000)
                 page.goto(f"{url}/?scenario=tool_library&good=drill&households=5000&lang={lang}")
@@ -264,11 +266,7 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
     def t(text: str) -> str:
         return gettext(text, lang)
 
-    context = browser.new_context(
-        viewport={"width": 1440, "height": 900},
-        locale=lang,
-        extra_http_headers={"Accept-Language": lang},
-    )
+    context = _context(browser, 1440, 900, lang)
     page = context.new_page()
     page.set_default_timeout(240_000)
     saved = []
@@ -354,17 +352,10 @@ def take_policy_design(out: Path) -> list[Path]:
     saved = []
     with _served() as (url, results), sync_playwright() as playwright:
         shutil.copytree(CALIBRATION_SHOWN, results / "calibrate_bordeaux")
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
+        browser = _launch(playwright)
         for size, (width, height) in PATH_SIZES.items():
             for lang in ("fr", "en"):
-                context = browser.new_context(
-                    viewport={"width": width, "height": height},
-                    locale=lang,
-                    extra_http_headers={"Accept-Language": lang},
-                )
+                context = _context(browser, width, height, lang)
                 page = context.new_page()
                 page.set_default_timeout(120_000)
                 page.goto(f"{url}/optimise?lang={lang}")
