@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.viz.conftest import new_tab
+
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -152,12 +154,7 @@ def test_the_page_speaks_french_to_a_french_browser(browser, app_url, folders):
 def test_the_calibration_is_drawn_and_written_in_french(browser, app_url, folders, screenshot):
     """The French page showed the calibration's tables but none of its figures (they carried
     English words), and its shares as fractions ("0,228 ± 0,01")."""
-    context = browser.new_context(
-        viewport={"width": 1440, "height": 900},
-        locale="fr-FR",
-        extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"},
-    )
-    tab = context.new_page()
+    context, tab = new_tab(browser, 1440, 900, "fr-FR")
     try:
         tab.goto(app_url + "/optimise")
         tab.wait_for_selector(".calibration-report", timeout=60_000)
@@ -208,8 +205,7 @@ def test_the_page_follows_the_address_and_the_switch_and_its_buttons_fit(browser
 def test_the_calibrations_figures_stay_readable_on_a_phone(browser, app_url, folders):
     """On a phone the figures shrank to the screen's width and their words to about 6 px: they
     now keep a readable width and scroll sideways in their own box, the page does not."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
-    tab = context.new_page()
+    context, tab = new_tab(browser, 390, 844, "en-GB")
     try:
         tab.goto(app_url + "/optimise?lang=en")
         figure = "img[data-testid=calibration-figure-fit]"
