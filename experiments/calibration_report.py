@@ -308,6 +308,19 @@ def plot_posterior(result, path: Path) -> Path:
     return path
 
 
+def standardised_gaps(fit: pd.DataFrame, column: str) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A fit table's `column` as the model's gap to the observed figure in standard deviations of
+    the observation, (model − observed) / sd: its centre, and how far below and above it its 95 %
+    interval reaches (an error bar's spread; 0 where an end is missing)."""
+    observed, sd = fit["observed"].to_numpy(dtype=float), fit["sd"].to_numpy(dtype=float)
+
+    def gap(name: str) -> np.ndarray:
+        return (fit[name].to_numpy(dtype=float) - observed) / sd
+
+    centre, low, high = gap(column), gap(f"{column}_low"), gap(f"{column}_high")
+    return centre, [np.nan_to_num(centre - low), np.nan_to_num(high - centre)]
+
+
 def plot_fit(result, path: Path) -> Path:
     import matplotlib
 
@@ -317,20 +330,17 @@ def plot_fit(result, path: Path) -> Path:
     fit = result.fit
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(fit) + 1.4))
     y = np.arange(len(fit))[::-1]
-    sd = fit["sd"].to_numpy()
-    z = lambda column: (fit[column].to_numpy() - fit["observed"].to_numpy()) / sd  # noqa: E731
     ax.axvspan(-2, 2, color="0.9", label="observed ± 2 sd")
     ax.axvline(0, color=OBSERVED_COLOUR, lw=1)
     for offset, name, colour in (
         (0.15, "original", ORIGINAL_COLOUR),
         (-0.15, "fitted", FITTED_COLOUR),
     ):
-        centre = z(name)
-        low, high = z(f"{name}_low"), z(f"{name}_high")
+        centre, spread = standardised_gaps(fit, name)
         ax.errorbar(
             centre,
             y + offset,
-            xerr=[np.nan_to_num(centre - low), np.nan_to_num(high - centre)],
+            xerr=spread,
             fmt="o",
             color=colour,
             label=f"{name} (95 % interval)",

@@ -159,27 +159,25 @@ def target_slots(targets: list[str]) -> tuple[list[int], list[tuple[int, str]]]:
 def fit_figure(tables: CalibrationTables, lang: str) -> CalibrationFigure:
     """Each target before and after calibration, as (model − observed) / sd with its 95 % interval,
     against the band of two standard deviations around the observed figure."""
+    from experiments.calibration_report import standardised_gaps  # its machinery, when drawn
+
     tr = lambda text: i18n.gettext(text, lang)  # noqa: E731
     fit = tables.fit
     slots, headers = target_slots(list(map(str, fit["target"])))
     figure = Figure(figsize=(6, 0.36 * (max(slots) + 1) + 1.8), layout="constrained")
     ax = figure.add_subplot()
     y = max(slots) - np.array(slots)
-    sd = fit["sd"].to_numpy(dtype=float)
-    observed = fit["observed"].to_numpy(dtype=float)
-    z = lambda column: (fit[column].to_numpy(dtype=float) - observed) / sd  # noqa: E731
     ax.axvspan(-2, 2, color=NOT_RULED_OUT_COLOUR, label=tr("observed ± 2 standard deviations"))
     ax.axvline(0, color=OBSERVED_COLOUR, lw=1)
     for offset, column, colour, words in (
         (0.15, "original", BEFORE_COLOUR, tr("before calibration (95% interval)")),
         (-0.15, "fitted", AFTER_COLOUR, tr("after calibration (95% interval)")),
     ):
-        centre = z(column)
-        low, high = z(f"{column}_low"), z(f"{column}_high")
+        centre, spread = standardised_gaps(fit, column)
         ax.errorbar(
             centre,
             y + offset,
-            xerr=[np.nan_to_num(centre - low), np.nan_to_num(high - centre)],
+            xerr=spread,
             fmt="o" if column == "fitted" else "s",
             color=colour,
             label=words,
