@@ -169,6 +169,13 @@ def test_ctrl_c_at_any_moment_prints_one_line_and_leaves_no_process_behind(comma
     assert not problems, problems
 
 
+def run_python(script: str) -> subprocess.CompletedProcess:
+    """`python -c script` from the repository, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_ctrl_c_while_the_finished_command_exits_keeps_its_exit_code():
     """A Ctrl-C pressed just as a command ends (its result decided, the interpreter shutting
     down) neither prints a traceback nor kills the process: the exit code stays the command's."""
@@ -179,11 +186,25 @@ def test_ctrl_c_while_the_finished_command_exits_keeps_its_exit_code():
         "sys.argv = ['partage', 'outcomes']\n"
         "sys.exit(main())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", late_ctrl_c], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    done = run_python(late_ctrl_c)
     assert done.returncode == 0, (done.returncode, done.stderr[-600:])
     assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr
+
+
+def test_ctrl_c_while_the_entry_point_is_imported_ends_with_one_line_and_exit_code_130():
+    """A Ctrl-C that came while `cli.main` itself was being imported (a loaded machine, a user
+    quick on the keys) raised outside any `try`: a traceback and death by SIGINT. It is the
+    same as the console script `partage`, which imports `cli.main` and then calls `main()`."""
+    script = (
+        "import os, signal, sys\n"
+        "import cli\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "from cli.main import main\n"
+        "sys.exit(main(['scenarios', 'list']))\n"
+    )
+    done = run_python(script)
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert done.stderr.strip() == "interrupted" and done.stdout == ""
 
 
 LATE_IMPORT = """

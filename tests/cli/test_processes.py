@@ -195,21 +195,3 @@ def test_killing_the_sweep_process_ends_its_workers_and_resource_tracker(tmp_pat
             sweep.wait(timeout=30)
         _stop_all(children)
     assert not alive, f"{len(alive)} of {len(children)} processes outlived the killed sweep"
-
-
-def test_ctrl_c_while_the_entry_point_is_imported_ends_with_one_line_and_exit_code_130():
-    """A Ctrl-C that came while `cli.main` itself was being imported (a loaded machine, a user
-    quick on the keys) raised outside any `try`: a traceback and death by SIGINT. It is the
-    same as the console script `partage`, which imports `cli.main` and then calls `main()`."""
-    script = (
-        "import os, signal, sys\n"
-        "import cli\n"
-        "os.kill(os.getpid(), signal.SIGINT)\n"
-        "from cli.main import main\n"
-        "sys.exit(main(['scenarios', 'list']))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 130, done.stderr[-2000:]
-    assert done.stderr.strip() == "interrupted" and done.stdout == ""
