@@ -38,8 +38,9 @@ from model.zone_results import outcome_names
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 TODAY_FILE = "today.toml"
 EQUILIBRIUM_HOUSEHOLDS = 30_000
-DYNAMIC_ROUNDS = 2  # short runs correcting the stationary constants for the dynamics
-ZONE_SHIFT_HOUSEHOLDS = 1000  # a zone's own gap counts for n / (n + this) of its shift
+DYNAMIC_ROUNDS = 4  # rounds of runs correcting the stationary constants for the dynamics
+DYNAMIC_SEEDS = 3  # runs a round, each on a seed of its own, whose gaps are averaged
+ZONE_SHIFT_HOUSEHOLDS = 500  # a zone's own gap counts for n / (n + this) of its shift
 
 
 def _one_column(columns: list[str], pattern: str, what: str, option: str, path: Path) -> str:
@@ -199,42 +200,57 @@ def equilibrium_tables(
     model = TerritoryModel(scenario, households=households, months=1)
     constants, gap = solve_constants(model)
     zones, goods = scenario.zone_names, scenario.good_names
-    for _ in range(DYNAMIC_ROUNDS):
-        run = TerritoryModel(
-            scenario.with_overrides({"constants": constants.to_tables(zones, goods)}),
-            households=households,
-        )
-        run.run()
-        shift_for_dynamics(constants, run)
+    for round_ in range(DYNAMIC_ROUNDS):
+        overrides = {"constants": constants.to_tables(zones, goods)}
+        runs = []
+        for k in range(DYNAMIC_SEEDS):
+            run = TerritoryModel(
+                scenario.with_overrides(overrides),
+                households=households,
+                seed=scenario.seed + round_ * DYNAMIC_SEEDS + k,
+            )
+            run.run()
+            runs.append(run)
+        shift_for_dynamics(constants, runs)
     return constants.to_tables(zones, goods), gap
 
 
-def shift_for_dynamics(constants, run) -> None:
+def shift_for_dynamics(constants, runs) -> None:
     """Shift each good's constants of owning and of holding several by the gap in log odds between
-    month 0 and the last year of a run: what the stationary shares of month 0 miss of the run's
-    dynamics (awareness spreading, learning, ties). Owning: each zone's own gap, weighted by its
-    sampled households needing the good (n / (n + `ZONE_SHIFT_HOUSEHOLDS`)), the rest the
-    territory's gap; holding several: the territory's gap, in every zone alike."""
+    month 0 and the last year of runs (their mean over the runs, each on a seed of its own): what
+    the stationary shares of month 0 miss of the dynamics (awareness spreading, learning, ties).
+    Owning: each zone's own gap, weighted by its sampled households needing the good over all the
+    runs (n / (n + `ZONE_SHIFT_HOUSEHOLDS`)), the rest the territory's gap; holding several: the
+    territory's gap, in every zone alike."""
+    gaps = [_dynamic_gaps(run) for run in runs]
+    overall, zone_gap, several = (np.mean([g[i] for g in gaps], axis=0) for i in range(3))
+    sampled = sum(run.zone_needing for run in runs)
+    weight = sampled / (sampled + ZONE_SHIFT_HOUSEHOLDS)
+    constants.own += weight * zone_gap + (1 - weight) * overall[None, :]
+    constants.extra_units += np.where(runs[0].goods.multi_unit, several, 0.0)[None, :]
+
+
+def _dynamic_gaps(run) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One run's gaps in log odds between month 0 and its last year: (G,) the territory's share of
+    owners, (Z, G) each zone's, (G,) the territory's share of owners holding several (0 for goods
+    of one unit)."""
     frame = run.series_frame()
-    last_year = frame.iloc[-12:]
     names = outcome_names(run.goods.names, real=False)
     zones = np.stack(run.zone_series)  # (months + 1, Z, K)
-    sampled = run.zone_needing
+    overall, several = np.zeros(len(run.goods.names)), np.zeros(len(run.goods.names))
+    zone_gap = np.zeros(run.zone_needing.shape)
     for g, good in enumerate(run.goods.names):
-        start, end = frame[f"{good}.own"].iloc[0], last_year[f"{good}.own"].mean()
-        overall = _logit(start) - _logit(end)
-        # each zone's own gap, trusted in proportion to its sampled households needing the good
-        own = zones[:, :, names.index(f"{good}.own")]
-        own_start = np.clip(own[0], 0.01, 0.99)
-        own_end = np.clip(own[-12:].mean(axis=0), 0.01, 0.99)
-        weight = sampled[:, g] / (sampled[:, g] + ZONE_SHIFT_HOUSEHOLDS)
-        gap = np.log(own_start / (1 - own_start)) - np.log(own_end / (1 - own_end))
-        constants.own[:, g] += weight * gap + (1 - weight) * overall
+        own = frame[f"{good}.own"]
+        overall[g] = _logit(own.iloc[0]) - _logit(own.iloc[-12:].mean())
+        by_zone = zones[:, :, names.index(f"{good}.own")]
+        start = np.clip(by_zone[0], 0.01, 0.99)
+        end = np.clip(by_zone[-12:].mean(axis=0), 0.01, 0.99)
+        zone_gap[:, g] = np.log(start / (1 - start)) - np.log(end / (1 - end))
         if run.goods.multi_unit[g]:
             owning = frame[f"{good}.several.share"] + frame[f"{good}.one.share"]
-            several = frame[f"{good}.several.share"] / owning
-            start, end = several.iloc[0], several.iloc[-12:].mean()
-            constants.extra_units[:, g] += _logit(start) - _logit(end)
+            share = frame[f"{good}.several.share"] / owning
+            several[g] = _logit(share.iloc[0]) - _logit(share.iloc[-12:].mean())
+    return overall, zone_gap, several
 
 
 def _logit(p: float) -> float:

@@ -26,6 +26,7 @@ from mesa.discrete_space import CellAgent
 
 from .constants import Constants, equilibrium_constants
 from .scenario import Scenario, TerritoryFromData
+from .today import aware_share_at_start
 from .territory import Layout
 
 
@@ -147,7 +148,7 @@ class GoodTable:
             extra_units_uses_share=column("extra_units_uses_share"),
             constants=equilibrium_constants(scenario),
             uses_shape=column("uses_shape"),
-            initial_aware_share=today_or(column("initial_aware_share"), "aware_share"),
+            initial_aware_share=aware_share_at_start(scenario),
             initial_lend_share=today_or(column("initial_lend_share"), "lend_share"),
         )
 

@@ -1501,6 +1501,18 @@ class OperatorFleet(Strict):
         "out like the units; none: not known, and nobody is a subscriber at month 0.",
         json_schema_extra=_unit("households"),
     )
+    months_open: int | None = Field(
+        default=None,
+        ge=0,
+        le=1200,
+        title="Months open before month 0",
+        description="How long the fleet has been open at month 0, in months. Where the territory "
+        "states no share of households aware of sharing the good, month 0's aware share is the one "
+        "the model's own learning from the media reaches over those months, "
+        "1 - (1 - awareness_p) ^ months (word of mouth left out: a lower bound); none: the good's "
+        "`initial_aware_share`.",
+        json_schema_extra=_unit("months"),
+    )
     price_eur_per_use: float = Field(
         ge=0,
         le=1e4,

@@ -15,6 +15,12 @@ Rules:
   They know that the good can be shared, and have tried it.
 - `today.goods.<good>.aware_share` and `lend_share`, where given, replace the
   good's `initial_aware_share` and `initial_lend_share`.
+- Where no aware share is stated and a fleet of the good has been open `months_open`
+  months before month 0, the aware share at month 0 is what the model's own learning
+  from the media reaches over those months, 1 - (1 - `awareness_p`) ^ months (the
+  longest-open fleet; never below `initial_aware_share`). Word of mouth is left
+  out, so it is a lower bound; it keeps month 0 near the equilibrium's assumption
+  that in the long run every household knows that it can share.
 """
 
 from __future__ import annotations
@@ -71,3 +77,25 @@ def subscribers_by_zone(scenario: Scenario, sampled_by_zone: np.ndarray) -> np.n
         if weights.sum() > 0:
             counts[:, g] += _split(total, list(weights), minimum=0)
     return np.minimum(counts, sampled_by_zone[:, None].astype(np.int64))
+
+
+def aware_share_at_start(scenario: Scenario) -> np.ndarray:
+    """(G,) share of the households needing each good who know at month 0 that it can be shared:
+    the stated `today.goods.<good>.aware_share`, else the media's reach over the months its
+    longest-open fleet has been open, else the good's `initial_aware_share`."""
+    p = scenario.behaviour.awareness_p
+    shares = []
+    for name, good in scenario.goods.items():
+        stated = getattr(scenario.today.goods.get(name), "aware_share", None)
+        opened = [
+            f.months_open
+            for f in scenario.today.fleets.values()
+            if f.good == name and f.months_open is not None
+        ]
+        if stated is not None:
+            shares.append(stated)
+        elif opened:
+            shares.append(max(good.initial_aware_share, 1.0 - (1.0 - p) ** max(opened)))
+        else:
+            shares.append(good.initial_aware_share)
+    return np.array(shares, dtype=float)

@@ -290,3 +290,56 @@ def test_a_dated_fleet_is_written_back_as_declared_without_a_warning(tiny_territ
         dumped = scenario.model_dump(mode="json")
     (fleet,) = dumped["today"]["fleets"].values()
     assert fleet["units"] == [[0, 10], [4, 50]]
+
+
+def aware_share_at_month_zero(model, good="car") -> float:
+    g = model.goods.names.index(good)
+    hh = model.households
+    sharing = hh.mode[:, g] == Mode.SHARE  # subscribers are aware whatever the rule
+    return float(hh.aware[hh.need[:, g] & ~sharing, g].mean())
+
+
+def test_a_fleet_open_for_years_leaves_the_aware_share_the_media_reach_over_them(tiny_territory):
+    path = with_fleet(tiny_territory, extra="")
+    text = path.read_text(encoding="utf-8").replace(
+        'subscribers = 400\n', 'subscribers = 400\nmonths_open = 120\n'
+    )
+    path.write_text(text, encoding="utf-8")
+    scenario = load_scenario(path)
+    reach = 1 - (1 - scenario.behaviour.awareness_p) ** 120
+    model = TerritoryModel(scenario, households=6000)
+    assert abs(aware_share_at_month_zero(model) - reach) < 0.03
+    drill = aware_share_at_month_zero(model, "drill")  # no fleet of drills: the good's own share
+    assert abs(drill - scenario.goods["drill"].initial_aware_share) < 0.03
+
+
+def test_a_stated_aware_share_wins_over_the_months_a_fleet_has_been_open(tiny_territory):
+    extra = '\n[today.goods.car]\naware_share = 0.2\nsource = "a survey"\n'
+    path = with_fleet(tiny_territory, extra=extra)
+    text = path.read_text(encoding="utf-8").replace(
+        'subscribers = 400\n', 'subscribers = 400\nmonths_open = 240\n'
+    )
+    path.write_text(text, encoding="utf-8")
+    assert abs(aware_share_at_month_zero(TerritoryModel(path, households=6000)) - 0.2) < 0.03
+
+
+def test_bordeaux_knows_of_car_sharing_as_the_media_would_have_told_it_since_citiz_opened():
+    """Citiz has been open since 2006 at the latest: month 0 (2025) cannot have the 5 % default
+    of a good nobody has heard can be shared, which the equilibrium's households (all aware) and
+    the hindcast (which reaches it from 2006) contradict."""
+    model = TerritoryModel("scenarios/bordeaux_metropole.toml", households=6000)
+    reach = 1 - (1 - model.scenario.behaviour.awareness_p) ** 228
+    assert abs(aware_share_at_month_zero(model) - reach) < 0.03
+    hindcast = TerritoryModel("scenarios/bordeaux_hindcast_2006.toml", households=6000)
+    assert aware_share_at_month_zero(hindcast) < 0.15  # it opens in 2006: nothing inherited
+
+
+def test_months_open_below_zero_is_refused_in_one_line(tiny_territory):
+    path = with_fleet(tiny_territory)
+    text = path.read_text(encoding="utf-8").replace(
+        'subscribers = 400\n', 'subscribers = 400\nmonths_open = -3\n'
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"today\.fleets\.coop\.months_open") as error:
+        load_scenario(path)
+    assert "\n" not in str(error.value)
