@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .households import HouseholdState, any_good, pairs, per_good
+from .households import HouseholdState, any_good, per_good, take_rows
 from .market import MarketResult
 
 
@@ -88,23 +88,28 @@ class Ties:
             total[self._new_rows] += self._new_compact @ values
         return total
 
-    def sparse_neighbour_sum(self, values: np.ndarray) -> np.ndarray:
-        """`neighbour_sum` of an (N, G) array that is zero for nearly all households: only the
-        ties of the others are walked (households who changed their lending, say)."""
-        total = np.zeros(values.size)
-        rows, cols = pairs(values != 0)
-        goods = values.shape[1]
+    def add_changes_over_ties(
+        self, counts: np.ndarray, now: np.ndarray, before: np.ndarray
+    ) -> None:
+        """Add to the (N, G) `counts` over ties, in place, what changed from the flags `before` to
+        the flags `now`: +1 (set since) or -1 (unset since) to each tie of a household whose flag
+        changed. Only the ties of those, nearly none of the households, are walked; counts and
+        changes are whole numbers, so their sums are exact in any order (the same as a recount)."""
+        changed = np.flatnonzero(now != before)
+        if changed.size == 0:
+            return
+        goods = now.shape[1]
+        rows, cols = np.divmod(changed, goods)
+        change = np.where(now.reshape(-1).take(changed), 1.0, -1.0)
         for ties in (self.network, self.new_ties):
-            if ties is None or rows.size == 0:
+            if ties is None:
                 continue
             owners, neighbours = _ties_of(ties, rows)
-            # The values are counts (small integers): their sums are exact in any order.
-            total += np.bincount(
-                neighbours.astype(np.int64) * goods + cols[owners],
-                weights=values[rows, cols][owners],
-                minlength=values.size,
-            )
-        return total.reshape(values.shape)
+            if counts.flags.c_contiguous:
+                flat = neighbours.astype(np.intp) * goods + cols[owners]
+                np.add.at(counts.reshape(-1), flat, change[owners])
+            else:
+                np.add.at(counts, (neighbours, cols[owners]), change[owners])
 
     def neighbour_sum_of_rows(self, rows: np.ndarray):
         """`neighbour_sum` for values given only at the sorted `rows` (zero elsewhere), read at
@@ -169,12 +174,8 @@ class Ties:
         before (walking only the ties of those who changed)."""
         if self.well_mixed:
             return
-        self.active_ties += self.sparse_neighbour_sum(
-            households.sharing_or_lending().astype(np.int8) - active_before
-        )
-        self.lending_ties += self.sparse_neighbour_sum(
-            households.lending.astype(np.int8) - lending_before
-        )
+        self.add_changes_over_ties(self.active_ties, households.sharing_or_lending(), active_before)
+        self.add_changes_over_ties(self.lending_ties, households.lending, lending_before)
 
     # ------------------------------------------------------------------ new ties
 
@@ -203,8 +204,14 @@ class Ties:
         self._new_keys = np.sort(np.concatenate([self._new_keys, keys]))
         # Each new tie adds its ends' activity to the counts over ties.
         new_rows, new_cols = np.divmod(keys, n)
-        np.add.at(self.active_ties, new_rows, households.sharing_or_lending()[new_cols])
-        np.add.at(self.lending_ties, new_rows, households.lending[new_cols])
+        np.add.at(self.active_ties, new_rows, households.sharing_or_lending(new_cols))
+        np.add.at(self.lending_ties, new_rows, take_rows(households.lending, new_cols))
+        # and one to the degree of each end (whole numbers: exact in any order).
+        degree = self.degree.copy()
+        np.add.at(degree, new_rows, 1.0)
+        inverse_degree = self.inverse_degree.copy()
+        inverse_degree[new_rows] = 1.0 / degree[new_rows]
+        self.degree, self.inverse_degree = degree, inverse_degree
         rows, cols = np.divmod(self._new_keys, n)
         cols = cols.astype(self.network.indices.dtype)
         per_row = np.bincount(rows, minlength=n)
@@ -212,13 +219,11 @@ class Ties:
         self.new_ties = sp.csr_matrix(
             (ones, cols, np.concatenate([[0], np.cumsum(per_row)])), shape=(n, n)
         )
-        self._new_rows = np.flatnonzero(per_row)
+        self._new_rows = rows[np.concatenate([[True], rows[1:] != rows[:-1]])]  # rows are sorted
         self._new_compact = sp.csr_matrix(  # only the rows that have such ties
             (ones, cols, np.concatenate([[0], np.cumsum(per_row[self._new_rows])])),
             shape=(self._new_rows.size, n),
         )
-        self.degree = self._base_degree + per_row
-        self.inverse_degree = _inverse(self.degree)
         return int(a.size)
 
     def make_new_ties(
