@@ -48,11 +48,23 @@ def learn_toward(
     put_rows(expected, rows, current)
 
 
+def row_products(values: np.ndarray) -> np.ndarray:
+    """(R,) the products of an (R, G) array over goods, column by column: the same to the bit as
+    `np.prod(values, axis=1)`, which multiplies a row's floats in order, without reducing along the
+    short goods axis."""
+    if values.shape[1] == 0:
+        return np.prod(values, axis=1)
+    out = values[:, 0].copy()
+    for g in range(1, values.shape[1]):
+        out *= values[:, g]
+    return out
+
+
 def trust_after_experiences(trust, good_months, bad, gain, loss, cover):
     """Trust after this month's experiences: each good month closes `gain` of the gap to 1; each bad
     one (per good, counted in `bad` (N, G)) removes `loss` of trust, less the insured share `cover`."""
     after_good = 1 - (1 - trust) * (1 - gain) ** good_months
-    kept = np.prod(np.where(bad > 0, (1 - loss * (1 - cover)) ** bad, 1.0), axis=1)
+    kept = row_products(np.where(bad > 0, (1 - loss * (1 - cover)) ** bad, 1.0))
     return after_good * kept
 
 

@@ -45,10 +45,23 @@ def _inverse(degree: np.ndarray) -> np.ndarray:
 def _ties_of(ties: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The ties of the households `rows`, in the matrix's order: for each, the position in `rows`
     of the household it starts from and the household it reaches."""
-    lengths = ties.indptr[rows + 1] - ties.indptr[rows]
-    owners = np.repeat(np.arange(rows.size), lengths)
-    starts = np.repeat(ties.indptr[rows] - np.cumsum(lengths) + lengths, lengths)
-    return owners, ties.indices[starts + np.arange(starts.size)]
+    first = ties.indptr[rows]
+    lengths = ties.indptr[rows + 1] - first
+    index = first.dtype  # the matrix's own integers (32 bits below 2^31 ties): less to move
+    owners = np.repeat(np.arange(rows.size, dtype=index), lengths)
+    starts = np.repeat(first - np.cumsum(lengths, dtype=index) + lengths, lengths)
+    return owners, ties.indices[starts + np.arange(starts.size, dtype=index)]
+
+
+def _add_to_rows(counts: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """counts[rows] += values (an (R, G) array), a row repeated adding each time, as `np.add.at`
+    does; through the flat index when `counts` is C-contiguous, faster than by rows."""
+    if not counts.flags.c_contiguous:
+        np.add.at(counts, rows, values)
+        return
+    goods = counts.shape[1]
+    flat = (rows.astype(np.intp)[:, None] * goods + np.arange(goods)).reshape(-1)
+    np.add.at(counts.reshape(-1), flat, values.reshape(-1))
 
 
 class Ties:
@@ -128,7 +141,8 @@ class Ties:
             owners, neighbours = _ties_of(ties, rows)
             among = position[neighbours]
             kept = among >= 0
-            walks.append((owners[kept], among[kept], np.bincount(owners, minlength=rows.size) > 0))
+            having = None if not walks else np.bincount(owners, minlength=rows.size) > 0
+            walks.append((owners[kept], among[kept], having))
 
         def summed(values: np.ndarray) -> np.ndarray:
             total = np.empty(values.shape)
@@ -199,13 +213,17 @@ class Ties:
         # (a tie made twice is one tie) without sparse-matrix arithmetic.
         n = self.size
         keys = np.unique(np.concatenate([a.astype(np.int64) * n + b, b.astype(np.int64) * n + a]))
+        # Both sorted: where this month's keys would go in the keys made before tells which are
+        # there already, and inserting the others there keeps the keys sorted (a merge, not a sort).
+        place = np.searchsorted(self._new_keys, keys)
         if self._new_keys.size:
-            keys = keys[~np.isin(keys, self._new_keys, assume_unique=True)]
-        self._new_keys = np.sort(np.concatenate([self._new_keys, keys]))
+            made = self._new_keys[np.minimum(place, self._new_keys.size - 1)] == keys
+            keys, place = keys[~made], place[~made]
+        self._new_keys = np.insert(self._new_keys, place, keys)
         # Each new tie adds its ends' activity to the counts over ties.
         new_rows, new_cols = np.divmod(keys, n)
-        np.add.at(self.active_ties, new_rows, households.sharing_or_lending(new_cols))
-        np.add.at(self.lending_ties, new_rows, take_rows(households.lending, new_cols))
+        _add_to_rows(self.active_ties, new_rows, households.sharing_or_lending(new_cols))
+        _add_to_rows(self.lending_ties, new_rows, take_rows(households.lending, new_cols))
         # and one to the degree of each end (whole numbers: exact in any order).
         degree = self.degree.copy()
         np.add.at(degree, new_rows, 1.0)

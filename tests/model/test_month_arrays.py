@@ -9,8 +9,10 @@ import pytest
 from model.choice import at, set_at
 from model.equilibrium import STATES, _by_group_then_key, _softmax_rows, _stationary_system
 from model.households import Mode, put_rows, take_rows
+from model.learning import row_products
 from model.market import PoolOpenings, pool_open
 from model.model import TerritoryModel
+from model.network import _add_to_rows, _ties_of
 from model.reporters import row_sums, times_by_good
 from model.zone_results import tally_by_zone
 from tests.conftest import ROOT
@@ -165,6 +167,55 @@ def test_the_order_by_group_then_key_is_that_of_lexsort(groups):
     key[rng.random(n) < 0.3] = np.inf
     expected = np.lexsort((key, group))
     assert (_by_group_then_key(group, key, groups) == expected).all()
+
+
+def test_adding_to_rows_through_the_flat_index_is_numpy_add_at_to_the_bit():
+    rng = np.random.default_rng(14)
+    rows = rng.integers(0, 300, 500)  # rows repeated: each adds
+    for counts in (rng.random((300, 3)) * 1e3, np.asfortranarray(rng.random((300, 3)))):
+        for values in (rng.random((500, 3)) < 0.5, rng.standard_normal((500, 3))):
+            expected, added = counts.copy(), counts.copy()
+            np.add.at(expected, rows, values)
+            _add_to_rows(added, rows, values)
+            assert added.tobytes() == expected.tobytes()
+
+
+def test_the_ties_of_some_households_are_their_rows_of_the_matrix_in_order():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(15)
+    ties = sp.random(400, 400, density=0.02, format="csr", random_state=15)
+    rows = np.sort(rng.choice(400, 120, replace=False))
+    owners, neighbours = _ties_of(ties, rows)
+    expected_owners = np.concatenate([np.full(ties[r].nnz, i) for i, r in enumerate(rows)])
+    expected_neighbours = np.concatenate(
+        [ties.indices[ties.indptr[r] : ties.indptr[r + 1]] for r in rows]
+    )
+    assert (owners == expected_owners).all() and (neighbours == expected_neighbours).all()
+
+
+def test_ties_made_are_merged_into_the_sorted_keys_of_those_made_before():
+    model = TerritoryModel(
+        ROOT / "scenarios" / "third_places.toml", households=700, months=3, seed=6
+    )
+    ties, rng, n = model.ties, np.random.default_rng(16), 700
+    expected = ties._new_keys.copy()
+    for _ in range(4):
+        a, b = rng.integers(0, n, 300), rng.integers(0, n, 300)
+        a[:40], b[:40] = b[-40:], a[-40:]  # some pairs made again, the other way round
+        ties.add(a, b, model.households)
+        keep = a != b
+        made = np.concatenate([a[keep] * n + b[keep], b[keep] * n + a[keep]])
+        expected = np.unique(np.concatenate([expected, made]))
+        assert ties._new_keys.tobytes() == expected.astype(np.int64).tobytes()
+
+
+@pytest.mark.parametrize("goods", [1, 2, 3, 5, 8, 12])
+def test_row_products_are_numpy_products_over_goods_to_the_bit(goods):
+    rng = np.random.default_rng(goods)
+    values = arrays(rng, 3001, goods)[0]
+    for view in (values, 1 + values * 1e-3, np.asfortranarray(values)):
+        assert row_products(view).tobytes() == np.prod(view, axis=1).tobytes()
 
 
 def test_one_count_by_zone_gives_each_zone_its_households_by_mode_lenders_and_owners_of_several():
