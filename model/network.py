@@ -132,8 +132,8 @@ class Ties:
         household's in the order `neighbour_sum` walks them and added one after the other from
         zero as a sparse product does, so the sums are the same to the bit: the ties left out
         would add zeros."""
-        position = np.full(self.size, -1, dtype=np.int64)
-        position[rows] = np.arange(rows.size)
+        position = np.full(self.size, -1, dtype=np.int32)  # 32 bits: less to move
+        position[rows] = np.arange(rows.size, dtype=np.int32)
         walks = []
         for ties in (self.network, self.new_ties):
             if ties is None:
@@ -146,8 +146,9 @@ class Ties:
 
         def summed(values: np.ndarray) -> np.ndarray:
             total = np.empty(values.shape)
+            by_good = np.ascontiguousarray(values.T)  # each good's column read contiguous
             for g in range(values.shape[1]):
-                column = values[:, g]
+                column = by_good[g]
                 owners, among, _ = walks[0]
                 total[:, g] = np.bincount(owners, weights=column[among], minlength=rows.size)
                 for owners, among, having in walks[1:]:  # the ties made during the run

@@ -194,6 +194,21 @@ def test_the_ties_of_some_households_are_their_rows_of_the_matrix_in_order():
     assert (owners == expected_owners).all() and (neighbours == expected_neighbours).all()
 
 
+def test_sums_over_the_ties_among_some_households_are_the_sums_over_all_ties_read_there():
+    model = TerritoryModel(
+        ROOT / "scenarios" / "third_places.toml", households=900, months=14, seed=4
+    )
+    model.run()  # ties made during the run included
+    ties, rng = model.ties, np.random.default_rng(17)
+    assert ties.new_ties is not None
+    rows = np.sort(rng.choice(900, 250, replace=False))
+    values = arrays(rng, 250, 3)[0]
+    everywhere = np.zeros((900, 3))
+    everywhere[rows] = values
+    expected = ties.neighbour_sum(everywhere)[rows]
+    assert ties.neighbour_sum_of_rows(rows)(values).tobytes() == expected.tobytes()
+
+
 def test_ties_made_are_merged_into_the_sorted_keys_of_those_made_before():
     model = TerritoryModel(
         ROOT / "scenarios" / "third_places.toml", households=700, months=3, seed=6
