@@ -35,6 +35,7 @@ import numpy as np
 from .choice import utilities_of_pairs
 from .households import GoodTable, HouseholdState, Mode
 from .policies import Effects
+from .reporters import row_sums
 from .scenario import Behaviour
 
 SEVERAL = 4  # the fifth state: owning more than one unit
@@ -49,10 +50,19 @@ CHUNK = 200_000  # household-good pairs solved at once
 
 
 def _softmax_rows(x: np.ndarray, available: np.ndarray) -> np.ndarray:
+    """Softmax over the last, short axis among the available entries. The largest entry and the
+    sum of each row are taken column by column, and each row's are repeated along it, since numpy
+    reduces and broadcasts slowly along a short last axis: the same values as `max(axis=-1)`, and
+    as `sum(axis=-1)`, which adds a short row's floats in order from +0.0 (`reporters.row_sums`)."""
     x = np.where(available, x, -np.inf)
-    x = x - x.max(axis=-1, keepdims=True)
-    e = np.exp(x)
-    return e / e.sum(axis=-1, keepdims=True)
+    width = x.shape[-1]
+    rows = x.reshape(-1, width)
+    largest = rows[:, 0].copy()
+    for k in range(1, width):
+        np.maximum(largest, rows[:, k], out=largest)
+    e = np.exp(rows - np.repeat(largest, width).reshape(rows.shape))
+    total = row_sums(e)
+    return (e / np.repeat(total, width).reshape(rows.shape)).reshape(x.shape)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -140,23 +150,42 @@ def _stationary(
 
     r_owner = 1.0 / goods.lifetime_months[cols] + b.life_event_rate
     r_other = np.full(n, 1.0 / b.reconsider_months)
-    t = np.zeros((n, STATES, STATES))
-    for current in range(4):
-        rate = r_owner if current == Mode.OWN else r_other
-        t[:, current, :4] = rate[:, None] * choice[:, current, :]
-        to_own = t[:, current, Mode.OWN].copy()
-        t[:, current, SEVERAL] = to_own * several[:, 1]
-        t[:, current, Mode.OWN] = to_own * (1 - several[:, 1])
-        t[:, current, current] += 1 - rate
-    t[:, SEVERAL, SEVERAL] = 1 - r_owner * (1 - several[:, 0])
-    t[:, SEVERAL, Mode.OWN] = r_owner * (1 - several[:, 0])
-    # pi T = pi, sum(pi) = 1: solve (T' - I) pi = 0 with the last equation replaced by the sum.
-    a = np.swapaxes(t, 1, 2) - np.eye(STATES)[None]
-    a[:, -1, :] = 1.0
+    a = _stationary_system(choice, several, r_owner, r_other)
     rhs = np.zeros((n, STATES, 1))
     rhs[:, -1, 0] = 1.0
     pi = np.linalg.solve(a, rhs)[:, :, 0]
     return np.clip(pi, 0.0, 1.0)
+
+
+def _stationary_system(
+    choice: np.ndarray, several: np.ndarray, r_owner: np.ndarray, r_other: np.ndarray
+) -> np.ndarray:
+    """(n, 5, 5) the system whose solution is the stationary distribution pi: pi T = pi and
+    sum(pi) = 1, that is (T' - I) pi = 0 with the last equation replaced by the sum. T, the
+    month's transitions between the five states, is written transposed, a[:, next, current], and
+    I taken from its diagonal (x - 0 is x): the same numbers as building T and computing T' - I."""
+    a = np.zeros((choice.shape[0], STATES, STATES))
+    for current in range(4):
+        rate = r_owner if current == Mode.OWN else r_other
+        a[:, :4, current] = rate[:, None] * choice[:, current, :]
+        to_own = a[:, Mode.OWN, current].copy()
+        a[:, SEVERAL, current] = to_own * several[:, 1]
+        a[:, Mode.OWN, current] = to_own * (1 - several[:, 1])
+        a[:, current, current] += 1 - rate
+    a[:, SEVERAL, SEVERAL] = 1 - r_owner * (1 - several[:, 0])
+    a[:, Mode.OWN, SEVERAL] = r_owner * (1 - several[:, 0])
+    for state in range(STATES):
+        a[:, state, state] -= 1.0
+    a[:, -1, :] = 1.0
+    return a
+
+
+def _by_group_then_key(group: np.ndarray, key: np.ndarray, groups: int) -> np.ndarray:
+    """The order of `np.lexsort((key, group))`: by group, then by key, then by position. Two stable
+    sorts give it, the second over groups of 16 bits (a radix sort) when they fit: faster."""
+    by_key = np.argsort(key, kind="stable")
+    narrow = group.astype(np.uint16) if groups <= 1 << 16 else group
+    return by_key[np.argsort(narrow[by_key], kind="stable")]
 
 
 def _weighted_pick(
@@ -169,7 +198,7 @@ def _weighted_pick(
     with np.errstate(divide="ignore"):
         key = np.log(u) / np.maximum(weights, 1e-300)
     key = np.where(eligible, -key, np.inf)  # ascending: the largest u ** (1 / w) first
-    order = np.lexsort((key, group))
+    order = _by_group_then_key(group, key, quota.size)
     sizes = np.bincount(group, minlength=quota.size)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     rank = np.empty(weights.size, dtype=np.int64)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .households import GoodTable, HouseholdState, sum_over_goods
+from .households import GoodTable, HouseholdState, put_rows, sum_over_goods, take_rows
 from .market import MarketResult
 from .policies import Effects, per_household
 from .scenario import Behaviour
@@ -43,16 +43,28 @@ def learn_toward(
     expected: np.ndarray, rows: np.ndarray, observed: np.ndarray, rate: np.ndarray
 ) -> None:
     """Move `expected[rows]` a share `rate` of the way toward what was `observed` (in place)."""
-    current = expected[rows]
+    current = take_rows(expected, rows)
     current += rate * (observed - current)
-    expected[rows] = current
+    put_rows(expected, rows, current)
+
+
+def row_products(values: np.ndarray) -> np.ndarray:
+    """(R,) the products of an (R, G) array over goods, column by column: the same to the bit as
+    `np.prod(values, axis=1)`, which multiplies a row's floats in order, without reducing along the
+    short goods axis."""
+    if values.shape[1] == 0:
+        return np.prod(values, axis=1)
+    out = values[:, 0].copy()
+    for g in range(1, values.shape[1]):
+        out *= values[:, g]
+    return out
 
 
 def trust_after_experiences(trust, good_months, bad, gain, loss, cover):
     """Trust after this month's experiences: each good month closes `gain` of the gap to 1; each bad
     one (per good, counted in `bad` (N, G)) removes `loss` of trust, less the insured share `cover`."""
     after_good = 1 - (1 - trust) * (1 - gain) ** good_months
-    kept = np.prod(np.where(bad > 0, (1 - loss * (1 - cover)) ** bad, 1.0), axis=1)
+    kept = row_products(np.where(bad > 0, (1 - loss * (1 - cover)) ** bad, 1.0))
     return after_good * kept
 
 
@@ -77,16 +89,16 @@ def learn_from_the_month(
     learn_toward(hh.availability, rows, met, rate * asked)
     got = served > 0
     learn_toward(hh.expected_price, rows, market.price_paid_per_use, rate * got)
-    hh.tried[rows] |= got
+    put_rows(hh.tried, rows, take_rows(hh.tried, rows) | got)
     used = market.used_informal + market.used_platform
     offered = market.capacity > 0
     utilization = np.divide(used, market.capacity, out=np.zeros(used.shape), where=offered)
     learn_toward(hh.utilization, rows, utilization, rate * offered)
     hh.lend_income_eur.fill(0.0)
-    hh.lend_income_eur[rows] = market.lender_income_eur
+    put_rows(hh.lend_income_eur, rows, market.lender_income_eur)
 
     def at_rows(effect):
-        return effect[rows] if effect.ndim == 2 else effect
+        return take_rows(effect, rows) if effect.ndim == 2 else effect
 
     bad_prob = goods.bad_experience_prob * at_rows(per_household(fx.bad_experience_factor, hh.zq))
     lent = used > 0

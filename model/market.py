@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .households import GoodTable, HouseholdState, Mode, any_good
+from .households import GoodTable, HouseholdState, Mode, any_good, take_rows
 from .policies import Effects, per_household
 
 if TYPE_CHECKING:
@@ -133,9 +133,30 @@ def pool_open(
         if reach is None:
             within = (units > 0)[households.zone]
         else:
-            within = reach.covered(units)[households.zone] > reach.spot[:, None]
+            within = take_rows(reach.covered(units), households.zone) > reach.spot[:, None]
         return per_household(effects.pool_access, households.zq) & within
     return np.zeros(households.mode.shape, dtype=bool)
+
+
+class PoolOpenings:
+    """`pool_open` of a run's households, computed again only in the months the pools' units or
+    access change (most months they stay as they were). The flags returned are read-only."""
+
+    def __init__(self, households: HouseholdState, reach: PoolReach | None):
+        self.households = households
+        self.reach = reach
+        self._units = self._access = self._open = None
+
+    def __call__(self, effects: Effects) -> np.ndarray:
+        if not (
+            self._open is not None
+            and np.array_equal(effects.pool_units, self._units)
+            and np.array_equal(effects.pool_access, self._access)
+        ):
+            self._units, self._access = effects.pool_units.copy(), effects.pool_access.copy()
+            self._open = pool_open(self.households, effects, self.reach)
+            self._open.flags.writeable = False
+        return self._open
 
 
 def public_share_of_pools(effects: Effects) -> np.ndarray | None:
@@ -160,33 +181,34 @@ def clear_market(
         borrower |= hh.share_rest & hh.need
     rows = np.flatnonzero(any_good(borrower | hh.lending))
     lending_ties = (
-        np.zeros((rows.size, len(goods.names))) if ties.well_mixed else ties.lending_ties[rows]
+        np.zeros((rows.size, len(goods.names)))
+        if ties.well_mixed
+        else take_rows(ties.lending_ties, rows)
     )
     subsidy = np.minimum(
         per_household(fx.subsidy_eur, hh.zq),
         per_household(fx.subsidy_cap_share, hh.zq) * goods.share_eur_per_use,
     )
+    uses = take_rows(hh.uses, rows)
     return allocate(
         rows=rows,
-        borrower=borrower[rows],
+        borrower=take_rows(borrower, rows),
         uses=(
-            np.where(
-                hh.share_rest[rows], hh.uses[rows] * goods.extra_units_uses_share, hh.uses[rows]
-            )
+            np.where(take_rows(hh.share_rest, rows), uses * goods.extra_units_uses_share, uses)
             if partly
-            else hh.uses[rows]
+            else uses
         ),
-        lender=hh.lending[rows],
+        lender=take_rows(hh.lending, rows),
         spare=goods.spare_uses_per_month,
         price=goods.share_eur_per_use,
-        subsidy=subsidy[rows] if subsidy.ndim == 2 else subsidy,
+        subsidy=take_rows(subsidy, rows) if subsidy.ndim == 2 else subsidy,
         digital=hh.digital[rows],
         lending_ties=lending_ties,
         neighbour_sum=ties.neighbour_sum_of_rows(rows),
         zone_sum=partial(zone_sum, hh.zone[rows], ties.zone_count),
         zone=hh.zone[rows],
         well_mixed=ties.well_mixed,
-        pool_ok=pool_ok[rows],
+        pool_ok=take_rows(pool_ok, rows),
         pool_supply=fx.pool_units * goods.capacity_uses_per_month,
         pool_price=fx.pool_price_eur,
         pool_public_share=public_share_of_pools(fx),
@@ -233,11 +255,11 @@ def allocate(
 
     if well_mixed:
         offered = zone_sum(capacity)
-        served_informal = demand * _ratio(offered, zone_sum(demand))[zone]
+        served_informal = demand * take_rows(_ratio(offered, zone_sum(demand)), zone)
         used_share = np.divide(
             zone_sum(served_informal), offered, out=np.zeros(offered.shape), where=offered > 0
         )
-        used_informal = capacity * used_share[zone]
+        used_informal = capacity * take_rows(used_share, zone)
     else:
         # A borrower splits its demand equally among its lending ties.
         asked = np.divide(demand, lending_ties, out=np.zeros(demand.shape), where=lending_ties > 0)
@@ -251,7 +273,7 @@ def allocate(
     pools = bool(pool_supply.any())
     if pools:
         pool_demand = left * pool_ok
-        served_pool = pool_demand * _ratio(pool_supply, zone_sum(pool_demand))[zone]
+        served_pool = pool_demand * take_rows(_ratio(pool_supply, zone_sum(pool_demand)), zone)
         left -= served_pool
     else:
         served_pool = np.zeros(demand.shape)
@@ -259,14 +281,16 @@ def allocate(
     listed_capacity = (capacity - used_informal) * (lender & digital[:, None])
     platform_demand = left * (borrower & digital[:, None])
     platform_supply = zone_sum(listed_capacity)
-    served_platform = platform_demand * _ratio(platform_supply, zone_sum(platform_demand))[zone]
+    served_platform = platform_demand * take_rows(
+        _ratio(platform_supply, zone_sum(platform_demand)), zone
+    )
     used_share = np.divide(
         zone_sum(served_platform),
         platform_supply,
         out=np.zeros(platform_supply.shape),
         where=platform_supply > 0,
     )
-    used_platform = listed_capacity * used_share[zone]
+    used_platform = listed_capacity * take_rows(used_share, zone)
 
     uniform_fee = bool((platform_fee == platform_fee[0]).all())
     fee = platform_fee[0] if uniform_fee else platform_fee[zone][:, None]
@@ -277,12 +301,12 @@ def allocate(
     pool_revenue = operator_revenue = 0.0
     pool_paid = operator_paid = 0.0
     if pools:
-        pool_paid = served_pool * pool_price[zone]
+        pool_paid = served_pool * take_rows(pool_price, zone)
         borrower_paid += pool_paid
         gross_paid += pool_paid
         pool_revenue = float(pool_paid.sum())
         if pool_public_share is not None:
-            operator_paid = pool_paid * (1 - pool_public_share[zone])
+            operator_paid = pool_paid * (1 - take_rows(pool_public_share, zone))
             operator_revenue = float(operator_paid.sum())
             pool_revenue -= operator_revenue
     lender_income = used_informal * price + used_platform * price * (1 - fee)

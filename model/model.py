@@ -55,7 +55,7 @@ from .households import (
     populate,
 )
 from .learning import learn_from_the_month
-from .market import MarketResult, clear_market, pool_open, pool_reach
+from .market import MarketResult, PoolOpenings, clear_market, pool_open, pool_reach
 from .network import Ties
 from .policies import Effects, PolicyBook, households_by_zone
 from .scenario import Scenario, load_scenario
@@ -170,6 +170,7 @@ class TerritoryModel(mesa.Model):
             self.scenario, self.households_by_zone, self.rng.bit_generator.seed_seq
         )
         self.month0_pool_ok = pool_open(hh, self.status_quo, self.pool_reach)
+        self.pool_openings = PoolOpenings(hh, self.pool_reach)
         self.month0_subscribers = subscribers_by_zone(self.scenario, self.households_by_zone)
         self._count_needing()
         self.zone_needing_before_subscribers = self.zone_needing
@@ -218,7 +219,7 @@ class TerritoryModel(mesa.Model):
         training_by_household = train_offline_households(hh, fx, rng)
         training_eur = 0.0 if training_by_household is None else float(training_by_household.sum())
         # 5. decisions, then the counts over ties follow the changes
-        pool_ok = pool_open(hh, fx, self.pool_reach)
+        pool_ok = self.pool_openings(fx)
         active_before, lending_before = hh.sharing_or_lending(), hh.lending.copy()
         if pool_ok.any():
             grew = fx.pool_units > POOL_NEWS_GROWTH * self.pool_units_before

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .households import HouseholdState, any_good, pairs, per_good
+from .households import HouseholdState, any_good, per_good, take_rows
 from .market import MarketResult
 
 
@@ -45,10 +45,23 @@ def _inverse(degree: np.ndarray) -> np.ndarray:
 def _ties_of(ties: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The ties of the households `rows`, in the matrix's order: for each, the position in `rows`
     of the household it starts from and the household it reaches."""
-    lengths = ties.indptr[rows + 1] - ties.indptr[rows]
-    owners = np.repeat(np.arange(rows.size), lengths)
-    starts = np.repeat(ties.indptr[rows] - np.cumsum(lengths) + lengths, lengths)
-    return owners, ties.indices[starts + np.arange(starts.size)]
+    first = ties.indptr[rows]
+    lengths = ties.indptr[rows + 1] - first
+    index = first.dtype  # the matrix's own integers (32 bits below 2^31 ties): less to move
+    owners = np.repeat(np.arange(rows.size, dtype=index), lengths)
+    starts = np.repeat(first - np.cumsum(lengths, dtype=index) + lengths, lengths)
+    return owners, ties.indices[starts + np.arange(starts.size, dtype=index)]
+
+
+def _add_to_rows(counts: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """counts[rows] += values (an (R, G) array), a row repeated adding each time, as `np.add.at`
+    does; through the flat index when `counts` is C-contiguous, faster than by rows."""
+    if not counts.flags.c_contiguous:
+        np.add.at(counts, rows, values)
+        return
+    goods = counts.shape[1]
+    flat = (rows.astype(np.intp)[:, None] * goods + np.arange(goods)).reshape(-1)
+    np.add.at(counts.reshape(-1), flat, values.reshape(-1))
 
 
 class Ties:
@@ -88,23 +101,28 @@ class Ties:
             total[self._new_rows] += self._new_compact @ values
         return total
 
-    def sparse_neighbour_sum(self, values: np.ndarray) -> np.ndarray:
-        """`neighbour_sum` of an (N, G) array that is zero for nearly all households: only the
-        ties of the others are walked (households who changed their lending, say)."""
-        total = np.zeros(values.size)
-        rows, cols = pairs(values != 0)
-        goods = values.shape[1]
+    def add_changes_over_ties(
+        self, counts: np.ndarray, now: np.ndarray, before: np.ndarray
+    ) -> None:
+        """Add to the (N, G) `counts` over ties, in place, what changed from the flags `before` to
+        the flags `now`: +1 (set since) or -1 (unset since) to each tie of a household whose flag
+        changed. Only the ties of those, nearly none of the households, are walked; counts and
+        changes are whole numbers, so their sums are exact in any order (the same as a recount)."""
+        changed = np.flatnonzero(now != before)
+        if changed.size == 0:
+            return
+        goods = now.shape[1]
+        rows, cols = np.divmod(changed, goods)
+        change = np.where(now.reshape(-1).take(changed), 1.0, -1.0)
         for ties in (self.network, self.new_ties):
-            if ties is None or rows.size == 0:
+            if ties is None:
                 continue
             owners, neighbours = _ties_of(ties, rows)
-            # The values are counts (small integers): their sums are exact in any order.
-            total += np.bincount(
-                neighbours.astype(np.int64) * goods + cols[owners],
-                weights=values[rows, cols][owners],
-                minlength=values.size,
-            )
-        return total.reshape(values.shape)
+            if counts.flags.c_contiguous:
+                flat = neighbours.astype(np.intp) * goods + cols[owners]
+                np.add.at(counts.reshape(-1), flat, change[owners])
+            else:
+                np.add.at(counts, (neighbours, cols[owners]), change[owners])
 
     def neighbour_sum_of_rows(self, rows: np.ndarray):
         """`neighbour_sum` for values given only at the sorted `rows` (zero elsewhere), read at
@@ -114,8 +132,8 @@ class Ties:
         household's in the order `neighbour_sum` walks them and added one after the other from
         zero as a sparse product does, so the sums are the same to the bit: the ties left out
         would add zeros."""
-        position = np.full(self.size, -1, dtype=np.int64)
-        position[rows] = np.arange(rows.size)
+        position = np.full(self.size, -1, dtype=np.int32)  # 32 bits: less to move
+        position[rows] = np.arange(rows.size, dtype=np.int32)
         walks = []
         for ties in (self.network, self.new_ties):
             if ties is None:
@@ -123,12 +141,14 @@ class Ties:
             owners, neighbours = _ties_of(ties, rows)
             among = position[neighbours]
             kept = among >= 0
-            walks.append((owners[kept], among[kept], np.bincount(owners, minlength=rows.size) > 0))
+            having = None if not walks else np.bincount(owners, minlength=rows.size) > 0
+            walks.append((owners[kept], among[kept], having))
 
         def summed(values: np.ndarray) -> np.ndarray:
             total = np.empty(values.shape)
+            by_good = np.ascontiguousarray(values.T)  # each good's column read contiguous
             for g in range(values.shape[1]):
-                column = values[:, g]
+                column = by_good[g]
                 owners, among, _ = walks[0]
                 total[:, g] = np.bincount(owners, weights=column[among], minlength=rows.size)
                 for owners, among, having in walks[1:]:  # the ties made during the run
@@ -169,12 +189,8 @@ class Ties:
         before (walking only the ties of those who changed)."""
         if self.well_mixed:
             return
-        self.active_ties += self.sparse_neighbour_sum(
-            households.sharing_or_lending().astype(np.int8) - active_before
-        )
-        self.lending_ties += self.sparse_neighbour_sum(
-            households.lending.astype(np.int8) - lending_before
-        )
+        self.add_changes_over_ties(self.active_ties, households.sharing_or_lending(), active_before)
+        self.add_changes_over_ties(self.lending_ties, households.lending, lending_before)
 
     # ------------------------------------------------------------------ new ties
 
@@ -198,13 +214,23 @@ class Ties:
         # (a tie made twice is one tie) without sparse-matrix arithmetic.
         n = self.size
         keys = np.unique(np.concatenate([a.astype(np.int64) * n + b, b.astype(np.int64) * n + a]))
+        # Both sorted: where this month's keys would go in the keys made before tells which are
+        # there already, and inserting the others there keeps the keys sorted (a merge, not a sort).
+        place = np.searchsorted(self._new_keys, keys)
         if self._new_keys.size:
-            keys = keys[~np.isin(keys, self._new_keys, assume_unique=True)]
-        self._new_keys = np.sort(np.concatenate([self._new_keys, keys]))
+            made = self._new_keys[np.minimum(place, self._new_keys.size - 1)] == keys
+            keys, place = keys[~made], place[~made]
+        self._new_keys = np.insert(self._new_keys, place, keys)
         # Each new tie adds its ends' activity to the counts over ties.
         new_rows, new_cols = np.divmod(keys, n)
-        np.add.at(self.active_ties, new_rows, households.sharing_or_lending()[new_cols])
-        np.add.at(self.lending_ties, new_rows, households.lending[new_cols])
+        _add_to_rows(self.active_ties, new_rows, households.sharing_or_lending(new_cols))
+        _add_to_rows(self.lending_ties, new_rows, take_rows(households.lending, new_cols))
+        # and one to the degree of each end (whole numbers: exact in any order).
+        degree = self.degree.copy()
+        np.add.at(degree, new_rows, 1.0)
+        inverse_degree = self.inverse_degree.copy()
+        inverse_degree[new_rows] = 1.0 / degree[new_rows]
+        self.degree, self.inverse_degree = degree, inverse_degree
         rows, cols = np.divmod(self._new_keys, n)
         cols = cols.astype(self.network.indices.dtype)
         per_row = np.bincount(rows, minlength=n)
@@ -212,13 +238,11 @@ class Ties:
         self.new_ties = sp.csr_matrix(
             (ones, cols, np.concatenate([[0], np.cumsum(per_row)])), shape=(n, n)
         )
-        self._new_rows = np.flatnonzero(per_row)
+        self._new_rows = rows[np.concatenate([[True], rows[1:] != rows[:-1]])]  # rows are sorted
         self._new_compact = sp.csr_matrix(  # only the rows that have such ties
             (ones, cols, np.concatenate([[0], np.cumsum(per_row[self._new_rows])])),
             shape=(self._new_rows.size, n),
         )
-        self.degree = self._base_degree + per_row
-        self.inverse_degree = _inverse(self.degree)
         return int(a.size)
 
     def make_new_ties(

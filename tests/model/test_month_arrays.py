@@ -7,8 +7,12 @@ import numpy as np
 import pytest
 
 from model.choice import at, set_at
-from model.households import Mode
+from model.equilibrium import STATES, _by_group_then_key, _softmax_rows, _stationary_system
+from model.households import Mode, put_rows, take_rows
+from model.learning import row_products
+from model.market import PoolOpenings, pool_open
 from model.model import TerritoryModel
+from model.network import _add_to_rows, _ties_of
 from model.reporters import row_sums, times_by_good
 from model.zone_results import tally_by_zone
 from tests.conftest import ROOT
@@ -56,6 +60,177 @@ def test_pairs_read_and_written_through_the_flat_index_are_those_of_two_index_ar
         expected[rows, cols] = new
         set_at(written, rows, cols, new)
         assert written.tobytes() == expected.tobytes()
+
+
+def test_rows_read_and_written_through_take_and_the_flat_index_are_those_of_one_index_array():
+    rng = np.random.default_rng(11)
+    for values in arrays(rng, 700, 3) + [rng.random((3, 700)).T, rng.random(700)]:
+        for rows in (np.sort(rng.choice(700, 250, replace=False)), rng.integers(0, 700, 90)):
+            assert take_rows(values, rows).tobytes() == values[rows].tobytes()
+            new = arrays(rng, rows.size, 3)[0]
+            new = new[:, 0] if values.ndim == 1 else new
+            new = new > 0 if values.dtype == bool else new.astype(values.dtype)
+            expected, written = values.copy(), values.copy()
+            expected[rows] = new
+            put_rows(written, rows, new)
+            assert written.tobytes() == expected.tobytes()
+
+
+def test_the_flags_of_sharing_or_lending_for_some_rows_are_those_of_all_households_read_there():
+    model = TerritoryModel(ROOT / "scenarios" / "baseline.toml", households=600, months=3, seed=2)
+    model.run()
+    rows = np.random.default_rng(1).integers(0, 600, 150)
+    every = model.households.sharing_or_lending()
+    assert (model.households.sharing_or_lending(rows) == every[rows]).all()
+
+
+def test_pools_open_are_recomputed_only_when_the_pools_change_and_are_always_those_of_pool_open():
+    model = TerritoryModel(
+        ROOT / "scenarios" / "bordeaux_metropole.toml", households=1500, months=1, seed=3
+    )
+    openings = PoolOpenings(model.households, model.pool_reach)
+    effects = model.policy_book.effects(1)
+    first = openings(effects)
+    assert first.tobytes() == pool_open(model.households, effects, model.pool_reach).tobytes()
+    assert openings(effects) is first  # the same pools: the flags of last time
+    with pytest.raises(ValueError):
+        first[0, 0] = not first[0, 0]  # read-only, so no month can change them for the next
+    effects.pool_units = effects.pool_units * 3.0 + 1.0
+    effects.pool_access = effects.pool_access | True
+    grown = openings(effects)
+    assert grown is not first
+    assert grown.tobytes() == pool_open(model.households, effects, model.pool_reach).tobytes()
+    assert grown.sum() > first.sum()
+
+
+def test_counts_over_ties_moved_by_the_changes_are_those_moved_by_the_sums_over_all_ties():
+    model = TerritoryModel(
+        ROOT / "scenarios" / "third_places.toml", households=900, months=14, seed=4
+    )
+    model.run()  # ties made during the run included
+    ties, rng = model.ties, np.random.default_rng(9)
+    assert ties.new_ties is not None
+    # the degrees, moved by each tie made, are those of all ties counted again
+    degree = np.asarray((ties.network + ties.new_ties).sum(axis=1)).ravel()
+    assert ties.degree.tobytes() == degree.tobytes()
+    inverse = np.divide(1.0, degree, out=np.zeros(degree.shape), where=degree > 0)
+    assert ties.inverse_degree.tobytes() == inverse.tobytes()
+    for before in (model.households.lending, model.households.sharing_or_lending()):
+        now = before ^ (rng.random(before.shape) < 0.05)
+        for counts in (ties.active_ties.copy(), np.asfortranarray(ties.lending_ties)):
+            changes = (now.astype(np.int8) - before).astype(np.float64)
+            expected = counts + ties.neighbour_sum(changes)
+            ties.add_changes_over_ties(counts, now, before)
+            assert counts.tobytes() == expected.tobytes()
+
+
+def test_the_month_0_softmax_is_the_numpy_softmax_over_the_last_axis_to_the_bit():
+    rng = np.random.default_rng(12)
+    for width in (2, 4, 5):
+        x = rng.standard_normal((2000, 4, width)) * 10 ** rng.uniform(-3, 2.5, (2000, 4, width))
+        available = rng.random((2000, 1, width)) < 0.7
+        available[..., 0] = True
+        masked = np.where(available, x, -np.inf)
+        shifted = masked - masked.max(axis=-1, keepdims=True)
+        e = np.exp(shifted)
+        expected = e / e.sum(axis=-1, keepdims=True)
+        assert _softmax_rows(x, available).tobytes() == expected.tobytes()
+
+
+def test_the_month_0_system_written_transposed_is_the_transposed_transitions_less_one():
+    rng = np.random.default_rng(13)
+    n = 3000
+    choice = rng.dirichlet(np.ones(4), size=(n, 4))
+    several = rng.random((n, 2)) * (rng.random((n, 1)) < 0.5)
+    r_owner, r_other = 1 / rng.uniform(60, 200, n) + 0.01, np.full(n, 1 / 24)
+    t = np.zeros((n, STATES, STATES))
+    for current in range(4):
+        rate = r_owner if current == Mode.OWN else r_other
+        t[:, current, :4] = rate[:, None] * choice[:, current, :]
+        to_own = t[:, current, Mode.OWN].copy()
+        t[:, current, 4] = to_own * several[:, 1]
+        t[:, current, Mode.OWN] = to_own * (1 - several[:, 1])
+        t[:, current, current] += 1 - rate
+    t[:, 4, 4] = 1 - r_owner * (1 - several[:, 0])
+    t[:, 4, Mode.OWN] = r_owner * (1 - several[:, 0])
+    expected = np.swapaxes(t, 1, 2) - np.eye(STATES)[None]
+    expected[:, -1, :] = 1.0
+    assert _stationary_system(choice, several, r_owner, r_other).tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("groups", [1, 7, 900, 70_000])
+def test_the_order_by_group_then_key_is_that_of_lexsort(groups):
+    rng = np.random.default_rng(groups)
+    n = 20_000
+    group = rng.integers(0, groups, n)
+    key = np.round(rng.standard_normal(n), 2)  # many ties, kept in the order of their positions
+    key[rng.random(n) < 0.3] = np.inf
+    expected = np.lexsort((key, group))
+    assert (_by_group_then_key(group, key, groups) == expected).all()
+
+
+def test_adding_to_rows_through_the_flat_index_is_numpy_add_at_to_the_bit():
+    rng = np.random.default_rng(14)
+    rows = rng.integers(0, 300, 500)  # rows repeated: each adds
+    for counts in (rng.random((300, 3)) * 1e3, np.asfortranarray(rng.random((300, 3)))):
+        for values in (rng.random((500, 3)) < 0.5, rng.standard_normal((500, 3))):
+            expected, added = counts.copy(), counts.copy()
+            np.add.at(expected, rows, values)
+            _add_to_rows(added, rows, values)
+            assert added.tobytes() == expected.tobytes()
+
+
+def test_the_ties_of_some_households_are_their_rows_of_the_matrix_in_order():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(15)
+    ties = sp.random(400, 400, density=0.02, format="csr", random_state=15)
+    rows = np.sort(rng.choice(400, 120, replace=False))
+    owners, neighbours = _ties_of(ties, rows)
+    expected_owners = np.concatenate([np.full(ties[r].nnz, i) for i, r in enumerate(rows)])
+    expected_neighbours = np.concatenate(
+        [ties.indices[ties.indptr[r] : ties.indptr[r + 1]] for r in rows]
+    )
+    assert (owners == expected_owners).all() and (neighbours == expected_neighbours).all()
+
+
+def test_sums_over_the_ties_among_some_households_are_the_sums_over_all_ties_read_there():
+    model = TerritoryModel(
+        ROOT / "scenarios" / "third_places.toml", households=900, months=14, seed=4
+    )
+    model.run()  # ties made during the run included
+    ties, rng = model.ties, np.random.default_rng(17)
+    assert ties.new_ties is not None
+    rows = np.sort(rng.choice(900, 250, replace=False))
+    values = arrays(rng, 250, 3)[0]
+    everywhere = np.zeros((900, 3))
+    everywhere[rows] = values
+    expected = ties.neighbour_sum(everywhere)[rows]
+    assert ties.neighbour_sum_of_rows(rows)(values).tobytes() == expected.tobytes()
+
+
+def test_ties_made_are_merged_into_the_sorted_keys_of_those_made_before():
+    model = TerritoryModel(
+        ROOT / "scenarios" / "third_places.toml", households=700, months=3, seed=6
+    )
+    ties, rng, n = model.ties, np.random.default_rng(16), 700
+    expected = ties._new_keys.copy()
+    for _ in range(4):
+        a, b = rng.integers(0, n, 300), rng.integers(0, n, 300)
+        a[:40], b[:40] = b[-40:], a[-40:]  # some pairs made again, the other way round
+        ties.add(a, b, model.households)
+        keep = a != b
+        made = np.concatenate([a[keep] * n + b[keep], b[keep] * n + a[keep]])
+        expected = np.unique(np.concatenate([expected, made]))
+        assert ties._new_keys.tobytes() == expected.astype(np.int64).tobytes()
+
+
+@pytest.mark.parametrize("goods", [1, 2, 3, 5, 8, 12])
+def test_row_products_are_numpy_products_over_goods_to_the_bit(goods):
+    rng = np.random.default_rng(goods)
+    values = arrays(rng, 3001, goods)[0]
+    for view in (values, 1 + values * 1e-3, np.asfortranarray(values)):
+        assert row_products(view).tobytes() == np.prod(view, axis=1).tobytes()
 
 
 def test_one_count_by_zone_gives_each_zone_its_households_by_mode_lenders_and_owners_of_several():
