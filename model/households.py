@@ -26,8 +26,8 @@ from mesa.discrete_space import CellAgent
 
 from .constants import Constants, equilibrium_constants
 from .scenario import Scenario, TerritoryFromData
-from .today import aware_share_at_start
 from .territory import Layout
+from .today import aware_share_at_start
 
 
 class Mode(IntEnum):

@@ -302,7 +302,7 @@ def aware_share_at_month_zero(model, good="car") -> float:
 def test_a_fleet_open_for_years_leaves_the_aware_share_the_media_reach_over_them(tiny_territory):
     path = with_fleet(tiny_territory, extra="")
     text = path.read_text(encoding="utf-8").replace(
-        'subscribers = 400\n', 'subscribers = 400\nmonths_open = 120\n'
+        "subscribers = 400\n", "subscribers = 400\nmonths_open = 120\n"
     )
     path.write_text(text, encoding="utf-8")
     scenario = load_scenario(path)
@@ -317,7 +317,7 @@ def test_a_stated_aware_share_wins_over_the_months_a_fleet_has_been_open(tiny_te
     extra = '\n[today.goods.car]\naware_share = 0.2\nsource = "a survey"\n'
     path = with_fleet(tiny_territory, extra=extra)
     text = path.read_text(encoding="utf-8").replace(
-        'subscribers = 400\n', 'subscribers = 400\nmonths_open = 240\n'
+        "subscribers = 400\n", "subscribers = 400\nmonths_open = 240\n"
     )
     path.write_text(text, encoding="utf-8")
     assert abs(aware_share_at_month_zero(TerritoryModel(path, households=6000)) - 0.2) < 0.03
@@ -337,7 +337,7 @@ def test_bordeaux_knows_of_car_sharing_as_the_media_would_have_told_it_since_cit
 def test_months_open_below_zero_is_refused_in_one_line(tiny_territory):
     path = with_fleet(tiny_territory)
     text = path.read_text(encoding="utf-8").replace(
-        'subscribers = 400\n', 'subscribers = 400\nmonths_open = -3\n'
+        "subscribers = 400\n", "subscribers = 400\nmonths_open = -3\n"
     )
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"today\.fleets\.coop\.months_open") as error:
