@@ -242,7 +242,7 @@ def _map_run(
             households=words.number(manifest.get("households", 0)),
             seed=manifest.get("seed"),
         ),
-        label=words.of(outcome),
+        label=words.of(outcome) + (words.text(" (%)") if percent else ""),
         percent=percent,
         words=words,
     )

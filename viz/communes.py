@@ -191,8 +191,8 @@ def ResultsByCommune(comparison, territory):
     with solara.Div(classes=["partage-charts"], attributes={"data-testid": "commune-maps"}):
         for column, heading, diverging in (
             ("scenario", tr(scenario.replace("_", " ")), False),
-            ("reference", tr("Reference"), False),
-            ("difference", tr("Difference from the reference"), True),
+            ("reference", tr("Baseline"), False),
+            ("difference", tr("Difference from the baseline"), True),
         ):
             values = rows[column].to_numpy(dtype=float)
             unsettled = (~rows["settled"]).to_numpy() if diverging else None
@@ -258,7 +258,7 @@ def CommuneCurves(comparison, scenario: str, key: str, name: str, outcome: str):
                 factor * mine["mean"].to_numpy(dtype=float),
             ),
             Line(
-                tr("Reference"),
+                tr("Baseline"),
                 "#595959",
                 theirs["month"].to_numpy(),
                 factor * theirs["mean"].to_numpy(dtype=float),
@@ -269,18 +269,18 @@ def CommuneCurves(comparison, scenario: str, key: str, name: str, outcome: str):
         + (" (%)" if is_share(outcome) else ""),
         test_id="commune-curve",
         lang=lang,
-        baseline_label=tr("Reference"),
+        baseline_label=tr("Baseline"),
     )
     difference = line_chart(
         [
             Line(
-                tr("Difference from the reference"),
+                tr("Difference from the baseline"),
                 "#D55E00",
                 mine["month"].to_numpy(),
                 factor * mine["diff"].to_numpy(dtype=float),
             ),
         ],
-        title=tr("{name}: {outcome}").format(name=name, outcome=tr("Difference from the reference"))
+        title=tr("{name}: {outcome}").format(name=name, outcome=tr("Difference from the baseline"))
         + (f" ({unit})" if unit else ""),
         test_id="commune-difference-curve",
         lang=lang,
@@ -295,7 +295,7 @@ def CommuneTable(rows: pd.DataFrame, names: dict[str, str], outcome: str):
     columns = {
         "commune": tr("Commune"),
         "scenario": tr("Scenario"),
-        "reference": tr("Reference"),
+        "reference": tr("Baseline"),
         "difference": tr("Difference"),
     }
     key = sort_by.value if sort_by.value in columns else "difference"
@@ -352,7 +352,7 @@ def CommuneFigures(table: pd.DataFrame, comparison, scenario: str, key: str, nam
         )
     head = "".join(
         f"<th scope='col'>{escaped(t)}</th>"
-        for t in (tr("Figure"), tr("Scenario"), tr("Reference"), tr("Difference"))
+        for t in (tr("Figure"), tr("Scenario"), tr("Baseline"), tr("Difference"))
     )
     solara.HTML(tag="h4", unsafe_innerHTML=escaped(name))
     solara.HTML(

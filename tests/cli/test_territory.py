@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import matplotlib.colorbar
 import pandas as pd
 import pytest
 from PIL import Image
@@ -118,7 +119,9 @@ def test_show_prints_zones_and_filled_defaults_and_writes_a_map(tmp_path, capsys
     assert out.stat().st_size > 10_000
 
 
-def test_run_writes_outcomes_by_zone_and_map_draws_them(tiny_territory, tmp_path, capsys):
+def test_run_writes_outcomes_by_zone_and_map_draws_them(
+    tiny_territory, tmp_path, capsys, monkeypatch
+):
     out = tmp_path / "run"
     assert (
         main(
@@ -140,9 +143,18 @@ def test_run_writes_outcomes_by_zone_and_map_draws_them(tiny_territory, tmp_path
     zones = pd.read_parquet(out / "zones.parquet")
     assert list(zones.columns) == ["month", "zone", "outcome", "value"]
     assert set(zones["zone"]) == {"A", "B", "C", "D"}
+    labels = []
+    real_set_label = matplotlib.colorbar.Colorbar.set_label
+    monkeypatch.setattr(
+        matplotlib.colorbar.Colorbar,
+        "set_label",
+        lambda bar, label, **kw: labels.append(label) or real_set_label(bar, label, **kw),
+    )
     assert main(["map", str(out), "--outcome", "car.without.share", "--month", "0"]) == 0
     drawn = out / "map-car.without.share-month0.png"
     assert drawn.stat().st_size > 5_000
+    # shares are drawn in percent, and the colour bar says so
+    assert labels and labels[-1].endswith("(%)"), labels
     # the title names the outcome in words, never its column name, in the language asked
     title = Image.open(drawn).text["Title"]
     assert "car.without.share" not in title and "households without a car" in title, title

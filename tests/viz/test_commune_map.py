@@ -149,7 +149,7 @@ def test_a_click_on_a_commune_gives_its_figures_and_curves(compared):
     text = curves.inner_text() + " ".join(
         page.locator("[data-testid=commune-curves] svg title").all_text_contents()
     )
-    assert "Cenon" in text and "Reference" in text and "Difference from the reference" in text
+    assert "Cenon" in text and "Baseline" in text and "Difference from the baseline" in text
     assert page.locator("[data-testid=commune-curve] polyline").count() >= 2
     # the table sorts by name: Ambarès-et-Lagrave first
     ui.choose(page, "Sort the communes by", "Commune")
