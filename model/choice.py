@@ -124,7 +124,8 @@ def mode_utilities(
         - b.environment_weight * concern * use_emissions
     )
     if current is not None:
-        utility[np.arange(uses.size), current] += b.habit_bonus
+        # at each pair's current mode, through the flat index (one per row: the same as utility[i, j])
+        utility.reshape(-1)[np.arange(0, uses.size * N_MODES, N_MODES) + current] += b.habit_bonus
     return utility
 
 
@@ -169,14 +170,14 @@ def at(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """values[rows, cols] of a 2-D array, read through its flat index when it is C-contiguous:
     numpy's indexing by two arrays is several times slower than `take` (the same values)."""
     if values.flags.c_contiguous:
-        return values.reshape(-1).take(rows.astype(np.intp) * values.shape[1] + cols)
+        return values.reshape(-1).take(rows.astype(np.intp, copy=False) * values.shape[1] + cols)
     return values[rows, cols]
 
 
 def set_at(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, new) -> None:
     """values[rows, cols] = new, through the flat index when `values` is C-contiguous."""
     if values.flags.c_contiguous:
-        values.reshape(-1)[rows.astype(np.intp) * values.shape[1] + cols] = new
+        values.reshape(-1)[rows.astype(np.intp, copy=False) * values.shape[1] + cols] = new
     else:
         values[rows, cols] = new
 
@@ -210,7 +211,15 @@ def utilities_of_pairs(
     hh, goods, b, fx = households, goods, behaviour, effects
     zq = hh.zq[rows]
     zone = hh.zone[rows]
-    uses = at(hh.uses, rows, cols)
+    flat = rows.astype(np.intp, copy=False) * hh.mode.shape[1] + cols
+
+    def of_pairs(values):  # at(values, rows, cols) of an (N, G) array, the flat index found once
+        if values.flags.c_contiguous and values.shape == hh.mode.shape:
+            return values.reshape(-1).take(flat)
+        return at(values, rows, cols)
+
+    pool_ok = of_pairs(pool_ok)
+    uses = of_pairs(hh.uses)
     if uses_share is not None:
         uses = uses * uses_share
     fee = fx.platform_fee_share[zone]
@@ -221,14 +230,14 @@ def utilities_of_pairs(
     risk = (
         goods.perceived_risk[cols]
         * effect(fx.perceived_risk_factor)
-        * np.where(at(pool_ok, rows, cols), 1 - b.pool_risk_relief, 1.0)
+        * np.where(pool_ok, 1 - b.pool_risk_relief, 1.0)
     )
     expected_lend = (
-        at(hh.lending, rows, cols)
+        of_pairs(hh.lending)
         * goods.spare_uses_per_month[cols]
         * goods.share_eur_per_use[cols]
         * (1 - fee)
-        * at(hh.utilization, rows, cols)
+        * of_pairs(hh.utilization)
     )
     own_cost = (
         goods.purchase_eur[cols] / goods.lifetime_months[cols]
@@ -241,10 +250,11 @@ def utilities_of_pairs(
         - effect(fx.rent_discount_eur)
         + np.maximum(0.0, rental_access_eur[zone] - effect(fx.rent_access_discount_eur))
     )
+    expected_price = of_pairs(hh.expected_price)
     expected_price = np.where(
-        at(hh.tried, rows, cols) | ~at(pool_ok, rows, cols),
-        at(hh.expected_price, rows, cols),
-        np.minimum(at(hh.expected_price, rows, cols), at(fx.pool_price_eur, zone, cols)),
+        of_pairs(hh.tried) | ~pool_ok,
+        expected_price,
+        np.minimum(expected_price, at(fx.pool_price_eur, zone, cols)),
     )
     subsidy = np.minimum(
         effect(fx.subsidy_eur), effect(fx.subsidy_cap_share) * goods.share_eur_per_use[cols]
@@ -260,15 +270,15 @@ def utilities_of_pairs(
         concern=hh.concern[rows],
         trust=hh.trust[rows],
         uses=uses,
-        current=at(hh.mode, rows, cols) if habit else None,
+        current=of_pairs(hh.mode) if habit else None,
         own_cost=own_cost,
         rent_cost_per_use=rent_per_use,
         share_cost_per_use=share_per_use,
         forgo_per_use=goods.forgo_eur_per_use[cols],
-        availability=at(hh.availability, rows, cols),
+        availability=of_pairs(hh.availability),
         share_bonus=effect(fx.share_convenience_bonus),
         risk=risk,
-        social=at(social, rows, cols),
+        social=of_pairs(social),
         own_emissions=own_emissions,
         use_emissions=use_emissions,
     )
@@ -276,8 +286,8 @@ def utilities_of_pairs(
     if uses_share is None and constants.any():
         utility[:, Mode.OWN] += at(constants.own, zone, cols)
         utility[:, Mode.SHARE] += at(constants.share, zone, cols)
-    can_share = at(hh.aware, rows, cols) & (
-        well_mixed | hh.digital[rows] | (at(lending_ties, rows, cols) > 0) | at(pool_ok, rows, cols)
+    can_share = of_pairs(hh.aware) & (
+        well_mixed | hh.digital[rows] | (of_pairs(lending_ties) > 0) | pool_ok
     )
     return utility, can_share
 
@@ -460,7 +470,11 @@ def decide(
     # Lending: aware owners reconsider on the same rhythm as non-owners.
     owner = hh.mode == Mode.OWN
     lend_draw = rng.random(hh.mode.shape)
-    rows, cols = pairs(owner & hh.aware & ((lend_draw < 1.0 / b.reconsider_months) | newly_aware))
+    reconsidering = lend_draw < 1.0 / b.reconsider_months  # flags combined in place
+    reconsidering |= newly_aware
+    reconsidering &= owner
+    reconsidering &= hh.aware
+    rows, cols = pairs(reconsidering)
     if rows.size:
         zq = hh.zq[rows]
         fee = fx.platform_fee_share[hh.zone[rows]]
@@ -481,5 +495,5 @@ def decide(
             rng=rng,
         )
         set_at(hh.lending, rows, cols, new_lending)
-    hh.age_months += hh.mode == Mode.OWN  # owned goods age a month
+    hh.age_months += owner  # owned goods age a month (the modes are those just decided)
     return purchases

@@ -19,12 +19,20 @@ means, its unit and its range are declared once, in `model.outcomes`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 
-from .households import MODE_NAMES, QUINTILES, Mode, any_good, sum_over_goods
+from .households import (
+    MODE_NAMES,
+    QUINTILES,
+    Mode,
+    any_good,
+    put_rows,
+    sum_over_goods,
+    take_rows,
+)
 from .policies import per_household
 from .zone_results import ZoneTally, measure_zones, tally_by_zone
 
@@ -97,10 +105,9 @@ def household_spending(
                 0.0, share_access - per_household(fx.share_access_discount_eur, hh.zq)
             )
         if np.ndim(share_access) == 2:
-            share_access = share_access[market.rows]
-        total[market.rows] += (
-            market.borrower_paid_eur + market.served * share_access - market.lender_income_eur
-        )
+            share_access = take_rows(share_access, market.rows)
+        paid = market.borrower_paid_eur + market.served * share_access - market.lender_income_eur
+        put_rows(total, market.rows, take_rows(total, market.rows) + paid)  # rows: each once
     return sum_over_goods(total)
 
 
@@ -150,19 +157,29 @@ class ShareBasis:
     needing: np.ndarray  # (G,) households needing the good, at least 1
     households: float
     weight: np.ndarray | None  # (N,) real households each sampled one stands for; None on a grid
+    # the weights of the last `rows` asked for: the market's rows are asked for many times a month
+    _rows_weight: tuple = field(default=(None, None), repr=False)
+
+    def weight_of(self, rows: np.ndarray | None) -> np.ndarray:
+        """The weights of `rows` (all households' when None), gathered once for the same rows."""
+        if rows is None:
+            return self.weight
+        if self._rows_weight[0] is not rows:
+            self._rows_weight = (rows, self.weight[rows])
+        return self._rows_weight[1]
 
     def count(self, flags: np.ndarray, rows: np.ndarray | None = None) -> float:
         """Households (of `rows`, when given) whose flag is set: weighted on a territory from data."""
         if self.weight is None:
             return np.count_nonzero(flags)
-        weight = self.weight if rows is None else self.weight[rows]
-        return float(weight[flags].sum())
+        weight = self.weight_of(rows)
+        return float(np.compress(flags, weight).sum())  # weight[flags], about 3 times faster
 
     def total(self, values: np.ndarray, rows: np.ndarray | None = None) -> float:
         """The sum over households (of `rows`) of per-household values (N,) or (N, G), weighted."""
         if self.weight is None:
             return float(np.sum(values))
-        weight = self.weight if rows is None else self.weight[rows]
+        weight = self.weight_of(rows)
         values = np.asarray(values)
         if values.ndim == 0:  # the same amount for every household (none: 0)
             return float(values * weight.sum())
@@ -176,7 +193,7 @@ class ShareBasis:
         if rows is not None:
             quintile = quintile[rows]
         if self.weight is not None:
-            values = values * (self.weight if rows is None else self.weight[rows])
+            values = values * self.weight_of(rows)
         return np.bincount(quintile, weights=values, minlength=QUINTILES)
 
 

@@ -188,7 +188,7 @@ def measure_zones(
         columns.append(owned[:, g] / safe_size)
         columns.append((counts[:, Mode.OWN] - several) / safe_size)
         columns.append(several / safe_size)
-    sharing = np.bincount(zone[sharing_any], minlength=zones).astype(float)
+    sharing = np.bincount(np.compress(sharing_any, zone), minlength=zones).astype(float)
     in_use = owned
     subsidy = np.zeros(zones)
     if market is not None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.choice import at, set_at
+from model.choice import at, mode_utilities, set_at
 from model.equilibrium import STATES, _by_group_then_key, _softmax_rows, _stationary_system
 from model.households import Mode, put_rows, take_rows
 from model.learning import row_products
 from model.market import PoolOpenings, pool_open
 from model.model import TerritoryModel
 from model.network import _add_to_rows, _ties_of
-from model.reporters import row_sums, times_by_good
+from model.reporters import ShareBasis, row_sums, times_by_good
 from model.zone_results import tally_by_zone
 from tests.conftest import ROOT
 
@@ -250,3 +250,74 @@ def test_one_count_by_zone_gives_each_zone_its_households_by_mode_lenders_and_ow
             expected = np.count_nonzero(several) if model.goods.multi_unit[g] else 0
             assert tally.several[z, g] == expected
     assert tally.several.sum() > 0 and tally.lenders.sum() > 0
+
+
+@pytest.mark.parametrize("households", [0, 1, 7, 1000, 4099])
+def test_weighted_counts_are_the_sums_of_the_weights_picked_by_the_flags(households):
+    rng = np.random.default_rng(households)
+    weight = rng.uniform(0.5, 400.0, households)
+    basis = ShareBasis(
+        modes=np.zeros((1, 1)),
+        lenders=np.zeros(1),
+        several=np.zeros(1),
+        needing=np.ones(1),
+        households=float(households),
+        weight=weight,
+    )
+    rows = np.flatnonzero(rng.random(households) < 0.4)
+    for density in (0.0, 0.03, 0.5, 1.0):
+        flags = rng.random(households) < density
+        assert basis.count(flags) == float(weight[flags].sum())
+        picked = flags[rows]
+        assert basis.count(picked, rows) == float(weight[rows][picked].sum())
+        zone = rng.integers(0, 40, households)
+        assert np.compress(flags, zone).tobytes() == zone[flags].tobytes()
+    for some in (rows, rows[::2], rows):  # the weights of the rows asked for last, not of others
+        values = rng.standard_normal((some.size, 3))
+        assert basis.total(values, some) == float(weight[some] @ row_sums(values))
+        assert basis.total(values[:, 0], some) == float(weight[some] @ values[:, 0])
+
+
+@pytest.mark.parametrize("goods", [1, 3, 5])
+def test_the_market_rows_added_to_the_spending_are_numpy_s_addition_at_those_rows(goods):
+    rng = np.random.default_rng(goods)
+    total = arrays(rng, 3001, goods)[0]
+    rows = np.flatnonzero(rng.random(3001) < 0.2)  # the market's: each household once, in order
+    paid = arrays(rng, rows.size, goods)[0]
+    expected = total.copy()
+    expected[rows] += paid
+    put_rows(total, rows, take_rows(total, rows) + paid)
+    assert total.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("pairs", [0, 1, 999])
+def test_the_habit_bonus_is_added_at_each_pair_s_current_mode_as_numpy_s_indexing_adds_it(pairs):
+    rng = np.random.default_rng(pairs)
+    behaviour = TerritoryModel(ROOT / "scenarios" / "baseline.toml", households=50).behaviour
+    kwargs = {
+        name: rng.uniform(0.1, 3000.0, pairs)
+        for name in [
+            "income",
+            "concern",
+            "trust",
+            "uses",
+            "own_cost",
+            "rent_cost_per_use",
+            "share_cost_per_use",
+            "forgo_per_use",
+            "availability",
+            "share_bonus",
+            "risk",
+            "social",
+            "own_emissions",
+            "use_emissions",
+        ]
+    }
+    current = rng.integers(0, len(Mode), pairs).astype(np.int8)
+    with_habit = mode_utilities(behaviour=behaviour, current=current, **kwargs)
+    expected = mode_utilities(behaviour=behaviour, current=None, **kwargs)
+    expected[np.arange(pairs), current] += behaviour.habit_bonus
+    assert with_habit.tobytes() == expected.tobytes()
+    assert pairs == 0 or not np.array_equal(
+        with_habit, mode_utilities(behaviour=behaviour, current=None, **kwargs)
+    )
