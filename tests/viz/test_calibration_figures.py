@@ -2,8 +2,8 @@
 shares written as percentages, its two tables of targets built by one row builder.
 
 The calibration read is the one the docs show (`docs/calibration/bordeaux_metropole`, what
-`partage calibrate` wrote); its posterior's draws are not kept there, so a test that needs them
-writes a small set beside a copy of its tables.
+`partage calibrate` wrote); a test that needs posterior draws of its own writes a small set beside
+a copy of its tables.
 """
 
 from __future__ import annotations
@@ -75,12 +75,15 @@ def test_the_figures_are_drawn_in_the_pages_language(with_draws, lang):
         assert figure.png.startswith(b"\x89PNG")
 
 
-def test_without_the_posteriors_draws_there_is_no_correlation_figure():
-    """The docs' copy keeps no `posterior.parquet`: the parameters are drawn from their 95 %
-    intervals and the correlations, which need the draws, are left out."""
+def test_without_the_posteriors_draws_there_is_no_correlation_figure(tmp_path):
+    """A calibration kept without its `posterior.parquet`: the parameters are drawn from their
+    95 % intervals and the correlations, which need the draws, are left out."""
     from viz.calibration_figures import calibration_figures
 
-    assert set(calibration_figures(SHOWN, "fr")) == {"parameters", "fit"}
+    for path in SHOWN.iterdir():
+        if path.is_file() and path.suffix in (".csv", ".json"):
+            shutil.copy(path, tmp_path / path.name)
+    assert set(calibration_figures(tmp_path, "fr")) == {"parameters", "fit"}
 
 
 def test_a_tick_between_two_round_numbers_keeps_its_decimals():
@@ -124,7 +127,10 @@ def test_shares_are_shown_as_percentages_in_the_languages_format():
     cars = next(row for words, row in en.items() if words.startswith("cars given up"))
     assert cars[1] == "10 ± 2"
     reach = {row[0]: row for row in tables.reach_rows("fr")}
-    assert reach[level_fr[0]][2] == "19,2\u202f% – 27,3\u202f%"
+    lowest, highest = tables.reach.set_index("target").loc["car_free_share", ["lowest", "highest"]]
+    assert reach[level_fr[0]][2] == " – ".join(
+        f"{share * 100:.3g}".replace(".", ",") + "\u202f%" for share in (lowest, highest)
+    )
     from viz.calibration import target_figure
 
     assert target_figure(0.228, "", "level", "fr") == "0,228", "no outcome named: a plain number"

@@ -163,7 +163,7 @@ def test_the_calibration_is_drawn_and_written_in_french(browser, app_url, folder
         alt = tab.get_attribute("img[data-testid=calibration-figure-fit]", "alt")
         assert "avant calibration en orange" in alt
         report = tab.inner_text(".calibration-report")
-        assert "22,8\u202f% ± 1\u202f%" in report and "0,228" not in report
+        assert "22,8\u202f% ± 1\u202f%" in report and "0,228 ± " not in report
         scale = "[data-testid=calibration-map] .colorbar .cbaxis text"
         tab.wait_for_selector(scale, timeout=60_000)
         ticks = " ".join(tab.locator(scale).all_text_contents())
