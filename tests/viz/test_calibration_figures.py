@@ -25,13 +25,18 @@ ENGLISH_WORDS = re.compile(r"\b(before|after|observed|posterior|prior|Fit per|ra
 ENGLISH_DECIMAL = re.compile(r"\d\.\d")
 
 
-@pytest.fixture(scope="module")
-def with_draws(tmp_path_factory) -> Path:
-    """The docs' calibration tables with 400 posterior draws inside each 95 % interval."""
-    folder = tmp_path_factory.mktemp("calibration")
+def copy_of_tables(folder: Path) -> Path:
+    """`folder` with a copy of the docs' calibration tables, without its posterior's draws."""
     for path in SHOWN.iterdir():
         if path.is_file() and path.suffix in (".csv", ".json"):
             shutil.copy(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def with_draws(tmp_path_factory) -> Path:
+    """The docs' calibration tables with 400 posterior draws inside each 95 % interval."""
+    folder = copy_of_tables(tmp_path_factory.mktemp("calibration"))
     intervals = pd.read_csv(folder / "parameters.csv").set_index("parameter")
     rng = np.random.default_rng(3)
     pd.DataFrame(
@@ -80,10 +85,7 @@ def test_without_the_posteriors_draws_there_is_no_correlation_figure(tmp_path):
     95 % intervals and the correlations, which need the draws, are left out."""
     from viz.calibration_figures import calibration_figures
 
-    for path in SHOWN.iterdir():
-        if path.is_file() and path.suffix in (".csv", ".json"):
-            shutil.copy(path, tmp_path / path.name)
-    assert set(calibration_figures(tmp_path, "fr")) == {"parameters", "fit"}
+    assert set(calibration_figures(copy_of_tables(tmp_path), "fr")) == {"parameters", "fit"}
 
 
 def test_a_tick_between_two_round_numbers_keeps_its_decimals():
