@@ -99,9 +99,10 @@ def test_a_store_is_read_while_a_sweep_writes_it_and_the_sweep_completes(
     from experiments.results import export, show
     from viz.results import load_store
 
-    # Runs of about two seconds each, so that the sweep is still writing when it is read.
+    # Runs of about four seconds each, so that the sweep is still writing when it is read, and while
+    # `partage results show` starts in a process of its own.
     design = diffusion_design(
-        households=1_000_000, months=100, replications=2, p_values=(0.01, 0.02, 0.03)
+        households=1_000_000, months=200, replications=2, p_values=(0.01, 0.02, 0.03)
     )
     partage, root = partage_command
     out = tmp_path / "live"
