@@ -169,6 +169,8 @@ def lend_decision(
 def at(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """values[rows, cols] of a 2-D array, read through its flat index when it is C-contiguous:
     numpy's indexing by two arrays is several times slower than `take` (the same values)."""
+    if not isinstance(values, np.ndarray):  # an array computed at the pairs read (`ShareOfTies`)
+        return values[rows, cols]
     if values.flags.c_contiguous:
         return values.reshape(-1).take(rows.astype(np.intp, copy=False) * values.shape[1] + cols)
     return values[rows, cols]
@@ -214,6 +216,8 @@ def utilities_of_pairs(
     flat = rows.astype(np.intp, copy=False) * hh.mode.shape[1] + cols
 
     def of_pairs(values):  # at(values, rows, cols) of an (N, G) array, the flat index found once
+        if not isinstance(values, np.ndarray):  # computed at the pairs read (`ShareOfTies`)
+            return values.of_flat(rows, flat)
         if values.flags.c_contiguous and values.shape == hh.mode.shape:
             return values.reshape(-1).take(flat)
         return at(values, rows, cols)

@@ -209,6 +209,16 @@ class HouseholdState:
         """Flat (zone, quintile) index, for looking up policy effects."""
         return self.zone.astype(np.int64) * QUINTILES + self.quintile
 
+    @cached_property
+    def zone_index(self) -> np.ndarray:
+        """(N,) the zones as numpy's index integers, converted once (counts by zone read them)."""
+        return self.zone.astype(np.intp)
+
+    @cached_property
+    def quintile_index(self) -> np.ndarray:
+        """(N,) the income quintiles as numpy's index integers, converted once."""
+        return self.quintile.astype(np.intp)
+
     def units(self, extra_units: np.ndarray) -> np.ndarray:
         """(N, G) units held: 1 for an owner, plus the good's `extra_units` for one holding
         several (a mean, so it may be fractional)."""

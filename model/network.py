@@ -64,6 +64,53 @@ def _add_to_rows(counts: np.ndarray, rows: np.ndarray, values: np.ndarray) -> No
     np.add.at(counts.reshape(-1), flat, values.reshape(-1))
 
 
+def ties_among(ties: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+    """The ties among the sorted, distinct `rows`: the (R, R) sub-matrix of their rows and columns,
+    each row's ties in the matrix's order (only the ties to households outside `rows` left out)."""
+    if ties.has_sorted_indices:  # the columns kept stay sorted, whatever way scipy picks them
+        return ties[rows][:, rows]
+    position = np.full(ties.shape[1], -1, dtype=ties.indices.dtype)
+    position[rows] = np.arange(rows.size, dtype=ties.indices.dtype)
+    owners, neighbours = _ties_of(ties, rows)
+    among = position[neighbours]
+    kept = among >= 0
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(owners[kept], minlength=rows.size))])
+    return sp.csr_matrix(
+        (np.ones(int(kept.sum())), among[kept], indptr),
+        shape=(rows.size, rows.size),
+    )
+
+
+class ShareOfTies:
+    """The (N, G) share of each household's ties sharing or lending each good,
+    active_ties x inverse_degree, computed only at the household-good pairs read (the month reads a
+    few of them): each the same product of two floats as in the whole array, so the same bits.
+    Read as `share[rows, cols]`; it reads the counts as they are when read."""
+
+    def __init__(self, active_ties: np.ndarray, inverse_degree: np.ndarray):
+        self.active_ties = active_ties
+        self.inverse_degree = inverse_degree
+        self.shape = active_ties.shape
+
+    def __getitem__(self, pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        rows, cols = pairs
+        rows = np.asarray(rows)
+        flat = rows.astype(np.intp, copy=False) * self.shape[1] + cols
+        return self.of_flat(rows, flat)
+
+    def of_flat(self, rows: np.ndarray, flat: np.ndarray) -> np.ndarray:
+        """The shares at the pairs whose flat index (row x G + good) is `flat`, of rows `rows`."""
+        active = self.active_ties
+        if not active.flags.c_contiguous:
+            active = np.ascontiguousarray(active)
+        return active.reshape(-1).take(flat) * self.inverse_degree.take(rows)
+
+    def __array__(self, dtype=None, copy=None):
+        """The whole (N, G) array, as computed before (for reading outside the month)."""
+        whole = self.active_ties * self.inverse_degree[:, None]
+        return whole if dtype is None else whole.astype(dtype)
+
+
 class Ties:
     """The ties of a territory's households and, per good, the counts of active ties over them."""
 
@@ -128,32 +175,25 @@ class Ties:
         """`neighbour_sum` for values given only at the sorted `rows` (zero elsewhere), read at
         `rows`: a function of the (R, G) values.
 
-        Only the ties among `rows` are walked (the market's tenth to fifth of households), each
-        household's in the order `neighbour_sum` walks them and added one after the other from
-        zero as a sparse product does, so the sums are the same to the bit: the ties left out
-        would add zeros."""
-        position = np.full(self.size, -1, dtype=np.int32)  # 32 bits: less to move
-        position[rows] = np.arange(rows.size, dtype=np.int32)
-        walks = []
-        for ties in (self.network, self.new_ties):
-            if ties is None:
-                continue
-            owners, neighbours = _ties_of(ties, rows)
-            among = position[neighbours]
-            kept = among >= 0
-            having = None if not walks else np.bincount(owners, minlength=rows.size) > 0
-            walks.append((owners[kept], among[kept], having))
+        Only the ties among `rows` are kept (the market's tenth to fifth of households), as the
+        sub-matrix of their rows and columns (`ties_among`), each household's in the order
+        `neighbour_sum` walks them. Its product with the values adds a row's entries one after
+        the other from zero, each 1.0 x value (exact), for all goods at once, as the product over
+        all ties does for each good: the same sums to the bit, since the ties left out would add
+        zeros."""
+        among = [
+            ties_among(ties, rows) for ties in (self.network, self.new_ties) if ties is not None
+        ]
+        having = None
+        if len(among) > 1:  # the households having ties made during the run among `rows`
+            having = np.flatnonzero(np.diff(among[1].indptr))
 
         def summed(values: np.ndarray) -> np.ndarray:
-            total = np.empty(values.shape)
-            by_good = np.ascontiguousarray(values.T)  # each good's column read contiguous
-            for g in range(values.shape[1]):
-                column = by_good[g]
-                owners, among, _ = walks[0]
-                total[:, g] = np.bincount(owners, weights=column[among], minlength=rows.size)
-                for owners, among, having in walks[1:]:  # the ties made during the run
-                    made = np.bincount(owners, weights=column[among], minlength=rows.size)
-                    total[having, g] += made[having]
+            values = np.ascontiguousarray(values, dtype=np.float64)
+            total = among[0] @ values
+            if having is not None and having.size:  # the ties made during the run
+                made = among[1] @ values
+                total[having] += made[having]
             return total
 
         return summed
@@ -175,12 +215,16 @@ class Ties:
     def influence(
         self, households: HouseholdState, needing: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(N, G) share of each household's ties sharing or lending each good, and its lending ties
-        (a copy, which this month's decisions leave as it was)."""
+        """(N, G) share of each household's ties sharing or lending each good (a `ShareOfTies`, read
+        at the pairs asked for), and its lending ties (read-only). Both read the counts as they
+        are, so they hold until the counts are brought up to date after the decisions
+        (`update_counts`)."""
         if self.well_mixed:
             social = per_good(households.sharing_or_lending()) / np.maximum(needing, 1)
             return np.broadcast_to(social, households.mode.shape), np.zeros(households.mode.shape)
-        return self.active_ties * self.inverse_degree[:, None], self.lending_ties.copy()
+        lending_ties = self.lending_ties.view()  # read-only: the month reads it before the update
+        lending_ties.flags.writeable = False
+        return ShareOfTies(self.active_ties, self.inverse_degree), lending_ties
 
     def update_counts(
         self, households: HouseholdState, active_before: np.ndarray, lending_before: np.ndarray

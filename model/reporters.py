@@ -313,7 +313,7 @@ def measure(
         model.quintile_sizes if basis.weight is None else model.real_quintile_sizes
     )
     quintile_households = np.maximum(quintile_households, 1)
-    by_quintile = basis.by_quintile(hh.quintile, spending) / quintile_households
+    by_quintile = basis.by_quintile(hh.quintile_index, spending) / quintile_households
     for q in range(QUINTILES):
         out[f"spending.q{q + 1}_eur"] = float(by_quintile[q])
 
@@ -334,7 +334,9 @@ def measure(
             public_cost += float(rent_support.sum())
         out["lender_income_eur"] = float(market.lender_income_eur.sum())
         out["uses.unmet"] = float(market.unmet.sum())
-        received = basis.by_quintile(hh.quintile, sum_over_goods(market.subsidy_eur), market.rows)
+        received = basis.by_quintile(
+            hh.quintile_index, sum_over_goods(market.subsidy_eur), market.rows
+        )
         for q in range(QUINTILES):
             out[f"subsidy.q{q + 1}_eur"] = float(received[q] / quintile_households[q])
         out["money.borrowers_eur"] = float(market.borrower_paid_eur.sum())

@@ -170,7 +170,7 @@ def measure_zones(
     `sharing_any` (N,) flags the households sharing at least one good."""
     hh, goods = model.households, model.goods
     zones = model.zone_count
-    zone = hh.zone.astype(np.int64)
+    zone = hh.zone_index  # converted once per run
     size = model.households_by_zone.astype(float)
     safe_size = np.maximum(size, 1)
     columns = []

@@ -12,7 +12,7 @@ from model.households import Mode, put_rows, take_rows
 from model.learning import row_products
 from model.market import PoolOpenings, pool_open
 from model.model import TerritoryModel
-from model.network import _add_to_rows, _ties_of
+from model.network import ShareOfTies, _add_to_rows, _ties_of, ties_among
 from model.reporters import ShareBasis, row_sums, times_by_good
 from model.zone_results import tally_by_zone
 from tests.conftest import ROOT
@@ -207,6 +207,112 @@ def test_sums_over_the_ties_among_some_households_are_the_sums_over_all_ties_rea
     everywhere[rows] = values
     expected = ties.neighbour_sum(everywhere)[rows]
     assert ties.neighbour_sum_of_rows(rows)(values).tobytes() == expected.tobytes()
+
+
+def walked_sums_over_ties_among(ties, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The sums over the ties among `rows` as the month took them before: each good's values
+    summed over the walked ties by `bincount`, those made during the run added where there are."""
+    position = np.full(ties.size, -1, dtype=np.int32)
+    position[rows] = np.arange(rows.size, dtype=np.int32)
+    walks = []
+    for matrix in (ties.network, ties.new_ties):
+        if matrix is None:
+            continue
+        owners, neighbours = _ties_of(matrix, rows)
+        among = position[neighbours]
+        kept = among >= 0
+        having = None if not walks else np.bincount(owners, minlength=rows.size) > 0
+        walks.append((owners[kept], among[kept], having))
+    total = np.empty(values.shape)
+    for g in range(values.shape[1]):
+        column = np.ascontiguousarray(values[:, g])
+        owners, among, _ = walks[0]
+        total[:, g] = np.bincount(owners, weights=column[among], minlength=rows.size)
+        for owners, among, having in walks[1:]:
+            made = np.bincount(owners, weights=column[among], minlength=rows.size)
+            total[having, g] += made[having]
+    return total
+
+
+@pytest.mark.parametrize("seed", [4, 9])
+def test_the_sparse_product_over_the_ties_among_some_households_is_the_walk_to_the_bit(seed):
+    model = TerritoryModel(
+        ROOT / "scenarios" / "third_places.toml", households=1200, months=12, seed=seed
+    )
+    model.run()  # ties made during the run included
+    ties, rng = model.ties, np.random.default_rng(seed)
+    assert ties.new_ties is not None
+    for share in (0.05, 0.3, 1.0):
+        rows = np.sort(rng.choice(1200, int(1200 * share), replace=False))
+        for values in arrays(rng, rows.size, 3)[:1] + [rng.random((rows.size, 3)) * 1e-3]:
+            expected = walked_sums_over_ties_among(ties, rows, values)
+            for view in (values, np.asfortranarray(values)):
+                got = ties.neighbour_sum_of_rows(rows)(view)
+                assert got.tobytes() == expected.tobytes()
+
+
+def test_the_ties_among_some_households_keep_each_row_s_order_sorted_or_not():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(21)
+    ties = sp.random(500, 500, density=0.03, format="csr", random_state=21)
+    ties = ties + ties.T
+    ties.data[:] = 1.0
+    rows = np.sort(rng.choice(500, 160, replace=False))
+    position = np.full(500, -1)
+    position[rows] = np.arange(rows.size)
+    shuffled = ties.copy()
+    for r in range(500):  # each row's ties in another order: the sub-matrix keeps that order
+        start, end = shuffled.indptr[r], shuffled.indptr[r + 1]
+        shuffled.indices[start:end] = rng.permutation(shuffled.indices[start:end])
+    shuffled.has_sorted_indices = False
+    for matrix in (ties, shuffled):
+        among = ties_among(matrix, rows)
+        for i, r in enumerate(rows):
+            walked = position[matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]]]
+            kept = among.indices[among.indptr[i] : among.indptr[i + 1]]
+            assert (kept == walked[walked >= 0]).all()
+        assert (among.data == 1.0).all()
+
+
+def test_the_share_of_ties_read_at_pairs_is_the_whole_array_read_there():
+    rng = np.random.default_rng(23)
+    active = rng.integers(0, 9, (700, 3)).astype(np.float64)
+    degree = rng.integers(0, 12, 700).astype(np.float64)
+    inverse = np.divide(1.0, degree, out=np.zeros(700), where=degree > 0)
+    whole = active * inverse[:, None]
+    for counts in (active, np.asfortranarray(active)):
+        share = ShareOfTies(counts, inverse)
+        rows = rng.integers(0, 700, 400)
+        cols = rng.integers(0, 3, 400)
+        assert share[rows, cols].tobytes() == whole[rows, cols].tobytes()
+        assert share.of_flat(rows, rows * 3 + cols).tobytes() == whole[rows, cols].tobytes()
+        assert at(share, rows, cols).tobytes() == whole[rows, cols].tobytes()
+        assert np.asarray(share).tobytes() == whole.tobytes()
+
+
+def test_the_month_s_share_of_ties_is_the_one_computed_for_every_household():
+    model = TerritoryModel(
+        ROOT / "scenarios" / "third_places.toml", households=800, months=6, seed=2
+    )
+    model.run()
+    ties = model.ties
+    share, lending = ties.influence(model.households, model.needing)
+    whole = ties.active_ties * ties.inverse_degree[:, None]
+    assert np.asarray(share).tobytes() == whole.tobytes()
+    assert lending.tobytes() == ties.lending_ties.tobytes() and not lending.flags.writeable
+
+
+def test_counts_by_zone_and_quintile_on_indices_converted_once_are_those_on_the_small_integers():
+    model = TerritoryModel(
+        ROOT / "scenarios" / "bordeaux_metropole.toml", households=700, months=1, seed=3
+    )
+    hh, rng = model.households, np.random.default_rng(5)
+    weights = rng.random(hh.size) * 1e3
+    for small, index in ((hh.zone, hh.zone_index), (hh.quintile, hh.quintile_index)):
+        assert index.dtype == np.intp and (index == small).all()
+        expected = np.bincount(small, weights=weights)
+        assert np.bincount(index, weights=weights).tobytes() == expected.tobytes()
 
 
 def test_ties_made_are_merged_into_the_sorted_keys_of_those_made_before():
