@@ -374,7 +374,7 @@ def decide(
     after joining (`HouseholdState.months_since_joining`)."""
     hh, b, fx = households, behaviour, effects
     owner = hh.mode == Mode.OWN
-    draw = rng.random(hh.mode.shape)
+    draw = hh.uniform_draws(rng)  # rng.random(hh.mode.shape), into a buffer kept between months
     # An owner's event, by the month's draw: wear-out below 1 / lifetime, a life event above it and
     # below `life_event_rate` more, news of a pool above that and below `pool_reconsider_rate`
     # more. The few owners below the last threshold are sorted out as pairs rather than over
@@ -473,7 +473,7 @@ def decide(
 
     # Lending: aware owners reconsider on the same rhythm as non-owners.
     owner = hh.mode == Mode.OWN
-    lend_draw = rng.random(hh.mode.shape)
+    lend_draw = hh.uniform_draws(rng)  # the same buffer: the first draws are no longer read
     reconsidering = lend_draw < 1.0 / b.reconsider_months  # flags combined in place
     reconsidering |= newly_aware
     reconsidering &= owner

@@ -219,6 +219,15 @@ class HouseholdState:
         """(N,) the income quintiles as numpy's index integers, converted once."""
         return self.quintile.astype(np.intp)
 
+    def uniform_draws(self, rng: np.random.Generator) -> np.ndarray:
+        """(N, G) uniform numbers drawn from `rng`, into a buffer kept from one call to the next:
+        the same numbers as `rng.random((N, G))`, without a new array's memory to map each time.
+        The draws hold until the next call."""
+        buffer = self.__dict__.get("_draws")
+        if buffer is None or buffer.shape != self.mode.shape:
+            buffer = self.__dict__["_draws"] = np.empty(self.mode.shape)
+        return rng.random(out=buffer)
+
     def units(self, extra_units: np.ndarray) -> np.ndarray:
         """(N, G) units held: 1 for an owner, plus the good's `extra_units` for one holding
         several (a mean, so it may be fractional)."""

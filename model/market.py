@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from .households import GoodTable, HouseholdState, Mode, any_good, take_rows
@@ -190,6 +191,7 @@ def clear_market(
         per_household(fx.subsidy_cap_share, hh.zq) * goods.share_eur_per_use,
     )
     uses = take_rows(hh.uses, rows)
+    zone = hh.zone_index.take(rows)  # numpy's index integers, converted once per run
     return allocate(
         rows=rows,
         borrower=take_rows(borrower, rows),
@@ -205,8 +207,8 @@ def clear_market(
         digital=hh.digital[rows],
         lending_ties=lending_ties,
         neighbour_sum=ties.neighbour_sum_of_rows(rows),
-        zone_sum=partial(zone_sum, hh.zone[rows], ties.zone_count),
-        zone=hh.zone[rows],
+        zone_sum=partial(zone_sum, zone, ties.zone_count),
+        zone=zone,
         well_mixed=ties.well_mixed,
         pool_ok=take_rows(pool_ok, rows),
         pool_supply=fx.pool_units * goods.capacity_uses_per_month,
@@ -216,15 +218,43 @@ def clear_market(
     )
 
 
+@numba.njit(cache=True, nogil=True)
+def _sums_by_index(index, weights, out):  # pragma: no cover - compiled
+    """out[index[i], g] += weights[i, g], i in order (as `np.bincount` adds its weights); returns
+    False, out left partly summed, at an index outside `out`."""
+    bins = out.shape[0]
+    for i in range(index.size):
+        k = index[i]
+        if k < 0 or k >= bins:
+            return False
+        for g in range(weights.shape[1]):
+            out[k, g] += weights[i, g]
+    return True
+
+
+def sums_by_index(index: np.ndarray, weights: np.ndarray, minlength: int) -> np.ndarray:
+    """`np.bincount(index, weights=weights, minlength=minlength)` with every index below
+    `minlength`, and for (N, G) `weights` the (minlength, G) sums of each column: each bin's
+    weights added from +0.0 in the order of `index`, as `np.bincount` adds them, in one pass."""
+    flat = weights.ndim == 1
+    columns = weights.reshape(-1, 1) if flat else weights
+    out = np.zeros((minlength, columns.shape[1]))
+    if not _sums_by_index(index, np.ascontiguousarray(columns, dtype=np.float64), out):
+        out = np.stack(
+            [
+                np.bincount(index, weights=columns[:, g], minlength=minlength)
+                for g in range(columns.shape[1])
+            ],
+            axis=1,
+        )
+    return out[:, 0] if flat else out
+
+
 def zone_sum(zones: np.ndarray, zone_count: int, values: np.ndarray) -> np.ndarray:
-    """Sum of (R, G) values over the households of each zone, given their `zones`: (Z, G)."""
-    return np.stack(
-        [
-            np.bincount(zones, weights=values[:, g], minlength=zone_count)
-            for g in range(values.shape[1])
-        ],
-        axis=1,
-    )
+    """Sum of (R, G) values over the households of each zone, given their `zones`: (Z, G); each
+    zone's sum taken in the households' order, as `np.bincount` of each good's column takes it,
+    in one pass over the rows (`sums_by_index`)."""
+    return sums_by_index(zones, values, zone_count)
 
 
 def allocate(

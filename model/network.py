@@ -30,11 +30,78 @@ Rules:
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 
 from .households import HouseholdState, any_good, per_good, take_rows
 from .market import MarketResult
+
+# Compiled loops over the ties (numba). Each adds in the order of the scipy expression it replaces,
+# one float after the other, so its sums are the same to the bit: numba keeps the order of
+# floating-point additions (no `fastmath`), and the ties' matrices hold only ones, so a tie adds its
+# value itself (1.0 x value is exact). Compiled on first use and cached on disk (`cache=True`).
+
+
+@numba.njit(cache=True, nogil=True)
+def _sums_over_ties(indptr, indices, values, out):  # pragma: no cover - compiled
+    """out[i] = the sum of values over row i's ties, from zero in the matrix's order (scipy's
+    product with a vector of a matrix of ones adds the same floats in the same order)."""
+    for i in range(indptr.size - 1):
+        total = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            total += values[indices[k]]
+        out[i] = total
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_sums_over_ties_at(rows, indptr, indices, values, out):  # pragma: no cover - compiled
+    """out[rows[i]] += the sum of values over row i's ties of a compact matrix (one row each)."""
+    for i in range(rows.size):
+        total = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            total += values[indices[k]]
+        out[rows[i]] = out[rows[i]] + total
+
+
+def sums_over_ties(ties, values: np.ndarray, new_rows=None, new_ties=None) -> np.ndarray:
+    """(N,) `ties @ values` of a CSR matrix of ones, to which the sums over the compact matrix
+    `new_ties` (one row per household of `new_rows`) are added at `new_rows`, as
+    `total[new_rows] += new_ties @ values` adds them."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    out = np.empty(ties.shape[0])
+    _sums_over_ties(ties.indptr, ties.indices, values, out)
+    if new_ties is not None:
+        _add_sums_over_ties_at(
+            np.ascontiguousarray(new_rows), new_ties.indptr, new_ties.indices, values, out
+        )
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _ties_among(indptr, indices, rows, position):  # pragma: no cover - compiled
+    """The ties among `rows` (position[j] is j's place in `rows`, -1 outside): the sub-matrix's
+    indptr and indices, each row's ties in the matrix's order."""
+    kept_indptr = np.zeros(rows.size + 1, dtype=indptr.dtype)
+    bound = 0
+    for i in range(rows.size):
+        bound += indptr[rows[i] + 1] - indptr[rows[i]]
+    kept = np.empty(bound, dtype=indices.dtype)
+    n = 0
+    for i in range(rows.size):
+        for k in range(indptr[rows[i]], indptr[rows[i] + 1]):
+            place = position[indices[k]]
+            if place >= 0:
+                kept[n] = place
+                n += 1
+        kept_indptr[i + 1] = n
+    return kept_indptr, kept[:n].copy()
+
+
+def ties_among_rows(ties, rows: np.ndarray, position: np.ndarray):
+    """(indptr, indices) of the ties among the distinct `rows` of a CSR matrix, in its order;
+    `position` (N,) gives each household's place in `rows`, -1 for the others."""
+    return _ties_among(ties.indptr, ties.indices, rows, position)
 
 
 def _inverse(degree: np.ndarray) -> np.ndarray:
@@ -64,21 +131,34 @@ def _add_to_rows(counts: np.ndarray, rows: np.ndarray, values: np.ndarray) -> No
     np.add.at(counts.reshape(-1), flat, values.reshape(-1))
 
 
-def ties_among(ties: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+def _of_ones(ties: sp.csr_matrix) -> bool:
+    """Whether every stored entry of the matrix is 1.0 (a tie adds its value itself)."""
+    return bool((ties.data == 1.0).all())
+
+
+def ties_among(
+    ties: sp.csr_matrix,
+    rows: np.ndarray,
+    position: np.ndarray | None = None,
+    of_ones: bool | None = None,
+) -> sp.csr_matrix:
     """The ties among the sorted, distinct `rows`: the (R, R) sub-matrix of their rows and columns,
-    each row's ties in the matrix's order (only the ties to households outside `rows` left out)."""
+    each row's ties in the matrix's order (only the ties to households outside `rows` left out).
+    `position` (N,), each household's place in `rows` and -1 for the others, and `of_ones`, whether
+    the matrix holds only ones, when known."""
+    if position is None:
+        position = np.full(ties.shape[1], -1, dtype=ties.indices.dtype)
+        position[rows] = np.arange(rows.size, dtype=ties.indices.dtype)
+    if _of_ones(ties) if of_ones is None else of_ones:  # one compiled pass over the rows' ties
+        indptr, indices = ties_among_rows(ties, rows, position.astype(ties.indices.dtype))
+        return sp.csr_matrix((np.ones(indices.size), indices, indptr), shape=(rows.size, rows.size))
     if ties.has_sorted_indices:  # the columns kept stay sorted, whatever way scipy picks them
         return ties[rows][:, rows]
-    position = np.full(ties.shape[1], -1, dtype=ties.indices.dtype)
-    position[rows] = np.arange(rows.size, dtype=ties.indices.dtype)
-    owners, neighbours = _ties_of(ties, rows)
-    among = position[neighbours]
+    of_rows = ties[rows]  # their rows, each in the matrix's order, then the columns among them
+    among = position[of_rows.indices]
     kept = among >= 0
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(owners[kept], minlength=rows.size))])
-    return sp.csr_matrix(
-        (np.ones(int(kept.sum())), among[kept], indptr),
-        shape=(rows.size, rows.size),
-    )
+    indptr = np.concatenate([[0], np.cumsum(kept, dtype=np.int64)])[of_rows.indptr]
+    return sp.csr_matrix((of_rows.data[kept], among[kept], indptr), shape=(rows.size, rows.size))
 
 
 class ShareOfTies:
@@ -121,6 +201,7 @@ class Ties:
         self.well_mixed = well_mixed
         self.size = network.shape[0]
         self._base_degree = np.asarray(network.sum(axis=1)).ravel()
+        self._of_ones = _of_ones(network)  # the ties made during the run are ones too
         self.degree = self._base_degree
         self.inverse_degree = _inverse(self.degree)
         self.zone = zone
@@ -143,6 +224,9 @@ class Ties:
             for g in range(values.shape[1]):
                 total[:, g] = self.neighbour_sum(values[:, g])
             return total
+        if self._of_ones:  # compiled: the same additions in the same order
+            new = None if self.new_ties is None else self._new_compact
+            return sums_over_ties(self.network, values, getattr(self, "_new_rows", None), new)
         total = self.network @ values
         if self.new_ties is not None:
             total[self._new_rows] += self._new_compact @ values
@@ -181,8 +265,12 @@ class Ties:
         the other from zero, each 1.0 x value (exact), for all goods at once, as the product over
         all ties does for each good: the same sums to the bit, since the ties left out would add
         zeros."""
+        position = np.full(self.size, -1, dtype=self.network.indices.dtype)
+        position[rows] = np.arange(rows.size, dtype=position.dtype)
         among = [
-            ties_among(ties, rows) for ties in (self.network, self.new_ties) if ties is not None
+            ties_among(ties, rows, position, of_ones)
+            for ties, of_ones in ((self.network, self._of_ones), (self.new_ties, True))
+            if ties is not None
         ]
         having = None
         if len(among) > 1:  # the households having ties made during the run among `rows`

@@ -10,9 +10,9 @@ from model.choice import at, mode_utilities, set_at
 from model.equilibrium import STATES, _by_group_then_key, _softmax_rows, _stationary_system
 from model.households import Mode, put_rows, take_rows
 from model.learning import row_products
-from model.market import PoolOpenings, pool_open
+from model.market import PoolOpenings, pool_open, sums_by_index, zone_sum
 from model.model import TerritoryModel
-from model.network import ShareOfTies, _add_to_rows, _ties_of, ties_among
+from model.network import ShareOfTies, _add_to_rows, _ties_of, sums_over_ties, ties_among
 from model.reporters import ShareBasis, row_sums, times_by_good
 from model.zone_results import tally_by_zone
 from tests.conftest import ROOT
@@ -266,13 +266,68 @@ def test_the_ties_among_some_households_keep_each_row_s_order_sorted_or_not():
         start, end = shuffled.indptr[r], shuffled.indptr[r + 1]
         shuffled.indices[start:end] = rng.permutation(shuffled.indices[start:end])
     shuffled.has_sorted_indices = False
-    for matrix in (ties, shuffled):
+    # not matrices of ones: scipy's way (sorted) or numpy's (not sorted), not the compiled one
+    doubled, doubled_shuffled = ties * 2.0, shuffled * 2.0
+    assert doubled.has_sorted_indices and not doubled_shuffled.has_sorted_indices
+    for matrix in (ties, shuffled, doubled, doubled_shuffled):
         among = ties_among(matrix, rows)
         for i, r in enumerate(rows):
             walked = position[matrix.indices[matrix.indptr[r] : matrix.indptr[r + 1]]]
             kept = among.indices[among.indptr[i] : among.indptr[i + 1]]
             assert (kept == walked[walked >= 0]).all()
-        assert (among.data == 1.0).all()
+            weights = matrix.data[matrix.indptr[r] : matrix.indptr[r + 1]][walked >= 0]
+            assert (among.data[among.indptr[i] : among.indptr[i + 1]] == weights).all()
+
+
+def test_the_compiled_sums_over_all_ties_are_scipy_s_products_to_the_bit():
+    model = TerritoryModel(
+        ROOT / "scenarios" / "third_places.toml", households=1500, months=10, seed=8
+    )
+    model.run()
+    ties, rng = model.ties, np.random.default_rng(8)
+    assert ties.new_ties is not None and ties._of_ones
+    for values in [model.households.trust, *arrays(rng, 1500, 2)[:1], rng.random(1500) * 1e-7]:
+        for column in [values] if values.ndim == 1 else [values[:, 0], values[:, 1]]:
+            expected = ties.network @ column
+            expected[ties._new_rows] += ties._new_compact @ column
+            assert (
+                sums_over_ties(ties.network, column, ties._new_rows, ties._new_compact).tobytes()
+                == expected.tobytes()
+            )
+            assert ties.neighbour_sum(column).tobytes() == expected.tobytes()
+            assert sums_over_ties(ties.network, column).tobytes() == (
+                (ties.network @ column).tobytes()
+            )
+
+
+@pytest.mark.parametrize("goods", [1, 3])
+def test_sums_by_index_in_one_pass_are_numpy_bincounts_to_the_bit(goods):
+    rng = np.random.default_rng(goods)
+    for dtype in (np.int8, np.int32, np.intp):
+        index = rng.integers(0, 40, 5000).astype(dtype)
+        values = arrays(rng, 5000, goods)[0]
+        expected = np.stack(
+            [np.bincount(index, weights=values[:, g], minlength=45) for g in range(goods)], axis=1
+        )
+        assert sums_by_index(index, values, 45).tobytes() == expected.tobytes()
+        assert zone_sum(index, 45, values).tobytes() == expected.tobytes()
+        column = np.bincount(index, weights=values[:, 0], minlength=45)
+        assert sums_by_index(index, values[:, 0], 45).tobytes() == column.tobytes()
+        # an index past the bins asked for: numpy's bincount, which makes room for it
+        wide = np.bincount(index, weights=values[:, 0], minlength=10)
+        assert sums_by_index(index, values[:, 0], 10).tobytes() == wide.tobytes()
+
+
+def test_uniform_draws_into_the_kept_buffer_are_those_of_a_new_array():
+    model = TerritoryModel(ROOT / "scenarios" / "baseline.toml", households=300, months=1, seed=1)
+    hh = model.households
+    kept, fresh = np.random.default_rng(11), np.random.default_rng(11)
+    for _ in range(3):
+        got = hh.uniform_draws(kept)
+        assert got.tobytes() == fresh.random(hh.mode.shape).tobytes()
+    assert got is hh.uniform_draws(kept)  # the same buffer each time
+    assert got.tobytes() == fresh.random(hh.mode.shape).tobytes()
+    assert kept.random() == fresh.random()  # and the streams stay in step
 
 
 def test_the_share_of_ties_read_at_pairs_is_the_whole_array_read_there():
