@@ -253,12 +253,13 @@ def measure(
     mode_counts = tally.modes.sum(axis=0)  # (G, M + 1) the sample's
     stock = np.zeros(len(goods.names))
     units = owning + times_by_good(several, goods.extra_units) if multi else owning
+    aware_needing = hh.aware & hh.need  # once for all goods, each good's column read below
     for g, name in enumerate(goods.names):
         counts = basis.modes[g]
         for m, mode_name in enumerate(MODE_NAMES):
             out[f"{name}.{mode_name}"] = counts[m] / needing[g]
         out[f"{name}.lenders"] = basis.lenders[g] / needing[g]
-        out[f"{name}.aware"] = basis.count(hh.aware[:, g] & hh.need[:, g]) / needing[g]
+        out[f"{name}.aware"] = basis.count(aware_needing[:, g]) / needing[g]
         stock[g] = mode_counts[g][Mode.OWN] + several_counts[g] * goods.extra_units[g]
         out[f"{name}.stock"] = float(stock[g])
         out[f"{name}.purchases"] = float(purchases[g])
