@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from .households import GoodTable, HouseholdState, put_rows, sum_over_goods, take_rows
@@ -39,10 +40,36 @@ if TYPE_CHECKING:
     from .reporters import Totals
 
 
+@numba.njit(cache=True, nogil=True)
+def _learn_toward(expected, rows, observed, rate):  # pragma: no cover - compiled
+    """expected[rows[i], g] += rate[i, g] x (observed[i, g] - expected[rows[i], g]), pair by pair:
+    the same three operations on the same floats as the arrays' expression (numba fuses no
+    multiplication and addition without `fastmath`)."""
+    for i in range(rows.size):
+        r = rows[i]
+        for g in range(expected.shape[1]):
+            current = expected[r, g]
+            expected[r, g] = current + rate[i, g] * (observed[i, g] - current)
+
+
 def learn_toward(
     expected: np.ndarray, rows: np.ndarray, observed: np.ndarray, rate: np.ndarray
 ) -> None:
-    """Move `expected[rows]` a share `rate` of the way toward what was `observed` (in place)."""
+    """Move `expected[rows]` a share `rate` of the way toward what was `observed` (in place);
+    `rows` are distinct (the market's). Float arrays in one compiled pass over the rows, without
+    reading the rows out and writing them back."""
+    if (
+        expected.flags.c_contiguous
+        and expected.dtype == np.float64
+        and np.shape(rate) == np.shape(observed) == (rows.size, expected.shape[1])
+    ):
+        _learn_toward(
+            expected,
+            rows,
+            np.ascontiguousarray(observed, dtype=np.float64),
+            np.ascontiguousarray(rate, dtype=np.float64),
+        )
+        return
     current = take_rows(expected, rows)
     current += rate * (observed - current)
     put_rows(expected, rows, current)
@@ -119,7 +146,7 @@ def learn_from_the_month(
     )
     claims = float(totals.claims_eur_by_row.sum()) if np.any(cover) else 0.0
 
-    trust = trust + b.trust_drift * (ties.mean_over_ties(trust) - trust)
+    trust = ties.drift_toward_ties(trust, b.trust_drift)  # toward the mean of one's ties
     if fx.trust_boost.any():
         trust = trust + per_household(fx.trust_boost, hh.zq) * (1 - trust)
     hh.trust = np.clip(trust, 0.0, 1.0)

@@ -98,6 +98,44 @@ def _ties_among(indptr, indices, rows, position):  # pragma: no cover - compiled
     return kept_indptr, kept[:n].copy()
 
 
+@numba.njit(cache=True, nogil=True)
+def _drift_toward(values, sums, degree, inverse_degree, drift, out):  # pragma: no cover - compiled
+    """out[i] = values[i] + drift x (mean - values[i]), the mean sums[i] x inverse_degree[i] with
+    ties, values[i] without (`Ties.mean_over_ties`); `out` may be `sums`."""
+    for i in range(values.size):
+        mean = sums[i] * inverse_degree[i] if degree[i] > 0 else values[i]
+        out[i] = values[i] + drift * (mean - values[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _sums_among(indptr, indices, values, out):  # pragma: no cover - compiled
+    """out[i] += the (G,) values of row i's ties, tie after tie, each good from out's zero: as
+    scipy's product of a matrix of ones with an (R, G) array adds them (row by row, each entry's
+    row of values added in turn)."""
+    for i in range(indptr.size - 1):
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            for g in range(values.shape[1]):
+                out[i, g] += values[j, g]
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_sums_among(indptr, indices, values, out):  # pragma: no cover - compiled
+    """out[i] += the sums over row i's ties, taken from zero apart, for the rows with ties (the
+    ties made during the run: `total[having] += made[having]`)."""
+    made = np.empty(values.shape[1])
+    for i in range(indptr.size - 1):
+        if indptr[i + 1] == indptr[i]:
+            continue
+        made[:] = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            for g in range(values.shape[1]):
+                made[g] += values[j, g]
+        for g in range(values.shape[1]):
+            out[i, g] += made[g]
+
+
 def ties_among_rows(ties, rows: np.ndarray, position: np.ndarray):
     """(indptr, indices) of the ties among the distinct `rows` of a CSR matrix, in its order;
     `position` (N,) gives each household's place in `rows`, -1 for the others."""
@@ -278,6 +316,12 @@ class Ties:
 
         def summed(values: np.ndarray) -> np.ndarray:
             values = np.ascontiguousarray(values, dtype=np.float64)
+            if self._of_ones and values.ndim == 2:  # compiled: the same additions, in order
+                total = np.zeros(values.shape)
+                _sums_among(among[0].indptr, among[0].indices, values, total)
+                if having is not None and having.size:
+                    _add_sums_among(among[1].indptr, among[1].indices, values, total)
+                return total
             total = among[0] @ values
             if having is not None and having.size:  # the ties made during the run
                 made = among[1] @ values
@@ -292,6 +336,17 @@ class Ties:
         if self.well_mixed:
             return np.full(self.size, values.mean())
         return np.where(self.degree > 0, self.neighbour_sum(values) * self.inverse_degree, values)
+
+    def drift_toward_ties(self, values: np.ndarray, drift: float) -> np.ndarray:
+        """values + drift x (mean_over_ties(values) - values): each household's value moved a share
+        `drift` of the way toward its ties' mean. On ties of ones, the mean and the move in one
+        compiled pass after the sums (the same operations on the same floats, in the same order)."""
+        if self.well_mixed or not self._of_ones or np.ndim(drift) != 0:
+            return values + drift * (self.mean_over_ties(values) - values)
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        sums = self.neighbour_sum(values)
+        _drift_toward(values, sums, self.degree, self.inverse_degree, float(drift), sums)
+        return sums
 
     # ------------------------------------------------------------------ counts over ties
 

@@ -9,7 +9,7 @@ import pytest
 from model.choice import at, mode_utilities, set_at
 from model.equilibrium import STATES, _by_group_then_key, _softmax_rows, _stationary_system
 from model.households import Mode, put_rows, take_rows
-from model.learning import row_products
+from model.learning import learn_toward, row_products
 from model.market import PoolOpenings, pool_open, sums_by_index, zone_sum
 from model.model import TerritoryModel
 from model.network import ShareOfTies, _add_to_rows, _ties_of, sums_over_ties, ties_among
@@ -300,6 +300,21 @@ def test_the_compiled_sums_over_all_ties_are_scipy_s_products_to_the_bit():
             )
 
 
+def test_the_compiled_drift_toward_the_ties_mean_is_the_arrays_expression_to_the_bit():
+    model = TerritoryModel(
+        ROOT / "scenarios" / "third_places.toml", households=1500, months=10, seed=12
+    )
+    model.run()
+    ties, rng = model.ties, np.random.default_rng(12)
+    assert ties.new_ties is not None
+    ties.degree[:7] = 0  # households without ties keep their own value
+    ties.inverse_degree[:7] = 0.0
+    for values in (model.households.trust, rng.random(1500), arrays(rng, 1500, 1)[0][:, 0]):
+        for drift in (0.05, 0.3, 1e-9):
+            expected = values + drift * (ties.mean_over_ties(values) - values)
+            assert ties.drift_toward_ties(values, drift).tobytes() == expected.tobytes()
+
+
 @pytest.mark.parametrize("goods", [1, 3])
 def test_sums_by_index_in_one_pass_are_numpy_bincounts_to_the_bit(goods):
     rng = np.random.default_rng(goods)
@@ -328,6 +343,24 @@ def test_uniform_draws_into_the_kept_buffer_are_those_of_a_new_array():
     assert got is hh.uniform_draws(kept)  # the same buffer each time
     assert got.tobytes() == fresh.random(hh.mode.shape).tobytes()
     assert kept.random() == fresh.random()  # and the streams stay in step
+
+
+@pytest.mark.parametrize("goods", [1, 3])
+def test_learning_toward_what_was_observed_in_one_pass_is_the_arrays_expression_to_the_bit(goods):
+    rng = np.random.default_rng(goods + 30)
+    for _ in range(3):
+        expected = arrays(rng, 2000, goods)[0]
+        rows = np.sort(rng.choice(2000, 700, replace=False))
+        observed = arrays(rng, 700, goods)[0]
+        rate = 0.1 * (rng.random((700, goods)) < 0.6)  # a rate times flags, as the month gives it
+        before = expected.copy()
+        current = take_rows(before, rows)
+        current += rate * (observed - current)
+        put_rows(before, rows, current)
+        for view in (observed, np.asfortranarray(observed)):
+            got = expected.copy()
+            learn_toward(got, rows, view, rate)
+            assert got.tobytes() == before.tobytes()
 
 
 def test_the_share_of_ties_read_at_pairs_is_the_whole_array_read_there():
