@@ -136,6 +136,16 @@ def _add_sums_among(indptr, indices, values, out):  # pragma: no cover - compile
             out[i, g] += made[g]
 
 
+@numba.njit(cache=True, nogil=True)
+def _add_over_ties(indptr, indices, rows, cols, change, counts):  # pragma: no cover - compiled
+    """counts[j, cols[i]] += change[i] for each tie j of household rows[i]: whole numbers, exact in
+    any order (`Ties.add_changes_over_ties`)."""
+    for i in range(rows.size):
+        r, c, d = rows[i], cols[i], change[i]
+        for k in range(indptr[r], indptr[r + 1]):
+            counts[indices[k], c] += d
+
+
 def ties_among_rows(ties, rows: np.ndarray, position: np.ndarray):
     """(indptr, indices) of the ties among the distinct `rows` of a CSR matrix, in its order;
     `position` (N,) gives each household's place in `rows`, -1 for the others."""
@@ -285,6 +295,9 @@ class Ties:
         change = np.where(now.reshape(-1).take(changed), 1.0, -1.0)
         for ties in (self.network, self.new_ties):
             if ties is None:
+                continue
+            if counts.flags.c_contiguous and counts.dtype == np.float64:  # one compiled walk
+                _add_over_ties(ties.indptr, ties.indices, rows, cols, change, counts)
                 continue
             owners, neighbours = _ties_of(ties, rows)
             if counts.flags.c_contiguous:
