@@ -6,7 +6,10 @@ page update through Solara (pressing Step on the rendered Explore page,
 without a browser: the server's share of the work); the same with the
 baseline stepped alongside (what Explore does for any other scenario); and,
 with `--browser`, from a click on Step in Chromium to the new month on screen, and
-from a click on "Run to the horizon" to the last month on screen.
+from a click on "Run to the horizon" to the last month on screen. A server keeps the
+baseline's months it has stepped (`viz.session.baseline_months`): a rerun or a new package
+on the same scenario reads them; each run to the horizon timed has a seed of its own, so
+its baseline is stepped, unless `measure_browser(..., baseline_kept=True)`.
 """
 
 from __future__ import annotations
@@ -97,11 +100,17 @@ def measure_browser(
     chromium: str,
     horizons: int = 3,
     side_by_side: bool = False,
+    horizon_samples: list[float] | None = None,
+    baseline_kept: bool = False,
 ) -> tuple[float, float]:
     """Median ms from a click on Step to the next month shown, and from a click on "Run to the
     horizon" to the last month shown, in Chromium (the baseline stepped alongside unless the
     scenario is the baseline; with `side_by_side`, its map and the difference map drawn too,
-    and a step is on screen when the difference map is redrawn as well)."""
+    and a step is on screen when the difference map is redrawn as well). Each run to the
+    horizon is in a fresh tab of one server, which keeps the baseline's months it stepped
+    (`viz.session.baseline_months`): each tab after the first has a seed of its own, so each
+    run steps its baseline, unless `baseline_kept` (then the later runs read the first one's).
+    `horizon_samples` receives each run's seconds, in order."""
     from playwright.sync_api import sync_playwright
 
     from viz.server import command, environment
@@ -125,9 +134,9 @@ def measure_browser(
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(120_000)
-            step_samples, horizon_samples = [], []
+            step_samples, horizon_samples = [], [] if horizon_samples is None else horizon_samples
             for attempt in range(horizons):
-                page.goto(url)
+                page.goto(url if attempt == 0 or baseline_kept else f"{url}&seed={attempt}")
                 page.wait_for_selector("[data-testid=territory-map] svg")
                 page.wait_for_function(MONTH_SHOWN, arg=0)
                 if side_by_side:

@@ -22,7 +22,9 @@ solara.server.settings.theme.show_banner = False
 
 
 def forget_page_state() -> None:
-    """What the pages keep for a session, cleared when its tab closes."""
+    """What the pages keep for a session, cleared when its tab closes (and no new run built for
+    it: its pages may still draw once as it closes)."""
+    explore.closed.value = True
     explore.playing.value = ""
     explore.current.value = None
     compare.last_result.value = None

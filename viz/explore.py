@@ -56,11 +56,16 @@ error = solara.reactive("")
 current: solara.Reactive[ExploreRun | None] = solara.reactive(None)
 tick = solara.reactive(0)
 playing = solara.reactive("")  # "", "play" or "horizon"
+# While running to the horizon: (month reached, horizon, seconds left or None), shown and the
+# maps and curves redrawn every `PROGRESS_EVERY_S` seconds.
+horizon_progress: solara.Reactive[tuple[int, int, float | None] | None] = solara.reactive(None)
+PROGRESS_EVERY_S = 2.0
 SPEEDS = (1, 2, 5, 10, 20)  # months shown per second while playing
 speed = solara.reactive(5)
 editor_text = solara.reactive("")
 drop_count = solara.reactive(0)  # bumped to give the drop zone a fresh start
 address_read = solara.reactive(False)
+closed = solara.reactive(False)  # the session's tab has closed: its pages build no new run
 # The added policies kept and dropped at the last change of scenario (names), said on the page.
 carried: solara.Reactive[tuple[list[str], list[str]]] = solara.reactive(([], []))
 
@@ -273,6 +278,56 @@ def step_once() -> None:
     if run is not None:
         run.step()
         tick.value += 1
+
+
+def run_to_horizon(run: ExploreRun, cancel: threading.Event) -> None:
+    """Every remaining month; every `PROGRESS_EVERY_S` seconds the month reached and the time
+    left are shown and the run's view redrawn (not at each month), and once more at the end."""
+    started = shown = time.monotonic()
+    first = run.month
+    horizon_progress.value = (first, run.model.months, None)
+
+    def progress() -> None:
+        nonlocal shown
+        now = time.monotonic()
+        if now - shown < PROGRESS_EVERY_S or run.model is None:
+            return
+        shown = now
+        done, months = run.month - first, run.model.months
+        left = (now - started) / done * (months - run.month) if done else None
+        horizon_progress.value = (run.month, months, left)
+        tick.value += 1
+
+    try:
+        run.run_to_horizon(cancelled=cancel.is_set, progress=progress)
+    finally:
+        horizon_progress.value = None
+        tick.value += 1
+
+
+def progress_text(progress: tuple[int, int, float | None]) -> str:
+    """How far the run to the horizon is: the month reached and, once known, the time left."""
+    month, months, left = progress
+    text = tr("Running to the horizon: month {month} of {months}").format(
+        month=number(month), months=number(months)
+    )
+    if left is None:
+        return text
+    return f"{text}, {tr('about {n} s left').format(n=number(max(1, round(left))))}"
+
+
+@solara.component
+def HorizonProgress():
+    """The month reached and the time left while running to the horizon (read aloud politely)."""
+    progress = horizon_progress.value
+    if progress is None:
+        return
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=escaped(progress_text(progress)),
+        classes=["partage-progress"],
+        attributes={"data-testid": "horizon-progress", "role": "status", "aria-live": "polite"},
+    )
 
 
 # --------------------------------------------------------------------------- the page address
@@ -748,7 +803,7 @@ def Page():
     if not address_read.value:
         address_read.value = True
         refused = read_address(router.search)
-    if current.value is None and not error.value:
+    if current.value is None and not error.value and not closed.value:
         if choice.value != EDITED and not editor_text.value:
             editor_text.value = catalogue.scenario_text(choice.value)
         rebuild()
@@ -763,8 +818,7 @@ def Page():
             if active is None or not active.running:
                 break
             if mode == "horizon":
-                active.run_to_horizon(cancelled=cancel.is_set)
-                tick.value += 1
+                run_to_horizon(active, cancel)
                 break
             started = time.monotonic()
             active.step()
@@ -808,6 +862,7 @@ def RunView(run: ExploreRun):
         ),
         classes=["partage-hint"],
     )
+    HorizonProgress()
     Headline(run, run.month)
     TrustPanel(run, choice.value, run.month)
     names = run.model.goods.names
@@ -888,6 +943,7 @@ STYLE = """
 .partage-headline .partage-month { font-size: 1.3em; font-weight: bold; }
 .partage-years, .partage-caption, .partage-hint, .partage-moved-note { color: #595959; }
 .partage-hint { font-size: 1.05em; margin-bottom: 6px; display: block; }
+.partage-progress { font-weight: bold; color: #0072B2; margin: 4px 0; }
 .partage-caption { font-size: 0.9em; display: block; }
 .partage-scroll { max-width: 100%; overflow-x: auto; }
 .partage-table { border-collapse: collapse; font-size: 0.9em; }

@@ -10,6 +10,7 @@ households, where one marker per agent would not.
 
 from __future__ import annotations
 
+import functools
 import math
 import textwrap
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+
+from .svg import IndexedPicture, outline_path  # noqa: E402
 
 MODE_LABELS = ("own", "rent", "share", "forgo")
 # Okabe & Ito's palette, told apart with the common colour-vision deficiencies
@@ -40,6 +43,9 @@ DIFFERENCE_COLOURS = {
     "both": "#56B4E9",
     "neither": "#d9d9d9",
 }
+
+
+MODE_PALETTE = np.array([to_rgba(MODE_COLOURS[m]) for m in MODE_LABELS] + [to_rgba(NO_NEED_COLOUR)])
 
 
 @dataclass
@@ -102,6 +108,32 @@ class MapRaster:
         picture = self.background.reshape(-1, 4).copy()
         picture[self.pixel_of] = colours
         return picture.reshape(self.background.shape)
+
+    @functools.cached_property
+    def _background_index(self) -> np.ndarray:
+        """Each pixel's zone tint, as an index into `ZONE_TINTS`."""
+        tint = (self.zone_grid % len(ZONE_TINTS)).astype(np.uint8)
+        return np.repeat(np.repeat(tint, self.slots, axis=0), self.slots, axis=1)
+
+    def indexed(self, mode: np.ndarray, need: np.ndarray) -> IndexedPicture:
+        """`image` as palette indices: the same pixels."""
+        return self.indexed_of(
+            np.where(need, mode.astype(np.int64), len(MODE_LABELS)), MODE_PALETTE
+        )
+
+    def indexed_of(self, index: np.ndarray, colours: np.ndarray) -> IndexedPicture:
+        """Each household in `colours[index]` (`index` (N,), `colours` (C, 4)), empty slots by
+        zone tint: `image_of(colours[index])` as palette indices."""
+        tints = len(ZONE_TINTS)
+        picture = self._background_index.copy()
+        picture.reshape(-1)[self.pixel_of] = tints + np.asarray(index)
+        palette = np.concatenate([[to_rgba(c) for c in ZONE_TINTS], colours])
+        return IndexedPicture(picture, palette)
+
+    @functools.cached_property
+    def outline_path(self) -> str:
+        """The zone outlines as one SVG path, in pixels (drawn once, not every month)."""
+        return outline_path(self.outlines)
 
     def zone_label_positions(self) -> dict[int, tuple[float, float]]:
         """Where to write each zone's name, in raster pixels: the zone holding the middle cell at
@@ -607,6 +639,26 @@ class PolygonMap:
                 y = np.clip(self.pixel_xy[order, 1] + dy, 0, self.height - 1)
                 picture[y, x] = colours[order]
         return picture
+
+    def indexed(self, mode: np.ndarray, need: np.ndarray) -> IndexedPicture:
+        """`image` as palette indices: the same pixels."""
+        return self.indexed_of(
+            np.where(need, mode.astype(np.int64), len(MODE_LABELS)), MODE_PALETTE
+        )
+
+    def indexed_of(self, index: np.ndarray, colours: np.ndarray) -> IndexedPicture:
+        """`image_of(colours[index])` as palette indices (index 0: the transparent background)."""
+        palette = np.concatenate([[[1.0, 1.0, 1.0, 0.0]], colours])
+        grey = colours[:, :3].sum(axis=1) > 2.4
+        order = np.argsort(grey[index], kind="stable")[::-1]
+        shown = (np.asarray(index)[order] + 1).astype(np.uint8)
+        picture = np.zeros((self.height, self.width), dtype=np.uint8)
+        for dx in (0, 1):
+            for dy in (0, 1):
+                x = np.clip(self.pixel_xy[order, 0] + dx, 0, self.width - 1)
+                y = np.clip(self.pixel_xy[order, 1] + dy, 0, self.height - 1)
+                picture[y, x] = shown
+        return IndexedPicture(picture, palette)
 
     def nearest(self, fx: float, fy: float) -> int:
         """The household nearest a click given as fractions of the picture's width and height."""

@@ -8,6 +8,9 @@ page only places strings and numbers.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,6 +41,111 @@ def column_of(rows: list[dict[str, float]], name: str) -> np.ndarray:
     return np.fromiter((row[name] for row in rows), float, count=len(rows))
 
 
+BASELINES_KEPT = 4  # baselines' months kept in memory (20 000 households, 120 months: ~15 MB each)
+
+
+@dataclass(frozen=True)
+class HouseholdsAt:
+    """What the page reads of the baseline's households at one month."""
+
+    mode: np.ndarray
+    need: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return self.mode.shape[0]
+
+
+class BaselineMonths:
+    """A baseline's months, stepped once: a run with the same baseline (the same scenario file
+    contents, seed, households and months) reads them instead of stepping it again. The months
+    are what the model gave (its series' rows, each month's modes and needs), so every figure
+    is the same to the bit."""
+
+    def __init__(self, model: TerritoryModel):
+        self.model = model
+        self.scenario, self.goods, self.layout = model.scenario, model.goods, model.layout
+        self.months = model.months
+        self.series = model.series  # one row per month, appended as the months are stepped
+        self.households: list[HouseholdsAt] = [self._households()]
+        self.lock = threading.Lock()
+
+    def _households(self) -> HouseholdsAt:
+        hh = self.model.households
+        return HouseholdsAt(hh.mode.copy(), hh.need.copy())
+
+    def reach(self, month: int) -> int:
+        """Step the baseline until `month` (at most its horizon); the month reached."""
+        with self.lock:
+            while len(self.households) <= month and self.model.running:
+                self.model.step()
+                self.households.append(self._households())
+            return min(month, len(self.households) - 1)
+
+
+_baselines: OrderedDict[tuple, BaselineMonths] = OrderedDict()
+_baselines_lock = threading.Lock()
+
+
+def baseline_months(
+    scenario: Scenario, *, households: int, seed: int, months: int
+) -> BaselineMonths:
+    """The months of the baseline `scenario` with these households, seed and months: those kept
+    from an earlier run when there is one (the last `BASELINES_KEPT` are kept), else a new run."""
+    key = (scenario.model_dump_json(), households, seed, months)
+    with _baselines_lock:
+        kept = _baselines.get(key)
+        if kept is not None:
+            _baselines.move_to_end(key)
+            return kept
+    made = BaselineMonths(
+        TerritoryModel(scenario, households=households, seed=seed, months=months, agents=False)
+    )
+    with _baselines_lock:
+        kept = _baselines.setdefault(key, made)
+        _baselines.move_to_end(key)
+        while len(_baselines) > BASELINES_KEPT:
+            _baselines.popitem(last=False)
+    return kept
+
+
+def forget_baselines() -> None:
+    """Let go of every baseline kept."""
+    with _baselines_lock:
+        _baselines.clear()
+
+
+class BaselineAlongside:
+    """The baseline as a run beside the scenario reads it: its month moves with the run's, and
+    its months come from `BaselineMonths` (stepped once for every run with the same baseline)."""
+
+    def __init__(self, months: BaselineMonths):
+        self._months = months
+        self.scenario, self.goods, self.layout = months.scenario, months.goods, months.layout
+        self.months = months.months
+        self.steps = 0
+
+    @property
+    def running(self) -> bool:
+        return self.steps < self.months
+
+    def step(self) -> None:
+        if self.running:
+            self.steps = self._months.reach(self.steps + 1)
+
+    @property
+    def series(self) -> list[dict[str, float]]:
+        return self._months.series[: self.steps + 1]
+
+    @property
+    def latest(self) -> dict[str, float]:
+        return self._months.series[self.steps]
+
+    @property
+    def households(self) -> HouseholdsAt:
+        return self._months.households[self.steps]
+
+
 class ExploreRun:
     """A model with its optional reference run, and the drawings of its current month."""
 
@@ -60,12 +168,13 @@ class ExploreRun:
             households=declared_households(scenario),
         )
         self.reference = (
-            TerritoryModel(
-                reference,
-                households=self.model.scenario.households,
-                seed=self.model.scenario.seed,
-                months=self.model.months,
-                agents=False,
+            BaselineAlongside(
+                baseline_months(
+                    reference,
+                    households=self.model.scenario.households,
+                    seed=self.model.scenario.seed,
+                    months=self.model.months,
+                )
             )
             if reference is not None
             else None
@@ -108,22 +217,24 @@ class ExploreRun:
 
         Mesa 3.3 numbers agents per model in a class-level table keyed by the model
         (`Agent._ids`), which keeps every model that ever had agents alive: the run takes
-        its models out of it."""
+        its model out of it. The baseline's months stay kept for the next run with the same
+        baseline (`baseline_months`, a few at most)."""
         from mesa import Agent
 
         with memory.not_while_drawing(self._renderer):
-            for model in (self.model, self.reference):
-                if model is not None:
-                    Agent._ids.pop(model, None)
+            if self.model is not None:  # the baseline has no agents, and may be kept
+                Agent._ids.pop(self.model, None)
             self._closed_month = self.month
             self.model = None
             self.reference = None
             self._agents = {}
 
-    def run_to_horizon(self, cancelled=lambda: False) -> None:
-        """Every remaining month at once (the reference too), without drawing in between."""
+    def run_to_horizon(self, cancelled=lambda: False, progress=lambda: None) -> None:
+        """Every remaining month at once (the reference too), without drawing in between;
+        `progress()` after each month (to show how far the run is, now and then)."""
         while self.running and not cancelled():  # a run closed meanwhile stops here
             self.step()
+            progress()
 
     # ------------------------------------------------------------------ what the page shows
 
@@ -166,7 +277,6 @@ class ExploreRun:
         """The territory, each dot a household coloured by how it gets `good`; zones named."""
         g = self.model.goods.names.index(good)
         hh = self.model.households
-        picture = self.raster.image(hh.mode[:, g], hh.need[:, g])
         marker = (
             self.raster.position(selected)
             if selected is not None and 0 <= selected < hh.size
@@ -178,15 +288,15 @@ class ExploreRun:
         if self.polygons is not None:
             chosen = selected if selected is not None and 0 <= selected < hh.size else None
             return polygon_map(
-                self.polygons.image(hh.mode[:, g], hh.need[:, g]),
+                self.polygons.indexed(hh.mode[:, g], hh.need[:, g]),
                 self.polygons.outlines,
                 size=size,
                 marker=tuple(self.polygons.pixel_xy[chosen]) if chosen is not None else None,
                 alt=alt.format(good=gettext(good, lang)),
             )
         return raster_map(
-            picture,
-            self.raster.outlines,
+            self.raster.indexed(hh.mode[:, g], hh.need[:, g]),
+            self.raster.outline_path,
             size=size,
             marker=marker,
             labels=self.zone_labels(lang),
@@ -232,7 +342,7 @@ class ExploreRun:
         if self.polygons is not None:
             return {
                 "baseline": polygon_map(
-                    self.polygons.image(theirs.mode[:, gr], theirs.need[:, gr]),
+                    self.polygons.indexed(theirs.mode[:, gr], theirs.need[:, gr]),
                     self.polygons.outlines,
                     size=size,
                     test_id="baseline-map",
@@ -242,7 +352,7 @@ class ExploreRun:
                     ).format(good=good_name),
                 ),
                 "difference": polygon_map(
-                    self.polygons.image_of(palette[kind]),
+                    self.polygons.indexed_of(kind, palette),
                     self.polygons.outlines,
                     size=size,
                     test_id="difference-map",
@@ -254,8 +364,8 @@ class ExploreRun:
             }
         return {
             "baseline": raster_map(
-                self.raster.image(theirs.mode[:, gr], theirs.need[:, gr]),
-                self.raster.outlines,
+                self.raster.indexed(theirs.mode[:, gr], theirs.need[:, gr]),
+                self.raster.outline_path,
                 size=size,
                 labels=labels,
                 test_id="baseline-map",
@@ -265,8 +375,8 @@ class ExploreRun:
                 ).format(good=good_name),
             ),
             "difference": raster_map(
-                self.raster.image_of(palette[kind]),
-                self.raster.outlines,
+                self.raster.indexed_of(kind, palette),
+                self.raster.outline_path,
                 size=size,
                 labels=labels,
                 test_id="difference-map",
@@ -282,8 +392,9 @@ class ExploreRun:
         the baseline dashed."""
         # Columns read straight from the months' rows: a table of every outcome is not needed
         # for the few drawn, and building it each month was most of the curves' time.
-        series = self.model.series
-        ref = self.reference.series if self.reference is not None else None
+        # The months as they are now: a run to the horizon may add one while the page draws.
+        series = list(self.model.series)
+        ref = list(self.reference.series) if self.reference is not None else None
         x = column_of(series, "month")
         horizon = (0, self.model.months)
 

@@ -9,6 +9,7 @@ carry a band (low..high across replications).
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import math
@@ -18,6 +19,27 @@ import numpy as np
 from PIL import Image
 
 from .i18n import format_number, gettext
+
+
+@dataclass(frozen=True)
+class IndexedPicture:
+    """A picture as palette indices: `indices` (H, W) uint8 into `palette` (P <= 256, 4) RGBA in
+    [0, 1]. Maps have a dozen colours: sent as an indexed PNG they are the same pixels in a third
+    fewer bytes, and are built without an RGBA array of floats."""
+
+    indices: np.ndarray
+    palette: np.ndarray
+
+    def rgba(self) -> np.ndarray:
+        """The same picture as an (H, W, 4) RGBA array."""
+        return self.palette[self.indices]
+
+
+def outline_path(outlines: np.ndarray) -> str:
+    """Segments (M, 2, 2) in pixel coordinates as one SVG path, each on its pixels' centres."""
+    return " ".join(
+        f"M{a[0] + 0.5:.1f},{a[1] + 0.5:.1f}L{b[0] + 0.5:.1f},{b[1] + 0.5:.1f}" for a, b in outlines
+    )
 
 
 @dataclass
@@ -41,6 +63,7 @@ def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
     return [float(v) for v in np.arange(start, high + step * 1e-9, step)]
 
 
+@functools.lru_cache(maxsize=4096)
 def tick_label(value: float, step: float, lang: str) -> str:
     """A tick's number with as many decimals as its step needs, in the language's format (never 1e-09)."""
     if abs(value) < abs(step) * 1e-6:
@@ -195,9 +218,34 @@ def line_chart(
     return "".join(out)
 
 
+def _bytes(values: np.ndarray) -> np.ndarray:
+    return (np.clip(values, 0, 1) * 255).astype(np.uint8)
+
+
+def _shape(picture: np.ndarray | IndexedPicture) -> tuple[int, int]:
+    shape = picture.indices.shape if isinstance(picture, IndexedPicture) else picture.shape
+    return shape[0], shape[1]
+
+
+def png_bytes(picture: np.ndarray | IndexedPicture) -> bytes:
+    """A picture as PNG: an (H, W, 4) RGBA array in [0, 1] as RGBA, an `IndexedPicture` as an
+    indexed PNG (its palette with each entry's opacity), the same pixels in fewer bytes."""
+    buffer = io.BytesIO()
+    if isinstance(picture, IndexedPicture):
+        palette = _bytes(picture.palette)
+        image = Image.fromarray(picture.indices, "P")
+        image.putpalette(palette[:, :3].tobytes(), "RGB")
+        opacity = palette[:, 3].tobytes()
+        options = {"transparency": opacity} if min(opacity) < 255 else {}
+        image.save(buffer, format="PNG", compress_level=1, **options)
+    else:
+        Image.fromarray(_bytes(picture), "RGBA").save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
 def raster_map(
-    picture: np.ndarray,
-    outlines: np.ndarray,
+    picture: np.ndarray | IndexedPicture,
+    outlines: np.ndarray | str,
     *,
     size: int = 460,
     marker: tuple[float, float] | None = None,
@@ -206,16 +254,11 @@ def raster_map(
     alt: str = "",
 ) -> str:
     """An RGBA raster shown pixelated in an SVG that fits its column (at most `size` px wide),
-    with zone outlines, zone names at (x, y) in raster pixels, an optional marker and a text
+    with zone outlines (segments, or their SVG path drawn once: `MapRaster.outline_path`), zone names at (x, y) in raster pixels, an optional marker and a text
     alternative `alt` for screen readers."""
-    height, width = picture.shape[:2]
-    image = Image.fromarray((np.clip(picture, 0, 1) * 255).astype(np.uint8), "RGBA")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    path = " ".join(
-        f"M{a[0] + 0.5:.1f},{a[1] + 0.5:.1f}L{b[0] + 0.5:.1f},{b[1] + 0.5:.1f}" for a, b in outlines
-    )
+    height, width = _shape(picture)
+    encoded = base64.b64encode(png_bytes(picture)).decode("ascii")
+    path = outlines if isinstance(outlines, str) else outline_path(outlines)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
         f'style="max-width:{size}px;height:auto;display:block" role="img" '
@@ -242,8 +285,24 @@ def raster_map(
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=16)
+def _zone_layers(outlines: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """The zones' fills under the dots and their outlines over them, each naming its zone on
+    hover: written once per territory and size, not every month."""
+    fills = "".join(
+        f'<path d="{path}" fill="#f7f3e8" stroke="none"><title>{html.escape(name)}</title></path>'
+        for path, name in outlines
+    )
+    strokes = "".join(
+        f'<path d="{path}" fill="none" stroke="#2c3e50" stroke-width="0.8">'
+        f"<title>{html.escape(name)}</title></path>"
+        for path, name in outlines
+    )
+    return fills, strokes
+
+
 def polygon_map(
-    picture: np.ndarray,
+    picture: np.ndarray | IndexedPicture,
     outlines: list[tuple[str, str]],
     *,
     size: int = 560,
@@ -253,30 +312,21 @@ def polygon_map(
 ) -> str:
     """Dots of households (a raster) over the outlines of real zones, each outline naming its
     zone on hover; it fits its column like the grid's map."""
-    height, width = picture.shape[:2]
-    image = Image.fromarray((np.clip(picture, 0, 1) * 255).astype(np.uint8), "RGBA")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    height, width = _shape(picture)
+    encoded = base64.b64encode(png_bytes(picture)).decode("ascii")
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
         f'style="max-width:{size}px;height:auto;display:block" role="img" '
         f'aria-label="{html.escape(alt)}" data-testid="{html.escape(test_id)}">',
         f"<title>{html.escape(alt)}</title>",
     ]
-    for path, name in outlines:
-        out.append(
-            f'<path d="{path}" fill="#f7f3e8" stroke="none"><title>{html.escape(name)}</title></path>'
-        )
+    fills, strokes = _zone_layers(tuple(outlines))
+    out.append(fills)
     out.append(
         f'<image width="{width}" height="{height}" style="image-rendering:pixelated" '
         f'href="data:image/png;base64,{encoded}"/>'
     )
-    for path, name in outlines:
-        out.append(
-            f'<path d="{path}" fill="none" stroke="#2c3e50" stroke-width="0.8">'
-            f"<title>{html.escape(name)}</title></path>"
-        )
+    out.append(strokes)
     if marker is not None:
         x, y = marker
         out.append(

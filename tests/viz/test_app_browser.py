@@ -141,6 +141,36 @@ def test_explore_steps_runs_to_the_horizon_and_downloads_what_partage_run_reads(
     assert codes[:5] == ["scenario", "households", "months", "seed", "month"], header
 
 
+@pytest.mark.parametrize(
+    "width, height, lang, words",
+    [
+        (1400, 1000, "en", ("Running to the horizon: month", "of 120", "Month")),
+        (390, 844, "fr", ("Jusqu'à l'horizon\u00a0: mois", "sur 120", "Mois")),
+    ],
+)
+def test_running_to_the_horizon_shows_the_month_reached_then_the_last_month(
+    open_tab, ui, screenshot, width, height, lang, words
+):
+    tab = open_tab(width=width, height=height)
+    ui.open_explore(tab, f"scenario=bordeaux_rive_droite&households=20000&lang={lang}")
+    run_label = "Run to the horizon" if lang == "en" else "Jusqu'à l'horizon"
+    if width < 960:  # on a phone the side panel opens from the menu, and closes after the click
+        tab.wait_for_function("() => !document.querySelector('.v-navigation-drawer--open')")
+        tab.locator(".v-app-bar__nav-icon").first.click()
+        tab.wait_for_selector(".v-navigation-drawer--open")
+    tab.get_by_role("button", name=run_label).click()
+    if width < 960:
+        tab.mouse.click(width - 8, height // 2)
+    progress = tab.locator("[data-testid=horizon-progress]")
+    progress.wait_for()
+    text = progress.inner_text()
+    assert words[0] in text and words[1] in text, text
+    screenshot(tab, f"explore-horizon-progress-{lang}")
+    ui.wait_month(tab, 120)
+    progress.wait_for(state="detached")
+    assert f"{words[2]} 120 / 120" in tab.inner_text("[data-testid=month]")
+
+
 def test_compare_takes_the_edited_scenario_shows_progress_and_cancels(page, ui):
     ui.open_explore(page, "scenario=tool_library&households=2000&lang=en")
     slider = page.locator(".partage-lever", has_text="Size of the pool").locator("[role=slider]")
