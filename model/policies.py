@@ -37,7 +37,7 @@ import numpy as np
 from .households import QUINTILES
 from .scenario import Scenario, TerritoryFromData
 from .territory import _split
-from .today import fleet_units, real_households_by_zone
+from .today import fleet_units, fleets_of_today, real_households_by_zone
 
 # Kinds whose public cost also depends on what households do (paid per use, claim or trainee),
 # and kinds that raise revenue; the declared budget of a scenario leaves both out.
@@ -135,14 +135,24 @@ class PolicyBook:
         self.whole_units = not isinstance(scenario.territory, TerritoryFromData)
         self.share_price = np.array([g.share_eur_per_use for g in scenario.goods.values()])
         self.real_households_by_zone = real_households_by_zone(scenario)
+        self.fleets = fleets_of_today(scenario)
+        # Found once a run, not every month: reading a territory's zones is not free.
+        self.targets = {name: self._targets(p) for name, p in scenario.policies.items()}
 
-    def _targets(self, policy):
+    def _targets(self, policy) -> tuple[np.ndarray, ...]:
+        """(zqg, zq, zg, zones): the (zone, quintile, good), (zone, quintile) and (zone, good) flags
+        a policy targets, and its zones'."""
         zones = self.scenario.targeted_zones(policy.zones)
         quintiles = np.array(
             [not policy.quintiles or q + 1 in policy.quintiles for q in range(QUINTILES)]
         )
         goods = np.array([not policy.goods or g in policy.goods for g in self.good_names])
-        return zones, quintiles, goods
+        zqg = zones[:, None, None] & quintiles[None, :, None] & goods[None, None, :]
+        zq = zones[:, None] & quintiles[None, :]
+        zg = zones[:, None] & goods[None, :]
+        for flags in (zqg, zq, zg, zones):
+            flags.flags.writeable = False  # kept for the whole run
+        return zqg, zq, zg, zones
 
     def effects(self, month: int) -> Effects:
         z_n, g_n = len(self.zone_names), len(self.good_names)
@@ -152,10 +162,7 @@ class PolicyBook:
             if not policy.active(month):
                 continue
             fx.active.append(name)
-            zones, quintiles, goods = self._targets(policy)
-            zqg = zones[:, None, None] & quintiles[None, :, None] & goods[None, None, :]
-            zq = zones[:, None] & quintiles[None, :]
-            zg = zones[:, None] & goods[None, :]
+            zqg, zq, zg, zones = self.targets[name]
             fx.fixed_cost_eur += policy.running_eur_per_month
             if month == first_month(policy):
                 fx.fixed_cost_eur += policy.investment_eur
@@ -174,7 +181,7 @@ class PolicyBook:
     def _fleets_of_today(self, fx: Effects, month: int) -> None:
         """Today's operator fleets, as pools open to every household of their zones, at no public
         cost (`model.today`)."""
-        for g, real_units, price in fleet_units(self.scenario, month):
+        for g, real_units, price in fleet_units(self.scenario, month, self.fleets):
             per_1000 = 1000 * np.divide(
                 real_units,
                 self.real_households_by_zone,

@@ -25,6 +25,8 @@ Rules:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .scenario import Scenario, TerritoryFromData, units_in_month
@@ -52,14 +54,26 @@ def fleet_share_by_zone(scenario: Scenario, fleet) -> np.ndarray:
     return households / total if total > 0 else households
 
 
-def fleet_units(scenario: Scenario, month: int) -> list[tuple[int, np.ndarray, float]]:
-    """For each fleet: its good's index, its units in each real zone this month, its price."""
+def fleets_of_today(scenario: Scenario) -> list[tuple[int, Any, np.ndarray]]:
+    """Each fleet with its good's index and the share of its units standing in each real zone
+    (`fleet_share_by_zone`): what `fleet_units` reads every month, found once."""
     goods = scenario.good_names
-    out = []
-    for fleet in scenario.today.fleets.values():
-        units = units_in_month(fleet.units, month) * fleet_share_by_zone(scenario, fleet)
-        out.append((goods.index(fleet.good), units, fleet.price_eur_per_use))
-    return out
+    return [
+        (goods.index(fleet.good), fleet, fleet_share_by_zone(scenario, fleet))
+        for fleet in scenario.today.fleets.values()
+    ]
+
+
+def fleet_units(
+    scenario: Scenario, month: int, fleets: list[tuple[int, Any, np.ndarray]] | None = None
+) -> list[tuple[int, np.ndarray, float]]:
+    """For each fleet: its good's index, its units in each real zone this month, its price.
+    `fleets`, as `fleets_of_today` gives them, when already found."""
+    fleets = fleets_of_today(scenario) if fleets is None else fleets
+    return [
+        (g, units_in_month(fleet.units, month) * share, fleet.price_eur_per_use)
+        for g, fleet, share in fleets
+    ]
 
 
 def subscribers_by_zone(scenario: Scenario, sampled_by_zone: np.ndarray) -> np.ndarray:

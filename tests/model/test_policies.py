@@ -422,3 +422,29 @@ def test_packages_the_flagship_beats_every_lever_and_the_low_budget_plan_costs_l
     low = np.mean([public_net(run("low_budget", s)) for s in SEEDS])
     high = np.mean([public_net(run("territoire_partage", s)) for s in SEEDS])
     assert low < high / 5
+
+
+def test_a_run_finds_each_policys_targets_and_its_fleets_zones_once(monkeypatch):
+    """Reading a territory's zones is not free (its files are looked at each time): the zones a
+    policy or a fleet of today designates are found once a run, not every month, and a month's
+    effects are the same as those of a book that finds them anew."""
+    from model.policies import PolicyBook
+    from model.scenario import Scenario
+
+    scenario = load_scenario(Path("scenarios/bordeaux_rive_droite.toml"))
+    assert scenario.policies and scenario.today.fleets
+    model = TerritoryModel(scenario, households=1_500, months=6, seed=3)
+    calls = []
+    original = Scenario.targeted_zones
+    monkeypatch.setattr(
+        Scenario, "targeted_zones", lambda self, refs: calls.append(refs) or original(self, refs)
+    )
+    for _ in range(6):
+        model.step()
+    assert calls == []  # found when the run was built
+
+    fresh = PolicyBook(model.scenario, model.households_by_zone)
+    for month in (1, 6):
+        kept, anew = model.policy_book.effects(month), fresh.effects(month)
+        for field in ("subsidy_eur", "pool_units", "pool_access", "trust_boost"):
+            assert np.array_equal(getattr(kept, field), getattr(anew, field))
