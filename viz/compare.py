@@ -45,13 +45,15 @@ MAX_REPLICATIONS = 50
 MAX_MONTHS = 600
 EDITED = "edited-in-explore"
 SCENARIO_FOLDER = "scenarios"  # inside a comparison folder: the compared scenarios as files
+# The outcomes drawn with their bands: the outcome, its chart's title, and what its values are
+# multiplied by on the chart (a share is drawn in %, as everywhere else the app shows one).
 BAND_OUTCOMES = (
-    ("sharing_households.share", "Households sharing at least one good (share)"),
-    ("goods.stock_total", "Goods owned"),
-    ("emissions.cumulative_t", "Embodied t CO2e of goods in use so far"),
-    ("public.cumulative_spend_eur", "Public spend so far (EUR)"),
-    ("trust.mean", "Mean trust in sharing"),
-    ("spending.mean_eur", "Mean household spending on these goods (EUR/month)"),
+    ("sharing_households.share", "Households sharing at least one good (%)", 100.0),
+    ("goods.stock_total", "Goods owned", 1.0),
+    ("emissions.cumulative_t", "Embodied t CO2e of goods in use so far", 1.0),
+    ("public.cumulative_spend_eur", "Public spend so far (EUR)", 1.0),
+    ("trust.mean", "Mean trust in sharing", 1.0),
+    ("spending.mean_eur", "Mean household spending on these goods (EUR/month)", 1.0),
 )
 
 chosen = solara.reactive(["tool_library"])
@@ -235,7 +237,8 @@ def time_left(done_percent: float) -> str:
     return tr("about {n} min left").format(n=number(round(seconds / 60)))
 
 
-def _chart_lines(table, outcome: str, colours: dict[str, str]) -> list[Line]:
+def _chart_lines(table, outcome: str, colours: dict[str, str], scale: float = 1.0) -> list[Line]:
+    """Each scenario's mean of `outcome` by month with its band, times `scale`."""
     out = []
     for name, part in table[table["outcome"] == outcome].groupby("scenario", sort=False):
         out.append(
@@ -243,9 +246,9 @@ def _chart_lines(table, outcome: str, colours: dict[str, str]) -> list[Line]:
                 scenario_title(name),
                 colours[name],
                 part["month"].to_numpy(),
-                part["mean"].to_numpy(),
-                low=part["low"].to_numpy(),
-                high=part["high"].to_numpy(),
+                part["mean"].to_numpy() * scale,
+                low=part["low"].to_numpy() * scale,
+                high=part["high"].to_numpy() * scale,
             )
         )
     return out
@@ -377,18 +380,18 @@ def Results(result):
     lang = current_language()
     names = comparison.names
     colours = {name: SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i, name in enumerate(names)}
-    band_table = comparison.curves([outcome for outcome, _ in BAND_OUTCOMES], band="runs")
+    band_table = comparison.curves([outcome for outcome, _, _ in BAND_OUTCOMES], band="runs")
     charts = "".join(
         "<div class='partage-chart'>"
         + line_chart(
-            _chart_lines(band_table, outcome, colours),
+            _chart_lines(band_table, outcome, colours, scale),
             title=tr(title),
             width=460,
             height=250,
             lang=lang,
         )
         + "</div>"
-        for outcome, title in BAND_OUTCOMES
+        for outcome, title, scale in BAND_OUTCOMES
     )
     solara.HTML(
         tag="div",

@@ -176,3 +176,29 @@ def test_explore_shows_the_figures_compare_gives_for_the_same_run(compared):
     assert shown["sharing_households"] == pytest.approx(figures["sharing_households"])
     assert shown["goods"] == pytest.approx(figures["goods.stock_total"])
     assert headline["households"] == TERRITORY
+
+
+def test_the_compare_pages_share_of_sharing_households_is_drawn_in_percent(compared):
+    """The chart of the households sharing at least one good says "(%)" and its axis reads in %,
+    as every other share the app shows (it read 0.0 to 0.2, a fraction, under "(share)")."""
+    _, _, comparison = compared
+    language.set("en")
+    from viz import catalogue
+
+    _, rc = solara.render(
+        compare.Results((comparison, comparison.impacts(), catalogue.load_named("baseline"))),
+        handle_error=False,
+    )
+    curves = next(
+        w.unsafe_innerHTML
+        for w in rc.find(solara.widgets.HTML).widgets
+        if (w.attributes or {}).get("data-testid") == "compare-curves"
+    )
+    chart = next(c for c in curves.split("partage-chart")[1:] if "at least one good" in c)
+    assert "Households sharing at least one good (%)" in chart
+    share = comparison.curves(["sharing_households.share"], band="runs")
+    highest = 100 * float(share["high"].max())
+    assert highest > 1.5  # a share in % is far above the fraction's 0 to 1
+    value_ticks = re.findall(r'text-anchor="end">\s*(-?[\d.,]+)\s*</text>', chart)
+    assert value_ticks
+    assert max(float(t.replace(",", "")) for t in value_ticks) >= 0.5 * highest  # in %
