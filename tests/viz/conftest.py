@@ -306,3 +306,30 @@ def open_tab(browser, app_url):
     yield open_one
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def explore_reset():
+    """A function putting Explore's per-session state back to its start for a scenario and a
+    number of households, and building its run (returned); the play is stopped afterwards."""
+    from viz import explore
+    from viz.language import language
+
+    def reset(choice: str, households: int):
+        explore.choice.value = choice
+        explore.edited.value = None
+        explore.overrides.value = {}
+        explore.households.value = households
+        explore.seed.value = -1
+        explore.show_baseline.value = True
+        explore.error.value = ""
+        explore.address_read.value = True
+        explore.playing.value = ""
+        explore.horizon_progress.value = None
+        language.value = "en"
+        explore.current.value = None
+        explore.rebuild()
+        return explore.current.value
+
+    yield reset
+    explore.playing.value = ""

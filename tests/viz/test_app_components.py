@@ -17,22 +17,10 @@ from viz.language import eur, language
 
 
 @pytest.fixture
-def fresh_explore():
+def fresh_explore(explore_reset):
     """Explore's per-session state back to its start, on a small territory."""
-    explore.choice.value = catalogue.BASELINE
-    explore.edited.value = None
-    explore.overrides.value = {}
-    explore.households.value = 400
-    explore.seed.value = -1
-    explore.show_baseline.value = True
-    explore.error.value = ""
-    explore.address_read.value = True
-    language.value = "en"
-    explore.playing.value = ""
-    explore.current.value = None
-    explore.rebuild()
-    yield explore
-    explore.playing.value = ""
+    explore_reset(catalogue.BASELINE, 400)
+    return explore
 
 
 def html_of(rc, test_id: str) -> str:

@@ -16,22 +16,8 @@ from viz.session import ExploreRun
 
 
 @pytest.fixture
-def tool_library():
-    explore.choice.value = "tool_library"
-    explore.edited.value = None
-    explore.overrides.value = {}
-    explore.households.value = 300
-    explore.seed.value = -1
-    explore.show_baseline.value = True
-    explore.error.value = ""
-    explore.address_read.value = True
-    explore.playing.value = ""
-    explore.horizon_progress.value = None
-    language.value = "en"
-    explore.current.value = None
-    explore.rebuild()
-    yield explore.current.value
-    explore.playing.value = ""
+def tool_library(explore_reset):
+    yield explore_reset("tool_library", 300)
     explore.current.value = None
 
 
