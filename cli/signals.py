@@ -10,10 +10,16 @@ bounded. The handler is installed when the `cli` package is imported, before
 the heavy imports of the commands; until the entry point runs, a Ctrl-C is
 only remembered (no `try` surrounds the entry point's own imports), and the
 entry point raises it first thing.
+
+Python ignores an exception raised where nothing can catch it (a weak
+reference's callback or a `__del__` run by the garbage collector): it prints
+"Exception ignored in" with a traceback and goes on. A Ctrl-C that lands there
+is not lost: it is delivered again a moment later, without the traceback.
 """
 
 from __future__ import annotations
 
+import _thread
 import os
 import signal
 import sys
@@ -21,6 +27,8 @@ import threading
 
 INTERRUPTED_EXIT = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
 BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, what shells report when the reader of a pipe went away
+
+REDELIVER_S = 0.05  # a Ctrl-C that landed where Python ignores exceptions is raised again after
 
 _interrupted = threading.Event()
 
@@ -36,12 +44,25 @@ def _remember(signum, frame) -> None:
     _interrupted.set()
 
 
+def _on_unraisable(unraisable) -> None:
+    """Our KeyboardInterrupt, ignored by Python where it was raised: raise it again shortly, in
+    whatever the main thread runs then (forgotten first, so that the handler raises it)."""
+    if not (issubclass(unraisable.exc_type, KeyboardInterrupt) and _interrupted.is_set()):
+        sys.__unraisablehook__(unraisable)
+        return
+    again = threading.Timer(REDELIVER_S, _thread.interrupt_main, (signal.SIGINT,))
+    again.daemon = True
+    again.start()
+    _interrupted.clear()
+
+
 def install(deferred: bool = False) -> None:
     """Handle Ctrl-C as described above (only the main thread may install a handler). `deferred`:
     only remember it, for the imports of the entry point itself, which no `try` surrounds; the
     entry point raises it once inside its own (`raise_if_interrupted`)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _remember if deferred else _on_interrupt)
+        sys.unraisablehook = _on_unraisable
 
 
 def raise_if_interrupted() -> None:

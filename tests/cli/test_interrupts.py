@@ -240,3 +240,58 @@ def test_ctrl_c_inside_code_run_by_exec_gives_the_one_line_and_130(tmp_path):
     )
     assert done.returncode == 130, (done.returncode, done.stderr[-600:])
     assert done.stderr.strip() == "interrupted"
+
+
+SWALLOWED = """
+import os, signal, sys, time, weakref
+
+from cli.main import main
+
+
+class Released:
+    pass
+
+
+def on_release(reference):
+    # Python ignores an exception raised here (it prints "Exception ignored in"), as in a weak
+    # dictionary's callback run by the garbage collector while a command waits on its workers.
+    os.kill(os.getpid(), signal.SIGINT)
+    for _ in range(100_000):
+        pass
+
+
+def handler(args):
+    released = Released()
+    reference = weakref.ref(released, on_release)
+    del released
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+    print("never interrupted")
+    return 0
+
+
+import cli.main as entry
+import argparse
+
+
+def build_parser():
+    parser = argparse.ArgumentParser()
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+entry.build_parser = build_parser
+sys.exit(main([]))
+"""
+
+
+def test_ctrl_c_landing_where_python_ignores_exceptions_still_stops_the_command():
+    """A Ctrl-C whose KeyboardInterrupt is raised inside a callback of the garbage collector
+    (a weak reference's) was printed as "Exception ignored ... KeyboardInterrupt" with its
+    traceback, and lost: the command went on, and a second Ctrl-C was ignored as one already
+    being handled. It stops the command with the one line and 130."""
+    done = run_python(SWALLOWED)
+    assert done.returncode == 130, (done.returncode, done.stderr[-600:])
+    assert done.stderr.strip() == "interrupted", done.stderr[-600:]
+    assert "never interrupted" not in done.stdout
