@@ -167,8 +167,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-# What a fork server imports once, before it forks the pool's workers: everything a run needs.
-PRELOADED = ("__main__", "experiments.executors", "experiments.targets", "model.simulate")
+# What a fork server imports once, before it forks the pool's workers: everything a run needs,
+# and a small run that loads what a first run loads (`experiments.pool_preload`).
+PRELOADED = ("__main__", "experiments.executors", "experiments.targets", "experiments.pool_preload")
 
 
 def pool_context() -> multiprocessing.context.BaseContext:

@@ -3,6 +3,7 @@ which Python's rare full collections would free only after thousands of runs."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -38,3 +39,49 @@ def test_a_pool_worker_keeps_no_finished_model():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split()[-1] == "0", "finished models still held by the worker"
+
+
+LOADED_IN_A_NEW_WORKER = textwrap.dedent(
+    """
+    import sys
+
+    from experiments.executors import pool_context
+
+
+    def not_loaded() -> list[str]:
+        from numba.core.dispatcher import Dispatcher
+
+        return sorted(
+            f"{name}.{attribute}"
+            for name, module in list(sys.modules.items())
+            if name.startswith("model.")
+            for attribute, value in vars(module).items()
+            if isinstance(value, Dispatcher) and not value.signatures
+        )
+
+
+    if __name__ == "__main__":
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(1, mp_context=pool_context()) as pool:
+            missing = pool.submit(not_loaded).result(timeout=120)
+        print(missing)
+    """
+)
+
+
+def test_a_new_pool_worker_starts_with_the_compiled_loops_loaded(tmp_path):
+    """Each pool worker loaded the model's compiled loops during its first run (about 0.2 s of CPU,
+    once per worker per sweep): the fork server loads them once, and workers inherit them."""
+    script = tmp_path / "probe.py"
+    script.write_text(LOADED_IN_A_NEW_WORKER, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]", f"loaded by each worker itself: {done.stdout.strip()}"
