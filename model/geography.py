@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 
@@ -202,15 +203,33 @@ def geographic_ties(xy: np.ndarray, mean_degree: float, rng: np.random.Generator
         xy, k=k + 1, workers=-1
     )
     nearest = nearest[:, 1:]  # without the household itself
+    back_ranks = _back_ranks(np.ascontiguousarray(nearest))
     households = np.arange(n)
     a_parts, b_parts = [], []
     for rank in range(k):
         order = rng.permutation(n)
         a, b = households[order], nearest[order, rank]
-        back = nearest[b] == a[:, None]  # b has a among its own neighbours: at which rank?
-        back_rank = np.where(back.any(axis=1), back.argmax(axis=1), k)
+        back_rank = back_ranks[order, rank]
         first = (back_rank > rank) | ((back_rank == rank) & (a < b))
         a_parts.append(a[first])
         b_parts.append(b[first])
     a, b = np.concatenate(a_parts)[:wanted], np.concatenate(b_parts)[:wanted]
     return a.astype(np.int64), b.astype(np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def _back_ranks(nearest: np.ndarray) -> np.ndarray:
+    """(n, k): for each household and each of its k nearest neighbours, the rank at which the
+    household is among that neighbour's own nearest (its first, should it appear twice), or k
+    when it is not among them. Found once for every pair, in one compiled pass, rather than by
+    comparing each rank's (n, k) rows of neighbours."""
+    n, k = nearest.shape
+    back = np.full((n, k), k, dtype=np.int64)
+    for a in range(n):
+        for rank in range(k):
+            b = nearest[a, rank]
+            for other in range(k):
+                if nearest[b, other] == a:
+                    back[a, rank] = other
+                    break
+    return back
