@@ -2,10 +2,10 @@
 
 Two small runs, of the baseline and of a territory from data, load what every first run would
 otherwise load in each worker: the model's compiled loops (numba, cached on disk, loaded on first
-use) and the data a run reads once
-per process. Each worker forked afterwards inherits them, and its first run takes as long as the
-next ones instead of about 0.2 s of CPU more (`partage sweep-bench`): that was paid once per
-worker per sweep, and a policy search starts a pool for every generation.
+use) and the data a run reads once per process. Each worker forked afterwards inherits them, and
+its first run takes as long as the next ones instead of about 0.2 s of CPU more (`partage
+sweep-bench`): that was paid once per worker per sweep, and a policy search starts a pool for
+every generation.
 """
 
 from __future__ import annotations
