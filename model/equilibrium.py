@@ -30,6 +30,7 @@ Rules:
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from .choice import utilities_of_pairs
@@ -50,19 +51,46 @@ CHUNK = 200_000  # household-good pairs solved at once
 
 
 def _softmax_rows(x: np.ndarray, available: np.ndarray) -> np.ndarray:
-    """Softmax over the last, short axis among the available entries. The largest entry and the
-    sum of each row are taken column by column, and each row's are repeated along it, since numpy
-    reduces and broadcasts slowly along a short last axis: the same values as `max(axis=-1)`, and
-    as `sum(axis=-1)`, which adds a short row's floats in order from +0.0 (`reporters.row_sums`)."""
-    x = np.where(available, x, -np.inf)
+    """Softmax over the last, short axis among the available entries: the same values as
+    `exp(x - max(axis=-1)) / sum(axis=-1)` with unavailable entries at -inf, where a short row's
+    sum adds its floats in order from +0.0 (`reporters.row_sums`). The masking, the largest entry
+    and the sums run as compiled loops over the rows, the exponential in numpy as before."""
     width = x.shape[-1]
-    rows = x.reshape(-1, width)
-    largest = rows[:, 0].copy()
-    for k in range(1, width):
-        np.maximum(largest, rows[:, k], out=largest)
-    e = np.exp(rows - np.repeat(largest, width).reshape(rows.shape))
-    total = row_sums(e)
-    return (e / np.repeat(total, width).reshape(rows.shape)).reshape(x.shape)
+    assert width < 8, "numpy adds rows of 8 floats or more pairwise"
+    rows = np.ascontiguousarray(x).reshape(-1, width)
+    flags = np.broadcast_to(available, x.shape).reshape(-1, width)
+    e = np.exp(_masked_minus_largest(rows, flags))
+    _divide_by_row_sums(e)
+    return e.reshape(x.shape)
+
+
+@numba.njit(cache=True, nogil=True)
+def _masked_minus_largest(rows: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Each row, -inf where not flagged, minus its largest entry (`np.maximum` from the first
+    column on: a NaN wins; the sign of a zero largest changes no difference's exponential)."""
+    out = np.empty(rows.shape)
+    for i in range(rows.shape[0]):
+        for k in range(rows.shape[1]):
+            out[i, k] = rows[i, k] if flags[i, k] else -np.inf
+        largest = out[i, 0]
+        for k in range(1, rows.shape[1]):
+            value = out[i, k]
+            if not (largest >= value or largest != largest):
+                largest = value
+        for k in range(rows.shape[1]):
+            out[i, k] = out[i, k] - largest
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _divide_by_row_sums(e: np.ndarray) -> None:
+    """Each row divided by its sum, added in order from +0.0; in place."""
+    for i in range(e.shape[0]):
+        total = e[i, 0] + 0.0
+        for k in range(1, e.shape[1]):
+            total += e[i, k]
+        for k in range(e.shape[1]):
+            e[i, k] = e[i, k] / total
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -163,20 +191,32 @@ def _stationary_system(
     """(n, 5, 5) the system whose solution is the stationary distribution pi: pi T = pi and
     sum(pi) = 1, that is (T' - I) pi = 0 with the last equation replaced by the sum. T, the
     month's transitions between the five states, is written transposed, a[:, next, current], and
-    I taken from its diagonal (x - 0 is x): the same numbers as building T and computing T' - I."""
-    a = np.zeros((choice.shape[0], STATES, STATES))
-    for current in range(4):
-        rate = r_owner if current == Mode.OWN else r_other
-        a[:, :4, current] = rate[:, None] * choice[:, current, :]
-        to_own = a[:, Mode.OWN, current].copy()
-        a[:, SEVERAL, current] = to_own * several[:, 1]
-        a[:, Mode.OWN, current] = to_own * (1 - several[:, 1])
-        a[:, current, current] += 1 - rate
-    a[:, SEVERAL, SEVERAL] = 1 - r_owner * (1 - several[:, 0])
-    a[:, Mode.OWN, SEVERAL] = r_owner * (1 - several[:, 0])
-    for state in range(STATES):
-        a[:, state, state] -= 1.0
-    a[:, -1, :] = 1.0
+    I taken from its diagonal (x - 0 is x): the same numbers as building T and computing T' - I,
+    pair by pair in one compiled pass."""
+    return _stationary_system_of_pairs(
+        np.ascontiguousarray(choice), np.ascontiguousarray(several), r_owner, r_other, int(Mode.OWN)
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _stationary_system_of_pairs(choice, several, r_owner, r_other, own):
+    n = choice.shape[0]
+    a = np.zeros((n, STATES, STATES))
+    for i in range(n):
+        for current in range(4):
+            rate = r_owner[i] if current == own else r_other[i]
+            for nxt in range(4):
+                a[i, nxt, current] = rate * choice[i, current, nxt]
+            to_own = a[i, own, current]
+            a[i, SEVERAL, current] = to_own * several[i, 1]
+            a[i, own, current] = to_own * (1 - several[i, 1])
+            a[i, current, current] += 1 - rate
+        a[i, SEVERAL, SEVERAL] = 1 - r_owner[i] * (1 - several[i, 0])
+        a[i, own, SEVERAL] = r_owner[i] * (1 - several[i, 0])
+        for state in range(STATES):
+            a[i, state, state] -= 1.0
+        for state in range(STATES):
+            a[i, STATES - 1, state] = 1.0
     return a
 
 

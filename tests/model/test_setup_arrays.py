@@ -25,3 +25,23 @@ def test_back_ranks_are_where_each_household_is_among_its_neighbours_own(househo
         back = nearest[b] == a[:, None]
         expected = np.where(back.any(axis=1), back.argmax(axis=1), k)
         assert np.array_equal(got[:, rank], expected)
+
+
+def test_the_month_0_choice_probabilities_with_zeros_and_ties_are_numpys_to_the_bit():
+    """As month 0 calls the softmax: utilities with zeros of both signs and equal entries, a
+    habit bonus on the diagonal, sharing unavailable to some pairs."""
+    from model.equilibrium import _softmax_rows
+
+    rng = np.random.default_rng(14)
+    n = 5000
+    scaled = np.round(rng.standard_normal((n, 4)), 1)
+    scaled[rng.random(scaled.shape) < 0.2] = 0.0
+    scaled[rng.random(scaled.shape) < 0.1] = -0.0
+    available = np.ones((n, 4), dtype=bool)
+    available[:, 2] = rng.random(n) < 0.6
+    for habit in (0.0, 0.7, -0.3):
+        x = scaled[:, None, :] + habit * np.eye(4)[None]
+        masked = np.where(available[:, None, :], x, -np.inf)
+        e = np.exp(masked - masked.max(axis=-1, keepdims=True))
+        expected = e / e.sum(axis=-1, keepdims=True)
+        assert _softmax_rows(x, available[:, None, :]).tobytes() == expected.tobytes()
