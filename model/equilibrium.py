@@ -36,7 +36,6 @@ import numpy as np
 from .choice import utilities_of_pairs
 from .households import GoodTable, HouseholdState, Mode
 from .policies import Effects
-from .reporters import row_sums
 from .scenario import Behaviour
 
 SEVERAL = 4  # the fifth state: owning more than one unit
