@@ -209,6 +209,7 @@ def clear_market(
         neighbour_sum=ties.neighbour_sum_of_rows(rows),
         zone_sum=partial(zone_sum, zone, ties.zone_count),
         zone=zone,
+        zone_count=ties.zone_count,
         well_mixed=ties.well_mixed,
         pool_ok=take_rows(pool_ok, rows),
         pool_supply=fx.pool_units * goods.capacity_uses_per_month,
@@ -271,6 +272,7 @@ def allocate(
     neighbour_sum,
     zone_sum,
     zone: np.ndarray,
+    zone_count: int,
     well_mixed: bool,
     pool_ok: np.ndarray,
     pool_supply: np.ndarray,
@@ -279,9 +281,13 @@ def allocate(
     pool_public_share: np.ndarray | None = None,
 ) -> MarketResult:
     """Allocate shared uses among the households `rows`, whose arrays are given. `neighbour_sum(x)`
-    sums x over each of their ties; `zone_sum(x)` sums x over each zone, giving (Z, G)."""
-    demand = uses * borrower
-    capacity = spare * lender
+    sums x over each of their ties; `zone_sum(x)` sums x over each of the `zone_count` zones,
+    giving (Z, G). The rows' arrays are computed by compiled passes (`_demand_and_capacity` and
+    those after it) that do, element by element, the same operations in the same order as the
+    numpy expressions written in their docstrings, and add the zones' sums in the rows' order as
+    `zone_sum` does: the same numbers, in fewer passes over the rows."""
+    shape = uses.shape
+    demand, capacity = _demand_and_capacity(uses, borrower, _rows_of(spare, shape), lender)
 
     if well_mixed:
         offered = zone_sum(capacity)
@@ -290,60 +296,74 @@ def allocate(
             zone_sum(served_informal), offered, out=np.zeros(offered.shape), where=offered > 0
         )
         used_informal = capacity * take_rows(used_share, zone)
+        left = demand - served_informal
     else:
         # A borrower splits its demand equally among its lending ties.
-        asked = np.divide(demand, lending_ties, out=np.zeros(demand.shape), where=lending_ties > 0)
+        asked = _split_among(demand, _rows_of(lending_ties, shape))
         asked_of_lender = neighbour_sum(asked)
-        lender_ratio = _ratio(capacity, asked_of_lender)
-        lender_ratio *= lender
-        served_informal = asked * neighbour_sum(lender_ratio)
-        used_informal = asked_of_lender * lender_ratio
+        lender_ratio = _lender_ratio(capacity, asked_of_lender, lender)
+        served_informal, used_informal, left = _informal(
+            asked, neighbour_sum(lender_ratio), asked_of_lender, lender_ratio, demand
+        )
 
-    left = demand - served_informal
+    zones = zone_count
     pools = bool(pool_supply.any())
     if pools:
-        pool_demand = left * pool_ok
-        served_pool = pool_demand * take_rows(_ratio(pool_supply, zone_sum(pool_demand)), zone)
-        left -= served_pool
+        pool_demand, pool_asked = _masked_with_zone_sums(left, pool_ok, zone, zones)
+        served_pool = _served_pro_rata(pool_demand, _ratio(pool_supply, pool_asked), zone, left)
     else:
-        served_pool = np.zeros(demand.shape)
+        served_pool = np.zeros(shape)
 
-    listed_capacity = (capacity - used_informal) * (lender & digital[:, None])
-    platform_demand = left * (borrower & digital[:, None])
-    platform_supply = zone_sum(listed_capacity)
-    served_platform = platform_demand * take_rows(
-        _ratio(platform_supply, zone_sum(platform_demand)), zone
+    listed_capacity, platform_demand, platform_supply, platform_asked = _platform(
+        capacity, used_informal, left, lender, borrower, digital, zone, zones
+    )
+    served_platform = np.empty(shape)
+    platform_served = _times_zone_with_sums(
+        platform_demand, _ratio(platform_supply, platform_asked), zone, served_platform
     )
     used_share = np.divide(
-        zone_sum(served_platform),
+        platform_served,
         platform_supply,
         out=np.zeros(platform_supply.shape),
         where=platform_supply > 0,
     )
-    used_platform = listed_capacity * take_rows(used_share, zone)
+    used_platform = np.empty(shape)
+    _times_zone_with_sums(listed_capacity, used_share, zone, used_platform)
 
-    uniform_fee = bool((platform_fee == platform_fee[0]).all())
-    fee = platform_fee[0] if uniform_fee else platform_fee[zone][:, None]
-    peer_served = served_informal + served_platform
-    subsidy_paid = peer_served * subsidy
-    borrower_paid = peer_served * (price - subsidy)
-    gross_paid = peer_served * price
+    fee = _rows_of(
+        platform_fee[:1] if bool((platform_fee == platform_fee[0]).all()) else platform_fee[zone],
+        shape[:1],
+    )
+    paid = _payments(
+        served_informal,
+        served_platform,
+        served_pool,
+        used_informal,
+        used_platform,
+        _rows_of(price, shape),
+        _rows_of(subsidy, shape),
+        _rows_of(pool_price if pools else np.zeros((zones, shape[1])), (zones, shape[1])),
+        _rows_of(
+            pool_public_share if pools and pool_public_share is not None else np.ones(1),
+            (zones, shape[1]),
+        ),
+        fee,
+        zone,
+        pools,
+    )
+    borrower_paid, subsidy_paid, gross_paid, pool_paid, operator_paid = paid[:5]
+    lender_income, platform_fee_eur, price_paid = paid[5:]
     pool_revenue = operator_revenue = 0.0
-    pool_paid = operator_paid = 0.0
     if pools:
-        pool_paid = served_pool * take_rows(pool_price, zone)
-        borrower_paid += pool_paid
-        gross_paid += pool_paid
         pool_revenue = float(pool_paid.sum())
         if pool_public_share is not None:
-            operator_paid = pool_paid * (1 - take_rows(pool_public_share, zone))
             operator_revenue = float(operator_paid.sum())
             pool_revenue -= operator_revenue
-    lender_income = used_informal * price + used_platform * price * (1 - fee)
-    platform_fee_eur = served_platform * price * fee
+        else:
+            operator_paid = 0.0
+    else:
+        pool_paid = operator_paid = 0.0
     platform_fees = float(platform_fee_eur.sum())
-    served = peer_served + served_pool
-    price_paid = np.divide(gross_paid, served, out=np.zeros(served.shape), where=served > 0)
 
     return MarketResult(
         rows=rows,
@@ -364,4 +384,195 @@ def allocate(
         platform_fee_eur=platform_fee_eur,
         pool_paid_eur=pool_paid,
         operator_paid_eur=operator_paid,
+    )
+
+
+def _rows_of(values, shape: tuple) -> np.ndarray:
+    """`values` broadcast to `shape`, as numpy broadcasts it in an expression (a view)."""
+    return np.broadcast_to(values, shape)
+
+
+@numba.njit(cache=True, nogil=True)
+def _demand_and_capacity(uses, borrower, spare, lender):  # pragma: no cover - compiled
+    """demand = uses * borrower; capacity = spare * lender."""
+    demand = np.empty(uses.shape)
+    capacity = np.empty(uses.shape)
+    for i in range(uses.shape[0]):
+        for g in range(uses.shape[1]):
+            demand[i, g] = uses[i, g] * (1.0 if borrower[i, g] else 0.0)
+            capacity[i, g] = spare[i, g] * (1.0 if lender[i, g] else 0.0)
+    return demand, capacity
+
+
+@numba.njit(cache=True, nogil=True)
+def _split_among(demand, lending_ties):  # pragma: no cover - compiled
+    """np.divide(demand, lending_ties, out=zeros, where=lending_ties > 0)."""
+    asked = np.zeros(demand.shape)
+    for i in range(demand.shape[0]):
+        for g in range(demand.shape[1]):
+            if lending_ties[i, g] > 0:
+                asked[i, g] = demand[i, g] / lending_ties[i, g]
+    return asked
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _ratio_of(supply, demand):  # pragma: no cover - compiled
+    """One element of `_ratio`: np.minimum(supply / demand if demand > 0 else 1.0, 1.0)."""
+    ratio = supply / demand if demand > 0 else 1.0
+    return ratio if ratio <= 1.0 or ratio != ratio else 1.0
+
+
+@numba.njit(cache=True, nogil=True)
+def _lender_ratio(capacity, asked_of_lender, lender):  # pragma: no cover - compiled
+    """_ratio(capacity, asked_of_lender) * lender."""
+    out = np.empty(capacity.shape)
+    for i in range(capacity.shape[0]):
+        for g in range(capacity.shape[1]):
+            ratio = _ratio_of(capacity[i, g], asked_of_lender[i, g])
+            out[i, g] = ratio * (1.0 if lender[i, g] else 0.0)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _informal(asked, ratio_of_ties, asked_of_lender, lender_ratio, demand):  # pragma: no cover
+    """served = asked * ratio_of_ties; used = asked_of_lender * lender_ratio; left = demand -
+    served."""
+    served = np.empty(asked.shape)
+    used = np.empty(asked.shape)
+    left = np.empty(asked.shape)
+    for i in range(asked.shape[0]):
+        for g in range(asked.shape[1]):
+            served[i, g] = asked[i, g] * ratio_of_ties[i, g]
+            used[i, g] = asked_of_lender[i, g] * lender_ratio[i, g]
+            left[i, g] = demand[i, g] - served[i, g]
+    return served, used, left
+
+
+@numba.njit(cache=True, nogil=True)
+def _masked_with_zone_sums(values, flags, zone, zones):  # pragma: no cover - compiled
+    """masked = values * flags, and zone_sum(masked)."""
+    masked = np.empty(values.shape)
+    sums = np.zeros((zones, values.shape[1]))
+    for i in range(values.shape[0]):
+        for g in range(values.shape[1]):
+            masked[i, g] = values[i, g] * (1.0 if flags[i, g] else 0.0)
+            sums[zone[i], g] += masked[i, g]
+    return masked, sums
+
+
+@numba.njit(cache=True, nogil=True)
+def _served_pro_rata(demand, ratio, zone, left):  # pragma: no cover - compiled
+    """served = demand * take_rows(ratio, zone); left -= served (in place)."""
+    served = np.empty(demand.shape)
+    for i in range(demand.shape[0]):
+        for g in range(demand.shape[1]):
+            served[i, g] = demand[i, g] * ratio[zone[i], g]
+            left[i, g] -= served[i, g]
+    return served
+
+
+@numba.njit(cache=True, nogil=True)
+def _platform(
+    capacity, used_informal, left, lender, borrower, digital, zone, zones
+):  # pragma: no cover
+    """listed = (capacity - used_informal) * (lender & digital[:, None]); asked = left * (borrower &
+    digital[:, None]); and the zone sums of both."""
+    listed = np.empty(capacity.shape)
+    asked = np.empty(capacity.shape)
+    supply = np.zeros((zones, capacity.shape[1]))
+    demand = np.zeros((zones, capacity.shape[1]))
+    for i in range(capacity.shape[0]):
+        k = zone[i]
+        for g in range(capacity.shape[1]):
+            listed[i, g] = (capacity[i, g] - used_informal[i, g]) * (
+                1.0 if lender[i, g] and digital[i] else 0.0
+            )
+            asked[i, g] = left[i, g] * (1.0 if borrower[i, g] and digital[i] else 0.0)
+            supply[k, g] += listed[i, g]
+            demand[k, g] += asked[i, g]
+    return listed, asked, supply, demand
+
+
+@numba.njit(cache=True, nogil=True)
+def _times_zone_with_sums(values, by_zone, zone, out):  # pragma: no cover - compiled
+    """out = values * take_rows(by_zone, zone); returns zone_sum(out)."""
+    sums = np.zeros(by_zone.shape)
+    for i in range(values.shape[0]):
+        k = zone[i]
+        for g in range(values.shape[1]):
+            out[i, g] = values[i, g] * by_zone[k, g]
+            sums[k, g] += out[i, g]
+    return sums
+
+
+@numba.njit(cache=True, nogil=True)
+def _payments(
+    served_informal,
+    served_platform,
+    served_pool,
+    used_informal,
+    used_platform,
+    price,
+    subsidy,
+    pool_price,
+    pool_public_share,
+    fee,
+    zone,
+    pools,
+):  # pragma: no cover - compiled
+    """What `allocate` wrote as:
+    peer_served = served_informal + served_platform
+    subsidy_paid = peer_served * subsidy
+    borrower_paid = peer_served * (price - subsidy)
+    gross_paid = peer_served * price
+    if pools:
+        pool_paid = served_pool * take_rows(pool_price, zone)
+        borrower_paid += pool_paid
+        gross_paid += pool_paid
+        operator_paid = pool_paid * (1 - take_rows(pool_public_share, zone))
+    lender_income = used_informal * price + used_platform * price * (1 - fee)
+    platform_fee_eur = served_platform * price * fee
+    served = peer_served + served_pool
+    price_paid = np.divide(gross_paid, served, out=zeros, where=served > 0)"""
+    shape = served_informal.shape
+    borrower_paid = np.empty(shape)
+    subsidy_paid = np.empty(shape)
+    gross_paid = np.empty(shape)
+    pool_paid = np.zeros(shape)
+    operator_paid = np.zeros(shape)
+    lender_income = np.empty(shape)
+    platform_fee = np.empty(shape)
+    price_paid = np.zeros(shape)
+    for i in range(shape[0]):
+        k = zone[i]
+        keep = 1 - fee[i]
+        for g in range(shape[1]):
+            peer = served_informal[i, g] + served_platform[i, g]
+            subsidy_paid[i, g] = peer * subsidy[i, g]
+            borrower = peer * (price[i, g] - subsidy[i, g])
+            gross = peer * price[i, g]
+            if pools:
+                to_pools = served_pool[i, g] * pool_price[k, g]
+                borrower += to_pools
+                gross += to_pools
+                pool_paid[i, g] = to_pools
+                operator_paid[i, g] = to_pools * (1 - pool_public_share[k, g])
+            borrower_paid[i, g] = borrower
+            gross_paid[i, g] = gross
+            lender_income[i, g] = (
+                used_informal[i, g] * price[i, g] + used_platform[i, g] * price[i, g] * keep
+            )
+            platform_fee[i, g] = served_platform[i, g] * price[i, g] * fee[i]
+            served = peer + served_pool[i, g]
+            if served > 0:
+                price_paid[i, g] = gross / served
+    return (
+        borrower_paid,
+        subsidy_paid,
+        gross_paid,
+        pool_paid,
+        operator_paid,
+        lender_income,
+        platform_fee,
+        price_paid,
     )
