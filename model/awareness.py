@@ -17,9 +17,11 @@ Rules, each month:
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from .households import HouseholdState, pairs
+from .network import ShareOfTies
 from .policies import Effects, per_household
 from .scenario import Behaviour
 
@@ -34,8 +36,23 @@ def spread_awareness(
     """Make households aware (in place) by media and word of mouth; returns the (N, G) flags of
     those who learnt this month."""
     hh = households
-    rows, cols = pairs(hh.need & ~hh.aware)  # only those who could learn are drawn for
     p = behaviour.awareness_p + per_household(effects.extra_awareness_p, hh.zq)
+    if isinstance(social, ShareOfTies):  # through ties: one compiled pass over the pairs drawn for
+        flat = np.flatnonzero(hh.need & ~hh.aware)  # only those who could learn are drawn for
+        draws = rng.random(flat.size)
+        newly_aware = np.zeros(hh.need.shape, dtype=bool)
+        _learn_at(
+            flat,
+            np.broadcast_to(p, hh.need.shape),
+            float(behaviour.awareness_q),
+            np.ascontiguousarray(social.active_ties),
+            social.inverse_degree,
+            draws,
+            newly_aware,
+        )
+        hh.aware |= newly_aware
+        return newly_aware
+    rows, cols = pairs(hh.need & ~hh.aware)
     p = p[rows, cols] if np.ndim(p) == 2 else p[cols]
     chance = np.minimum(1.0, p + behaviour.awareness_q * social[rows, cols])
     learnt = rng.random(rows.size) < chance
@@ -43,6 +60,21 @@ def spread_awareness(
     newly_aware[rows[learnt], cols[learnt]] = True
     hh.aware |= newly_aware
     return newly_aware
+
+
+@numba.njit(cache=True, nogil=True)
+def _learn_at(flat, p, q, active_ties, inverse_degree, draws, newly_aware):  # pragma: no cover
+    """For each pair drawn for (flat index row x G + good, in order): chance = np.minimum(1.0, p +
+    q x active_ties x inverse_degree), learnt where its draw is below (the same operations on the
+    same floats as the numpy expression, without its arrays of pairs)."""
+    goods = newly_aware.shape[1]
+    for k in range(flat.size):
+        i = flat[k] // goods
+        g = flat[k] - i * goods
+        x = p[i, g] + q * (active_ties[i, g] * inverse_degree[i])
+        chance = 1.0 if x >= 1.0 else x
+        if draws[k] < chance:
+            newly_aware[i, g] = True
 
 
 def train_offline_households(
