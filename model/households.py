@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
 
@@ -199,6 +199,8 @@ class HouseholdState:
     share_rest: np.ndarray  # (N, G) bool: an owner that gave up its extra units to share for them
     joined_month: np.ndarray  # (N, G) int16: month it joined sharing (knew of it, pool open)
     lend_income_eur: np.ndarray  # (N, G) last month's lending income
+    # The rows where last month's lending income stands (the market's); zero everywhere else.
+    lend_income_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
 
     @property
     def size(self) -> int:

@@ -121,8 +121,9 @@ def learn_from_the_month(
     offered = market.capacity > 0
     utilization = np.divide(used, market.capacity, out=np.zeros(used.shape), where=offered)
     learn_toward(hh.utilization, rows, utilization, rate * offered)
-    hh.lend_income_eur.fill(0.0)
+    hh.lend_income_eur[hh.lend_income_rows] = 0.0  # last month's, the only ones not zero
     put_rows(hh.lend_income_eur, rows, market.lender_income_eur)
+    hh.lend_income_rows = rows
 
     def at_rows(effect):
         return take_rows(effect, rows) if effect.ndim == 2 else effect

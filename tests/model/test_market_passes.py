@@ -207,3 +207,20 @@ def test_the_compiled_market_is_the_numpy_market_to_the_bit(
             assert np.asarray(have).dtype == np.asarray(want).dtype, field
             assert np.asarray(have).shape == np.asarray(want).shape, field
             assert np.asarray(have).tobytes() == np.asarray(want).tobytes(), field
+
+
+def test_last_months_lending_income_is_the_markets_and_zero_elsewhere_every_month():
+    """Only last month's market rows are cleared before this month's are written, rather than
+    the whole (N, G) array: the array is the same every month."""
+    from model.model import TerritoryModel
+    from tests.conftest import ROOT
+
+    model = TerritoryModel(
+        ROOT / "scenarios" / "bordeaux_metropole.toml", households=3000, months=18
+    )
+    for _ in range(18):
+        model.step()
+        market = model.last_market
+        expected = np.zeros(model.households.lend_income_eur.shape)
+        expected[market.rows] = market.lender_income_eur
+        assert model.households.lend_income_eur.tobytes() == expected.tobytes()
