@@ -75,6 +75,67 @@ def learn_toward(
     put_rows(expected, rows, current)
 
 
+def _in_place(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The households' arrays a compiled pass updates in place: they must be C-contiguous, as the
+    households' state makes them, or the pass would write into copies."""
+    for array in arrays:
+        if not array.flags.c_contiguous:
+            raise ValueError(
+                "households' state: a C-contiguous array is needed to update it in place"
+            )
+    return arrays
+
+
+@numba.njit(cache=True, nogil=True)
+def _learn_from_market(
+    rows,
+    served,
+    demand,
+    price_paid,
+    used_informal,
+    used_platform,
+    capacity,
+    rate,
+    availability,
+    expected_price,
+    tried,
+    utilization,
+):  # pragma: no cover - compiled
+    """The expectations of the market's rows moved toward what was met, in one pass over the rows
+    (in place); returns `got` (served > 0) and `used` (used_informal + used_platform). Pair by
+    pair, the same operations on the same floats as the arrays' expressions:
+        asked = demand > 0
+        met = np.divide(served, demand, out=zeros, where=asked)
+        learn_toward(availability, rows, met, rate * asked)
+        got = served > 0
+        learn_toward(expected_price, rows, price_paid, rate * got)
+        tried[rows] |= got
+        used = used_informal + used_platform
+        offered = capacity > 0
+        utilization_seen = np.divide(used, capacity, out=zeros, where=offered)
+        learn_toward(utilization, rows, utilization_seen, rate * offered)"""
+    got = np.empty(served.shape, dtype=np.bool_)
+    used = np.empty(served.shape)
+    for i in range(rows.size):
+        r = rows[i]
+        for g in range(served.shape[1]):
+            asked = demand[i, g] > 0
+            met = served[i, g] / demand[i, g] if asked else 0.0
+            current = availability[r, g]
+            availability[r, g] = current + (rate * (1.0 if asked else 0.0)) * (met - current)
+            got[i, g] = served[i, g] > 0
+            current = expected_price[r, g]
+            step = rate * (1.0 if got[i, g] else 0.0)
+            expected_price[r, g] = current + step * (price_paid[i, g] - current)
+            tried[r, g] = tried[r, g] or got[i, g]
+            used[i, g] = used_informal[i, g] + used_platform[i, g]
+            offered = capacity[i, g] > 0
+            seen = used[i, g] / capacity[i, g] if offered else 0.0
+            current = utilization[r, g]
+            utilization[r, g] = current + (rate * (1.0 if offered else 0.0)) * (seen - current)
+    return got, used
+
+
 def row_products(values: np.ndarray) -> np.ndarray:
     """(R,) the products of an (R, G) array over goods, column by column: the same to the bit as
     `np.prod(values, axis=1)`, which multiplies a row's floats in order, without reducing along the
@@ -111,16 +172,17 @@ def learn_from_the_month(
     rate = b.availability_learning_rate
     rows = market.rows  # the market's arrays are those of these households
     served = market.served
-    asked = market.demand > 0
-    met = np.divide(served, market.demand, out=np.zeros(served.shape), where=asked)
-    learn_toward(hh.availability, rows, met, rate * asked)
-    got = served > 0
-    learn_toward(hh.expected_price, rows, market.price_paid_per_use, rate * got)
-    put_rows(hh.tried, rows, take_rows(hh.tried, rows) | got)
-    used = market.used_informal + market.used_platform
-    offered = market.capacity > 0
-    utilization = np.divide(used, market.capacity, out=np.zeros(used.shape), where=offered)
-    learn_toward(hh.utilization, rows, utilization, rate * offered)
+    got, used = _learn_from_market(
+        rows,
+        served,
+        market.demand,
+        market.price_paid_per_use,
+        market.used_informal,
+        market.used_platform,
+        market.capacity,
+        float(rate),
+        *_in_place(hh.availability, hh.expected_price, hh.tried, hh.utilization),
+    )
     hh.lend_income_eur[hh.lend_income_rows] = 0.0  # last month's, the only ones not zero
     put_rows(hh.lend_income_eur, rows, market.lender_income_eur)
     hh.lend_income_rows = rows
