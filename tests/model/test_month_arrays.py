@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from model.choice import at, mode_utilities, set_at
 from model.equilibrium import STATES, _by_group_then_key, _softmax_rows, _stationary_system
@@ -172,7 +173,11 @@ def test_the_order_by_group_then_key_is_that_of_lexsort(groups):
 def test_adding_to_rows_through_the_flat_index_is_numpy_add_at_to_the_bit():
     rng = np.random.default_rng(14)
     rows = rng.integers(0, 300, 500)  # rows repeated: each adds
-    for counts in (rng.random((300, 3)) * 1e3, np.asfortranarray(rng.random((300, 3)))):
+    for counts in (
+        rng.random((300, 3)) * 1e3,  # compiled
+        np.asfortranarray(rng.random((300, 3))),  # np.add.at itself
+        (rng.random((300, 3)) * 1e3).astype(np.float32),  # through the flat index
+    ):
         for values in (rng.random((500, 3)) < 0.5, rng.standard_normal((500, 3))):
             expected, added = counts.copy(), counts.copy()
             np.add.at(expected, rows, values)
@@ -409,14 +414,32 @@ def test_ties_made_are_merged_into_the_sorted_keys_of_those_made_before():
     )
     ties, rng, n = model.ties, np.random.default_rng(16), 700
     expected = ties._new_keys.copy()
-    for _ in range(4):
+    for month in range(5):
         a, b = rng.integers(0, n, 300), rng.integers(0, n, 300)
+        if month == 4:  # only ties made before
+            a, b = np.divmod(ties._new_keys[:50], n)
         a[:40], b[:40] = b[-40:], a[-40:]  # some pairs made again, the other way round
         ties.add(a, b, model.households)
         keep = a != b
         made = np.concatenate([a[keep] * n + b[keep], b[keep] * n + a[keep]])
         expected = np.unique(np.concatenate([expected, made]))
         assert ties._new_keys.tobytes() == expected.astype(np.int64).tobytes()
+        # the matrices merged month by month are those built from all the keys at once
+        rows, cols = np.divmod(expected, n)
+        per_row = np.bincount(rows, minlength=n)
+        rebuilt = sp.csr_matrix(
+            (np.ones(cols.size), cols, np.concatenate([[0], np.cumsum(per_row)])), shape=(n, n)
+        )
+        having = rows[np.concatenate([[True], rows[1:] != rows[:-1]])]
+        compact = sp.csr_matrix(
+            (np.ones(cols.size), cols, np.concatenate([[0], np.cumsum(per_row[having])])),
+            shape=(having.size, n),
+        )
+        assert ties._new_rows.tobytes() == having.tobytes()
+        for got, built in ((ties.new_ties, rebuilt), (ties._new_compact, compact)):
+            assert got.shape == built.shape and got.data.tobytes() == built.data.tobytes()
+            assert np.array_equal(got.indices, built.indices)
+            assert np.array_equal(got.indptr, built.indptr)
 
 
 @pytest.mark.parametrize("goods", [1, 2, 3, 5, 8, 12])
