@@ -73,9 +73,10 @@ Month 0 is drawn from the model's equilibrium: see `model.equilibrium`.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from .households import GoodTable, HouseholdState, Mode, pairs
+from .households import GoodTable, HouseholdState, Mode
 from .policies import Effects
 from .scenario import Behaviour
 
@@ -350,6 +351,72 @@ def decide_extra_units(
     return purchases
 
 
+# Compiled passes over every household and good (numba): each finds, in row order, the pairs that
+# the numpy expression it replaces flags, by the same comparisons of the same numbers (no arithmetic
+# on floats), so the same pairs. Compiled on first use and cached on disk (`cache=True`).
+
+
+@numba.njit(cache=True, nogil=True)
+def _owners_below(mode, draw, below, own):  # pragma: no cover - compiled
+    """Flat indices (row x G + good) of the pairs where mode == own and draw < below[good], in
+    order: `np.flatnonzero((mode == own) & (draw < below))` of (N, G) arrays."""
+    goods = below.size
+    out = np.empty(mode.size, dtype=np.int64)
+    n = 0
+    for row in range(mode.size // goods):
+        for g in range(goods):
+            i = row * goods + g
+            if mode[i] == own and draw[i] < below[g]:
+                out[n] = i
+                n += 1
+    return out[:n].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def _reconsidering(mode, need, draw, newly_aware, below, first, own):  # pragma: no cover - compiled
+    """Flat indices, in order, of the pairs reconsidering their mode: the owners' pairs `first`
+    (sorted flat indices), and the non-owners needing the good whose draw is below `below` or who
+    are newly aware (`need & (first | ~owner & ((draw < below) | newly_aware))`); with each, its
+    place in `first` (-1 for a non-owner)."""
+    out = np.empty(mode.size, dtype=np.int64)
+    place = np.empty(mode.size, dtype=np.int64)
+    n = 0
+    k = 0
+    for i in range(mode.size):
+        if mode[i] == own:
+            if k < first.size and first[k] == i:
+                out[n] = i
+                place[n] = k
+                n += 1
+                k += 1
+        elif need[i] and (draw[i] < below or newly_aware[i]):
+            out[n] = i
+            place[n] = -1
+            n += 1
+    return out[:n].copy(), place[:n].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def _lenders_reconsidering(mode, aware, draw, newly_aware, below, age, own):  # pragma: no cover
+    """Flat indices, in order, of the aware owners whose draw is below `below` or who are newly
+    aware (`((draw < below) | newly_aware) & owner & aware`); and every owned good ages a month
+    (`age += owner`: the lending decisions change no mode)."""
+    out = np.empty(mode.size, dtype=np.int64)
+    n = 0
+    for i in range(mode.size):
+        if mode[i] == own:
+            age[i] += 1
+            if aware[i] and (draw[i] < below or newly_aware[i]):
+                out[n] = i
+                n += 1
+    return out[:n].copy()
+
+
+def _flat(values: np.ndarray) -> np.ndarray:
+    """The flat view of a C-contiguous (N, G) array (a copy in that order otherwise)."""
+    return np.ascontiguousarray(values).reshape(-1)
+
+
 def decide(
     households: HouseholdState,
     goods: GoodTable,
@@ -373,7 +440,8 @@ def decide(
     `pool_news_month` (Z, G): the month each zone's pool last opened or grew, for the window
     after joining (`HouseholdState.months_since_joining`)."""
     hh, b, fx = households, behaviour, effects
-    owner = hh.mode == Mode.OWN
+    n_goods = hh.mode.shape[1]
+    own = np.int8(Mode.OWN)
     draw = hh.uniform_draws(rng)  # rng.random(hh.mode.shape), into a buffer kept between months
     # An owner's event, by the month's draw: wear-out below 1 / lifetime, a life event above it and
     # below `life_event_rate` more, news of a pool above that and below `pool_reconsider_rate`
@@ -382,31 +450,43 @@ def decide(
     wear_below = 1.0 / goods.lifetime_months
     life_below = wear_below + b.life_event_rate
     news_below = life_below + b.pool_reconsider_rate
-    r, c = pairs(owner & (draw < news_below.max()))  # a scalar bound first: no broadcast
-    d = at(draw, r, c)
-    below = d < news_below[c]
-    r, c, d = r[below], c[below], d[below]
+    flat = _owners_below(_flat(hh.mode), draw.reshape(-1), news_below.astype(np.float64), own)
+    r, c = np.divmod(flat, n_goods)
+    d = draw.reshape(-1).take(flat)
     worn, lived = d < wear_below[c], d < life_below[c]
     news = ~lived & at(hh.aware, r, c) & at(pool_ok, r, c)
     if pool_news_month is not None and news.any():
         # only in the months after joining: knowing of sharing with a pool open
         since = hh.months_since_joining(r[news], c[news], month, pool_news_month)
         news[np.flatnonzero(news)[(since < 0) | (since >= b.pool_reconsider_months)]] = False
-    wear_out = np.zeros(hh.mode.shape, dtype=bool)
-    set_at(wear_out, r[worn], c[worn], True)
-    life_event = np.zeros(hh.mode.shape, dtype=bool)
-    set_at(life_event, r[lived & ~worn], c[lived & ~worn], True)
-    pool_news = np.zeros(hh.mode.shape, dtype=bool)
-    set_at(pool_news, r[news], c[news], True)
-    others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
-    owner_event = wear_out | life_event | pool_news
+    # the owners' events (wear-out, life event or pool news), as sorted flat indices
+    event = worn | lived | news
+    flat, worn, news = flat[event], worn[event], news[event]
+    event_need = _flat(hh.need).take(flat)
     # A household holding several units reconsiders its extra units first (`decide_extra_units`).
     holding_extra = hh.extra if goods.multi_unit.any() else None
-    first_unit = owner_event & ~holding_extra if holding_extra is not None else owner_event
+    first_unit = event_need
+    if holding_extra is not None:
+        event_extra = _flat(holding_extra).take(flat)
+        first_unit = event_need & ~event_extra
     if holding_extra is not None:  # one draw per household and good of several units, every month
         position = np.cumsum(goods.multi_unit) - 1
         extra_draw = rng.random((hh.size, int(goods.multi_unit.sum())))
-    rows, cols = pairs(hh.need & (first_unit | others))
+    chosen, place = _reconsidering(
+        _flat(hh.mode),
+        _flat(hh.need),
+        draw.reshape(-1),
+        _flat(newly_aware),
+        1.0 / b.reconsider_months,
+        flat[first_unit],
+        own,
+    )
+    rows, cols = np.divmod(chosen, n_goods)
+    an_event = place >= 0  # the owners' pairs among them: their events
+    worn_now = np.zeros(rows.size, dtype=bool)
+    worn_now[an_event] = worn[first_unit][place[an_event]]
+    news_now = np.zeros(rows.size, dtype=bool)
+    news_now[an_event] = news[first_unit][place[an_event]]
     old_mode = at(hh.mode, rows, cols)
     utility, can_share = utilities_of_pairs(
         hh,
@@ -429,7 +509,7 @@ def decide(
         new_mode = np.where(at(hh.aware, rows, cols), np.int8(Mode.SHARE), new_mode)
     set_at(hh.mode, rows, cols, new_mode)
 
-    bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | at(wear_out, rows, cols))
+    bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | worn_now)
     purchases = np.bincount(cols[bought], minlength=len(goods.names)).astype(float)
     if purchases_by_zone is not None:  # counts: whole numbers, added exactly in any order
         purchases_by_zone += np.bincount(
@@ -443,10 +523,14 @@ def decide(
         set_at(hh.extra, rows[not_owning], cols[not_owning], False)
         set_at(hh.share_rest, rows[not_owning], cols[not_owning], False)
         # a pool that is news is a reason to shed a car, not to buy a second one
-        keeps = (new_mode == Mode.OWN) & goods.multi_unit[cols] & ~at(pool_news, rows, cols)
-        extra_rows, extra_cols = pairs(hh.need & owner_event & holding_extra)
+        keeps = (new_mode == Mode.OWN) & goods.multi_unit[cols] & ~news_now
+        # the owners of extra units with an event, needing the good (none of the pairs above:
+        # those held no extra units), then those keeping their first unit
+        extra_event = event_need & event_extra
+        extra_rows, extra_cols = np.divmod(flat[extra_event], n_goods)
         extra_rows = np.concatenate([extra_rows, rows[keeps]])
         extra_cols = np.concatenate([extra_cols, cols[keeps]])
+        extra_worn = np.concatenate([worn[extra_event], worn_now[keeps]])
         purchases += decide_extra_units(
             hh,
             goods,
@@ -454,7 +538,7 @@ def decide(
             fx,
             extra_rows,
             extra_cols,
-            worn_out=at(wear_out, extra_rows, extra_cols) & at(hh.extra, extra_rows, extra_cols),
+            worn_out=extra_worn & at(hh.extra, extra_rows, extra_cols),
             draw=at(extra_draw, extra_rows, position[extra_cols]),
             social=social,
             lending_ties=lending_ties,
@@ -471,14 +555,24 @@ def decide(
         hh.extra[switch] = False
         hh.share_rest[switch] = False
 
-    # Lending: aware owners reconsider on the same rhythm as non-owners.
-    owner = hh.mode == Mode.OWN
+    # Lending: aware owners reconsider on the same rhythm as non-owners; owned goods age a month
+    # (the modes are those just decided), in the same pass.
     lend_draw = hh.uniform_draws(rng)  # the same buffer: the first draws are no longer read
-    reconsidering = lend_draw < 1.0 / b.reconsider_months  # flags combined in place
-    reconsidering |= newly_aware
-    reconsidering &= owner
-    reconsidering &= hh.aware
-    rows, cols = pairs(reconsidering)
+    age = hh.age_months if hh.age_months.flags.c_contiguous else hh.age_months.copy()
+    rows, cols = np.divmod(
+        _lenders_reconsidering(
+            _flat(hh.mode),
+            _flat(hh.aware),
+            lend_draw.reshape(-1),
+            _flat(newly_aware),
+            1.0 / b.reconsider_months,
+            age.reshape(-1),
+            own,
+        ),
+        n_goods,
+    )
+    if age is not hh.age_months:
+        hh.age_months[...] = age
     if rows.size:
         zq = hh.zq[rows]
         fee = fx.platform_fee_share[hh.zone[rows]]
@@ -499,5 +593,4 @@ def decide(
             rng=rng,
         )
         set_at(hh.lending, rows, cols, new_lending)
-    hh.age_months += owner  # owned goods age a month (the modes are those just decided)
     return purchases
