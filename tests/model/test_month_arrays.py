@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from model.choice import at, mode_utilities, set_at
+from model.choice import (
+    _lenders_reconsidering,
+    _owners_below,
+    _reconsidering,
+    at,
+    mode_utilities,
+    set_at,
+)
 from model.equilibrium import STATES, _by_group_then_key, _softmax_rows, _stationary_system
 from model.households import Mode, put_rows, take_rows
 from model.learning import learn_toward, row_products
@@ -538,3 +545,70 @@ def test_the_habit_bonus_is_added_at_each_pair_s_current_mode_as_numpy_s_indexin
     assert pairs == 0 or not np.array_equal(
         with_habit, mode_utilities(behaviour=behaviour, current=None, **kwargs)
     )
+
+
+def month_flags(rng, households: int, goods: int):
+    """Modes, flags and draws over every household and good, as the month has them."""
+    mode = rng.integers(0, len(Mode), (households, goods)).astype(np.int8)
+    need, aware, newly_aware = rng.random((3, households, goods)) < [[[0.8]], [[0.5]], [[0.05]]]
+    draw = rng.random((households, goods))
+    draw[rng.random(draw.shape) < 0.01] = 0.0
+    return mode, need, aware, newly_aware, draw
+
+
+@pytest.mark.parametrize("goods", [1, 3, 4])
+def test_the_owners_below_their_good_s_bound_are_found_as_by_numpy(goods):
+    rng = np.random.default_rng(goods)
+    mode, _, _, _, draw = month_flags(rng, 2000, goods)
+    below = rng.random(goods) * 0.2
+    below[0] = draw[5, 0]  # a draw equal to its bound is not below it
+    expected = np.flatnonzero((mode == Mode.OWN) & (draw < below))
+    got = _owners_below(mode.reshape(-1), draw.reshape(-1), below, np.int8(Mode.OWN))
+    assert got.tobytes() == expected.astype(np.int64).tobytes()
+
+
+@pytest.mark.parametrize("goods", [1, 3, 4])
+def test_the_pairs_reconsidering_their_mode_are_those_of_the_flags_expression(goods):
+    rng = np.random.default_rng(10 + goods)
+    mode, need, _, newly_aware, draw = month_flags(rng, 2000, goods)
+    owner = mode == Mode.OWN
+    first_unit = owner & need & (rng.random(mode.shape) < 0.1)  # owners' events, needing the good
+    below = 1.0 / 24
+    expected = np.flatnonzero(need & (first_unit | (~owner & ((draw < below) | newly_aware))))
+    first = np.flatnonzero(first_unit)
+    got, place = _reconsidering(
+        mode.reshape(-1),
+        need.reshape(-1),
+        draw.reshape(-1),
+        newly_aware.reshape(-1),
+        below,
+        first,
+        np.int8(Mode.OWN),
+    )
+    assert got.tobytes() == expected.astype(np.int64).tobytes()
+    assert (got[place >= 0] == first[place[place >= 0]]).all()  # each owner's place in `first`
+    assert (place >= 0).sum() == first.size and (place[place >= 0] == np.arange(first.size)).all()
+    assert not owner.reshape(-1)[got[place < 0]].any()
+
+
+@pytest.mark.parametrize("goods", [1, 3, 4])
+def test_the_owners_reconsidering_lending_and_the_ages_are_those_of_the_flags_expression(goods):
+    rng = np.random.default_rng(20 + goods)
+    mode, _, aware, newly_aware, draw = month_flags(rng, 2000, goods)
+    age = rng.integers(0, 300, mode.shape).astype(np.int16)
+    below = 1.0 / 24
+    owner = mode == Mode.OWN
+    expected = np.flatnonzero(((draw < below) | newly_aware) & owner & aware)
+    aged = age.copy()
+    aged += owner
+    got = _lenders_reconsidering(
+        mode.reshape(-1),
+        aware.reshape(-1),
+        draw.reshape(-1),
+        newly_aware.reshape(-1),
+        below,
+        age.reshape(-1),
+        np.int8(Mode.OWN),
+    )
+    assert got.tobytes() == expected.astype(np.int64).tobytes()
+    assert age.dtype == aged.dtype and age.tobytes() == aged.tobytes()
