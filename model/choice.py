@@ -351,65 +351,39 @@ def decide_extra_units(
     return purchases
 
 
-# Compiled passes over every household and good (numba): each finds, in row order, the pairs that
-# the numpy expression it replaces flags, by the same comparisons of the same numbers (no arithmetic
-# on floats), so the same pairs. Compiled on first use and cached on disk (`cache=True`).
+# Compiled passes over every household and good (numba): each sets, in one pass, the flags that
+# the numpy expression it replaces sets in several, by the same comparisons of the same numbers (no
+# arithmetic on floats), so the same pairs. Flags, rather than the indices of the pairs: a loop
+# without branches, which the compiler vectorizes; numpy then finds the few set. Compiled on first
+# use and cached on disk (`cache=True`).
 
 
 @numba.njit(cache=True, nogil=True)
-def _owners_below(mode, draw, below, own):  # pragma: no cover - compiled
-    """Flat indices (row x G + good) of the pairs where mode == own and draw < below[good], in
-    order: `np.flatnonzero((mode == own) & (draw < below))` of (N, G) arrays."""
-    goods = below.size
-    out = np.empty(mode.size, dtype=np.int64)
-    n = 0
-    for row in range(mode.size // goods):
-        for g in range(goods):
-            i = row * goods + g
-            if mode[i] == own and draw[i] < below[g]:
-                out[n] = i
-                n += 1
-    return out[:n].copy()
-
-
-@numba.njit(cache=True, nogil=True)
-def _reconsidering(mode, need, draw, newly_aware, below, first, own):  # pragma: no cover - compiled
-    """Flat indices, in order, of the pairs reconsidering their mode: the owners' pairs `first`
-    (sorted flat indices), and the non-owners needing the good whose draw is below `below` or who
-    are newly aware (`need & (first | ~owner & ((draw < below) | newly_aware))`); with each, its
-    place in `first` (-1 for a non-owner)."""
-    out = np.empty(mode.size, dtype=np.int64)
-    place = np.empty(mode.size, dtype=np.int64)
-    n = 0
-    k = 0
+def _owners_below(mode, draw, below, own, out):  # pragma: no cover - compiled
+    """out = (mode == own) & (draw < below), of flat (N x G) arrays and a scalar bound."""
     for i in range(mode.size):
-        if mode[i] == own:
-            if k < first.size and first[k] == i:
-                out[n] = i
-                place[n] = k
-                n += 1
-                k += 1
-        elif need[i] and (draw[i] < below or newly_aware[i]):
-            out[n] = i
-            place[n] = -1
-            n += 1
-    return out[:n].copy(), place[:n].copy()
+        out[i] = (mode[i] == own) & (draw[i] < below)
 
 
 @numba.njit(cache=True, nogil=True)
-def _lenders_reconsidering(mode, aware, draw, newly_aware, below, age, own):  # pragma: no cover
-    """Flat indices, in order, of the aware owners whose draw is below `below` or who are newly
-    aware (`((draw < below) | newly_aware) & owner & aware`); and every owned good ages a month
-    (`age += owner`: the lending decisions change no mode)."""
-    out = np.empty(mode.size, dtype=np.int64)
-    n = 0
+def _others_reconsidering(mode, need, draw, newly_aware, below, own, out):  # pragma: no cover
+    """out = need & ~owner & ((draw < below) | newly_aware), of flat (N x G) arrays: the pairs of
+    non-owners reconsidering their mode."""
     for i in range(mode.size):
-        if mode[i] == own:
-            age[i] += 1
-            if aware[i] and (draw[i] < below or newly_aware[i]):
-                out[n] = i
-                n += 1
-    return out[:n].copy()
+        out[i] = (mode[i] != own) & need[i] & ((draw[i] < below) | newly_aware[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _lenders_reconsidering(
+    mode, aware, draw, newly_aware, below, age, own, out
+):  # pragma: no cover
+    """out = ((draw < below) | newly_aware) & owner & aware, of flat (N x G) arrays: the owners
+    reconsidering their lending; and every owned good ages a month (`age += owner`: the lending
+    decisions change no mode)."""
+    for i in range(mode.size):
+        owner = mode[i] == own
+        age[i] += owner
+        out[i] = owner & aware[i] & ((draw[i] < below) | newly_aware[i])
 
 
 def _flat(values: np.ndarray) -> np.ndarray:
@@ -450,9 +424,13 @@ def decide(
     wear_below = 1.0 / goods.lifetime_months
     life_below = wear_below + b.life_event_rate
     news_below = life_below + b.pool_reconsider_rate
-    flat = _owners_below(_flat(hh.mode), draw.reshape(-1), news_below.astype(np.float64), own)
+    flags = np.empty(hh.mode.size, dtype=bool)
+    _owners_below(_flat(hh.mode), draw.reshape(-1), news_below.max(), own, flags)
+    flat = np.flatnonzero(flags)  # a scalar bound first, then each good's
     r, c = np.divmod(flat, n_goods)
     d = draw.reshape(-1).take(flat)
+    below = d < news_below[c]
+    flat, r, c, d = flat[below], r[below], c[below], d[below]
     worn, lived = d < wear_below[c], d < life_below[c]
     news = ~lived & at(hh.aware, r, c) & at(pool_ok, r, c)
     if pool_news_month is not None and news.any():
@@ -472,15 +450,23 @@ def decide(
     if holding_extra is not None:  # one draw per household and good of several units, every month
         position = np.cumsum(goods.multi_unit) - 1
         extra_draw = rng.random((hh.size, int(goods.multi_unit.sum())))
-    chosen, place = _reconsidering(
+    _others_reconsidering(
         _flat(hh.mode),
         _flat(hh.need),
         draw.reshape(-1),
         _flat(newly_aware),
         1.0 / b.reconsider_months,
-        flat[first_unit],
         own,
+        flags,
     )
+    first = flat[first_unit]  # the owners' pairs reconsidering their first unit, sorted
+    flags[first] = True
+    chosen = np.flatnonzero(flags)
+    place = np.full(chosen.size, -1, dtype=np.intp)  # each pair's place in `first`, -1 for others
+    if first.size:
+        in_first = np.searchsorted(first, chosen)
+        found = first.take(np.minimum(in_first, first.size - 1)) == chosen
+        place[found] = in_first[found]
     rows, cols = np.divmod(chosen, n_goods)
     an_event = place >= 0  # the owners' pairs among them: their events
     worn_now = np.zeros(rows.size, dtype=bool)
@@ -559,18 +545,17 @@ def decide(
     # (the modes are those just decided), in the same pass.
     lend_draw = hh.uniform_draws(rng)  # the same buffer: the first draws are no longer read
     age = hh.age_months if hh.age_months.flags.c_contiguous else hh.age_months.copy()
-    rows, cols = np.divmod(
-        _lenders_reconsidering(
-            _flat(hh.mode),
-            _flat(hh.aware),
-            lend_draw.reshape(-1),
-            _flat(newly_aware),
-            1.0 / b.reconsider_months,
-            age.reshape(-1),
-            own,
-        ),
-        n_goods,
+    _lenders_reconsidering(
+        _flat(hh.mode),
+        _flat(hh.aware),
+        lend_draw.reshape(-1),
+        _flat(newly_aware),
+        1.0 / b.reconsider_months,
+        age.reshape(-1),
+        own,
+        flags,
     )
+    rows, cols = np.divmod(np.flatnonzero(flags), n_goods)
     if age is not hh.age_months:
         hh.age_months[...] = age
     if rows.size:

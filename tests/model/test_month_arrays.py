@@ -9,8 +9,8 @@ import scipy.sparse as sp
 
 from model.choice import (
     _lenders_reconsidering,
+    _others_reconsidering,
     _owners_below,
-    _reconsidering,
     at,
     mode_utilities,
     set_at,
@@ -557,38 +557,33 @@ def month_flags(rng, households: int, goods: int):
 
 
 @pytest.mark.parametrize("goods", [1, 3, 4])
-def test_the_owners_below_their_good_s_bound_are_found_as_by_numpy(goods):
+def test_the_owners_below_a_bound_are_flagged_as_by_numpy(goods):
     rng = np.random.default_rng(goods)
     mode, _, _, _, draw = month_flags(rng, 2000, goods)
-    below = rng.random(goods) * 0.2
-    below[0] = draw[5, 0]  # a draw equal to its bound is not below it
-    expected = np.flatnonzero((mode == Mode.OWN) & (draw < below))
-    got = _owners_below(mode.reshape(-1), draw.reshape(-1), below, np.int8(Mode.OWN))
-    assert got.tobytes() == expected.astype(np.int64).tobytes()
+    for below in (0.05, draw[5, 0]):  # a draw equal to its bound is not below it
+        expected = (mode == Mode.OWN) & (draw < below)
+        got = np.empty(mode.size, dtype=bool)
+        _owners_below(mode.reshape(-1), draw.reshape(-1), below, np.int8(Mode.OWN), got)
+        assert got.tobytes() == expected.reshape(-1).tobytes()
 
 
 @pytest.mark.parametrize("goods", [1, 3, 4])
-def test_the_pairs_reconsidering_their_mode_are_those_of_the_flags_expression(goods):
+def test_the_non_owners_reconsidering_their_mode_are_flagged_as_by_numpy(goods):
     rng = np.random.default_rng(10 + goods)
     mode, need, _, newly_aware, draw = month_flags(rng, 2000, goods)
-    owner = mode == Mode.OWN
-    first_unit = owner & need & (rng.random(mode.shape) < 0.1)  # owners' events, needing the good
-    below = 1.0 / 24
-    expected = np.flatnonzero(need & (first_unit | (~owner & ((draw < below) | newly_aware))))
-    first = np.flatnonzero(first_unit)
-    got, place = _reconsidering(
+    below = draw[7, 0]
+    expected = need & ~(mode == Mode.OWN) & ((draw < below) | newly_aware)
+    got = np.empty(mode.size, dtype=bool)
+    _others_reconsidering(
         mode.reshape(-1),
         need.reshape(-1),
         draw.reshape(-1),
         newly_aware.reshape(-1),
         below,
-        first,
         np.int8(Mode.OWN),
+        got,
     )
-    assert got.tobytes() == expected.astype(np.int64).tobytes()
-    assert (got[place >= 0] == first[place[place >= 0]]).all()  # each owner's place in `first`
-    assert (place >= 0).sum() == first.size and (place[place >= 0] == np.arange(first.size)).all()
-    assert not owner.reshape(-1)[got[place < 0]].any()
+    assert got.tobytes() == expected.reshape(-1).tobytes()
 
 
 @pytest.mark.parametrize("goods", [1, 3, 4])
@@ -598,10 +593,11 @@ def test_the_owners_reconsidering_lending_and_the_ages_are_those_of_the_flags_ex
     age = rng.integers(0, 300, mode.shape).astype(np.int16)
     below = 1.0 / 24
     owner = mode == Mode.OWN
-    expected = np.flatnonzero(((draw < below) | newly_aware) & owner & aware)
+    expected = ((draw < below) | newly_aware) & owner & aware
     aged = age.copy()
     aged += owner
-    got = _lenders_reconsidering(
+    got = np.empty(mode.size, dtype=bool)
+    _lenders_reconsidering(
         mode.reshape(-1),
         aware.reshape(-1),
         draw.reshape(-1),
@@ -609,6 +605,7 @@ def test_the_owners_reconsidering_lending_and_the_ages_are_those_of_the_flags_ex
         below,
         age.reshape(-1),
         np.int8(Mode.OWN),
+        got,
     )
-    assert got.tobytes() == expected.astype(np.int64).tobytes()
+    assert got.tobytes() == expected.reshape(-1).tobytes()
     assert age.dtype == aged.dtype and age.tobytes() == aged.tobytes()
