@@ -190,6 +190,212 @@ def _by_pair(table: np.ndarray, zq: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return at(table.reshape(-1, table.shape[-1]), zq, cols)
 
 
+@numba.njit(inline="always")
+def _maximum(a, b):  # pragma: no cover - compiled
+    """np.maximum(a, b) of two floats: a NaN if either is one, a where a > b, else b (so b of two
+    equal zeros, whatever their signs, as numpy gives)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a > b else b
+
+
+@numba.njit(inline="always")
+def _minimum(a, b):  # pragma: no cover - compiled
+    """np.minimum(a, b) of two floats: a NaN if either is one, a where a < b, else b."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a < b else b
+
+
+@numba.njit(cache=True, nogil=True)
+def _utilities(
+    rows,
+    cols,
+    flat,
+    zq,
+    zone,
+    pool_ok,
+    social,
+    lending_ties,
+    uses_share,
+    uses,
+    lending,
+    utilization,
+    expected_price,
+    tried,
+    availability,
+    mode,
+    aware,
+    income,
+    concern,
+    trust,
+    digital,
+    of_goods,
+    by_zq,
+    fee_by_zone,
+    rental_access,
+    share_access,
+    pool_price,
+    constants,
+    weights,
+    habit,
+    with_constants,
+    well_mixed,
+    utility,
+    can_share,
+):  # pragma: no cover - compiled
+    """`utilities_of_pairs`'s arithmetic, pair by pair, in the order of its numpy expressions
+    (the same operations on the same floats, so the same bits). `of_goods` (10, G): perceived
+    risk, spare uses, price of a shared use, purchase, lifetime, fixed cost, rental price, own
+    emissions, capacity, value of an unmet use; `by_zq` (8, ZQ x G): perceived risk factor,
+    ownership fee, rental discount, rental access discount, subsidy, subsidy cap, share access
+    discount, share convenience bonus; `constants` (2, Z x G): of owning and of sharing;
+    `weights`: 1 - pool risk relief, -price weight, the convenience of owning, renting and
+    sharing, the environment, risk and social weights, the habit bonus."""
+    goods = of_goods.shape[1]
+    relief, price_weight, conv_own, conv_rent, conv_share = (
+        weights[0],
+        weights[1],
+        weights[2],
+        weights[3],
+        weights[4],
+    )
+    environment, risk_weight, social_weight, habit_bonus = (
+        weights[5],
+        weights[6],
+        weights[7],
+        weights[8],
+    )
+    for i in range(rows.size):
+        r, g, f = rows[i], cols[i], flat[i]
+        q = zq[i] * goods + g
+        z = zone[i]
+        zg = z * goods + g
+        ok = pool_ok[i]
+        use = uses[f] * uses_share[i] if uses_share.size else uses[f]
+        fee = fee_by_zone[z]
+        risk = of_goods[0, g] * by_zq[0, q] * (relief if ok else 1.0)
+        expected_lend = lending[f] * of_goods[1, g] * of_goods[2, g] * (1 - fee) * utilization[f]
+        own_cost = of_goods[3, g] / of_goods[4, g] + of_goods[5, g] + by_zq[1, q] - expected_lend
+        rent_per_use = of_goods[6, g] - by_zq[2, q] + _maximum(0.0, rental_access[z] - by_zq[3, q])
+        price = expected_price[f]
+        if not (tried[f] or not ok):
+            price = _minimum(price, pool_price[zg])
+        subsidy = _minimum(by_zq[4, q], by_zq[5, q] * of_goods[2, g])
+        share_per_use = _maximum(0.0, price - subsidy) + _maximum(
+            0.0, share_access[z] - by_zq[6, q]
+        )
+        own_emissions = of_goods[7, g]
+        use_emissions = own_emissions * _minimum(1.0, use / of_goods[8, g])
+        # `mode_utilities`
+        unmet = use * of_goods[9, g]
+        a = availability[f]
+        cost_share = a * use * share_per_use + (1 - a) * unmet
+        env = environment * concern[r]
+        u_own = price_weight * own_cost / income[r]
+        u_rent = price_weight * (use * rent_per_use) / income[r]
+        u_share = price_weight * cost_share / income[r]
+        u_forgo = price_weight * unmet / income[r]
+        u_own = u_own + (conv_own - env * own_emissions)
+        u_rent = u_rent + (conv_rent - env * use_emissions)
+        u_share = u_share + (
+            conv_share * a
+            + by_zq[7, q]
+            - risk_weight * (1 - trust[r]) * risk
+            + social_weight * social[i]
+            - env * use_emissions
+        )
+        if habit:
+            m = mode[f]
+            if m == 0:
+                u_own = u_own + habit_bonus
+            elif m == 1:
+                u_rent = u_rent + habit_bonus
+            elif m == 2:
+                u_share = u_share + habit_bonus
+            else:
+                u_forgo = u_forgo + habit_bonus
+        if with_constants:
+            u_own = u_own + constants[0, zg]
+            u_share = u_share + constants[1, zg]
+        utility[i, 0], utility[i, 1], utility[i, 2], utility[i, 3] = u_own, u_rent, u_share, u_forgo
+        can_share[i] = aware[f] & (well_mixed | digital[r] | (lending_ties[i] > 0) | ok)
+
+
+_NO_SHARE = np.zeros(0)  # `uses_share` of `_utilities`: all the pairs' uses
+_NO_CONSTANTS = np.zeros((2, 0))
+_PER_PAIR = ("uses", "utilization", "expected_price", "availability")
+
+
+def _of_goods(goods: GoodTable) -> np.ndarray:
+    """The goods' figures `_utilities` reads, (10, G)."""
+    return np.stack(
+        [
+            goods.perceived_risk,
+            goods.spare_uses_per_month,
+            goods.share_eur_per_use,
+            goods.purchase_eur,
+            goods.lifetime_months,
+            goods.fixed_eur_per_month,
+            goods.rent_eur_per_use,
+            goods.own_emissions_kg_per_month,
+            goods.capacity_uses_per_month,
+            goods.forgo_eur_per_use,
+        ]
+    ).astype(np.float64, copy=False)
+
+
+def _by_zq_tables(fx: Effects) -> list[np.ndarray]:
+    """The (zone, quintile, good) effects `_utilities` reads, in its order."""
+    return [
+        fx.perceived_risk_factor,
+        fx.ownership_fee_eur,
+        fx.rent_discount_eur,
+        fx.rent_access_discount_eur,
+        fx.subsidy_eur,
+        fx.subsidy_cap_share,
+        fx.share_access_discount_eur,
+        fx.share_convenience_bonus,
+    ]
+
+
+def _compilable(hh: HouseholdState, goods: GoodTable, fx: Effects, rental, share) -> bool:
+    """Whether `_utilities` computes what numpy's expressions do: every float read is a float64
+    (numpy computes smaller floats in their own precision) and the (N, G) arrays are C-contiguous."""
+    shape = hh.mode.shape
+    floats = [getattr(hh, name) for name in _PER_PAIR] + [hh.income_eur, hh.concern, hh.trust]
+    floats += _by_zq_tables(fx) + [fx.platform_fee_share, fx.pool_price_eur, rental, share]
+    floats += [goods.constants.own, goods.constants.share]
+    goods_floats = [
+        goods.perceived_risk,
+        goods.spare_uses_per_month,
+        goods.share_eur_per_use,
+        goods.purchase_eur,
+        goods.lifetime_months,
+        goods.fixed_eur_per_month,
+        goods.rent_eur_per_use,
+        goods.own_emissions_kg_per_month,
+        goods.capacity_uses_per_month,
+        goods.forgo_eur_per_use,
+    ]
+    n_goods = shape[1]
+    return (
+        all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in floats + goods_floats)
+        and all(
+            getattr(hh, name).shape == shape and getattr(hh, name).flags.c_contiguous
+            for name in (*_PER_PAIR, "lending", "tried", "mode", "aware")
+        )
+        and hh.lending.dtype == hh.tried.dtype == hh.aware.dtype == np.bool_
+        and hh.digital.dtype == np.bool_
+        and all(t.shape[-1] == n_goods and t.flags.c_contiguous for t in _by_zq_tables(fx))
+        and fx.pool_price_eur.flags.c_contiguous
+    )
+
+
 def utilities_of_pairs(
     households: HouseholdState,
     goods: GoodTable,
@@ -206,11 +412,14 @@ def utilities_of_pairs(
     well_mixed: bool,
     habit: bool = True,
     uses_share: np.ndarray | None = None,
+    compiled: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Utilities of the four modes for the household-good pairs (rows, cols), and whether sharing
     is open to them; `rental_access_eur` and `share_access_eur` are per zone. With `uses_share`,
     for that share of the pairs' uses (the extra units' uses) and without the constants of
-    owning and sharing."""
+    owning and sharing. By a compiled loop over the pairs (`_utilities`: the same operations in
+    the same order) when the arrays are those of the month, otherwise (or without `compiled`) by
+    numpy's expressions over all the pairs."""
     hh, goods, b, fx = households, goods, behaviour, effects
     zq = hh.zq[rows]
     zone = hh.zone[rows]
@@ -224,6 +433,64 @@ def utilities_of_pairs(
         return at(values, rows, cols)
 
     pool_ok = of_pairs(pool_ok)
+    if compiled and _compilable(hh, goods, fx, rental_access_eur, share_access_eur):
+        constants = goods.constants
+        with_constants = uses_share is None and bool(constants.any())
+        weights = np.array(
+            [
+                1 - b.pool_risk_relief,
+                -b.price_weight,
+                b.convenience_own,
+                b.convenience_rent,
+                b.convenience_share,
+                b.environment_weight,
+                b.risk_weight,
+                b.social_weight,
+                b.habit_bonus,
+            ],
+            dtype=np.float64,
+        )
+        utility = np.empty((rows.size, N_MODES))
+        can_share = np.empty(rows.size, dtype=bool)
+        _utilities(
+            rows,
+            cols,
+            flat,
+            zq,
+            zone,
+            pool_ok,
+            np.ascontiguousarray(of_pairs(social), dtype=np.float64),
+            of_pairs(lending_ties),
+            _NO_SHARE if uses_share is None else np.ascontiguousarray(uses_share, np.float64),
+            hh.uses.reshape(-1),
+            hh.lending.reshape(-1),
+            hh.utilization.reshape(-1),
+            hh.expected_price.reshape(-1),
+            hh.tried.reshape(-1),
+            hh.availability.reshape(-1),
+            hh.mode.reshape(-1),
+            hh.aware.reshape(-1),
+            hh.income_eur,
+            hh.concern,
+            hh.trust,
+            hh.digital,
+            _of_goods(goods),
+            np.stack([fx_table.reshape(-1) for fx_table in _by_zq_tables(fx)]),
+            fx.platform_fee_share,
+            rental_access_eur,
+            share_access_eur,
+            fx.pool_price_eur.reshape(-1),
+            np.stack([constants.own.reshape(-1), constants.share.reshape(-1)])
+            if with_constants
+            else _NO_CONSTANTS,
+            weights,
+            habit,
+            with_constants,
+            bool(well_mixed),
+            utility,
+            can_share,
+        )
+        return utility, can_share
     uses = of_pairs(hh.uses)
     if uses_share is not None:
         uses = uses * uses_share

@@ -9,6 +9,8 @@ import scipy.sparse as sp
 
 from model.choice import (
     _lenders_reconsidering,
+    _maximum,
+    _minimum,
     _others_reconsidering,
     _owners_below,
     at,
@@ -609,3 +611,78 @@ def test_the_owners_reconsidering_lending_and_the_ages_are_those_of_the_flags_ex
     )
     assert got.tobytes() == expected.reshape(-1).tobytes()
     assert age.dtype == aged.dtype and age.tobytes() == aged.tobytes()
+
+
+def test_the_compiled_maximum_and_minimum_are_numpy_s_with_nans_and_signed_zeros():
+    special = [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-300, -1e-300]
+    for a in special:
+        for b in special:
+            for compiled, expected in ((_maximum, np.maximum), (_minimum, np.minimum)):
+                assert np.float64(compiled(a, b)).tobytes() == expected(a, b).tobytes(), (a, b)
+
+
+@pytest.mark.parametrize(
+    "scenario, overrides",
+    [
+        ("territoire_partage.toml", {}),  # pools, several units, constants
+        ("bordeaux_metropole.toml", {}),
+        ("baseline.toml", {"network.kind": "well-mixed"}),
+    ],
+)
+def test_the_compiled_utilities_of_pairs_are_numpy_s_to_the_bit(scenario, overrides):
+    from model.choice import utilities_of_pairs
+
+    model = TerritoryModel(
+        ROOT / "scenarios" / scenario, households=900, months=6, seed=4, overrides=overrides
+    )
+    for _ in range(4):
+        model.step()
+    hh, rng = model.households, np.random.default_rng(5)
+    # the month's arrays, with a few zeros, negative zeros, very small and very large values
+    for name in ("uses", "utilization", "expected_price", "availability"):
+        values = getattr(hh, name)
+        for special in (0.0, -0.0, 1e-300, 1e300):
+            values[rng.random(values.shape) < 0.02] = special
+    hh.tried[rng.random(hh.tried.shape) < 0.3] = True
+    hh.lending[rng.random(hh.lending.shape) < 0.2] = True
+    fx = model.effects
+    fx.subsidy_eur[...] = rng.random(fx.subsidy_eur.shape) * 3
+    fx.rent_access_discount_eur[...] = rng.random(fx.rent_access_discount_eur.shape) * 2
+    social, lending_ties = model.ties.influence(hh, model.needing)
+    context = dict(
+        social=social,
+        lending_ties=lending_ties,
+        pool_ok=model.pool_openings(fx) | (rng.random(hh.mode.shape) < 0.2),
+        rental_access_eur=model.rental_access_eur,
+        share_access_eur=model.share_access_eur,
+        well_mixed=model.well_mixed,
+    )
+    rows, cols = np.divmod(np.flatnonzero(rng.random(hh.mode.shape) < 0.4), hh.mode.shape[1])
+    for habit, uses_share in ((True, None), (False, None), (False, rng.random(rows.size))):
+        got = utilities_of_pairs(
+            hh,
+            model.goods,
+            model.behaviour,
+            fx,
+            rows,
+            cols,
+            habit=habit,
+            uses_share=uses_share,
+            **context,
+        )
+        with np.errstate(over="ignore", invalid="ignore"):  # the very large values
+            expected = utilities_of_pairs(
+                hh,
+                model.goods,
+                model.behaviour,
+                fx,
+                rows,
+                cols,
+                habit=habit,
+                uses_share=uses_share,
+                compiled=False,
+                **context,
+            )
+        assert got[0].shape == expected[0].shape and got[0].dtype == expected[0].dtype
+        assert got[0].tobytes() == expected[0].tobytes()
+        assert got[1].tobytes() == expected[1].tobytes()
