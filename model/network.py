@@ -165,6 +165,18 @@ def _ties_of(ties: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 @numba.njit(cache=True, nogil=True)
+def _moved_starts(indptr, rows, out):  # pragma: no cover - compiled
+    """out[j] = indptr[j] + the number of the sorted `rows` below j: each row's start in a CSR
+    matrix moved by the entries inserted in the rows before it (one per item of `rows`), as
+    `indptr[1:] += np.cumsum(np.bincount(rows, minlength=N))` moves them (whole numbers)."""
+    k = 0
+    for j in range(indptr.size):
+        while k < rows.size and rows[k] < j:
+            k += 1
+        out[j] = indptr[j] + k
+
+
+@numba.njit(cache=True, nogil=True)
 def _add_rows(counts, rows, values):  # pragma: no cover - compiled
     """counts[rows[i], g] += values[i, g], row after row: the additions of `np.add.at`, in its
     order."""
@@ -255,6 +267,7 @@ class Ties:
         self.network = network  # the territory's ties, fixed
         self.new_ties: sp.csr_matrix | None = None  # ties made during the run
         self._new_keys = np.zeros(0, dtype=np.int64)  # the same, as sorted keys row x N + column
+        self._ones = np.ones(0)  # the values of their matrices (views of it)
         self.well_mixed = well_mixed
         self.size = network.shape[0]
         self._base_degree = np.asarray(network.sum(axis=1)).ravel()
@@ -462,13 +475,15 @@ class Ties:
                 self._new_rows,
             )
         cols = np.insert(old_cols, place, cols.astype(index))
-        indptr = old_indptr.copy()
-        indptr[1:] += np.cumsum(np.bincount(rows, minlength=n), dtype=index)
+        indptr = np.empty_like(old_indptr)
+        _moved_starts(old_indptr, rows, indptr)
         # the rows sorted: each row's first new tie, and of those the rows without ties before
         first = rows[np.concatenate([[True], rows[1:] != rows[:-1]])]
         fresh = first[old_indptr[first + 1] == old_indptr[first]]
         self._new_rows = np.insert(old_rows, np.searchsorted(old_rows, fresh), fresh)
-        ones = np.ones(cols.size)
+        if self._ones.size < cols.size:  # ones kept from month to month, more when needed
+            self._ones = np.ones(2 * cols.size)
+        ones = self._ones[: cols.size]
         self.new_ties = sp.csr_matrix((ones, cols, indptr), shape=(n, n))
         self._new_compact = sp.csr_matrix(  # only the rows that have such ties
             (ones, cols, np.append(indptr[self._new_rows], indptr[-1])),

@@ -686,3 +686,20 @@ def test_the_compiled_utilities_of_pairs_are_numpy_s_to_the_bit(scenario, overri
         assert got[0].shape == expected[0].shape and got[0].dtype == expected[0].dtype
         assert got[0].tobytes() == expected[0].tobytes()
         assert got[1].tobytes() == expected[1].tobytes()
+
+
+def test_the_rows_starts_moved_by_inserted_entries_are_those_of_the_counts_cumulated():
+    from model.network import _moved_starts
+
+    rng = np.random.default_rng(21)
+    for n, inserted in ((1, 3), (50, 0), (50, 1), (700, 300)):
+        indptr = np.concatenate([[0], np.cumsum(rng.integers(0, 4, n))]).astype(np.int32)
+        rows = np.sort(rng.integers(0, n, inserted))
+        rows[:1] = 0 if inserted else rows[:1]
+        rows[-1:] = n - 1 if inserted else rows[-1:]
+        rows = np.sort(rows)
+        expected = indptr.copy()
+        expected[1:] += np.cumsum(np.bincount(rows, minlength=n), dtype=np.int32)
+        got = np.empty_like(indptr)
+        _moved_starts(indptr, rows, got)
+        assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
