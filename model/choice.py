@@ -73,9 +73,10 @@ Month 0 is drawn from the model's equilibrium: see `model.equilibrium`.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from .households import GoodTable, HouseholdState, Mode, pairs
+from .households import GoodTable, HouseholdState, Mode
 from .policies import Effects
 from .scenario import Behaviour
 
@@ -189,6 +190,212 @@ def _by_pair(table: np.ndarray, zq: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return at(table.reshape(-1, table.shape[-1]), zq, cols)
 
 
+@numba.njit(inline="always")
+def _maximum(a, b):  # pragma: no cover - compiled
+    """np.maximum(a, b) of two floats: a NaN if either is one, a where a > b, else b (so b of two
+    equal zeros, whatever their signs, as numpy gives)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a > b else b
+
+
+@numba.njit(inline="always")
+def _minimum(a, b):  # pragma: no cover - compiled
+    """np.minimum(a, b) of two floats: a NaN if either is one, a where a < b, else b."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a < b else b
+
+
+@numba.njit(cache=True, nogil=True)
+def _utilities(
+    rows,
+    cols,
+    flat,
+    zq,
+    zone,
+    pool_ok,
+    social,
+    lending_ties,
+    uses_share,
+    uses,
+    lending,
+    utilization,
+    expected_price,
+    tried,
+    availability,
+    mode,
+    aware,
+    income,
+    concern,
+    trust,
+    digital,
+    of_goods,
+    by_zq,
+    fee_by_zone,
+    rental_access,
+    share_access,
+    pool_price,
+    constants,
+    weights,
+    habit,
+    with_constants,
+    well_mixed,
+    utility,
+    can_share,
+):  # pragma: no cover - compiled
+    """`utilities_of_pairs`'s arithmetic, pair by pair, in the order of its numpy expressions
+    (the same operations on the same floats, so the same bits). `of_goods` (10, G): perceived
+    risk, spare uses, price of a shared use, purchase, lifetime, fixed cost, rental price, own
+    emissions, capacity, value of an unmet use; `by_zq` (8, ZQ x G): perceived risk factor,
+    ownership fee, rental discount, rental access discount, subsidy, subsidy cap, share access
+    discount, share convenience bonus; `constants` (2, Z x G): of owning and of sharing;
+    `weights`: 1 - pool risk relief, -price weight, the convenience of owning, renting and
+    sharing, the environment, risk and social weights, the habit bonus."""
+    goods = of_goods.shape[1]
+    relief, price_weight, conv_own, conv_rent, conv_share = (
+        weights[0],
+        weights[1],
+        weights[2],
+        weights[3],
+        weights[4],
+    )
+    environment, risk_weight, social_weight, habit_bonus = (
+        weights[5],
+        weights[6],
+        weights[7],
+        weights[8],
+    )
+    for i in range(rows.size):
+        r, g, f = rows[i], cols[i], flat[i]
+        q = zq[i] * goods + g
+        z = zone[i]
+        zg = z * goods + g
+        ok = pool_ok[i]
+        use = uses[f] * uses_share[i] if uses_share.size else uses[f]
+        fee = fee_by_zone[z]
+        risk = of_goods[0, g] * by_zq[0, q] * (relief if ok else 1.0)
+        expected_lend = lending[f] * of_goods[1, g] * of_goods[2, g] * (1 - fee) * utilization[f]
+        own_cost = of_goods[3, g] / of_goods[4, g] + of_goods[5, g] + by_zq[1, q] - expected_lend
+        rent_per_use = of_goods[6, g] - by_zq[2, q] + _maximum(0.0, rental_access[z] - by_zq[3, q])
+        price = expected_price[f]
+        if not (tried[f] or not ok):
+            price = _minimum(price, pool_price[zg])
+        subsidy = _minimum(by_zq[4, q], by_zq[5, q] * of_goods[2, g])
+        share_per_use = _maximum(0.0, price - subsidy) + _maximum(
+            0.0, share_access[z] - by_zq[6, q]
+        )
+        own_emissions = of_goods[7, g]
+        use_emissions = own_emissions * _minimum(1.0, use / of_goods[8, g])
+        # `mode_utilities`
+        unmet = use * of_goods[9, g]
+        a = availability[f]
+        cost_share = a * use * share_per_use + (1 - a) * unmet
+        env = environment * concern[r]
+        u_own = price_weight * own_cost / income[r]
+        u_rent = price_weight * (use * rent_per_use) / income[r]
+        u_share = price_weight * cost_share / income[r]
+        u_forgo = price_weight * unmet / income[r]
+        u_own = u_own + (conv_own - env * own_emissions)
+        u_rent = u_rent + (conv_rent - env * use_emissions)
+        u_share = u_share + (
+            conv_share * a
+            + by_zq[7, q]
+            - risk_weight * (1 - trust[r]) * risk
+            + social_weight * social[i]
+            - env * use_emissions
+        )
+        if habit:
+            m = mode[f]
+            if m == 0:
+                u_own = u_own + habit_bonus
+            elif m == 1:
+                u_rent = u_rent + habit_bonus
+            elif m == 2:
+                u_share = u_share + habit_bonus
+            else:
+                u_forgo = u_forgo + habit_bonus
+        if with_constants:
+            u_own = u_own + constants[0, zg]
+            u_share = u_share + constants[1, zg]
+        utility[i, 0], utility[i, 1], utility[i, 2], utility[i, 3] = u_own, u_rent, u_share, u_forgo
+        can_share[i] = aware[f] & (well_mixed | digital[r] | (lending_ties[i] > 0) | ok)
+
+
+_NO_SHARE = np.zeros(0)  # `uses_share` of `_utilities`: all the pairs' uses
+_NO_CONSTANTS = np.zeros((2, 0))
+_PER_PAIR = ("uses", "utilization", "expected_price", "availability")
+
+
+def _of_goods(goods: GoodTable) -> np.ndarray:
+    """The goods' figures `_utilities` reads, (10, G)."""
+    return np.stack(
+        [
+            goods.perceived_risk,
+            goods.spare_uses_per_month,
+            goods.share_eur_per_use,
+            goods.purchase_eur,
+            goods.lifetime_months,
+            goods.fixed_eur_per_month,
+            goods.rent_eur_per_use,
+            goods.own_emissions_kg_per_month,
+            goods.capacity_uses_per_month,
+            goods.forgo_eur_per_use,
+        ]
+    ).astype(np.float64, copy=False)
+
+
+def _by_zq_tables(fx: Effects) -> list[np.ndarray]:
+    """The (zone, quintile, good) effects `_utilities` reads, in its order."""
+    return [
+        fx.perceived_risk_factor,
+        fx.ownership_fee_eur,
+        fx.rent_discount_eur,
+        fx.rent_access_discount_eur,
+        fx.subsidy_eur,
+        fx.subsidy_cap_share,
+        fx.share_access_discount_eur,
+        fx.share_convenience_bonus,
+    ]
+
+
+def _compilable(hh: HouseholdState, goods: GoodTable, fx: Effects, rental, share) -> bool:
+    """Whether `_utilities` computes what numpy's expressions do: every float read is a float64
+    (numpy computes smaller floats in their own precision) and the (N, G) arrays are C-contiguous."""
+    shape = hh.mode.shape
+    floats = [getattr(hh, name) for name in _PER_PAIR] + [hh.income_eur, hh.concern, hh.trust]
+    floats += _by_zq_tables(fx) + [fx.platform_fee_share, fx.pool_price_eur, rental, share]
+    floats += [goods.constants.own, goods.constants.share]
+    goods_floats = [
+        goods.perceived_risk,
+        goods.spare_uses_per_month,
+        goods.share_eur_per_use,
+        goods.purchase_eur,
+        goods.lifetime_months,
+        goods.fixed_eur_per_month,
+        goods.rent_eur_per_use,
+        goods.own_emissions_kg_per_month,
+        goods.capacity_uses_per_month,
+        goods.forgo_eur_per_use,
+    ]
+    n_goods = shape[1]
+    return (
+        all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in floats + goods_floats)
+        and all(
+            getattr(hh, name).shape == shape and getattr(hh, name).flags.c_contiguous
+            for name in (*_PER_PAIR, "lending", "tried", "mode", "aware")
+        )
+        and hh.lending.dtype == hh.tried.dtype == hh.aware.dtype == np.bool_
+        and hh.digital.dtype == np.bool_
+        and all(t.shape[-1] == n_goods and t.flags.c_contiguous for t in _by_zq_tables(fx))
+        and fx.pool_price_eur.flags.c_contiguous
+    )
+
+
 def utilities_of_pairs(
     households: HouseholdState,
     goods: GoodTable,
@@ -205,11 +412,14 @@ def utilities_of_pairs(
     well_mixed: bool,
     habit: bool = True,
     uses_share: np.ndarray | None = None,
+    compiled: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Utilities of the four modes for the household-good pairs (rows, cols), and whether sharing
     is open to them; `rental_access_eur` and `share_access_eur` are per zone. With `uses_share`,
     for that share of the pairs' uses (the extra units' uses) and without the constants of
-    owning and sharing."""
+    owning and sharing. By a compiled loop over the pairs (`_utilities`: the same operations in
+    the same order) when the arrays are those of the month, otherwise (or without `compiled`) by
+    numpy's expressions over all the pairs."""
     hh, goods, b, fx = households, goods, behaviour, effects
     zq = hh.zq[rows]
     zone = hh.zone[rows]
@@ -223,6 +433,64 @@ def utilities_of_pairs(
         return at(values, rows, cols)
 
     pool_ok = of_pairs(pool_ok)
+    if compiled and _compilable(hh, goods, fx, rental_access_eur, share_access_eur):
+        constants = goods.constants
+        with_constants = uses_share is None and bool(constants.any())
+        weights = np.array(
+            [
+                1 - b.pool_risk_relief,
+                -b.price_weight,
+                b.convenience_own,
+                b.convenience_rent,
+                b.convenience_share,
+                b.environment_weight,
+                b.risk_weight,
+                b.social_weight,
+                b.habit_bonus,
+            ],
+            dtype=np.float64,
+        )
+        utility = np.empty((rows.size, N_MODES))
+        can_share = np.empty(rows.size, dtype=bool)
+        _utilities(
+            rows,
+            cols,
+            flat,
+            zq,
+            zone,
+            pool_ok,
+            np.ascontiguousarray(of_pairs(social), dtype=np.float64),
+            of_pairs(lending_ties),
+            _NO_SHARE if uses_share is None else np.ascontiguousarray(uses_share, np.float64),
+            hh.uses.reshape(-1),
+            hh.lending.reshape(-1),
+            hh.utilization.reshape(-1),
+            hh.expected_price.reshape(-1),
+            hh.tried.reshape(-1),
+            hh.availability.reshape(-1),
+            hh.mode.reshape(-1),
+            hh.aware.reshape(-1),
+            hh.income_eur,
+            hh.concern,
+            hh.trust,
+            hh.digital,
+            _of_goods(goods),
+            np.stack([fx_table.reshape(-1) for fx_table in _by_zq_tables(fx)]),
+            fx.platform_fee_share,
+            rental_access_eur,
+            share_access_eur,
+            fx.pool_price_eur.reshape(-1),
+            np.stack([constants.own.reshape(-1), constants.share.reshape(-1)])
+            if with_constants
+            else _NO_CONSTANTS,
+            weights,
+            habit,
+            with_constants,
+            bool(well_mixed),
+            utility,
+            can_share,
+        )
+        return utility, can_share
     uses = of_pairs(hh.uses)
     if uses_share is not None:
         uses = uses * uses_share
@@ -350,6 +618,46 @@ def decide_extra_units(
     return purchases
 
 
+# Compiled passes over every household and good (numba): each sets, in one pass, the flags that
+# the numpy expression it replaces sets in several, by the same comparisons of the same numbers (no
+# arithmetic on floats), so the same pairs. Flags, rather than the indices of the pairs: a loop
+# without branches, which the compiler vectorizes; numpy then finds the few set. Compiled on first
+# use and cached on disk (`cache=True`).
+
+
+@numba.njit(cache=True, nogil=True)
+def _owners_below(mode, draw, below, own, out):  # pragma: no cover - compiled
+    """out = (mode == own) & (draw < below), of flat (N x G) arrays and a scalar bound."""
+    for i in range(mode.size):
+        out[i] = (mode[i] == own) & (draw[i] < below)
+
+
+@numba.njit(cache=True, nogil=True)
+def _others_reconsidering(mode, need, draw, newly_aware, below, own, out):  # pragma: no cover
+    """out = need & ~owner & ((draw < below) | newly_aware), of flat (N x G) arrays: the pairs of
+    non-owners reconsidering their mode."""
+    for i in range(mode.size):
+        out[i] = (mode[i] != own) & need[i] & ((draw[i] < below) | newly_aware[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _lenders_reconsidering(
+    mode, aware, draw, newly_aware, below, age, own, out
+):  # pragma: no cover
+    """out = ((draw < below) | newly_aware) & owner & aware, of flat (N x G) arrays: the owners
+    reconsidering their lending; and every owned good ages a month (`age += owner`: the lending
+    decisions change no mode)."""
+    for i in range(mode.size):
+        owner = mode[i] == own
+        age[i] += owner
+        out[i] = owner & aware[i] & ((draw[i] < below) | newly_aware[i])
+
+
+def _flat(values: np.ndarray) -> np.ndarray:
+    """The flat view of a C-contiguous (N, G) array (a copy in that order otherwise)."""
+    return np.ascontiguousarray(values).reshape(-1)
+
+
 def decide(
     households: HouseholdState,
     goods: GoodTable,
@@ -373,7 +681,8 @@ def decide(
     `pool_news_month` (Z, G): the month each zone's pool last opened or grew, for the window
     after joining (`HouseholdState.months_since_joining`)."""
     hh, b, fx = households, behaviour, effects
-    owner = hh.mode == Mode.OWN
+    n_goods = hh.mode.shape[1]
+    own = np.int8(Mode.OWN)
     draw = hh.uniform_draws(rng)  # rng.random(hh.mode.shape), into a buffer kept between months
     # An owner's event, by the month's draw: wear-out below 1 / lifetime, a life event above it and
     # below `life_event_rate` more, news of a pool above that and below `pool_reconsider_rate`
@@ -382,31 +691,55 @@ def decide(
     wear_below = 1.0 / goods.lifetime_months
     life_below = wear_below + b.life_event_rate
     news_below = life_below + b.pool_reconsider_rate
-    r, c = pairs(owner & (draw < news_below.max()))  # a scalar bound first: no broadcast
-    d = at(draw, r, c)
+    flags = np.empty(hh.mode.size, dtype=bool)
+    _owners_below(_flat(hh.mode), draw.reshape(-1), news_below.max(), own, flags)
+    flat = np.flatnonzero(flags)  # a scalar bound first, then each good's
+    r, c = np.divmod(flat, n_goods)
+    d = draw.reshape(-1).take(flat)
     below = d < news_below[c]
-    r, c, d = r[below], c[below], d[below]
+    flat, r, c, d = flat[below], r[below], c[below], d[below]
     worn, lived = d < wear_below[c], d < life_below[c]
     news = ~lived & at(hh.aware, r, c) & at(pool_ok, r, c)
     if pool_news_month is not None and news.any():
         # only in the months after joining: knowing of sharing with a pool open
         since = hh.months_since_joining(r[news], c[news], month, pool_news_month)
         news[np.flatnonzero(news)[(since < 0) | (since >= b.pool_reconsider_months)]] = False
-    wear_out = np.zeros(hh.mode.shape, dtype=bool)
-    set_at(wear_out, r[worn], c[worn], True)
-    life_event = np.zeros(hh.mode.shape, dtype=bool)
-    set_at(life_event, r[lived & ~worn], c[lived & ~worn], True)
-    pool_news = np.zeros(hh.mode.shape, dtype=bool)
-    set_at(pool_news, r[news], c[news], True)
-    others = ~owner & ((draw < 1.0 / b.reconsider_months) | newly_aware)
-    owner_event = wear_out | life_event | pool_news
+    # the owners' events (wear-out, life event or pool news), as sorted flat indices
+    event = worn | lived | news
+    flat, worn, news = flat[event], worn[event], news[event]
+    event_need = _flat(hh.need).take(flat)
     # A household holding several units reconsiders its extra units first (`decide_extra_units`).
     holding_extra = hh.extra if goods.multi_unit.any() else None
-    first_unit = owner_event & ~holding_extra if holding_extra is not None else owner_event
+    first_unit = event_need
+    if holding_extra is not None:
+        event_extra = _flat(holding_extra).take(flat)
+        first_unit = event_need & ~event_extra
     if holding_extra is not None:  # one draw per household and good of several units, every month
         position = np.cumsum(goods.multi_unit) - 1
         extra_draw = rng.random((hh.size, int(goods.multi_unit.sum())))
-    rows, cols = pairs(hh.need & (first_unit | others))
+    _others_reconsidering(
+        _flat(hh.mode),
+        _flat(hh.need),
+        draw.reshape(-1),
+        _flat(newly_aware),
+        1.0 / b.reconsider_months,
+        own,
+        flags,
+    )
+    first = flat[first_unit]  # the owners' pairs reconsidering their first unit, sorted
+    flags[first] = True
+    chosen = np.flatnonzero(flags)
+    place = np.full(chosen.size, -1, dtype=np.intp)  # each pair's place in `first`, -1 for others
+    if first.size:
+        in_first = np.searchsorted(first, chosen)
+        found = first.take(np.minimum(in_first, first.size - 1)) == chosen
+        place[found] = in_first[found]
+    rows, cols = np.divmod(chosen, n_goods)
+    an_event = place >= 0  # the owners' pairs among them: their events
+    worn_now = np.zeros(rows.size, dtype=bool)
+    worn_now[an_event] = worn[first_unit][place[an_event]]
+    news_now = np.zeros(rows.size, dtype=bool)
+    news_now[an_event] = news[first_unit][place[an_event]]
     old_mode = at(hh.mode, rows, cols)
     utility, can_share = utilities_of_pairs(
         hh,
@@ -429,7 +762,7 @@ def decide(
         new_mode = np.where(at(hh.aware, rows, cols), np.int8(Mode.SHARE), new_mode)
     set_at(hh.mode, rows, cols, new_mode)
 
-    bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | at(wear_out, rows, cols))
+    bought = (new_mode == Mode.OWN) & ((old_mode != Mode.OWN) | worn_now)
     purchases = np.bincount(cols[bought], minlength=len(goods.names)).astype(float)
     if purchases_by_zone is not None:  # counts: whole numbers, added exactly in any order
         purchases_by_zone += np.bincount(
@@ -443,10 +776,14 @@ def decide(
         set_at(hh.extra, rows[not_owning], cols[not_owning], False)
         set_at(hh.share_rest, rows[not_owning], cols[not_owning], False)
         # a pool that is news is a reason to shed a car, not to buy a second one
-        keeps = (new_mode == Mode.OWN) & goods.multi_unit[cols] & ~at(pool_news, rows, cols)
-        extra_rows, extra_cols = pairs(hh.need & owner_event & holding_extra)
+        keeps = (new_mode == Mode.OWN) & goods.multi_unit[cols] & ~news_now
+        # the owners of extra units with an event, needing the good (none of the pairs above:
+        # those held no extra units), then those keeping their first unit
+        extra_event = event_need & event_extra
+        extra_rows, extra_cols = np.divmod(flat[extra_event], n_goods)
         extra_rows = np.concatenate([extra_rows, rows[keeps]])
         extra_cols = np.concatenate([extra_cols, cols[keeps]])
+        extra_worn = np.concatenate([worn[extra_event], worn_now[keeps]])
         purchases += decide_extra_units(
             hh,
             goods,
@@ -454,7 +791,7 @@ def decide(
             fx,
             extra_rows,
             extra_cols,
-            worn_out=at(wear_out, extra_rows, extra_cols) & at(hh.extra, extra_rows, extra_cols),
+            worn_out=extra_worn & at(hh.extra, extra_rows, extra_cols),
             draw=at(extra_draw, extra_rows, position[extra_cols]),
             social=social,
             lending_ties=lending_ties,
@@ -471,14 +808,23 @@ def decide(
         hh.extra[switch] = False
         hh.share_rest[switch] = False
 
-    # Lending: aware owners reconsider on the same rhythm as non-owners.
-    owner = hh.mode == Mode.OWN
+    # Lending: aware owners reconsider on the same rhythm as non-owners; owned goods age a month
+    # (the modes are those just decided), in the same pass.
     lend_draw = hh.uniform_draws(rng)  # the same buffer: the first draws are no longer read
-    reconsidering = lend_draw < 1.0 / b.reconsider_months  # flags combined in place
-    reconsidering |= newly_aware
-    reconsidering &= owner
-    reconsidering &= hh.aware
-    rows, cols = pairs(reconsidering)
+    age = hh.age_months if hh.age_months.flags.c_contiguous else hh.age_months.copy()
+    _lenders_reconsidering(
+        _flat(hh.mode),
+        _flat(hh.aware),
+        lend_draw.reshape(-1),
+        _flat(newly_aware),
+        1.0 / b.reconsider_months,
+        age.reshape(-1),
+        own,
+        flags,
+    )
+    rows, cols = np.divmod(np.flatnonzero(flags), n_goods)
+    if age is not hh.age_months:
+        hh.age_months[...] = age
     if rows.size:
         zq = hh.zq[rows]
         fee = fx.platform_fee_share[hh.zone[rows]]
@@ -499,5 +845,4 @@ def decide(
             rng=rng,
         )
         set_at(hh.lending, rows, cols, new_lending)
-    hh.age_months += owner  # owned goods age a month (the modes are those just decided)
     return purchases

@@ -44,24 +44,21 @@ from .market import MarketResult
 
 
 @numba.njit(cache=True, nogil=True)
-def _sums_over_ties(indptr, indices, values, out):  # pragma: no cover - compiled
-    """out[i] = the sum of values over row i's ties, from zero in the matrix's order (scipy's
-    product with a vector of a matrix of ones adds the same floats in the same order)."""
+def _sums_over_ties(rows, indptr, indices, values, out, add):  # pragma: no cover - compiled
+    """The sum of values over row i's ties, from zero in the matrix's order, for each row i of the
+    matrix: written to out[rows[i]] (out[i] when `rows` is empty), or added to it with `add`
+    (out[rows[i]] + sum: a compact matrix of one row each, as `total[rows] += ties @ values`
+    adds). scipy's product with a vector of a matrix of ones adds the same floats in the same
+    order."""
     for i in range(indptr.size - 1):
         total = 0.0
         for k in range(indptr[i], indptr[i + 1]):
             total += values[indices[k]]
-        out[i] = total
+        row = rows[i] if rows.size else i
+        out[row] = out[row] + total if add else total
 
 
-@numba.njit(cache=True, nogil=True)
-def _add_sums_over_ties_at(rows, indptr, indices, values, out):  # pragma: no cover - compiled
-    """out[rows[i]] += the sum of values over row i's ties of a compact matrix (one row each)."""
-    for i in range(rows.size):
-        total = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            total += values[indices[k]]
-        out[rows[i]] = out[rows[i]] + total
+_ALL_ROWS = np.zeros(0, dtype=np.int64)  # `rows` of `_sums_over_ties`: each row of the matrix
 
 
 def sums_over_ties(ties, values: np.ndarray, new_rows=None, new_ties=None) -> np.ndarray:
@@ -70,11 +67,10 @@ def sums_over_ties(ties, values: np.ndarray, new_rows=None, new_ties=None) -> np
     `total[new_rows] += new_ties @ values` adds them."""
     values = np.ascontiguousarray(values, dtype=np.float64)
     out = np.empty(ties.shape[0])
-    _sums_over_ties(ties.indptr, ties.indices, values, out)
+    _sums_over_ties(_ALL_ROWS, ties.indptr, ties.indices, values, out, False)
     if new_ties is not None:
-        _add_sums_over_ties_at(
-            np.ascontiguousarray(new_rows), new_ties.indptr, new_ties.indices, values, out
-        )
+        rows = np.ascontiguousarray(new_rows, dtype=np.int64)
+        _sums_over_ties(rows, new_ties.indptr, new_ties.indices, values, out, True)
     return out
 
 
@@ -168,9 +164,34 @@ def _ties_of(ties: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndar
     return owners, ties.indices[starts + np.arange(starts.size, dtype=index)]
 
 
+@numba.njit(cache=True, nogil=True)
+def _moved_starts(indptr, rows, out):  # pragma: no cover - compiled
+    """out[j] = indptr[j] + the number of the sorted `rows` below j: each row's start in a CSR
+    matrix moved by the entries inserted in the rows before it (one per item of `rows`), as
+    `indptr[1:] += np.cumsum(np.bincount(rows, minlength=N))` moves them (whole numbers)."""
+    k = 0
+    for j in range(indptr.size):
+        while k < rows.size and rows[k] < j:
+            k += 1
+        out[j] = indptr[j] + k
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_rows(counts, rows, values):  # pragma: no cover - compiled
+    """counts[rows[i], g] += values[i, g], row after row: the additions of `np.add.at`, in its
+    order."""
+    for i in range(rows.size):
+        for g in range(values.shape[1]):
+            counts[rows[i], g] += values[i, g]
+
+
 def _add_to_rows(counts: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
     """counts[rows] += values (an (R, G) array), a row repeated adding each time, as `np.add.at`
-    does; through the flat index when `counts` is C-contiguous, faster than by rows."""
+    does: by a compiled loop in the same order on an array of floats, otherwise through the flat
+    index when `counts` is C-contiguous, faster than by rows."""
+    if counts.flags.c_contiguous and counts.dtype == np.float64:  # compiled: the same order
+        _add_rows(counts, rows, np.ascontiguousarray(values, dtype=np.float64))
+        return
     if not counts.flags.c_contiguous:
         np.add.at(counts, rows, values)
         return
@@ -246,6 +267,7 @@ class Ties:
         self.network = network  # the territory's ties, fixed
         self.new_ties: sp.csr_matrix | None = None  # ties made during the run
         self._new_keys = np.zeros(0, dtype=np.int64)  # the same, as sorted keys row x N + column
+        self._ones = np.ones(0)  # the values of their matrices (views of it)
         self.well_mixed = well_mixed
         self.size = network.shape[0]
         self._base_degree = np.asarray(network.sum(axis=1)).ravel()
@@ -431,19 +453,42 @@ class Ties:
         inverse_degree = self.inverse_degree.copy()
         inverse_degree[new_rows] = 1.0 / degree[new_rows]
         self.degree, self.inverse_degree = degree, inverse_degree
-        rows, cols = np.divmod(self._new_keys, n)
-        cols = cols.astype(self.network.indices.dtype)
-        per_row = np.bincount(rows, minlength=n)
-        ones = np.ones(cols.size)
-        self.new_ties = sp.csr_matrix(
-            (ones, cols, np.concatenate([[0], np.cumsum(per_row)])), shape=(n, n)
-        )
-        self._new_rows = rows[np.concatenate([[True], rows[1:] != rows[:-1]])]  # rows are sorted
+        self._merge_new_ties(new_rows, new_cols, place)
+        return int(a.size)
+
+    def _merge_new_ties(self, rows: np.ndarray, cols: np.ndarray, place: np.ndarray) -> None:
+        """The matrices of the ties made during the run (`new_ties`, and `_new_compact` of only
+        the rows `_new_rows` that have some), the new ties (rows, cols) inserted at `place` in the
+        sorted keys: the columns inserted at the same places, each row's start moved by the new
+        ties of the rows before it, and the rows that had none added to `_new_rows`. The same
+        matrices as built again from all the keys, without a pass over all of them each month."""
+        if rows.size == 0:  # every tie drawn was made before: the matrices stay as they are
+            return
+        n, index = self.size, self.network.indices.dtype
+        if self.new_ties is None:
+            old_cols, old_indptr = np.zeros(0, dtype=index), np.zeros(n + 1, dtype=index)
+            old_rows = np.zeros(0, dtype=np.int64)
+        else:
+            old_cols, old_indptr, old_rows = (
+                self.new_ties.indices,
+                self.new_ties.indptr,
+                self._new_rows,
+            )
+        cols = np.insert(old_cols, place, cols.astype(index))
+        indptr = np.empty_like(old_indptr)
+        _moved_starts(old_indptr, rows, indptr)
+        # the rows sorted: each row's first new tie, and of those the rows without ties before
+        first = rows[np.concatenate([[True], rows[1:] != rows[:-1]])]
+        fresh = first[old_indptr[first + 1] == old_indptr[first]]
+        self._new_rows = np.insert(old_rows, np.searchsorted(old_rows, fresh), fresh)
+        if self._ones.size < cols.size:  # ones kept from month to month, more when needed
+            self._ones = np.ones(2 * cols.size)
+        ones = self._ones[: cols.size]
+        self.new_ties = sp.csr_matrix((ones, cols, indptr), shape=(n, n))
         self._new_compact = sp.csr_matrix(  # only the rows that have such ties
-            (ones, cols, np.concatenate([[0], np.cumsum(per_row[self._new_rows])])),
+            (ones, cols, np.append(indptr[self._new_rows], indptr[-1])),
             shape=(self._new_rows.size, n),
         )
-        return int(a.size)
 
     def make_new_ties(
         self,

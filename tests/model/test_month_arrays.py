@@ -5,8 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from model.choice import at, mode_utilities, set_at
+from model.choice import (
+    _lenders_reconsidering,
+    _maximum,
+    _minimum,
+    _others_reconsidering,
+    _owners_below,
+    at,
+    mode_utilities,
+    set_at,
+)
 from model.equilibrium import STATES, _by_group_then_key, _softmax_rows, _stationary_system
 from model.households import Mode, put_rows, take_rows
 from model.learning import learn_toward, row_products
@@ -172,7 +182,11 @@ def test_the_order_by_group_then_key_is_that_of_lexsort(groups):
 def test_adding_to_rows_through_the_flat_index_is_numpy_add_at_to_the_bit():
     rng = np.random.default_rng(14)
     rows = rng.integers(0, 300, 500)  # rows repeated: each adds
-    for counts in (rng.random((300, 3)) * 1e3, np.asfortranarray(rng.random((300, 3)))):
+    for counts in (
+        rng.random((300, 3)) * 1e3,  # compiled
+        np.asfortranarray(rng.random((300, 3))),  # np.add.at itself
+        (rng.random((300, 3)) * 1e3).astype(np.float32),  # through the flat index
+    ):
         for values in (rng.random((500, 3)) < 0.5, rng.standard_normal((500, 3))):
             expected, added = counts.copy(), counts.copy()
             np.add.at(expected, rows, values)
@@ -409,14 +423,32 @@ def test_ties_made_are_merged_into_the_sorted_keys_of_those_made_before():
     )
     ties, rng, n = model.ties, np.random.default_rng(16), 700
     expected = ties._new_keys.copy()
-    for _ in range(4):
+    for month in range(5):
         a, b = rng.integers(0, n, 300), rng.integers(0, n, 300)
+        if month == 4:  # only ties made before
+            a, b = np.divmod(ties._new_keys[:50], n)
         a[:40], b[:40] = b[-40:], a[-40:]  # some pairs made again, the other way round
         ties.add(a, b, model.households)
         keep = a != b
         made = np.concatenate([a[keep] * n + b[keep], b[keep] * n + a[keep]])
         expected = np.unique(np.concatenate([expected, made]))
         assert ties._new_keys.tobytes() == expected.astype(np.int64).tobytes()
+        # the matrices merged month by month are those built from all the keys at once
+        rows, cols = np.divmod(expected, n)
+        per_row = np.bincount(rows, minlength=n)
+        rebuilt = sp.csr_matrix(
+            (np.ones(cols.size), cols, np.concatenate([[0], np.cumsum(per_row)])), shape=(n, n)
+        )
+        having = rows[np.concatenate([[True], rows[1:] != rows[:-1]])]
+        compact = sp.csr_matrix(
+            (np.ones(cols.size), cols, np.concatenate([[0], np.cumsum(per_row[having])])),
+            shape=(having.size, n),
+        )
+        assert ties._new_rows.tobytes() == having.tobytes()
+        for got, built in ((ties.new_ties, rebuilt), (ties._new_compact, compact)):
+            assert got.shape == built.shape and got.data.tobytes() == built.data.tobytes()
+            assert np.array_equal(got.indices, built.indices)
+            assert np.array_equal(got.indptr, built.indptr)
 
 
 @pytest.mark.parametrize("goods", [1, 2, 3, 5, 8, 12])
@@ -515,3 +547,159 @@ def test_the_habit_bonus_is_added_at_each_pair_s_current_mode_as_numpy_s_indexin
     assert pairs == 0 or not np.array_equal(
         with_habit, mode_utilities(behaviour=behaviour, current=None, **kwargs)
     )
+
+
+def month_flags(rng, households: int, goods: int):
+    """Modes, flags and draws over every household and good, as the month has them."""
+    mode = rng.integers(0, len(Mode), (households, goods)).astype(np.int8)
+    need, aware, newly_aware = rng.random((3, households, goods)) < [[[0.8]], [[0.5]], [[0.05]]]
+    draw = rng.random((households, goods))
+    draw[rng.random(draw.shape) < 0.01] = 0.0
+    return mode, need, aware, newly_aware, draw
+
+
+@pytest.mark.parametrize("goods", [1, 3, 4])
+def test_the_owners_below_a_bound_are_flagged_as_by_numpy(goods):
+    rng = np.random.default_rng(goods)
+    mode, _, _, _, draw = month_flags(rng, 2000, goods)
+    for below in (0.05, draw[5, 0]):  # a draw equal to its bound is not below it
+        expected = (mode == Mode.OWN) & (draw < below)
+        got = np.empty(mode.size, dtype=bool)
+        _owners_below(mode.reshape(-1), draw.reshape(-1), below, np.int8(Mode.OWN), got)
+        assert got.tobytes() == expected.reshape(-1).tobytes()
+
+
+@pytest.mark.parametrize("goods", [1, 3, 4])
+def test_the_non_owners_reconsidering_their_mode_are_flagged_as_by_numpy(goods):
+    rng = np.random.default_rng(10 + goods)
+    mode, need, _, newly_aware, draw = month_flags(rng, 2000, goods)
+    below = draw[7, 0]
+    expected = need & ~(mode == Mode.OWN) & ((draw < below) | newly_aware)
+    got = np.empty(mode.size, dtype=bool)
+    _others_reconsidering(
+        mode.reshape(-1),
+        need.reshape(-1),
+        draw.reshape(-1),
+        newly_aware.reshape(-1),
+        below,
+        np.int8(Mode.OWN),
+        got,
+    )
+    assert got.tobytes() == expected.reshape(-1).tobytes()
+
+
+@pytest.mark.parametrize("goods", [1, 3, 4])
+def test_the_owners_reconsidering_lending_and_the_ages_are_those_of_the_flags_expression(goods):
+    rng = np.random.default_rng(20 + goods)
+    mode, _, aware, newly_aware, draw = month_flags(rng, 2000, goods)
+    age = rng.integers(0, 300, mode.shape).astype(np.int16)
+    below = 1.0 / 24
+    owner = mode == Mode.OWN
+    expected = ((draw < below) | newly_aware) & owner & aware
+    aged = age.copy()
+    aged += owner
+    got = np.empty(mode.size, dtype=bool)
+    _lenders_reconsidering(
+        mode.reshape(-1),
+        aware.reshape(-1),
+        draw.reshape(-1),
+        newly_aware.reshape(-1),
+        below,
+        age.reshape(-1),
+        np.int8(Mode.OWN),
+        got,
+    )
+    assert got.tobytes() == expected.reshape(-1).tobytes()
+    assert age.dtype == aged.dtype and age.tobytes() == aged.tobytes()
+
+
+def test_the_compiled_maximum_and_minimum_are_numpy_s_with_nans_and_signed_zeros():
+    special = [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-300, -1e-300]
+    for a in special:
+        for b in special:
+            for compiled, expected in ((_maximum, np.maximum), (_minimum, np.minimum)):
+                assert np.float64(compiled(a, b)).tobytes() == expected(a, b).tobytes(), (a, b)
+
+
+@pytest.mark.parametrize(
+    "scenario, overrides",
+    [
+        ("territoire_partage.toml", {}),  # pools, several units, constants
+        ("bordeaux_metropole.toml", {}),
+        ("baseline.toml", {"network.kind": "well-mixed"}),
+    ],
+)
+def test_the_compiled_utilities_of_pairs_are_numpy_s_to_the_bit(scenario, overrides):
+    from model.choice import utilities_of_pairs
+
+    model = TerritoryModel(
+        ROOT / "scenarios" / scenario, households=900, months=6, seed=4, overrides=overrides
+    )
+    for _ in range(4):
+        model.step()
+    hh, rng = model.households, np.random.default_rng(5)
+    # the month's arrays, with a few zeros, negative zeros, very small and very large values
+    for name in ("uses", "utilization", "expected_price", "availability"):
+        values = getattr(hh, name)
+        for special in (0.0, -0.0, 1e-300, 1e300):
+            values[rng.random(values.shape) < 0.02] = special
+    hh.tried[rng.random(hh.tried.shape) < 0.3] = True
+    hh.lending[rng.random(hh.lending.shape) < 0.2] = True
+    fx = model.effects
+    fx.subsidy_eur[...] = rng.random(fx.subsidy_eur.shape) * 3
+    fx.rent_access_discount_eur[...] = rng.random(fx.rent_access_discount_eur.shape) * 2
+    social, lending_ties = model.ties.influence(hh, model.needing)
+    context = dict(
+        social=social,
+        lending_ties=lending_ties,
+        pool_ok=model.pool_openings(fx) | (rng.random(hh.mode.shape) < 0.2),
+        rental_access_eur=model.rental_access_eur,
+        share_access_eur=model.share_access_eur,
+        well_mixed=model.well_mixed,
+    )
+    rows, cols = np.divmod(np.flatnonzero(rng.random(hh.mode.shape) < 0.4), hh.mode.shape[1])
+    for habit, uses_share in ((True, None), (False, None), (False, rng.random(rows.size))):
+        got = utilities_of_pairs(
+            hh,
+            model.goods,
+            model.behaviour,
+            fx,
+            rows,
+            cols,
+            habit=habit,
+            uses_share=uses_share,
+            **context,
+        )
+        with np.errstate(over="ignore", invalid="ignore"):  # the very large values
+            expected = utilities_of_pairs(
+                hh,
+                model.goods,
+                model.behaviour,
+                fx,
+                rows,
+                cols,
+                habit=habit,
+                uses_share=uses_share,
+                compiled=False,
+                **context,
+            )
+        assert got[0].shape == expected[0].shape and got[0].dtype == expected[0].dtype
+        assert got[0].tobytes() == expected[0].tobytes()
+        assert got[1].tobytes() == expected[1].tobytes()
+
+
+def test_the_rows_starts_moved_by_inserted_entries_are_those_of_the_counts_cumulated():
+    from model.network import _moved_starts
+
+    rng = np.random.default_rng(21)
+    for n, inserted in ((1, 3), (50, 0), (50, 1), (700, 300)):
+        indptr = np.concatenate([[0], np.cumsum(rng.integers(0, 4, n))]).astype(np.int32)
+        rows = np.sort(rng.integers(0, n, inserted))
+        rows[:1] = 0 if inserted else rows[:1]
+        rows[-1:] = n - 1 if inserted else rows[-1:]
+        rows = np.sort(rows)
+        expected = indptr.copy()
+        expected[1:] += np.cumsum(np.bincount(rows, minlength=n), dtype=np.int32)
+        got = np.empty_like(indptr)
+        _moved_starts(indptr, rows, got)
+        assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
