@@ -22,19 +22,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 
+import numba
 import numpy as np
 
 from .households import (
     MODE_NAMES,
     QUINTILES,
     Mode,
-    any_good,
     put_rows,
     sum_over_goods,
     take_rows,
 )
 from .policies import per_household
-from .zone_results import ZoneTally, measure_zones, tally_by_zone
+from .zone_results import (
+    CODES,
+    LENDING_CODE,
+    NOT_NEEDED_CODE,
+    SEVERAL_CODE,
+    ZoneTally,
+    measure_zones,
+    tally_of_counts,
+)
 
 
 @dataclass
@@ -76,19 +84,10 @@ def household_spending(
     model, market, rent_uses: np.ndarray | None = None, units: np.ndarray | None = None
 ) -> np.ndarray:
     """Each household's spending on the goods this month (EUR); `units` held, if known."""
-    hh, goods, fx = model.households, model.goods, model.effects
     if rent_uses is None:
-        rent_uses = rented_uses(hh)
+        rent_uses = rented_uses(model.households)
     own = model.units_held() if units is None else units
-    own_cost = goods.purchase_eur / goods.lifetime_months + goods.fixed_eur_per_month
-    if fx.ownership_fee_eur.any():
-        own_cost = own_cost + per_household(fx.ownership_fee_eur, hh.zq)
-    rent_access = model.rental_access_by_household
-    if fx.rent_access_discount_eur.any():
-        rent_access = np.maximum(
-            0.0, rent_access - per_household(fx.rent_access_discount_eur, hh.zq)
-        )
-    rent_price = goods.rent_eur_per_use - per_household(fx.rent_discount_eur, hh.zq)
+    own_cost, rent_price, rent_access, share_access = spending_prices(model)
     total = own * own_cost if np.ndim(own_cost) == 2 else times_by_good(own, own_cost)
     # Renting is rare: its spending is added at the renting pairs only (elsewhere it adds zero).
     renting = np.flatnonzero(rent_uses != 0)  # flags: numpy finds them faster than nonzero floats
@@ -99,16 +98,32 @@ def household_spending(
         + np.broadcast_to(rent_access, shape)[rows, cols]
     )
     if market is not None:
-        share_access = model.share_access_by_household
-        if fx.share_access_discount_eur.any():
-            share_access = np.maximum(
-                0.0, share_access - per_household(fx.share_access_discount_eur, hh.zq)
-            )
         if np.ndim(share_access) == 2:
             share_access = take_rows(share_access, market.rows)
         paid = market.borrower_paid_eur + market.served * share_access - market.lender_income_eur
         put_rows(total, market.rows, take_rows(total, market.rows) + paid)  # rows: each once
     return sum_over_goods(total)
+
+
+def spending_prices(model) -> tuple:
+    """What a household pays a month for each good: per unit held, per rented use, for access to
+    renting and to sharing, this month's policies applied; each (G,), (N, 1) or (N, G)."""
+    hh, goods, fx = model.households, model.goods, model.effects
+    own_cost = goods.purchase_eur / goods.lifetime_months + goods.fixed_eur_per_month
+    if fx.ownership_fee_eur.any():
+        own_cost = own_cost + per_household(fx.ownership_fee_eur, hh.zq)
+    rent_access = model.rental_access_by_household
+    if fx.rent_access_discount_eur.any():
+        rent_access = np.maximum(
+            0.0, rent_access - per_household(fx.rent_access_discount_eur, hh.zq)
+        )
+    rent_price = goods.rent_eur_per_use - per_household(fx.rent_discount_eur, hh.zq)
+    share_access = model.share_access_by_household
+    if fx.share_access_discount_eur.any():
+        share_access = np.maximum(
+            0.0, share_access - per_household(fx.share_access_discount_eur, hh.zq)
+        )
+    return own_cost, rent_price, rent_access, share_access
 
 
 def row_sums(values: np.ndarray) -> np.ndarray:
@@ -237,29 +252,35 @@ def measure(
     (and, on a territory from data, `purchases_by_zone` per zone and good, for the real ones)."""
     hh, goods, fx, totals = model.households, model.goods, model.effects, model.totals
     out: dict[str, float] = {"month": int(model.steps)}
-    tally = tally_by_zone(model)
+    multi = goods.multi_unit.any()
+    weight = None if model.zone_real_scale is None else model.household_weight
+    month = households_month(model, market, *spending_prices(model), weight)
+    goods_count = len(goods.names)
+    tally = tally_of_counts(
+        month.counts,
+        model.zone_count,
+        goods_count,
+        month.coded,
+        month.several_flags if multi else None,
+    )
     basis = share_basis(model, tally)
     needing, households = basis.needing, basis.households
-    owning, sharing = tally.owning, tally.sharing
-    sharing_any = any_good(sharing)
+    sharing_any = month.sharing_any
     zone_names = model.scenario.zone_names
     zone_sharing = tally.modes[:, :, Mode.SHARE]
     zone_need = np.maximum(model.zone_needing, 1)
     zone_owning = tally.modes[:, :, Mode.OWN]
     zone_households = np.maximum(model.households_by_zone, 1)
-    multi = goods.multi_unit.any()
     several = tally.several_flags
     several_counts = tally.several.sum(axis=0)
     mode_counts = tally.modes.sum(axis=0)  # (G, M + 1) the sample's
     stock = np.zeros(len(goods.names))
-    units = owning + times_by_good(several, goods.extra_units) if multi else owning
-    aware_needing = hh.aware & hh.need  # once for all goods, each good's column read below
     for g, name in enumerate(goods.names):
         counts = basis.modes[g]
         for m, mode_name in enumerate(MODE_NAMES):
             out[f"{name}.{mode_name}"] = counts[m] / needing[g]
         out[f"{name}.lenders"] = basis.lenders[g] / needing[g]
-        out[f"{name}.aware"] = basis.count(aware_needing[:, g]) / needing[g]
+        out[f"{name}.aware"] = month.aware_count(g, basis.weight is not None) / needing[g]
         stock[g] = mode_counts[g][Mode.OWN] + several_counts[g] * goods.extra_units[g]
         out[f"{name}.stock"] = float(stock[g])
         out[f"{name}.purchases"] = float(purchases[g])
@@ -290,9 +311,9 @@ def measure(
             else 0.0
         )
 
-    out["sharing_households"] = int(np.count_nonzero(sharing_any))
+    out["sharing_households"] = month.sharing
     out["sharing_households.share"] = (
-        out["sharing_households"] if basis.weight is None else basis.count(sharing_any)
+        out["sharing_households"] if basis.weight is None else month.sharing_weight()
     ) / households
     figures = goods_and_emissions(
         goods,
@@ -305,8 +326,7 @@ def measure(
     totals.emissions_t = figures["emissions.cumulative_t"]
     out.update(figures)
 
-    rent_uses = tally.needing_in(Mode.RENT) * hh.uses
-    spending = household_spending(model, market, rent_uses, units)
+    spending = month.spending
     out["spending.mean_eur"] = (
         float(spending.mean()) if basis.weight is None else basis.total(spending) / households
     )
@@ -314,23 +334,28 @@ def measure(
         model.quintile_sizes if basis.weight is None else model.real_quintile_sizes
     )
     quintile_households = np.maximum(quintile_households, 1)
-    by_quintile = basis.by_quintile(hh.quintile_index, spending) / quintile_households
+    by_quintile = month.by_quintile / quintile_households
     for q in range(QUINTILES):
         out[f"spending.q{q + 1}_eur"] = float(by_quintile[q])
 
-    renters = times_by_good(rent_uses, goods.rent_eur_per_use)
-    renters_eur = float(renters.sum())
+    renters_eur, forgone_uses = uses_totals(month.coded, hh.uses, goods.rent_eur_per_use)
     fees_by_household = None
     fees = 0.0
     if fx.ownership_fee_eur.any():
+        owning = tally.owning
+        units = owning + times_by_good(several, goods.extra_units) if multi else owning
         fees_by_household = units * per_household(fx.ownership_fee_eur, hh.zq)
         fees = float(fees_by_household.sum())
     rent_support = None
     if market is not None:
         if fx.rent_discount_eur.any() or fx.rent_access_discount_eur.any():
-            rent_support = rent_uses * (
-                per_household(fx.rent_discount_eur, hh.zq)
-                + per_household(fx.rent_access_discount_eur, hh.zq)
+            rent_support = (
+                tally.needing_in(Mode.RENT)
+                * hh.uses
+                * (
+                    per_household(fx.rent_discount_eur, hh.zq)
+                    + per_household(fx.rent_access_discount_eur, hh.zq)
+                )
             )
             public_cost += float(rent_support.sum())
         out["lender_income_eur"] = float(market.lender_income_eur.sum())
@@ -356,8 +381,7 @@ def measure(
             out[f"money.{key}_eur"] = 0.0
         revenue = 0.0
     out["money.renters_eur"] = renters_eur
-    forgone = tally.needing_in(Mode.FORGO) * hh.uses
-    out["uses.forgone"] = float(forgone.sum())
+    out["uses.forgone"] = forgone_uses
 
     totals.ties_created += ties_created
     out["trust.mean"] = (
@@ -374,7 +398,14 @@ def measure(
     out["public.cumulative_spend_eur"] = totals.public_spend_eur
     out["public.cumulative_revenue_eur"] = totals.public_revenue_eur
 
-    zone_table = measure_zones(model, market, spending, tally, sharing_any)
+    zone_table = measure_zones(
+        model,
+        market,
+        spending,
+        tally,
+        sharing_any,
+        (month.spending_by_zone, month.trust_by_zone, month.sharing_by_zone),
+    )
     model.zone_series.append(zone_table)
     if basis.weight is not None:
         sample = SampleMonth(
@@ -382,8 +413,13 @@ def measure(
             market=market,
             purchases_by_zone=purchases_by_zone,
             spending_parts={
-                "renters": renters,
-                "forgone": forgone,
+                # their sums over goods, as `ShareBasis.total` takes them (`row_sums`)
+                "renters": month.renters_rows
+                if goods_count < 8
+                else times_by_good(tally.needing_in(Mode.RENT) * hh.uses, goods.rent_eur_per_use),
+                "forgone": month.forgone_rows
+                if goods_count < 8
+                else tally.needing_in(Mode.FORGO) * hh.uses,
                 "fees": fees_by_household,
                 "rent_support": rent_support,
                 "training": training_eur_by_household,
@@ -532,3 +568,358 @@ def scaled_to_territory(model, out: dict, sample: SampleMonth) -> dict:
     real["real.public.cumulative_spend_eur"] = totals.real_public_spend_eur
     real["real.public.cumulative_revenue_eur"] = totals.real_public_revenue_eur
     return real
+
+
+# ------------------------------------------------------------------ the month's pass, compiled
+# `households_month` reads each household's goods once (numba) and gives what `measure` computed
+# in a dozen numpy passes over (N, G) arrays: the counts by zone, good and code of
+# `zone_results.tally_by_zone`, each household's spending on the goods (`household_spending`,
+# the market's payments added at its rows' goods), its rented uses times their price and its
+# forgone uses summed over goods (`row_sums`), the households sharing a good, and the sums by
+# zone (`np.bincount`) and by income quintile (`ShareBasis.by_quintile`) of the spending, the
+# trust and the households sharing. `uses_totals` sums the rented and forgone uses over all
+# households and goods as numpy's `.sum()` does, without making the (N, G) arrays.
+#
+# Every float is computed by the same operations, in the same order, as the numpy expression it
+# replaces, so the outcomes are the same to the bit: `np.bincount` adds its weights from +0.0 in
+# the households' order; a household's spending adds its goods' amounts one after the other from
+# the first (`sum_over_goods`), its rented and forgone uses from +0.0 (`row_sums`, under 8
+# goods); numpy's pairwise summation is reproduced block by block (`_pairwise_uses`). The
+# weighted counts numpy sums pairwise (`ShareBasis.count`) are left to numpy, over the weights
+# the pass lays out in the same order. numba keeps the order of floating-point operations and
+# fuses no multiplication and addition unless `fastmath` is asked for.
+
+OWN, RENT, SHARE, FORGO = int(Mode.OWN), int(Mode.RENT), int(Mode.SHARE), int(Mode.FORGO)
+
+
+@numba.njit(cache=True, nogil=True)
+def _households_month(
+    mode,
+    need,
+    lending,
+    extra,
+    aware,
+    multi_unit,
+    multi,
+    zone,
+    quintile,
+    uses,
+    trust,
+    extra_units,
+    own_cost,
+    rent_price,
+    rent_access,
+    rent_eur,
+    market_row,
+    paid,
+    weight,
+    weighted,
+    coded,
+    several_flags,
+    counts,
+    renters_rows,
+    forgone_rows,
+    spending,
+    sharing_any,
+    aware_weights,
+    aware_count,
+    sharing_weights,
+    spending_by_zone,
+    trust_by_zone,
+    sharing_by_zone,
+    spending_by_quintile,
+):  # pragma: no cover - compiled
+    """One pass over the households and their goods; returns the households sharing a good."""
+    households, goods = mode.shape
+    sharing = 0
+    for g in range(goods):
+        aware_count[g] = 0
+    for i in range(households):
+        row = market_row[i]
+        shares = False
+        spent = 0.0
+        rented_sum = 0.0
+        forgone_sum = 0.0
+        for g in range(goods):
+            code = mode[i, g]
+            if not need[i, g]:
+                code += NOT_NEEDED_CODE
+            counted = code + LENDING_CODE if lending[i, g] else code
+            several = multi and multi_unit[g] and extra[i, g] and code == OWN
+            if several:
+                counted += SEVERAL_CODE
+            coded[i, g] = code
+            several_flags[i, g] = several
+            counts[(zone[i] * goods + g) * CODES + counted] += 1
+            # its units times their monthly cost, plus its rented uses times their price and
+            # access where it rents (`reporters.household_spending`)
+            own = 1.0 if code == OWN else 0.0
+            if multi:
+                own = own + (1.0 if several else 0.0) * extra_units[g]
+            total = own * own_cost[i, g]
+            rented = (1.0 if code == RENT else 0.0) * uses[i, g]
+            if rented != 0:
+                total = total + rented * (rent_price[i, g] + rent_access[i, g])
+            if row >= 0:
+                total = total + paid[row, g]
+            rent = rented * rent_eur[g]
+            lost = (1.0 if code == FORGO else 0.0) * uses[i, g]
+            if g == 0:
+                spent = total
+                rented_sum = rent + 0.0
+                forgone_sum = lost + 0.0
+            else:
+                spent += total
+                rented_sum += rent
+                forgone_sum += lost
+            if code == SHARE:
+                shares = True
+            if weighted and aware[i, g] and need[i, g]:
+                aware_weights[g, aware_count[g]] = weight[i]
+                aware_count[g] += 1
+            elif not weighted and aware[i, g] and need[i, g]:
+                aware_count[g] += 1
+        spending[i] = spent
+        renters_rows[i] = rented_sum
+        forgone_rows[i] = forgone_sum
+        sharing_any[i] = shares
+        z = zone[i]
+        spending_by_zone[z] += spent
+        trust_by_zone[z] += trust[i]
+        if shares:
+            sharing_by_zone[z] += 1
+            if weighted:
+                sharing_weights[sharing] = weight[i]
+            sharing += 1
+        if weighted:
+            spending_by_quintile[quintile[i]] += spent * weight[i]
+        else:
+            spending_by_quintile[quintile[i]] += spent
+    return sharing
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _uses_at(coded, uses, rent, k, j):  # pragma: no cover - compiled
+    """The rented uses times their price and the forgone uses of the flat pair k; `rent[j]` the
+    price of its good."""
+    code = coded[k]
+    rented = ((1.0 if code == RENT else 0.0) * uses[k]) * rent[j]
+    return rented, (1.0 if code == FORGO else 0.0) * uses[k]
+
+
+@numba.njit(cache=True, nogil=True)
+def _pairwise_uses(coded, uses, rent, goods, start, n):  # pragma: no cover - compiled
+    """The sums of the rented uses times their price and of the forgone uses over the pairs
+    `start` to `start + n` of the (N, G) arrays seen flat (`coded`, `uses`), added as numpy's
+    pairwise summation adds an array's floats: under 8, one after the other from +0.0; up to 128,
+    in 8 running sums then gathered pairwise and the rest added one by one; above, the two
+    halves (the first a multiple of 8) summed so and added. `rent` repeats the goods' prices."""
+    if n > 128:
+        half = n // 2
+        half -= half % 8
+        rented_head, lost_head = _pairwise_uses(coded, uses, rent, goods, start, half)
+        rented_tail, lost_tail = _pairwise_uses(coded, uses, rent, goods, start + half, n - half)
+        return rented_head + rented_tail, lost_head + lost_tail
+    first = start % goods  # `rent[first + k]` is the price of the good of pair `start + k`
+    if n < 8:
+        rented, lost = 0.0, 0.0
+        for k in range(n):
+            a, b = _uses_at(coded, uses, rent, start + k, first + k)
+            rented += a
+            lost += b
+        return rented, lost
+    r0, l0 = _uses_at(coded, uses, rent, start, first)
+    r1, l1 = _uses_at(coded, uses, rent, start + 1, first + 1)
+    r2, l2 = _uses_at(coded, uses, rent, start + 2, first + 2)
+    r3, l3 = _uses_at(coded, uses, rent, start + 3, first + 3)
+    r4, l4 = _uses_at(coded, uses, rent, start + 4, first + 4)
+    r5, l5 = _uses_at(coded, uses, rent, start + 5, first + 5)
+    r6, l6 = _uses_at(coded, uses, rent, start + 6, first + 6)
+    r7, l7 = _uses_at(coded, uses, rent, start + 7, first + 7)
+    k = 8
+    while k < n - n % 8:
+        a, b = _uses_at(coded, uses, rent, start + k, first + k)
+        r0 += a
+        l0 += b
+        a, b = _uses_at(coded, uses, rent, start + k + 1, first + k + 1)
+        r1 += a
+        l1 += b
+        a, b = _uses_at(coded, uses, rent, start + k + 2, first + k + 2)
+        r2 += a
+        l2 += b
+        a, b = _uses_at(coded, uses, rent, start + k + 3, first + k + 3)
+        r3 += a
+        l3 += b
+        a, b = _uses_at(coded, uses, rent, start + k + 4, first + k + 4)
+        r4 += a
+        l4 += b
+        a, b = _uses_at(coded, uses, rent, start + k + 5, first + k + 5)
+        r5 += a
+        l5 += b
+        a, b = _uses_at(coded, uses, rent, start + k + 6, first + k + 6)
+        r6 += a
+        l6 += b
+        a, b = _uses_at(coded, uses, rent, start + k + 7, first + k + 7)
+        r7 += a
+        l7 += b
+        k += 8
+    rented = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    lost = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
+    while k < n:
+        a, b = _uses_at(coded, uses, rent, start + k, first + k)
+        rented += a
+        lost += b
+        k += 1
+    return rented, lost
+
+
+def uses_totals(coded: np.ndarray, uses: np.ndarray, rent_eur: np.ndarray) -> tuple:
+    """(the rented uses times their price, the forgone uses) summed over all households and
+    goods, the same to the bit as numpy's `.sum()` of those (N, G) arrays (pairwise, from +0.0
+    added to the sum of the whole), without making them."""
+    if coded.size == 0:
+        return 0.0, 0.0
+    goods = coded.shape[1]
+    rent = np.tile(np.asarray(rent_eur, float), 128 // goods + 2)
+    rented, lost = _pairwise_uses(
+        np.ascontiguousarray(coded).reshape(-1),
+        np.ascontiguousarray(uses, float).reshape(-1),
+        rent,
+        goods,
+        0,
+        coded.size,
+    )
+    return 0.0 + rented, 0.0 + lost
+
+
+@numba.njit(cache=True, nogil=True)
+def _paid_by_market(borrower, served, share_access, lender, rows, paid):  # pragma: no cover
+    """What each market row pays for its goods: borrowed uses, access to sharing, less what it
+    earns lending (`household_spending`)."""
+    for r in range(rows.size):
+        i = rows[r]
+        for g in range(paid.shape[1]):
+            paid[r, g] = borrower[r, g] + served[r, g] * share_access[i, g] - lender[r, g]
+
+
+class MonthBuffers:
+    """Arrays the pass writes into, kept from month to month (the same shapes every month): new
+    ones each month would cost their pages again."""
+
+    def __init__(self, households: int, goods: int, zones: int):
+        self.coded = np.empty((households, goods), np.int8)
+        self.several_flags = np.empty((households, goods), bool)
+        self.renters_rows = np.empty(households)
+        self.forgone_rows = np.empty(households)
+        self.sharing_any = np.empty(households, bool)
+        self.aware_weights = np.empty((goods, households))
+        self.sharing_weights = np.empty(households)
+        self.market_row = np.full(households, -1, np.intp)
+        self.shape = (households, goods, zones)
+
+
+class HouseholdsMonth:
+    """What `households_month` gives (see the module's docstring)."""
+
+    def __init__(self, buffers: MonthBuffers, counts, spending, sharing, aware_count, sums):
+        self.coded = buffers.coded
+        self.several_flags = buffers.several_flags
+        self.counts = counts  # (Z * G * CODES,) households by zone, good and code
+        self.spending = spending  # (N,) EUR this month
+        self.renters_rows = buffers.renters_rows  # (N,) rented uses times their price, summed
+        # over goods from +0.0 (`reporters.row_sums`), and the forgone uses
+        self.forgone_rows = buffers.forgone_rows
+        self.sharing_any = buffers.sharing_any  # (N,) shares at least one good
+        self.sharing = sharing  # households sharing at least one good
+        self._aware_weights = buffers.aware_weights
+        self._aware_count = aware_count
+        self._sharing_weights = buffers.sharing_weights
+        self.spending_by_zone, self.trust_by_zone, self.sharing_by_zone, self.by_quintile = sums
+
+    def aware_count(self, g: int, weighted: bool) -> float:
+        """Households aware of good g and needing it: weighted, the sum of their weights in the
+        households' order, pairwise as numpy sums `weight[flags]`."""
+        count = int(self._aware_count[g])
+        return float(self._aware_weights[g, :count].sum()) if weighted else count
+
+    def sharing_weight(self) -> float:
+        """The sum of the weights of the households sharing a good, as numpy sums them."""
+        return float(self._sharing_weights[: self.sharing].sum())
+
+
+def _buffers(model, households: int, goods: int, zones: int) -> MonthBuffers:
+    buffers = getattr(model, "_month_buffers", None)
+    if buffers is None or buffers.shape != (households, goods, zones):
+        buffers = MonthBuffers(households, goods, zones)
+        model._month_buffers = buffers
+    return buffers
+
+
+def households_month(
+    model, market, own_cost, rent_price, rent_access, share_access, weight
+) -> HouseholdsMonth:
+    """The month's pass over the households (module docstring). `own_cost`, `rent_price`,
+    `rent_access` broadcast to (N, G), `share_access` to (N, G) too (read at the market's rows
+    only); `weight` (N,) the real households each stands for, or None on a grid."""
+    hh, goods = model.households, model.goods
+    households, goods_count = hh.mode.shape
+    zones = model.zone_count
+    shape = (households, goods_count)
+    buffers = _buffers(model, households, goods_count, zones)
+    market_row = buffers.market_row
+    if market is not None and market.rows.size:
+        rows = market.rows
+        paid = np.empty((rows.size, goods_count))
+        _paid_by_market(
+            market.borrower_paid_eur,
+            market.served,
+            np.broadcast_to(share_access, shape),
+            market.lender_income_eur,
+            rows,
+            paid,
+        )
+        market_row[rows] = np.arange(rows.size)
+    else:
+        rows, paid = None, np.empty((0, goods_count))
+    counts = np.zeros(zones * goods_count * CODES, np.int64)
+    spending = np.empty(households)
+    aware_count = np.zeros(goods_count, np.int64)
+    sums = (np.zeros(zones), np.zeros(zones), np.zeros(zones, np.int64), np.zeros(5))
+    try:
+        sharing = _households_month(
+            hh.mode,
+            hh.need,
+            hh.lending,
+            hh.extra,
+            hh.aware,
+            goods.multi_unit,
+            bool(goods.multi_unit.any()),
+            hh.zone_index,
+            hh.quintile_index,
+            hh.uses,
+            hh.trust,
+            np.asarray(goods.extra_units, float),
+            np.broadcast_to(own_cost, shape),
+            np.broadcast_to(rent_price, shape),
+            np.broadcast_to(rent_access, shape),
+            np.asarray(goods.rent_eur_per_use, float),
+            market_row,
+            paid,
+            np.empty(0) if weight is None else weight,
+            weight is not None,
+            buffers.coded,
+            buffers.several_flags,
+            counts,
+            buffers.renters_rows,
+            buffers.forgone_rows,
+            spending,
+            buffers.sharing_any,
+            buffers.aware_weights,
+            aware_count,
+            buffers.sharing_weights,
+            *sums,
+        )
+    finally:
+        if rows is not None:
+            market_row[rows] = -1
+    return HouseholdsMonth(buffers, counts, spending, sharing, aware_count, sums)
