@@ -266,7 +266,8 @@ def measure(
     basis = share_basis(model, tally)
     needing, households = basis.needing, basis.households
     sharing_any = month.sharing_any
-    zone_names = model.scenario.zone_names
+    # by zone on a grid; from data, the outcomes by zone are in `model.zone_results`
+    zone_names = model.scenario.zone_names if model.real_scale is None else ()
     zone_sharing = tally.modes[:, :, Mode.SHARE]
     zone_need = np.maximum(model.zone_needing, 1)
     zone_owning = tally.modes[:, :, Mode.OWN]
@@ -294,19 +295,15 @@ def measure(
         out[f"{name}.one.share"] = (counts[Mode.OWN] - holding_several) / households
         out[f"{name}.several.share"] = holding_several / households
         out[f"{name}.several.households"] = int(several_counts[g])
-        for z, zone in enumerate(
-            zone_names if model.real_scale is None else ()
-        ):  # from data: by zone
+        for z, zone in enumerate(zone_names):
             out[f"{name}.share.{zone}"] = zone_sharing[z, g] / zone_need[z, g]
         out[f"{name}.sharing.share"] = counts[Mode.SHARE] / households
         out[f"{name}.without.share"] = 1 - counts[Mode.OWN] / households
-        for z, zone in enumerate(
-            zone_names if model.real_scale is None else ()
-        ):  # from data: by zone
+        for z, zone in enumerate(zone_names):
             out[f"{name}.without.share.{zone}"] = 1 - zone_owning[z, g] / zone_households[z]
         out[f"{name}.pool_units"] = float(fx.pool_units[:, g].sum()) if market is not None else 0.0
         out[f"{name}.pool_users.share"] = (
-            basis.count(market.served_pool[:, g] > 0, market.rows) / households
+            month.pool_users(g, basis.weight is not None) / households
             if market is not None
             else 0.0
         )
@@ -360,9 +357,7 @@ def measure(
             public_cost += float(rent_support.sum())
         out["lender_income_eur"] = float(market.lender_income_eur.sum())
         out["uses.unmet"] = float(market.unmet.sum())
-        received = basis.by_quintile(
-            hh.quintile_index, sum_over_goods(market.subsidy_eur), market.rows
-        )
+        received = month.subsidy_by_quintile
         for q in range(QUINTILES):
             out[f"subsidy.q{q + 1}_eur"] = float(received[q] / quintile_households[q])
         out["money.borrowers_eur"] = float(market.borrower_paid_eur.sum())
@@ -405,6 +400,7 @@ def measure(
         tally,
         sharing_any,
         (month.spending_by_zone, month.trust_by_zone, month.sharing_by_zone),
+        month.subsidy_by_zone,
     )
     model.zone_series.append(zone_table)
     if basis.weight is not None:
@@ -793,13 +789,62 @@ def uses_totals(coded: np.ndarray, uses: np.ndarray, rent_eur: np.ndarray) -> tu
 
 
 @numba.njit(cache=True, nogil=True)
-def _paid_by_market(borrower, served, share_access, lender, rows, paid):  # pragma: no cover
-    """What each market row pays for its goods: borrowed uses, access to sharing, less what it
-    earns lending (`household_spending`)."""
+def _market_rows_month(
+    rows,
+    borrower,
+    served,
+    share_access,
+    lender,
+    subsidy,
+    served_pool,
+    zone,
+    quintile,
+    weight,
+    weighted,
+    paid,
+    market_row,
+    subsidy_by_zone,
+    subsidy_by_quintile,
+    pool_weights,
+    pool_count,
+):  # pragma: no cover - compiled
+    """One pass over the market's rows: what each pays for its goods (borrowed uses, access to
+    sharing, less what it earns lending: `household_spending`), its index in `market_row`, the
+    subsidies received by zone (`measure_zones`, each row's summed from +0.0 as `sum(axis=1)`)
+    and by quintile (`ShareBasis.by_quintile`, each row's from its first good as
+    `sum_over_goods`), and the weights of the rows served by a pool, good by good, in order."""
+    goods = paid.shape[1]
+    for g in range(goods):
+        pool_count[g] = 0
     for r in range(rows.size):
         i = rows[r]
-        for g in range(paid.shape[1]):
+        market_row[i] = r
+        received = 0.0
+        from_zero = 0.0
+        for g in range(goods):
             paid[r, g] = borrower[r, g] + served[r, g] * share_access[i, g] - lender[r, g]
+            amount = subsidy[r, g]
+            if g == 0:
+                received = amount
+                from_zero = amount + 0.0
+            else:
+                received += amount
+                from_zero += amount
+            if served_pool[r, g] > 0:
+                if weighted:
+                    pool_weights[g, pool_count[g]] = weight[i]
+                pool_count[g] += 1
+        subsidy_by_zone[zone[i]] += from_zero
+        if weighted:
+            subsidy_by_quintile[quintile[i]] += received * weight[i]
+        else:
+            subsidy_by_quintile[quintile[i]] += received
+
+
+@numba.njit(cache=True, nogil=True)
+def _forget_rows(market_row, rows):  # pragma: no cover - compiled
+    for r in range(rows.size):
+        market_row[rows[r]] = -1
 
 
 class MonthBuffers:
@@ -821,7 +866,9 @@ class MonthBuffers:
 class HouseholdsMonth:
     """What `households_month` gives (see the module's docstring)."""
 
-    def __init__(self, buffers: MonthBuffers, counts, spending, sharing, aware_count, sums):
+    def __init__(
+        self, buffers: MonthBuffers, counts, spending, sharing, aware_count, sums, by_rows
+    ):
         self.coded = buffers.coded
         self.several_flags = buffers.several_flags
         self.counts = counts  # (Z * G * CODES,) households by zone, good and code
@@ -835,12 +882,22 @@ class HouseholdsMonth:
         self._aware_count = aware_count
         self._sharing_weights = buffers.sharing_weights
         self.spending_by_zone, self.trust_by_zone, self.sharing_by_zone, self.by_quintile = sums
+        # the market's rows: subsidies by zone (None from 8 goods: numpy sums rows pairwise then)
+        # and by quintile, the weights of the rows served by pools and how many, by good
+        self.subsidy_by_zone, self.subsidy_by_quintile, self._pool_weights, self._pool_count = (
+            by_rows
+        )
 
     def aware_count(self, g: int, weighted: bool) -> float:
         """Households aware of good g and needing it: weighted, the sum of their weights in the
         households' order, pairwise as numpy sums `weight[flags]`."""
         count = int(self._aware_count[g])
         return float(self._aware_weights[g, :count].sum()) if weighted else count
+
+    def pool_users(self, g: int, weighted: bool) -> float:
+        """The market's rows served by a pool for good g, weighted as `ShareBasis.count`."""
+        count = int(self._pool_count[g])
+        return float(self._pool_weights[g, :count].sum()) if weighted else count
 
     def sharing_weight(self) -> float:
         """The sum of the weights of the households sharing a good, as numpy sums them."""
@@ -867,20 +924,34 @@ def households_month(
     shape = (households, goods_count)
     buffers = _buffers(model, households, goods_count, zones)
     market_row = buffers.market_row
+    weighted = weight is not None
+    weight = np.empty(0) if weight is None else weight
+    by_rows = (np.zeros(zones), np.zeros(QUINTILES), np.empty((goods_count, 0)))
+    by_rows += (np.zeros(goods_count, np.int64),)
     if market is not None and market.rows.size:
         rows = market.rows
         paid = np.empty((rows.size, goods_count))
-        _paid_by_market(
+        by_rows = (*by_rows[:2], np.empty((goods_count, rows.size)), by_rows[3])
+        _market_rows_month(
+            rows,
             market.borrower_paid_eur,
             market.served,
             np.broadcast_to(share_access, shape),
             market.lender_income_eur,
-            rows,
+            market.subsidy_eur,
+            market.served_pool,
+            hh.zone_index,
+            hh.quintile_index,
+            weight,
+            weighted,
             paid,
+            market_row,
+            *by_rows,
         )
-        market_row[rows] = np.arange(rows.size)
     else:
         rows, paid = None, np.empty((0, goods_count))
+    if goods_count >= 8:
+        by_rows = (None, *by_rows[1:])
     counts = np.zeros(zones * goods_count * CODES, np.int64)
     spending = np.empty(households)
     aware_count = np.zeros(goods_count, np.int64)
@@ -905,8 +976,8 @@ def households_month(
             np.asarray(goods.rent_eur_per_use, float),
             market_row,
             paid,
-            np.empty(0) if weight is None else weight,
-            weight is not None,
+            weight,
+            weighted,
             buffers.coded,
             buffers.several_flags,
             counts,
@@ -921,5 +992,5 @@ def households_month(
         )
     finally:
         if rows is not None:
-            market_row[rows] = -1
-    return HouseholdsMonth(buffers, counts, spending, sharing, aware_count, sums)
+            _forget_rows(market_row, rows)
+    return HouseholdsMonth(buffers, counts, spending, sharing, aware_count, sums, by_rows)

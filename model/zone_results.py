@@ -182,11 +182,13 @@ def measure_zones(
     tally: ZoneTally,
     sharing_any: np.ndarray,
     sums: tuple | None = None,
+    subsidy: np.ndarray | None = None,
 ) -> np.ndarray:
     """This month's outcomes by zone: a (Z, K) array in the order of `outcome_names`;
     `sharing_any` (N,) flags the households sharing at least one good. `sums`, when given, are
     the (Z,) sums of the spending and the trust and the households sharing a good by zone, as
-    `np.bincount` gives them (`model.reporter_loops`)."""
+    `np.bincount` gives them (`reporters.households_month`), and `subsidy` the (Z,) sharing
+    subsidies paid by zone likewise."""
     hh, goods = model.households, model.goods
     zones = model.zone_count
     zone = hh.zone_index  # converted once per run
@@ -216,9 +218,12 @@ def measure_zones(
     spending_by_zone, trust_by_zone, sharing = sums
     sharing = sharing.astype(float)
     in_use = owned
-    subsidy = np.zeros(zones)
     if market is not None:
         in_use = owned + model.effects.pool_units
+    if market is None:
+        subsidy = np.zeros(zones)
+    elif subsidy is None:
+        subsidy = np.zeros(zones)
         if market.rows.size:
             subsidy = np.bincount(
                 zone[market.rows], weights=market.subsidy_eur.sum(axis=1), minlength=zones

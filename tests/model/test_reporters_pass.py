@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from model import reporters as reporter_loops
-from model.households import Mode, any_good
+from model.households import Mode, any_good, sum_over_goods
 from model.model import TerritoryModel
 from model.reporters import household_spending, rented_uses, row_sums, times_by_good
 from model.zone_results import tally_by_zone
@@ -63,6 +63,24 @@ def check_month(model, market, month, weight) -> None:
         assert same(month.aware_count(g, weight is not None), expected)
     if weight is not None:
         assert same(month.sharing_weight(), float(np.compress(sharing_any, weight).sum()))
+    if market is None:
+        return
+    rows = market.rows
+    row_weight = None if weight is None else weight[rows]
+    for g in range(len(goods.names)):
+        served = market.served_pool[:, g] > 0
+        expected = (
+            np.count_nonzero(served)
+            if weight is None
+            else float(np.compress(served, row_weight).sum())
+        )
+        assert same(month.pool_users(g, weight is not None), expected)
+    received = sum_over_goods(market.subsidy_eur)
+    received = received if weight is None else received * row_weight
+    quintile = hh.quintile_index[rows]
+    assert same(month.subsidy_by_quintile, np.bincount(quintile, weights=received, minlength=5))
+    subsidy = np.bincount(zone[rows], weights=market.subsidy_eur.sum(axis=1), minlength=zones)
+    assert same(month.subsidy_by_zone, subsidy if rows.size else np.zeros(zones))
 
 
 @pytest.mark.parametrize(
