@@ -132,12 +132,20 @@ def row_sums(values: np.ndarray) -> np.ndarray:
     a row's floats in order from +0.0; from 8 on it adds them pairwise, so it is called then."""
     if values.dtype == bool:
         return sum_over_goods(values)
-    if values.dtype != np.float64 or values.shape[1] >= 8:
+    if values.dtype != np.float64 or not 0 < values.shape[1] < 8:
         return values.sum(axis=1)
-    out = values[:, 0] + 0.0
-    for g in range(1, values.shape[1]):
-        out += values[:, g]
+    out = np.empty(values.shape[0])
+    _row_sums(values, out)  # values[:, 0] + 0.0, then each column added, in one pass
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _row_sums(values, out):  # pragma: no cover - compiled
+    for i in range(values.shape[0]):
+        total = values[i, 0] + 0.0
+        for g in range(1, values.shape[1]):
+            total += values[i, g]
+        out[i] = total
 
 
 BLOCK_ROWS = 256  # rows of an (N, G) array multiplied as one row by `times_by_good`
@@ -335,7 +343,9 @@ def measure(
     for q in range(QUINTILES):
         out[f"spending.q{q + 1}_eur"] = float(by_quintile[q])
 
-    renters_eur, forgone_uses = uses_totals(month.coded, hh.uses, goods.rent_eur_per_use)
+    renters_eur, forgone_uses = uses_totals(
+        month.coded, hh.uses, goods.rent_eur_per_use, month.renting, month.forgoing
+    )
     fees_by_household = None
     fees = 0.0
     if fx.ownership_fee_eur.any():
@@ -580,7 +590,8 @@ def scaled_to_territory(model, out: dict, sample: SampleMonth) -> dict:
 # replaces, so the outcomes are the same to the bit: `np.bincount` adds its weights from +0.0 in
 # the households' order; a household's spending adds its goods' amounts one after the other from
 # the first (`sum_over_goods`), its rented and forgone uses from +0.0 (`row_sums`, under 8
-# goods); numpy's pairwise summation is reproduced block by block (`_pairwise_uses`). The
+# goods); numpy's pairwise summation is reproduced over the pairs renting or forgoing, which the
+# pass lists (`_sparse_pairwise`: the other pairs add zeros, which change no sum). The
 # weighted counts numpy sums pairwise (`ShareBasis.count`) are left to numpy, over the weights
 # the pass lays out in the same order. numba keeps the order of floating-point operations and
 # fuses no multiplication and addition unless `fastmath` is asked for.
@@ -624,10 +635,15 @@ def _households_month(
     trust_by_zone,
     sharing_by_zone,
     spending_by_quintile,
+    renting,
+    forgoing,
+    pair_count,
 ):  # pragma: no cover - compiled
     """One pass over the households and their goods; returns the households sharing a good."""
     households, goods = mode.shape
     sharing = 0
+    rents = 0
+    forgoes = 0
     for g in range(goods):
         aware_count[g] = 0
     for i in range(households):
@@ -670,6 +686,12 @@ def _households_month(
                 forgone_sum += lost
             if code == SHARE:
                 shares = True
+            elif code == RENT:
+                renting[rents] = i * goods + g
+                rents += 1
+            elif code == FORGO:
+                forgoing[forgoes] = i * goods + g
+                forgoes += 1
             if weighted and aware[i, g] and need[i, g]:
                 aware_weights[g, aware_count[g]] = weight[i]
                 aware_count[g] += 1
@@ -691,101 +713,93 @@ def _households_month(
             spending_by_quintile[quintile[i]] += spent * weight[i]
         else:
             spending_by_quintile[quintile[i]] += spent
+    pair_count[0] = rents
+    pair_count[1] = forgoes
     return sharing
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _uses_at(coded, uses, rent, k, j):  # pragma: no cover - compiled
-    """The rented uses times their price and the forgone uses of the flat pair k; `rent[j]` the
-    price of its good."""
-    code = coded[k]
-    rented = ((1.0 if code == RENT else 0.0) * uses[k]) * rent[j]
-    return rented, (1.0 if code == FORGO else 0.0) * uses[k]
-
-
 @numba.njit(cache=True, nogil=True)
-def _pairwise_uses(coded, uses, rent, goods, start, n):  # pragma: no cover - compiled
-    """The sums of the rented uses times their price and of the forgone uses over the pairs
-    `start` to `start + n` of the (N, G) arrays seen flat (`coded`, `uses`), added as numpy's
-    pairwise summation adds an array's floats: under 8, one after the other from +0.0; up to 128,
-    in 8 running sums then gathered pairwise and the rest added one by one; above, the two
-    halves (the first a multiple of 8) summed so and added. `rent` repeats the goods' prices."""
-    if n > 128:
-        half = n // 2
-        half -= half % 8
-        rented_head, lost_head = _pairwise_uses(coded, uses, rent, goods, start, half)
-        rented_tail, lost_tail = _pairwise_uses(coded, uses, rent, goods, start + half, n - half)
-        return rented_head + rented_tail, lost_head + lost_tail
-    first = start % goods  # `rent[first + k]` is the price of the good of pair `start + k`
-    if n < 8:
-        rented, lost = 0.0, 0.0
-        for k in range(n):
-            a, b = _uses_at(coded, uses, rent, start + k, first + k)
-            rented += a
-            lost += b
-        return rented, lost
-    r0, l0 = _uses_at(coded, uses, rent, start, first)
-    r1, l1 = _uses_at(coded, uses, rent, start + 1, first + 1)
-    r2, l2 = _uses_at(coded, uses, rent, start + 2, first + 2)
-    r3, l3 = _uses_at(coded, uses, rent, start + 3, first + 3)
-    r4, l4 = _uses_at(coded, uses, rent, start + 4, first + 4)
-    r5, l5 = _uses_at(coded, uses, rent, start + 5, first + 5)
-    r6, l6 = _uses_at(coded, uses, rent, start + 6, first + 6)
-    r7, l7 = _uses_at(coded, uses, rent, start + 7, first + 7)
-    k = 8
-    while k < n - n % 8:
-        a, b = _uses_at(coded, uses, rent, start + k, first + k)
-        r0 += a
-        l0 += b
-        a, b = _uses_at(coded, uses, rent, start + k + 1, first + k + 1)
-        r1 += a
-        l1 += b
-        a, b = _uses_at(coded, uses, rent, start + k + 2, first + k + 2)
-        r2 += a
-        l2 += b
-        a, b = _uses_at(coded, uses, rent, start + k + 3, first + k + 3)
-        r3 += a
-        l3 += b
-        a, b = _uses_at(coded, uses, rent, start + k + 4, first + k + 4)
-        r4 += a
-        l4 += b
-        a, b = _uses_at(coded, uses, rent, start + k + 5, first + k + 5)
-        r5 += a
-        l5 += b
-        a, b = _uses_at(coded, uses, rent, start + k + 6, first + k + 6)
-        r6 += a
-        l6 += b
-        a, b = _uses_at(coded, uses, rent, start + k + 7, first + k + 7)
-        r7 += a
-        l7 += b
-        k += 8
-    rented = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    lost = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))
-    while k < n:
-        a, b = _uses_at(coded, uses, rent, start + k, first + k)
-        rented += a
-        lost += b
-        k += 1
-    return rented, lost
+def _sparse_pairwise(pairs, n, uses, rent, priced):  # pragma: no cover - compiled
+    """numpy's pairwise sum of an (N, G) array seen flat (n pairs) that is zero but at the sorted
+    flat indices `pairs`, where it is the pair's uses (times its good's price `rent[k % G]`
+    when `priced`). numpy sums a block of up to 128 floats in 8 running sums, gathered pairwise,
+    then adds the rest one by one (under 8, one after the other from +0.0), and a longer block as
+    the sum of its two halves (the first a multiple of 8). Adding a zero leaves any other float as
+    it is, and a sum of zeros is a zero, made +0.0 by the +0.0 numpy's sum starts from: so only
+    the nonzero pairs are added, each where numpy's order puts it, and a block without any is a
+    zero. The halves are walked with a stack, the first before the second."""
+    goods = rent.size
+    starts = np.empty(128, np.int64)
+    sizes = np.empty(128, np.int64)
+    opened = np.zeros(128, np.bool_)
+    sums = np.empty(128)
+    lanes = np.empty(8)
+    starts[0], sizes[0], opened[0] = 0, n, False
+    depth, stored, e = 1, 0, 0
+    while depth > 0:
+        top = depth - 1
+        start, size = starts[top], sizes[top]
+        if opened[top]:  # both halves summed
+            sums[stored - 2] = sums[stored - 2] + sums[stored - 1]
+            stored -= 1
+            depth -= 1
+        elif e >= pairs.size or pairs[e] >= start + size:  # no nonzero pair in the block
+            sums[stored] = 0.0
+            stored += 1
+            depth -= 1
+        elif size > 128:
+            half = size // 2
+            half -= half % 8
+            opened[top] = True
+            starts[depth], sizes[depth], opened[depth] = start + half, size - half, False
+            starts[depth + 1], sizes[depth + 1], opened[depth + 1] = start, half, False
+            depth += 2
+        else:
+            end = start + size
+            blocks = start + size - size % 8 if size >= 8 else start
+            for j in range(8):
+                lanes[j] = 0.0
+            while e < pairs.size and pairs[e] < blocks:
+                k = pairs[e]
+                lanes[(k - start) & 7] += (
+                    (1.0 * uses[k]) * rent[k % goods] if priced else 1.0 * uses[k]
+                )
+                e += 1
+            total = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + (
+                (lanes[4] + lanes[5]) + (lanes[6] + lanes[7])
+            )
+            while e < pairs.size and pairs[e] < end:
+                k = pairs[e]
+                total += (1.0 * uses[k]) * rent[k % goods] if priced else 1.0 * uses[k]
+                e += 1
+            sums[stored] = total
+            stored += 1
+            depth -= 1
+    return sums[0]
 
 
-def uses_totals(coded: np.ndarray, uses: np.ndarray, rent_eur: np.ndarray) -> tuple:
+def uses_totals(
+    coded: np.ndarray,
+    uses: np.ndarray,
+    rent_eur: np.ndarray,
+    renting: np.ndarray | None = None,
+    forgoing: np.ndarray | None = None,
+) -> tuple:
     """(the rented uses times their price, the forgone uses) summed over all households and
     goods, the same to the bit as numpy's `.sum()` of those (N, G) arrays (pairwise, from +0.0
-    added to the sum of the whole), without making them."""
-    if coded.size == 0:
-        return 0.0, 0.0
-    goods = coded.shape[1]
-    rent = np.tile(np.asarray(rent_eur, float), 128 // goods + 2)
-    rented, lost = _pairwise_uses(
-        np.ascontiguousarray(coded).reshape(-1),
-        np.ascontiguousarray(uses, float).reshape(-1),
-        rent,
-        goods,
-        0,
-        coded.size,
-    )
-    return 0.0 + rented, 0.0 + lost
+    added to the sum of the whole), without making them: `renting` and `forgoing` the sorted
+    flat indices of the pairs renting and forgoing (found from `coded` when not given)."""
+    flat_uses = np.ascontiguousarray(uses, float).reshape(-1)
+    if renting is None:
+        renting = np.flatnonzero(coded == Mode.RENT)
+    if forgoing is None:
+        forgoing = np.flatnonzero(coded == Mode.FORGO)
+    rent = np.asarray(rent_eur, float).reshape(-1)
+    totals = []
+    for pairs, priced in ((renting, True), (forgoing, False)):
+        pairs = np.asarray(pairs, np.int64)
+        totals.append(0.0 + _sparse_pairwise(pairs, coded.size, flat_uses, rent, priced))
+    return tuple(totals)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -860,6 +874,8 @@ class MonthBuffers:
         self.aware_weights = np.empty((goods, households))
         self.sharing_weights = np.empty(households)
         self.market_row = np.full(households, -1, np.intp)
+        self.renting = np.empty(households * goods, np.int64)  # flat indices of pairs
+        self.forgoing = np.empty(households * goods, np.int64)
         self.shape = (households, goods, zones)
 
 
@@ -956,6 +972,7 @@ def households_month(
     spending = np.empty(households)
     aware_count = np.zeros(goods_count, np.int64)
     sums = (np.zeros(zones), np.zeros(zones), np.zeros(zones, np.int64), np.zeros(5))
+    pair_count = np.zeros(2, np.int64)
     try:
         sharing = _households_month(
             hh.mode,
@@ -989,8 +1006,14 @@ def households_month(
             aware_count,
             buffers.sharing_weights,
             *sums,
+            buffers.renting,
+            buffers.forgoing,
+            pair_count,
         )
     finally:
         if rows is not None:
             _forget_rows(market_row, rows)
-    return HouseholdsMonth(buffers, counts, spending, sharing, aware_count, sums, by_rows)
+    month = HouseholdsMonth(buffers, counts, spending, sharing, aware_count, sums, by_rows)
+    month.renting = buffers.renting[: pair_count[0]]  # the pairs renting and forgoing, in order
+    month.forgoing = buffers.forgoing[: pair_count[1]]
+    return month
