@@ -725,9 +725,10 @@ def _sparse_pairwise(pairs, n, uses, rent, priced):  # pragma: no cover - compil
     when `priced`). numpy sums a block of up to 128 floats in 8 running sums, gathered pairwise,
     then adds the rest one by one (under 8, one after the other from +0.0), and a longer block as
     the sum of its two halves (the first a multiple of 8). Adding a zero leaves any other float as
-    it is, and a sum of zeros is a zero, made +0.0 by the +0.0 numpy's sum starts from: so only
-    the nonzero pairs are added, each where numpy's order puts it, and a block without any is a
-    zero. The halves are walked with a stack, the first before the second."""
+    it is (the uses are finite), and a sum of zeros is a zero, made +0.0 by the +0.0 numpy's sum
+    starts from: so only the nonzero pairs are added, each where numpy's order puts it, and a
+    block without any is a zero. The halves are walked with a stack, the first before the
+    second."""
     goods = rent.size
     starts = np.empty(128, np.int64)
     sizes = np.empty(128, np.int64)
