@@ -150,7 +150,19 @@ def tally_by_zone(model) -> ZoneTally:
         code += several_flags.view(np.int8) * np.int8(SEVERAL_CODE)
     counts = np.bincount(
         (model.zone_good_index * CODES + code).ravel(), minlength=zones * goods_count * CODES
-    ).reshape(
+    )
+    return tally_of_counts(counts, zones, goods_count, coded, several_flags)
+
+
+def tally_of_counts(
+    counts: np.ndarray,
+    zones: int,
+    goods_count: int,
+    coded: np.ndarray,
+    several_flags: np.ndarray | None,
+) -> ZoneTally:
+    """The `ZoneTally` of the (Z * G * CODES,) households by zone, good and code."""
+    counts = counts.reshape(
         zones, goods_count, 2, 2, 2, len(Mode)
     )  # zone, good, several, lending, not needed, mode
     by_need = counts.sum(axis=(2, 3))  # (Z, G, 2, M)
@@ -164,10 +176,19 @@ def tally_by_zone(model) -> ZoneTally:
 
 
 def measure_zones(
-    model, market, spending: np.ndarray, tally: ZoneTally, sharing_any: np.ndarray
+    model,
+    market,
+    spending: np.ndarray,
+    tally: ZoneTally,
+    sharing_any: np.ndarray,
+    sums: tuple | None = None,
+    subsidy: np.ndarray | None = None,
 ) -> np.ndarray:
     """This month's outcomes by zone: a (Z, K) array in the order of `outcome_names`;
-    `sharing_any` (N,) flags the households sharing at least one good."""
+    `sharing_any` (N,) flags the households sharing at least one good. `sums`, when given, are
+    the (Z,) sums of the spending and the trust and the households sharing a good by zone, as
+    `np.bincount` gives them (`reporters.households_month`), and `subsidy` the (Z,) sharing
+    subsidies paid by zone likewise."""
     hh, goods = model.households, model.goods
     zones = model.zone_count
     zone = hh.zone_index  # converted once per run
@@ -188,11 +209,21 @@ def measure_zones(
         columns.append(owned[:, g] / safe_size)
         columns.append((counts[:, Mode.OWN] - several) / safe_size)
         columns.append(several / safe_size)
-    sharing = np.bincount(np.compress(sharing_any, zone), minlength=zones).astype(float)
+    if sums is None:
+        sums = (
+            np.bincount(zone, weights=spending, minlength=zones),
+            np.bincount(zone, weights=hh.trust, minlength=zones),
+            np.bincount(np.compress(sharing_any, zone), minlength=zones),
+        )
+    spending_by_zone, trust_by_zone, sharing = sums
+    sharing = sharing.astype(float)
     in_use = owned
-    subsidy = np.zeros(zones)
     if market is not None:
         in_use = owned + model.effects.pool_units
+    if market is None:
+        subsidy = np.zeros(zones)
+    elif subsidy is None:
+        subsidy = np.zeros(zones)
         if market.rows.size:
             subsidy = np.bincount(
                 zone[market.rows], weights=market.subsidy_eur.sum(axis=1), minlength=zones
@@ -207,8 +238,8 @@ def measure_zones(
         sharing,
         sharing / safe_size,
         emissions_t,
-        np.bincount(zone, weights=spending, minlength=zones) / safe_size,
-        np.bincount(zone, weights=hh.trust, minlength=zones) / safe_size,
+        spending_by_zone / safe_size,
+        trust_by_zone / safe_size,
         subsidy,
     ]
     table = np.column_stack(columns)
