@@ -43,7 +43,7 @@ def spread_awareness(
         newly_aware = np.zeros(hh.need.shape, dtype=bool)
         _learn_at(
             flat,
-            np.broadcast_to(p, hh.need.shape),
+            np.asarray(p, dtype=np.float64).reshape(-1, hh.need.shape[1]),
             float(behaviour.awareness_q),
             np.ascontiguousarray(social.active_ties),
             social.inverse_degree,
@@ -64,14 +64,15 @@ def spread_awareness(
 
 @numba.njit(cache=True, nogil=True)
 def _learn_at(flat, p, q, active_ties, inverse_degree, draws, newly_aware):  # pragma: no cover
-    """For each pair drawn for (flat index row x G + good, in order): chance = np.minimum(1.0, p +
-    q x active_ties x inverse_degree), learnt where its draw is below (the same operations on the
-    same floats as the numpy expression, without its arrays of pairs)."""
+    """For each pair drawn for (flat index row x G + good, in order; `p` has one row per household,
+    or one for all): chance = np.minimum(1.0, p + q x active_ties x inverse_degree), learnt where
+    its draw is below (the same operations on the same floats as the numpy expression, without its
+    arrays of pairs)."""
     goods = newly_aware.shape[1]
     for k in range(flat.size):
         i = flat[k] // goods
         g = flat[k] - i * goods
-        x = p[i, g] + q * (active_ties[i, g] * inverse_degree[i])
+        x = p[i if p.shape[0] > 1 else 0, g] + q * (active_ties[i, g] * inverse_degree[i])
         chance = 1.0 if x >= 1.0 else x
         if draws[k] < chance:
             newly_aware[i, g] = True

@@ -453,8 +453,8 @@ def utilities_of_pairs(
         utility = np.empty((rows.size, N_MODES))
         can_share = np.empty(rows.size, dtype=bool)
         _utilities(
-            rows,
-            cols,
+            np.ascontiguousarray(rows),  # one signature of the loop, however the pairs were cut
+            np.ascontiguousarray(cols),
             flat,
             zq,
             zone,

@@ -287,7 +287,7 @@ def allocate(
     numpy expressions written in their docstrings, and add the zones' sums in the rows' order as
     `zone_sum` does: the same numbers, in fewer passes over the rows."""
     shape = uses.shape
-    demand, capacity = _demand_and_capacity(uses, borrower, _rows_of(spare, shape), lender)
+    demand, capacity = _demand_and_capacity(uses, borrower, _per_good(spare), lender)
 
     if well_mixed:
         offered = zone_sum(capacity)
@@ -299,7 +299,7 @@ def allocate(
         left = demand - served_informal
     else:
         # A borrower splits its demand equally among its lending ties.
-        asked = _split_among(demand, _rows_of(lending_ties, shape))
+        asked = _split_among(demand, lending_ties)
         asked_of_lender = neighbour_sum(asked)
         lender_ratio = _lender_ratio(capacity, asked_of_lender, lender)
         served_informal, used_informal, left = _informal(
@@ -330,24 +330,22 @@ def allocate(
     used_platform = np.empty(shape)
     _times_zone_with_sums(listed_capacity, used_share, zone, used_platform)
 
-    fee = _rows_of(
-        platform_fee[:1] if bool((platform_fee == platform_fee[0]).all()) else platform_fee[zone],
-        shape[:1],
-    )
+    uniform_fee = bool((platform_fee == platform_fee[0]).all())
     paid = _payments(
         served_informal,
         served_platform,
         served_pool,
         used_informal,
         used_platform,
-        _rows_of(price, shape),
-        _rows_of(subsidy, shape),
-        _rows_of(pool_price if pools else np.zeros((zones, shape[1])), (zones, shape[1])),
-        _rows_of(
-            pool_public_share if pools and pool_public_share is not None else np.ones(1),
-            (zones, shape[1]),
+        _per_good(price),
+        np.asarray(subsidy, dtype=np.float64).reshape(-1, shape[1]),
+        pool_price if pools else np.zeros((zones, shape[1])),
+        (
+            pool_public_share
+            if pools and pool_public_share is not None
+            else np.ones((zones, shape[1]))
         ),
-        fee,
+        np.ascontiguousarray(platform_fee[:1] if uniform_fee else platform_fee[zone]),
         zone,
         pools,
     )
@@ -387,9 +385,9 @@ def allocate(
     )
 
 
-def _rows_of(values, shape: tuple) -> np.ndarray:
-    """`values` broadcast to `shape`, as numpy broadcasts it in an expression (a view)."""
-    return np.broadcast_to(values, shape)
+def _per_good(values) -> np.ndarray:
+    """A (G,) vector of floats per good, as the compiled passes read it (`values[g]`)."""
+    return np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -400,7 +398,7 @@ def _demand_and_capacity(uses, borrower, spare, lender):  # pragma: no cover - c
     for i in range(uses.shape[0]):
         for g in range(uses.shape[1]):
             demand[i, g] = uses[i, g] * (1.0 if borrower[i, g] else 0.0)
-            capacity[i, g] = spare[i, g] * (1.0 if lender[i, g] else 0.0)
+            capacity[i, g] = spare[g] * (1.0 if lender[i, g] else 0.0)
     return demand, capacity
 
 
@@ -545,12 +543,14 @@ def _payments(
     price_paid = np.zeros(shape)
     for i in range(shape[0]):
         k = zone[i]
-        keep = 1 - fee[i]
+        s = i if subsidy.shape[0] > 1 else 0  # a subsidy per household, or one per good
+        f = fee[i] if fee.size > 1 else fee[0]  # a fee per household's zone, or one fee
+        keep = 1 - f
         for g in range(shape[1]):
             peer = served_informal[i, g] + served_platform[i, g]
-            subsidy_paid[i, g] = peer * subsidy[i, g]
-            borrower = peer * (price[i, g] - subsidy[i, g])
-            gross = peer * price[i, g]
+            subsidy_paid[i, g] = peer * subsidy[s, g]
+            borrower = peer * (price[g] - subsidy[s, g])
+            gross = peer * price[g]
             if pools:
                 to_pools = served_pool[i, g] * pool_price[k, g]
                 borrower += to_pools
@@ -560,9 +560,9 @@ def _payments(
             borrower_paid[i, g] = borrower
             gross_paid[i, g] = gross
             lender_income[i, g] = (
-                used_informal[i, g] * price[i, g] + used_platform[i, g] * price[i, g] * keep
+                used_informal[i, g] * price[g] + used_platform[i, g] * price[g] * keep
             )
-            platform_fee[i, g] = served_platform[i, g] * price[i, g] * fee[i]
+            platform_fee[i, g] = served_platform[i, g] * price[g] * f
             served = peer + served_pool[i, g]
             if served > 0:
                 price_paid[i, g] = gross / served
