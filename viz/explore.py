@@ -36,6 +36,7 @@ from .language import eur, language, number, percent, tonnes, tr
 from .language import scenario_title as plain_title
 from .package import PackageBuilder, PolicyTargets
 from .session import MODE_NAMES, ExploreRun
+from .time_left import Clock, time_left_text
 from .trust import TrustPanel
 
 EDITED = "(edited scenario)"
@@ -283,7 +284,7 @@ def step_once() -> None:
 def run_to_horizon(run: ExploreRun, cancel: threading.Event) -> None:
     """Every remaining month; every `PROGRESS_EVERY_S` seconds the month reached and the time
     left are shown and the run's view redrawn (not at each month), and once more at the end."""
-    started = shown = time.monotonic()
+    clock, shown = Clock(), time.monotonic()
     first = run.month
     horizon_progress.value = (first, run.model.months, None)
 
@@ -293,8 +294,8 @@ def run_to_horizon(run: ExploreRun, cancel: threading.Event) -> None:
         if now - shown < PROGRESS_EVERY_S or run.model is None:
             return
         shown = now
-        done, months = run.month - first, run.model.months
-        left = (now - started) / done * (months - run.month) if done else None
+        months = run.model.months
+        left = clock.seconds_left(run.month - first, months - first)
         horizon_progress.value = (run.month, months, left)
         tick.value += 1
 
@@ -306,14 +307,15 @@ def run_to_horizon(run: ExploreRun, cancel: threading.Event) -> None:
 
 
 def progress_text(progress: tuple[int, int, float | None]) -> str:
-    """How far the run to the horizon is: the month reached and, once known, the time left."""
+    """How far the run to the horizon is: the month reached and, once known, the time left
+    (`viz.time_left`, as Compare and the policy search say it)."""
     month, months, left = progress
     text = tr("Running to the horizon: month {month} of {months}").format(
         month=number(month), months=number(months)
     )
     if left is None:
         return text
-    return f"{text}, {tr('about {n} s left').format(n=number(max(1, round(left))))}"
+    return f"{text}, {time_left_text(left, current_language())}"
 
 
 @solara.component

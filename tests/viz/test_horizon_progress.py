@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import solara
 
-from viz import catalogue, explore, session
+from viz import catalogue, explore, session, time_left
 from viz.language import language
 from viz.session import ExploreRun
 
@@ -38,6 +38,7 @@ def test_the_view_is_redrawn_at_each_progress_and_at_the_end_only(tool_library, 
 
 def test_the_progress_says_the_month_reached_and_the_time_left(tool_library, monkeypatch):
     monkeypatch.setattr(explore, "PROGRESS_EVERY_S", 0.0)  # a progress after every month
+    monkeypatch.setattr(time_left, "ESTIMATE_AFTER_S", 0.0)  # and a time left from the first
     shown, ticks = watch(explore.horizon_progress), watch(explore.tick)
     explore.run_to_horizon(tool_library, threading.Event())
     months = tool_library.model.months
