@@ -278,7 +278,8 @@ def step_once() -> None:
     run = current.value
     if run is not None:
         run.step()
-        tick.value += 1
+        tick.value += 1  # the page is redrawn and sent here
+        run.step_reference_ahead()
 
 
 def run_to_horizon(run: ExploreRun, cancel: threading.Event) -> None:
@@ -825,6 +826,7 @@ def Page():
             started = time.monotonic()
             active.step()
             tick.value += 1
+            active.step_reference_ahead()
             # at the chosen pace, never faster than the page can draw
             time.sleep(max(0.03, 1 / speed.value - (time.monotonic() - started)))
         playing.value = ""
