@@ -3,8 +3,7 @@
 `partage app` (in `cli/app.py`) replaces its process with this command; the app
 benchmark starts it as a server to time clicks in Chromium. Both give it `environment()`:
 the state Solara, IPython, Jupyter and Matplotlib keep (a server id, the kernels' command
-history, caches) goes to `results/.app-state/`, never into the user's home; and reacton's fast
-render context (`REACTON_FAST=1`), which redraws only the parts of the page whose state changed.
+history, caches) goes to `results/.app-state/`, never into the user's home.
 """
 
 from __future__ import annotations
@@ -32,10 +31,6 @@ def environment(base: Mapping[str, str] | None = None, state: Path = STATE_DIR) 
     env = dict(os.environ if base is None else base)
     root = str(APP.parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-    # Reacton's render context that skips the parts of the page in which nothing changed: Solara
-    # draws the page from its root at every change, and a Step then walked every lever of the
-    # side panel (about 540 elements, 300 of them the levers) to redraw the month's view.
-    env.setdefault("REACTON_FAST", "1")
     state = state.resolve()
     for variable, folder in STATE_VARIABLES.items():
         (state / folder).mkdir(parents=True, exist_ok=True)

@@ -158,17 +158,3 @@ def test_a_territory_from_data_is_drawn_as_dots_in_its_zones():
     assert run.polygons.nearest(
         (x + 0.5) / run.polygons.width, (y + 0.5) / run.polygons.height
     ) in {row for row in range(600) if tuple(run.polygons.pixel_xy[row]) == (x, y)}
-
-
-def test_the_app_is_served_with_the_render_context_that_skips_what_did_not_change(monkeypatch):
-    """The server draws with reacton's fast render context (a Step then redraws the month's view
-    without walking the side panel's levers), unless the environment says otherwise."""
-    import reacton.core
-
-    from viz.server import environment
-
-    env = environment({})
-    assert env["REACTON_FAST"] == "1"
-    monkeypatch.setenv("REACTON_FAST", env["REACTON_FAST"])
-    assert reacton.core._render_context_class() is reacton.core._RenderContextFast
-    assert environment({"REACTON_FAST": "0"})["REACTON_FAST"] == "0"
