@@ -40,6 +40,7 @@ from .figures import SCENARIO_COLOURS
 from .language import current as current_language
 from .language import number, scenario_title, tr
 from .svg import Line, line_chart
+from .time_left import Clock
 
 MAX_REPLICATIONS = 50
 MAX_MONTHS = 600
@@ -67,7 +68,7 @@ folders: solara.Reactive[list[str]] = solara.reactive([])  # this session's comp
 # the last report: the sentence saying where it is (or why it is not), and its HTML and PDF
 report_written: solara.Reactive[tuple[str, list[Path]]] = solara.reactive(("", []))
 stop_event: solara.Reactive[threading.Event | None] = solara.reactive(None)
-clock = {"started": 0.0}
+clock = Clock()  # when the replications under way began
 
 
 @solara.lab.task(prefer_threaded=True)
@@ -83,7 +84,7 @@ def compare_task(
     def progress(done: int, total: int) -> None:
         compare_task.progress = 100.0 * done / total
 
-    clock["started"] = time.monotonic()
+    clock.start()
     compare_task.progress = 0.0
     folder = tempfile.mkdtemp(prefix="partage-app-compare-")
     folders.value = [*folders.value, folder]
@@ -227,16 +228,6 @@ def cancel() -> None:
     compare_task.cancel()
 
 
-def time_left(done_percent: float) -> str:
-    elapsed = time.monotonic() - clock["started"]
-    if done_percent <= 0 or elapsed < 0.5:
-        return tr("estimating the time left…")
-    seconds = elapsed * (100 - done_percent) / done_percent
-    if seconds < 90:
-        return tr("about {n} s left").format(n=number(max(1, round(seconds))))
-    return tr("about {n} min left").format(n=number(round(seconds / 60)))
-
-
 def _chart_lines(table, outcome: str, colours: dict[str, str], scale: float = 1.0) -> list[Line]:
     """Each scenario's mean of `outcome` by month with its band, times `scale`."""
     out = []
@@ -351,7 +342,7 @@ def Page():
         with solara.Div(classes=["compare-running"]):
             solara.Text(
                 tr("Running the replications in the background: {done} % done, {left}").format(
-                    done=number(done), left=time_left(done)
+                    done=number(done), left=clock.text(done, 100)
                 ),
                 classes=["compare-progress"],
             )

@@ -36,6 +36,7 @@ from .language import eur, language, number, percent, tonnes, tr
 from .language import scenario_title as plain_title
 from .package import PackageBuilder, PolicyTargets
 from .session import MODE_NAMES, ExploreRun
+from .time_left import Clock, time_left_text
 from .trust import TrustPanel
 
 EDITED = "(edited scenario)"
@@ -277,13 +278,14 @@ def step_once() -> None:
     run = current.value
     if run is not None:
         run.step()
-        tick.value += 1
+        tick.value += 1  # the page is redrawn and sent here
+        run.step_reference_ahead()
 
 
 def run_to_horizon(run: ExploreRun, cancel: threading.Event) -> None:
     """Every remaining month; every `PROGRESS_EVERY_S` seconds the month reached and the time
     left are shown and the run's view redrawn (not at each month), and once more at the end."""
-    started = shown = time.monotonic()
+    clock, shown = Clock(), time.monotonic()
     first = run.month
     horizon_progress.value = (first, run.model.months, None)
 
@@ -293,8 +295,8 @@ def run_to_horizon(run: ExploreRun, cancel: threading.Event) -> None:
         if now - shown < PROGRESS_EVERY_S or run.model is None:
             return
         shown = now
-        done, months = run.month - first, run.model.months
-        left = (now - started) / done * (months - run.month) if done else None
+        months = run.model.months
+        left = clock.seconds_left(run.month - first, months - first)
         horizon_progress.value = (run.month, months, left)
         tick.value += 1
 
@@ -306,14 +308,15 @@ def run_to_horizon(run: ExploreRun, cancel: threading.Event) -> None:
 
 
 def progress_text(progress: tuple[int, int, float | None]) -> str:
-    """How far the run to the horizon is: the month reached and, once known, the time left."""
+    """How far the run to the horizon is: the month reached and, once known, the time left
+    (`viz.time_left`, as Compare and the policy search say it)."""
     month, months, left = progress
     text = tr("Running to the horizon: month {month} of {months}").format(
         month=number(month), months=number(months)
     )
     if left is None:
         return text
-    return f"{text}, {tr('about {n} s left').format(n=number(max(1, round(left))))}"
+    return f"{text}, {time_left_text(left, current_language())}"
 
 
 @solara.component
@@ -823,6 +826,7 @@ def Page():
             started = time.monotonic()
             active.step()
             tick.value += 1
+            active.step_reference_ahead()
             # at the chosen pace, never faster than the page can draw
             time.sleep(max(0.03, 1 / speed.value - (time.monotonic() - started)))
         playing.value = ""

@@ -37,6 +37,7 @@ from .front import (
     open_in_explore,
     package_words,
 )
+from .time_left import Clock
 
 DESIGN = Path(__file__).resolve().parents[1] / "experiments" / "designs" / "optimise_packages.toml"
 MINIMISED = {"net_public_cost_eur"}  # the impacts a planner wants low; the others high
@@ -55,7 +56,8 @@ runs_done = solara.reactive(0)
 stop_event: solara.Reactive[threading.Event | None] = solara.reactive(None)
 outcome_text = solara.reactive("")  # how the last search ended, in words
 finished_search = solara.reactive("")  # the folder of the last search finished on the page
-clock = {"started": 0.0, "months": 24}  # when the search under way began, and its horizon
+clock = Clock()  # when the search under way began
+searched = {"months": 24}  # the horizon of the search under way
 
 
 def design_levers() -> dict[str, dict]:
@@ -108,7 +110,7 @@ def planned_runs(size: tuple[int, int, int, int, int]) -> int:
 def search_task(text: str, out: Path, planned: int, stop: threading.Event):
     from experiments.optimise import SearchStopped, run_optimisation
 
-    clock["started"] = time.monotonic()
+    clock.start()
     runs_done.value = 0
     growing.value = None
     outcome_text.value = ""
@@ -137,20 +139,6 @@ def search_task(text: str, out: Path, planned: int, stop: threading.Event):
     return out.name
 
 
-def time_left(done_percent: float, lang: str) -> str:
-    elapsed = time.monotonic() - clock["started"]
-    if done_percent <= 0 or elapsed < 0.5:
-        return i18n.gettext("estimating the time left…", lang)
-    seconds = elapsed * (100 - done_percent) / done_percent
-    if seconds < 90:
-        return i18n.gettext("about {n} s left", lang).format(
-            n=i18n.format_number(max(1, round(seconds)), lang)
-        )
-    return i18n.gettext("about {n} min left", lang).format(
-        n=i18n.format_number(round(seconds / 60), lang)
-    )
-
-
 def start(results: Path, lang: str) -> None:
     size = (population.value, generations.value, replications.value, households.value, months.value)
     if not levers.value or len(objectives.value) < 1:
@@ -162,7 +150,7 @@ def start(results: Path, lang: str) -> None:
     while out.exists():
         out, number = results / f"app-search-{stamp}-{number}", number + 1
     text = design_text(levers.value, objectives.value, budget.value, size, out.name)
-    clock["months"] = months.value
+    searched["months"] = months.value
     stop = threading.Event()
     stop_event.value = stop
     search_task(text, out, planned_runs(size), stop)
@@ -239,7 +227,7 @@ def SearchLauncher(lang: str, results: Path):
         with solara.Div(classes=["search-running"]):
             solara.Text(
                 t("Searching in the background: {done} % done, {left}").format(
-                    done=i18n.format_number(done, lang), left=time_left(done, lang)
+                    done=i18n.format_number(done, lang), left=clock.text(done, 100, lang)
                 ),
                 classes=["search-progress"],
             )
@@ -324,7 +312,7 @@ def GrowingFront(table: pd.DataFrame, lang: str):
         package_words({**levers, "package": row["package"]}, list(levers), lang),
         classes=["growing-package"],
     )
-    text, name = growing_point_text(row, clock["months"])
+    text, name = growing_point_text(row, searched["months"])
     with solara.Row(style={"flex-wrap": "wrap"}):
         solara.Button(
             t("Open in Explore"),

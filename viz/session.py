@@ -69,6 +69,7 @@ class BaselineMonths:
         self.series = model.series  # one row per month, appended as the months are stepped
         self.households: list[HouseholdsAt] = [self._households()]
         self.lock = threading.Lock()
+        self._ahead: threading.Thread | None = None  # stepping a month ahead, if any
 
     def _households(self) -> HouseholdsAt:
         hh = self.model.households
@@ -81,6 +82,20 @@ class BaselineMonths:
                 self.model.step()
                 self.households.append(self._households())
             return min(month, len(self.households) - 1)
+
+    def reach_in_background(self, month: int) -> None:
+        """Step the baseline until `month` in a thread of its own, unless it is there or a
+        thread is already stepping it: the months are the same as stepped by `reach` (one
+        model, stepped under one lock), only ready sooner."""
+        if len(self.households) > month or not self.model.running:
+            return
+        ahead = self._ahead
+        if ahead is not None and ahead.is_alive():
+            return
+        self._ahead = threading.Thread(
+            target=self.reach, args=(month,), name="partage-baseline-ahead", daemon=True
+        )
+        self._ahead.start()
 
 
 _baselines: OrderedDict[tuple, BaselineMonths] = OrderedDict()
@@ -132,6 +147,12 @@ class BaselineAlongside:
     def step(self) -> None:
         if self.running:
             self.steps = self._months.reach(self.steps + 1)
+
+    def step_ahead(self) -> None:
+        """Have the next month ready for the next step: stepped in the background while the
+        page shows this one (a step then reads it, or waits for it to finish)."""
+        if self.running:
+            self._months.reach_in_background(self.steps + 1)
 
     @property
     def series(self) -> list[dict[str, float]]:
@@ -211,6 +232,14 @@ class ExploreRun:
         model.step()
         if reference is not None and reference.running:
             reference.step()
+
+    def step_reference_ahead(self) -> None:
+        """Step the baseline's next month in the background, once this month is on the page:
+        the next Step then only steps the scenario. Nothing shown changes (the baseline's months
+        are the model's, whenever they are stepped)."""
+        reference = self.reference
+        if reference is not None and self.running:
+            reference.step_ahead()
 
     def close(self) -> None:
         """Let go of the models (their arrays are most of a session's memory).

@@ -38,7 +38,7 @@ def front_so_far(tmp_path_factory):
 def test_a_point_of_the_front_so_far_opens_in_explore(front_so_far, tmp_path):
     language.value = "en"
     search.growing.value = front_so_far
-    search.clock["months"] = 6
+    search.searched["months"] = 6
     explore.households.value = 400
     try:
         pushed = []

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import solara
 
-from viz import catalogue, explore, session
+from viz import catalogue, explore, session, time_left
 from viz.language import language
 from viz.session import ExploreRun
 
@@ -38,6 +38,7 @@ def test_the_view_is_redrawn_at_each_progress_and_at_the_end_only(tool_library, 
 
 def test_the_progress_says_the_month_reached_and_the_time_left(tool_library, monkeypatch):
     monkeypatch.setattr(explore, "PROGRESS_EVERY_S", 0.0)  # a progress after every month
+    monkeypatch.setattr(time_left, "ESTIMATE_AFTER_S", 0.0)  # and a time left from the first
     shown, ticks = watch(explore.horizon_progress), watch(explore.tick)
     explore.run_to_horizon(tool_library, threading.Event())
     months = tool_library.model.months
@@ -139,6 +140,49 @@ def test_a_kept_baseline_gives_the_same_figures_as_a_baseline_stepped_anew():
     assert np.array_equal(mine.mode, theirs.mode) and np.array_equal(mine.need, theirs.need)
     for run in (first, again, anew):
         run.close()
+
+
+def months_ready(run: ExploreRun) -> int:
+    """The baseline's months stepped so far, once any stepping ahead has finished."""
+    kept = run.reference._months
+    if kept._ahead is not None:
+        kept._ahead.join()
+    return len(kept.households)
+
+
+def test_a_step_in_the_page_has_the_baseline_s_next_month_stepped_ahead(tool_library):
+    session.forget_baselines()  # a baseline of its own, not one kept from another test
+    explore.rebuild()
+    run = explore.current.value
+    assert months_ready(run) == 1
+    explore.step_once()
+    assert run.month == 1
+    assert months_ready(run) == 3  # months 0 and 1 shown, month 2 stepped ahead
+    assert run.reference.steps == 1  # the page still shows month 1 of the baseline
+    session.forget_baselines()
+
+
+def test_a_baseline_stepped_ahead_gives_the_same_figures_as_one_stepped_with_the_run():
+    scenario = catalogue.load_named("tool_library")
+    reference = catalogue.baseline_for(scenario)
+    session.forget_baselines()
+    ahead = ExploreRun(scenario, reference=reference, households=500)
+    for month in range(1, 6):
+        ahead.step()
+        ahead.step_reference_ahead()
+        assert months_ready(ahead) == month + 2
+    shown_ahead = figures_of(ahead)
+    session.forget_baselines()
+    plain = ExploreRun(scenario, reference=reference, households=500)
+    for _ in range(5):
+        plain.step()
+    assert len(plain.reference._months.households) == 6
+    assert figures_of(plain) == shown_ahead
+    mine, theirs = ahead.reference.households, plain.reference.households
+    assert np.array_equal(mine.mode, theirs.mode) and np.array_equal(mine.need, theirs.need)
+    for run in (ahead, plain):
+        run.close()
+    session.forget_baselines()
 
 
 def test_baselines_kept_are_few_and_told_apart_by_households_seed_and_contents():
