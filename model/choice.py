@@ -331,22 +331,26 @@ _NO_CONSTANTS = np.zeros((2, 0))
 _PER_PAIR = ("uses", "utilization", "expected_price", "availability")
 
 
+# The goods' figures `_utilities` reads, in its order.
+_GOODS_FIGURES = (
+    "perceived_risk",
+    "spare_uses_per_month",
+    "share_eur_per_use",
+    "purchase_eur",
+    "lifetime_months",
+    "fixed_eur_per_month",
+    "rent_eur_per_use",
+    "own_emissions_kg_per_month",
+    "capacity_uses_per_month",
+    "forgo_eur_per_use",
+)
+
+
 def _of_goods(goods: GoodTable) -> np.ndarray:
     """The goods' figures `_utilities` reads, (10, G)."""
-    return np.stack(
-        [
-            goods.perceived_risk,
-            goods.spare_uses_per_month,
-            goods.share_eur_per_use,
-            goods.purchase_eur,
-            goods.lifetime_months,
-            goods.fixed_eur_per_month,
-            goods.rent_eur_per_use,
-            goods.own_emissions_kg_per_month,
-            goods.capacity_uses_per_month,
-            goods.forgo_eur_per_use,
-        ]
-    ).astype(np.float64, copy=False)
+    return np.stack([getattr(goods, name) for name in _GOODS_FIGURES]).astype(
+        np.float64, copy=False
+    )
 
 
 def _by_zq_tables(fx: Effects) -> list[np.ndarray]:
@@ -370,18 +374,7 @@ def _compilable(hh: HouseholdState, goods: GoodTable, fx: Effects, rental, share
     floats = [getattr(hh, name) for name in _PER_PAIR] + [hh.income_eur, hh.concern, hh.trust]
     floats += _by_zq_tables(fx) + [fx.platform_fee_share, fx.pool_price_eur, rental, share]
     floats += [goods.constants.own, goods.constants.share]
-    goods_floats = [
-        goods.perceived_risk,
-        goods.spare_uses_per_month,
-        goods.share_eur_per_use,
-        goods.purchase_eur,
-        goods.lifetime_months,
-        goods.fixed_eur_per_month,
-        goods.rent_eur_per_use,
-        goods.own_emissions_kg_per_month,
-        goods.capacity_uses_per_month,
-        goods.forgo_eur_per_use,
-    ]
+    goods_floats = [getattr(goods, name) for name in _GOODS_FIGURES]
     n_goods = shape[1]
     return (
         all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in floats + goods_floats)
