@@ -3,6 +3,8 @@ what the plain numpy expressions they replace give: the same bits, so the same s
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -659,7 +661,8 @@ def test_the_compiled_utilities_of_pairs_are_numpy_s_to_the_bit(scenario, overri
     )
     rows, cols = np.divmod(np.flatnonzero(rng.random(hh.mode.shape) < 0.4), hh.mode.shape[1])
     for habit, uses_share in ((True, None), (False, None), (False, rng.random(rows.size))):
-        got = utilities_of_pairs(
+        utilities = partial(
+            utilities_of_pairs,
             hh,
             model.goods,
             model.behaviour,
@@ -670,19 +673,9 @@ def test_the_compiled_utilities_of_pairs_are_numpy_s_to_the_bit(scenario, overri
             uses_share=uses_share,
             **context,
         )
+        got = utilities(compiled=True)
         with np.errstate(over="ignore", invalid="ignore"):  # the very large values
-            expected = utilities_of_pairs(
-                hh,
-                model.goods,
-                model.behaviour,
-                fx,
-                rows,
-                cols,
-                habit=habit,
-                uses_share=uses_share,
-                compiled=False,
-                **context,
-            )
+            expected = utilities(compiled=False)
         assert got[0].shape == expected[0].shape and got[0].dtype == expected[0].dtype
         assert got[0].tobytes() == expected[0].tobytes()
         assert got[1].tobytes() == expected[1].tobytes()
