@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     signals.install()
     args = None
+    code = 1  # an unexpected error: its traceback is printed, and the interpreter exits with 1
     try:
         signals.raise_if_interrupted()
         from experiments.errors import UserError, path_problem
@@ -113,14 +114,19 @@ def main(argv: list[str] | None = None) -> int:
         if signals.interrupted() or isinstance(error, KeyboardInterrupt):
             print(interrupted_message(args), file=sys.stderr)
             signals.forget_interrupt_in_exec()
-            return signals.INTERRUPTED_EXIT
+            code = signals.INTERRUPTED_EXIT
+            return code
         if isinstance(error, BrokenPipeError) or (isinstance(error, SystemExit) and not _flushed()):
             signals.silence_stdout()
-            return signals.BROKEN_PIPE_EXIT
+            code = signals.BROKEN_PIPE_EXIT
+            return code
+        if isinstance(error, SystemExit):  # argparse's --help, --version and usage errors
+            code = error.code if isinstance(error.code, int) else 1
         raise
     finally:
         if argv is None:  # the command line's own process, which exits next
             signals.ignore_from_now()
+            signals.exit_within(code)
 
 
 def _flushed() -> bool:

@@ -15,11 +15,17 @@ Python ignores an exception raised where nothing can catch it (a weak
 reference's callback or a `__del__` run by the garbage collector): it prints
 "Exception ignored in" with a traceback and goes on. A Ctrl-C that lands there
 is not lost: it is delivered again a moment later, without the traceback.
+
+Once the command's outcome is printed, the interpreter's shutdown joins every
+thread still running; a process pool's manager thread left blocked by a worker
+stopped half-way would make that wait endless. The process leaves with the
+command's exit code after `EXIT_WITHIN_S` whatever is still waited for.
 """
 
 from __future__ import annotations
 
 import _thread
+import contextlib
 import os
 import signal
 import sys
@@ -29,6 +35,7 @@ INTERRUPTED_EXIT = 130  # 128 + SIGINT, what shells report for a command stopped
 BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, what shells report when the reader of a pipe went away
 
 REDELIVER_S = 0.05  # a Ctrl-C that landed where Python ignores exceptions is raised again after
+EXIT_WITHIN_S = 10.0  # the interpreter's shutdown, after the command's outcome, takes at most
 
 _interrupted = threading.Event()
 
@@ -76,6 +83,21 @@ def ignore_from_now() -> None:
     neither prints a traceback nor kills the process, whose exit code stays the command's."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def exit_within(code: int, seconds: float = EXIT_WITHIN_S) -> None:
+    """The command's outcome (`code`) is decided and printed: if the interpreter has not exited
+    `seconds` from now (a thread it joins is blocked), leave anyway, with that code."""
+
+    def leave() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+
+    timer = threading.Timer(seconds, leave)
+    timer.daemon = True  # it does not hold the exit back itself
+    timer.start()
 
 
 def forget_interrupt_in_exec() -> None:

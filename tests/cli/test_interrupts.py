@@ -295,3 +295,48 @@ def test_ctrl_c_landing_where_python_ignores_exceptions_still_stops_the_command(
     assert done.returncode == 130, (done.returncode, done.stderr[-600:])
     assert done.stderr.strip() == "interrupted", done.stderr[-600:]
     assert "never interrupted" not in done.stdout
+
+
+LEFT_BLOCKED = """
+import argparse
+import sys
+import threading
+
+import cli.main as entry
+
+
+def handler(args):
+    # A thread the interpreter joins as it exits, blocked for good: as a process pool's manager
+    # thread can be, waiting on a worker that was stopped half-way through starting.
+    threading.Thread(target=threading.Event().wait, name="blocked").start()
+    if args.interrupted:
+        raise KeyboardInterrupt
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--interrupted", action="store_true")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+entry.build_parser = build_parser
+sys.exit(entry.main())
+"""
+
+
+@pytest.mark.parametrize(("arguments", "code"), [([], 0), (["--interrupted"], 130)])
+def test_a_thread_left_blocked_does_not_keep_the_finished_command_from_exiting(arguments, code):
+    """The interpreter's shutdown joins the threads left running, without a time limit: a command
+    interrupted while its pool was starting a worker printed its one line and then never exited.
+    It exits, with the command's own code, once `EXIT_WITHIN_S` has passed."""
+    done = subprocess.run(
+        [sys.executable, "-c", LEFT_BLOCKED, *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == code, (done.returncode, done.stderr[-600:])
+    assert done.stderr.strip() == ("interrupted" if code else "")
