@@ -40,41 +40,6 @@ if TYPE_CHECKING:
     from .reporters import Totals
 
 
-@numba.njit(cache=True, nogil=True)
-def _learn_toward(expected, rows, observed, rate):  # pragma: no cover - compiled
-    """expected[rows[i], g] += rate[i, g] x (observed[i, g] - expected[rows[i], g]), pair by pair:
-    the same three operations on the same floats as the arrays' expression (numba fuses no
-    multiplication and addition without `fastmath`)."""
-    for i in range(rows.size):
-        r = rows[i]
-        for g in range(expected.shape[1]):
-            current = expected[r, g]
-            expected[r, g] = current + rate[i, g] * (observed[i, g] - current)
-
-
-def learn_toward(
-    expected: np.ndarray, rows: np.ndarray, observed: np.ndarray, rate: np.ndarray
-) -> None:
-    """Move `expected[rows]` a share `rate` of the way toward what was `observed` (in place);
-    `rows` are distinct (the market's). Float arrays in one compiled pass over the rows, without
-    reading the rows out and writing them back."""
-    if (
-        expected.flags.c_contiguous
-        and expected.dtype == np.float64
-        and np.shape(rate) == np.shape(observed) == (rows.size, expected.shape[1])
-    ):
-        _learn_toward(
-            expected,
-            rows,
-            np.ascontiguousarray(observed, dtype=np.float64),
-            np.ascontiguousarray(rate, dtype=np.float64),
-        )
-        return
-    current = take_rows(expected, rows)
-    current += rate * (observed - current)
-    put_rows(expected, rows, current)
-
-
 def _in_place(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     """The households' arrays a compiled pass updates in place: they must be C-contiguous, as the
     households' state makes them, or the pass would write into copies."""
@@ -103,7 +68,8 @@ def _learn_from_market(
 ):  # pragma: no cover - compiled
     """The expectations of the market's rows moved toward what was met, in one pass over the rows
     (in place); returns `got` (served > 0) and `used` (used_informal + used_platform). Pair by
-    pair, the same operations on the same floats as the arrays' expressions:
+    pair, the same operations on the same floats as the arrays' expressions (`learn_toward`, in
+    tests/model/numpy_month.py, moves expected[rows] a share `rate` of the way to `observed`):
         asked = demand > 0
         met = np.divide(served, demand, out=zeros, where=asked)
         learn_toward(availability, rows, met, rate * asked)

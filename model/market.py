@@ -207,7 +207,6 @@ def clear_market(
         digital=hh.digital[rows],
         lending_ties=lending_ties,
         neighbour_sum=ties.neighbour_sum_of_rows(rows),
-        zone_sum=partial(zone_sum, zone, ties.zone_count),
         zone=zone,
         zone_count=ties.zone_count,
         well_mixed=ties.well_mixed,
@@ -270,7 +269,6 @@ def allocate(
     digital: np.ndarray,
     lending_ties: np.ndarray,
     neighbour_sum,
-    zone_sum,
     zone: np.ndarray,
     zone_count: int,
     well_mixed: bool,
@@ -280,9 +278,8 @@ def allocate(
     platform_fee: np.ndarray,
     pool_public_share: np.ndarray | None = None,
 ) -> MarketResult:
-    """Allocate shared uses among the households `rows`, whose arrays are given. `neighbour_sum(x)`
-    sums x over each of their ties; `zone_sum(x)` sums x over each of the `zone_count` zones,
-    giving (Z, G). The rows' arrays are computed by compiled passes (`_demand_and_capacity` and
+    """Allocate shared uses among the households `rows`, whose arrays are given, `zone` the zone of
+    each of them (among `zone_count`). `neighbour_sum(x)` sums x over each of their ties. The rows' arrays are computed by compiled passes (`_demand_and_capacity` and
     those after it) that do, element by element, the same operations in the same order as the
     numpy expressions written in their docstrings, and add the zones' sums in the rows' order as
     `zone_sum` does: the same numbers, in fewer passes over the rows."""
@@ -290,10 +287,11 @@ def allocate(
     demand, capacity = _demand_and_capacity(uses, borrower, _per_good(spare), lender)
 
     if well_mixed:
-        offered = zone_sum(capacity)
-        served_informal = demand * take_rows(_ratio(offered, zone_sum(demand)), zone)
+        zone_total = partial(zone_sum, zone, zone_count)
+        offered = zone_total(capacity)
+        served_informal = demand * take_rows(_ratio(offered, zone_total(demand)), zone)
         used_share = np.divide(
-            zone_sum(served_informal), offered, out=np.zeros(offered.shape), where=offered > 0
+            zone_total(served_informal), offered, out=np.zeros(offered.shape), where=offered > 0
         )
         used_informal = capacity * take_rows(used_share, zone)
         left = demand - served_informal
@@ -327,8 +325,7 @@ def allocate(
         out=np.zeros(platform_supply.shape),
         where=platform_supply > 0,
     )
-    used_platform = np.empty(shape)
-    _times_zone_with_sums(listed_capacity, used_share, zone, used_platform)
+    used_platform = _times_zone(listed_capacity, used_share, zone)
 
     uniform_fee = bool((platform_fee == platform_fee[0]).all())
     paid = _payments(
@@ -501,6 +498,17 @@ def _times_zone_with_sums(values, by_zone, zone, out):  # pragma: no cover - com
             out[i, g] = values[i, g] * by_zone[k, g]
             sums[k, g] += out[i, g]
     return sums
+
+
+@numba.njit(cache=True, nogil=True)
+def _times_zone(values, by_zone, zone):  # pragma: no cover - compiled
+    """values * take_rows(by_zone, zone)."""
+    out = np.empty(values.shape)
+    for i in range(values.shape[0]):
+        k = zone[i]
+        for g in range(values.shape[1]):
+            out[i, g] = values[i, g] * by_zone[k, g]
+    return out
 
 
 @numba.njit(cache=True, nogil=True)

@@ -29,9 +29,7 @@ from .households import (
     MODE_NAMES,
     QUINTILES,
     Mode,
-    put_rows,
     sum_over_goods,
-    take_rows,
 )
 from .policies import per_household
 from .zone_results import (
@@ -78,31 +76,6 @@ def model_reporters(example: dict[str, float]) -> dict[str, partial]:
 def rented_uses(households) -> np.ndarray:
     """Each household's rented uses of each good this month."""
     return ((households.mode == Mode.RENT) & households.need) * households.uses
-
-
-def household_spending(
-    model, market, rent_uses: np.ndarray | None = None, units: np.ndarray | None = None
-) -> np.ndarray:
-    """Each household's spending on the goods this month (EUR); `units` held, if known."""
-    if rent_uses is None:
-        rent_uses = rented_uses(model.households)
-    own = model.units_held() if units is None else units
-    own_cost, rent_price, rent_access, share_access = spending_prices(model)
-    total = own * own_cost if np.ndim(own_cost) == 2 else times_by_good(own, own_cost)
-    # Renting is rare: its spending is added at the renting pairs only (elsewhere it adds zero).
-    renting = np.flatnonzero(rent_uses != 0)  # flags: numpy finds them faster than nonzero floats
-    rows, cols = np.divmod(renting, total.shape[1])
-    shape = total.shape
-    total.reshape(-1)[renting] += rent_uses.reshape(-1)[renting] * (
-        np.broadcast_to(rent_price, shape)[rows, cols]
-        + np.broadcast_to(rent_access, shape)[rows, cols]
-    )
-    if market is not None:
-        if np.ndim(share_access) == 2:
-            share_access = take_rows(share_access, market.rows)
-        paid = market.borrower_paid_eur + market.served * share_access - market.lender_income_eur
-        put_rows(total, market.rows, take_rows(total, market.rows) + paid)  # rows: each once
-    return sum_over_goods(total)
 
 
 def spending_prices(model) -> tuple:
@@ -579,8 +552,9 @@ def scaled_to_territory(model, out: dict, sample: SampleMonth) -> dict:
 # ------------------------------------------------------------------ the month's pass, compiled
 # `households_month` reads each household's goods once (numba) and gives what `measure` computed
 # in a dozen numpy passes over (N, G) arrays: the counts by zone, good and code of
-# `zone_results.tally_by_zone`, each household's spending on the goods (`household_spending`,
-# the market's payments added at its rows' goods), its rented uses times their price and its
+# `tally_by_zone`, each household's spending on the goods (`household_spending`, the market's
+# payments added at its rows' goods; both numpy statements are in tests/model/numpy_month.py,
+# which the tests compare this pass with), its rented uses times their price and its
 # forgone uses summed over goods (`row_sums`), the households sharing a good, and the sums by
 # zone (`np.bincount`) and by income quintile (`ShareBasis.by_quintile`) of the spending, the
 # trust and the households sharing. `uses_totals` sums the rented and forgone uses over all
@@ -664,7 +638,7 @@ def _households_month(
             several_flags[i, g] = several
             counts[(zone[i] * goods + g) * CODES + counted] += 1
             # its units times their monthly cost, plus its rented uses times their price and
-            # access where it rents (`reporters.household_spending`)
+            # access where it rents (`household_spending`)
             own = 1.0 if code == OWN else 0.0
             if multi:
                 own = own + (1.0 if several else 0.0) * extra_units[g]
@@ -863,8 +837,8 @@ def _forget_rows(market_row, rows):  # pragma: no cover - compiled
 
 
 class MonthBuffers:
-    """Arrays the pass writes into, kept from month to month (the same shapes every month): new
-    ones each month would cost their pages again."""
+    """Arrays the pass writes into, made with the model and kept from month to month (the same
+    shapes every month): new ones each month would cost their pages again."""
 
     def __init__(self, households: int, goods: int, zones: int):
         self.coded = np.empty((households, goods), np.int8)
@@ -877,7 +851,6 @@ class MonthBuffers:
         self.market_row = np.full(households, -1, np.intp)
         self.renting = np.empty(households * goods, np.int64)  # flat indices of pairs
         self.forgoing = np.empty(households * goods, np.int64)
-        self.shape = (households, goods, zones)
 
 
 class HouseholdsMonth:
@@ -921,14 +894,6 @@ class HouseholdsMonth:
         return float(self._sharing_weights[: self.sharing].sum())
 
 
-def _buffers(model, households: int, goods: int, zones: int) -> MonthBuffers:
-    buffers = getattr(model, "_month_buffers", None)
-    if buffers is None or buffers.shape != (households, goods, zones):
-        buffers = MonthBuffers(households, goods, zones)
-        model._month_buffers = buffers
-    return buffers
-
-
 def households_month(
     model, market, own_cost, rent_price, rent_access, share_access, weight
 ) -> HouseholdsMonth:
@@ -939,7 +904,7 @@ def households_month(
     households, goods_count = hh.mode.shape
     zones = model.zone_count
     shape = (households, goods_count)
-    buffers = _buffers(model, households, goods_count, zones)
+    buffers = model.month_buffers
     market_row = buffers.market_row
     weighted = weight is not None
     weight = np.empty(0) if weight is None else weight

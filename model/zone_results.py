@@ -136,24 +136,6 @@ SEVERAL_CODE = 4 * len(Mode)
 CODES = 8 * len(Mode)
 
 
-def tally_by_zone(model) -> ZoneTally:
-    """Count, by zone and good, the households in each mode, lending and holding several units:
-    one `bincount` of a code per household and good (counts are integers, exact in any order)."""
-    hh, goods = model.households, model.goods
-    zones, goods_count = model.zone_count, len(goods.names)
-    coded = hh.mode + (~hh.need).view(np.int8) * np.int8(NOT_NEEDED_CODE)
-    code = coded + hh.lending.view(np.int8) * np.int8(LENDING_CODE)
-    several_flags = None
-    if goods.multi_unit.any():
-        several_flags = hh.extra & (coded == Mode.OWN)
-        several_flags[:, ~goods.multi_unit] = False
-        code += several_flags.view(np.int8) * np.int8(SEVERAL_CODE)
-    counts = np.bincount(
-        (model.zone_good_index * CODES + code).ravel(), minlength=zones * goods_count * CODES
-    )
-    return tally_of_counts(counts, zones, goods_count, coded, several_flags)
-
-
 def tally_of_counts(
     counts: np.ndarray,
     zones: int,

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from model.households import put_rows, take_rows
-from model.learning import _learn_from_market, learn_toward
+from model.learning import _learn_from_market
+from tests.model.numpy_month import learn_toward
 
 
 def test_the_expectations_learnt_in_one_pass_are_those_of_the_numpy_expressions():

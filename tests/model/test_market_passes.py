@@ -27,8 +27,8 @@ def numpy_allocate(
     digital: np.ndarray,
     lending_ties: np.ndarray,
     neighbour_sum,
-    zone_sum,
     zone: np.ndarray,
+    zone_count: int,
     well_mixed: bool,
     pool_ok: np.ndarray,
     pool_supply: np.ndarray,
@@ -36,14 +36,15 @@ def numpy_allocate(
     platform_fee: np.ndarray,
     pool_public_share: np.ndarray | None = None,
 ) -> MarketResult:
+    zone_total = partial(zone_sum, zone, zone_count)
     demand = uses * borrower
     capacity = spare * lender
 
     if well_mixed:
-        offered = zone_sum(capacity)
-        served_informal = demand * take_rows(_ratio(offered, zone_sum(demand)), zone)
+        offered = zone_total(capacity)
+        served_informal = demand * take_rows(_ratio(offered, zone_total(demand)), zone)
         used_share = np.divide(
-            zone_sum(served_informal), offered, out=np.zeros(offered.shape), where=offered > 0
+            zone_total(served_informal), offered, out=np.zeros(offered.shape), where=offered > 0
         )
         used_informal = capacity * take_rows(used_share, zone)
     else:
@@ -59,19 +60,19 @@ def numpy_allocate(
     pools = bool(pool_supply.any())
     if pools:
         pool_demand = left * pool_ok
-        served_pool = pool_demand * take_rows(_ratio(pool_supply, zone_sum(pool_demand)), zone)
+        served_pool = pool_demand * take_rows(_ratio(pool_supply, zone_total(pool_demand)), zone)
         left -= served_pool
     else:
         served_pool = np.zeros(demand.shape)
 
     listed_capacity = (capacity - used_informal) * (lender & digital[:, None])
     platform_demand = left * (borrower & digital[:, None])
-    platform_supply = zone_sum(listed_capacity)
+    platform_supply = zone_total(listed_capacity)
     served_platform = platform_demand * take_rows(
-        _ratio(platform_supply, zone_sum(platform_demand)), zone
+        _ratio(platform_supply, zone_total(platform_demand)), zone
     )
     used_share = np.divide(
-        zone_sum(served_platform),
+        zone_total(served_platform),
         platform_supply,
         out=np.zeros(platform_supply.shape),
         where=platform_supply > 0,
@@ -170,8 +171,8 @@ def market_inputs(seed: int, *, well_mixed, pools, operators, uniform_fee, subsi
         digital=rng.random(rows) < 0.8,
         lending_ties=np.zeros((rows, goods)) if well_mixed else ties @ lender.astype(np.float64),
         neighbour_sum=lambda values: ties @ values,
-        zone_sum=partial(zone_sum, zone, zones),
         zone=zone,
+        zone_count=zones,
         well_mixed=well_mixed,
         pool_ok=rng.random((rows, goods)) < 0.5,
         pool_supply=(
@@ -201,7 +202,7 @@ def test_the_compiled_market_is_the_numpy_market_to_the_bit(
             subsidy_per_row=subsidy_per_row,
         )
         expected = numpy_allocate(**inputs)
-        got = allocate(**inputs, zone_count=zones)
+        got = allocate(**inputs)
         for field in FIELDS:
             want, have = getattr(expected, field), getattr(got, field)
             assert np.asarray(have).dtype == np.asarray(want).dtype, field

@@ -21,13 +21,13 @@ from model.choice import (
 )
 from model.equilibrium import STATES, _by_group_then_key, _softmax_rows, _stationary_system
 from model.households import Mode, put_rows, take_rows
-from model.learning import learn_toward, row_products
+from model.learning import row_products
 from model.market import PoolOpenings, pool_open, sums_by_index, zone_sum
 from model.model import TerritoryModel
 from model.network import ShareOfTies, _add_to_rows, _ties_of, sums_over_ties, ties_among
 from model.reporters import ShareBasis, row_sums, times_by_good
-from model.zone_results import tally_by_zone
 from tests.conftest import ROOT
+from tests.model.numpy_month import tally_by_zone
 
 
 def arrays(rng, rows: int, goods: int):
@@ -359,24 +359,6 @@ def test_uniform_draws_into_the_kept_buffer_are_those_of_a_new_array():
     assert got is hh.uniform_draws(kept)  # the same buffer each time
     assert got.tobytes() == fresh.random(hh.mode.shape).tobytes()
     assert kept.random() == fresh.random()  # and the streams stay in step
-
-
-@pytest.mark.parametrize("goods", [1, 3])
-def test_learning_toward_what_was_observed_in_one_pass_is_the_arrays_expression_to_the_bit(goods):
-    rng = np.random.default_rng(goods + 30)
-    for _ in range(3):
-        expected = arrays(rng, 2000, goods)[0]
-        rows = np.sort(rng.choice(2000, 700, replace=False))
-        observed = arrays(rng, 700, goods)[0]
-        rate = 0.1 * (rng.random((700, goods)) < 0.6)  # a rate times flags, as the month gives it
-        before = expected.copy()
-        current = take_rows(before, rows)
-        current += rate * (observed - current)
-        put_rows(before, rows, current)
-        for view in (observed, np.asfortranarray(observed)):
-            got = expected.copy()
-            learn_toward(got, rows, view, rate)
-            assert got.tobytes() == before.tobytes()
 
 
 def test_the_share_of_ties_read_at_pairs_is_the_whole_array_read_there():

@@ -20,8 +20,8 @@ from cli import scenarios as scenarios_cmd
 from model.households import Mode
 from model.model import TerritoryModel
 from model.policies import declared_costs
-from model.reporters import household_spending
 from model.scenario import POLICY_BY_KIND, ScenarioError, load_scenario
+from tests.model.numpy_month import household_spending
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
 HOUSEHOLDS = 2500

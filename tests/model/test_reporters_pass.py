@@ -10,9 +10,9 @@ import pytest
 from model import reporters as reporter_loops
 from model.households import Mode, any_good, sum_over_goods
 from model.model import TerritoryModel
-from model.reporters import household_spending, rented_uses, row_sums, times_by_good
-from model.zone_results import tally_by_zone
+from model.reporters import rented_uses, row_sums, times_by_good
 from tests.conftest import ROOT
+from tests.model.numpy_month import household_spending, tally_by_zone
 
 
 def same(got, expected) -> bool:
