@@ -232,8 +232,9 @@ def release_run_memory() -> None:
 def release_freed_memory() -> None:
     """Ask glibc to give the memory runs freed back to the system: without it a worker keeps about
     20 KB a run in reserve (`python -m benchmarks.memory_growth`); elsewhere, nothing to do."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 # glibc's settings (`mallopt`) a run on a Dask worker changes while it runs (see `run_on_dask_worker`)
@@ -247,7 +248,7 @@ def run_on_dask_worker(target: Target, task: RunTask) -> RunResult:
     """`run_and_release` on a Dask worker. Dask's nanny starts its workers with glibc asked to give
     memory back to the system as soon as 64 KB are free at the top of the heap
     (`MALLOC_TRIM_THRESHOLD_`): a run's arrays, freed and made again month after month, then
-    cost their pages again each time, and runs took 7 % longer. While runs are under way, freed
+    cost their pages again each time, and runs took 4 to 7 % longer. While runs are under way, freed
     memory is kept for the next month; when none is, the nanny's setting is back and what the
     runs freed goes back to the system at once."""
     with _freed_memory_kept_while_running():
