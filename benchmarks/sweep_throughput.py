@@ -6,7 +6,11 @@ through Dask (the scheduler given with `--scheduler`, or a local cluster of two
 single-threaded worker processes started for the occasion), one after the
 other, for `rounds` rounds: on a machine shared with other work, executors
 measured alternately meet the same load, so their ratios in a round mean more
-than their times. The first round includes starting the pool's fork server and
+than their times. The local cluster runs in processes of its own, paused
+(SIGSTOP) while the local executors are timed: idle, its scheduler and workers
+still take about a tenth of a core (heartbeats, system monitors), a load that
+a sweep on a local pool would not meet, and that slows two workers on two
+cores, not one worker that leaves a core free. The first round includes starting the pool's fork server and
 the Dask workers' first imports; later rounds find them started, as a process
 running several sweeps does.
 
@@ -26,6 +30,8 @@ counts the runs of every sweep and estimates the time left.
 from __future__ import annotations
 
 import contextlib
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -112,23 +118,23 @@ def benchmark(
             ),
             encoding="utf-8",
         )
-        setups = [("1 local worker", {"workers": 1}), ("2 local workers", {"workers": 2})]
+        # (label, run_sweep's options, what runs while it is timed)
+        setups = [
+            ("1 local worker", {"workers": 1}, contextlib.nullcontext),
+            ("2 local workers", {"workers": 2}, contextlib.nullcontext),
+        ]
         cluster = None
         if scheduler is None:
-            from distributed import LocalCluster
-
-            cluster = LocalCluster(
-                n_workers=2,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
+            cluster = PausedCluster()
             setups.append(
-                ("Dask, local cluster of 2 workers", {"scheduler": cluster.scheduler_address})
+                (
+                    "Dask, local cluster of 2 workers",
+                    {"scheduler": cluster.address},
+                    cluster.running,
+                )
             )
         else:
-            setups.append((f"Dask, {scheduler}", {"scheduler": scheduler}))
+            setups.append((f"Dask, {scheduler}", {"scheduler": scheduler}, contextlib.nullcontext))
         planned = max(1, runs // 2) * 2  # points x the design's two replications
         bar = tqdm(
             total=planned * len(setups) * rounds,
@@ -142,18 +148,19 @@ def benchmark(
         try:
             for round_ in range(1, rounds + 1):
                 one_worker = None
-                for label, options in setups:
-                    cpu, own = cpu_seconds(), own_cpu_seconds()
-                    clock = time.perf_counter()
-                    outcome = run_sweep(
-                        design,
-                        out=Path(tmp) / f"{label.replace(' ', '_')}-{round_}",
-                        progress=False,
-                        on_result=lambda _: bar.update(1),
-                        **options,
-                    )
-                    elapsed = time.perf_counter() - clock
-                    cpu, own = cpu_seconds() - cpu, own_cpu_seconds() - own
+                for label, options, running in setups:
+                    with running():
+                        cpu, own = cpu_seconds(), own_cpu_seconds()
+                        clock = time.perf_counter()
+                        outcome = run_sweep(
+                            design,
+                            out=Path(tmp) / f"{label.replace(' ', '_')}-{round_}",
+                            progress=False,
+                            on_result=lambda _: bar.update(1),
+                            **options,
+                        )
+                        elapsed = time.perf_counter() - clock
+                        cpu, own = cpu_seconds() - cpu, own_cpu_seconds() - own
                     finished = outcome.summary.done + outcome.summary.failed
                     steady = steady_rate(outcome.directory)
                     row = {
@@ -178,6 +185,80 @@ def benchmark(
             if cluster is not None:
                 cluster.close()
     return rows
+
+
+# The local Dask cluster, in a process of its own, which prints its scheduler's address and
+# closes the cluster when its standard input closes.
+CLUSTER = """
+import sys
+
+from distributed import LocalCluster
+
+if __name__ == "__main__":
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        print(cluster.scheduler_address, flush=True)
+        sys.stdin.read()
+"""
+
+
+class PausedCluster:
+    """A local Dask cluster of two single-threaded workers, its processes paused but while
+    `running()`."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", CLUSTER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        self.address = self.process.stdout.readline().strip()
+        if not self.address:
+            self.close()
+            raise RuntimeError("the local Dask cluster did not start")
+        self._pause()
+
+    def _processes(self) -> list[psutil.Process]:
+        root = psutil.Process(self.process.pid)
+        return [root, *root.children(recursive=True)]
+
+    def _pause(self) -> None:
+        if hasattr(signal, "SIGSTOP"):  # elsewhere (Windows) it keeps running
+            for process in self._processes():
+                with contextlib.suppress(psutil.Error):
+                    process.suspend()
+
+    def _resume(self) -> None:
+        for process in self._processes():
+            with contextlib.suppress(psutil.Error):
+                process.resume()
+
+    @contextlib.contextmanager
+    def running(self):
+        self._resume()
+        try:
+            yield
+        finally:
+            self._pause()
+
+    def close(self) -> None:
+        self._resume()
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            for process in reversed(self._processes()):
+                with contextlib.suppress(psutil.Error):
+                    process.kill()
+            self.process.wait(timeout=10)
 
 
 def summary(rows: list[dict]) -> list[dict]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
+import os
 import shlex
 import sys
 
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     code = 1  # an unexpected error: its traceback is printed, and the interpreter exits with 1
     try:
         signals.raise_if_interrupted()
+        start_fork_server_if_asked(sys.argv[1:] if argv is None else argv)
         from experiments.errors import UserError, path_problem
         from model.geodata import TerritoryDataError
         from model.messages import one_line
@@ -127,6 +129,15 @@ def main(argv: list[str] | None = None) -> int:
         if argv is None:  # the command line's own process, which exits next
             signals.ignore_from_now()
             signals.exit_within(code)
+
+
+def start_fork_server_if_asked(arguments: list[str]) -> None:
+    """A command asking for several workers starts the pool's fork server before it imports its
+    own modules, so that both import at once (`experiments.fork_server`)."""
+    from experiments.fork_server import asks_for_workers, start_fork_server
+
+    if asks_for_workers(arguments) and "_ARGCOMPLETE" not in os.environ:
+        start_fork_server()
 
 
 def _flushed() -> bool:

@@ -15,7 +15,7 @@ Rules:
   whose worker dies twice (or that the cluster gives up on) is reported as
   lost, not recorded, and the next invocation runs it again.
 - Pool workers are forked from a fork server started when the pool is made,
-  which imports the model once (`pool_context`): a worker is ready at once,
+  which imports the model once (`fork_server.pool_context`): a worker is ready at once,
   and a pool replaced after a worker died starts again at once. Workers (and
   the fork server) ignore Ctrl-C, which the parent handles.
 - A pool worker exits when the sweep's process dies, even by SIGKILL (which no
@@ -35,7 +35,6 @@ import contextlib
 import ctypes
 import gc
 import logging
-import multiprocessing
 import os
 import signal
 import socket
@@ -50,6 +49,7 @@ from datetime import datetime
 
 from experiments.design import RunTask
 from experiments.errors import UserError
+from experiments.fork_server import pool_context, start_fork_server, workers_start_ignoring_ctrl_c
 from experiments.store import ResultsStore, RunResult, to_long_tables
 from experiments.targets import Target
 from model.messages import escaped
@@ -121,6 +121,10 @@ class SerialExecutor:
     def __exit__(self, *exc):
         return None
 
+    def prepared(self, target: Target) -> contextlib.AbstractContextManager:
+        """Nothing to start ahead: runs start in this process."""
+        return contextlib.nullcontext()
+
     def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
         for task in tasks:
             yield run_and_release(target, task)
@@ -165,33 +169,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # alive, under another user: not ours, but not gone
         return True
     return True
-
-
-# What a fork server imports once, before it forks the pool's workers: everything a run needs,
-# and a small run that loads what a first run loads (`experiments.pool_preload`).
-PRELOADED = ("__main__", "experiments.executors", "experiments.targets", "experiments.pool_preload")
-
-
-def pool_context() -> multiprocessing.context.BaseContext:
-    """How the pool starts its workers: forked from a fork server that imported the model once
-    (`PRELOADED`), so that a worker is ready in milliseconds instead of importing the model
-    itself for a second or more; spawned where there is no fork server (Windows)."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOADED))
-    return context
-
-
-def start_fork_server() -> None:
-    """Start the fork server now, if the pool uses one, so that its imports overlap the sweep's
-    preparation; it ignores Ctrl-C (the parent handles it), and so do the workers it forks."""
-    context = pool_context()
-    if context.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        with _workers_start_ignoring_ctrl_c():
-            forkserver.ensure_running()
 
 
 def _execute_in_pool(task: RunTask) -> RunResult:
@@ -255,8 +232,64 @@ def release_run_memory() -> None:
 def release_freed_memory() -> None:
     """Ask glibc to give the memory runs freed back to the system: without it a worker keeps about
     20 KB a run in reserve (`python -m benchmarks.memory_growth`); elsewhere, nothing to do."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+# glibc's settings (`mallopt`) a run on a Dask worker changes while it runs (see `run_on_dask_worker`)
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+RUN_TRIM_THRESHOLD = 128 << 20  # free memory at the top of the heap kept while a run runs
+RUN_MMAP_THRESHOLD = 32 << 20  # blocks up to this size taken from the heap (glibc's largest)
+FIXED_MMAP_THRESHOLD = 128 << 10  # glibc's, once a threshold is set (as the nanny's variable does)
+
+
+def run_on_dask_worker(target: Target, task: RunTask) -> RunResult:
+    """`run_and_release` on a Dask worker. Dask's nanny starts its workers with glibc asked to give
+    memory back to the system as soon as 64 KB are free at the top of the heap
+    (`MALLOC_TRIM_THRESHOLD_`): a run's arrays, freed and made again month after month, then
+    cost their pages again each time, and runs took 4 to 7 % longer. While runs are under way, freed
+    memory is kept for the next month; when none is, the nanny's setting is back and what the
+    runs freed goes back to the system at once."""
+    with _freed_memory_kept_while_running():
+        return run_and_release(target, task)
+
+
+_RUNNING = {"runs": 0}
+_RUNNING_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _freed_memory_kept_while_running():
+    nanny_threshold = os.environ.get("MALLOC_TRIM_THRESHOLD_", "")
+    libc = _glibc()
+    if libc is None or not nanny_threshold.isdigit():
+        yield
+        return
+    with _RUNNING_LOCK:
+        _RUNNING["runs"] += 1
+        if _RUNNING["runs"] == 1:
+            libc.mallopt(M_TRIM_THRESHOLD, RUN_TRIM_THRESHOLD)
+            libc.mallopt(M_MMAP_THRESHOLD, RUN_MMAP_THRESHOLD)
+    try:
+        yield
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING["runs"] -= 1
+            if _RUNNING["runs"] == 0:
+                libc.mallopt(M_MMAP_THRESHOLD, FIXED_MMAP_THRESHOLD)
+                libc.mallopt(M_TRIM_THRESHOLD, int(nanny_threshold))
+                libc.malloc_trim(0)
+
+
+def _glibc():
+    """The C library, if it is glibc (which has `mallopt` and `malloc_trim`); None elsewhere."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt, libc.malloc_trim  # noqa: B018 - glibc's, or AttributeError
+    except (OSError, AttributeError):
+        return None
+    return libc
 
 
 class LocalPoolExecutor:
@@ -274,6 +307,7 @@ class LocalPoolExecutor:
         self.workers = workers
         self.description = f"{workers} local worker processes"
         self.pool: cf.ProcessPoolExecutor | None = None
+        self.target: Target | None = None  # the target of the pool's workers
         start_fork_server()
 
     def __enter__(self):
@@ -294,10 +328,27 @@ class LocalPoolExecutor:
             initializer=_init_pool_worker,
             initargs=(target, os.getpid()),
         )
+        self.target = target
+
+    @contextlib.contextmanager
+    def prepared(self, target: Target) -> Iterator[None]:
+        """Start the workers for `target` now, while the caller prepares the sweep (its store, its
+        manifest): its runs then go to workers already started. The pool is stopped on leaving
+        the block, if it is still running."""
+        self._start_pool(target)
+        with workers_start_ignoring_ctrl_c():
+            for _ in range(self.workers):  # a submit starts a worker while none is idle
+                self.pool.submit(os.getpid)
+        try:
+            yield
+        finally:
+            self.__exit__(None, None, None)
 
     def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
         """Results as they come; a pool broken by a dying worker is replaced and its runs retried once."""
-        self._start_pool(target)
+        if self.pool is None or self.target is not target:
+            self.__exit__(None, None, None)
+            self._start_pool(target)
         tasks = iter(tasks)
         retries: collections.deque = collections.deque()
         attempts: collections.Counter = collections.Counter()
@@ -314,7 +365,7 @@ class LocalPoolExecutor:
                 if task is None:
                     break
                 try:
-                    with _workers_start_ignoring_ctrl_c():  # a submit may start a worker
+                    with workers_start_ignoring_ctrl_c():  # a submit may start a worker
                         pending[self.pool.submit(_execute_in_pool, task)] = task
                 except BrokenProcessPool:
                     retries.appendleft(task)
@@ -351,21 +402,6 @@ class LocalPoolExecutor:
                 _stop_pool(self.pool)
                 self._start_pool(target)
                 silent_since = None
-
-
-@contextlib.contextmanager
-def _workers_start_ignoring_ctrl_c():
-    """Workers started in this block inherit Ctrl-C ignored, as a disposition kept across exec: one
-    pressed while they import (before their initializer) is the parent's alone, not a traceback
-    per worker. The parent's own handler is back as soon as they are started."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _a_worker_died(pool: cf.ProcessPoolExecutor) -> bool:
@@ -414,6 +450,10 @@ class DaskExecutor:
         self.client = None
         self.token = uuid.uuid4().hex[:8]
         self._quiet = contextlib.ExitStack()
+
+    def prepared(self, target: Target) -> contextlib.AbstractContextManager:
+        """Nothing to start ahead: the cluster's workers receive the target with the first runs."""
+        return contextlib.nullcontext()
 
     def __enter__(self):
         from distributed import Client
@@ -464,13 +504,20 @@ class DaskExecutor:
             attempts[task.run_id] += 1
             key = f"partage-run-{self.token}-{task.run_id}-{attempts[task.run_id]}"
             future = self._call(
-                client.submit, run_and_release, shared[0], task, key=key, pure=False
+                client.submit, run_on_dask_worker, shared[0], task, key=key, pure=False
             )
             pending[future.key] = (future, task)
 
-        def window() -> int:  # follows the cluster as workers come and go
-            threads = sum(w.get("nthreads", 1) for w in watch.workers().values())
-            return max(1, threads) * IN_FLIGHT_PER_WORKER
+        threads = {"at": float("-inf"), "count": 1}
+
+        def window() -> int:
+            """Runs in flight: follows the cluster as workers come and go, asking the scheduler at
+            most once every `WAIT_POLL_S` (not after every finished run)."""
+            if time.monotonic() - threads["at"] >= WAIT_POLL_S:
+                workers = watch.workers().values()
+                threads["count"] = max(1, sum(w.get("nthreads", 1) for w in workers))
+                threads["at"] = time.monotonic()
+            return threads["count"] * IN_FLIGHT_PER_WORKER
 
         for task in _take(queue, window()):
             submit(task)

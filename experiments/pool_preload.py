@@ -1,4 +1,4 @@
-"""Imported once by the pool's fork server (`executors.PRELOADED`), before it forks any worker.
+"""Imported once by the pool's fork server (`fork_server.PRELOADED`), before it forks any worker.
 
 Two small runs, of the baseline and of a territory from data, load what every first run would
 otherwise load in each worker: the model's compiled loops (numba, cached on disk, loaded on first

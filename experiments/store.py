@@ -642,8 +642,15 @@ class StoreReader(_OpenDatabase):
                         raise
                     time.sleep(0.3)  # the writer may be closing, or not have published yet
                     continue
+                except FileNotFoundError:  # the writer closed, and removed its copy, meanwhile
+                    continue
+                try:
+                    published = copy.stat().st_mtime
+                except FileNotFoundError:  # likewise, just after the copy was opened
+                    con.close()
+                    continue
                 self.live = True
-                self.snapshot_time = datetime.fromtimestamp(copy.stat().st_mtime)
+                self.snapshot_time = datetime.fromtimestamp(published)
                 return con
         raise StoreBusy(
             f"{self.path}: in use by another process (PID {_holder(self.path)}) that has not yet "

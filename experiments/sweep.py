@@ -58,7 +58,7 @@ def run_experiment(
     """Bind the store to the experiment, write the manifest, and run what is not finished yet."""
     directory.mkdir(parents=True, exist_ok=True)
     executor = make_executor(workers, scheduler, cluster_timeout_s=cluster_timeout_s)
-    with ResultsStore(directory) as store:
+    with executor.prepared(target), ResultsStore(directory) as store:
         store.bind(
             name=name,
             kind=kind,

@@ -19,12 +19,14 @@ PARTAGE = [sys.executable, "-m", "cli"]
 
 pytestmark = pytest.mark.timeout(180)
 
-# Runs of a second or two each on the built-in diffusion target: the sweep is mid-way when it is stopped.
+# Runs of a second or two each on the built-in diffusion target: the sweep is mid-way when it is
+# stopped (16 runs: a store copy showing a finished run, published every 3 s at most, is seen
+# well before the end, even with the workers started as the command starts).
 SLOW_DESIGN = """
 name = "slow"
 target = "diffusion"
 seed = 5
-replications = 2
+replications = 4
 households = 1000000
 months = 60
 [sampler]

@@ -180,3 +180,44 @@ def test_a_reader_holding_a_store_delays_a_sweep_instead_of_stopping_it(
     stdout, stderr = sweep.communicate(timeout=120)
     assert sweep.returncode == 0, stderr[-1500:]
     assert "6 already finished" in stdout
+
+
+@pytest.mark.parametrize("moment", ["while its copy is checked", "just after it is opened"])
+def test_a_store_read_as_its_writer_closes_is_read_from_its_file(
+    diffusion_design, tmp_path, monkeypatch, moment
+):
+    """A reader found the store's file held by its writer and opened the copy the writer
+    publishes just as the writer closed and removed it: `FileNotFoundError` came out of the
+    reader (seen as a test of Ctrl-C failing when a sweep ended as it was read). The reader now
+    reads the store's own file, free again."""
+    import experiments.store as store_module
+    from experiments.store import ResultsStore, StoreBusy
+
+    out = tmp_path / "out"
+    swept = run_sweep(diffusion_design(households=300, months=6, replications=1), out=out)
+    writer = ResultsStore(out)
+    writer.publish_snapshot(force=True)
+    writer.con.close()  # the copy stays, as while a writer runs
+    database, copy = database_path(out), snapshot_path(database_path(out))
+    opened, checked = store_module.open_checked, store_module.check_intact
+    held = [True]  # the writer holds the file when the reader first tries it
+
+    def open_as_the_writer_closes(path, **options):
+        if path == database and held:
+            held.clear()
+            raise StoreBusy(f"{path}: in use by another process")
+        con = opened(path, **options)
+        if path == copy and moment == "just after it is opened":
+            copy.unlink()  # the writer closed
+        return con
+
+    def check_as_the_writer_closes(con, path):
+        if path == copy and moment == "while its copy is checked":
+            copy.unlink()  # the writer closed
+        return checked(con, path)
+
+    monkeypatch.setattr(store_module, "open_checked", open_as_the_writer_closes)
+    monkeypatch.setattr(store_module, "check_intact", check_as_the_writer_closes)
+    with StoreReader(out) as reader:
+        assert not reader.live
+        assert reader.status_counts() == {"done": swept.summary.done}
