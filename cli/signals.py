@@ -36,6 +36,7 @@ BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, what shells report when the reader of a
 
 REDELIVER_S = 0.05  # a Ctrl-C that landed where Python ignores exceptions is raised again after
 EXIT_WITHIN_S = 10.0  # the interpreter's shutdown, after the command's outcome, takes at most
+RELEASE_S = 2.0  # then, multiprocessing's shared locks are released within this, at most
 
 _interrupted = threading.Event()
 
@@ -90,6 +91,9 @@ def exit_within(code: int, seconds: float = EXIT_WITHIN_S) -> None:
     `seconds` from now (a thread it joins is blocked), leave anyway, with that code."""
 
     def leave() -> None:
+        release = threading.Thread(target=_release_shared_locks, daemon=True)
+        release.start()
+        release.join(timeout=RELEASE_S)
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
@@ -98,6 +102,16 @@ def exit_within(code: int, seconds: float = EXIT_WITHIN_S) -> None:
     timer = threading.Timer(seconds, leave)
     timer.daemon = True  # it does not hold the exit back itself
     timer.start()
+
+
+def _release_shared_locks() -> None:
+    """multiprocessing's exit steps that release what it shares with other processes (the locks of a
+    pool's queues, which its resource tracker would report as leaked after the command's one
+    line), not those that wait for processes (`multiprocessing.util._exit_function`)."""
+    shared = sys.modules.get("multiprocessing.util")
+    if shared is not None:
+        with contextlib.suppress(Exception):
+            shared._run_finalizers(0)
 
 
 def forget_interrupt_in_exec() -> None:

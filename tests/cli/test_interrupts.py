@@ -299,6 +299,7 @@ def test_ctrl_c_landing_where_python_ignores_exceptions_still_stops_the_command(
 
 LEFT_BLOCKED = """
 import argparse
+import multiprocessing
 import sys
 import threading
 
@@ -307,8 +308,10 @@ import cli.main as entry
 
 def handler(args):
     # A thread the interpreter joins as it exits, blocked for good: as a process pool's manager
-    # thread can be, waiting on a worker that was stopped half-way through starting.
-    threading.Thread(target=threading.Event().wait, name="blocked").start()
+    # thread can be, reading the result a worker was stopped half-way through sending; and a lock
+    # shared with workers, which multiprocessing's resource tracker follows.
+    lock = multiprocessing.get_context("spawn").Lock()
+    threading.Thread(target=lambda: lock and threading.Event().wait(), name="blocked").start()
     if args.interrupted:
         raise KeyboardInterrupt
     return 0
@@ -330,7 +333,8 @@ sys.exit(entry.main())
 def test_a_thread_left_blocked_does_not_keep_the_finished_command_from_exiting(arguments, code):
     """The interpreter's shutdown joins the threads left running, without a time limit: a command
     interrupted while its pool was starting a worker printed its one line and then never exited.
-    It exits, with the command's own code, once `EXIT_WITHIN_S` has passed."""
+    It exits, with the command's own code, once `EXIT_WITHIN_S` has passed, and its locks are
+    released first: the resource tracker printed a warning about them after the one line."""
     done = subprocess.run(
         [sys.executable, "-c", LEFT_BLOCKED, *arguments],
         cwd=ROOT,
