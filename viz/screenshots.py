@@ -271,10 +271,14 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
     page.set_default_timeout(240_000)
     saved = []
 
-    def shoot(name: str) -> None:
+    def shoot(name: str, focus) -> None:
+        """A screenshot at each size, `focus` scrolled into view at that size (a page made
+        narrower is laid out again, and what was in view at the desktop's size moves)."""
         for size, (width, height) in PATH_SIZES.items():
             page.set_viewport_size({"width": width, "height": height})
-            page.wait_for_timeout(3000)
+            page.wait_for_timeout(1500)
+            focus.scroll_into_view_if_needed()
+            page.wait_for_timeout(1500)
             path = out / f"path-{name}-{size}-{lang}.png"
             page.screenshot(path=str(path), full_page=size == "desktop")
             saved.append(path)
@@ -293,14 +297,18 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
     package_map_drawn(page)  # the map above the button, drawn: the button stays in place
     page.get_by_role("button", name=t("Add to the package")).click()
     page.get_by_text(t("Policy: {name}").format(name=t("tool library")), exact=True).wait_for()
-    page.locator("[data-testid=package-policy]").first.scroll_into_view_if_needed()
-    shoot("1-package")
+    shoot("1-package", page.locator("[data-testid=package-policy]").first)
 
     page.get_by_role("tab", name=t("Compare")).click()
     chosen = page.locator(".v-select:has([data-testid=compare-scenarios])").first
     chosen.wait_for()
-    while chosen.locator(".v-chip__close").count():
-        chosen.locator(".v-chip__close").first.click()
+    closes = chosen.locator(".v-chip__close")
+    for left in range(closes.count() - 1, -1, -1):  # each chip gone before the next is closed
+        closes.first.click()
+        page.wait_for_function(
+            "([selector, left]) => document.querySelectorAll(selector).length === left",
+            arg=[".v-select:has([data-testid=compare-scenarios]) .v-chip__close", left],
+        )
     chosen.click()
     page.locator(
         ".v-menu__content.menuable__content__active .v-list-item",
@@ -315,21 +323,19 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
     page.locator("[data-testid=commune-maps]").wait_for(timeout=600_000)
     page.get_by_role("button", name=t("Cancel")).wait_for(state="detached", timeout=600_000)
     commune_maps_drawn(page)
-    page.locator("[data-testid=commune-maps]").scroll_into_view_if_needed()
-    shoot("2-compare")
+    shoot("2-compare", page.locator("[data-testid=commune-maps]"))
 
     page.get_by_role(
         "button",
         name=re.compile(re.escape(t("Write a report for a council meeting (HTML and PDF)")[:30])),
     ).click()
     page.get_by_text(t("Download the report (PDF)")).wait_for(timeout=600_000)
-    page.get_by_text(t("Download the report (PDF)")).scroll_into_view_if_needed()
-    shoot("3-report-written")
+    shoot("3-report-written", page.get_by_text(t("Download the report (PDF)")))
     reports = sorted(results.glob(f"app-compare-*/report/report.{lang}.html"))
     if reports:
         page.goto(reports[-1].resolve().as_uri())
         page.wait_for_timeout(1500)
-        shoot("4-report")
+        shoot("4-report", page.locator("body"))
     context.close()
     return saved
 
