@@ -10,9 +10,9 @@ than their times. The local cluster runs in processes of its own, paused
 (SIGSTOP) while the local executors are timed: idle, its scheduler and workers
 still take about a tenth of a core (heartbeats, system monitors), a load that
 a sweep on a local pool would not meet, and that slows two workers on two
-cores, not one worker that leaves a core free. The first round includes starting the pool's fork server and
-the Dask workers' first imports; later rounds find them started, as a process
-running several sweeps does.
+cores, not one worker that leaves a core free. The first round includes
+starting the pool's fork server and the Dask workers' first imports; later
+rounds find them started, as a process running several sweeps does.
 
 `runs_per_minute` counts the whole sweep as a user sees it: starting the
 workers, shipping the scenario, running and storing every run;
@@ -208,7 +208,7 @@ if __name__ == "__main__":
 
 
 class PausedCluster:
-    """A local Dask cluster of two single-threaded workers, its processes paused but while
+    """A local Dask cluster of two single-threaded workers, its processes paused except while
     `running()`."""
 
     def __init__(self):

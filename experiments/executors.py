@@ -33,6 +33,7 @@ import collections
 import concurrent.futures as cf
 import contextlib
 import ctypes
+import functools
 import gc
 import logging
 import os
@@ -282,8 +283,10 @@ def _freed_memory_kept_while_running():
                 libc.malloc_trim(0)
 
 
+@functools.cache
 def _glibc():
-    """The C library, if it is glibc (which has `mallopt` and `malloc_trim`); None elsewhere."""
+    """The C library, if it is glibc (which has `mallopt` and `malloc_trim`); None elsewhere
+    (loaded once: it is asked for after every run on Dask)."""
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt, libc.malloc_trim  # noqa: B018 - glibc's, or AttributeError
@@ -314,12 +317,14 @@ class LocalPoolExecutor:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if (
-            self.pool is not None
-        ):  # every result is in (or the sweep was stopped): nothing to wait for
+        self._stop()  # every result is in (or the sweep was stopped): nothing to wait for
+        return None
+
+    def _stop(self) -> None:
+        """Stop the pool, if one is running (`_stop_pool`)."""
+        if self.pool is not None:
             _stop_pool(self.pool)
             self.pool = None
-        return None
 
     def _start_pool(self, target: Target) -> None:
         self.pool = cf.ProcessPoolExecutor(
@@ -342,12 +347,12 @@ class LocalPoolExecutor:
         try:
             yield
         finally:
-            self.__exit__(None, None, None)
+            self._stop()
 
     def results(self, target: Target, tasks: Iterable[RunTask]) -> Iterator[RunResult | LostRun]:
         """Results as they come; a pool broken by a dying worker is replaced and its runs retried once."""
         if self.pool is None or self.target is not target:
-            self.__exit__(None, None, None)
+            self._stop()
             self._start_pool(target)
         tasks = iter(tasks)
         retries: collections.deque = collections.deque()
@@ -399,7 +404,7 @@ class LocalPoolExecutor:
                     pending.pop(future)
                     retries.appendleft(task)
                     attempts[task.run_id] -= 1  # not their fault: this attempt does not count
-                _stop_pool(self.pool)
+                self._stop()
                 self._start_pool(target)
                 silent_since = None
 

@@ -261,6 +261,8 @@ RIGHT_BANK = "rive droite"  # Bassens, Cenon, Floirac and Lormont, a group of th
 
 def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list[Path]:
     """Package on the right bank → compare → report, each step shot at both sizes."""
+    from playwright.sync_api import expect
+
     from viz.i18n import gettext
 
     def t(text: str) -> str:
@@ -305,10 +307,7 @@ def planner_path(browser, url: str, out: Path, lang: str, results: Path) -> list
     closes = chosen.locator(".v-chip__close")
     for left in range(closes.count() - 1, -1, -1):  # each chip gone before the next is closed
         closes.first.click()
-        page.wait_for_function(
-            "([selector, left]) => document.querySelectorAll(selector).length === left",
-            arg=[".v-select:has([data-testid=compare-scenarios]) .v-chip__close", left],
-        )
+        expect(closes).to_have_count(left, timeout=240_000)  # the page's own timeout
     chosen.click()
     page.locator(
         ".v-menu__content.menuable__content__active .v-list-item",
