@@ -1,7 +1,7 @@
 """Memory over many runs in one process: how much a worker and the sweep's writer
 (`ResultsStore.record`) grow per run, for sizing long sweeps (`docs/long-sweeps.md`).
 
-The worker runs as a pool worker does (`experiments.executors.run_as_pool_worker`, its
+The worker runs as a pool worker does (`experiments.worker.run_in_worker`, its
 imports frozen out of garbage collections), printing its memory every `every` runs; then, for contrast,
 as runs went before their memory was released after each (`execute_run` alone).
 
@@ -40,7 +40,7 @@ def slope_kb_per_run(samples: list[tuple[int, float]]) -> float:
 
 
 def measure(step, runs: int, warm_up: int, every: int, trim: bool = False, on_sample=None) -> dict:
-    from experiments.executors import release_freed_memory
+    from experiments.worker import release_freed_memory
 
     for i in range(warm_up):
         step(i)
@@ -77,12 +77,12 @@ def worker_growth(
     `released=False`, without giving back each run's memory); `report` gets a line every `every`
     runs."""
     from experiments.design import RunTask
-    from experiments.executors import execute_run, freeze_imports, run_as_pool_worker
     from experiments.targets import ScenarioTarget
+    from experiments.worker import execute_run, freeze_imports, run_in_worker
     from model.scenario import load_scenario
 
     target = ScenarioTarget({"baseline": load_scenario(BASELINE)})
-    run = run_as_pool_worker if released else execute_run
+    run = run_in_worker if released else execute_run
     if released:
         freeze_imports()
 

@@ -3,21 +3,26 @@
 The same Latin-hypercube sweep of the baseline scenario runs into fresh stores
 in one local worker (this process), on a pool of two local processes, and
 through Dask (the scheduler given with `--scheduler`, or a local cluster of two
-single-threaded worker processes started for the occasion), one after the
-other, for `rounds` rounds: on a machine shared with other work, executors
+single-threaded worker processes started for the occasion, once with Dask's
+defaults and once with the worker settings for sweeps that docs/experiments.md
+gives, `executors.SWEEP_WORKER_SETTINGS`), one after the other, for `rounds`
+rounds: on a machine shared with other work, executors
 measured alternately meet the same load, so their ratios in a round mean more
-than their times. The local cluster runs in processes of its own, paused
-(SIGSTOP) while the local executors are timed: idle, its scheduler and workers
+than their times. Each local cluster runs in processes of its own, paused
+(SIGSTOP) while anything else is timed: idle, its scheduler and workers
 still take about a tenth of a core (heartbeats, system monitors), a load that
 a sweep on a local pool would not meet, and that slows two workers on two
-cores, not one worker that leaves a core free. The first round includes
-starting the pool's fork server and the Dask workers' first imports; later
-rounds find them started, as a process running several sweeps does.
+cores, not one worker that leaves a core free. `partage sweep-bench` starts the
+pool's fork server first thing, as every command with several local workers
+does, so that the first round finds it started; the first round includes the
+Dask workers' first imports. Later rounds find both started, as a process
+running several sweeps does.
 
 `runs_per_minute` counts the whole sweep as a user sees it: starting the
 workers, shipping the scenario, running and storing every run;
 `steady_runs_per_minute` counts from the first finished run to the last.
-`speedup` is the whole sweep's rate against one worker's in the same round.
+`speedup` is the whole sweep's rate against one worker's in the same round, and
+`vs_2_local_workers` against two local workers' (Dask's goal: at least 0.9).
 `cpu_s_per_run` is the CPU time of every process (this one, its workers, the
 fork server, Dask's workers) per run, and `writer_cpu_ms_per_run` that of this
 process alone (storing runs, and, with a pool or Dask, collecting their
@@ -30,6 +35,7 @@ counts the runs of every sweep and estimates the time left.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -40,6 +46,7 @@ from pathlib import Path
 import psutil
 from tqdm import tqdm
 
+from experiments.executors import SWEEP_WORKER_SETTINGS, dask_environment
 from experiments.store import StoreReader
 from experiments.sweep import run_sweep
 
@@ -107,7 +114,8 @@ def benchmark(
 ) -> list[dict]:
     """Time the sweep with each executor, `rounds` times alternately; one row per sweep."""
     rows = []
-    with tempfile.TemporaryDirectory(prefix="partage-bench-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="partage-bench-"))
         design = Path(tmp) / "bench.toml"
         design.write_text(
             DESIGN.format(
@@ -123,67 +131,68 @@ def benchmark(
             ("1 local worker", {"workers": 1}, contextlib.nullcontext),
             ("2 local workers", {"workers": 2}, contextlib.nullcontext),
         ]
-        cluster = None
         if scheduler is None:
-            cluster = PausedCluster()
-            setups.append(
-                (
-                    "Dask, local cluster of 2 workers",
-                    {"scheduler": cluster.address},
-                    cluster.running,
-                )
-            )
+            for label, settings in (
+                ("Dask, local cluster of 2 workers", {}),
+                ("Dask, the same with the settings for sweeps", SWEEP_WORKER_SETTINGS),
+            ):
+                cluster = PausedCluster(settings)
+                stack.callback(cluster.close)
+                setups.append((label, {"scheduler": cluster.address}, cluster.running))
         else:
             setups.append((f"Dask, {scheduler}", {"scheduler": scheduler}, contextlib.nullcontext))
         planned = max(1, runs // 2) * 2  # points x the design's two replications
-        bar = tqdm(
-            total=planned * len(setups) * rounds,
-            desc="sweep-bench",
-            unit="run",
-            disable=not progress,
-            file=sys.stderr,
-            mininterval=0.5,
+        bar = stack.enter_context(
+            tqdm(
+                total=planned * len(setups) * rounds,
+                desc="sweep-bench",
+                unit="run",
+                disable=not progress,
+                file=sys.stderr,
+                mininterval=0.5,
+            )
         )
-
-        try:
-            for round_ in range(1, rounds + 1):
-                one_worker = None
-                for label, options, running in setups:
-                    with running():
-                        cpu, own = cpu_seconds(), own_cpu_seconds()
-                        clock = time.perf_counter()
-                        outcome = run_sweep(
-                            design,
-                            out=Path(tmp) / f"{label.replace(' ', '_')}-{round_}",
-                            progress=False,
-                            on_result=lambda _: bar.update(1),
-                            **options,
-                        )
-                        elapsed = time.perf_counter() - clock
-                        cpu, own = cpu_seconds() - cpu, own_cpu_seconds() - own
-                    finished = outcome.summary.done + outcome.summary.failed
-                    steady = steady_rate(outcome.directory)
-                    row = {
-                        "executor": label,
-                        "round": round_,
-                        "runs": finished,
-                        "seconds": elapsed,
-                        "runs_per_minute": 60 * finished / elapsed,
-                        "steady_runs_per_minute": 60 * steady,
-                        "cpu_s_per_run": cpu / max(1, finished),
-                        "writer_cpu_ms_per_run": 1000 * own / max(1, finished),
-                    }
-                    one_worker = one_worker or row
-                    row["speedup"] = row["runs_per_minute"] / one_worker["runs_per_minute"]
-                    cores = 1 if row is one_worker else 2
-                    row["cpu_bound_speedup"] = (
-                        cores * one_worker["cpu_s_per_run"] / row["cpu_s_per_run"]
+        for round_ in range(1, rounds + 1):
+            one_worker = two_workers = None
+            for label, options, running in setups:
+                with running():
+                    cpu, own = cpu_seconds(), own_cpu_seconds()
+                    clock = time.perf_counter()
+                    outcome = run_sweep(
+                        design,
+                        out=Path(tmp) / f"{label.replace(' ', '_')}-{round_}",
+                        progress=False,
+                        on_result=lambda _: bar.update(1),
+                        **options,
                     )
-                    rows.append(row)
-        finally:
-            bar.close()
-            if cluster is not None:
-                cluster.close()
+                    elapsed = time.perf_counter() - clock
+                    cpu, own = cpu_seconds() - cpu, own_cpu_seconds() - own
+                finished = outcome.summary.done + outcome.summary.failed
+                steady = steady_rate(outcome.directory)
+                row = {
+                    "executor": label,
+                    "round": round_,
+                    "runs": finished,
+                    "seconds": elapsed,
+                    "runs_per_minute": 60 * finished / elapsed,
+                    "steady_runs_per_minute": 60 * steady,
+                    "cpu_s_per_run": cpu / max(1, finished),
+                    "writer_cpu_ms_per_run": 1000 * own / max(1, finished),
+                }
+                one_worker = one_worker or row
+                if row is not one_worker:
+                    two_workers = two_workers or row
+                row["speedup"] = row["runs_per_minute"] / one_worker["runs_per_minute"]
+                row["vs_2_local_workers"] = (
+                    row["runs_per_minute"] / two_workers["runs_per_minute"]
+                    if two_workers
+                    else float("nan")
+                )
+                cores = 1 if row is one_worker else 2
+                row["cpu_bound_speedup"] = (
+                    cores * one_worker["cpu_s_per_run"] / row["cpu_s_per_run"]
+                )
+                rows.append(row)
     return rows
 
 
@@ -208,12 +217,13 @@ if __name__ == "__main__":
 
 
 class PausedCluster:
-    """A local Dask cluster of two single-threaded workers, its processes paused except while
-    `running()`."""
+    """A local Dask cluster of two single-threaded workers, with Dask's `settings` (dotted keys),
+    its processes paused except while `running()`."""
 
-    def __init__(self):
+    def __init__(self, settings: dict | None = None):
         self.process = subprocess.Popen(
             [sys.executable, "-c", CLUSTER],
+            env=os.environ | dask_environment(settings or {}),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -270,6 +280,7 @@ def summary(rows: list[dict]) -> list[dict]:
         "runs_per_minute",
         "steady_runs_per_minute",
         "speedup",
+        "vs_2_local_workers",
         "cpu_s_per_run",
         "writer_cpu_ms_per_run",
         "cpu_bound_speedup",

@@ -32,27 +32,23 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import contextlib
-import ctypes
-import functools
-import gc
 import logging
 import os
 import signal
-import socket
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import astuple, dataclass
 
+from experiments import dask_task
 from experiments.design import RunTask
 from experiments.errors import UserError
 from experiments.fork_server import pool_context, start_fork_server, workers_start_ignoring_ctrl_c
-from experiments.store import ResultsStore, RunResult, to_long_tables
+from experiments.store import ResultsStore, RunResult
 from experiments.targets import Target
+from experiments.worker import freeze_imports, run_and_release, run_in_worker
 from model.messages import escaped
 
 IN_FLIGHT_PER_WORKER = 4
@@ -60,47 +56,9 @@ PARENT_CHECK_S = 1.0
 WAIT_POLL_S = 1.0  # waits on workers wake up this often to check that the workers are still there
 BROKEN_AFTER_S = 10.0
 STOP_WAIT_S = 10.0
-TRIM_EVERY_RUNS = 20  # a worker gives freed memory back to the system this often
-GC_SHARE = 0.02  # full garbage collections after runs take at most this share of a worker's time
 MAX_ATTEMPTS = 2  # a run whose worker dies twice is reported as lost, not retried forever
 RECORD_BATCH_RUNS = 32  # finished runs stored in one transaction, at most
 RECORD_BATCH_S = 1.0  # a finished run waits this long to be stored, at most (see `RecordBatch`)
-
-
-def execute_run(target: Target, task: RunTask) -> RunResult:
-    """Run one task and capture its series, or its error."""
-    started_at = datetime.now()
-    clock = time.perf_counter()
-    series, error, trace, status = None, None, None, "done"
-    try:
-        prepared = target.prepared(task.scenario, task.params, task.households, task.months)
-        series = target.simulate(prepared, seed=task.seed)
-        if "month" not in series.columns:
-            raise ValueError("the target returned a series without a 'month' column")
-    except Exception as exc:  # a failing run is data, not a crash of the sweep
-        status, series = "failed", None
-        first_line = (str(exc).strip().splitlines() or [""])[0]
-        error = f"{type(exc).__name__}: {first_line}"
-        trace = traceback.format_exc()
-    return to_long_tables(  # made where the run ran, so that the writer only inserts them
-        RunResult(
-            task.run_id,
-            task.point_id,
-            task.replication,
-            task.scenario,
-            task.params,
-            task.seed,
-            status,
-            error,
-            trace,
-            time.perf_counter() - clock,
-            f"{socket.gethostname()}:{os.getpid()}",
-            started_at,
-            datetime.now(),
-            series,
-            zones=series.attrs.pop("zones", None) if series is not None else None,
-        )
-    )
 
 
 @dataclass
@@ -147,12 +105,6 @@ def _init_pool_worker(target: Target, parent_pid: int) -> None:
     ).start()
 
 
-def freeze_imports() -> None:
-    """Leave what a worker holds for its whole life (its modules, its target) out of garbage
-    collections, which then walk only what runs make (see `release_run_memory`)."""
-    gc.freeze()
-
-
 def _exit_when_orphaned(parent_pid: int, first_parent: int) -> None:
     """Exit this worker as soon as the sweep's process is gone, or the process that started this
     worker (the sweep's process, or its fork server, which ends with it) is: the worker is then
@@ -174,125 +126,7 @@ def _alive(pid: int) -> bool:
 
 def _execute_in_pool(task: RunTask) -> RunResult:
     assert _WORKER_TARGET is not None, "pool worker started without its target"
-    return run_as_pool_worker(_WORKER_TARGET, task)
-
-
-def run_as_pool_worker(target: Target, task: RunTask) -> RunResult:
-    """A run in a pool worker, whose imports are frozen out of garbage collections
-    (`freeze_imports`, when it starts): what the first run imports or loads (the model's compiled
-    loops, loaded on first use) is frozen too, and the cost of a collection is measured again
-    after it: the first run's collection walked all that, and the collections that follow would
-    otherwise be spaced out as if each cost as much."""
-    result = run_and_release(target, task)
-    if _RUN_MEMORY.runs == 1:
-        freeze_imports()
-        _RUN_MEMORY.collect_cost_s = 0.0
-    return result
-
-
-def run_and_release(target: Target, task: RunTask) -> RunResult:
-    """`execute_run`, then the run's memory given back (`release_run_memory`): what every executor
-    runs, so that a worker's memory stays flat however many runs it makes."""
-    result = execute_run(target, task)
-    release_run_memory()
-    return result
-
-
-@dataclass
-class _RunMemory:
-    runs: int = 0
-    collect_cost_s: float = 0.0
-    collected_at: float = float("-inf")
-
-
-_RUN_MEMORY = _RunMemory()
-
-
-def release_run_memory() -> None:
-    """Free what the finished run left, as soon as that is cheap.
-
-    A finished model is held in reference cycles (the model and its parts refer to each other),
-    which only a full garbage collection frees; Python runs one only once the long-lived objects
-    have grown by a quarter, so a worker grew by its finished models for thousands of runs
-    (`python -m benchmarks.memory_growth`). A full collection walks every object of the process
-    (about 50 ms with the model imported): it runs after a run whenever that keeps collections
-    under `GC_SHARE` of the time. In a pool worker, whose imported objects are frozen out of the
-    collector when it starts (`gc.freeze`), it costs well under a millisecond, so it runs after
-    every run. Every `TRIM_EVERY_RUNS` runs, the memory freed goes back to the system."""
-    state = _RUN_MEMORY
-    state.runs += 1
-    now = time.perf_counter()
-    if now - state.collected_at >= state.collect_cost_s / GC_SHARE:
-        gc.collect()
-        state.collected_at = time.perf_counter()
-        state.collect_cost_s = state.collected_at - now
-    if state.runs % TRIM_EVERY_RUNS == 0:
-        release_freed_memory()
-
-
-def release_freed_memory() -> None:
-    """Ask glibc to give the memory runs freed back to the system: without it a worker keeps about
-    20 KB a run in reserve (`python -m benchmarks.memory_growth`); elsewhere, nothing to do."""
-    libc = _glibc()
-    if libc is not None:
-        libc.malloc_trim(0)
-
-
-# glibc's settings (`mallopt`) a run on a Dask worker changes while it runs (see `run_on_dask_worker`)
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-RUN_TRIM_THRESHOLD = 128 << 20  # free memory at the top of the heap kept while a run runs
-RUN_MMAP_THRESHOLD = 32 << 20  # blocks up to this size taken from the heap (glibc's largest)
-FIXED_MMAP_THRESHOLD = 128 << 10  # glibc's, once a threshold is set (as the nanny's variable does)
-
-
-def run_on_dask_worker(target: Target, task: RunTask) -> RunResult:
-    """`run_and_release` on a Dask worker. Dask's nanny starts its workers with glibc asked to give
-    memory back to the system as soon as 64 KB are free at the top of the heap
-    (`MALLOC_TRIM_THRESHOLD_`): a run's arrays, freed and made again month after month, then
-    cost their pages again each time, and runs took 4 to 7 % longer. While runs are under way, freed
-    memory is kept for the next month; when none is, the nanny's setting is back and what the
-    runs freed goes back to the system at once."""
-    with _freed_memory_kept_while_running():
-        return run_and_release(target, task)
-
-
-_RUNNING = {"runs": 0}
-_RUNNING_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _freed_memory_kept_while_running():
-    nanny_threshold = os.environ.get("MALLOC_TRIM_THRESHOLD_", "")
-    libc = _glibc()
-    if libc is None or not nanny_threshold.isdigit():
-        yield
-        return
-    with _RUNNING_LOCK:
-        _RUNNING["runs"] += 1
-        if _RUNNING["runs"] == 1:
-            libc.mallopt(M_TRIM_THRESHOLD, RUN_TRIM_THRESHOLD)
-            libc.mallopt(M_MMAP_THRESHOLD, RUN_MMAP_THRESHOLD)
-    try:
-        yield
-    finally:
-        with _RUNNING_LOCK:
-            _RUNNING["runs"] -= 1
-            if _RUNNING["runs"] == 0:
-                libc.mallopt(M_MMAP_THRESHOLD, FIXED_MMAP_THRESHOLD)
-                libc.mallopt(M_TRIM_THRESHOLD, int(nanny_threshold))
-                libc.malloc_trim(0)
-
-
-@functools.cache
-def _glibc():
-    """The C library, if it is glibc (which has `mallopt` and `malloc_trim`); None elsewhere
-    (loaded once: it is asked for after every run on Dask)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt, libc.malloc_trim  # noqa: B018 - glibc's, or AttributeError
-    except (OSError, AttributeError):
-        return None
-    return libc
+    return run_in_worker(_WORKER_TARGET, task)
 
 
 class LocalPoolExecutor:
@@ -439,6 +273,31 @@ class ClusterLost(UserError):
     resume = True  # the command line adds the command to run again
 
 
+# Dask's settings for workers that run nothing but sweeps (docs/experiments.md gives them as the
+# environment of `dask scheduler` and `dask worker`): its statistical profiler (a sample of the
+# running thread every 10 ms), its host-wide disk monitor, its 20 ms event-loop tick, and its
+# memory and system monitors (every 100 and 500 ms) take CPU from the runs: idle, a local cluster
+# of two workers took 7.5 % of a core with Dask's defaults and 1.5 % with these. Each worker also
+# makes the pool's small warm-up runs when it starts (`experiments.pool_preload`), not in the
+# first sweep it is sent.
+SWEEP_WORKER_SETTINGS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.disk": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.preload": ["experiments.pool_preload"],
+}
+
+
+def dask_environment(settings: dict) -> dict[str, str]:
+    """Dask settings as the environment variables Dask reads them from when a process starts."""
+    return {
+        "DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+        for key, value in settings.items()
+    }
+
+
 class DaskExecutor:
     """Runs tasks on an existing Dask cluster, given its scheduler address.
 
@@ -509,7 +368,12 @@ class DaskExecutor:
             attempts[task.run_id] += 1
             key = f"partage-run-{self.token}-{task.run_id}-{attempts[task.run_id]}"
             future = self._call(
-                client.submit, run_on_dask_worker, shared[0], task, key=key, pure=False
+                client.submit,
+                dask_task.run_task,
+                shared[0],
+                astuple(task),
+                key=key,
+                pure=False,
             )
             pending[future.key] = (future, task)
 

@@ -41,12 +41,19 @@ def start_fork_server() -> None:
             forkserver.ensure_running()
 
 
+# Commands that run sweeps on several local workers whatever their options
+SEVERAL_WORKERS_COMMANDS = ("sweep-bench",)
+
+
 def asks_for_workers(arguments: list[str]) -> bool:
-    """Whether a command line asks for several local workers (`--workers W`, W > 1), read before
-    the command's modules are imported; a malformed value is argparse's to report."""
+    """Whether a command line asks for several local workers (`--workers W`, W > 1, or a command
+    that always uses them), read before the command's modules are imported; a malformed value is
+    argparse's to report."""
     for index, argument in enumerate(arguments):
         if argument == "--":
             break
+        if argument in SEVERAL_WORKERS_COMMANDS:
+            return True
         value = None
         if argument == "--workers" and index + 1 < len(arguments):
             value = arguments[index + 1]
@@ -59,14 +66,28 @@ def asks_for_workers(arguments: list[str]) -> bool:
 
 @contextlib.contextmanager
 def workers_start_ignoring_ctrl_c():
-    """Workers started in this block inherit Ctrl-C ignored, as a disposition kept across exec: one
-    pressed while they import (before their initializer) is the parent's alone, not a traceback
-    per worker. The parent's own handler is back as soon as they are started."""
+    """Workers started in this block do not take Ctrl-C: one pressed while they import (before
+    their initializer) is the parent's alone, not a traceback per worker. They start with it
+    blocked (a signal mask is kept across exec), or, where there are no signal masks (Windows),
+    ignored. The parent keeps one pressed in the meantime and handles it as soon as the workers
+    are started, instead of dropping it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not hasattr(signal, "pthread_sigmask"):
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        return
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one pending now comes to `pressed`
         signal.signal(signal.SIGINT, previous)
+        if pressed:
+            signal.raise_signal(signal.SIGINT)

@@ -1,4 +1,6 @@
-"""Imported once by the pool's fork server (`fork_server.PRELOADED`), before it forks any worker.
+"""Imported once by the pool's fork server (`fork_server.PRELOADED`), before it forks any worker,
+and by a Dask worker when it starts, with the worker settings for sweeps
+(`executors.SWEEP_WORKER_SETTINGS`: Dask's `preload`).
 
 Two small runs, of the baseline and of a territory from data, load what every first run would
 otherwise load in each worker: the model's compiled loops (numba, cached on disk, loaded on first
@@ -13,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import gc
 
+import experiments.executors  # noqa: F401 - what runs a task, and makes its tables (Arrow, DuckDB)
+import experiments.targets  # noqa: F401 - what a task's target is unpickled into
 from model.model import DEFAULT_SCENARIO
 from model.scenario import load_scenario
 from model.simulate import simulate

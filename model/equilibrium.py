@@ -9,8 +9,8 @@ Rules:
   model's own logit (`model.choice`: the same utilities, habit bonus on the current state),
   under today's state (availability, prices, fleets of today open, no influence of ties) and
   the awareness of the long run: every household knows that it can share (awareness only
-  grows, `awareness_p` > 0), through a pool or a platform. Its stationary distribution solves pi T = pi, pair by pair (a batched
-  5 x 5 linear solve).
+  grows, `awareness_p` > 0), through a pool or a platform. Its stationary distribution solves
+  pi T = pi, pair by pair (a batched 5 x 5 linear solve).
 - Constants (`[constants]` of a scenario, by good and zone): utility added to owning, to
   sharing and to holding extra units, solved by fixed-point iteration on the logit shares
   (Berry 1994's contraction): constant += logit(observed) - logit(stationary), until each

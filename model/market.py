@@ -279,10 +279,11 @@ def allocate(
     pool_public_share: np.ndarray | None = None,
 ) -> MarketResult:
     """Allocate shared uses among the households `rows`, whose arrays are given, `zone` the zone of
-    each of them (among `zone_count`). `neighbour_sum(x)` sums x over each of their ties. The rows' arrays are computed by compiled passes (`_demand_and_capacity` and
-    those after it) that do, element by element, the same operations in the same order as the
-    numpy expressions written in their docstrings, and add the zones' sums in the rows' order as
-    `zone_sum` does: the same numbers, in fewer passes over the rows."""
+    each of them (among `zone_count`). `neighbour_sum(x)` sums x over each of their ties. The
+    rows' arrays are computed by compiled passes (`_demand_and_capacity` and those after it)
+    that do, element by element, the same operations in the same order as the numpy expressions
+    written in their docstrings, and add the zones' sums in the rows' order as `zone_sum` does:
+    the same numbers, in fewer passes over the rows."""
     shape = uses.shape
     demand, capacity = _demand_and_capacity(uses, borrower, _per_good(spare), lender)
 

@@ -151,7 +151,7 @@ class TerritoryModel(mesa.Model):
         self.quintile_sizes = np.bincount(hh.quintile, minlength=QUINTILES)
         self.policy_book = PolicyBook(self.scenario, self.households_by_zone)
         self.totals = reporters.Totals()
-        self.month_buffers = reporters.MonthBuffers(n, goods_count, self.zone_count)
+        self.month_buffers = reporters.MonthBuffers(n, goods_count)
         self.real_scale, self.zone_real_scale = real_scales(self.scenario, self.households_by_zone)
         self.household_weight = household_weights(self.zone_real_scale, hh.zone)
         if self.household_weight is not None:

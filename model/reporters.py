@@ -840,7 +840,7 @@ class MonthBuffers:
     """Arrays the pass writes into, made with the model and kept from month to month (the same
     shapes every month): new ones each month would cost their pages again."""
 
-    def __init__(self, households: int, goods: int, zones: int):
+    def __init__(self, households: int, goods: int):
         self.coded = np.empty((households, goods), np.int8)
         self.several_flags = np.empty((households, goods), bool)
         self.renters_rows = np.empty(households)

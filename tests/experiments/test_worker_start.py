@@ -4,12 +4,15 @@ being set up; a run on a Dask worker keeps the memory it frees while it runs."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
-from experiments.fork_server import asks_for_workers
+from experiments.fork_server import asks_for_workers, workers_start_ignoring_ctrl_c
 from tests.conftest import ROOT
 
 
@@ -23,6 +26,9 @@ from tests.conftest import ROOT
         (["sweep", "d.toml", "--workers"], False),
         (["sweep", "d.toml", "--workers", "two"], False),
         (["run", "--", "--workers", "2"], False),
+        (["sweep-bench", "--households", "6000"], True),  # times two local workers
+        (["--lang", "en", "sweep-bench"], True),
+        (["run", "--", "sweep-bench"], False),
     ],
 )
 def test_a_command_line_asking_for_several_workers_is_told_from_its_words(arguments, asked):
@@ -100,26 +106,57 @@ def test_runs_on_a_dask_worker_keep_freed_memory_and_give_it_back_after(monkeypa
     """Dask's nanny sets glibc's trim threshold to 64 KB (`MALLOC_TRIM_THRESHOLD_`): while runs
     are under way, the worker keeps what they free (runs 4-7 % faster); once the last is done, the
     nanny's setting is back and the freed memory returned."""
-    from experiments import executors
+    from experiments import worker
 
     libc = RecordingLibc()
-    monkeypatch.setattr(executors, "_glibc", lambda: libc)
+    monkeypatch.setattr(worker, "_glibc", lambda: libc)
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
-    with executors._freed_memory_kept_while_running():
-        with executors._freed_memory_kept_while_running():  # two runs at once on one worker
+    with worker._freed_memory_kept_while_running():
+        with worker._freed_memory_kept_while_running():  # two runs at once on one worker
             assert libc.calls == [
-                ("mallopt", executors.M_TRIM_THRESHOLD, executors.RUN_TRIM_THRESHOLD),
-                ("mallopt", executors.M_MMAP_THRESHOLD, executors.RUN_MMAP_THRESHOLD),
+                ("mallopt", worker.M_TRIM_THRESHOLD, worker.RUN_TRIM_THRESHOLD),
+                ("mallopt", worker.M_MMAP_THRESHOLD, worker.RUN_MMAP_THRESHOLD),
             ]
         assert len(libc.calls) == 2  # one run still under way
     assert libc.calls[2:] == [
-        ("mallopt", executors.M_MMAP_THRESHOLD, executors.FIXED_MMAP_THRESHOLD),
-        ("mallopt", executors.M_TRIM_THRESHOLD, 65536),
+        ("mallopt", worker.M_MMAP_THRESHOLD, worker.FIXED_MMAP_THRESHOLD),
+        ("mallopt", worker.M_TRIM_THRESHOLD, 65536),
         ("malloc_trim", 0),
     ]
 
     libc.calls.clear()
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_")
-    with executors._freed_memory_kept_while_running():  # not under a nanny: glibc's own ways
+    with worker._freed_memory_kept_while_running():  # not under a nanny: glibc's own ways
         pass
     assert libc.calls == []
+
+
+def test_a_ctrl_c_pressed_while_workers_start_is_handled_once_they_are_started():
+    """The parent keeps Ctrl-C from the workers it starts; one pressed in those milliseconds used
+    to be dropped, and the command ran to its end."""
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(time.monotonic()))
+    try:
+        with workers_start_ignoring_ctrl_c():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+            assert pressed == []  # not during the start
+            ended = time.monotonic()
+        time.sleep(0.05)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(pressed) == 1 and pressed[0] >= ended
+
+
+def test_a_process_started_while_workers_start_does_not_take_the_ctrl_c():
+    with workers_start_ignoring_ctrl_c():
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(1.5); print('alive')"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    time.sleep(0.5)  # the child is importing or sleeping, not yet done
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=30)
+    assert (child.returncode, out.strip(), err) == (0, "alive", "")
