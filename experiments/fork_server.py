@@ -81,6 +81,11 @@ def workers_start_ignoring_ctrl_c():
         finally:
             signal.signal(signal.SIGINT, previous)
         return
+    # multiprocessing's resource tracker unblocks SIGINT once it has started its own process,
+    # which would let the processes started after it take the Ctrl-C: it is started first.
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
     pressed = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})

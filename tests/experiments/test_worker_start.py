@@ -160,3 +160,31 @@ def test_a_process_started_while_workers_start_does_not_take_the_ctrl_c():
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=30)
     assert (child.returncode, out.strip(), err) == (0, "alive", "")
+
+
+FORK_SERVER_SIGNALS = """
+from multiprocessing import forkserver
+
+from experiments.fork_server import start_fork_server
+
+start_fork_server()
+status = open(f"/proc/{forkserver._forkserver._forkserver_pid}/status").read()
+fields = dict(line.split(":", 1) for line in status.splitlines())
+print(int(fields["SigBlk"], 16) | int(fields["SigIgn"], 16))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc")
+def test_the_fork_server_does_not_take_a_ctrl_c_while_it_imports_the_model():
+    """Started with the resource tracker, which unblocks SIGINT once its own process is started,
+    the fork server used to start with Ctrl-C neither blocked nor ignored: one pressed while it
+    imported the model printed its traceback."""
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_SERVER_SIGNALS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-600:]
+    assert int(done.stdout) & (1 << (signal.SIGINT - 1))
