@@ -15,8 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 
-import experiments.executors  # noqa: F401 - what runs a task, and makes its tables (Arrow, DuckDB)
-import experiments.targets  # noqa: F401 - what a task's target is unpickled into
+import experiments.worker  # noqa: F401 - what runs a task (its target, its tables: Arrow, DuckDB)
 from model.model import DEFAULT_SCENARIO
 from model.scenario import load_scenario
 from model.simulate import simulate

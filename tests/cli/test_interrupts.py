@@ -18,6 +18,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.conftest import run_python
+
 ROOT = Path(__file__).resolve().parents[2]
 PARTAGE = [sys.executable, "-m", "cli"]
 MARK = "PARTAGE_INTERRUPT_TEST"
@@ -167,13 +169,6 @@ def test_ctrl_c_at_any_moment_prints_one_line_and_leaves_no_process_behind(comma
         if survivors(mark):
             problems.append((attempt, "processes outlived the command"))
     assert not problems, problems
-
-
-def run_python(script: str) -> subprocess.CompletedProcess:
-    """`python -c script` from the repository, its output captured."""
-    return subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
 
 
 def test_ctrl_c_while_the_finished_command_exits_keeps_its_exit_code():

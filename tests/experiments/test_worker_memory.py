@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests.conftest import run_python
+
 ROOT = Path(__file__).resolve().parents[2]
 
 AS_A_POOL_WORKER = textwrap.dedent(
@@ -30,13 +32,7 @@ AS_A_POOL_WORKER = textwrap.dedent(
 
 
 def test_a_pool_worker_keeps_no_finished_model():
-    done = subprocess.run(
-        [sys.executable, "-c", AS_A_POOL_WORKER],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_python(AS_A_POOL_WORKER)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split()[-1] == "0", "finished models still held by the worker"
 

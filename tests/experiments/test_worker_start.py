@@ -13,7 +13,7 @@ import time
 import pytest
 
 from experiments.fork_server import asks_for_workers, workers_start_ignoring_ctrl_c
-from tests.conftest import ROOT
+from tests.conftest import run_python
 
 
 @pytest.mark.parametrize(
@@ -60,9 +60,7 @@ def test_a_sweep_with_workers_starts_the_fork_server_before_importing_the_model(
     """The fork server's imports (about 1.5 s) ran after the command's own (about 1 s): it was
     started when the pool was made. It now starts first, and a sweep with two workers is about a
     second shorter from the command line."""
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    done = run_python(PROBE)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split("\n")[0] == "2 [False]", done.stdout + done.stderr[-600:]
 
@@ -179,12 +177,6 @@ def test_the_fork_server_does_not_take_a_ctrl_c_while_it_imports_the_model():
     """Started with the resource tracker, which unblocks SIGINT once its own process is started,
     the fork server used to start with Ctrl-C neither blocked nor ignored: one pressed while it
     imported the model printed its traceback."""
-    done = subprocess.run(
-        [sys.executable, "-c", FORK_SERVER_SIGNALS],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_python(FORK_SERVER_SIGNALS)
     assert done.returncode == 0, done.stderr[-600:]
     assert int(done.stdout) & (1 << (signal.SIGINT - 1))
